@@ -1,0 +1,1 @@
+//! See DESIGN.md; built by the issue that owns this stage.

@@ -1,0 +1,148 @@
+//! Migration sets: discovery of the files on disk, pairing each forward script with its rollback,
+//! ordering by version, and splitting scripts into statements with the real PostgreSQL parser.
+//!
+//! This module reads files and parses SQL; it never talks to a database.
+
+mod discover;
+mod split;
+mod version;
+
+pub use discover::discover;
+pub use split::split_statements;
+pub use version::Version;
+
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// The on-disk conventions we read unchanged.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// `V<version>__<desc>.sql` with `U<version>__<desc>.sql` or `V<version>__<desc>_rollback.sql`.
+    Flyway,
+    /// `<version>_<desc>.up.sql` + `<version>_<desc>.down.sql` (sqlx and golang-migrate).
+    UpDown,
+    /// `<version>_<desc>/up.sql` + `down.sql`.
+    Diesel,
+    /// One file with `-- migrate:up` and `-- migrate:down` sections.
+    Dbmate,
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Format::Flyway => "flyway",
+            Format::UpDown => "up-down",
+            Format::Diesel => "diesel",
+            Format::Dbmate => "dbmate",
+        })
+    }
+}
+
+/// How a statement must be run with respect to transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transactionality {
+    /// May run inside the migration's transaction.
+    Transactional,
+    /// Cannot run inside a transaction block (`CREATE INDEX CONCURRENTLY`, `VACUUM`, ...).
+    NonTransactional,
+    /// The file's own `BEGIN`/`START TRANSACTION`.
+    Begin,
+    /// The file's own `COMMIT`/`END`/`ROLLBACK`.
+    Commit,
+}
+
+/// One statement of a script, as the parser delimited it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// The statement text without the trailing semicolon, comments around it trimmed.
+    pub sql: String,
+    /// 1-based line in the file where the statement starts.
+    pub line: usize,
+    pub transactionality: Transactionality,
+}
+
+/// One SQL file (or one section of a dbmate file), already split.
+#[derive(Debug, Clone)]
+pub struct Script {
+    pub path: PathBuf,
+    /// Line of the file where this script's text begins (1 unless it is a dbmate section).
+    pub first_line: usize,
+    pub statements: Vec<Statement>,
+}
+
+/// A forward script and, when there is one, its rollback.
+#[derive(Debug, Clone)]
+pub struct Migration {
+    /// The version as written in the file name (`002`, `1.2.10`, `20240101120000`).
+    pub version: Version,
+    /// The description part of the name (`add_status_column`).
+    pub name: String,
+    pub forward: Script,
+    pub rollback: Option<Script>,
+}
+
+/// Every migration of a folder, ordered by version.
+#[derive(Debug, Clone)]
+pub struct MigrationSet {
+    pub root: PathBuf,
+    pub format: Format,
+    pub migrations: Vec<Migration>,
+}
+
+#[derive(Debug, Error)]
+pub enum MigrationError {
+    #[error("the migrations folder {} does not exist or cannot be read: {reason}", .path.display())]
+    FolderUnreadable { path: PathBuf, reason: String },
+    #[error("no migrations were found in {}: expected Flyway (V1__name.sql), sqlx/golang-migrate (1_name.up.sql), diesel (1_name/up.sql) or dbmate (-- migrate:up) files", .0.display())]
+    NoMigrations(PathBuf),
+    #[error("{} does not follow the {format} naming convention: {expected}", .path.display())]
+    MalformedName {
+        path: PathBuf,
+        format: Format,
+        expected: String,
+    },
+    #[error("version {version} appears more than once: {}", join_paths(.paths))]
+    DuplicateVersion {
+        version: String,
+        paths: Vec<PathBuf>,
+    },
+    #[error("{} is a rollback with no forward migration of version {version}", .path.display())]
+    OrphanRollback { path: PathBuf, version: String },
+    #[error("{} is empty: a migration must contain at least one statement", .0.display())]
+    EmptyFile(PathBuf),
+    #[error("{} cannot be read: {reason}", .path.display())]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("{}, line {line}: {message}", .path.display())]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{}: {message}", .path.display())]
+    Structure { path: PathBuf, message: String },
+}
+
+fn join_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Script {
+    /// The file name, for messages and reports.
+    pub fn file_name(&self) -> String {
+        file_name(&self.path)
+    }
+}
+
+pub(crate) fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}

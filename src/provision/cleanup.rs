@@ -1,0 +1,91 @@
+//! Process-wide registry of what must be released if the run is interrupted.
+//!
+//! Normal exits and panics release resources through `Drop`. A signal does not unwind, so the
+//! binary's signal handler calls [`release_all`], which runs every registered action exactly once.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+type Action = Box<dyn FnOnce() + Send>;
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+static ACTIONS: Mutex<BTreeMap<u64, Action>> = Mutex::new(BTreeMap::new());
+
+/// Runs its action when dropped, unless the signal handler ran it first.
+pub struct CleanupGuard {
+    id: u64,
+}
+
+/// Registers `action` to run once: when the guard drops, or on [`release_all`].
+pub fn register(action: impl FnOnce() + Send + 'static) -> CleanupGuard {
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    lock().insert(id, Box::new(action));
+    CleanupGuard { id }
+}
+
+impl Drop for CleanupGuard {
+    fn drop(&mut self) {
+        let action = lock().remove(&self.id);
+        if let Some(action) = action {
+            action();
+        }
+    }
+}
+
+/// Runs every registered action, newest first (a scratch database before its server).
+pub fn release_all() {
+    loop {
+        let next = {
+            let mut actions = lock();
+            let last = actions.keys().next_back().copied();
+            last.and_then(|id| actions.remove(&id))
+        };
+        match next {
+            Some(action) => action(),
+            None => break,
+        }
+    }
+}
+
+fn lock() -> std::sync::MutexGuard<'static, BTreeMap<u64, Action>> {
+    ACTIONS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Installs SIGINT/SIGTERM handlers that release everything and exit 130/143.
+/// Must be called from within a tokio runtime.
+pub fn install_signal_handlers() {
+    use tokio::signal::unix::{signal, SignalKind};
+    tokio::spawn(async {
+        let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        let code = tokio::select! {
+            _ = int.recv() => 130,
+            _ = term.recv() => 143,
+        };
+        eprintln!("rehearse: interrupted, removing what this run started");
+        tokio::task::spawn_blocking(release_all).await.ok();
+        std::process::exit(code);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Arc;
+
+    #[test]
+    fn guard_runs_its_action_once() {
+        let count = Arc::new(AtomicUsize::new(0));
+        let c = count.clone();
+        let guard = register(move || {
+            c.fetch_add(1, Ordering::SeqCst);
+        });
+        drop(guard);
+        release_all();
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+    }
+}

@@ -1,0 +1,237 @@
+//! Provisioning: an ephemeral PostgreSQL from one of three providers.
+//!
+//! A provisioned database is a value that owns its server. Dropping it removes the container,
+//! stops the server process, deletes the temporary folder or drops the scratch database; the
+//! [`cleanup`] registry does the same when the process is interrupted (SIGINT, SIGTERM), so no
+//! caller writes cleanup code.
+
+pub mod cleanup;
+pub mod docker;
+pub mod local;
+pub mod url;
+
+use thiserror::Error;
+
+/// Which provider the user asked for.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+    Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderChoice {
+    /// Docker when a daemon answers and the image is present, else local.
+    #[default]
+    Auto,
+    Docker,
+    Local,
+    Url,
+}
+
+/// The provider that actually runs the database, as the report names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    Docker,
+    Local,
+    Url,
+}
+
+/// What the scenario says about the database to start.
+#[derive(Debug, Clone, Default)]
+pub struct DatabaseRequest {
+    pub provider: ProviderChoice,
+    /// PostgreSQL major version (docker image tag, local binaries check).
+    pub major: Option<u32>,
+    /// Docker image, `postgres:<major>` by default.
+    pub image: Option<String>,
+    /// Server settings, passed as `-c name=value`.
+    pub settings: Vec<(String, String)>,
+    /// Docker CPU limit (number of CPUs, fractional allowed).
+    pub cpus: Option<f64>,
+    /// Docker memory limit in bytes.
+    pub memory_bytes: Option<u64>,
+    /// `url` provider: the server to use.
+    pub url: Option<String>,
+    /// `url` provider: accept a target that does not look disposable.
+    pub allow_non_disposable: bool,
+}
+
+/// How to reach a provisioned database.
+#[derive(Debug, Clone)]
+pub struct ConnectionInfo {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password: Option<String>,
+    pub dbname: String,
+}
+
+impl ConnectionInfo {
+    pub fn config(&self) -> tokio_postgres::Config {
+        let mut c = tokio_postgres::Config::new();
+        c.host(&self.host)
+            .port(self.port)
+            .user(&self.user)
+            .dbname(&self.dbname);
+        c.application_name("rehearse");
+        if let Some(p) = &self.password {
+            c.password(p);
+        }
+        c
+    }
+
+    /// The same server, another database.
+    pub fn with_dbname(&self, dbname: &str) -> ConnectionInfo {
+        ConnectionInfo {
+            dbname: dbname.to_string(),
+            ..self.clone()
+        }
+    }
+
+    /// A URL for tools such as `psql` and `pg_dump`. Contains the password: never print it.
+    pub fn url(&self) -> String {
+        let auth = match &self.password {
+            Some(p) => format!("{}:{}", pct(&self.user), pct(p)),
+            None => pct(&self.user),
+        };
+        format!(
+            "postgresql://{auth}@{}:{}/{}",
+            self.host,
+            self.port,
+            pct(&self.dbname)
+        )
+    }
+
+    /// The URL without its password, for logs and reports.
+    pub fn redacted(&self) -> String {
+        format!(
+            "postgresql://{}@{}:{}/{}",
+            pct(&self.user),
+            self.host,
+            self.port,
+            pct(&self.dbname)
+        )
+    }
+
+    pub async fn connect(&self) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+        let (client, connection) = self.config().connect(tokio_postgres::NoTls).await?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(client)
+    }
+}
+
+fn pct(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A running, owned PostgreSQL. Dropping it releases everything it holds.
+pub struct Database {
+    pub kind: ProviderKind,
+    pub connection: ConnectionInfo,
+    /// `SHOW server_version`, for the report.
+    pub server_version: String,
+    /// Why this provider was chosen (auto mode explains itself).
+    pub reason: String,
+    /// Whatever must be released: a container, a server process, a scratch database.
+    _owner: Box<dyn Send + Sync>,
+}
+
+impl Database {
+    pub fn new(
+        kind: ProviderKind,
+        connection: ConnectionInfo,
+        server_version: String,
+        reason: String,
+        owner: Box<dyn Send + Sync>,
+    ) -> Self {
+        Database {
+            kind,
+            connection,
+            server_version,
+            reason,
+            _owner: owner,
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum ProvisionError {
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    Failed(String),
+    /// The user asked for something we refuse (exit 2), e.g. a non-disposable URL target.
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// Starts (or connects to) a database as `request` asks.
+pub async fn provision(request: &DatabaseRequest) -> Result<Database, ProvisionError> {
+    match request.provider {
+        ProviderChoice::Local => local::start(request, "--provider local was given".into()).await,
+        ProviderChoice::Docker => {
+            docker::start(request, "--provider docker was given".into()).await
+        }
+        ProviderChoice::Url => url::start(request).await,
+        ProviderChoice::Auto => {
+            let image = docker::image_for(request);
+            match docker::availability(&image).await {
+                Ok(()) => {
+                    docker::start(
+                        request,
+                        format!("auto: Docker answers and image {image} is present"),
+                    )
+                    .await
+                }
+                Err(why) => {
+                    local::start(
+                        request,
+                        format!("auto: {why}; using local PostgreSQL binaries"),
+                    )
+                    .await
+                }
+            }
+        }
+    }
+}
+
+/// Waits until the server answers `SELECT 1`: readiness is a working connection, not a log line.
+pub async fn wait_until_ready(
+    conn: &ConnectionInfo,
+    timeout: std::time::Duration,
+) -> Result<String, String> {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let last = match conn.connect().await {
+            Ok(client) => match client
+                .query_one("SELECT current_setting('server_version')", &[])
+                .await
+            {
+                Ok(row) => return Ok(row.get::<_, String>(0)),
+                Err(e) => e.to_string(),
+            },
+            Err(e) => e.to_string(),
+        };
+        if std::time::Instant::now() > deadline {
+            return Err(last);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

@@ -1,0 +1,189 @@
+//! The url provider: an existing server (a staging instance). All work happens in a scratch
+//! database that this run creates and drops; the database named in the URL is never touched.
+//! A target that does not look disposable is refused unless the user says so.
+
+use super::{
+    cleanup, wait_until_ready, ConnectionInfo, Database, DatabaseRequest, ProviderKind,
+    ProvisionError,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Words in a host or database name that mark a server as meant for throw-away work.
+const DISPOSABLE_MARKERS: &[&str] = &[
+    "test",
+    "ci",
+    "staging",
+    "stage",
+    "scratch",
+    "dev",
+    "ephemeral",
+    "sandbox",
+    "rehearse",
+    "tmp",
+    "local",
+];
+
+/// Parses a `postgresql://` URL or a key=value connection string into [`ConnectionInfo`].
+pub fn parse(url: &str) -> Result<ConnectionInfo, ProvisionError> {
+    let config = tokio_postgres::Config::from_str(url).map_err(|e| {
+        ProvisionError::Refused(format!(
+            "the database URL cannot be parsed: {}",
+            super::super::report::redact(&e.to_string())
+        ))
+    })?;
+    let host = match config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+        Some(tokio_postgres::config::Host::Unix(p)) => p.display().to_string(),
+        None => "localhost".to_string(),
+    };
+    let user = config
+        .get_user()
+        .map(str::to_string)
+        .unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "postgres".into()));
+    Ok(ConnectionInfo {
+        host,
+        port: config.get_ports().first().copied().unwrap_or(5432),
+        dbname: config
+            .get_dbname()
+            .map(str::to_string)
+            .unwrap_or_else(|| user.clone()),
+        password: config
+            .get_password()
+            .map(|p| String::from_utf8_lossy(p).into_owned()),
+        user,
+    })
+}
+
+/// True when the target is loopback, a Unix socket, or named like a throw-away server.
+pub fn looks_disposable(target: &ConnectionInfo) -> bool {
+    let host = target.host.to_ascii_lowercase();
+    if host.starts_with('/') || host == "localhost" || host == "::1" || host.starts_with("127.") {
+        return true;
+    }
+    let names = format!("{} {}", host, target.dbname.to_ascii_lowercase());
+    if names.contains("prod") {
+        return false;
+    }
+    names
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| DISPOSABLE_MARKERS.contains(&word))
+}
+
+pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError> {
+    let url = request.url.as_deref().ok_or_else(|| {
+        ProvisionError::Refused(
+            "--provider url needs --url postgresql://... (or [database] url in the scenario)"
+                .into(),
+        )
+    })?;
+    let target = parse(url)?;
+    if !request.allow_non_disposable && !looks_disposable(&target) {
+        return Err(ProvisionError::Refused(format!(
+            "refusing to rehearse on {}: it is not on loopback and its host and database names do not mark it as disposable (test, ci, staging, ...); pass --allow-non-disposable if this server may take scratch databases",
+            target.redacted()
+        )));
+    }
+    let version = wait_until_ready(&target, Duration::from_secs(10))
+        .await
+        .map_err(|e| {
+            ProvisionError::Unavailable(format!(
+                "could not connect to {}: {}",
+                target.redacted(),
+                super::super::report::redact(&e)
+            ))
+        })?;
+    let scratch = format!("rehearse_scratch_{:016x}", rand::random::<u64>());
+    let admin = target.connect().await.map_err(|e| {
+        ProvisionError::Unavailable(format!("could not connect to {}: {e}", target.redacted()))
+    })?;
+    admin
+        .batch_execute(&format!("CREATE DATABASE {scratch}"))
+        .await
+        .map_err(|e| {
+            ProvisionError::Failed(format!(
+                "could not create the scratch database {scratch} on {}: {e}",
+                target.redacted()
+            ))
+        })?;
+    drop(admin);
+    let admin_target = target.clone();
+    let name = scratch.clone();
+    let guard = cleanup::register(move || drop_scratch(&admin_target, &name));
+    let connection = target.with_dbname(&scratch);
+    let version = version
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    Ok(Database::new(
+        ProviderKind::Url,
+        connection,
+        version,
+        format!(
+            "--provider url: scratch database {scratch} on {}",
+            target.redacted()
+        ),
+        Box::new(guard),
+    ))
+}
+
+/// Drops the scratch database. Runs on its own thread with its own runtime, because it is called
+/// from `Drop` and from the signal handler, inside or outside an async context.
+fn drop_scratch(target: &ConnectionInfo, scratch: &str) {
+    let target = target.clone();
+    let scratch = scratch.to_string();
+    let _ = std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        rt.block_on(async {
+            if let Ok(client) = target.connect().await {
+                let sql = format!("DROP DATABASE IF EXISTS {scratch} WITH (FORCE)");
+                if let Err(e) = client.batch_execute(&sql).await {
+                    eprintln!("rehearse: could not drop scratch database {scratch}: {e}");
+                }
+            } else {
+                eprintln!("rehearse: could not reconnect to drop scratch database {scratch}");
+            }
+        });
+    })
+    .join();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(url: &str) -> ConnectionInfo {
+        parse(url).unwrap()
+    }
+
+    #[test]
+    fn loopback_and_test_names_are_disposable() {
+        assert!(looks_disposable(&target(
+            "postgresql://u@127.0.0.1:5432/app"
+        )));
+        assert!(looks_disposable(&target("postgresql://u@localhost/app")));
+        assert!(looks_disposable(&target(
+            "postgresql://u@db.staging.example.com/app"
+        )));
+        assert!(looks_disposable(&target(
+            "postgresql://u@db.example.com/app_test"
+        )));
+    }
+
+    #[test]
+    fn production_looking_targets_are_not() {
+        assert!(!looks_disposable(&target(
+            "postgresql://u@db.example.com/app"
+        )));
+        assert!(!looks_disposable(&target(
+            "postgresql://u@prod-db.internal/app_test"
+        )));
+        assert!(!looks_disposable(&target("postgresql://u@10.0.0.5/app")));
+    }
+}

@@ -1,0 +1,310 @@
+//! The rehearsal pipeline of DESIGN.md, and nothing else: provision, baseline, then for each
+//! rehearsed migration forward, rollback, forward again, and a report. Measuring, comparing and
+//! rendering belong to the probe, snapshot and report modules.
+
+use crate::migrations::{Migration, MigrationSet};
+use crate::probe;
+use crate::provision::{self, Database};
+use crate::report::{
+    DatabaseInfo, Direction, Finding, MigrationReport, Report, Verdict, SCHEMA_VERSION,
+};
+use crate::scenario::Scenario;
+use crate::Error;
+use std::time::Instant;
+
+/// Where the run tells a person what is happening (stderr lines; a progress bar later).
+pub trait Progress: Send + Sync {
+    fn step(&self, message: &str);
+}
+
+/// Plain lines on stderr, readable in CI logs.
+pub struct PlainProgress;
+
+impl Progress for PlainProgress {
+    fn step(&self, message: &str) {
+        eprintln!("rehearse: {message}");
+    }
+}
+
+/// Silence, for tests that call the library.
+pub struct QuietProgress;
+
+impl Progress for QuietProgress {
+    fn step(&self, _message: &str) {}
+}
+
+/// Runs the whole rehearsal on a freshly provisioned database.
+pub async fn rehearse(
+    scenario: &Scenario,
+    set: &MigrationSet,
+    progress: &dyn Progress,
+) -> Result<Report, Error> {
+    let database = provision::provision(&scenario.database).await?;
+    progress.step(&format!(
+        "PostgreSQL {} via {:?} ({})",
+        database.server_version, database.kind, database.reason
+    ));
+    let report = rehearse_on(&database, scenario, set, progress).await;
+    drop(database);
+    report
+}
+
+/// Runs the rehearsal on a database someone else provisioned.
+pub async fn rehearse_on(
+    database: &Database,
+    scenario: &Scenario,
+    set: &MigrationSet,
+    progress: &dyn Progress,
+) -> Result<Report, Error> {
+    let started_at = now_rfc3339();
+    let started = Instant::now();
+    let client = database.connection.connect().await.map_err(|e| {
+        Error::Environment(format!("could not connect to the rehearsal database: {e}"))
+    })?;
+
+    let (baseline, rehearsed) = split_baseline(set, scenario.baseline.as_deref())?;
+    let mut findings = Vec::new();
+    let mut migrations = Vec::new();
+    let mut blocked_by: Option<String> = None;
+
+    for migration in baseline {
+        progress.step(&format!(
+            "baseline {} {}",
+            migration.version, migration.name
+        ));
+        let direction = probe::run_script(
+            &client,
+            &migration.forward,
+            &label(set, &migration.forward.path),
+        )
+        .await;
+        if let Some(e) = direction.error {
+            findings.push(Finding {
+                kind: "baseline_failed".into(),
+                message: format!(
+                    "{}, line {}: the baseline migration {} failed: {}",
+                    e.file, e.line, migration.version, e.message
+                ),
+            });
+            blocked_by = Some(migration.version.to_string());
+            break;
+        }
+    }
+
+    for migration in rehearsed {
+        if let Some(blocker) = &blocked_by {
+            migrations.push(not_run(set, migration, blocker));
+            continue;
+        }
+        let report = rehearse_migration(&client, set, migration, progress).await;
+        if !report.forward.ok || report.redo.as_ref().is_some_and(|r| !r.ok) {
+            blocked_by = Some(migration.version.to_string());
+        }
+        migrations.push(report);
+    }
+
+    let verdict = if findings.is_empty() && migrations.iter().all(|m| m.verdict == Verdict::Pass) {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    };
+    Ok(Report {
+        schema_version: SCHEMA_VERSION,
+        verdict,
+        rehearse_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: scenario.name.clone(),
+        started_at,
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        database: DatabaseInfo {
+            provider: database.kind,
+            server_version: database.server_version.clone(),
+            reason: database.reason.clone(),
+            image: None,
+        },
+        migrations,
+        findings,
+    })
+}
+
+/// Forward, rollback, forward again, for one migration.
+async fn rehearse_migration(
+    client: &tokio_postgres::Client,
+    set: &MigrationSet,
+    migration: &Migration,
+    progress: &dyn Progress,
+) -> MigrationReport {
+    let forward_file = label(set, &migration.forward.path);
+    let rollback_file = migration.rollback.as_ref().map(|r| label(set, &r.path));
+    let mut findings = Vec::new();
+
+    let forward = probe::run_script(client, &migration.forward, &forward_file).await;
+    progress.step(&format!(
+        "{} {} forward {}",
+        migration.version,
+        migration.name,
+        outcome(&forward)
+    ));
+    if let Some(e) = &forward.error {
+        findings.push(Finding {
+            kind: "forward_failed".into(),
+            message: format!("{}, line {}: {}", e.file, e.line, e.message),
+        });
+    }
+
+    let mut rollback = None;
+    let mut redo = None;
+    if forward.ok {
+        match &migration.rollback {
+            None => findings.push(Finding {
+                kind: "missing_rollback".into(),
+                message: format!(
+                    "{} has no rollback script, so it cannot be undone if the release goes wrong",
+                    forward_file
+                ),
+            }),
+            Some(script) => {
+                let back =
+                    probe::run_script(client, script, rollback_file.as_deref().unwrap_or_default())
+                        .await;
+                progress.step(&format!(
+                    "{} {} rollback {}",
+                    migration.version,
+                    migration.name,
+                    outcome(&back)
+                ));
+                if let Some(e) = &back.error {
+                    findings.push(Finding {
+                        kind: "rollback_failed".into(),
+                        message: format!("{}, line {}: {}", e.file, e.line, e.message),
+                    });
+                } else {
+                    let again = probe::run_script(client, &migration.forward, &forward_file).await;
+                    progress.step(&format!(
+                        "{} {} forward again {}",
+                        migration.version,
+                        migration.name,
+                        outcome(&again)
+                    ));
+                    if let Some(e) = &again.error {
+                        findings.push(Finding {
+                            kind: "redo_failed".into(),
+                            message: format!("{}, line {}: the migration does not apply again after its rollback: {}", e.file, e.line, e.message),
+                        });
+                    }
+                    redo = Some(again);
+                }
+                rollback = Some(back);
+            }
+        }
+    }
+
+    MigrationReport {
+        id: migration.version.to_string(),
+        name: migration.name.clone(),
+        verdict: if findings.is_empty() {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        },
+        file: forward_file,
+        rollback_file,
+        forward,
+        rollback,
+        redo,
+        schema_restored: None,
+        differences: Vec::new(),
+        data_preserved: None,
+        data_differences: Vec::new(),
+        findings,
+    }
+}
+
+fn not_run(set: &MigrationSet, migration: &Migration, blocker: &str) -> MigrationReport {
+    let file = label(set, &migration.forward.path);
+    MigrationReport {
+        id: migration.version.to_string(),
+        name: migration.name.clone(),
+        verdict: Verdict::Fail,
+        rollback_file: migration.rollback.as_ref().map(|r| label(set, &r.path)),
+        forward: Direction {
+            ok: false,
+            error: None,
+            duration_ms: 0.0,
+            statements: Vec::new(),
+        },
+        rollback: None,
+        redo: None,
+        schema_restored: None,
+        differences: Vec::new(),
+        data_preserved: None,
+        data_differences: Vec::new(),
+        findings: vec![Finding {
+            kind: "not_run".into(),
+            message: format!(
+                "{file} was not rehearsed because migration {blocker} before it failed"
+            ),
+        }],
+        file,
+    }
+}
+
+/// Splits the set into migrations applied as a baseline and those rehearsed.
+fn split_baseline<'a>(
+    set: &'a MigrationSet,
+    baseline: Option<&str>,
+) -> Result<(&'a [Migration], &'a [Migration]), Error> {
+    let Some(version) = baseline else {
+        return Ok((&[], &set.migrations));
+    };
+    let target = crate::migrations::Version::new(version);
+    let Some(index) = set
+        .migrations
+        .iter()
+        .position(|m| m.version.same_as(&target))
+    else {
+        return Err(Error::Input(format!(
+            "the scenario's baseline version {version} is not a migration in {}",
+            set.root.display()
+        )));
+    };
+    Ok(set.migrations.split_at(index + 1))
+}
+
+fn label(set: &MigrationSet, path: &std::path::Path) -> String {
+    path.strip_prefix(&set.root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn outcome(d: &Direction) -> String {
+    match &d.error {
+        None => format!("ok ({:.1} ms)", d.duration_ms),
+        Some(e) => format!("FAILED at {}, line {}: {}", e.file, e.line, e.message),
+    }
+}
+
+fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    // Civil-from-days (Howard Hinnant), to avoid a date crate for one timestamp.
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}

@@ -1,0 +1,74 @@
+//! The report: one serde model (the `report.json` contract of DESIGN.md); every output format is a
+//! pure rendering of it. Nothing here talks to a database.
+
+pub mod model;
+pub mod summary;
+
+pub use model::*;
+
+use std::path::Path;
+
+/// Removes passwords from any text that may carry a connection string, before it is shown.
+pub fn redact(text: &str) -> String {
+    // postgresql://user:secret@host -> postgresql://user:***@host
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| c.is_whitespace() || c == '/' || c == '"' || c == '\'')
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match (authority.rfind('@'), authority.find(':')) {
+            (Some(at), Some(colon)) if colon < at => {
+                out.push_str(&authority[..colon]);
+                out.push_str(":***");
+                out.push_str(&authority[at..]);
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    // key=value connection strings: password=secret
+    let mut result = String::with_capacity(out.len());
+    let mut words = out.split_inclusive(char::is_whitespace).peekable();
+    while let Some(word) = words.next() {
+        if let Some(stripped) = word.strip_prefix("password=") {
+            let ws: String = stripped.chars().filter(|c| c.is_whitespace()).collect();
+            result.push_str("password=***");
+            result.push_str(&ws);
+        } else {
+            result.push_str(word);
+        }
+    }
+    result
+}
+
+/// Writes `report.json` into `dir`, creating it.
+pub fn write_json(report: &Report, dir: &Path) -> std::io::Result<std::path::PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join("report.json");
+    let text = serde_json::to_string_pretty(report).expect("the report model always serializes");
+    std::fs::write(&path, redact(&text) + "\n")?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_in_urls_are_masked() {
+        assert_eq!(
+            redact("postgresql://app:s3cret@db:5432/x"),
+            "postgresql://app:***@db:5432/x"
+        );
+        assert_eq!(
+            redact("host=db password=s3cret user=x"),
+            "host=db password=*** user=x"
+        );
+        assert_eq!(redact("no secrets here"), "no secrets here");
+    }
+}
