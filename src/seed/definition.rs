@@ -1,0 +1,315 @@
+//! Dataset definitions as users write them: `data-generators/<name>.toml` files and the
+//! `[dataset]` section of a scenario. Pure data; nothing here knows about the database.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A dataset definition file (`data-generators/<name>.toml`), or the inline tables of a
+/// scenario's `[dataset]` section.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetFile {
+    /// Rows for tables the file does not define (inferred), before `scale`.
+    pub default_rows: Option<u64>,
+    /// Tables by name (`accounts` or `schema.accounts`).
+    #[serde(default)]
+    pub tables: BTreeMap<String, TableDef>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableDef {
+    /// Rows at scale 1.
+    pub rows: Option<u64>,
+    /// Leave this table alone: no rows are generated for it.
+    #[serde(default)]
+    pub skip: bool,
+    /// Columns by name; columns left out are inferred from the catalog.
+    #[serde(default)]
+    pub columns: BTreeMap<String, ColumnDef>,
+}
+
+/// How a skew is applied to picks (numbers with `distribution`, references with `skew`).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Distribution {
+    #[default]
+    Uniform,
+    Normal,
+    Zipf,
+}
+
+/// The generator kinds a column can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    // fake-backed text
+    Name,
+    FirstName,
+    LastName,
+    Email,
+    Phone,
+    Street,
+    City,
+    Country,
+    CountryCode,
+    Company,
+    Username,
+    Url,
+    Ip,
+    Ipv6,
+    Uuid,
+    Word,
+    Words,
+    Sentence,
+    Sentences,
+    Paragraph,
+    Paragraphs,
+    // numbers, time, choices
+    Int,
+    Float,
+    Sequence,
+    Date,
+    Timestamp,
+    Bool,
+    Choice,
+    Constant,
+    // structure
+    Object,
+    Reference,
+    /// NULL in every row.
+    Null,
+    /// Leave the column out of the COPY so that its DEFAULT applies.
+    Default,
+}
+
+/// One column's generator. Which fields apply depends on `kind`; validation says which are wrong.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnDef {
+    pub kind: Kind,
+    /// Lower bound: a number, or a date / timestamp string for `date` and `timestamp`.
+    pub min: Option<toml::Value>,
+    /// Upper bound (inclusive), same forms as `min`.
+    pub max: Option<toml::Value>,
+    #[serde(default)]
+    pub distribution: Distribution,
+    /// `normal`: mean and standard deviation (default: middle of the range, a sixth of it).
+    pub mean: Option<f64>,
+    pub std_dev: Option<f64>,
+    /// `zipf` exponent (default 1.1).
+    pub exponent: Option<f64>,
+    /// `float`: digits after the decimal point (default 2).
+    pub decimals: Option<u32>,
+    /// `choice`: the values; `weights` the same length (default equal).
+    pub values: Option<Vec<toml::Value>>,
+    pub weights: Option<Vec<f64>>,
+    /// `bool`: the fraction of `true` (default 0.5).
+    pub true_fraction: Option<f64>,
+    /// `constant`: the value.
+    pub value: Option<toml::Value>,
+    /// `words`, `sentences`, `paragraphs`, `sentence`: how many, as `[min, max]`.
+    pub count: Option<[usize; 2]>,
+    /// `object`: jsonb fields built from other generators.
+    pub fields: Option<BTreeMap<String, ColumnDef>>,
+    /// `reference`: the table and its key column (default its primary key).
+    pub table: Option<String>,
+    pub column: Option<String>,
+    /// `reference`: how picks of parent rows are skewed (`uniform` or `zipf`).
+    pub skew: Option<Distribution>,
+    /// `sequence`: first value and step (default 1, 1).
+    pub start: Option<i64>,
+    pub step: Option<i64>,
+    /// Fraction of rows that are NULL.
+    #[serde(default)]
+    pub nulls: f64,
+    /// Every value distinct.
+    #[serde(default)]
+    pub unique: bool,
+}
+
+impl ColumnDef {
+    pub fn of(kind: Kind) -> ColumnDef {
+        ColumnDef {
+            kind,
+            min: None,
+            max: None,
+            distribution: Distribution::Uniform,
+            mean: None,
+            std_dev: None,
+            exponent: None,
+            decimals: None,
+            values: None,
+            weights: None,
+            true_fraction: None,
+            value: None,
+            count: None,
+            fields: None,
+            table: None,
+            column: None,
+            skew: None,
+            start: None,
+            step: None,
+            nulls: 0.0,
+            unique: false,
+        }
+    }
+}
+
+/// The typed `[dataset]` section of a scenario.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetSection {
+    /// A definition file: a name (`saas` → `data-generators/saas.toml`, looked up beside the
+    /// scenario and in its parent folders) or a path relative to the scenario file.
+    pub generators: Option<String>,
+    /// Row multiplier; `--scale` overrides it.
+    pub scale: Option<f64>,
+    /// RNG seed; `--seed` overrides it.
+    pub seed: Option<u64>,
+    /// Rows for tables without a definition, before scale (default 1000).
+    pub default_rows: Option<u64>,
+    /// Whether tables without a definition are seeded from the catalog (default true).
+    pub infer: Option<bool>,
+    /// Keep the seeded state as a template database so that a reset is a clone (default true).
+    pub template: Option<bool>,
+    /// Inline table definitions, merged over the file's (inline wins).
+    #[serde(default)]
+    pub tables: BTreeMap<String, TableDef>,
+}
+
+/// A definition file read from disk, remembered with its path for error messages.
+#[derive(Debug, Clone)]
+pub struct LoadedDefinitions {
+    /// The file each table's definition came from (for messages).
+    pub sources: BTreeMap<String, PathBuf>,
+    pub tables: BTreeMap<String, TableDef>,
+    pub default_rows: Option<u64>,
+}
+
+/// Finds `data-generators/<name>.toml` from `base` upwards, or resolves a relative path.
+pub fn resolve_generators(base: &Path, reference: &str) -> Option<PathBuf> {
+    if reference.ends_with(".toml") || reference.contains('/') {
+        let p = base.join(reference);
+        return p.is_file().then_some(p);
+    }
+    let mut dir = Some(base);
+    while let Some(d) = dir {
+        let p = d.join("data-generators").join(format!("{reference}.toml"));
+        if p.is_file() {
+            return Some(p);
+        }
+        dir = d.parent();
+    }
+    let p = Path::new("data-generators").join(format!("{reference}.toml"));
+    p.is_file().then_some(p)
+}
+
+/// Reads a definition file; the error is one sentence naming the file and line.
+pub fn read_file(path: &Path) -> Result<DatasetFile, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{} cannot be read: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        format!(
+            "{}{}: {}",
+            path.display(),
+            line.map(|l| format!(", line {l}")).unwrap_or_default(),
+            e.message().trim()
+        )
+    })
+}
+
+/// The scenario's dataset section resolved: the file's tables with the inline ones over them.
+pub fn load(
+    section: &DatasetSection,
+    scenario_file: Option<&Path>,
+) -> Result<LoadedDefinitions, String> {
+    let scenario_label = scenario_file
+        .map(|p| p.to_path_buf())
+        .unwrap_or_else(|| PathBuf::from("rehearse.toml"));
+    let base = scenario_file
+        .and_then(|p| p.parent())
+        .unwrap_or(Path::new("."));
+    let mut loaded = LoadedDefinitions {
+        sources: BTreeMap::new(),
+        tables: BTreeMap::new(),
+        default_rows: section.default_rows,
+    };
+    if let Some(reference) = &section.generators {
+        let path = resolve_generators(base, reference).ok_or_else(|| {
+            format!(
+                "{}: [dataset] generators = \"{reference}\" names no file (looked for {} and data-generators/{reference}.toml in its folder and the folders above)",
+                scenario_label.display(),
+                base.join(reference).display()
+            )
+        })?;
+        let file = read_file(&path)?;
+        if loaded.default_rows.is_none() {
+            loaded.default_rows = file.default_rows;
+        }
+        for (name, table) in file.tables {
+            loaded.sources.insert(name.clone(), path.clone());
+            loaded.tables.insert(name, table);
+        }
+    }
+    for (name, table) in &section.tables {
+        loaded.sources.insert(name.clone(), scenario_label.clone());
+        match loaded.tables.get_mut(name) {
+            Some(existing) => {
+                if table.rows.is_some() {
+                    existing.rows = table.rows;
+                }
+                existing.skip |= table.skip;
+                for (c, d) in &table.columns {
+                    existing.columns.insert(c.clone(), d.clone());
+                }
+            }
+            None => {
+                loaded.tables.insert(name.clone(), table.clone());
+            }
+        }
+    }
+    Ok(loaded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_definition_file_parses_columns_of_every_shape() {
+        let text = r#"
+            default_rows = 50
+            [tables.accounts]
+            rows = 100
+            [tables.accounts.columns]
+            name = { kind = "company", unique = true }
+            plan = { kind = "choice", values = ["free", "pro"], weights = [9, 1] }
+            score = { kind = "int", min = 0, max = 100, distribution = "zipf" }
+            meta = { kind = "object", fields = { browser = { kind = "choice", values = ["a"] } } }
+            [tables.users.columns]
+            account_id = { kind = "reference", table = "accounts", skew = "zipf", nulls = 0.1 }
+        "#;
+        let file: DatasetFile = toml::from_str(text).unwrap();
+        assert_eq!(file.default_rows, Some(50));
+        let accounts = &file.tables["accounts"];
+        assert_eq!(accounts.rows, Some(100));
+        assert_eq!(accounts.columns["score"].distribution, Distribution::Zipf);
+        assert!(accounts.columns["meta"].fields.as_ref().unwrap()["browser"].values.is_some());
+        assert_eq!(file.tables["users"].columns["account_id"].nulls, 0.1);
+    }
+
+    #[test]
+    fn a_misspelt_field_names_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.toml");
+        std::fs::write(&path, "[tables.a.columns]\nb = { kind = \"int\", mn = 1 }\n").unwrap();
+        let err = read_file(&path).unwrap_err();
+        assert!(err.contains("x.toml, line 2"), "{err}");
+        assert!(err.contains("mn"), "{err}");
+    }
+}

@@ -1,0 +1,510 @@
+//! Compiled generators: a column's value at a row index, as a pure function of (seed, row).
+//!
+//! Nothing here keeps state between rows. That is what makes seeding deterministic whatever the
+//! thread scheduling, lets a unique column be a permutation of the row index, and lets a
+//! reference recompute its parent's key at a parent row index instead of storing keys.
+
+use super::copy::{CopyEncoder, PgType, Value};
+use super::rng::{CellRng, Permutation};
+use fake::Fake;
+use rand_distr::Distribution as _;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
+
+/// One column: what to generate, how often NULL, and the type to encode it as.
+#[derive(Debug, Clone)]
+pub struct ColumnGen {
+    pub name: String,
+    pub ty: PgType,
+    pub gen: Gen,
+    /// Fraction of NULLs.
+    pub nulls: f64,
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FakeKind {
+    Name,
+    FirstName,
+    LastName,
+    Email,
+    Phone,
+    Street,
+    City,
+    Country,
+    CountryCode,
+    Company,
+    Username,
+    Url,
+    Word,
+    Words,
+    Sentence,
+    Sentences,
+    Paragraph,
+    Paragraphs,
+}
+
+#[derive(Debug, Clone)]
+pub enum Dist {
+    Uniform,
+    Normal { mean: f64, std_dev: f64 },
+    Zipf(rand_distr::Zipf<f64>),
+}
+
+/// How a reference picks its parent row.
+#[derive(Debug, Clone)]
+pub enum Pick {
+    Uniform,
+    Zipf(rand_distr::Zipf<f64>),
+    /// One-to-one: every child row a distinct parent row.
+    Permuted(Permutation),
+    /// One digit of the row index in a mixed radix, for composite keys made only of references.
+    Digit { divisor: u64, modulus: u64 },
+}
+
+/// The keys a reference points at.
+#[derive(Debug)]
+pub enum KeySource {
+    /// A table we generate: its key columns evaluated at a row index below `rows`.
+    Generated { rows: u64, columns: Vec<ColumnGen> },
+    /// A table that already had rows: their keys, read once.
+    Existing { rows: Vec<Vec<Value>> },
+}
+
+impl KeySource {
+    pub fn len(&self) -> u64 {
+        match self {
+            KeySource::Generated { rows, .. } => *rows,
+            KeySource::Existing { rows } => rows.len() as u64,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn key(&self, row: u64, column: usize) -> Value {
+        match self {
+            KeySource::Generated { columns, .. } => columns[column].value(row),
+            KeySource::Existing { rows } => rows[row as usize][column].clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Gen {
+    Null,
+    Constant(Value),
+    Sequence {
+        start: i64,
+        step: i64,
+    },
+    Int {
+        min: i64,
+        max: i64,
+        dist: Dist,
+        unique: Option<Permutation>,
+    },
+    Float {
+        min: f64,
+        max: f64,
+        dist: Dist,
+        decimals: u32,
+        unique: Option<Permutation>,
+    },
+    Bool {
+        true_fraction: f64,
+    },
+    /// Days since 1970.
+    Date {
+        min: i64,
+        max: i64,
+        unique: Option<Permutation>,
+    },
+    /// Microseconds since 1970.
+    Timestamp {
+        min: i64,
+        max: i64,
+        unique: Option<Permutation>,
+    },
+    Choice {
+        values: Vec<Value>,
+        cumulative: Vec<f64>,
+        unique: Option<Permutation>,
+    },
+    Fake {
+        kind: FakeKind,
+        count: [usize; 2],
+        unique: bool,
+    },
+    Ip {
+        v6: bool,
+        unique: Option<Permutation>,
+    },
+    Uuid,
+    /// A JSON object, one field per generator.
+    Object(Vec<ColumnGen>),
+    Reference {
+        seed: u64,
+        parent: Arc<KeySource>,
+        column: usize,
+        pick: Pick,
+    },
+}
+
+impl ColumnGen {
+    /// The value at `row`.
+    #[inline]
+    pub fn value(&self, row: u64) -> Value {
+        let mut rng = CellRng::at(self.seed, row);
+        if self.nulls > 0.0 && rng.f64() < self.nulls {
+            return Value::Null;
+        }
+        self.gen.value(&mut rng, row)
+    }
+}
+
+impl Dist {
+    /// A number in [min, max] under this distribution (zipf: min is the most frequent).
+    fn sample(&self, rng: &mut CellRng, min: f64, max: f64) -> f64 {
+        match self {
+            Dist::Uniform => min + rng.f64() * (max - min),
+            Dist::Normal { mean, std_dev } => {
+                let z: f64 = rand_distr::StandardNormal.sample(rng);
+                (mean + z * std_dev).clamp(min, max)
+            }
+            Dist::Zipf(z) => (min + z.sample(rng) - 1.0).min(max),
+        }
+    }
+}
+
+impl Gen {
+    pub fn value(&self, rng: &mut CellRng, row: u64) -> Value {
+        match self {
+            Gen::Null => Value::Null,
+            Gen::Constant(v) => v.clone(),
+            Gen::Sequence { start, step } => Value::Int(start + step * row as i64),
+            Gen::Int {
+                min,
+                max,
+                dist,
+                unique,
+            } => match (unique, dist) {
+                (Some(p), _) => Value::Int(min + p.apply(row) as i64),
+                (None, Dist::Uniform) => Value::Int(rng.between(*min, *max)),
+                (None, d) => Value::Int(d.sample(rng, *min as f64, *max as f64 + 0.999).floor() as i64),
+            },
+            Gen::Float {
+                min,
+                max,
+                dist,
+                decimals,
+                unique,
+            } => {
+                let f = 10f64.powi(*decimals as i32);
+                match unique {
+                    Some(p) => Value::Float(min + p.apply(row) as f64 / f),
+                    None => Value::Float((dist.sample(rng, *min, *max) * f).round() / f),
+                }
+            }
+            Gen::Bool { true_fraction } => Value::Bool(rng.f64() < *true_fraction),
+            Gen::Date { min, max, unique } => Value::Date(match unique {
+                Some(p) => min + p.apply(row) as i64,
+                None => rng.between(*min, *max),
+            }),
+            Gen::Timestamp { min, max, unique } => Value::Timestamp(match unique {
+                Some(p) => min + p.apply(row) as i64,
+                None => rng.between(*min, *max),
+            }),
+            Gen::Choice {
+                values,
+                cumulative,
+                unique,
+            } => {
+                let i = match unique {
+                    Some(p) => p.apply(row) as usize,
+                    None => {
+                        let x = rng.f64() * cumulative.last().copied().unwrap_or(1.0);
+                        cumulative.partition_point(|c| *c <= x).min(values.len() - 1)
+                    }
+                };
+                values[i].clone()
+            }
+            Gen::Fake {
+                kind,
+                count,
+                unique,
+            } => {
+                let s = fake_text(*kind, *count, rng);
+                Value::Text(if *unique { make_unique(*kind, s, row) } else { s })
+            }
+            Gen::Ip { v6, unique } => {
+                let bits = match unique {
+                    Some(p) => p.apply(row) as u128,
+                    None => ((rng.u64() as u128) << 64) | rng.u64() as u128,
+                };
+                Value::Ip(if *v6 {
+                    IpAddr::V6(Ipv6Addr::from(bits | (0x2001_0db8u128 << 96)))
+                } else {
+                    // 10.0.0.0/8 for random ones looks like a private network; unique ones span v4.
+                    let v = if unique.is_some() {
+                        bits as u32
+                    } else {
+                        0x0a00_0000 | (bits as u32 & 0x00ff_ffff)
+                    };
+                    IpAddr::V4(Ipv4Addr::from(v))
+                })
+            }
+            Gen::Uuid => {
+                let mut b = [0u8; 16];
+                b[..8].copy_from_slice(&rng.u64().to_be_bytes());
+                b[8..].copy_from_slice(&rng.u64().to_be_bytes());
+                b[6] = (b[6] & 0x0f) | 0x40;
+                b[8] = (b[8] & 0x3f) | 0x80;
+                Value::Uuid(b)
+            }
+            Gen::Object(fields) => {
+                let mut map = serde_json::Map::new();
+                for f in fields {
+                    let v = f.value(row);
+                    map.insert(f.name.clone(), v.to_json());
+                }
+                Value::Json(serde_json::Value::Object(map).to_string())
+            }
+            Gen::Reference {
+                seed,
+                parent,
+                column,
+                pick,
+            } => {
+                let n = parent.len();
+                if n == 0 {
+                    return Value::Null;
+                }
+                // The pick is drawn from the reference group's own stream so that every column
+                // of a composite foreign key lands on the same parent row.
+                let mut group = CellRng::at(*seed, row);
+                let j = match pick {
+                    Pick::Uniform => group.below(n),
+                    Pick::Zipf(z) => (z.sample(&mut group) as u64).saturating_sub(1).min(n - 1),
+                    Pick::Permuted(p) => p.apply(row),
+                    Pick::Digit { divisor, modulus } => (row / divisor) % modulus,
+                };
+                parent.key(j, *column)
+            }
+        }
+    }
+
+    /// How many distinct values the generator can produce, when that is small enough to matter.
+    pub fn domain(&self) -> Option<u128> {
+        match self {
+            Gen::Null => Some(0),
+            Gen::Constant(_) => Some(1),
+            Gen::Bool { .. } => Some(2),
+            Gen::Choice { values, .. } => Some(values.len() as u128),
+            Gen::Int { min, max, .. } => Some((*max as i128 - *min as i128 + 1).max(0) as u128),
+            Gen::Date { min, max, .. } | Gen::Timestamp { min, max, .. } => {
+                Some((*max as i128 - *min as i128 + 1).max(0) as u128)
+            }
+            Gen::Float {
+                min, max, decimals, ..
+            } => Some((((max - min) * 10f64.powi(*decimals as i32)).floor() as u128) + 1),
+            Gen::Ip { v6: false, .. } => Some(1u128 << 32),
+            Gen::Reference { parent, .. } => Some(parent.len() as u128),
+            _ => None,
+        }
+    }
+}
+
+/// Appends the row index to a fake value so that it is distinct (before the `@` of an email).
+fn make_unique(kind: FakeKind, s: String, row: u64) -> String {
+    match kind {
+        FakeKind::Email => match s.split_once('@') {
+            Some((local, domain)) => format!("{local}.{row}@{domain}"),
+            None => format!("{s}.{row}"),
+        },
+        FakeKind::Url => format!("{s}/{row}"),
+        FakeKind::Username => format!("{s}{row}"),
+        _ => format!("{s} {row}"),
+    }
+}
+
+fn range(count: [usize; 2]) -> std::ops::Range<usize> {
+    count[0]..count[1].max(count[0]) + 1
+}
+
+fn fake_text(kind: FakeKind, count: [usize; 2], rng: &mut CellRng) -> String {
+    use fake::faker::address::en::{BuildingNumber, CityName, CountryCode, CountryName, StreetName, StreetSuffix};
+    use fake::faker::company::en::CompanyName;
+    use fake::faker::internet::en::{DomainSuffix, SafeEmail, Username};
+    use fake::faker::lorem::en::{Paragraph, Paragraphs, Sentence, Sentences, Word, Words};
+    use fake::faker::name::en::{FirstName, LastName, Name};
+    use fake::faker::phone_number::en::PhoneNumber;
+    match kind {
+        FakeKind::Name => Name().fake_with_rng(rng),
+        FakeKind::FirstName => FirstName().fake_with_rng(rng),
+        FakeKind::LastName => LastName().fake_with_rng(rng),
+        FakeKind::Email => SafeEmail().fake_with_rng(rng),
+        FakeKind::Phone => PhoneNumber().fake_with_rng(rng),
+        FakeKind::Street => {
+            let n: String = BuildingNumber().fake_with_rng(rng);
+            let s: String = StreetName().fake_with_rng(rng);
+            let suffix: String = StreetSuffix().fake_with_rng(rng);
+            format!("{n} {s} {suffix}")
+        }
+        FakeKind::City => CityName().fake_with_rng(rng),
+        FakeKind::Country => CountryName().fake_with_rng(rng),
+        FakeKind::CountryCode => CountryCode().fake_with_rng(rng),
+        FakeKind::Company => CompanyName().fake_with_rng(rng),
+        FakeKind::Username => Username().fake_with_rng(rng),
+        FakeKind::Url => {
+            let host: String = Word().fake_with_rng(rng);
+            let path: String = Word().fake_with_rng(rng);
+            let suffix: String = DomainSuffix().fake_with_rng(rng);
+            format!("https://www.{host}.{suffix}/{path}")
+        }
+        FakeKind::Word => Word().fake_with_rng(rng),
+        FakeKind::Words => {
+            let w: Vec<String> = Words(range(count)).fake_with_rng(rng);
+            w.join(" ")
+        }
+        FakeKind::Sentence => Sentence(range(count)).fake_with_rng(rng),
+        FakeKind::Sentences => {
+            let s: Vec<String> = Sentences(range(count)).fake_with_rng(rng);
+            s.join(" ")
+        }
+        FakeKind::Paragraph => Paragraph(range(count)).fake_with_rng(rng),
+        FakeKind::Paragraphs => {
+            let p: Vec<String> = Paragraphs(range(count)).fake_with_rng(rng);
+            p.join("\n\n")
+        }
+    }
+}
+
+/// A table ready to generate: its COPY column list and row count.
+#[derive(Debug, Clone)]
+pub struct TableGen {
+    /// Schema-qualified, quoted for SQL.
+    pub qualified: String,
+    pub columns: Vec<ColumnGen>,
+    pub rows: u64,
+}
+
+impl TableGen {
+    /// Appends rows `range` to the encoder.
+    pub fn encode_rows(
+        &self,
+        range: std::ops::Range<u64>,
+        enc: &mut CopyEncoder,
+    ) -> Result<(), String> {
+        let n = self.columns.len() as u16;
+        for row in range {
+            enc.begin_row(n);
+            for c in &self.columns {
+                enc.value(&c.value(row), &c.ty)
+                    .map_err(|e| format!("{}: {e}", c.name))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(gen: Gen) -> ColumnGen {
+        ColumnGen {
+            name: "c".into(),
+            ty: PgType::Text { max_chars: None },
+            gen,
+            nulls: 0.0,
+            seed: 7,
+        }
+    }
+
+    #[test]
+    fn a_unique_int_column_never_repeats_within_its_range() {
+        let c = column(Gen::Int {
+            min: 10,
+            max: 1009,
+            dist: Dist::Uniform,
+            unique: Some(Permutation::new(1000, 3)),
+        });
+        let mut seen = std::collections::HashSet::new();
+        for row in 0..1000 {
+            let Value::Int(v) = c.value(row) else { panic!() };
+            assert!((10..=1009).contains(&v));
+            assert!(seen.insert(v));
+        }
+    }
+
+    #[test]
+    fn zipf_numbers_favour_the_low_end() {
+        let c = column(Gen::Int {
+            min: 1,
+            max: 1000,
+            dist: Dist::Zipf(rand_distr::Zipf::new(1000.0, 1.2).unwrap()),
+            unique: None,
+        });
+        let ones = (0..2000).filter(|r| c.value(*r) == Value::Int(1)).count();
+        assert!(ones > 200, "{ones}");
+    }
+
+    #[test]
+    fn nulls_come_at_about_the_asked_fraction() {
+        let mut c = column(Gen::Fake {
+            kind: FakeKind::Email,
+            count: [1, 1],
+            unique: true,
+        });
+        c.nulls = 0.25;
+        let nulls = (0..4000).filter(|r| c.value(*r) == Value::Null).count();
+        assert!((800..1200).contains(&nulls), "{nulls}");
+    }
+
+    #[test]
+    fn every_fake_kind_produces_text() {
+        for kind in [
+            FakeKind::Name,
+            FakeKind::Email,
+            FakeKind::Phone,
+            FakeKind::Street,
+            FakeKind::City,
+            FakeKind::Country,
+            FakeKind::Company,
+            FakeKind::Username,
+            FakeKind::Url,
+            FakeKind::Words,
+            FakeKind::Sentences,
+            FakeKind::Paragraphs,
+        ] {
+            let c = column(Gen::Fake {
+                kind,
+                count: [1, 3],
+                unique: false,
+            });
+            let Value::Text(s) = c.value(1) else { panic!() };
+            assert!(!s.is_empty(), "{kind:?}");
+            assert_eq!(c.value(1), Value::Text(s));
+        }
+    }
+
+    #[test]
+    fn a_reference_lands_on_an_existing_parent_key() {
+        let parent = Arc::new(KeySource::Generated {
+            rows: 50,
+            columns: vec![column(Gen::Sequence { start: 100, step: 1 })],
+        });
+        let c = column(Gen::Reference {
+            seed: 1,
+            parent,
+            column: 0,
+            pick: Pick::Zipf(rand_distr::Zipf::new(50.0, 1.1).unwrap()),
+        });
+        for row in 0..1000 {
+            let Value::Int(v) = c.value(row) else { panic!() };
+            assert!((100..150).contains(&v));
+        }
+    }
+}
