@@ -36,6 +36,8 @@ Examples:
   rehearse run rehearse.toml --provider docker --image postgres:17
   rehearse run db/migrations --provider local --pg-version 15
   rehearse run db/migrations --provider url --url postgresql://ci@localhost:5432/postgres
+  rehearse run scenarios/saas --scale 0.01 --seed 7
+      seed the scenario's dataset at 1% of its rows, with a fixed seed
 
 Exit codes: 0 every migration passed; 1 something failed (a verdict or a gate);
 2 bad usage or bad input; 3 the environment failed (no Docker, no PostgreSQL binaries).";
@@ -68,6 +70,12 @@ struct RunArgs {
     /// Apply migrations up to this version before the rehearsal instead of rehearsing them.
     #[arg(long)]
     baseline: Option<String>,
+    /// Multiply every table's row count of the dataset (overrides [dataset] scale).
+    #[arg(long)]
+    scale: Option<f64>,
+    /// Seed of the synthetic data: the same seed gives the same rows (overrides [dataset] seed).
+    #[arg(long)]
+    seed: Option<u64>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -123,6 +131,20 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
     }
     if args.baseline.is_some() {
         scenario.baseline = args.baseline;
+    }
+    if args.scale.is_some() || args.seed.is_some() {
+        let dataset = scenario.raw.dataset.get_or_insert_with(Default::default);
+        if let Some(s) = args.scale {
+            if !(s >= 0.0 && s.is_finite()) {
+                return Err(Error::Input(format!(
+                    "--scale {s} must be a number of zero or more"
+                )));
+            }
+            dataset.scale = Some(s);
+        }
+        if args.seed.is_some() {
+            dataset.seed = args.seed;
+        }
     }
     if scenario.database.url.is_some()
         && args.provider.is_none()

@@ -4,7 +4,8 @@
 
 use crate::migrations::{Migration, MigrationSet};
 use crate::probe;
-use crate::provision::{self, Database};
+use crate::provision::{self, Database, ProviderKind};
+use crate::seed::{self, Template};
 use crate::report::{
     DatabaseInfo, Direction, Finding, MigrationReport, Report, Verdict, SCHEMA_VERSION,
 };
@@ -15,6 +16,10 @@ use std::time::Instant;
 /// Where the run tells a person what is happening (stderr lines; a progress bar later).
 pub trait Progress: Send + Sync {
     fn step(&self, message: &str);
+    /// How seeding shows its per-table progress.
+    fn seed_mode(&self) -> crate::seed::ProgressMode {
+        crate::seed::ProgressMode::Auto
+    }
 }
 
 /// Plain lines on stderr, readable in CI logs.
@@ -31,6 +36,9 @@ pub struct QuietProgress;
 
 impl Progress for QuietProgress {
     fn step(&self, _message: &str) {}
+    fn seed_mode(&self) -> crate::seed::ProgressMode {
+        crate::seed::ProgressMode::Quiet
+    }
 }
 
 /// Runs the whole rehearsal on a freshly provisioned database.
@@ -39,6 +47,8 @@ pub async fn rehearse(
     set: &MigrationSet,
     progress: &dyn Progress,
 ) -> Result<Report, Error> {
+    // A missing or malformed dataset definition is bad input: say so before starting a server.
+    seed_request(scenario)?;
     let database = provision::provision(&scenario.database).await?;
     progress.step(&format!(
         "PostgreSQL {} via {:?} ({})",
@@ -58,7 +68,8 @@ pub async fn rehearse_on(
 ) -> Result<Report, Error> {
     let started_at = now_rfc3339();
     let started = Instant::now();
-    let client = database.connection.connect().await.map_err(|e| {
+    let seed_request = seed_request(scenario)?;
+    let mut client = database.connection.connect().await.map_err(|e| {
         Error::Environment(format!("could not connect to the rehearsal database: {e}"))
     })?;
 
@@ -88,6 +99,46 @@ pub async fn rehearse_on(
             });
             blocked_by = Some(migration.version.to_string());
             break;
+        }
+    }
+
+    // Seed after the baseline, then keep the seeded state as a template so that a reset is a
+    // clone. The template is dropped with this function's scope.
+    let mut seed_report = None;
+    let mut _template = None;
+    if blocked_by.is_none() {
+        let mut request = seed_request;
+        request.progress = progress.seed_mode();
+        let outcome = seed::seed(&database.connection, &request).await?;
+        if !outcome.tables.is_empty() {
+            let mut report = outcome.report();
+            progress.step(&format!(
+                "seeded {} rows into {} tables ({:.1} MB) in {:.1}s",
+                report.rows,
+                report.tables.len(),
+                report.bytes as f64 / 1e6,
+                report.seconds
+            ));
+            if scenario
+                .raw
+                .dataset
+                .as_ref()
+                .and_then(|d| d.template)
+                .unwrap_or(true)
+            {
+                drop(client);
+                let template =
+                    Template::create(&database.connection, database.kind == ProviderKind::Url)
+                        .await
+                        .map_err(Error::Environment)?;
+                report.template = Some(template.name.clone());
+                report.template_seconds = Some(template.create_seconds);
+                client = database.connection.connect().await.map_err(|e| {
+                    Error::Environment(format!("could not connect to the rehearsal database: {e}"))
+                })?;
+                _template = Some(template);
+            }
+            seed_report = Some(report);
         }
     }
 
@@ -123,7 +174,13 @@ pub async fn rehearse_on(
         },
         migrations,
         findings,
+        seed: seed_report,
     })
+}
+
+/// The scenario's dataset as a seeding request (a bare folder: every table inferred).
+pub fn seed_request(scenario: &Scenario) -> Result<seed::SeedRequest, Error> {
+    seed::SeedRequest::from_section(scenario.raw.dataset.as_ref(), scenario.file.as_deref())
 }
 
 /// Forward, rollback, forward again, for one migration.

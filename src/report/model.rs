@@ -26,6 +26,45 @@ pub struct Report {
     /// Run-level problems (a baseline that failed to apply, ...).
     #[serde(default)]
     pub findings: Vec<Finding>,
+    /// The synthetic dataset seeded after the baseline; absent when nothing was seeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<SeedReport>,
+}
+
+/// What seeding cost, per table and in total.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SeedReport {
+    /// The RNG seed: the same seed gives the same data.
+    pub seed: u64,
+    pub scale: f64,
+    pub rows: u64,
+    /// Bytes on disk of the seeded tables (heap and TOAST, without indexes).
+    pub bytes: u64,
+    /// Wall time of the whole seeding: plan, load, index rebuild, analyze.
+    pub seconds: f64,
+    pub mb_per_s: f64,
+    pub tables: Vec<SeedTableReport>,
+    /// The template database holding the seeded state, when one was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// Seconds to clone the seeded database into the template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SeedTableReport {
+    /// Schema-qualified.
+    pub table: String,
+    pub rows: u64,
+    /// Bytes on disk (heap and TOAST).
+    pub bytes: u64,
+    /// Bytes of binary COPY data sent.
+    pub copy_bytes: u64,
+    /// Generation and COPY of this table, wall time.
+    pub seconds: f64,
+    /// `bytes` per second, in MB (10^6).
+    pub mb_per_s: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -21,8 +21,8 @@ pub struct ScenarioFile {
     pub migrations: MigrationsSection,
     #[serde(default)]
     pub database: DatabaseSection,
-    /// Dataset to seed (issue D); kept as raw TOML until the seeder reads it.
-    pub dataset: Option<toml::Value>,
+    /// Dataset to seed after the baseline: a definition file, scale, seed, inline tables.
+    pub dataset: Option<crate::seed::DatasetSection>,
     /// Concurrent workload (issue C).
     pub workload: Option<toml::Value>,
     /// Gates (issue E).
@@ -239,6 +239,24 @@ mod tests {
         assert_eq!(parse_bytes("512MiB"), Some(512 * 1024 * 1024));
         assert_eq!(parse_bytes("2GB"), Some(2_000_000_000));
         assert_eq!(parse_bytes("lots"), None);
+    }
+
+    #[test]
+    fn the_dataset_section_is_typed() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rehearse.toml");
+        std::fs::write(
+            &file,
+            "[dataset]\ngenerators = \"saas\"\nscale = 0.01\nseed = 7\n[dataset.tables.users]\nrows = 10\n",
+        )
+        .unwrap();
+        let s = Scenario::load(dir.path()).unwrap();
+        let d = s.raw.dataset.unwrap();
+        assert_eq!((d.scale, d.seed), (Some(0.01), Some(7)));
+        assert_eq!(d.tables["users"].rows, Some(10));
+        std::fs::write(&file, "[dataset]\nscael = 1\n").unwrap();
+        let err = Scenario::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("scael"), "{err}");
     }
 
     #[test]

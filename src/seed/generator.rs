@@ -136,6 +136,8 @@ pub enum Gen {
         kind: FakeKind,
         count: [usize; 2],
         unique: bool,
+        /// The column's length: a unique value keeps its distinguishing suffix within it.
+        max_chars: Option<usize>,
     },
     Ip {
         v6: bool,
@@ -234,9 +236,14 @@ impl Gen {
                 kind,
                 count,
                 unique,
+                max_chars,
             } => {
                 let s = fake_text(*kind, *count, rng);
-                Value::Text(if *unique { make_unique(*kind, s, row) } else { s })
+                Value::Text(if *unique {
+                    make_unique(*kind, s, row, *max_chars)
+                } else {
+                    s
+                })
             }
             Gen::Ip { v6, unique } => {
                 let bits = match unique {
@@ -317,8 +324,8 @@ impl Gen {
 }
 
 /// Appends the row index to a fake value so that it is distinct (before the `@` of an email).
-fn make_unique(kind: FakeKind, s: String, row: u64) -> String {
-    match kind {
+fn make_unique(kind: FakeKind, s: String, row: u64, max_chars: Option<usize>) -> String {
+    let full = match kind {
         FakeKind::Email => match s.split_once('@') {
             Some((local, domain)) => format!("{local}.{row}@{domain}"),
             None => format!("{s}.{row}"),
@@ -326,6 +333,15 @@ fn make_unique(kind: FakeKind, s: String, row: u64) -> String {
         FakeKind::Url => format!("{s}/{row}"),
         FakeKind::Username => format!("{s}{row}"),
         _ => format!("{s} {row}"),
+    };
+    match max_chars {
+        Some(n) if full.chars().count() > n => {
+            // Keep the suffix: cut the fake part so that the row number still fits.
+            let suffix = format!("-{row}");
+            let keep = n.saturating_sub(suffix.len());
+            format!("{}{suffix}", super::copy::truncate_chars(&s, keep))
+        }
+        _ => full,
     }
 }
 
@@ -457,6 +473,7 @@ mod tests {
             kind: FakeKind::Email,
             count: [1, 1],
             unique: true,
+            max_chars: None,
         });
         c.nulls = 0.25;
         let nulls = (0..4000).filter(|r| c.value(*r) == Value::Null).count();
@@ -483,6 +500,7 @@ mod tests {
                 kind,
                 count: [1, 3],
                 unique: false,
+                max_chars: None,
             });
             let Value::Text(s) = c.value(1) else { panic!() };
             assert!(!s.is_empty(), "{kind:?}");

@@ -4,10 +4,184 @@
 //! catalog after the baseline; tables and columns without one are inferred from their type, name
 //! and constraints. Everything is validated before the first row is generated. Generation is a
 //! pure function of (seed, table, column, row), so the same seed gives byte-identical data
-//! whatever the thread scheduling. Seeding never changes the schema: indexes and constraints
-//! dropped for speed are recreated from their own definitions.
+//! whatever the thread scheduling. Seeding must never change the schema: indexes and
+//! constraints dropped for speed are recreated from their own definitions.
 
+pub mod catalog;
 pub mod copy;
 pub mod definition;
 pub mod generator;
+pub mod load;
+pub mod plan;
+pub mod progress;
 pub mod rng;
+pub mod template;
+
+pub use definition::{DatasetSection, LoadedDefinitions};
+pub use load::{LoadOptions, TableLoad};
+pub use plan::PlanOptions;
+pub use progress::ProgressMode;
+pub use template::Template;
+
+use crate::provision::ConnectionInfo;
+use crate::Error;
+use std::path::Path;
+use std::time::Instant;
+
+/// Everything a seeding run needs besides the database.
+#[derive(Debug, Clone)]
+pub struct SeedRequest {
+    pub definitions: LoadedDefinitions,
+    pub plan: PlanOptions,
+    pub load: LoadOptions,
+    pub progress: ProgressMode,
+}
+
+impl SeedRequest {
+    /// From a scenario's `[dataset]` section (None: a bare folder, every table inferred).
+    /// Reads the definition file, so a missing or malformed one is reported before anything
+    /// starts.
+    pub fn from_section(
+        section: Option<&DatasetSection>,
+        scenario_file: Option<&Path>,
+    ) -> Result<SeedRequest, Error> {
+        let default = DatasetSection::default();
+        let section = section.unwrap_or(&default);
+        let definitions = definition::load(section, scenario_file).map_err(Error::Input)?;
+        let scale = section.scale.unwrap_or(1.0);
+        if !(scale >= 0.0 && scale.is_finite()) {
+            return Err(Error::Input(format!(
+                "{}: [dataset] scale = {scale} must be a positive number",
+                scenario_file
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "--scale".into())
+            )));
+        }
+        Ok(SeedRequest {
+            plan: PlanOptions {
+                seed: section.seed.unwrap_or(1),
+                scale,
+                default_rows: definitions.default_rows.unwrap_or(plan::DEFAULT_ROWS),
+                infer: section.infer.unwrap_or(true),
+            },
+            definitions,
+            load: LoadOptions::default(),
+            progress: ProgressMode::Auto,
+        })
+    }
+}
+
+/// What a seeding run did.
+#[derive(Debug, Clone)]
+pub struct SeedOutcome {
+    pub seed: u64,
+    pub scale: f64,
+    /// Wall time of the whole run: catalog, plan, load, index rebuild, analyze.
+    pub seconds: f64,
+    pub tables: Vec<TableLoad>,
+}
+
+impl SeedOutcome {
+    pub fn rows(&self) -> u64 {
+        self.tables.iter().map(|t| t.rows).sum()
+    }
+    pub fn bytes(&self) -> u64 {
+        self.tables.iter().map(|t| t.table_bytes).sum()
+    }
+}
+
+/// Builds the plan without loading anything: catalog, definitions, inference, validation.
+pub async fn plan(conn: &ConnectionInfo, request: &SeedRequest) -> Result<plan::Plan, Error> {
+    let client = conn
+        .connect()
+        .await
+        .map_err(|e| Error::Environment(format!("could not connect to seed the database: {e}")))?;
+    let catalog = catalog::read(&client)
+        .await
+        .map_err(|e| Error::Environment(format!("could not read the catalog to seed: {e}")))?;
+    let mut existing = plan::ExistingKeys::new();
+    for (table, columns) in plan::existing_parents(&catalog, &request.definitions, &request.plan) {
+        let t = &catalog.tables[&table];
+        let cols: Vec<String> = columns
+            .iter()
+            .map(|c| format!("{}::text", catalog::quote_ident(c)))
+            .collect();
+        let q = format!(
+            "SELECT {} FROM {} ORDER BY 1 LIMIT 1000000",
+            cols.join(", "),
+            t.qualified()
+        );
+        let rows = client
+            .query(&q, &[])
+            .await
+            .map_err(|e| Error::Environment(format!("could not read the keys of {table}: {e}")))?;
+        let keys = rows
+            .iter()
+            .map(|r| {
+                columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let text: Option<String> = r.get(i);
+                        let ty = t
+                            .column(c)
+                            .and_then(|c| c.ty.clone())
+                            .unwrap_or(copy::PgType::Text { max_chars: None });
+                        text.map(|s| plan::value_from_text(&s, &ty))
+                            .unwrap_or(copy::Value::Null)
+                    })
+                    .collect()
+            })
+            .collect();
+        existing.insert(table, keys);
+    }
+    plan::build(&catalog, &request.definitions, &request.plan, &existing).map_err(Error::Input)
+}
+
+/// Seeds the database: plan, validate, load. Nothing is generated when validation fails.
+pub async fn seed(conn: &ConnectionInfo, request: &SeedRequest) -> Result<SeedOutcome, Error> {
+    let started = Instant::now();
+    let plan = plan(conn, request).await?;
+    let progress = progress::SeedProgress::new(request.progress);
+    let tables = load::load(conn, &plan, &request.load, &progress)
+        .await
+        .map_err(|e| match e {
+            load::LoadError::Input(m) => Error::Input(m),
+            load::LoadError::Environment(m) => Error::Environment(m),
+        })?;
+    Ok(SeedOutcome {
+        seed: request.plan.seed,
+        scale: request.plan.scale,
+        seconds: started.elapsed().as_secs_f64(),
+        tables,
+    })
+}
+
+impl SeedOutcome {
+    /// The report's seed section.
+    pub fn report(&self) -> crate::report::SeedReport {
+        let mb = |bytes: u64, secs: f64| bytes as f64 / 1e6 / secs.max(1e-9);
+        crate::report::SeedReport {
+            seed: self.seed,
+            scale: self.scale,
+            rows: self.rows(),
+            bytes: self.bytes(),
+            seconds: self.seconds,
+            mb_per_s: mb(self.bytes(), self.seconds),
+            tables: self
+                .tables
+                .iter()
+                .map(|t| crate::report::SeedTableReport {
+                    table: t.table.clone(),
+                    rows: t.rows,
+                    bytes: t.table_bytes,
+                    copy_bytes: t.copy_bytes,
+                    seconds: t.seconds,
+                    mb_per_s: mb(t.table_bytes, t.seconds),
+                })
+                .collect(),
+            template: None,
+            template_seconds: None,
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! What the seeder needs to know about the schema: tables, columns and their types, keys,
+//! foreign keys, CHECK constraints. Read once from the catalog after the baseline.
+
+use super::copy::PgType;
+use std::collections::BTreeMap;
+use tokio_postgres::Client;
+
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    /// Tables by `schema.name`.
+    pub tables: BTreeMap<String, Table>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub schema: String,
+    pub name: String,
+    pub oid: u32,
+    pub columns: Vec<Column>,
+    /// Primary key column names.
+    pub primary_key: Vec<String>,
+    /// Unique constraints and unique indexes (column lists), the primary key included.
+    pub unique: Vec<Vec<String>>,
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Single-column CHECK constraints, by column, as `pg_get_constraintdef` prints them.
+    pub checks: Vec<(String, String)>,
+    /// Rows already present (an estimate is not enough: we need to know empty from not).
+    pub has_rows: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    /// `format_type`, for messages.
+    pub type_name: String,
+    /// None when the type cannot be generated (the column is then left to its default or NULL).
+    pub ty: Option<PgType>,
+    pub not_null: bool,
+    pub default: Option<String>,
+    /// Filled by a sequence: `nextval(...)` default or an identity column.
+    pub sequence: Option<String>,
+    /// GENERATED ALWAYS AS (...) STORED: never written.
+    pub generated: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ForeignKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    /// `schema.name`.
+    pub parent: String,
+    pub parent_columns: Vec<String>,
+}
+
+impl Table {
+    pub fn qualified(&self) -> String {
+        format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.name))
+    }
+
+    pub fn key(&self) -> String {
+        format!("{}.{}", self.schema, self.name)
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+pub fn quote_ident(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+    {
+        s.to_string()
+    } else {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    }
+}
+
+const USER_TABLES: &str = "
+    SELECT c.oid, n.nspname, c.relname
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+      AND n.nspname NOT LIKE 'pg_temp%'
+    ORDER BY n.nspname, c.relname";
+
+const COLUMNS: &str = "
+    SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull OR COALESCE(bt.typnotnull, false),
+           pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
+           COALESCE(NULLIF(t.typbasetype, 0), t.oid)::oid AS base_oid,
+           CASE WHEN t.typbasetype <> 0 THEN t.typtypmod ELSE a.atttypmod END AS typmod,
+           pg_get_serial_sequence(quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname)
+    FROM pg_attribute a
+    JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_type t ON t.oid = a.atttypid
+    LEFT JOIN pg_type bt ON bt.oid = a.atttypid AND bt.typtype = 'd'
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    WHERE a.attrelid = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped
+    ORDER BY a.attrelid, a.attnum";
+
+const TYPES: &str = "
+    SELECT t.oid, t.typname, t.typtype::text, t.typelem,
+           (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)
+    FROM pg_type t WHERE t.oid = ANY($1)";
+
+const CONSTRAINTS: &str = "
+    SELECT con.conrelid, con.conname, con.contype::text,
+           ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
+                 JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i),
+           fn.nspname || '.' || fc.relname,
+           ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
+                 JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i),
+           pg_get_constraintdef(con.oid)
+    FROM pg_constraint con
+    LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+    WHERE con.conrelid = ANY($1) AND con.contype IN ('p', 'u', 'f', 'c')
+    ORDER BY con.conrelid, con.conname";
+
+const UNIQUE_INDEXES: &str = "
+    SELECT i.indrelid,
+           ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o)
+                 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n ORDER BY k.o)
+    FROM pg_index i
+    WHERE i.indrelid = ANY($1) AND i.indisunique AND i.indpred IS NULL AND 0 <> ALL (i.indkey::int2[])
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)";
+
+/// Reads the user tables of the connected database.
+pub async fn read(client: &Client) -> Result<Catalog, tokio_postgres::Error> {
+    let mut tables = BTreeMap::new();
+    let mut by_oid = BTreeMap::new();
+    for row in client.query(USER_TABLES, &[]).await? {
+        let oid: u32 = row.get(0);
+        let table = Table {
+            schema: row.get(1),
+            name: row.get(2),
+            oid,
+            columns: Vec::new(),
+            primary_key: Vec::new(),
+            unique: Vec::new(),
+            foreign_keys: Vec::new(),
+            checks: Vec::new(),
+            has_rows: false,
+        };
+        by_oid.insert(oid, table.key());
+        tables.insert(table.key(), table);
+    }
+    let oids: Vec<u32> = by_oid.keys().copied().collect();
+
+    struct RawColumn {
+        table: u32,
+        column: Column,
+        base: u32,
+        typmod: i32,
+    }
+    let mut raw = Vec::new();
+    for row in client.query(COLUMNS, &[&oids]).await? {
+        let default: Option<String> = row.get(4);
+        let identity: String = row.get(5);
+        let generated: String = row.get(6);
+        let serial: Option<String> = row.get(9);
+        let sequence = serial.or_else(|| {
+            default
+                .as_deref()
+                .filter(|d| d.starts_with("nextval("))
+                .map(|d| d.to_string())
+        });
+        raw.push(RawColumn {
+            table: row.get(0),
+            column: Column {
+                name: row.get(1),
+                type_name: row.get(2),
+                ty: None,
+                not_null: row.get(3),
+                default: default.clone(),
+                sequence: if identity.is_empty() && sequence.is_none() {
+                    None
+                } else {
+                    sequence.or(Some(String::new()))
+                },
+                generated: !generated.is_empty(),
+            },
+            base: row.get(7),
+            typmod: row.get(8),
+        });
+    }
+
+    let type_oids: Vec<u32> = raw.iter().map(|c| c.base).collect();
+    let mut types = BTreeMap::new();
+    for row in client.query(TYPES, &[&type_oids]).await? {
+        let oid: u32 = row.get(0);
+        let name: String = row.get(1);
+        let kind: String = row.get(2);
+        let elem: u32 = row.get(3);
+        let labels: Option<Vec<String>> = row.get(4);
+        types.insert(oid, (name, kind, elem, labels));
+    }
+    for c in raw {
+        let mut column = c.column;
+        column.ty = types
+            .get(&c.base)
+            .and_then(|(name, kind, elem, labels)| pg_type(name, kind, *elem, labels, c.typmod));
+        if let Some(t) = by_oid.get(&c.table).and_then(|k| tables.get_mut(k)) {
+            t.columns.push(column);
+        }
+    }
+
+    for row in client.query(CONSTRAINTS, &[&oids]).await? {
+        let Some(t) = by_oid
+            .get(&row.get::<_, u32>(0))
+            .and_then(|k| tables.get_mut(k))
+        else {
+            continue;
+        };
+        let name: String = row.get(1);
+        let kind: String = row.get(2);
+        let columns: Vec<String> = row.get(3);
+        match kind.as_str() {
+            "p" => {
+                t.primary_key = columns.clone();
+                t.unique.push(columns);
+            }
+            "u" => t.unique.push(columns),
+            "f" => t.foreign_keys.push(ForeignKey {
+                name,
+                columns,
+                parent: row.get(4),
+                parent_columns: row.get(5),
+            }),
+            "c" if columns.len() == 1 => t.checks.push((columns[0].clone(), row.get(6))),
+            _ => {}
+        }
+    }
+    for row in client.query(UNIQUE_INDEXES, &[&oids]).await? {
+        if let Some(t) = by_oid
+            .get(&row.get::<_, u32>(0))
+            .and_then(|k| tables.get_mut(k))
+        {
+            t.unique.push(row.get(1));
+        }
+    }
+    for t in tables.values_mut() {
+        let q = format!("SELECT EXISTS (SELECT 1 FROM {})", t.qualified());
+        t.has_rows = client.query_one(&q, &[]).await?.get(0);
+    }
+    Ok(Catalog { tables })
+}
+
+/// The encoder's view of a type; None for types we cannot generate.
+fn pg_type(
+    name: &str,
+    kind: &str,
+    elem: u32,
+    labels: &Option<Vec<String>>,
+    typmod: i32,
+) -> Option<PgType> {
+    if kind == "e" {
+        return Some(PgType::Enum(labels.clone().unwrap_or_default()));
+    }
+    if name.starts_with('_') && elem != 0 {
+        return Some(PgType::Array { element_oid: elem });
+    }
+    Some(match name {
+        "int2" => PgType::Int2,
+        "int4" => PgType::Int4,
+        "int8" => PgType::Int8,
+        "float4" => PgType::Float4,
+        "float8" => PgType::Float8,
+        "numeric" => PgType::Numeric {
+            scale: (typmod >= 4).then(|| ((typmod - 4) & 0xffff) as u32),
+        },
+        "text" | "citext" | "name" => PgType::Text { max_chars: None },
+        "varchar" | "bpchar" => PgType::Text {
+            max_chars: (typmod >= 4).then(|| (typmod - 4) as usize),
+        },
+        "bool" => PgType::Bool,
+        "date" => PgType::Date,
+        "timestamp" => PgType::Timestamp,
+        "timestamptz" => PgType::Timestamptz,
+        "time" => PgType::Time,
+        "interval" => PgType::Interval,
+        "uuid" => PgType::Uuid,
+        "json" => PgType::Json,
+        "jsonb" => PgType::Jsonb,
+        "inet" => PgType::Inet,
+        "bytea" => PgType::Bytea,
+        _ => return None,
+    })
+}
+
+/// The numeric precision of `numeric(p, s)` from its formatted type name.
+pub fn numeric_precision(type_name: &str) -> Option<(u32, u32)> {
+    let inner = type_name.strip_prefix("numeric(")?.strip_suffix(')')?;
+    let (p, s) = inner.split_once(',').unwrap_or((inner, "0"));
+    Some((p.trim().parse().ok()?, s.trim().parse().ok()?))
+}

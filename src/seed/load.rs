@@ -1,0 +1,432 @@
+//! The loader: generator threads encode chunks of rows, an async task streams them into
+//! `COPY ... (FORMAT binary, FREEZE)`, tables in foreign-key order and independent tables in
+//! parallel. Foreign keys, and for large tables their keys and indexes, are dropped before the
+//! load and recreated from their own definitions afterwards, so the schema is unchanged.
+
+use super::catalog::quote_ident;
+use super::copy::{CopyEncoder, HEADER, TRAILER};
+use super::plan::{Plan, TablePlan};
+use super::progress::{SeedProgress, TableProgress};
+use crate::provision::ConnectionInfo;
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio_postgres::Client;
+
+/// Encoded chunk size: large enough that per-message overhead vanishes, small enough that a
+/// few in flight per table cost little memory.
+const CHUNK_BYTES: usize = 512 * 1024;
+
+/// Above this many rows (into an empty table) indexes are dropped and rebuilt after the load:
+/// one sort beats row-by-row b-tree maintenance once a table is past a few tens of thousands of
+/// rows; below, the DROP/CREATE round trips cost more than they save (`benches/seed_vs_pgbench.sh`).
+pub const REBUILD_INDEXES_FROM_ROWS: u64 = 50_000;
+
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Tables loaded at the same time.
+    pub parallel_tables: usize,
+    /// Generator threads in total (shared by the tables in flight).
+    pub generator_threads: usize,
+    pub rebuild_indexes_from_rows: u64,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        LoadOptions {
+            parallel_tables: cores.clamp(1, 4),
+            generator_threads: cores,
+            rebuild_indexes_from_rows: REBUILD_INDEXES_FROM_ROWS,
+        }
+    }
+}
+
+/// What loading one table cost.
+#[derive(Debug, Clone)]
+pub struct TableLoad {
+    pub table: String,
+    pub rows: u64,
+    /// Bytes of COPY data sent.
+    pub copy_bytes: u64,
+    /// The table's size on disk afterwards (heap and TOAST, without indexes).
+    pub table_bytes: u64,
+    /// Generation and COPY, wall time.
+    pub seconds: f64,
+}
+
+/// What the load dropped and must put back.
+#[derive(Debug, Default)]
+struct Dropped {
+    /// (table, constraint name, definition, comment): primary keys and unique constraints.
+    keys: Vec<(String, String, String, Option<String>)>,
+    /// (index name, CREATE INDEX statement, comment).
+    indexes: Vec<(String, String, Option<String>)>,
+    /// (table, constraint name, definition, comment): foreign keys.
+    foreign_keys: Vec<(String, String, String, Option<String>)>,
+}
+
+/// A load failure: data the constraints refuse is the dataset's fault (exit 2); anything else
+/// is the environment's (exit 3).
+#[derive(Debug)]
+pub enum LoadError {
+    Input(String),
+    Environment(String),
+}
+
+impl From<String> for LoadError {
+    fn from(m: String) -> Self {
+        LoadError::Environment(m)
+    }
+}
+
+fn db_err(what: &str, e: tokio_postgres::Error) -> LoadError {
+    match e.as_db_error() {
+        Some(d) => {
+            let m = format!("{what}: {}", d.message());
+            let class = &d.code().code()[..2];
+            // 22: data exception, 23: integrity constraint violation.
+            if class == "22" || class == "23" {
+                LoadError::Input(m)
+            } else {
+                LoadError::Environment(m)
+            }
+        }
+        None => LoadError::Environment(format!("{what}: {e}")),
+    }
+}
+
+/// Loads every table of the plan. Errors are sentences naming the table.
+pub async fn load(
+    conn: &ConnectionInfo,
+    plan: &Plan,
+    options: &LoadOptions,
+    progress: &SeedProgress,
+) -> Result<Vec<TableLoad>, LoadError> {
+    let admin = conn
+        .connect()
+        .await
+        .map_err(|e| format!("could not connect to seed the database: {e}"))?;
+    let dropped = drop_for_load(&admin, plan, options).await?;
+
+    let mut results = Vec::new();
+    for layer in &plan.layers {
+        let in_flight = layer.len().min(options.parallel_tables).max(1);
+        let threads = (options.generator_threads / in_flight).max(1);
+        let loads = futures_util::stream::iter(layer.iter().map(|&i| {
+            let table = &plan.tables[i];
+            let bar = progress.table(&table.key, table.gen.rows);
+            load_table(conn, table, threads, bar)
+        }))
+        .buffer_unordered(in_flight)
+        .collect::<Vec<_>>()
+        .await;
+        for r in loads {
+            results.push(r?);
+        }
+    }
+
+    restore(conn, &admin, &dropped).await?;
+    for t in &plan.tables {
+        for (sequence, column) in &t.sequences {
+            let q = format!(
+                "SELECT setval('{}', GREATEST((SELECT max({}) FROM {}), 1))",
+                sequence.replace('\'', "''"),
+                quote_ident(column),
+                t.gen.qualified
+            );
+            admin
+                .batch_execute(&q)
+                .await
+                .map_err(|e| db_err(&format!("could not move the sequence {sequence} past the seeded keys"), e))?;
+        }
+    }
+    for r in &mut results {
+        let t = plan.tables.iter().find(|t| t.key == r.table);
+        if let Some(t) = t {
+            let row = admin
+                .query_one(
+                    "SELECT pg_table_size($1::oid::regclass)",
+                    &[&t.oid],
+                )
+                .await
+                .map_err(|e| db_err("could not measure the seeded table", e))?;
+            r.table_bytes = row.get::<_, i64>(0) as u64;
+        }
+    }
+    let names: Vec<&str> = plan.tables.iter().map(|t| t.gen.qualified.as_str()).collect();
+    if !names.is_empty() {
+        admin
+            .batch_execute(&format!("ANALYZE {}", names.join(", ")))
+            .await
+            .map_err(|e| db_err("could not analyze the seeded tables", e))?;
+    }
+    Ok(results)
+}
+
+/// Drops foreign keys touching seeded tables, and keys and indexes of large empty ones.
+async fn drop_for_load(admin: &Client, plan: &Plan, options: &LoadOptions) -> Result<Dropped, LoadError> {
+    let mut dropped = Dropped::default();
+    let oids: Vec<u32> = plan.tables.iter().map(|t| t.oid).collect();
+    let fks = admin
+        .query(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), obj_description(oid, 'pg_constraint')
+             FROM pg_constraint WHERE contype = 'f' AND (conrelid = ANY($1) OR confrelid = ANY($1))
+             ORDER BY conrelid::regclass::text, conname",
+            &[&oids],
+        )
+        .await
+        .map_err(|e| db_err("could not read foreign keys", e))?;
+    for row in fks {
+        let (table, name, def, comment): (String, String, String, Option<String>) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
+        let q = format!("ALTER TABLE {table} DROP CONSTRAINT {}", quote_ident(&name));
+        if admin.batch_execute(&q).await.is_ok() {
+            dropped.foreign_keys.push((table, name, def, comment));
+        }
+    }
+    for t in &plan.tables {
+        if !t.was_empty || t.gen.rows < options.rebuild_indexes_from_rows {
+            continue;
+        }
+        let indexes = admin
+            .query(
+                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), obj_description(i.indexrelid, 'pg_class')
+                 FROM pg_index i WHERE i.indrelid = $1
+                   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)
+                 ORDER BY 1",
+                &[&t.oid],
+            )
+            .await
+            .map_err(|e| db_err("could not read indexes", e))?;
+        for row in indexes {
+            let (name, def, comment): (String, String, Option<String>) = (row.get(0), row.get(1), row.get(2));
+            if admin.batch_execute(&format!("DROP INDEX {name}")).await.is_ok() {
+                dropped.indexes.push((name, def, comment));
+            }
+        }
+        let keys = admin
+            .query(
+                "SELECT conname, pg_get_constraintdef(oid), obj_description(oid, 'pg_constraint')
+                 FROM pg_constraint WHERE conrelid = $1 AND contype IN ('p', 'u') ORDER BY contype, conname",
+                &[&t.oid],
+            )
+            .await
+            .map_err(|e| db_err("could not read keys", e))?;
+        for row in keys {
+            let (name, def, comment): (String, String, Option<String>) = (row.get(0), row.get(1), row.get(2));
+            let q = format!(
+                "ALTER TABLE {} DROP CONSTRAINT {}",
+                t.gen.qualified,
+                quote_ident(&name)
+            );
+            if admin.batch_execute(&q).await.is_ok() {
+                dropped
+                    .keys
+                    .push((t.gen.qualified.clone(), name, def, comment));
+            }
+        }
+    }
+    Ok(dropped)
+}
+
+/// Puts back what [`drop_for_load`] took away: keys and indexes (two tables at a time), then
+/// foreign keys, which validate against the loaded rows.
+async fn restore(conn: &ConnectionInfo, admin: &Client, dropped: &Dropped) -> Result<(), LoadError> {
+    let mut statements = Vec::new();
+    for (table, name, def, comment) in &dropped.keys {
+        let mut s = format!("ALTER TABLE {table} ADD CONSTRAINT {} {def};", quote_ident(name));
+        if let Some(c) = comment {
+            s.push_str(&format!(
+                "COMMENT ON CONSTRAINT {} ON {table} IS {};",
+                quote_ident(name),
+                quote_literal(c)
+            ));
+        }
+        statements.push(s);
+    }
+    for (name, def, comment) in &dropped.indexes {
+        let mut s = format!("{def};");
+        if let Some(c) = comment {
+            s.push_str(&format!("COMMENT ON INDEX {name} IS {};", quote_literal(c)));
+        }
+        statements.push(s);
+    }
+    let results = futures_util::stream::iter(statements.into_iter().map(|s| async move {
+        let c = conn
+            .connect()
+            .await
+            .map_err(|e| format!("could not connect to rebuild indexes: {e}"))?;
+        c.batch_execute(&format!("SET maintenance_work_mem = '256MB'; {s}"))
+            .await
+            .map_err(|e| db_err(&format!("could not rebuild after seeding ({s})"), e))
+    }))
+    .buffer_unordered(2)
+    .collect::<Vec<_>>()
+    .await;
+    for r in results {
+        r?;
+    }
+    for (table, name, def, comment) in &dropped.foreign_keys {
+        let mut s = format!("ALTER TABLE {table} ADD CONSTRAINT {} {def};", quote_ident(name));
+        if let Some(c) = comment {
+            s.push_str(&format!(
+                "COMMENT ON CONSTRAINT {} ON {table} IS {};",
+                quote_ident(name),
+                quote_literal(c)
+            ));
+        }
+        admin.batch_execute(&s).await.map_err(|e| {
+            db_err(
+                &format!("the foreign key {name} on {table} does not hold after seeding"),
+                e,
+            )
+        })?;
+    }
+    Ok(())
+}
+
+fn quote_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// Generates and loads one table.
+async fn load_table(
+    conn: &ConnectionInfo,
+    table: &TablePlan,
+    threads: usize,
+    bar: TableProgress,
+) -> Result<TableLoad, LoadError> {
+    let started = Instant::now();
+    let client = conn
+        .connect()
+        .await
+        .map_err(|e| format!("could not connect to load {}: {e}", table.key))?;
+    client
+        .batch_execute("SET synchronous_commit = off; BEGIN")
+        .await
+        .map_err(|e| db_err(&format!("could not start loading {}", table.key), e))?;
+    // FREEZE writes the rows already frozen (no later hint-bit rewrite or anti-wraparound
+    // vacuum); it needs the table truncated in the same transaction, which is only right when
+    // it was empty.
+    let mut freeze = false;
+    if table.was_empty {
+        freeze = client
+            .batch_execute(&format!("SAVEPOINT t; TRUNCATE ONLY {}", table.gen.qualified))
+            .await
+            .is_ok();
+        if !freeze {
+            client
+                .batch_execute("ROLLBACK TO SAVEPOINT t")
+                .await
+                .map_err(|e| db_err(&format!("could not load {}", table.key), e))?;
+        }
+    }
+    let columns: Vec<String> = table.gen.columns.iter().map(|c| quote_ident(&c.name)).collect();
+    let statement = format!(
+        "COPY {} ({}) FROM STDIN (FORMAT binary{})",
+        table.gen.qualified,
+        columns.join(", "),
+        if freeze { ", FREEZE" } else { "" }
+    );
+    let sink = client
+        .copy_in::<_, Bytes>(&statement)
+        .await
+        .map_err(|e| db_err(&format!("could not start COPY into {}", table.key), e))?;
+    futures_util::pin_mut!(sink);
+
+    let gen = Arc::new(table.gen.clone());
+    let row_bytes = estimate_row_bytes(&gen);
+    let chunk_rows = (CHUNK_BYTES as u64 / row_bytes.max(1)).clamp(64, 100_000);
+    let chunks = gen.rows.div_ceil(chunk_rows);
+    let threads = (threads as u64).min(chunks).max(1) as usize;
+
+    // Thread k produces chunks k, k+T, k+2T...; the sender takes them round-robin, so the
+    // stream is in row order whatever the scheduling.
+    let mut receivers = Vec::new();
+    let mut handles = Vec::new();
+    for k in 0..threads {
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, String>>(3);
+        receivers.push(rx);
+        let gen = gen.clone();
+        handles.push(std::thread::spawn(move || {
+            let mut chunk = k as u64;
+            while chunk < chunks {
+                let start = chunk * chunk_rows;
+                let end = (start + chunk_rows).min(gen.rows);
+                let mut enc = CopyEncoder::with_capacity(CHUNK_BYTES + CHUNK_BYTES / 4);
+                if chunk == 0 {
+                    enc.buf.extend_from_slice(HEADER);
+                }
+                let r = gen.encode_rows(start..end, &mut enc).map(|_| {
+                    if chunk == chunks - 1 {
+                        enc.buf.extend_from_slice(TRAILER);
+                    }
+                    Bytes::from(enc.buf)
+                });
+                let failed = r.is_err();
+                if tx.blocking_send(r).is_err() || failed {
+                    return;
+                }
+                chunk += threads as u64;
+            }
+        }));
+    }
+    let mut copy_bytes = 0u64;
+    let mut rows_done = 0u64;
+    if chunks == 0 {
+        let mut b = HEADER.to_vec();
+        b.extend_from_slice(TRAILER);
+        sink.send(Bytes::from(b))
+            .await
+            .map_err(|e| db_err(&format!("COPY into {} failed", table.key), e))?;
+    }
+    for chunk in 0..chunks {
+        let rx = &mut receivers[(chunk % threads as u64) as usize];
+        let data = match rx.recv().await {
+            Some(Ok(b)) => b,
+            Some(Err(e)) => return Err(LoadError::Input(format!("could not generate {}.{e}", table.key))),
+            None => return Err(format!("the generator of {} stopped", table.key).into()),
+        };
+        copy_bytes += data.len() as u64;
+        sink.send(data)
+            .await
+            .map_err(|e| db_err(&format!("COPY into {} failed", table.key), e))?;
+        rows_done = ((chunk + 1) * chunk_rows).min(gen.rows);
+        bar.set(rows_done);
+    }
+    sink.as_mut()
+        .finish()
+        .await
+        .map_err(|e| db_err(&format!("COPY into {} failed", table.key), e))?;
+    client
+        .batch_execute("COMMIT")
+        .await
+        .map_err(|e| db_err(&format!("could not commit {}", table.key), e))?;
+    for h in handles {
+        let _ = h.join();
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    bar.finish(rows_done, seconds);
+    Ok(TableLoad {
+        table: table.key.clone(),
+        rows: gen.rows,
+        copy_bytes,
+        table_bytes: 0,
+        seconds,
+    })
+}
+
+/// Encoded bytes per row, from a sample, to size chunks.
+fn estimate_row_bytes(gen: &super::generator::TableGen) -> u64 {
+    let n = gen.rows.min(16);
+    if n == 0 {
+        return 64;
+    }
+    let mut enc = CopyEncoder::default();
+    let _ = gen.encode_rows(0..n, &mut enc);
+    (enc.buf.len() as u64 / n).max(8)
+}
