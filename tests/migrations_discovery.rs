@@ -56,8 +56,18 @@ fn outline(set: &MigrationSet) -> Vec<(String, String, String, Option<String>)> 
         .collect()
 }
 
-fn row(v: &str, name: &str, forward: &str, rollback: Option<&str>) -> (String, String, String, Option<String>) {
-    (v.into(), name.into(), forward.into(), rollback.map(Into::into))
+fn row(
+    v: &str,
+    name: &str,
+    forward: &str,
+    rollback: Option<&str>,
+) -> (String, String, String, Option<String>) {
+    (
+        v.into(),
+        name.into(),
+        forward.into(),
+        rollback.map(Into::into),
+    )
 }
 
 /// (line, first line of sql) of each statement.
@@ -93,7 +103,11 @@ fn assert_verbatim(script: &Script) {
 fn flyway_versions_order_as_versions() {
     let set = found("flyway");
     assert_eq!(set.format, Format::Flyway);
-    let versions: Vec<_> = set.migrations.iter().map(|m| m.version.to_string()).collect();
+    let versions: Vec<_> = set
+        .migrations
+        .iter()
+        .map(|m| m.version.to_string())
+        .collect();
     assert_eq!(versions, ["001", "1_1", "002", "010"]);
 }
 
@@ -103,8 +117,18 @@ fn flyway_undo_file_pairs_with_forward() {
     assert_eq!(
         outline(&set)[..2],
         [
-            row("001", "create_users", "V001__create_users.sql", Some("U001__create_users.sql")),
-            row("1_1", "add_email", "V1_1__add_email.sql", Some("U1_1__add_email.sql")),
+            row(
+                "001",
+                "create_users",
+                "V001__create_users.sql",
+                Some("U001__create_users.sql")
+            ),
+            row(
+                "1_1",
+                "add_email",
+                "V1_1__add_email.sql",
+                Some("U1_1__add_email.sql")
+            ),
         ]
     );
 }
@@ -134,7 +158,10 @@ fn flyway_rollback_suffix_pairs_with_forward() {
 #[test]
 fn flyway_readme_is_ignored() {
     let set = found("flyway");
-    assert!(set.migrations.iter().all(|m| !file(&m.forward).ends_with(".md")));
+    assert!(set
+        .migrations
+        .iter()
+        .all(|m| !file(&m.forward).ends_with(".md")));
     assert_eq!(set.migrations.len(), 4);
 }
 
@@ -149,7 +176,10 @@ fn statements_start_at_their_first_token_line() {
         lines(&set.migrations[1].forward),
         [
             (1, "ALTER TABLE users ADD COLUMN email text".to_string()),
-            (2, "COMMENT ON COLUMN users.email IS 'contact address; may be null'".to_string()),
+            (
+                2,
+                "COMMENT ON COLUMN users.email IS 'contact address; may be null'".to_string()
+            ),
         ]
     );
 }
@@ -161,14 +191,23 @@ fn dollar_quoted_and_begin_atomic_bodies_stay_whole() {
     assert_eq!(
         lines(functions),
         [
-            (3, "CREATE FUNCTION normalize_status(s text) RETURNS text".to_string()),
-            (11, "CREATE FUNCTION active_user_count() RETURNS bigint".to_string()),
+            (
+                3,
+                "CREATE FUNCTION normalize_status(s text) RETURNS text".to_string()
+            ),
+            (
+                11,
+                "CREATE FUNCTION active_user_count() RETURNS bigint".to_string()
+            ),
             (17, "SELECT normalize_status(' Active ')".to_string()),
         ]
     );
     assert!(functions.statements[0].sql.ends_with("$body$"));
     assert!(functions.statements[1].sql.ends_with("END"));
-    assert_eq!(functions.statements[2].sql, "SELECT normalize_status(' Active ')");
+    assert_eq!(
+        functions.statements[2].sql,
+        "SELECT normalize_status(' Active ')"
+    );
 }
 
 #[test]
@@ -190,14 +229,24 @@ fn up_down_files_pair_and_order_numerically() {
     assert_eq!(
         outline(&set),
         [
-            row("1", "create_users", "1_create_users.up.sql", Some("1_create_users.down.sql")),
+            row(
+                "1",
+                "create_users",
+                "1_create_users.up.sql",
+                Some("1_create_users.down.sql")
+            ),
             row(
                 "2",
                 "add_status_column",
                 "2_add_status_column.up.sql",
                 Some("2_add_status_column.down.sql")
             ),
-            row("10", "create_orders", "10_create_orders.up.sql", Some("10_create_orders.down.sql")),
+            row(
+                "10",
+                "create_orders",
+                "10_create_orders.up.sql",
+                Some("10_create_orders.down.sql")
+            ),
         ]
     );
 }
@@ -233,7 +282,11 @@ fn diesel_folders_pair_up_and_down_in_version_order() {
             (
                 m.version.to_string(),
                 m.name.clone(),
-                m.forward.path.strip_prefix(&set.root).unwrap().to_path_buf(),
+                m.forward
+                    .path
+                    .strip_prefix(&set.root)
+                    .unwrap()
+                    .to_path_buf(),
                 m.rollback
                     .as_ref()
                     .map(|r| r.path.strip_prefix(&set.root).unwrap().to_path_buf()),
@@ -297,8 +350,15 @@ fn dbmate_sections_become_forward_and_rollback_with_file_lines() {
     assert_eq!(
         lines(&second.forward),
         [
-            (2, "ALTER TABLE users ADD COLUMN status VARCHAR(20) NOT NULL DEFAULT 'active'".to_string()),
-            (3, "CREATE INDEX users_status_idx ON users (status)".to_string()),
+            (
+                2,
+                "ALTER TABLE users ADD COLUMN status VARCHAR(20) NOT NULL DEFAULT 'active'"
+                    .to_string()
+            ),
+            (
+                3,
+                "CREATE INDEX users_status_idx ON users (status)".to_string()
+            ),
         ]
     );
     let rollback = second.rollback.as_ref().unwrap();
@@ -341,7 +401,12 @@ fn migration_without_rollback_is_discovered_with_none() {
     assert_eq!(
         outline(&set),
         [
-            row("1", "create_users", "1_create_users.up.sql", Some("1_create_users.down.sql")),
+            row(
+                "1",
+                "create_users",
+                "1_create_users.up.sql",
+                Some("1_create_users.down.sql")
+            ),
             row("2", "add_status_column", "2_add_status_column.sql", None),
         ]
     );
@@ -362,7 +427,10 @@ fn forced_format_overrides_detection() {
 #[test]
 fn duplicate_versions_name_both_files() {
     let (error, message) = refused("duplicate_versions");
-    assert!(matches!(error, MigrationError::DuplicateVersion { .. }), "{error:?}");
+    assert!(
+        matches!(error, MigrationError::DuplicateVersion { .. }),
+        "{error:?}"
+    );
     assert!(message.contains("V001__create_users.sql"), "{message}");
     assert!(message.contains("V1__create_accounts.sql"), "{message}");
 }
@@ -370,7 +438,10 @@ fn duplicate_versions_name_both_files() {
 #[test]
 fn orphan_rollback_names_the_rollback() {
     let (error, message) = refused("orphan_rollback");
-    assert!(matches!(error, MigrationError::OrphanRollback { .. }), "{error:?}");
+    assert!(
+        matches!(error, MigrationError::OrphanRollback { .. }),
+        "{error:?}"
+    );
     assert!(message.contains("U002__add_status_column.sql"), "{message}");
     assert!(message.contains("version 002"), "{message}");
 }
@@ -379,15 +450,30 @@ fn orphan_rollback_names_the_rollback() {
 fn comment_only_file_is_empty() {
     let (error, message) = refused("empty_file");
     assert!(matches!(error, MigrationError::EmptyFile(_)), "{error:?}");
-    assert!(message.contains("V002__add_status_column.sql is empty"), "{message}");
+    assert!(
+        message.contains("V002__add_status_column.sql is empty"),
+        "{message}"
+    );
 }
 
 #[test]
 fn malformed_name_names_the_file_and_the_convention() {
     let (error, message) = refused("malformed_name");
-    assert!(matches!(error, MigrationError::MalformedName { format: Format::Flyway, .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            MigrationError::MalformedName {
+                format: Format::Flyway,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
     assert!(message.contains("V2_add_status_column.sql"), "{message}");
-    assert!(message.contains("V<version>__<description>.sql"), "{message}");
+    assert!(
+        message.contains("V<version>__<description>.sql"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -400,15 +486,24 @@ fn syntax_error_names_file_and_line() {
         }
         other => panic!("expected a syntax error, got {other:?}"),
     }
-    assert!(message.contains("V002__add_status_column.sql, line 5"), "{message}");
+    assert!(
+        message.contains("V002__add_status_column.sql, line 5"),
+        "{message}"
+    );
     assert!(message.contains("\"ADDD\""), "{message}");
 }
 
 #[test]
 fn mixed_formats_say_which_files_follow_which() {
     let (error, message) = refused("mixed_formats");
-    assert!(matches!(error, MigrationError::MixedConventions { .. }), "{error:?}");
-    assert!(message.contains("V001__create_users.sql follow flyway"), "{message}");
+    assert!(
+        matches!(error, MigrationError::MixedConventions { .. }),
+        "{error:?}"
+    );
+    assert!(
+        message.contains("V001__create_users.sql follow flyway"),
+        "{message}"
+    );
     assert!(
         message.contains("2_add_status_column.down.sql, 2_add_status_column.up.sql follow up-down"),
         "{message}"
@@ -418,14 +513,20 @@ fn mixed_formats_say_which_files_follow_which() {
 #[test]
 fn repeatable_flyway_migration_is_refused_by_name() {
     let (error, message) = refused("repeatable");
-    assert!(matches!(error, MigrationError::RepeatableUnsupported(_)), "{error:?}");
+    assert!(
+        matches!(error, MigrationError::RepeatableUnsupported(_)),
+        "{error:?}"
+    );
     assert!(message.contains("R__active_users_view.sql"), "{message}");
 }
 
 #[test]
 fn file_that_is_not_utf8_is_unreadable() {
     let (error, message) = refused("not_utf8");
-    assert!(matches!(error, MigrationError::Unreadable { .. }), "{error:?}");
+    assert!(
+        matches!(error, MigrationError::Unreadable { .. }),
+        "{error:?}"
+    );
     assert!(message.contains("V002__create_cafe.sql"), "{message}");
     assert!(message.contains("not valid UTF-8 (line 1"), "{message}");
 }
@@ -433,13 +534,19 @@ fn file_that_is_not_utf8_is_unreadable() {
 #[test]
 fn folder_without_migrations_says_so() {
     let (error, message) = refused("no_migrations");
-    assert!(matches!(error, MigrationError::NoMigrations(_)), "{error:?}");
+    assert!(
+        matches!(error, MigrationError::NoMigrations(_)),
+        "{error:?}"
+    );
     assert!(message.contains("no_migrations"), "{message}");
 }
 
 #[test]
 fn missing_folder_is_named() {
     let (error, message) = refused("does_not_exist");
-    assert!(matches!(error, MigrationError::FolderUnreadable { .. }), "{error:?}");
+    assert!(
+        matches!(error, MigrationError::FolderUnreadable { .. }),
+        "{error:?}"
+    );
     assert!(message.contains("does_not_exist"), "{message}");
 }

@@ -98,7 +98,9 @@ pub(crate) fn sections(path: &Path, text: &str) -> Result<Sections, MigrationErr
     let section = |index: usize| -> Result<Script, MigrationError> {
         let marker = &markers[index];
         let (start, line) = (marker.section_starts_at, marker.line);
-        let end = markers.get(index + 1).map_or(text.len(), |next| next.starts_at);
+        let end = markers
+            .get(index + 1)
+            .map_or(text.len(), |next| next.starts_at);
         let mut statements = split_statements(path, &text[start..end], line + 1)?;
         if marker.no_transaction {
             for statement in &mut statements {
@@ -113,7 +115,10 @@ pub(crate) fn sections(path: &Path, text: &str) -> Result<Sections, MigrationErr
             statements,
         })
     };
-    let up_index = markers.iter().position(|m| m.direction == Direction::Up).unwrap_or(0);
+    let up_index = markers
+        .iter()
+        .position(|m| m.direction == Direction::Up)
+        .unwrap_or(0);
     let up = section(up_index)?;
     if up.statements.is_empty() {
         return Err(structure(format!(
@@ -147,7 +152,11 @@ mod tests {
 
     #[test]
     fn empty_down_section_means_no_rollback() {
-        let s = sections(Path::new("1_t.sql"), "-- migrate:up\nSELECT 1;\n-- migrate:down\n\n").unwrap();
+        let s = sections(
+            Path::new("1_t.sql"),
+            "-- migrate:up\nSELECT 1;\n-- migrate:down\n\n",
+        )
+        .unwrap();
         assert!(s.down.is_none());
     }
 
@@ -167,10 +176,13 @@ mod tests {
     #[test]
     fn missing_up_marker_and_sql_before_it_are_errors() {
         assert!(sections(Path::new("1_t.sql"), "SELECT 1;\n").is_err());
-        let err = sections(Path::new("1_t.sql"), "SELECT 1;\n-- migrate:up\nSELECT 2;\n")
-            .err()
-            .unwrap()
-            .to_string();
+        let err = sections(
+            Path::new("1_t.sql"),
+            "SELECT 1;\n-- migrate:up\nSELECT 2;\n",
+        )
+        .err()
+        .unwrap()
+        .to_string();
         assert!(err.contains("before its first"), "{err}");
     }
 

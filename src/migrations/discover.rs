@@ -70,46 +70,63 @@ fn list(root: &Path) -> Result<Vec<Entry>, MigrationError> {
     Ok(entries)
 }
 
-/// The convention each entry follows, when it follows one.
-fn convention_of(entry: &Entry) -> Option<Format> {
+/// What an entry's name (and, for `<version>_<desc>.sql`, its content) says about the folder.
+enum Evidence {
+    Follows(Format),
+    /// `<version>_<desc>.sql` that cannot be read: sqlx or dbmate, the reading step will say why.
+    Plain,
+    /// A `.sql` file that follows no convention.
+    Unknown,
+    /// A folder that holds no `up.sql` or `down.sql`: not a migration, ignored.
+    Irrelevant,
+}
+
+fn evidence(entry: &Entry) -> Evidence {
     if entry.is_dir {
         let has_scripts = ["up.sql", "down.sql"]
             .iter()
             .any(|f| entry.path.join(f).is_file());
-        return has_scripts.then_some(Format::Diesel);
+        return if has_scripts {
+            Evidence::Follows(Format::Diesel)
+        } else {
+            Evidence::Irrelevant
+        };
     }
     let name = entry.name.as_str();
     if layout::flyway(name).is_some() || layout::flyway_repeatable(name) {
-        Some(Format::Flyway)
+        Evidence::Follows(Format::Flyway)
     } else if layout::up_down(name).is_some() {
-        Some(Format::UpDown)
+        Evidence::Follows(Format::UpDown)
     } else if layout::plain(name).is_some() {
-        // sqlx's migration without rollback, unless its content says dbmate. An unreadable file
-        // is left to the reading step, which names the problem.
-        let dbmate = std::fs::read_to_string(&entry.path)
-            .map(|text| dbmate::has_up_marker(&text))
-            .unwrap_or(false);
-        Some(if dbmate { Format::Dbmate } else { Format::UpDown })
+        // sqlx's migration without rollback, unless its content says dbmate.
+        match std::fs::read_to_string(&entry.path) {
+            Ok(text) if dbmate::has_up_marker(&text) => Evidence::Follows(Format::Dbmate),
+            Ok(_) => Evidence::Follows(Format::UpDown),
+            Err(_) => Evidence::Plain,
+        }
     } else {
-        None
+        Evidence::Unknown
     }
 }
 
 /// The one convention the folder follows; an error names the files of each when it mixes them.
 fn detect(root: &Path, entries: &[Entry]) -> Result<Format, MigrationError> {
     let mut found: Vec<(Format, Vec<&str>)> = Vec::new();
-    let mut unknown = None;
+    let (mut unknown, mut plain) = (None, false);
     for entry in entries {
-        match convention_of(entry) {
-            Some(format) => match found.iter_mut().find(|(f, _)| *f == format) {
+        match evidence(entry) {
+            Evidence::Follows(format) => match found.iter_mut().find(|(f, _)| *f == format) {
                 Some((_, names)) => names.push(&entry.name),
                 None => found.push((format, vec![&entry.name])),
             },
-            None if !entry.is_dir && unknown.is_none() => unknown = Some(&entry.path),
-            None => {}
+            Evidence::Plain => plain = true,
+            Evidence::Unknown => unknown = unknown.or(Some(&entry.path)),
+            Evidence::Irrelevant => {}
         }
     }
     match found.len() {
+        // Only unreadable plain files: read them as sqlx files, so that reading names the problem.
+        0 if plain => Ok(Format::UpDown),
         0 => Err(match unknown {
             Some(path) => MigrationError::UnknownConvention(path.clone()),
             None => MigrationError::NoMigrations(root.to_path_buf()),
@@ -209,8 +226,8 @@ fn diesel_names(entries: &[Entry]) -> Result<Vec<Named>, MigrationError> {
         if scripts.is_empty() {
             continue; // not a migration folder (diesel's own tooling ignores these too)
         }
-        let (version, description) =
-            layout::diesel_folder(&entry.name).ok_or_else(|| malformed(&entry.path, Format::Diesel))?;
+        let (version, description) = layout::diesel_folder(&entry.name)
+            .ok_or_else(|| malformed(&entry.path, Format::Diesel))?;
         for path in scripts {
             let role = match path.file_name().and_then(|n| n.to_str()) {
                 Some("up.sql") => Role::Forward,
@@ -255,11 +272,13 @@ fn sql_files(folder: &Path) -> Result<Vec<PathBuf>, MigrationError> {
 
 /// Pairs forwards with rollbacks by version, then reads and splits every script.
 fn pair(files: Vec<Named>) -> Result<Vec<Migration>, MigrationError> {
-    let (forwards, rollbacks): (Vec<_>, Vec<_>) =
-        files.into_iter().partition(|f| f.name.role == Role::Forward);
+    let (forwards, rollbacks): (Vec<_>, Vec<_>) = files
+        .into_iter()
+        .partition(|f| f.name.role == Role::Forward);
     check_unique(&forwards)?;
     check_unique(&rollbacks)?;
-    let mut pending: Vec<(Named, Option<Named>)> = forwards.into_iter().map(|f| (f, None)).collect();
+    let mut pending: Vec<(Named, Option<Named>)> =
+        forwards.into_iter().map(|f| (f, None)).collect();
     for rollback in rollbacks {
         let version = Version::new(rollback.name.version.clone());
         match pending
@@ -333,4 +352,93 @@ fn dbmate_migrations(entries: &[Entry]) -> Result<Vec<Migration>, MigrationError
         });
     }
     Ok(migrations)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::discover;
+    use crate::migrations::{Format, MigrationError};
+    use std::fs;
+
+    #[test]
+    fn unreadable_file_in_a_dbmate_folder_is_unreadable_not_mixed() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("1_users.sql"),
+            "-- migrate:up\nCREATE TABLE users (id int);\n-- migrate:down\nDROP TABLE users;\n",
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join("2_bad.sql"),
+            b"-- migrate:up\nSELECT '\xff';\n",
+        )
+        .unwrap();
+        let error = discover(dir.path(), None).unwrap_err();
+        assert!(
+            matches!(error, MigrationError::Unreadable { .. }),
+            "{error}"
+        );
+        assert!(error.to_string().contains("2_bad.sql"), "{error}");
+    }
+
+    #[test]
+    fn file_that_follows_no_convention_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("create_users.sql"), "SELECT 1;").unwrap();
+        let error = discover(dir.path(), None).unwrap_err();
+        assert!(
+            matches!(error, MigrationError::UnknownConvention(_)),
+            "{error}"
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("create_users.sql does not follow"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn two_rollbacks_for_one_version_are_duplicates() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("V1__t.sql"), "CREATE TABLE t (id int);").unwrap();
+        fs::write(dir.path().join("U1__t.sql"), "DROP TABLE t;").unwrap();
+        fs::write(dir.path().join("V1__t_rollback.sql"), "DROP TABLE t;").unwrap();
+        let error = discover(dir.path(), None).unwrap_err();
+        assert!(
+            matches!(error, MigrationError::DuplicateVersion { .. }),
+            "{error}"
+        );
+        assert!(error.to_string().contains("U1__t.sql"), "{error}");
+        assert!(error.to_string().contains("V1__t_rollback.sql"), "{error}");
+    }
+
+    #[test]
+    fn diesel_folder_without_up_sql_is_an_orphan_rollback() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("2024-01-01-000000_t");
+        fs::create_dir(&folder).unwrap();
+        fs::write(folder.join("down.sql"), "DROP TABLE t;").unwrap();
+        let error = discover(dir.path(), Some(Format::Diesel)).unwrap_err();
+        assert!(
+            matches!(error, MigrationError::OrphanRollback { .. }),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn only_plain_sqlx_files_are_migrations_without_rollback() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("2_b.sql"), "CREATE TABLE b (id int);").unwrap();
+        fs::write(dir.path().join("10_c.sql"), "CREATE TABLE c (id int);").unwrap();
+        let set = discover(dir.path(), None).unwrap();
+        assert_eq!(set.format, Format::UpDown);
+        let versions: Vec<_> = set
+            .migrations
+            .iter()
+            .map(|m| m.version.to_string())
+            .collect();
+        assert_eq!(versions, ["2", "10"]);
+        assert!(set.migrations.iter().all(|m| m.rollback.is_none()));
+    }
 }

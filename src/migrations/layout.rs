@@ -113,22 +113,42 @@ mod tests {
 
     #[test]
     fn flyway_names_give_version_description_and_role() {
-        assert_eq!(flyway("V002__add_status_column.sql"), name("002", "add_status_column", Role::Forward));
-        assert_eq!(flyway("U002__add_status_column.sql"), name("002", "add_status_column", Role::Rollback));
+        assert_eq!(
+            flyway("V002__add_status_column.sql"),
+            name("002", "add_status_column", Role::Forward)
+        );
+        assert_eq!(
+            flyway("U002__add_status_column.sql"),
+            name("002", "add_status_column", Role::Rollback)
+        );
         assert_eq!(
             flyway("V002__add_status_column_rollback.sql"),
             name("002", "add_status_column", Role::Rollback)
         );
-        assert_eq!(flyway("V1_2__split_users.sql"), name("1_2", "split_users", Role::Forward));
+        assert_eq!(
+            flyway("V1_2__split_users.sql"),
+            name("1_2", "split_users", Role::Forward)
+        );
         assert_eq!(flyway("V1.2.10__x.sql"), name("1.2.10", "x", Role::Forward));
     }
 
     #[test]
     fn flyway_rejects_near_misses() {
-        for file in ["V2_add.sql", "V__x.sql", "V2__.sql", "Vx__y.sql", "V1..2__x.sql", "X1__y.sql", "V1__x.txt"] {
+        for file in [
+            "V2_add.sql",
+            "V__x.sql",
+            "V2__.sql",
+            "Vx__y.sql",
+            "V1..2__x.sql",
+            "X1__y.sql",
+            "V1__x.txt",
+        ] {
             assert_eq!(flyway(file), None, "{file}");
         }
-        assert_eq!(flyway("V1___rollback.sql"), name("1", "_rollback", Role::Forward));
+        assert_eq!(
+            flyway("V1___rollback.sql"),
+            name("1", "_rollback", Role::Forward)
+        );
     }
 
     #[test]
@@ -139,8 +159,14 @@ mod tests {
 
     #[test]
     fn up_down_names_pair_by_suffix() {
-        assert_eq!(up_down("20240101120000_users.up.sql"), name("20240101120000", "users", Role::Forward));
-        assert_eq!(up_down("1_create.users.down.sql"), name("1", "create.users", Role::Rollback));
+        assert_eq!(
+            up_down("20240101120000_users.up.sql"),
+            name("20240101120000", "users", Role::Forward)
+        );
+        assert_eq!(
+            up_down("1_create.users.down.sql"),
+            name("1", "create.users", Role::Rollback)
+        );
         assert_eq!(up_down("1_users.sql"), None);
         assert_eq!(up_down("V1__users.up.sql"), None);
     }

@@ -99,7 +99,7 @@ pub struct MigrationSet {
 
 #[derive(Debug, Error)]
 pub enum MigrationError {
-    #[error("the migrations folder {} does not exist or cannot be read: {reason}", .path.display())]
+    #[error("the migrations folder {} cannot be read: {reason}", .path.display())]
     FolderUnreadable { path: PathBuf, reason: String },
     #[error("no migrations were found in {}: expected Flyway (V1__name.sql), sqlx/golang-migrate (1_name.up.sql), diesel (1_name/up.sql) or dbmate (-- migrate:up) files", .0.display())]
     NoMigrations(PathBuf),
@@ -159,7 +159,10 @@ pub(crate) fn read_text(path: &Path) -> Result<String, MigrationError> {
     })?;
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
-        let line = 1 + e.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count();
+        let line = 1 + e.as_bytes()[..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
         MigrationError::Unreadable {
             path: path.to_path_buf(),
             reason: format!("it is not valid UTF-8 (line {line}, byte {offset})"),

@@ -54,10 +54,7 @@ pub fn split_statements(
         statements.push(Statement {
             sql: sql[from..to].to_string(),
             line: first_line + count_newlines(&sql[..from]),
-            transactionality: node.map_or(
-                super::Transactionality::Transactional,
-                transactionality,
-            ),
+            transactionality: node.map_or(super::Transactionality::Transactional, transactionality),
         });
     }
     Ok(statements)
@@ -92,9 +89,10 @@ pub(crate) fn count_newlines(text: &str) -> usize {
 /// and trailing comments, whitespace and a trailing semicolon are left out.
 fn significant_span(text: &str) -> Option<(usize, usize)> {
     let scanned = pg_query::scan(text).ok()?;
-    let mut tokens = scanned.tokens.iter().filter(|t| {
-        t.token != Token::SqlComment as i32 && t.token != Token::CComment as i32
-    });
+    let mut tokens = scanned
+        .tokens
+        .iter()
+        .filter(|t| t.token != Token::SqlComment as i32 && t.token != Token::CComment as i32);
     let first = tokens.next()?;
     let mut last = first;
     for token in tokens {

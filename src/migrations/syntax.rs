@@ -43,8 +43,7 @@ fn same_error(prefix: &str, whole: &str) -> bool {
     const NEAR: &str = " at or near \"";
     match (prefix.split_once(NEAR), whole.split_once(NEAR)) {
         (Some((prefix_kind, prefix_near)), Some((kind, near))) => {
-            prefix_kind == kind
-                && near.starts_with(prefix_near.trim_end_matches('"'))
+            prefix_kind == kind && near.starts_with(prefix_near.trim_end_matches('"'))
         }
         _ => prefix == whole,
     }
@@ -81,7 +80,10 @@ mod tests {
 
     #[test]
     fn error_inside_a_multi_line_statement_is_on_its_own_line() {
-        assert_eq!(line_of("ALTER TABLE a\n  ADD COLUMN b text,\n  ADDD c int;"), 2);
+        assert_eq!(
+            line_of("ALTER TABLE a\n  ADD COLUMN b text,\n  ADDD c int;"),
+            2
+        );
     }
 
     #[test]
@@ -91,7 +93,10 @@ mod tests {
 
     #[test]
     fn missing_end_is_reported_at_the_last_token() {
-        assert_eq!(line_of("SELECT 1;\nCREATE TABLE t (\n  id int\n-- trailing\n"), 2);
+        assert_eq!(
+            line_of("SELECT 1;\nCREATE TABLE t (\n  id int\n-- trailing\n"),
+            2
+        );
     }
 
     #[test]

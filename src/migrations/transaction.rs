@@ -48,9 +48,11 @@ pub(crate) fn transactionality(node: &NodeEnum) -> Transactionality {
         | NodeEnum::CreateTableSpaceStmt(_)
         | NodeEnum::DropTableSpaceStmt(_) => NonTransactional,
         // ALTER DATABASE ... SET TABLESPACE moves files and refuses a transaction block.
-        NodeEnum::AlterDatabaseStmt(s) => outside(s.options.iter().any(|o| {
-            matches!(&o.node, Some(NodeEnum::DefElem(d)) if d.defname == "tablespace")
-        })),
+        NodeEnum::AlterDatabaseStmt(s) => {
+            outside(s.options.iter().any(
+                |o| matches!(&o.node, Some(NodeEnum::DefElem(d)) if d.defname == "tablespace"),
+            ))
+        }
         NodeEnum::AlterTableStmt(s) => outside(s.cmds.iter().any(|c| match &c.node {
             Some(NodeEnum::AlterTableCmd(cmd)) => {
                 cmd.subtype == AlterTableType::AtDetachPartition as i32
@@ -120,7 +122,10 @@ mod tests {
 
     #[test]
     fn concurrent_index_work_runs_outside_a_transaction() {
-        assert_eq!(kind("CREATE INDEX CONCURRENTLY i ON t (a)"), NonTransactional);
+        assert_eq!(
+            kind("CREATE INDEX CONCURRENTLY i ON t (a)"),
+            NonTransactional
+        );
         assert_eq!(kind("CREATE INDEX i ON t (a)"), Transactional);
         assert_eq!(kind("DROP INDEX CONCURRENTLY i"), NonTransactional);
         assert_eq!(kind("DROP INDEX i"), Transactional);
