@@ -86,9 +86,15 @@ pub(crate) fn count_newlines(text: &str) -> usize {
 }
 
 /// Byte range of `text` from its first real token to the end of its last one, so that leading
-/// and trailing comments, whitespace and a trailing semicolon are left out.
+/// and trailing comments, whitespace and a trailing semicolon are left out. `None` when the text
+/// holds no token at all.
 fn significant_span(text: &str) -> Option<(usize, usize)> {
-    let scanned = pg_query::scan(text).ok()?;
+    let Ok(scanned) = pg_query::scan(text) else {
+        // Text that parsed always scans; should it not, keep the statement rather than lose it.
+        let start = text.len() - text.trim_start().len();
+        let end = text.trim_end().trim_end_matches(';').trim_end().len();
+        return (start < end).then_some((start, end));
+    };
     let mut tokens = scanned
         .tokens
         .iter()
@@ -152,6 +158,17 @@ mod tests {
         assert_eq!(
             split("SELECT 1;\nSELECT 2 -- trailing\n"),
             vec![("SELECT 1".to_string(), 1), ("SELECT 2".to_string(), 2)]
+        );
+    }
+
+    #[test]
+    fn non_ascii_text_keeps_byte_offsets_right() {
+        assert_eq!(
+            split("-- café ☕\nINSERT INTO t VALUES ('naïve; ☕');\nSELECT 'é'"),
+            vec![
+                ("INSERT INTO t VALUES ('naïve; ☕')".to_string(), 2),
+                ("SELECT 'é'".to_string(), 3),
+            ]
         );
     }
 
