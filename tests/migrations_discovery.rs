@@ -501,7 +501,7 @@ fn mixed_formats_say_which_files_follow_which() {
         "{error:?}"
     );
     assert!(
-        message.contains("V001__create_users.sql follow flyway"),
+        message.contains("V001__create_users.sql follows flyway"),
         "{message}"
     );
     assert!(

@@ -136,7 +136,14 @@ fn detect(root: &Path, entries: &[Entry]) -> Result<Format, MigrationError> {
             path: root.to_path_buf(),
             conventions: found
                 .iter()
-                .map(|(format, names)| format!("{} follow {format}", examples(names)))
+                .map(|(format, names)| {
+                    let verb = if names.len() == 1 {
+                        "follows"
+                    } else {
+                        "follow"
+                    };
+                    format!("{} {verb} {format}", examples(names))
+                })
                 .collect::<Vec<_>>()
                 .join("; "),
         }),
