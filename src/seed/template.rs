@@ -52,11 +52,17 @@ impl Template {
             .map_err(|e| format!("could not connect to create the template database: {e}"))?;
         let strategy = file_copy_clause(&admin).await;
         let started = Instant::now();
+        // Separate statements: several in one simple query form an implicit transaction,
+        // where CREATE/DROP DATABASE may not run.
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {}", quote_ident(&name)))
+            .await
+            .map_err(|e| format!("could not replace an old template {name}: {e}"))?;
         admin
             .batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {name_q}; CREATE DATABASE {name_q} TEMPLATE {src}{strategy}",
-                name_q = quote_ident(&name),
-                src = quote_ident(&database.dbname)
+                "CREATE DATABASE {} TEMPLATE {}{strategy}",
+                quote_ident(&name),
+                quote_ident(&database.dbname)
             ))
             .await
             .map_err(|e| {
@@ -90,8 +96,12 @@ impl Template {
         let started = Instant::now();
         let db = quote_ident(&self.database.dbname);
         admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+            .await
+            .map_err(|e| format!("could not drop {} to reset it: {e}", self.database.dbname))?;
+        admin
             .batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {db} WITH (FORCE); CREATE DATABASE {db} TEMPLATE {}{strategy}",
+                "CREATE DATABASE {db} TEMPLATE {}{strategy}",
                 quote_ident(&self.name)
             ))
             .await
