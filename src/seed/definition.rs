@@ -66,6 +66,7 @@ pub enum Kind {
     Sentences,
     Paragraph,
     Paragraphs,
+    UserAgent,
     // numbers, time, choices
     Int,
     Float,

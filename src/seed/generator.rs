@@ -42,6 +42,7 @@ pub enum FakeKind {
     Sentences,
     Paragraph,
     Paragraphs,
+    UserAgent,
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +99,12 @@ pub enum Gen {
     Sequence {
         start: i64,
         step: i64,
+    },
+    /// `row / divisor + offset`: the line number beside a foreign key picked as `row % divisor`,
+    /// so that (parent, line) is unique.
+    Quotient {
+        divisor: u64,
+        offset: i64,
     },
     Int {
         min: i64,
@@ -186,6 +193,7 @@ impl Gen {
             Gen::Null => Value::Null,
             Gen::Constant(v) => v.clone(),
             Gen::Sequence { start, step } => Value::Int(start + step * row as i64),
+            Gen::Quotient { divisor, offset } => Value::Int((row / divisor.max(&1)) as i64 + offset),
             Gen::Int {
                 min,
                 max,
@@ -352,7 +360,7 @@ fn range(count: [usize; 2]) -> std::ops::Range<usize> {
 fn fake_text(kind: FakeKind, count: [usize; 2], rng: &mut CellRng) -> String {
     use fake::faker::address::en::{BuildingNumber, CityName, CountryCode, CountryName, StreetName, StreetSuffix};
     use fake::faker::company::en::CompanyName;
-    use fake::faker::internet::en::{DomainSuffix, SafeEmail, Username};
+    use fake::faker::internet::en::{DomainSuffix, SafeEmail, UserAgent, Username};
     use fake::faker::lorem::en::{Paragraph, Paragraphs, Sentence, Sentences, Word, Words};
     use fake::faker::name::en::{FirstName, LastName, Name};
     use fake::faker::phone_number::en::PhoneNumber;
@@ -380,6 +388,7 @@ fn fake_text(kind: FakeKind, count: [usize; 2], rng: &mut CellRng) -> String {
             format!("https://www.{host}.{suffix}/{path}")
         }
         FakeKind::Word => Word().fake_with_rng(rng),
+        FakeKind::UserAgent => UserAgent().fake_with_rng(rng),
         FakeKind::Words => {
             let w: Vec<String> = Words(range(count)).fake_with_rng(rng);
             w.join(" ")

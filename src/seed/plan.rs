@@ -540,6 +540,20 @@ fn column_gen(ctx: &mut Ctx, table: &Table, column: &Column) -> Result<Option<Co
         }
     }
 
+    if let Some((fk, parent_rows)) = line_number_of(ctx, table, &column.name) {
+        let _ = fk;
+        return Ok(Some(ColumnGen {
+            name: column.name.clone(),
+            ty,
+            gen: Gen::Quotient {
+                divisor: parent_rows.max(1),
+                offset: 1,
+            },
+            nulls: 0.0,
+            seed,
+        }));
+    }
+
     let def = infer(table, column, &ty);
     if def.kind == Kind::Default {
         return Ok(None);
@@ -562,6 +576,47 @@ fn is_unique_alone(table: &Table, column: &str) -> bool {
     table.unique.iter().any(|u| u.len() == 1 && u[0] == column)
 }
 
+/// A line number: an integer column that, with exactly one foreign key's columns, forms a
+/// unique key (`order_items (order_id, line_no)`). Returns the foreign key and its parent's rows.
+fn line_number_of(ctx: &Ctx, table: &Table, column: &str) -> Option<(usize, u64)> {
+    let explicit = |c: &str| {
+        ctx.defs
+            .get(&table.key())
+            .is_some_and(|(d, _)| d.columns.contains_key(c))
+    };
+    if explicit(column)
+        || !table
+            .column(column)
+            .and_then(|c| c.ty.as_ref())
+            .is_some_and(|t| t.is_integer())
+        || table.column(column).is_some_and(|c| c.sequence.is_some())
+        || table.foreign_keys.iter().any(|f| f.columns.iter().any(|c| c == column))
+    {
+        return None;
+    }
+    for u in &table.unique {
+        if !u.iter().any(|c| c == column) {
+            continue;
+        }
+        let rest: Vec<&String> = u.iter().filter(|c| *c != column).collect();
+        for (i, fk) in table.foreign_keys.iter().enumerate() {
+            if !rest.is_empty()
+                && fk.columns.len() == rest.len()
+                && rest.iter().all(|c| fk.columns.contains(c))
+                && !fk.columns.iter().any(|c| explicit(c))
+            {
+                let n = ctx
+                    .rows
+                    .get(&fk.parent)
+                    .copied()
+                    .or_else(|| ctx.existing.get(&fk.parent).map(|r| r.len() as u64))?;
+                return Some((i, n));
+            }
+        }
+    }
+    None
+}
+
 /// How a foreign key picks parent rows so that the child's unique constraints hold.
 fn fk_pick(
     ctx: &Ctx,
@@ -573,6 +628,17 @@ fn fk_pick(
     let fk = &table.foreign_keys[fk_index];
     let rows = ctx.rows.get(&table.key()).copied().unwrap_or(0);
     let n = parent.len();
+    // Beside a line number: parent `row % n`, line `row / n + 1`.
+    if table
+        .columns
+        .iter()
+        .any(|c| line_number_of(ctx, table, &c.name).is_some_and(|(i, _)| i == fk_index))
+    {
+        return Ok(Pick::Digit {
+            divisor: 1,
+            modulus: n.max(1),
+        });
+    }
     // One-to-one: the foreign key's columns are unique by themselves.
     let one_to_one = table
         .unique
@@ -1504,6 +1570,7 @@ fn compile(
                 Kind::Sentence => FakeKind::Sentence,
                 Kind::Sentences => FakeKind::Sentences,
                 Kind::Paragraph => FakeKind::Paragraph,
+                Kind::UserAgent => FakeKind::UserAgent,
                 _ => FakeKind::Paragraphs,
             };
             if def.unique {
