@@ -114,6 +114,8 @@ async fn the_same_seed_gives_the_same_tables_and_another_seed_does_not() {
     let mut second = request(shop_dataset(7));
     second.load.generator_threads = 4;
     second.load.parallel_tables = 3;
+    // Large-table path: tables alone in their layer split over several COPY streams.
+    second.load.parallel_copy_from_rows = 100;
     seed::seed(&a, &first).await.unwrap();
     seed::seed(&b, &second).await.unwrap();
     seed::seed(&c, &request(shop_dataset(8))).await.unwrap();

@@ -23,6 +23,10 @@ const CHUNK_BYTES: usize = 512 * 1024;
 /// rows; below, the DROP/CREATE round trips cost more than they save (`benches/seed_vs_pgbench.sh`).
 pub const REBUILD_INDEXES_FROM_ROWS: u64 = 50_000;
 
+/// From this many rows a table loading alone is split over parallel COPY streams (measured by
+/// `benches/seed_vs_pgbench.rs`: one backend parsing and inserting is the bottleneck).
+pub const PARALLEL_COPY_FROM_ROWS: u64 = 200_000;
+
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
     /// Tables loaded at the same time.
@@ -30,6 +34,8 @@ pub struct LoadOptions {
     /// Generator threads in total (shared by the tables in flight).
     pub generator_threads: usize,
     pub rebuild_indexes_from_rows: u64,
+    /// A table loading alone with at least this many rows is split over several COPY streams.
+    pub parallel_copy_from_rows: u64,
 }
 
 impl Default for LoadOptions {
@@ -41,6 +47,7 @@ impl Default for LoadOptions {
             parallel_tables: cores.clamp(1, 4),
             generator_threads: cores,
             rebuild_indexes_from_rows: REBUILD_INDEXES_FROM_ROWS,
+            parallel_copy_from_rows: PARALLEL_COPY_FROM_ROWS,
         }
     }
 }
@@ -119,7 +126,13 @@ pub async fn load(
         let loads = futures_util::stream::iter(layer.iter().map(|&i| {
             let table = &plan.tables[i];
             let bar = progress.table(&table.key, table.gen.rows);
-            load_table(conn, table, threads, bar)
+            // A large table loading alone gets the idle slots as extra COPY streams.
+            let streams = if in_flight == 1 && table.gen.rows >= options.parallel_copy_from_rows {
+                options.parallel_tables
+            } else {
+                1
+            };
+            load_table(conn, table, threads, streams, bar)
         }))
         .buffer_unordered(in_flight)
         .collect::<Vec<_>>()
@@ -129,7 +142,16 @@ pub async fn load(
         }
     }
 
+    let rebuild = Instant::now();
     restore(conn, &admin, &dropped).await?;
+    if !(dropped.keys.is_empty() && dropped.indexes.is_empty() && dropped.foreign_keys.is_empty()) {
+        progress.note(&format!(
+            "seed: rebuilt {} keys and indexes and {} foreign keys in {:.1}s",
+            dropped.keys.len() + dropped.indexes.len(),
+            dropped.foreign_keys.len(),
+            rebuild.elapsed().as_secs_f64()
+        ));
+    }
     for t in &plan.tables {
         for (sequence, column) in &t.sequences {
             let q = format!(
@@ -159,10 +181,16 @@ pub async fn load(
     }
     let names: Vec<&str> = plan.tables.iter().map(|t| t.gen.qualified.as_str()).collect();
     if !names.is_empty() {
+        let analyze = Instant::now();
         admin
             .batch_execute(&format!("ANALYZE {}", names.join(", ")))
             .await
             .map_err(|e| db_err("could not analyze the seeded tables", e))?;
+        progress.note(&format!(
+            "seed: analyzed {} tables in {:.1}s",
+            names.len(),
+            analyze.elapsed().as_secs_f64()
+        ));
     }
     Ok(results)
 }
@@ -293,124 +321,45 @@ fn quote_literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-/// Generates and loads one table.
+/// Generates and loads one table, over `streams` COPY connections.
 async fn load_table(
     conn: &ConnectionInfo,
     table: &TablePlan,
     threads: usize,
+    streams: usize,
     bar: TableProgress,
 ) -> Result<TableLoad, LoadError> {
     let started = Instant::now();
-    let client = conn
-        .connect()
-        .await
-        .map_err(|e| format!("could not connect to load {}: {e}", table.key))?;
-    client
-        .batch_execute("SET synchronous_commit = off; BEGIN")
-        .await
-        .map_err(|e| db_err(&format!("could not start loading {}", table.key), e))?;
-    // FREEZE writes the rows already frozen (no later hint-bit rewrite or anti-wraparound
-    // vacuum); it needs the table truncated in the same transaction, which is only right when
-    // it was empty.
-    let mut freeze = false;
-    if table.was_empty {
-        freeze = client
-            .batch_execute(&format!("SAVEPOINT t; TRUNCATE ONLY {}", table.gen.qualified))
-            .await
-            .is_ok();
-        if !freeze {
-            client
-                .batch_execute("ROLLBACK TO SAVEPOINT t")
-                .await
-                .map_err(|e| db_err(&format!("could not load {}", table.key), e))?;
-        }
-    }
-    let columns: Vec<String> = table.gen.columns.iter().map(|c| quote_ident(&c.name)).collect();
-    let statement = format!(
-        "COPY {} ({}) FROM STDIN (FORMAT binary{})",
-        table.gen.qualified,
-        columns.join(", "),
-        if freeze { ", FREEZE" } else { "" }
-    );
-    let sink = client
-        .copy_in::<_, Bytes>(&statement)
-        .await
-        .map_err(|e| db_err(&format!("could not start COPY into {}", table.key), e))?;
-    futures_util::pin_mut!(sink);
-
     let gen = Arc::new(table.gen.clone());
     let row_bytes = estimate_row_bytes(&gen);
     let chunk_rows = (CHUNK_BYTES as u64 / row_bytes.max(1)).clamp(64, 100_000);
     let chunks = gen.rows.div_ceil(chunk_rows);
-    let threads = (threads as u64).min(chunks).max(1) as usize;
-
-    // Thread k produces chunks k, k+T, k+2T...; the sender takes them round-robin, so the
-    // stream is in row order whatever the scheduling.
-    let mut receivers = Vec::new();
-    let mut handles = Vec::new();
-    for k in 0..threads {
-        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, String>>(3);
-        receivers.push(rx);
-        let gen = gen.clone();
-        handles.push(std::thread::spawn(move || {
-            let mut chunk = k as u64;
-            while chunk < chunks {
-                let start = chunk * chunk_rows;
-                let end = (start + chunk_rows).min(gen.rows);
-                let mut enc = CopyEncoder::with_capacity(CHUNK_BYTES + CHUNK_BYTES / 4);
-                if chunk == 0 {
-                    enc.buf.extend_from_slice(HEADER);
-                }
-                let r = gen.encode_rows(start..end, &mut enc).map(|_| {
-                    if chunk == chunks - 1 {
-                        enc.buf.extend_from_slice(TRAILER);
-                    }
-                    Bytes::from(enc.buf)
-                });
-                let failed = r.is_err();
-                if tx.blocking_send(r).is_err() || failed {
-                    return;
-                }
-                chunk += threads as u64;
-            }
-        }));
-    }
-    let mut copy_bytes = 0u64;
-    let mut rows_done = 0u64;
-    if chunks == 0 {
-        let mut b = HEADER.to_vec();
-        b.extend_from_slice(TRAILER);
-        sink.send(Bytes::from(b))
-            .await
-            .map_err(|e| db_err(&format!("COPY into {} failed", table.key), e))?;
-    }
-    for chunk in 0..chunks {
-        let rx = &mut receivers[(chunk % threads as u64) as usize];
-        let data = match rx.recv().await {
-            Some(Ok(b)) => b,
-            Some(Err(e)) => return Err(LoadError::Input(format!("could not generate {}.{e}", table.key))),
-            None => return Err(format!("the generator of {} stopped", table.key).into()),
-        };
-        copy_bytes += data.len() as u64;
-        sink.send(data)
-            .await
-            .map_err(|e| db_err(&format!("COPY into {} failed", table.key), e))?;
-        rows_done = ((chunk + 1) * chunk_rows).min(gen.rows);
-        bar.set(rows_done);
-    }
-    sink.as_mut()
-        .finish()
-        .await
-        .map_err(|e| db_err(&format!("COPY into {} failed", table.key), e))?;
-    client
-        .batch_execute("COMMIT")
-        .await
-        .map_err(|e| db_err(&format!("could not commit {}", table.key), e))?;
-    for h in handles {
-        let _ = h.join();
-    }
+    let streams = (streams as u64).min(chunks).max(1);
+    let job = Stream {
+        conn,
+        table,
+        gen: gen.clone(),
+        chunk_rows,
+        threads: (threads / streams as usize).max(1),
+        bar: &bar,
+    };
+    let copy_bytes = if streams == 1 {
+        job.copy(0..chunks, true).await?
+    } else {
+        // Several backends parse and insert side by side. FREEZE needs the TRUNCATE's lock for
+        // the whole transaction, so it is given up here: with two cores, two backends win.
+        let parts = (0..streams).map(|s| {
+            let range = s * chunks / streams..(s + 1) * chunks / streams;
+            job.copy(range, false)
+        });
+        let mut total = 0;
+        for r in futures_util::future::join_all(parts).await {
+            total += r?;
+        }
+        total
+    };
     let seconds = started.elapsed().as_secs_f64();
-    bar.finish(rows_done, seconds);
+    bar.finish(gen.rows, seconds);
     Ok(TableLoad {
         table: table.key.clone(),
         rows: gen.rows,
@@ -418,6 +367,130 @@ async fn load_table(
         table_bytes: 0,
         seconds,
     })
+}
+
+/// One COPY stream of a table: a contiguous range of chunks.
+struct Stream<'a> {
+    conn: &'a ConnectionInfo,
+    table: &'a TablePlan,
+    gen: Arc<super::generator::TableGen>,
+    chunk_rows: u64,
+    threads: usize,
+    bar: &'a TableProgress,
+}
+
+impl Stream<'_> {
+    async fn copy(&self, range: std::ops::Range<u64>, may_freeze: bool) -> Result<u64, LoadError> {
+        let table = self.table;
+        let client = self
+            .conn
+            .connect()
+            .await
+            .map_err(|e| format!("could not connect to load {}: {e}", table.key))?;
+        client
+            .batch_execute("SET synchronous_commit = off; BEGIN")
+            .await
+            .map_err(|e| db_err(&format!("could not start loading {}", table.key), e))?;
+        // FREEZE writes the rows already frozen (no later hint-bit rewrite or anti-wraparound
+        // vacuum); it needs the table truncated in the same transaction, which is only right
+        // when it was empty.
+        let mut freeze = false;
+        if may_freeze && table.was_empty {
+            freeze = client
+                .batch_execute(&format!("SAVEPOINT t; TRUNCATE ONLY {}", table.gen.qualified))
+                .await
+                .is_ok();
+            if !freeze {
+                client
+                    .batch_execute("ROLLBACK TO SAVEPOINT t")
+                    .await
+                    .map_err(|e| db_err(&format!("could not load {}", table.key), e))?;
+            }
+        }
+        let columns: Vec<String> = table.gen.columns.iter().map(|c| quote_ident(&c.name)).collect();
+        let statement = format!(
+            "COPY {} ({}) FROM STDIN (FORMAT binary{})",
+            table.gen.qualified,
+            columns.join(", "),
+            if freeze { ", FREEZE" } else { "" }
+        );
+        let sink = client
+            .copy_in::<_, Bytes>(&statement)
+            .await
+            .map_err(|e| db_err(&format!("could not start COPY into {}", table.key), e))?;
+        futures_util::pin_mut!(sink);
+
+        let (first, end) = (range.start, range.end);
+        let threads = (self.threads as u64).min(end - first).max(1) as usize;
+        let chunk_rows = self.chunk_rows;
+        // Thread k produces chunks first+k, first+k+T, ...; the sender takes them round-robin,
+        // so the stream is in row order whatever the scheduling.
+        let mut receivers = Vec::new();
+        let mut handles = Vec::new();
+        for k in 0..threads {
+            let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, String>>(3);
+            receivers.push(rx);
+            let gen = self.gen.clone();
+            handles.push(std::thread::spawn(move || {
+                let mut chunk = first + k as u64;
+                while chunk < end {
+                    let start = chunk * chunk_rows;
+                    let stop = (start + chunk_rows).min(gen.rows);
+                    let mut enc = CopyEncoder::with_capacity(CHUNK_BYTES + CHUNK_BYTES / 4);
+                    if chunk == first {
+                        enc.buf.extend_from_slice(HEADER);
+                    }
+                    let r = gen.encode_rows(start..stop, &mut enc).map(|_| {
+                        if chunk == end - 1 {
+                            enc.buf.extend_from_slice(TRAILER);
+                        }
+                        Bytes::from(enc.buf)
+                    });
+                    let failed = r.is_err();
+                    if tx.blocking_send(r).is_err() || failed {
+                        return;
+                    }
+                    chunk += threads as u64;
+                }
+            }));
+        }
+        let mut copy_bytes = 0u64;
+        if first == end {
+            let mut b = HEADER.to_vec();
+            b.extend_from_slice(TRAILER);
+            sink.send(Bytes::from(b))
+                .await
+                .map_err(|e| db_err(&format!("COPY into {} failed", table.key), e))?;
+        }
+        for chunk in first..end {
+            let rx = &mut receivers[((chunk - first) % threads as u64) as usize];
+            let data = match rx.recv().await {
+                Some(Ok(b)) => b,
+                Some(Err(e)) => {
+                    return Err(LoadError::Input(format!("could not generate {}.{e}", table.key)))
+                }
+                None => return Err(format!("the generator of {} stopped", table.key).into()),
+            };
+            copy_bytes += data.len() as u64;
+            sink.send(data)
+                .await
+                .map_err(|e| db_err(&format!("COPY into {} failed", table.key), e))?;
+            let rows = (chunk_rows).min(self.gen.rows - chunk * chunk_rows);
+            self.bar.add(rows);
+        }
+        sink.as_mut()
+            .finish()
+            .await
+            .map_err(|e| db_err(&format!("COPY into {} failed", table.key), e))?;
+        client
+            .batch_execute("COMMIT")
+            .await
+            .map_err(|e| db_err(&format!("could not commit {}", table.key), e))?;
+        for h in handles {
+            let _ = h.join();
+        }
+        Ok(copy_bytes)
+    }
 }
 
 /// Encoded bytes per row, from a sample, to size chunks.

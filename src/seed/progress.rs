@@ -2,6 +2,7 @@
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -39,6 +40,17 @@ impl SeedProgress {
         }
     }
 
+    /// A one-line note (index rebuild, analyze), shown in line mode and above the bars.
+    pub fn note(&self, message: &str) {
+        match self {
+            SeedProgress::Bars(multi) => {
+                let _ = multi.println(format!("rehearse: {message}"));
+            }
+            SeedProgress::Lines => eprintln!("rehearse: {message}"),
+            SeedProgress::Quiet => {}
+        }
+    }
+
     pub fn table(&self, name: &str, rows: u64) -> TableProgress {
         match self {
             SeedProgress::Bars(multi) => {
@@ -57,6 +69,7 @@ impl SeedProgress {
                 rows,
                 started: Instant::now(),
                 last: Mutex::new(Instant::now()),
+                done: AtomicU64::new(0),
             },
             SeedProgress::Quiet => TableProgress::Quiet,
         }
@@ -70,6 +83,7 @@ pub enum TableProgress {
         rows: u64,
         started: Instant,
         last: Mutex<Instant>,
+        done: AtomicU64,
     },
     Quiet,
 }
@@ -77,15 +91,18 @@ pub enum TableProgress {
 const LINE_EVERY: Duration = Duration::from_secs(5);
 
 impl TableProgress {
-    pub fn set(&self, done: u64) {
+    /// `rows` more rows are loaded (streams of one table report concurrently).
+    pub fn add(&self, rows_loaded: u64) {
         match self {
-            TableProgress::Bar(b) => b.set_position(done),
+            TableProgress::Bar(b) => b.inc(rows_loaded),
             TableProgress::Line {
                 name,
                 rows,
                 started,
                 last,
+                done,
             } => {
+                let done = done.fetch_add(rows_loaded, Ordering::Relaxed) + rows_loaded;
                 let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
                 if last.elapsed() < LINE_EVERY {
                     return;
