@@ -18,9 +18,9 @@ fn test_image(major: u32) -> String {
 /// An image name that no machine has and no registry serves.
 const ABSENT_IMAGE: &str = "rehearse-test-absent/postgres:15";
 
-/// One test changes DOCKER_HOST; the others must not run while it does (under `cargo test`
-/// they share the process, under nextest they do not and the lock costs nothing).
-static DOCKER_HOST_LOCK: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+/// Under `cargo test` these tests share one process, hence one run label and one DOCKER_HOST
+/// (which a test changes): they take turns. Under nextest each is a process of its own.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The image when Docker answers and has it; None (after saying why) when the test must skip.
 async fn image_or_skip(major: u32) -> Option<String> {
@@ -69,7 +69,7 @@ fn request(image: &str, major: u32) -> DatabaseRequest {
 }
 
 async fn starts_answers_and_is_removed_on_drop(major: u32) {
-    let _host = DOCKER_HOST_LOCK.read().await;
+    let _host = ONE_AT_A_TIME.lock().await;
     let Some(image) = image_or_skip(major).await else {
         return;
     };
@@ -107,7 +107,7 @@ async fn postgres_17_starts_answers_and_is_removed_on_drop() {
 
 #[tokio::test]
 async fn settings_limits_labels_and_loopback_port_reach_the_container() {
-    let _host = DOCKER_HOST_LOCK.read().await;
+    let _host = ONE_AT_A_TIME.lock().await;
     let Some(image) = image_or_skip(15).await else {
         return;
     };
@@ -155,7 +155,7 @@ async fn settings_limits_labels_and_loopback_port_reach_the_container() {
 
 #[tokio::test]
 async fn container_that_exits_at_startup_is_failed_and_removed() {
-    let _host = DOCKER_HOST_LOCK.read().await;
+    let _host = ONE_AT_A_TIME.lock().await;
     let Some(image) = image_or_skip(15).await else {
         return;
     };
@@ -177,7 +177,7 @@ async fn container_that_exits_at_startup_is_failed_and_removed() {
 
 #[tokio::test]
 async fn container_is_removed_when_its_owner_panics() {
-    let _host = DOCKER_HOST_LOCK.read().await;
+    let _host = ONE_AT_A_TIME.lock().await;
     let Some(image) = image_or_skip(15).await else {
         return;
     };
@@ -192,7 +192,7 @@ async fn container_is_removed_when_its_owner_panics() {
 
 #[tokio::test]
 async fn signal_path_release_all_removes_the_container() {
-    let _host = DOCKER_HOST_LOCK.read().await;
+    let _host = ONE_AT_A_TIME.lock().await;
     let Some(image) = image_or_skip(15).await else {
         return;
     };
@@ -208,7 +208,7 @@ async fn signal_path_release_all_removes_the_container() {
 
 #[tokio::test]
 async fn missing_image_is_unavailable_with_one_sentence() {
-    let _host = DOCKER_HOST_LOCK.read().await;
+    let _host = ONE_AT_A_TIME.lock().await;
     if image_or_skip(15).await.is_none() {
         return;
     }
@@ -228,7 +228,7 @@ async fn missing_image_is_unavailable_with_one_sentence() {
 
 #[tokio::test]
 async fn daemon_that_does_not_answer_is_unavailable() {
-    let _host = DOCKER_HOST_LOCK.write().await;
+    let _host = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("no-daemon.sock");
     std::env::set_var("DOCKER_HOST", format!("unix://{}", socket.display()));
@@ -248,7 +248,7 @@ async fn daemon_that_does_not_answer_is_unavailable() {
 
 #[tokio::test]
 async fn auto_picks_docker_when_the_image_is_present() {
-    let _host = DOCKER_HOST_LOCK.read().await;
+    let _host = ONE_AT_A_TIME.lock().await;
     let Some(image) = image_or_skip(15).await else {
         return;
     };
@@ -264,7 +264,7 @@ async fn auto_picks_docker_when_the_image_is_present() {
 
 #[tokio::test]
 async fn auto_falls_back_to_local_when_the_image_is_absent_and_says_why() {
-    let _host = DOCKER_HOST_LOCK.read().await;
+    let _host = ONE_AT_A_TIME.lock().await;
     if image_or_skip(15).await.is_none() {
         return;
     }
@@ -283,4 +283,77 @@ async fn auto_falls_back_to_local_when_the_image_is_absent_and_says_why() {
         db.reason
     );
     assert!(containers_of_this_run().is_empty());
+}
+
+/// Not a test of its own: the child process of the signal tests. With `REHEARSE_SIGNAL_CHILD`
+/// set it holds a database under the binary's signal handlers until a signal ends it.
+#[test]
+fn signal_child_holds_a_database_until_signalled() {
+    if std::env::var_os("REHEARSE_SIGNAL_CHILD").is_none() {
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        cleanup::install_signal_handlers();
+        let image = test_image(15);
+        let _db = provision::provision(&request(&image, 15)).await.unwrap();
+        println!("READY {}", docker::run_id());
+        tokio::time::sleep(std::time::Duration::from_secs(120)).await;
+    });
+    panic!("no signal arrived within 120s");
+}
+
+async fn signal_removes_the_container(signal: i32, expected_code: i32) {
+    use std::io::BufRead;
+    use std::os::unix::process::ExitStatusExt;
+    let _host = ONE_AT_A_TIME.lock().await;
+    if image_or_skip(15).await.is_none() {
+        return;
+    }
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "signal_child_holds_a_database_until_signalled",
+            "--nocapture",
+        ])
+        .env("REHEARSE_SIGNAL_CHILD", "1")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let run_id = stdout
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| line.strip_prefix("READY ").map(String::from))
+        .expect("the child reports its database");
+    let filter = format!("label={}={run_id}", docker::RUN_LABEL);
+    let running = || docker_cli(&["ps", "-aq", "--filter", &filter]);
+    assert!(!running().is_empty(), "the child's container is not there");
+
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, signal) };
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(expected_code),
+        "the child ended with {status:?} (signal {:?})",
+        status.signal()
+    );
+    assert!(
+        running().is_empty(),
+        "the container outlived its interrupted process"
+    );
+}
+
+#[tokio::test]
+async fn sigint_removes_the_container() {
+    signal_removes_the_container(libc::SIGINT, 130).await;
+}
+
+#[tokio::test]
+async fn sigterm_removes_the_container() {
+    signal_removes_the_container(libc::SIGTERM, 143).await;
 }

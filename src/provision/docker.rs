@@ -64,6 +64,13 @@ pub fn run_id() -> &'static str {
     })
 }
 
+/// `rehearse-<run id>-<n>`: unique per container, and readable in `docker ps`.
+fn container_name() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("rehearse-{}-{n}", run_id())
+}
+
 /// Ok when a Docker daemon answers and `image` is present locally (pulled if it can be).
 /// The error says why not, in words the auto provider can repeat.
 pub async fn availability(image: &str) -> Result<(), String> {
@@ -84,10 +91,17 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
         Alphanumeric.sample_string(&mut rand::rng(), 32)
     };
     let body = container_body(request, &image, &password)?;
+    // Named, and its removal registered before it exists: a signal that arrives while Docker
+    // creates it still finds it by name.
+    let name = container_name();
+    let guard = cleanup::register({
+        let name = name.clone();
+        move || remove_container_blocking(&name)
+    });
     let created = docker
         .create_container(
-            Some(CreateContainerOptionsBuilder::new().build()),
-            body.clone(),
+            Some(CreateContainerOptionsBuilder::new().name(&name).build()),
+            body,
         )
         .await
         .map_err(|e| {
@@ -97,11 +111,6 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
             ))
         })?;
     let id = created.id;
-    // Registered before it starts: from here on, every exit path removes the container.
-    let guard = cleanup::register({
-        let id = id.clone();
-        move || remove_container_blocking(&id)
-    });
 
     docker.start_container(&id, None).await.map_err(|e| {
         ProvisionError::Failed(format!(
@@ -349,8 +358,8 @@ async fn last_log_lines(docker: &Docker, id: &str, n: usize) -> String {
 
 /// Removes a container and its anonymous volumes, synchronously: it runs in `Drop` and in the
 /// signal handler, where no async runtime can be relied on, so it uses a thread of its own.
-fn remove_container_blocking(id: &str) {
-    let id = id.to_string();
+fn remove_container_blocking(name_or_id: &str) {
+    let id = name_or_id.to_string();
     let removal = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -369,8 +378,7 @@ fn remove_container_blocking(id: &str) {
                 }) => Some(()),
                 Err(e) => {
                     eprintln!(
-                        "rehearse: could not remove container {}: {}",
-                        &id[..12.min(id.len())],
+                        "rehearse: could not remove container {id}: {}",
                         docker_message(&e)
                     );
                     None
