@@ -69,7 +69,7 @@ fn request(image: &str, major: u32) -> DatabaseRequest {
 }
 
 async fn starts_answers_and_is_removed_on_drop(major: u32) {
-    let _host = ONE_AT_A_TIME.lock().await;
+    let _lock = ONE_AT_A_TIME.lock().await;
     let Some(image) = image_or_skip(major).await else {
         return;
     };
@@ -107,7 +107,7 @@ async fn postgres_17_starts_answers_and_is_removed_on_drop() {
 
 #[tokio::test]
 async fn settings_limits_labels_and_loopback_port_reach_the_container() {
-    let _host = ONE_AT_A_TIME.lock().await;
+    let _lock = ONE_AT_A_TIME.lock().await;
     let Some(image) = image_or_skip(15).await else {
         return;
     };
@@ -155,7 +155,7 @@ async fn settings_limits_labels_and_loopback_port_reach_the_container() {
 
 #[tokio::test]
 async fn container_that_exits_at_startup_is_failed_and_removed() {
-    let _host = ONE_AT_A_TIME.lock().await;
+    let _lock = ONE_AT_A_TIME.lock().await;
     let Some(image) = image_or_skip(15).await else {
         return;
     };
@@ -177,7 +177,7 @@ async fn container_that_exits_at_startup_is_failed_and_removed() {
 
 #[tokio::test]
 async fn container_is_removed_when_its_owner_panics() {
-    let _host = ONE_AT_A_TIME.lock().await;
+    let _lock = ONE_AT_A_TIME.lock().await;
     let Some(image) = image_or_skip(15).await else {
         return;
     };
@@ -192,7 +192,7 @@ async fn container_is_removed_when_its_owner_panics() {
 
 #[tokio::test]
 async fn signal_path_release_all_removes_the_container() {
-    let _host = ONE_AT_A_TIME.lock().await;
+    let _lock = ONE_AT_A_TIME.lock().await;
     let Some(image) = image_or_skip(15).await else {
         return;
     };
@@ -208,7 +208,7 @@ async fn signal_path_release_all_removes_the_container() {
 
 #[tokio::test]
 async fn missing_image_is_unavailable_with_one_sentence() {
-    let _host = ONE_AT_A_TIME.lock().await;
+    let _lock = ONE_AT_A_TIME.lock().await;
     if image_or_skip(15).await.is_none() {
         return;
     }
@@ -228,7 +228,7 @@ async fn missing_image_is_unavailable_with_one_sentence() {
 
 #[tokio::test]
 async fn daemon_that_does_not_answer_is_unavailable() {
-    let _host = ONE_AT_A_TIME.lock().await;
+    let _lock = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("no-daemon.sock");
     std::env::set_var("DOCKER_HOST", format!("unix://{}", socket.display()));
@@ -248,7 +248,7 @@ async fn daemon_that_does_not_answer_is_unavailable() {
 
 #[tokio::test]
 async fn auto_picks_docker_when_the_image_is_present() {
-    let _host = ONE_AT_A_TIME.lock().await;
+    let _lock = ONE_AT_A_TIME.lock().await;
     let Some(image) = image_or_skip(15).await else {
         return;
     };
@@ -264,7 +264,7 @@ async fn auto_picks_docker_when_the_image_is_present() {
 
 #[tokio::test]
 async fn auto_falls_back_to_local_when_the_image_is_absent_and_says_why() {
-    let _host = ONE_AT_A_TIME.lock().await;
+    let _lock = ONE_AT_A_TIME.lock().await;
     if image_or_skip(15).await.is_none() {
         return;
     }
@@ -309,7 +309,7 @@ fn signal_child_holds_a_database_until_signalled() {
 async fn signal_removes_the_container(signal: i32, expected_code: i32) {
     use std::io::BufRead;
     use std::os::unix::process::ExitStatusExt;
-    let _host = ONE_AT_A_TIME.lock().await;
+    let _lock = ONE_AT_A_TIME.lock().await;
     if image_or_skip(15).await.is_none() {
         return;
     }
@@ -356,4 +356,29 @@ async fn sigint_removes_the_container() {
 #[tokio::test]
 async fn sigterm_removes_the_container() {
     signal_removes_the_container(libc::SIGTERM, 143).await;
+}
+
+#[tokio::test]
+async fn default_image_is_postgres_of_the_major_which_the_offline_build_provides() {
+    let _lock = ONE_AT_A_TIME.lock().await;
+    let default = DatabaseRequest {
+        provider: ProviderChoice::Docker,
+        major: Some(17),
+        ..Default::default()
+    };
+    assert_eq!(docker::image_for(&default), "postgres:17");
+    assert_eq!(
+        docker::image_for(&DatabaseRequest::default()),
+        "postgres:15"
+    );
+    if std::env::var_os("REHEARSE_TEST_IMAGE_17").is_some() || image_or_skip(17).await.is_none() {
+        return;
+    }
+    // build.sh tags postgres:17 too, so the default name needs no registry.
+    let db = provision::provision(&default).await.unwrap();
+    assert!(
+        db.server_version.starts_with("17."),
+        "{}",
+        db.server_version
+    );
 }

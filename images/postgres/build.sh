@@ -175,6 +175,7 @@ chmod 0700 "$rootfs/var/lib/postgresql/data"
 chmod 2775 "$rootfs/run/postgresql"
 
 say "importing into Docker as $image"
+previous="$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)"
 tar --numeric-owner -C "$rootfs" -c . | docker import \
     --change 'ENTRYPOINT ["docker-entrypoint.sh"]' \
     --change 'CMD ["postgres"]' \
@@ -186,5 +187,9 @@ tar --numeric-owner -C "$rootfs" -c . | docker import \
     --change "LABEL org.opencontainers.image.description=\"PostgreSQL $major from Debian $suite, built offline by rehearse images/postgres/build.sh\"" \
     - "$image" >/dev/null
 docker tag "$image" "$alias_tag"
+if [ -n "$previous" ] && [ "$previous" != "$(docker image inspect -f '{{.Id}}' "$image")" ]; then
+    # The image this one replaces, unless something still uses it.
+    docker image rm "$previous" >/dev/null 2>&1 || true
+fi
 size="$(docker image inspect -f '{{.Size}}' "$image")"
 say "built $image and $alias_tag ($(( size / 1024 / 1024 )) MB) in $(( $(date +%s) - started ))s"
