@@ -3,8 +3,8 @@
 //!
 //! It talks to the daemon with bollard (the client testcontainers is built on, re-exported by it)
 //! rather than through testcontainers' runner: testcontainers 0.28 pins Docker API 1.53 and never
-//! negotiates, so a daemon older than Docker 25 (Debian 12's 20.10 answers API 1.41) refuses every
-//! request. bollard negotiates the version. testcontainers-rs starts no reaper ("ryuk") container,
+//! negotiates, so every daemon older than Docker 29 refuses its requests ("client version 1.53 is
+//! too new"; Debian 12's docker.io 20.10 speaks 1.41). bollard negotiates the version. testcontainers-rs starts no reaper ("ryuk") container,
 //! so nothing needs a registry but the image itself.
 //!
 //! This module never pulls for long: a missing image is tried once against a registry, and a
