@@ -12,7 +12,13 @@ use tokio_postgres::types::{ToSql, Type};
 const ROWS: u64 = 10_000;
 
 fn column(name: &str, ty: PgType, gen: Gen, seed: u64) -> ColumnGen {
-    ColumnGen { name: name.into(), ty, gen, nulls: 0.0, seed }
+    ColumnGen {
+        name: name.into(),
+        ty,
+        gen,
+        nulls: 0.0,
+        seed,
+    }
 }
 
 fn pgbench_accounts() -> TableGen {
@@ -21,9 +27,26 @@ fn pgbench_accounts() -> TableGen {
         rows: ROWS,
         columns: vec![
             column("aid", PgType::Int4, Gen::Sequence { start: 1, step: 1 }, 1),
-            column("bid", PgType::Int4, Gen::Int { min: 1, max: 100, dist: Dist::Uniform, unique: None }, 2),
+            column(
+                "bid",
+                PgType::Int4,
+                Gen::Int {
+                    min: 1,
+                    max: 100,
+                    dist: Dist::Uniform,
+                    unique: None,
+                },
+                2,
+            ),
             column("abalance", PgType::Int4, Gen::Constant(Value::Int(0)), 3),
-            column("filler", PgType::Text { max_chars: Some(84) }, Gen::Constant(Value::Text(" ".repeat(84))), 4),
+            column(
+                "filler",
+                PgType::Text {
+                    max_chars: Some(84),
+                },
+                Gen::Constant(Value::Text(" ".repeat(84))),
+                4,
+            ),
         ],
     }
 }
@@ -34,14 +57,80 @@ fn events() -> TableGen {
         rows: ROWS,
         columns: vec![
             column("id", PgType::Int8, Gen::Sequence { start: 1, step: 1 }, 1),
-            column("account_id", PgType::Int8, Gen::Int { min: 1, max: 100_000, dist: Dist::Uniform, unique: None }, 2),
-            column("name", PgType::Text { max_chars: Some(64) }, Gen::Fake { kind: FakeKind::Word, count: [1, 1], unique: false, max_chars: None }, 3),
-            column("properties", PgType::Jsonb, Gen::Object(vec![
-                column("path", PgType::Text { max_chars: None }, Gen::Fake { kind: FakeKind::Url, count: [1, 1], unique: false, max_chars: None }, 4),
-                column("ms", PgType::Text { max_chars: None }, Gen::Int { min: 1, max: 60_000, dist: Dist::Uniform, unique: None }, 5),
-            ]), 6),
-            column("user_agent", PgType::Text { max_chars: None }, Gen::Fake { kind: FakeKind::UserAgent, count: [1, 1], unique: false, max_chars: None }, 7),
-            column("occurred_at", PgType::Timestamptz, Gen::Timestamp { min: 1_600_000_000_000_000, max: 1_700_000_000_000_000, unique: None }, 8),
+            column(
+                "account_id",
+                PgType::Int8,
+                Gen::Int {
+                    min: 1,
+                    max: 100_000,
+                    dist: Dist::Uniform,
+                    unique: None,
+                },
+                2,
+            ),
+            column(
+                "name",
+                PgType::Text {
+                    max_chars: Some(64),
+                },
+                Gen::Fake {
+                    kind: FakeKind::Word,
+                    count: [1, 1],
+                    unique: false,
+                    max_chars: None,
+                },
+                3,
+            ),
+            column(
+                "properties",
+                PgType::Jsonb,
+                Gen::Object(vec![
+                    column(
+                        "path",
+                        PgType::Text { max_chars: None },
+                        Gen::Fake {
+                            kind: FakeKind::Url,
+                            count: [1, 1],
+                            unique: false,
+                            max_chars: None,
+                        },
+                        4,
+                    ),
+                    column(
+                        "ms",
+                        PgType::Text { max_chars: None },
+                        Gen::Int {
+                            min: 1,
+                            max: 60_000,
+                            dist: Dist::Uniform,
+                            unique: None,
+                        },
+                        5,
+                    ),
+                ]),
+                6,
+            ),
+            column(
+                "user_agent",
+                PgType::Text { max_chars: None },
+                Gen::Fake {
+                    kind: FakeKind::UserAgent,
+                    count: [1, 1],
+                    unique: false,
+                    max_chars: None,
+                },
+                7,
+            ),
+            column(
+                "occurred_at",
+                PgType::Timestamptz,
+                Gen::Timestamp {
+                    min: 1_600_000_000_000_000,
+                    max: 1_700_000_000_000_000,
+                    unique: None,
+                },
+                8,
+            ),
         ],
     }
 }

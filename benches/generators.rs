@@ -35,13 +35,63 @@ fn generators(c: &mut Criterion) {
         columns: vec![column(Gen::Sequence { start: 1, step: 1 })],
     });
     let cases: Vec<(&str, Gen)> = vec![
-        ("int_uniform", Gen::Int { min: 0, max: 1_000_000, dist: Dist::Uniform, unique: None }),
-        ("int_normal", Gen::Int { min: 0, max: 1000, dist: Dist::Normal { mean: 500.0, std_dev: 100.0 }, unique: None }),
-        ("int_zipf", Gen::Int { min: 1, max: 1_000_000, dist: Dist::Zipf(rand_distr::Zipf::new(1e6, 1.1).unwrap()), unique: None }),
-        ("int_unique", Gen::Int { min: 1, max: 1_000_000, dist: Dist::Uniform, unique: Some(Permutation::new(1_000_000, 3)) }),
-        ("timestamp", Gen::Timestamp { min: 0, max: 1_700_000_000_000_000, unique: None }),
+        (
+            "int_uniform",
+            Gen::Int {
+                min: 0,
+                max: 1_000_000,
+                dist: Dist::Uniform,
+                unique: None,
+            },
+        ),
+        (
+            "int_normal",
+            Gen::Int {
+                min: 0,
+                max: 1000,
+                dist: Dist::Normal {
+                    mean: 500.0,
+                    std_dev: 100.0,
+                },
+                unique: None,
+            },
+        ),
+        (
+            "int_zipf",
+            Gen::Int {
+                min: 1,
+                max: 1_000_000,
+                dist: Dist::Zipf(rand_distr::Zipf::new(1e6, 1.1).unwrap()),
+                unique: None,
+            },
+        ),
+        (
+            "int_unique",
+            Gen::Int {
+                min: 1,
+                max: 1_000_000,
+                dist: Dist::Uniform,
+                unique: Some(Permutation::new(1_000_000, 3)),
+            },
+        ),
+        (
+            "timestamp",
+            Gen::Timestamp {
+                min: 0,
+                max: 1_700_000_000_000_000,
+                unique: None,
+            },
+        ),
         ("uuid", Gen::Uuid),
-        ("reference_zipf", Gen::Reference { seed: 1, parent, column: 0, pick: Pick::Zipf(rand_distr::Zipf::new(1e6, 1.05).unwrap()) }),
+        (
+            "reference_zipf",
+            Gen::Reference {
+                seed: 1,
+                parent,
+                column: 0,
+                pick: Pick::Zipf(rand_distr::Zipf::new(1e6, 1.05).unwrap()),
+            },
+        ),
         ("name", fake(FakeKind::Name, [1, 1])),
         ("email", fake(FakeKind::Email, [1, 1])),
         ("street", fake(FakeKind::Street, [1, 1])),
@@ -51,9 +101,32 @@ fn generators(c: &mut Criterion) {
         (
             "object_jsonb",
             Gen::Object(vec![
-                ColumnGen { name: "source".into(), ..column(Gen::Choice { values: vec![rehearse::seed::copy::Value::Text("web".into()), rehearse::seed::copy::Value::Text("ios".into())], cumulative: vec![3.0, 4.0], unique: None }) },
-                ColumnGen { name: "path".into(), seed: 7, ..column(fake(FakeKind::Url, [1, 1])) },
-                ColumnGen { name: "ms".into(), seed: 8, ..column(Gen::Int { min: 1, max: 60_000, dist: Dist::Uniform, unique: None }) },
+                ColumnGen {
+                    name: "source".into(),
+                    ..column(Gen::Choice {
+                        values: vec![
+                            rehearse::seed::copy::Value::Text("web".into()),
+                            rehearse::seed::copy::Value::Text("ios".into()),
+                        ],
+                        cumulative: vec![3.0, 4.0],
+                        unique: None,
+                    })
+                },
+                ColumnGen {
+                    name: "path".into(),
+                    seed: 7,
+                    ..column(fake(FakeKind::Url, [1, 1]))
+                },
+                ColumnGen {
+                    name: "ms".into(),
+                    seed: 8,
+                    ..column(Gen::Int {
+                        min: 1,
+                        max: 60_000,
+                        dist: Dist::Uniform,
+                        unique: None,
+                    })
+                },
             ]),
         ),
     ];

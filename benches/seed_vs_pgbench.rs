@@ -55,12 +55,20 @@ async fn table_bytes(conn: &ConnectionInfo, table: &str) -> f64 {
 fn pgbench_init(conn: &ConnectionInfo, scale: u32) -> f64 {
     let out = Command::new("pgbench")
         .args(["-i", "-s", &scale.to_string(), "-q"])
-        .args(["-h", &conn.host, "-p", &conn.port.to_string(), "-U", &conn.user])
+        .args([
+            "-h",
+            &conn.host,
+            "-p",
+            &conn.port.to_string(),
+            "-U",
+            &conn.user,
+        ])
         .arg(&conn.dbname)
         .env("PGPASSWORD", conn.password.clone().unwrap_or_default())
         .output()
         .expect("pgbench is on PATH");
-    let text = String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    let text =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "pgbench -i failed: {text}");
     // "done in 9.87 s (drop tables 0.00 s, create tables 0.00 s, client-side generate 6.1 s, vacuum 1.2 s, primary keys 2.5 s)."
     let line = text
@@ -103,7 +111,10 @@ async fn run() {
     .expect("local PostgreSQL starts");
     let admin = server.connection.connect().await.unwrap();
     for db in ["anchor", "shape", "wide"] {
-        admin.batch_execute(&format!("CREATE DATABASE {db}")).await.unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {db}"))
+            .await
+            .unwrap();
     }
 
     // 1. pgbench_accounts shape.
@@ -131,7 +142,9 @@ async fn run() {
         ),
         1.0,
     );
-    let outcome = seed::seed(&shape, &req).await.expect("seeding the pgbench shape");
+    let outcome = seed::seed(&shape, &req)
+        .await
+        .expect("seeding the pgbench shape");
     let our_bytes = table_bytes(&shape, "accounts").await;
     let our_mbs = our_bytes / 1e6 / outcome.seconds;
     println!(
@@ -161,7 +174,10 @@ async fn run() {
     let mut parents = toml::Table::new();
     for t in ["accounts", "users"] {
         let mut def = tables[t].as_table().unwrap().clone();
-        def.insert("rows".into(), toml::Value::Integer(if t == "accounts" { 2_000 } else { 20_000 }));
+        def.insert(
+            "rows".into(),
+            toml::Value::Integer(if t == "accounts" { 2_000 } else { 20_000 }),
+        );
         parents.insert(t.into(), toml::Value::Table(def));
     }
     let mut section = toml::Table::new();
@@ -192,14 +208,20 @@ async fn run() {
         ev_bytes / 1e6,
         outcome.seconds
     );
-    println!("  ratio {:.2} against pgbench -i (target >= 1.0)", ev_mbs / pg_mbs);
+    println!(
+        "  ratio {:.2} against pgbench -i (target >= 1.0)",
+        ev_mbs / pg_mbs
+    );
 
     if std::env::var("SKIP_TEMPLATE").is_ok() {
         return;
     }
     // 3. Template reset of a ~1 GB saas dataset against its seeding.
     for db in ["anchor", "shape", "wide"] {
-        admin.batch_execute(&format!("DROP DATABASE {db}")).await.unwrap();
+        admin
+            .batch_execute(&format!("DROP DATABASE {db}"))
+            .await
+            .unwrap();
     }
     admin.batch_execute("CREATE DATABASE saas").await.unwrap();
     let saas_db = server.connection.with_dbname("saas");

@@ -41,10 +41,9 @@ fn request(section: DatasetSection) -> SeedRequest {
 }
 
 fn shop_dataset(seed: u64) -> DatasetSection {
-    let extra: DatasetSection = toml::from_str(
-        "[tables.profiles]\nrows = 250\n[tables.user_follows]\nrows = 2000\n",
-    )
-    .unwrap();
+    let extra: DatasetSection =
+        toml::from_str("[tables.profiles]\nrows = 250\n[tables.user_follows]\nrows = 2000\n")
+            .unwrap();
     DatasetSection {
         generators: Some(SHOP_DATASET.into()),
         seed: Some(seed),
@@ -90,7 +89,11 @@ fn schema_dump(info: &ConnectionInfo) -> String {
         .args(["--schema-only", "--no-owner", "--dbname", &info.url()])
         .output()
         .expect("pg_dump runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // pg_dump 15.14+ wraps the dump in \restrict with a random key: not part of the schema.
     String::from_utf8(out.stdout)
         .unwrap()
@@ -120,7 +123,11 @@ async fn the_same_seed_gives_the_same_tables_and_another_seed_does_not() {
     seed::seed(&b, &second).await.unwrap();
     seed::seed(&c, &request(shop_dataset(8))).await.unwrap();
 
-    let (sa, sb, sc) = (checksums(&a).await, checksums(&b).await, checksums(&c).await);
+    let (sa, sb, sc) = (
+        checksums(&a).await,
+        checksums(&b).await,
+        checksums(&c).await,
+    );
     assert_eq!(sa.len(), 7);
     assert_eq!(sa, sb);
     assert_ne!(sa["users"], sc["users"]);
@@ -147,11 +154,18 @@ async fn after_seeding_every_key_is_valid_every_constraint_holds_and_the_schema_
     assert_eq!(rows["public.accounts"], 40);
     assert_eq!(rows["public.order_items"], 1500);
     assert_eq!(rows["public.profiles"], 250);
-    assert!(outcome.tables.iter().all(|t| t.table_bytes > 0 && t.copy_bytes > 0));
+    assert!(outcome
+        .tables
+        .iter()
+        .all(|t| t.table_bytes > 0 && t.copy_bytes > 0));
 
     // Every foreign key is back and validated (re-adding one checks every row).
     assert_eq!(
-        count(&db, "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated").await,
+        count(
+            &db,
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated"
+        )
+        .await,
         7
     );
     // And, spelled out for the zipf-skewed one and the composite one:
@@ -164,18 +178,59 @@ async fn after_seeding_every_key_is_valid_every_constraint_holds_and_the_schema_
         0
     );
     // Skew: the most referenced account holds far more than an even share of users.
-    assert!(count(&db, "SELECT max(n) FROM (SELECT count(*) n FROM users GROUP BY account_id) s").await > 30);
+    assert!(
+        count(
+            &db,
+            "SELECT max(n) FROM (SELECT count(*) n FROM users GROUP BY account_id) s"
+        )
+        .await
+            > 30
+    );
     // Constraints the generators had to respect.
-    assert_eq!(count(&db, "SELECT count(*) FROM users WHERE email NOT LIKE '%@%'").await, 0);
-    assert_eq!(count(&db, "SELECT count(DISTINCT username) FROM contacts").await, 200);
-    assert_eq!(count(&db, "SELECT count(*) FROM accounts WHERE plan NOT IN ('free', 'team', 'enterprise')").await, 0);
-    assert_eq!(count(&db, "SELECT count(*) FROM orders WHERE meta IS NOT NULL AND NOT meta ? 'channel'").await, 0);
-    assert_eq!(count(&db, "SELECT count(*) FROM contacts WHERE born NOT BETWEEN '1950-01-01' AND '2005-12-31'").await, 0);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM users WHERE email NOT LIKE '%@%'").await,
+        0
+    );
+    assert_eq!(
+        count(&db, "SELECT count(DISTINCT username) FROM contacts").await,
+        200
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM accounts WHERE plan NOT IN ('free', 'team', 'enterprise')"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM orders WHERE meta IS NOT NULL AND NOT meta ? 'channel'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM contacts WHERE born NOT BETWEEN '1950-01-01' AND '2005-12-31'"
+        )
+        .await,
+        0
+    );
     let nulls = count(&db, "SELECT count(*) FROM orders WHERE meta IS NULL").await;
-    assert!((60..=180).contains(&nulls), "{nulls} NULL meta of 600 at nulls = 0.2");
+    assert!(
+        (60..=180).contains(&nulls),
+        "{nulls} NULL meta of 600 at nulls = 0.2"
+    );
     // Sequences moved past the generated keys: the application can insert.
     assert_eq!(
-        count(&db, "INSERT INTO accounts (name, plan) VALUES ('new', 'free') RETURNING id").await,
+        count(
+            &db,
+            "INSERT INTO accounts (name, plan) VALUES ('new', 'free') RETURNING id"
+        )
+        .await,
         41
     );
 }
@@ -184,20 +239,77 @@ async fn after_seeding_every_key_is_valid_every_constraint_holds_and_the_schema_
 async fn a_bare_schema_is_seeded_from_the_catalog_alone() {
     let server = server().await;
     let db = database(&server, "bare", &[SHOP]).await;
-    let outcome = seed::seed(&db, &request(DatasetSection::default())).await.unwrap();
+    let outcome = seed::seed(&db, &request(DatasetSection::default()))
+        .await
+        .unwrap();
     assert_eq!(outcome.tables.len(), 7);
-    assert!(outcome.tables.iter().all(|t| t.rows == 1000), "{:?}", outcome.tables);
+    assert!(
+        outcome.tables.iter().all(|t| t.rows == 1000),
+        "{:?}",
+        outcome.tables
+    );
     // Names, constraints and keys guided the inferred generators.
-    assert_eq!(count(&db, "SELECT count(*) FROM users WHERE email NOT LIKE '%_@_%.%'").await, 0);
-    assert_eq!(count(&db, "SELECT count(DISTINCT email) FROM users").await, 1000);
-    assert_eq!(count(&db, "SELECT count(*) FROM users WHERE age IS NOT NULL AND age NOT BETWEEN 13 AND 120").await, 0);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM users WHERE email NOT LIKE '%_@_%.%'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(&db, "SELECT count(DISTINCT email) FROM users").await,
+        1000
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM users WHERE age IS NOT NULL AND age NOT BETWEEN 13 AND 120"
+        )
+        .await,
+        0
+    );
     assert!(count(&db, "SELECT count(*) FROM users WHERE deleted_at IS NULL").await > 700);
-    assert_eq!(count(&db, "SELECT count(*) FROM accounts WHERE length(country) <> 2").await, 0);
-    assert_eq!(count(&db, "SELECT count(DISTINCT status) FROM orders").await, 4);
-    assert_eq!(count(&db, "SELECT count(*) FROM contacts WHERE website NOT LIKE 'https://%'").await, 0);
-    assert_eq!(count(&db, "SELECT count(*) FROM order_items WHERE quantity NOT BETWEEN 1 AND 100").await, 0);
-    assert_eq!(count(&db, "SELECT count(DISTINCT user_id) FROM profiles").await, 1000);
-    assert_eq!(count(&db, "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated").await, 7);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM accounts WHERE length(country) <> 2"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(&db, "SELECT count(DISTINCT status) FROM orders").await,
+        4
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM contacts WHERE website NOT LIKE 'https://%'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM order_items WHERE quantity NOT BETWEEN 1 AND 100"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(&db, "SELECT count(DISTINCT user_id) FROM profiles").await,
+        1000
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated"
+        )
+        .await,
+        7
+    );
 }
 
 /// Plans `toml` (inline tables) against the shop schema and returns the error sentence.
@@ -222,10 +334,21 @@ async fn every_validation_error_names_the_definition_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
 
     let m = refused(&db, dir.path(), "[tables.acounts]\nrows = 5\n").await;
-    assert!(m.contains("dataset.toml") && m.contains("\"acounts\" does not exist"), "{m}");
+    assert!(
+        m.contains("dataset.toml") && m.contains("\"acounts\" does not exist"),
+        "{m}"
+    );
 
-    let m = refused(&db, dir.path(), "[tables.users.columns]\nemial = { kind = \"email\" }\n").await;
-    assert!(m.contains("dataset.toml") && m.contains("\"users.emial\" does not exist"), "{m}");
+    let m = refused(
+        &db,
+        dir.path(),
+        "[tables.users.columns]\nemial = { kind = \"email\" }\n",
+    )
+    .await;
+    assert!(
+        m.contains("dataset.toml") && m.contains("\"users.emial\" does not exist"),
+        "{m}"
+    );
 
     let m = refused(
         &db,
@@ -233,7 +356,10 @@ async fn every_validation_error_names_the_definition_and_writes_nothing() {
         "[tables.users]\nrows = 1500\n[tables.users.columns]\nage = { kind = \"int\", min = 18, max = 99, unique = true }\n",
     )
     .await;
-    assert!(m.contains("users.age") && m.contains("82 distinct values for 1500 rows"), "{m}");
+    assert!(
+        m.contains("users.age") && m.contains("82 distinct values for 1500 rows"),
+        "{m}"
+    );
 
     let m = refused(
         &db,
@@ -241,7 +367,10 @@ async fn every_validation_error_names_the_definition_and_writes_nothing() {
         "[tables.accounts.columns]\nplan = { kind = \"choice\", values = [\"free\", \"professional-plus-annual\"] }\n",
     )
     .await;
-    assert!(m.contains("accounts.plan") && m.contains("longer than the column's character varying(20)"), "{m}");
+    assert!(
+        m.contains("accounts.plan") && m.contains("longer than the column's character varying(20)"),
+        "{m}"
+    );
 
     let m = refused(
         &db,
@@ -249,7 +378,10 @@ async fn every_validation_error_names_the_definition_and_writes_nothing() {
         "[tables.order_items.columns]\nquantity = { kind = \"int\", min = 0, max = 10 }\n",
     )
     .await;
-    assert!(m.contains("order_items.quantity") && m.contains("breaks the constraint"), "{m}");
+    assert!(
+        m.contains("order_items.quantity") && m.contains("breaks the constraint"),
+        "{m}"
+    );
 
     let m = refused(
         &db,
@@ -257,18 +389,36 @@ async fn every_validation_error_names_the_definition_and_writes_nothing() {
         "[tables.orders.columns]\nstatus = { kind = \"choice\", values = [\"paid\", \"refunded\"] }\n",
     )
     .await;
-    assert!(m.contains("orders.status") && m.contains("\"refunded\" is not a label"), "{m}");
+    assert!(
+        m.contains("orders.status") && m.contains("\"refunded\" is not a label"),
+        "{m}"
+    );
 
-    let m = refused(&db, dir.path(), "[tables.users.columns]\nage = { kind = \"email\" }\n").await;
-    assert!(m.contains("users.age") && m.contains("cannot be written to a column of type"), "{m}");
+    let m = refused(
+        &db,
+        dir.path(),
+        "[tables.users.columns]\nage = { kind = \"email\" }\n",
+    )
+    .await;
+    assert!(
+        m.contains("users.age") && m.contains("cannot be written to a column of type"),
+        "{m}"
+    );
 
     // Nothing was written by any of the refused plans.
     assert_eq!(count(&db, "SELECT count(*) FROM users").await, 0);
 
-    let cyclic = database(&server, "cyclic", &["tests/fixtures/seed/cycle/V001__cycle.sql"]).await;
+    let cyclic = database(
+        &server,
+        "cyclic",
+        &["tests/fixtures/seed/cycle/V001__cycle.sql"],
+    )
+    .await;
     let m = refused(&cyclic, dir.path(), "[tables.teams]\nrows = 3\n").await;
     assert!(
-        m.contains("dataset.toml") && m.contains("form a cycle") && m.contains("teams.captain_id → players"),
+        m.contains("dataset.toml")
+            && m.contains("form a cycle")
+            && m.contains("teams.captain_id → players"),
         "{m}"
     );
 }

@@ -11,14 +11,25 @@ fn rehearse() -> Command {
 fn the_saas_scenario_seeds_after_its_baseline_and_reports_the_seed_section() {
     let out = tempfile::tempdir().unwrap();
     let run = rehearse()
-        .args(["run", "scenarios/saas", "--provider", "local", "--scale", "0.0005", "--seed", "3", "--out"])
+        .args([
+            "run",
+            "scenarios/saas",
+            "--provider",
+            "local",
+            "--scale",
+            "0.0005",
+            "--seed",
+            "3",
+            "--out",
+        ])
         .arg(out.path())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("seeded"), "{stderr}");
     let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap())
+            .unwrap();
     let seed = &report["seed"];
     assert_eq!(seed["seed"], 3);
     assert_eq!(seed["scale"], 0.0005);
@@ -40,8 +51,16 @@ fn the_saas_scenario_seeds_after_its_baseline_and_reports_the_seed_section() {
 fn a_dataset_naming_a_missing_generators_file_is_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("migrations")).unwrap();
-    std::fs::write(dir.path().join("migrations/V001__t.sql"), "CREATE TABLE t (id int);").unwrap();
-    std::fs::write(dir.path().join("migrations/V001__t_rollback.sql"), "DROP TABLE t;").unwrap();
+    std::fs::write(
+        dir.path().join("migrations/V001__t.sql"),
+        "CREATE TABLE t (id int);",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("migrations/V001__t_rollback.sql"),
+        "DROP TABLE t;",
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("rehearse.toml"),
         "[dataset]\ngenerators = \"nowhere\"\n",
@@ -54,7 +73,10 @@ fn a_dataset_naming_a_missing_generators_file_is_bad_input() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("rehearse.toml") && stderr.contains("generators = \"nowhere\""), "{stderr}");
+    assert!(
+        stderr.contains("rehearse.toml") && stderr.contains("generators = \"nowhere\""),
+        "{stderr}"
+    );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 

@@ -5,11 +5,11 @@
 use crate::migrations::{Migration, MigrationSet};
 use crate::probe;
 use crate::provision::{self, Database, ProviderKind};
-use crate::seed::{self, Template};
 use crate::report::{
     DatabaseInfo, Direction, Finding, MigrationReport, Report, Verdict, SCHEMA_VERSION,
 };
 use crate::scenario::Scenario;
+use crate::seed::{self, Template};
 use crate::Error;
 use std::time::Instant;
 

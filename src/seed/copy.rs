@@ -181,7 +181,9 @@ impl CopyEncoder {
             (V::Int(i), T::Int2) => {
                 self.fixed(((*i).clamp(i16::MIN as i64, i16::MAX as i64) as i16).to_be_bytes())
             }
-            (V::Int(i), T::Int4) => self.fixed(((*i).clamp(i32::MIN as i64, i32::MAX as i64) as i32).to_be_bytes()),
+            (V::Int(i), T::Int4) => {
+                self.fixed(((*i).clamp(i32::MIN as i64, i32::MAX as i64) as i32).to_be_bytes())
+            }
             (V::Int(i), T::Int8) => self.fixed(i.to_be_bytes()),
             (V::Float(f), T::Int2 | T::Int4 | T::Int8) => {
                 return self.value(&V::Int(f.round() as i64), ty)
@@ -268,15 +270,13 @@ impl CopyEncoder {
                 b[8..].copy_from_slice(&element_oid.to_be_bytes());
                 self.fixed(b)
             }
-            (v, T::Text { max_chars }) => {
-                match v {
-                    V::Text(s) => self.text(s, *max_chars),
-                    other => {
-                        let s = other.to_text().unwrap_or_default();
-                        self.text(&s, *max_chars)
-                    }
+            (v, T::Text { max_chars }) => match v {
+                V::Text(s) => self.text(s, *max_chars),
+                other => {
+                    let s = other.to_text().unwrap_or_default();
+                    self.text(&s, *max_chars)
                 }
-            }
+            },
             (v, ty) => {
                 return Err(format!(
                     "it produces {}, which cannot be written to a column of type {}",
@@ -355,9 +355,7 @@ fn parse_decimal(text: &str) -> Option<(bool, &str, &str)> {
 
 pub fn type_label(ty: &PgType) -> String {
     match ty {
-        PgType::Text {
-            max_chars: Some(n),
-        } => format!("varchar({n})"),
+        PgType::Text { max_chars: Some(n) } => format!("varchar({n})"),
         PgType::Text { max_chars: None } => "text".into(),
         PgType::Numeric { .. } => "numeric".into(),
         PgType::Enum(_) => "enum".into(),
@@ -513,7 +511,9 @@ mod tests {
     #[test]
     fn a_value_of_the_wrong_kind_is_refused() {
         let mut e = CopyEncoder::default();
-        let err = e.value(&Value::Text("x".into()), &PgType::Int4).unwrap_err();
+        let err = e
+            .value(&Value::Text("x".into()), &PgType::Int4)
+            .unwrap_err();
         assert!(err.contains("text"), "{err}");
     }
 }

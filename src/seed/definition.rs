@@ -300,7 +300,9 @@ mod tests {
         let accounts = &file.tables["accounts"];
         assert_eq!(accounts.rows, Some(100));
         assert_eq!(accounts.columns["score"].distribution, Distribution::Zipf);
-        assert!(accounts.columns["meta"].fields.as_ref().unwrap()["browser"].values.is_some());
+        assert!(accounts.columns["meta"].fields.as_ref().unwrap()["browser"]
+            .values
+            .is_some());
         assert_eq!(file.tables["users"].columns["account_id"].nulls, 0.1);
     }
 
@@ -308,7 +310,11 @@ mod tests {
     fn a_misspelt_field_names_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.toml");
-        std::fs::write(&path, "[tables.a.columns]\nb = { kind = \"int\", mn = 1 }\n").unwrap();
+        std::fs::write(
+            &path,
+            "[tables.a.columns]\nb = { kind = \"int\", mn = 1 }\n",
+        )
+        .unwrap();
         let err = read_file(&path).unwrap_err();
         assert!(err.contains("x.toml, line 2"), "{err}");
         assert!(err.contains("mn"), "{err}");

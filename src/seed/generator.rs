@@ -60,7 +60,10 @@ pub enum Pick {
     /// One-to-one: every child row a distinct parent row.
     Permuted(Permutation),
     /// One digit of the row index in a mixed radix, for composite keys made only of references.
-    Digit { divisor: u64, modulus: u64 },
+    Digit {
+        divisor: u64,
+        modulus: u64,
+    },
 }
 
 /// The keys a reference points at.
@@ -193,7 +196,9 @@ impl Gen {
             Gen::Null => Value::Null,
             Gen::Constant(v) => v.clone(),
             Gen::Sequence { start, step } => Value::Int(start + step * row as i64),
-            Gen::Quotient { divisor, offset } => Value::Int((row / divisor.max(&1)) as i64 + offset),
+            Gen::Quotient { divisor, offset } => {
+                Value::Int((row / divisor.max(&1)) as i64 + offset)
+            }
             Gen::Int {
                 min,
                 max,
@@ -202,7 +207,9 @@ impl Gen {
             } => match (unique, dist) {
                 (Some(p), _) => Value::Int(min + p.apply(row) as i64),
                 (None, Dist::Uniform) => Value::Int(rng.between(*min, *max)),
-                (None, d) => Value::Int(d.sample(rng, *min as f64, *max as f64 + 0.999).floor() as i64),
+                (None, d) => {
+                    Value::Int(d.sample(rng, *min as f64, *max as f64 + 0.999).floor() as i64)
+                }
             },
             Gen::Float {
                 min,
@@ -235,7 +242,9 @@ impl Gen {
                     Some(p) => p.apply(row) as usize,
                     None => {
                         let x = rng.f64() * cumulative.last().copied().unwrap_or(1.0);
-                        cumulative.partition_point(|c| *c <= x).min(values.len() - 1)
+                        cumulative
+                            .partition_point(|c| *c <= x)
+                            .min(values.len() - 1)
                     }
                 };
                 values[i].clone()
@@ -358,7 +367,9 @@ fn range(count: [usize; 2]) -> std::ops::Range<usize> {
 }
 
 fn fake_text(kind: FakeKind, count: [usize; 2], rng: &mut CellRng) -> String {
-    use fake::faker::address::en::{BuildingNumber, CityName, CountryCode, CountryName, StreetName, StreetSuffix};
+    use fake::faker::address::en::{
+        BuildingNumber, CityName, CountryCode, CountryName, StreetName, StreetSuffix,
+    };
     use fake::faker::company::en::CompanyName;
     use fake::faker::internet::en::{DomainSuffix, SafeEmail, UserAgent, Username};
     use fake::faker::lorem::en::{Paragraph, Paragraphs, Sentence, Sentences, Word, Words};
@@ -458,7 +469,9 @@ mod tests {
         });
         let mut seen = std::collections::HashSet::new();
         for row in 0..1000 {
-            let Value::Int(v) = c.value(row) else { panic!() };
+            let Value::Int(v) = c.value(row) else {
+                panic!()
+            };
             assert!((10..=1009).contains(&v));
             assert!(seen.insert(v));
         }
@@ -521,7 +534,10 @@ mod tests {
     fn a_reference_lands_on_an_existing_parent_key() {
         let parent = Arc::new(KeySource::Generated {
             rows: 50,
-            columns: vec![column(Gen::Sequence { start: 100, step: 1 })],
+            columns: vec![column(Gen::Sequence {
+                start: 100,
+                step: 1,
+            })],
         });
         let c = column(Gen::Reference {
             seed: 1,
@@ -530,7 +546,9 @@ mod tests {
             pick: Pick::Zipf(rand_distr::Zipf::new(50.0, 1.1).unwrap()),
         });
         for row in 0..1000 {
-            let Value::Int(v) = c.value(row) else { panic!() };
+            let Value::Int(v) = c.value(row) else {
+                panic!()
+            };
             assert!((100..150).contains(&v));
         }
     }

@@ -160,26 +160,29 @@ pub async fn load(
                 quote_ident(column),
                 t.gen.qualified
             );
-            admin
-                .batch_execute(&q)
-                .await
-                .map_err(|e| db_err(&format!("could not move the sequence {sequence} past the seeded keys"), e))?;
+            admin.batch_execute(&q).await.map_err(|e| {
+                db_err(
+                    &format!("could not move the sequence {sequence} past the seeded keys"),
+                    e,
+                )
+            })?;
         }
     }
     for r in &mut results {
         let t = plan.tables.iter().find(|t| t.key == r.table);
         if let Some(t) = t {
             let row = admin
-                .query_one(
-                    "SELECT pg_table_size($1::oid::regclass)",
-                    &[&t.oid],
-                )
+                .query_one("SELECT pg_table_size($1::oid::regclass)", &[&t.oid])
                 .await
                 .map_err(|e| db_err("could not measure the seeded table", e))?;
             r.table_bytes = row.get::<_, i64>(0) as u64;
         }
     }
-    let names: Vec<&str> = plan.tables.iter().map(|t| t.gen.qualified.as_str()).collect();
+    let names: Vec<&str> = plan
+        .tables
+        .iter()
+        .map(|t| t.gen.qualified.as_str())
+        .collect();
     if !names.is_empty() {
         let analyze = Instant::now();
         admin
@@ -196,7 +199,11 @@ pub async fn load(
 }
 
 /// Drops foreign keys touching seeded tables, and keys and indexes of large empty ones.
-async fn drop_for_load(admin: &Client, plan: &Plan, options: &LoadOptions) -> Result<Dropped, LoadError> {
+async fn drop_for_load(
+    admin: &Client,
+    plan: &Plan,
+    options: &LoadOptions,
+) -> Result<Dropped, LoadError> {
     let mut dropped = Dropped::default();
     let oids: Vec<u32> = plan.tables.iter().map(|t| t.oid).collect();
     let fks = admin
@@ -231,8 +238,13 @@ async fn drop_for_load(admin: &Client, plan: &Plan, options: &LoadOptions) -> Re
             .await
             .map_err(|e| db_err("could not read indexes", e))?;
         for row in indexes {
-            let (name, def, comment): (String, String, Option<String>) = (row.get(0), row.get(1), row.get(2));
-            if admin.batch_execute(&format!("DROP INDEX {name}")).await.is_ok() {
+            let (name, def, comment): (String, String, Option<String>) =
+                (row.get(0), row.get(1), row.get(2));
+            if admin
+                .batch_execute(&format!("DROP INDEX {name}"))
+                .await
+                .is_ok()
+            {
                 dropped.indexes.push((name, def, comment));
             }
         }
@@ -245,7 +257,8 @@ async fn drop_for_load(admin: &Client, plan: &Plan, options: &LoadOptions) -> Re
             .await
             .map_err(|e| db_err("could not read keys", e))?;
         for row in keys {
-            let (name, def, comment): (String, String, Option<String>) = (row.get(0), row.get(1), row.get(2));
+            let (name, def, comment): (String, String, Option<String>) =
+                (row.get(0), row.get(1), row.get(2));
             let q = format!(
                 "ALTER TABLE {} DROP CONSTRAINT {}",
                 t.gen.qualified,
@@ -263,10 +276,17 @@ async fn drop_for_load(admin: &Client, plan: &Plan, options: &LoadOptions) -> Re
 
 /// Puts back what [`drop_for_load`] took away: keys and indexes (two tables at a time), then
 /// foreign keys, which validate against the loaded rows.
-async fn restore(conn: &ConnectionInfo, admin: &Client, dropped: &Dropped) -> Result<(), LoadError> {
+async fn restore(
+    conn: &ConnectionInfo,
+    admin: &Client,
+    dropped: &Dropped,
+) -> Result<(), LoadError> {
     let mut statements = Vec::new();
     for (table, name, def, comment) in &dropped.keys {
-        let mut s = format!("ALTER TABLE {table} ADD CONSTRAINT {} {def};", quote_ident(name));
+        let mut s = format!(
+            "ALTER TABLE {table} ADD CONSTRAINT {} {def};",
+            quote_ident(name)
+        );
         if let Some(c) = comment {
             s.push_str(&format!(
                 "COMMENT ON CONSTRAINT {} ON {table} IS {};",
@@ -299,7 +319,10 @@ async fn restore(conn: &ConnectionInfo, admin: &Client, dropped: &Dropped) -> Re
         r?;
     }
     for (table, name, def, comment) in &dropped.foreign_keys {
-        let mut s = format!("ALTER TABLE {table} ADD CONSTRAINT {} {def};", quote_ident(name));
+        let mut s = format!(
+            "ALTER TABLE {table} ADD CONSTRAINT {} {def};",
+            quote_ident(name)
+        );
         if let Some(c) = comment {
             s.push_str(&format!(
                 "COMMENT ON CONSTRAINT {} ON {table} IS {};",
@@ -397,7 +420,10 @@ impl Stream<'_> {
         let mut freeze = false;
         if may_freeze && table.was_empty {
             freeze = client
-                .batch_execute(&format!("SAVEPOINT t; TRUNCATE ONLY {}", table.gen.qualified))
+                .batch_execute(&format!(
+                    "SAVEPOINT t; TRUNCATE ONLY {}",
+                    table.gen.qualified
+                ))
                 .await
                 .is_ok();
             if !freeze {
@@ -407,7 +433,12 @@ impl Stream<'_> {
                     .map_err(|e| db_err(&format!("could not load {}", table.key), e))?;
             }
         }
-        let columns: Vec<String> = table.gen.columns.iter().map(|c| quote_ident(&c.name)).collect();
+        let columns: Vec<String> = table
+            .gen
+            .columns
+            .iter()
+            .map(|c| quote_ident(&c.name))
+            .collect();
         let statement = format!(
             "COPY {} ({}) FROM STDIN (FORMAT binary{})",
             table.gen.qualified,
@@ -467,7 +498,10 @@ impl Stream<'_> {
             let data = match rx.recv().await {
                 Some(Ok(b)) => b,
                 Some(Err(e)) => {
-                    return Err(LoadError::Input(format!("could not generate {}.{e}", table.key)))
+                    return Err(LoadError::Input(format!(
+                        "could not generate {}.{e}",
+                        table.key
+                    )))
                 }
                 None => return Err(format!("the generator of {} stopped", table.key).into()),
             };

@@ -161,7 +161,8 @@ fn row_counts(
     }
     if options.infer {
         for (key, t) in &catalog.tables {
-            let defined = defs.tables.contains_key(display_name(key)) || defs.tables.contains_key(key);
+            let defined =
+                defs.tables.contains_key(display_name(key)) || defs.tables.contains_key(key);
             if !defined && !t.has_rows {
                 rows.insert(
                     key.clone(),
@@ -213,13 +214,11 @@ pub fn build(
                             .join(", ")
                     ))
                 }
-                Some(c) if c.generated => {
-                    return Err(format!(
-                        "{}: column \"{}.{name}\" is a generated column, so it cannot be given values",
-                        file.display(),
-                        display_name(key)
-                    ))
-                }
+                Some(c) if c.generated => return Err(format!(
+                    "{}: column \"{}.{name}\" is a generated column, so it cannot be given values",
+                    file.display(),
+                    display_name(key)
+                )),
                 _ => {}
             }
         }
@@ -500,12 +499,12 @@ fn column_gen(ctx: &mut Ctx, table: &Table, column: &Column) -> Result<Option<Co
     }
 
     // A foreign key: point at the parent's generated (or existing) keys.
-    if let Some((fk_index, position)) = table
-        .foreign_keys
-        .iter()
-        .enumerate()
-        .find_map(|(i, fk)| fk.columns.iter().position(|c| *c == column.name).map(|p| (i, p)))
-    {
+    if let Some((fk_index, position)) = table.foreign_keys.iter().enumerate().find_map(|(i, fk)| {
+        fk.columns
+            .iter()
+            .position(|c| *c == column.name)
+            .map(|p| (i, p))
+    }) {
         let fk = &table.foreign_keys[fk_index];
         let parent = key_source(ctx, &fk.parent, &fk.parent_columns, &label(&None))?;
         if let Some(parent) = parent {
@@ -590,7 +589,10 @@ fn line_number_of(ctx: &Ctx, table: &Table, column: &str) -> Option<(usize, u64)
             .and_then(|c| c.ty.as_ref())
             .is_some_and(|t| t.is_integer())
         || table.column(column).is_some_and(|c| c.sequence.is_some())
-        || table.foreign_keys.iter().any(|f| f.columns.iter().any(|c| c == column))
+        || table
+            .foreign_keys
+            .iter()
+            .any(|f| f.columns.iter().any(|c| c == column))
     {
         return None;
     }
@@ -675,7 +677,10 @@ fn fk_pick(
             for &i in &covering {
                 let f = &table.foreign_keys[i];
                 let m = ctx.rows.get(&f.parent).copied().unwrap_or_else(|| {
-                    ctx.existing.get(&f.parent).map(|r| r.len() as u64).unwrap_or(0)
+                    ctx.existing
+                        .get(&f.parent)
+                        .map(|r| r.len() as u64)
+                        .unwrap_or(0)
                 }) as u128;
                 if i == fk_index {
                     return Ok(Pick::Digit {
@@ -686,7 +691,11 @@ fn fk_pick(
                 divisor *= m.max(1);
             }
             let total = covering.iter().fold(1u128, |acc, &i| {
-                acc * ctx.rows.get(&table.foreign_keys[i].parent).copied().unwrap_or(1) as u128
+                acc * ctx
+                    .rows
+                    .get(&table.foreign_keys[i].parent)
+                    .copied()
+                    .unwrap_or(1) as u128
             });
             if (rows as u128) > total {
                 return Err(format!(
@@ -729,7 +738,10 @@ fn key_source(
     let mut columns = Vec::new();
     for name in parent_columns {
         let Some(col) = parent.column(name) else {
-            return Err(format!("{label}: {}.{name} does not exist", display_name(parent_key)));
+            return Err(format!(
+                "{label}: {}.{name} does not exist",
+                display_name(parent_key)
+            ));
         };
         match column_gen(ctx, &parent, col)? {
             Some(g) if g.nulls == 0.0 => columns.push(g),
@@ -769,7 +781,12 @@ fn strip_casts(s: &str) -> String {
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '"'))
             .unwrap_or(rest.len());
         rest = &rest[end..];
-        for tail in [" varying", " precision", " with time zone", " without time zone"] {
+        for tail in [
+            " varying",
+            " precision",
+            " with time zone",
+            " without time zone",
+        ] {
             if let Some(r) = rest.strip_prefix(tail) {
                 rest = r;
             }
@@ -789,7 +806,11 @@ pub fn check_facts(column: &str, defs: &[&str]) -> CheckFacts {
         let text = strip_casts(def);
         let text = text.trim().strip_prefix("CHECK").unwrap_or(&text).trim();
         if text.contains("ANY (") || text.contains(" IN (") {
-            if let Some(start) = text.find("ARRAY[").map(|i| i + 6).or_else(|| text.find(" IN (").map(|i| i + 5)) {
+            if let Some(start) = text
+                .find("ARRAY[")
+                .map(|i| i + 6)
+                .or_else(|| text.find(" IN (").map(|i| i + 5))
+            {
                 let inner = &text[start..];
                 let mut values = Vec::new();
                 let mut chars = inner.chars().peekable();
@@ -884,16 +905,26 @@ pub fn infer(table: &Table, column: &Column, ty: &PgType) -> ColumnDef {
     let unique = is_unique_alone(table, &column.name)
         || table.unique.iter().any(|u| {
             u.len() > 1
-                && u.iter().find(|c| !table.foreign_keys.iter().any(|f| f.columns.contains(c)))
+                && u.iter()
+                    .find(|c| !table.foreign_keys.iter().any(|f| f.columns.contains(c)))
                     == Some(&column.name)
         });
     let mut def = ColumnDef::of(Kind::Words);
     def.unique = unique;
-    let has = |words: &[&str]| words.iter().any(|w| name == *w || name.ends_with(&format!("_{w}")) || name.starts_with(&format!("{w}_")));
+    let has = |words: &[&str]| {
+        words.iter().any(|w| {
+            name == *w || name.ends_with(&format!("_{w}")) || name.starts_with(&format!("{w}_"))
+        })
+    };
 
     if let Some(values) = &facts.values {
         def.kind = Kind::Choice;
-        def.values = Some(values.iter().map(|v| toml::Value::String(v.clone())).collect());
+        def.values = Some(
+            values
+                .iter()
+                .map(|v| toml::Value::String(v.clone()))
+                .collect(),
+        );
     } else if column.sequence.is_some() && ty.is_integer() {
         def.kind = Kind::Sequence;
         def.unique = false;
@@ -974,7 +1005,12 @@ pub fn infer(table: &Table, column: &Column, ty: &PgType) -> ColumnDef {
             PgType::Inet => def.kind = Kind::Ip,
             PgType::Enum(labels) => {
                 def.kind = Kind::Choice;
-                def.values = Some(labels.iter().map(|l| toml::Value::String(l.clone())).collect());
+                def.values = Some(
+                    labels
+                        .iter()
+                        .map(|l| toml::Value::String(l.clone()))
+                        .collect(),
+                );
             }
             PgType::Json | PgType::Jsonb => {
                 def.kind = Kind::Object;
@@ -1024,7 +1060,10 @@ pub fn infer(table: &Table, column: &Column, ty: &PgType) -> ColumnDef {
                 } else if has(&["ip", "ip_address"]) {
                     Kind::Ip
                 } else if has(&["name", "full_name", "display_name", "fullname"]) {
-                    if table.name.contains("account") || table.name.contains("compan") || table.name.contains("org") {
+                    if table.name.contains("account")
+                        || table.name.contains("compan")
+                        || table.name.contains("org")
+                    {
                         Kind::Company
                     } else {
                         Kind::Name
@@ -1032,10 +1071,22 @@ pub fn infer(table: &Table, column: &Column, ty: &PgType) -> ColumnDef {
                 } else if has(&["title", "subject", "headline", "summary"]) {
                     def.count = Some([3, 8]);
                     Kind::Sentence
-                } else if has(&["description", "body", "content", "comment", "bio", "notes", "note", "text", "message"]) {
+                } else if has(&[
+                    "description",
+                    "body",
+                    "content",
+                    "comment",
+                    "bio",
+                    "notes",
+                    "note",
+                    "text",
+                    "message",
+                ]) {
                     def.count = Some([2, 5]);
                     Kind::Sentences
-                } else if has(&["status", "state", "kind", "type", "category", "plan", "role", "tier"]) {
+                } else if has(&[
+                    "status", "state", "kind", "type", "category", "plan", "role", "tier",
+                ]) {
                     def.values = Some(
                         ["active", "pending", "inactive"]
                             .iter()
@@ -1052,7 +1103,16 @@ pub fn infer(table: &Table, column: &Column, ty: &PgType) -> ColumnDef {
                             .collect(),
                     );
                     Kind::Choice
-                } else if has(&["token", "hash", "key", "code", "slug", "sku", "reference", "external_id"]) {
+                } else if has(&[
+                    "token",
+                    "hash",
+                    "key",
+                    "code",
+                    "slug",
+                    "sku",
+                    "reference",
+                    "external_id",
+                ]) {
                     Kind::Uuid
                 } else {
                     def.count = Some([1, 3]);
@@ -1076,7 +1136,11 @@ pub fn infer(table: &Table, column: &Column, ty: &PgType) -> ColumnDef {
     // CHECK bounds narrow numeric ranges.
     if matches!(def.kind, Kind::Int | Kind::Float) {
         let int = def.kind == Kind::Int;
-        let step = if int { 1.0 } else { 10f64.powi(-(def.decimals.unwrap_or(2) as i32)) };
+        let step = if int {
+            1.0
+        } else {
+            10f64.powi(-(def.decimals.unwrap_or(2) as i32))
+        };
         let mut lo = toml_f64(def.min.as_ref()).unwrap_or(0.0);
         let mut hi = toml_f64(def.max.as_ref()).unwrap_or(1e6);
         if let Some(m) = facts.min {
@@ -1093,12 +1157,27 @@ pub fn infer(table: &Table, column: &Column, ty: &PgType) -> ColumnDef {
                 lo = (hi - 1000.0 * step).max(facts.min.unwrap_or(f64::MIN));
             }
         }
-        def.min = Some(if int { toml::Value::Integer(lo.ceil() as i64) } else { toml::Value::Float(lo) });
-        def.max = Some(if int { toml::Value::Integer(hi.floor() as i64) } else { toml::Value::Float(hi) });
+        def.min = Some(if int {
+            toml::Value::Integer(lo.ceil() as i64)
+        } else {
+            toml::Value::Float(lo)
+        });
+        def.max = Some(if int {
+            toml::Value::Integer(hi.floor() as i64)
+        } else {
+            toml::Value::Float(hi)
+        });
     }
 
     if !column.not_null && !def.unique && def.kind != Kind::Sequence {
-        def.nulls = if has(&["deleted_at", "archived_at", "cancelled_at", "canceled_at", "deleted", "archived"]) {
+        def.nulls = if has(&[
+            "deleted_at",
+            "archived_at",
+            "cancelled_at",
+            "canceled_at",
+            "deleted",
+            "archived",
+        ]) {
             0.9
         } else {
             0.05
@@ -1156,7 +1235,10 @@ fn compile(
         _ => None,
     };
     if !(0.0..=1.0).contains(&def.nulls) {
-        return Err(format!("{label}: nulls = {} must be between 0 and 1", def.nulls));
+        return Err(format!(
+            "{label}: nulls = {} must be between 0 and 1",
+            def.nulls
+        ));
     }
     if def.nulls > 0.0 && column.not_null {
         return Err(format!(
@@ -1180,7 +1262,10 @@ fn compile(
             Distribution::Uniform => Dist::Uniform,
             Distribution::Normal => Dist::Normal {
                 mean: def.mean.unwrap_or((lo + hi) / 2.0),
-                std_dev: def.std_dev.unwrap_or((hi - lo) / 6.0).max(f64::MIN_POSITIVE),
+                std_dev: def
+                    .std_dev
+                    .unwrap_or((hi - lo) / 6.0)
+                    .max(f64::MIN_POSITIVE),
             },
             Distribution::Zipf => Dist::Zipf(
                 rand_distr::Zipf::new((hi - lo + 1.0).max(1.0), def.exponent.unwrap_or(1.1))
@@ -1189,8 +1274,12 @@ fn compile(
         })
     };
     let check_range = |lo: f64, hi: f64| -> Result<(), String> {
-        let below = facts.min.is_some_and(|m| lo < m || (facts.min_exclusive && lo <= m));
-        let above = facts.max.is_some_and(|m| hi > m || (facts.max_exclusive && hi >= m));
+        let below = facts
+            .min
+            .is_some_and(|m| lo < m || (facts.min_exclusive && lo <= m));
+        let above = facts
+            .max
+            .is_some_and(|m| hi > m || (facts.max_exclusive && hi >= m));
         if below || above {
             let c = table
                 .checks
@@ -1237,7 +1326,9 @@ fn compile(
     Ok(match def.kind {
         Kind::Null => {
             if column.not_null {
-                return Err(format!("{label}: kind = \"null\" but the column is NOT NULL"));
+                return Err(format!(
+                    "{label}: kind = \"null\" but the column is NOT NULL"
+                ));
             }
             Gen::Null
         }
@@ -1378,7 +1469,10 @@ fn compile(
                 return Err(format!("{label}: min is after max"));
             }
             if def.kind == Kind::Date || *ty == PgType::Date {
-                let (lo, hi) = (lo.div_euclid(copy::US_PER_DAY), hi.div_euclid(copy::US_PER_DAY));
+                let (lo, hi) = (
+                    lo.div_euclid(copy::US_PER_DAY),
+                    hi.div_euclid(copy::US_PER_DAY),
+                );
                 Gen::Date {
                     min: lo,
                     max: hi,
@@ -1397,7 +1491,9 @@ fn compile(
                 .values
                 .as_ref()
                 .filter(|v| !v.is_empty())
-                .ok_or_else(|| format!("{label}: kind = \"choice\" needs a non-empty values list"))?;
+                .ok_or_else(|| {
+                    format!("{label}: kind = \"choice\" needs a non-empty values list")
+                })?;
             let values: Vec<Value> = values.iter().map(toml_value).collect();
             for v in &values {
                 if let Value::Text(s) = v {
@@ -1478,7 +1574,15 @@ fn compile(
                 let sub_seed = hash_name(seed, name);
                 let mut no_unique = f.clone();
                 no_unique.unique = false;
-                let gen = compile(ctx, table, &sub, &sub_ty, &no_unique, sub_seed, &format!("{label}.{name}"))?;
+                let gen = compile(
+                    ctx,
+                    table,
+                    &sub,
+                    &sub_ty,
+                    &no_unique,
+                    sub_seed,
+                    &format!("{label}.{name}"),
+                )?;
                 fields.push(ColumnGen {
                     name: name.clone(),
                     ty: sub_ty,
@@ -1520,12 +1624,19 @@ fn compile(
                     "{label}: it references column \"{parent_name}.{parent_column}\", which does not exist"
                 ));
             }
-            let source = key_source(ctx, &parent_key, std::slice::from_ref(&parent_column), label)?
-                .ok_or_else(|| {
-                    format!("{label}: it references {parent_name}, which has no rows and is not seeded")
-                })?;
+            let source = key_source(
+                ctx,
+                &parent_key,
+                std::slice::from_ref(&parent_column),
+                label,
+            )?
+            .ok_or_else(|| {
+                format!("{label}: it references {parent_name}, which has no rows and is not seeded")
+            })?;
             if source.is_empty() && column.not_null {
-                return Err(format!("{label}: it references {parent_name}, which gets no rows"));
+                return Err(format!(
+                    "{label}: it references {parent_name}, which gets no rows"
+                ));
             }
             let n = source.len();
             let pick = if def.unique {
@@ -1606,7 +1717,10 @@ fn compile(
                 _ => [1, 2],
             });
             if count[0] > count[1] {
-                return Err(format!("{label}: count = [{}, {}] is not a range", count[0], count[1]));
+                return Err(format!(
+                    "{label}: count = [{}, {}] is not a range",
+                    count[0], count[1]
+                ));
             }
             Gen::Fake {
                 kind,
@@ -1642,14 +1756,23 @@ mod tests {
 
     #[test]
     fn check_bounds_are_read_from_constraint_definitions() {
-        let f = check_facts("quantity", &["CHECK (((quantity > 0) AND (quantity <= 1000)))"]);
-        assert_eq!((f.min, f.min_exclusive, f.max), (Some(0.0), true, Some(1000.0)));
+        let f = check_facts(
+            "quantity",
+            &["CHECK (((quantity > 0) AND (quantity <= 1000)))"],
+        );
+        assert_eq!(
+            (f.min, f.min_exclusive, f.max),
+            (Some(0.0), true, Some(1000.0))
+        );
         let f = check_facts("price", &["CHECK ((price >= (0)::numeric))"]);
         assert_eq!(f.min, Some(0.0));
         let f = check_facts(
             "status",
             &["CHECK (((status)::text = ANY ((ARRAY['active'::character varying, 'it''s'::character varying])::text[])))"],
         );
-        assert_eq!(f.values, Some(vec!["active".to_string(), "it's".to_string()]));
+        assert_eq!(
+            f.values,
+            Some(vec!["active".to_string(), "it's".to_string()])
+        );
     }
 }

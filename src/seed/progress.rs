@@ -32,7 +32,9 @@ impl SeedProgress {
             }
             ProgressMode::Auto => {
                 if std::io::stderr().is_terminal() {
-                    SeedProgress::Bars(MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
+                    SeedProgress::Bars(
+                        MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+                    )
                 } else {
                     SeedProgress::Lines
                 }

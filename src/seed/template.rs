@@ -68,7 +68,9 @@ impl Template {
             .map_err(|e| {
                 format!(
                     "could not keep the seeded database as a template: {}",
-                    e.as_db_error().map(|d| d.message().to_string()).unwrap_or(e.to_string())
+                    e.as_db_error()
+                        .map(|d| d.message().to_string())
+                        .unwrap_or(e.to_string())
                 )
             })?;
         let create_seconds = started.elapsed().as_secs_f64();
@@ -109,7 +111,9 @@ impl Template {
                 format!(
                     "could not reset {} from its template: {}",
                     self.database.dbname,
-                    e.as_db_error().map(|d| d.message().to_string()).unwrap_or(e.to_string())
+                    e.as_db_error()
+                        .map(|d| d.message().to_string())
+                        .unwrap_or(e.to_string())
                 )
             })?;
         Ok(started.elapsed().as_secs_f64())
