@@ -8,7 +8,8 @@
 //!    (target ≤ 5%).
 //!
 //! `cargo bench --bench seed_vs_pgbench` (env: PGBENCH_SCALE, default 20 = 2M rows;
-//! SAAS_SCALE for step 3, default 0.2 ≈ 1 GB; SKIP_TEMPLATE=1 to skip step 3).
+//! SAAS_SCALE for step 3, default 0.2 ≈ 1 GB; SKIP_WIDE=1 / SKIP_TEMPLATE=1 to skip steps 2 / 3;
+//! PARALLEL_COPY_FROM_ROWS=N to split tables of N rows or more over parallel COPY streams).
 //! Both sides load into tables truncated in the same transaction with COPY FREEZE and build
 //! their primary key after the load; pgbench's time is its generate + vacuum + primary keys.
 
@@ -30,6 +31,9 @@ fn request(toml_text: &str, scale: f64) -> SeedRequest {
     section.infer = Some(false);
     let mut r = SeedRequest::from_section(Some(&section), None).expect("dataset loads");
     r.progress = ProgressMode::Lines;
+    if let Ok(rows) = std::env::var("PARALLEL_COPY_FROM_ROWS") {
+        r.load.parallel_copy_from_rows = rows.parse().expect("a row count");
+    }
     r
 }
 
@@ -158,6 +162,9 @@ async fn run() {
     );
     println!("  ratio {:.2} (target >= 1.3)", our_mbs / pg_mbs);
 
+    if std::env::var("SKIP_WIDE").is_ok() {
+        return;
+    }
     // 2. The widest saas table, events (jsonb, user agents), against the same anchor.
     let wide = server.connection.with_dbname("wide");
     for f in [
@@ -262,6 +269,17 @@ async fn run() {
     println!(
         "  template created in {:.2} s; reset in {reset:.2} s = {:.1}% of the seeding time (target <= 5%)",
         template.create_seconds,
+        100.0 * reset / seed_secs
+    );
+    // The clone is a file copy that PostgreSQL fsyncs; a disposable server may run without fsync.
+    admin
+        .batch_execute("ALTER SYSTEM SET fsync = off; SELECT pg_reload_conf()")
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let reset = template.reset().await.expect("reset");
+    println!(
+        "  with fsync = off: reset in {reset:.2} s = {:.1}% of the seeding time",
         100.0 * reset / seed_secs
     );
 }

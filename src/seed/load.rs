@@ -23,9 +23,11 @@ const CHUNK_BYTES: usize = 512 * 1024;
 /// rows; below, the DROP/CREATE round trips cost more than they save (`benches/seed_vs_pgbench.sh`).
 pub const REBUILD_INDEXES_FROM_ROWS: u64 = 50_000;
 
-/// From this many rows a table loading alone is split over parallel COPY streams (measured by
-/// `benches/seed_vs_pgbench.rs`: one backend parsing and inserting is the bottleneck).
-pub const PARALLEL_COPY_FROM_ROWS: u64 = 200_000;
+/// From this many rows a table loading alone is split over parallel COPY streams. Off by
+/// default: measured with `benches/seed_vs_pgbench.rs` on two busy cores, one FREEZE stream
+/// (3.2 s for 2M pgbench_accounts rows) beat two streams without FREEZE (3.5 s), whose rows
+/// cost hint-bit writes in the index build and ANALYZE afterwards. Worth it on idle cores.
+pub const PARALLEL_COPY_FROM_ROWS: u64 = u64::MAX;
 
 #[derive(Debug, Clone)]
 pub struct LoadOptions {

@@ -214,11 +214,13 @@ pub fn build(
                             .join(", ")
                     ))
                 }
-                Some(c) if c.generated => return Err(format!(
+                Some(c) if c.generated => {
+                    return Err(format!(
                     "{}: column \"{}.{name}\" is a generated column, so it cannot be given values",
                     file.display(),
                     display_name(key)
-                )),
+                ))
+                }
                 _ => {}
             }
         }
