@@ -9,6 +9,7 @@
 //!
 //! `cargo bench --bench seed_vs_pgbench` (env: PGBENCH_SCALE, default 20 = 2M rows;
 //! SAAS_SCALE for step 3, default 0.2 ≈ 1 GB; SKIP_WIDE=1 / SKIP_TEMPLATE=1 to skip steps 2 / 3;
+//! REBUILD_INDEXES_FROM_ROWS=N to drop and rebuild indexes from N rows;
 //! PARALLEL_COPY_FROM_ROWS=N to split tables of N rows or more over parallel COPY streams).
 //! Both sides load into tables truncated in the same transaction with COPY FREEZE and build
 //! their primary key after the load; pgbench's time is its generate + vacuum + primary keys.
@@ -31,6 +32,9 @@ fn request(toml_text: &str, scale: f64) -> SeedRequest {
     section.infer = Some(false);
     let mut r = SeedRequest::from_section(Some(&section), None).expect("dataset loads");
     r.progress = ProgressMode::Lines;
+    if let Ok(rows) = std::env::var("REBUILD_INDEXES_FROM_ROWS") {
+        r.load.rebuild_indexes_from_rows = rows.parse().expect("a row count");
+    }
     if let Ok(rows) = std::env::var("PARALLEL_COPY_FROM_ROWS") {
         r.load.parallel_copy_from_rows = rows.parse().expect("a row count");
     }

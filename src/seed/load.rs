@@ -24,9 +24,11 @@ const CHUNK_BYTES: usize = 512 * 1024;
 pub const REBUILD_INDEXES_FROM_ROWS: u64 = 50_000;
 
 /// From this many rows a table loading alone is split over parallel COPY streams. Off by
-/// default: measured with `benches/seed_vs_pgbench.rs` on two busy cores, one FREEZE stream
-/// (3.2 s for 2M pgbench_accounts rows) beat two streams without FREEZE (3.5 s), whose rows
-/// cost hint-bit writes in the index build and ANALYZE afterwards. Worth it on idle cores.
+/// default: on two busy cores (`benches/seed_vs_pgbench.rs`) two streams copy faster but lose
+/// FREEZE, and the index build and ANALYZE then pay the hint-bit writes: the totals were within
+/// noise of each other (3.5 s against 3.2 s for 2M rows one run, 1.25 s against 1.3 s for 1M
+/// another). Frozen rows also look like a long-lived production table to the rehearsal, whose
+/// first statements should not pay hint-bit writes production would not.
 pub const PARALLEL_COPY_FROM_ROWS: u64 = u64::MAX;
 
 #[derive(Debug, Clone)]
@@ -508,7 +510,7 @@ impl Stream<'_> {
                 None => return Err(format!("the generator of {} stopped", table.key).into()),
             };
             copy_bytes += data.len() as u64;
-            sink.send(data)
+            sink.feed(data)
                 .await
                 .map_err(|e| db_err(&format!("COPY into {} failed", table.key), e))?;
             let rows = (chunk_rows).min(self.gen.rows - chunk * chunk_rows);
