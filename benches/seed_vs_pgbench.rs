@@ -166,64 +166,65 @@ async fn run() {
     );
     println!("  ratio {:.2} (target >= 1.3)", our_mbs / pg_mbs);
 
-    if std::env::var("SKIP_WIDE").is_ok() {
-        return;
-    }
-    // 2. The widest saas table, events (jsonb, user agents), against the same anchor.
-    let wide = server.connection.with_dbname("wide");
-    for f in [
-        "V001__create_accounts.sql",
-        "V002__create_users.sql",
-        "V006__create_events.sql",
-    ] {
-        let sql = std::fs::read_to_string(format!("scenarios/saas/migrations/{f}")).unwrap();
-        exec(&wide, &sql).await;
-    }
-    let saas = std::fs::read_to_string("data-generators/saas.toml").unwrap();
-    let saas_file: toml::Table = toml::from_str(&saas).unwrap();
-    let tables = saas_file["tables"].as_table().unwrap();
-    let mut parents = toml::Table::new();
-    for t in ["accounts", "users"] {
-        let mut def = tables[t].as_table().unwrap().clone();
-        def.insert(
-            "rows".into(),
-            toml::Value::Integer(if t == "accounts" { 2_000 } else { 20_000 }),
-        );
-        parents.insert(t.into(), toml::Value::Table(def));
-    }
-    let mut section = toml::Table::new();
-    section.insert("tables".into(), toml::Value::Table(parents));
-    seed::seed(&wide, &request(&toml::to_string(&section).unwrap(), 1.0))
-        .await
-        .expect("seeding accounts and users");
-    let event_rows = (pg_bytes / 370.0) as i64; // about the same bytes as pgbench_accounts
-    let mut only_events = toml::Table::new();
-    let mut events = tables["events"].as_table().unwrap().clone();
-    events.insert("rows".into(), toml::Value::Integer(event_rows));
-    only_events.insert("events".into(), toml::Value::Table(events));
-    for t in ["accounts", "users"] {
-        let mut skip = toml::Table::new();
-        skip.insert("skip".into(), toml::Value::Boolean(true));
-        only_events.insert(t.into(), toml::Value::Table(skip));
-    }
-    let mut section = toml::Table::new();
-    section.insert("tables".into(), toml::Value::Table(only_events));
-    println!("saas events, {event_rows} rows");
-    let outcome = seed::seed(&wide, &request(&toml::to_string(&section).unwrap(), 1.0))
-        .await
-        .expect("seeding events");
-    let ev_bytes = table_bytes(&wide, "events").await;
-    let ev_mbs = ev_bytes / 1e6 / outcome.seconds;
-    println!(
+    'wide: {
+        if std::env::var("SKIP_WIDE").is_ok() {
+            break 'wide;
+        }
+        // 2. The widest saas table, events (jsonb, user agents), against the same anchor.
+        let wide = server.connection.with_dbname("wide");
+        for f in [
+            "V001__create_accounts.sql",
+            "V002__create_users.sql",
+            "V006__create_events.sql",
+        ] {
+            let sql = std::fs::read_to_string(format!("scenarios/saas/migrations/{f}")).unwrap();
+            exec(&wide, &sql).await;
+        }
+        let saas = std::fs::read_to_string("data-generators/saas.toml").unwrap();
+        let saas_file: toml::Table = toml::from_str(&saas).unwrap();
+        let tables = saas_file["tables"].as_table().unwrap();
+        let mut parents = toml::Table::new();
+        for t in ["accounts", "users"] {
+            let mut def = tables[t].as_table().unwrap().clone();
+            def.insert(
+                "rows".into(),
+                toml::Value::Integer(if t == "accounts" { 2_000 } else { 20_000 }),
+            );
+            parents.insert(t.into(), toml::Value::Table(def));
+        }
+        let mut section = toml::Table::new();
+        section.insert("tables".into(), toml::Value::Table(parents));
+        seed::seed(&wide, &request(&toml::to_string(&section).unwrap(), 1.0))
+            .await
+            .expect("seeding accounts and users");
+        let event_rows = (pg_bytes / 370.0) as i64; // about the same bytes as pgbench_accounts
+        let mut only_events = toml::Table::new();
+        let mut events = tables["events"].as_table().unwrap().clone();
+        events.insert("rows".into(), toml::Value::Integer(event_rows));
+        only_events.insert("events".into(), toml::Value::Table(events));
+        for t in ["accounts", "users"] {
+            let mut skip = toml::Table::new();
+            skip.insert("skip".into(), toml::Value::Boolean(true));
+            only_events.insert(t.into(), toml::Value::Table(skip));
+        }
+        let mut section = toml::Table::new();
+        section.insert("tables".into(), toml::Value::Table(only_events));
+        println!("saas events, {event_rows} rows");
+        let outcome = seed::seed(&wide, &request(&toml::to_string(&section).unwrap(), 1.0))
+            .await
+            .expect("seeding events");
+        let ev_bytes = table_bytes(&wide, "events").await;
+        let ev_mbs = ev_bytes / 1e6 / outcome.seconds;
+        println!(
         "  rehearse   : {:>8.1} MB in {:>6.2} s = {ev_mbs:>6.1} MB/s (generation + COPY + indexes + foreign keys)",
         ev_bytes / 1e6,
         outcome.seconds
     );
-    println!(
-        "  ratio {:.2} against pgbench -i (target >= 1.0)",
-        ev_mbs / pg_mbs
-    );
-
+        println!(
+            "  ratio {:.2} against pgbench -i (target >= 1.0)",
+            ev_mbs / pg_mbs
+        );
+    }
     if std::env::var("SKIP_TEMPLATE").is_ok() {
         return;
     }
@@ -277,7 +278,11 @@ async fn run() {
     );
     // The clone is a file copy that PostgreSQL fsyncs; a disposable server may run without fsync.
     admin
-        .batch_execute("ALTER SYSTEM SET fsync = off; SELECT pg_reload_conf()")
+        .batch_execute("ALTER SYSTEM SET fsync = off")
+        .await
+        .unwrap();
+    admin
+        .batch_execute("SELECT pg_reload_conf()")
         .await
         .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;

@@ -322,10 +322,17 @@ async fn restore(
     for r in results {
         r?;
     }
+    // Foreign keys: added NOT VALID (a catalog change), then validated in parallel. ADD
+    // FOREIGN KEY would validate under a SHARE ROW EXCLUSIVE lock on the parent too, so keys
+    // to the same parent could only be checked one after the other; VALIDATE locks the child
+    // alone, so keys of different tables are checked side by side.
+    let mut to_validate: Vec<(String, String)> = Vec::new();
     for (table, name, def, comment) in &dropped.foreign_keys {
+        let already_not_valid = def.trim_end().ends_with("NOT VALID");
         let mut s = format!(
-            "ALTER TABLE {table} ADD CONSTRAINT {} {def};",
-            quote_ident(name)
+            "ALTER TABLE {table} ADD CONSTRAINT {} {def}{};",
+            quote_ident(name),
+            if already_not_valid { "" } else { " NOT VALID" }
         );
         if let Some(c) = comment {
             s.push_str(&format!(
@@ -336,10 +343,44 @@ async fn restore(
         }
         admin.batch_execute(&s).await.map_err(|e| {
             db_err(
-                &format!("the foreign key {name} on {table} does not hold after seeding"),
+                &format!("could not put back the foreign key {name} on {table} after seeding"),
                 e,
             )
         })?;
+        if !already_not_valid {
+            to_validate.push((table.clone(), name.clone()));
+        }
+    }
+    // One task per child table, its keys in turn.
+    let mut by_table: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (table, name) in to_validate {
+        by_table.entry(table).or_default().push(name);
+    }
+    let results =
+        futures_util::stream::iter(by_table.into_iter().map(|(table, names)| async move {
+            let c = conn.connect().await.map_err(|e| {
+                LoadError::Environment(format!("could not connect to validate foreign keys: {e}"))
+            })?;
+            for name in names {
+                c.batch_execute(&format!(
+                    "ALTER TABLE {table} VALIDATE CONSTRAINT {}",
+                    quote_ident(&name)
+                ))
+                .await
+                .map_err(|e| {
+                    db_err(
+                        &format!("the foreign key {name} on {table} does not hold after seeding"),
+                        e,
+                    )
+                })?;
+            }
+            Ok::<(), LoadError>(())
+        }))
+        .buffer_unordered(2)
+        .collect::<Vec<_>>()
+        .await;
+    for r in results {
+        r?;
     }
     Ok(())
 }
