@@ -9,6 +9,7 @@ use crate::report::{
     DatabaseInfo, Direction, Finding, MigrationReport, Report, Verdict, SCHEMA_VERSION,
 };
 use crate::scenario::Scenario;
+use crate::snapshot;
 use crate::Error;
 use std::time::Instant;
 
@@ -127,7 +128,10 @@ pub async fn rehearse_on(
 }
 
 /// Forward, rollback, forward again, for one migration.
-async fn rehearse_migration(
+///
+/// Around them, the snapshot module proves the rollback: S0 and D0 before the forward, S1 after
+/// it, S2 and D2 after the rollback (compared with S0 and D0), and S1 again after the redo.
+pub async fn rehearse_migration(
     client: &tokio_postgres::Client,
     set: &MigrationSet,
     migration: &Migration,
@@ -137,6 +141,13 @@ async fn rehearse_migration(
     let rollback_file = migration.rollback.as_ref().map(|r| label(set, &r.path));
     let mut findings = Vec::new();
 
+    let checkpoint = match snapshot::checkpoint(client).await {
+        Ok(c) => Some(c),
+        Err(e) => {
+            findings.push(snapshot_failed("before the forward", &e));
+            None
+        }
+    };
     let forward = probe::run_script(client, &migration.forward, &forward_file).await;
     progress.step(&format!(
         "{} {} forward {}",
@@ -153,6 +164,18 @@ async fn rehearse_migration(
 
     let mut rollback = None;
     let mut redo = None;
+    let mut restoration = None;
+    let after_forward = if forward.ok && migration.rollback.is_some() {
+        match snapshot::snapshot(client).await {
+            Ok(s) => Some(s),
+            Err(e) => {
+                findings.push(snapshot_failed("after the forward", &e));
+                None
+            }
+        }
+    } else {
+        None
+    };
     if forward.ok {
         match &migration.rollback {
             None => findings.push(Finding {
@@ -178,6 +201,15 @@ async fn rehearse_migration(
                         message: format!("{}, line {}: {}", e.file, e.line, e.message),
                     });
                 } else {
+                    if let Some(checkpoint) = &checkpoint {
+                        match snapshot::restoration(client, checkpoint).await {
+                            Ok(r) => {
+                                findings.extend(restoration_findings(&forward_file, &r));
+                                restoration = Some(r);
+                            }
+                            Err(e) => findings.push(snapshot_failed("after the rollback", &e)),
+                        }
+                    }
                     let again = probe::run_script(client, &migration.forward, &forward_file).await;
                     progress.step(&format!(
                         "{} {} forward again {}",
@@ -190,6 +222,23 @@ async fn rehearse_migration(
                             kind: "redo_failed".into(),
                             message: format!("{}, line {}: the migration does not apply again after its rollback: {}", e.file, e.line, e.message),
                         });
+                    } else if let Some(s1) = &after_forward {
+                        match snapshot::snapshot(client).await {
+                            Ok(s3) => {
+                                let differences = snapshot::diff(s1, &s3);
+                                if let Some(first) = differences.first() {
+                                    findings.push(Finding {
+                                        kind: "redo_differs".into(),
+                                        message: format!(
+                                            "{forward_file} applied again after its rollback gives another schema than the first time ({} differences, first {})",
+                                            differences.len(),
+                                            snapshot::check::describe(first)
+                                        ),
+                                    });
+                                }
+                            }
+                            Err(e) => findings.push(snapshot_failed("after the redo", &e)),
+                        }
                     }
                     redo = Some(again);
                 }
@@ -211,11 +260,54 @@ async fn rehearse_migration(
         forward,
         rollback,
         redo,
-        schema_restored: None,
-        differences: Vec::new(),
-        data_preserved: None,
-        data_differences: Vec::new(),
+        schema_restored: restoration.as_ref().map(|r| r.schema_restored()),
+        data_preserved: restoration.as_ref().map(|r| r.data_preserved()),
+        differences: restoration
+            .as_ref()
+            .map(|r| r.differences.clone())
+            .unwrap_or_default(),
+        data_differences: restoration
+            .map(|r| r.data_differences)
+            .unwrap_or_default(),
         findings,
+    }
+}
+
+/// One finding per broken promise of the rollback: schema not restored, data not preserved.
+fn restoration_findings(forward_file: &str, r: &snapshot::Restoration) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if let Some(first) = r.differences.first() {
+        findings.push(Finding {
+            kind: "schema_not_restored".into(),
+            message: format!(
+                "the rollback of {forward_file} does not restore the schema: {} differences, first {}",
+                r.differences.len(),
+                snapshot::check::describe(first)
+            ),
+        });
+    }
+    if let Some(first) = r.data_differences.first() {
+        findings.push(Finding {
+            kind: "data_not_preserved".into(),
+            message: format!(
+                "the rollback of {forward_file} does not preserve the data: {} differences, first {}: {}",
+                r.data_differences.len(),
+                first.object,
+                first.detail
+            ),
+        });
+    }
+    findings
+}
+
+fn snapshot_failed(when: &str, e: &tokio_postgres::Error) -> Finding {
+    let message = e
+        .as_db_error()
+        .map(|d| d.message().to_string())
+        .unwrap_or_else(|| e.to_string());
+    Finding {
+        kind: "snapshot_failed".into(),
+        message: format!("the schema and data could not be read {when}: {message}"),
     }
 }
 
