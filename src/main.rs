@@ -25,6 +25,45 @@ enum Command {
     /// Rehearse every migration forward, back and forward again, and write the reports.
     #[command(after_help = RUN_EXAMPLES)]
     Run(RunArgs),
+    /// Write the schema of a live database to a JSON snapshot file.
+    #[command(after_help = SNAPSHOT_EXAMPLES)]
+    Snapshot(SnapshotArgs),
+    /// Name every difference between two schemas (URLs or snapshot files); exit 1 when any.
+    #[command(after_help = DIFF_EXAMPLES)]
+    Diff(DiffArgs),
+}
+
+const SNAPSHOT_EXAMPLES: &str = "\
+Examples:
+  rehearse snapshot --url postgresql://ci@staging-db:5432/app --out schema.json
+
+Exit codes: 0 written; 2 bad input; 3 the server could not be reached.";
+
+const DIFF_EXAMPLES: &str = "\
+Examples:
+  rehearse diff schema.json postgresql://ci@staging-db:5432/app
+      the drift check: does staging still have the schema we recorded?
+  rehearse diff before.json after.json
+
+Exit codes: 0 no difference; 1 differences (each named); 2 bad input (a missing or
+malformed file); 3 a server could not be reached.";
+
+#[derive(Args)]
+struct SnapshotArgs {
+    /// The database to read (its password is never printed).
+    #[arg(long, env = "REHEARSE_URL", hide_env_values = true)]
+    url: String,
+    /// The JSON file to write.
+    #[arg(long, default_value = "schema.json")]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct DiffArgs {
+    /// The expected schema: a postgresql:// URL or a snapshot file.
+    before: String,
+    /// The actual schema: a postgresql:// URL or a snapshot file.
+    after: String,
 }
 
 const RUN_EXAMPLES: &str = "\
@@ -86,6 +125,8 @@ fn main() -> std::process::ExitCode {
         cleanup::install_signal_handlers();
         match cli.command {
             Command::Run(args) => run(args).await,
+            Command::Snapshot(args) => report_error(write_snapshot(args).await),
+            Command::Diff(args) => report_error(diff(args).await),
         }
     });
     drop(runtime);
@@ -101,6 +142,55 @@ async fn run(args: RunArgs) -> ExitCode {
             eprintln!("rehearse: {}", report::redact(&e.to_string()));
             e.exit_code()
         }
+    }
+}
+
+fn report_error(result: Result<ExitCode, Error>) -> ExitCode {
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("rehearse: {}", report::redact(&e.to_string()));
+            e.exit_code()
+        }
+    }
+}
+
+async fn write_snapshot(args: SnapshotArgs) -> Result<ExitCode, Error> {
+    let snapshot = rehearse::snapshot::source::from_url(&args.url).await?;
+    snapshot.save(&args.out).map_err(|e| {
+        Error::Input(format!("could not write {}: {e}", args.out.display()))
+    })?;
+    eprintln!(
+        "rehearse: {} objects of {} written to {}",
+        snapshot.object_count(),
+        report::redact(&args.url),
+        args.out.display()
+    );
+    Ok(ExitCode::Pass)
+}
+
+async fn diff(args: DiffArgs) -> Result<ExitCode, Error> {
+    let before = rehearse::snapshot::source::load(&args.before).await?;
+    let after = rehearse::snapshot::source::load(&args.after).await?;
+    let differences = rehearse::snapshot::diff(&before, &after);
+    let mut out = String::new();
+    for d in &differences {
+        out.push_str(&format!("{} {}: {}\n", d.kind, d.object, d.detail));
+        if let Some(b) = &d.before {
+            out.push_str(&format!("    before: {b}\n"));
+        }
+        if let Some(a) = &d.after {
+            out.push_str(&format!("    after:  {a}\n"));
+        }
+    }
+    print!("{}", report::redact(&out));
+    let (b, a) = (report::redact(&args.before), report::redact(&args.after));
+    if differences.is_empty() {
+        println!("no difference between {b} and {a}");
+        Ok(ExitCode::Pass)
+    } else {
+        println!("{} differences between {b} and {a}", differences.len());
+        Ok(ExitCode::Fail)
     }
 }
 

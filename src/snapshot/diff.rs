@@ -236,7 +236,8 @@ impl Differ {
         for (k, x, y) in split(b, a).2 {
             let params = |s: &Sequence| {
                 format!(
-                    "AS {} START {} INCREMENT {} MINVALUE {} MAXVALUE {} CACHE {}{}",
+                    "{}AS {} START {} INCREMENT {} MINVALUE {} MAXVALUE {} CACHE {}{}",
+                    if s.persistence == "unlogged" { "UNLOGGED " } else { "" },
                     s.data_type,
                     s.start,
                     s.increment,

@@ -184,7 +184,7 @@ fn sequences_sql() -> String {
               JOIN pg_attribute a ON a.attrelid = dep.refobjid AND a.attnum = dep.refobjsubid
              WHERE dep.classid = 'pg_class'::regclass AND dep.objid = c.oid
                AND dep.refclassid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i') LIMIT 1),
-           pg_get_userbyid(c.relowner), {acl}, {comment}
+           pg_get_userbyid(c.relowner), {acl}, {comment}, c.relpersistence::text
          FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
          JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE {USER_NAMESPACE} AND {ext}",
@@ -432,9 +432,11 @@ async fn read_all(client: &Client) -> Result<Snapshot, tokio_postgres::Error> {
         );
     }
     for r in sequences {
+        let persistence: String = r.get(12);
         s.sequences.insert(
             r.get(0),
             Sequence {
+                persistence: if persistence == "u" { "unlogged" } else { "permanent" }.to_string(),
                 data_type: r.get(1),
                 start: r.get(2),
                 increment: r.get(3),

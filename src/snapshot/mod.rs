@@ -18,6 +18,7 @@ pub mod data;
 pub mod diff;
 pub mod introspect;
 pub mod model;
+pub mod source;
 
 pub use check::{checkpoint, restoration, Checkpoint, Restoration};
 pub use data::{DataSignature, TableSignature};

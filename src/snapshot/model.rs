@@ -146,6 +146,8 @@ pub struct Policy {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Sequence {
+    /// `permanent` or `unlogged`.
+    pub persistence: String,
     pub data_type: String,
     pub start: i64,
     pub increment: i64,
