@@ -26,6 +26,9 @@ struct Expect {
     schema_restored: Option<bool>,
     #[serde(default)]
     data_lost: Vec<String>,
+    /// The forward applied again after the rollback gives another schema than S1.
+    #[serde(default)]
+    redo_differs: bool,
 }
 
 fn corpus_dir() -> PathBuf {
@@ -301,6 +304,9 @@ async fn check_pair(admin: &tokio_postgres::Client, server: &ConnectionInfo, dir
     }
     let should_pass = restoration.schema_restored() && restoration.data_preserved();
     let redo_differs = report.findings.iter().any(|f| f.kind == "redo_differs");
+    if redo_differs != expect.redo_differs {
+        fail(out, format!("redo_differs finding {redo_differs}, expected {}; findings {:?}", expect.redo_differs, report.findings));
+    }
     if (report.verdict == Verdict::Pass) != (should_pass && !redo_differs) || (should_pass && report.verdict != Verdict::Pass) {
         fail(out, format!("verdict {:?} with findings {:?}", report.verdict, report.findings));
     }
