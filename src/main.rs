@@ -157,9 +157,9 @@ fn report_error(result: Result<ExitCode, Error>) -> ExitCode {
 
 async fn write_snapshot(args: SnapshotArgs) -> Result<ExitCode, Error> {
     let snapshot = rehearse::snapshot::source::from_url(&args.url).await?;
-    snapshot.save(&args.out).map_err(|e| {
-        Error::Input(format!("could not write {}: {e}", args.out.display()))
-    })?;
+    snapshot
+        .save(&args.out)
+        .map_err(|e| Error::Input(format!("could not write {}: {e}", args.out.display())))?;
     eprintln!(
         "rehearse: {} objects of {} written to {}",
         snapshot.object_count(),

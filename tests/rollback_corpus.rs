@@ -11,7 +11,9 @@
 //!
 //! One server for the whole corpus; each pair gets two databases cloned from a template.
 
-use rehearse::migrations::{Format, Migration, MigrationSet, Script, Statement, Transactionality, Version};
+use rehearse::migrations::{
+    Format, Migration, MigrationSet, Script, Statement, Transactionality, Version,
+};
 use rehearse::provision::{self, ConnectionInfo, DatabaseRequest, ProviderChoice};
 use rehearse::rehearsal::{rehearse_migration, QuietProgress};
 use rehearse::report::{Difference, Verdict};
@@ -65,7 +67,11 @@ fn pg_dump(conn: &ConnectionInfo) -> String {
         .args(["--schema-only", "--no-tablespaces", &conn.url()])
         .output()
         .expect("pg_dump runs");
-    assert!(out.status.success(), "pg_dump failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "pg_dump failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     normalize(&String::from_utf8(out.stdout).unwrap())
 }
 
@@ -100,7 +106,9 @@ fn sections(dump: &str) -> BTreeMap<(String, String, String), Vec<String>> {
                     .to_string()
             };
             key = (parts[0].to_string(), field("Type: "), field("Schema: "));
-            out.entry(key.clone()).or_default().push(format!("owner {}", field("Owner: ")));
+            out.entry(key.clone())
+                .or_default()
+                .push(format!("owner {}", field("Owner: ")));
             continue;
         }
         if line.is_empty() || line == "--" {
@@ -121,7 +129,10 @@ fn objects_of(name: &str, kind: &str, schema: &str, body: &[String]) -> Vec<Stri
             if let Some((table, column)) = rest.split_once(" ALTER COLUMN ") {
                 if let Some(column) = column.split(' ').next() {
                     if line.contains(" ADD GENERATED ") {
-                        objects.push(format!("{}.{column}", table.trim_start_matches("ONLY ")).replace('"', ""));
+                        objects.push(
+                            format!("{}.{column}", table.trim_start_matches("ONLY "))
+                                .replace('"', ""),
+                        );
                     }
                 }
             }
@@ -133,8 +144,20 @@ fn objects_of(name: &str, kind: &str, schema: &str, body: &[String]) -> Vec<Stri
 fn object_of(name: &str, kind: &str, schema: &str) -> String {
     let mut n = name;
     for prefix in [
-        "MATERIALIZED VIEW ", "TABLE ", "COLUMN ", "SCHEMA ", "TYPE ", "DOMAIN ", "SEQUENCE ",
-        "FUNCTION ", "PROCEDURE ", "VIEW ", "EXTENSION ", "INDEX ", "CONSTRAINT ", "TRIGGER ",
+        "MATERIALIZED VIEW ",
+        "TABLE ",
+        "COLUMN ",
+        "SCHEMA ",
+        "TYPE ",
+        "DOMAIN ",
+        "SEQUENCE ",
+        "FUNCTION ",
+        "PROCEDURE ",
+        "VIEW ",
+        "EXTENSION ",
+        "INDEX ",
+        "CONSTRAINT ",
+        "TRIGGER ",
         "POLICY ",
     ] {
         if let Some(rest) = n.strip_prefix(prefix) {
@@ -145,7 +168,9 @@ fn object_of(name: &str, kind: &str, schema: &str) -> String {
     let n = n.split('(').next().unwrap();
     let n = match kind {
         // "table sub-object": constraint, trigger, policy, rule, default.
-        "CONSTRAINT" | "FK CONSTRAINT" | "TRIGGER" | "POLICY" | "RULE" | "DEFAULT" => n.replacen(' ', ".", 1),
+        "CONSTRAINT" | "FK CONSTRAINT" | "TRIGGER" | "POLICY" | "RULE" | "DEFAULT" => {
+            n.replacen(' ', ".", 1)
+        }
         _ => n.to_string(),
     };
     if schema == "-" || schema.is_empty() {
@@ -178,7 +203,12 @@ async fn exec(conn: &ConnectionInfo, sql: &str) -> Result<(), String> {
     })
 }
 
-async fn check_pair(admin: &tokio_postgres::Client, server: &ConnectionInfo, dir: &Path, out: &mut Outcome) {
+async fn check_pair(
+    admin: &tokio_postgres::Client,
+    server: &ConnectionInfo,
+    dir: &Path,
+    out: &mut Outcome,
+) {
     let name = dir.file_name().unwrap().to_string_lossy().to_string();
     let fail = |out: &mut Outcome, m: String| out.failures.push(format!("{name}: {m}"));
     let expect: Expect = toml::from_str(&std::fs::read_to_string(dir.join("expect.toml")).unwrap())
@@ -227,7 +257,12 @@ async fn check_pair(admin: &tokio_postgres::Client, server: &ConnectionInfo, dir
     }
     if let Some(expected) = expect.schema_restored {
         if expected != dumps_equal {
-            fail(out, format!("expect.toml says schema_restored={expected} but pg_dump says {dumps_equal}"));
+            fail(
+                out,
+                format!(
+                    "expect.toml says schema_restored={expected} but pg_dump says {dumps_equal}"
+                ),
+            );
         }
     }
     // Every section pg_dump shows as different is named by a difference.
@@ -238,12 +273,15 @@ async fn check_pair(admin: &tokio_postgres::Client, server: &ConnectionInfo, dir
         }
         let empty = Vec::new();
         let (before, after) = (s0.get(key).unwrap_or(&empty), s2.get(key).unwrap_or(&empty));
-        let objects = objects_of(&key.0, &key.1, &key.2, if before.is_empty() { after } else { before });
+        let objects = objects_of(
+            &key.0,
+            &key.1,
+            &key.2,
+            if before.is_empty() { after } else { before },
+        );
         let object = objects.join(" or ");
         // A section whose only change is its owner line follows its parent's new owner.
-        let owner_only = !before.is_empty()
-            && !after.is_empty()
-            && before[1..] == after[1..];
+        let owner_only = !before.is_empty() && !after.is_empty() && before[1..] == after[1..];
         let covered = objects.iter().any(|o| {
             restoration.differences.iter().any(|d| {
                 covers(d, o)
@@ -265,14 +303,31 @@ async fn check_pair(admin: &tokio_postgres::Client, server: &ConnectionInfo, dir
         }
     }
     // Data.
-    let data_named: Vec<String> = restoration.data_differences.iter().map(|d| d.object.clone()).collect();
+    let data_named: Vec<String> = restoration
+        .data_differences
+        .iter()
+        .map(|d| d.object.clone())
+        .collect();
     if restoration.data_preserved() != expect.data_lost.is_empty() {
-        fail(out, format!("data_preserved={} but expect.toml lists lost data {:?}; data differences {:?}",
-            restoration.data_preserved(), expect.data_lost, restoration.data_differences));
+        fail(
+            out,
+            format!(
+                "data_preserved={} but expect.toml lists lost data {:?}; data differences {:?}",
+                restoration.data_preserved(),
+                expect.data_lost,
+                restoration.data_differences
+            ),
+        );
     }
     for col in &expect.data_lost {
         if !data_named.contains(col) {
-            fail(out, format!("lost data in {col} is not named; data differences {:?}", restoration.data_differences));
+            fail(
+                out,
+                format!(
+                    "lost data in {col} is not named; data differences {:?}",
+                    restoration.data_differences
+                ),
+            );
         }
     }
 
@@ -305,10 +360,24 @@ async fn check_pair(admin: &tokio_postgres::Client, server: &ConnectionInfo, dir
     let should_pass = restoration.schema_restored() && restoration.data_preserved();
     let redo_differs = report.findings.iter().any(|f| f.kind == "redo_differs");
     if redo_differs != expect.redo_differs {
-        fail(out, format!("redo_differs finding {redo_differs}, expected {}; findings {:?}", expect.redo_differs, report.findings));
+        fail(
+            out,
+            format!(
+                "redo_differs finding {redo_differs}, expected {}; findings {:?}",
+                expect.redo_differs, report.findings
+            ),
+        );
     }
-    if (report.verdict == Verdict::Pass) != (should_pass && !redo_differs) || (should_pass && report.verdict != Verdict::Pass) {
-        fail(out, format!("verdict {:?} with findings {:?}", report.verdict, report.findings));
+    if (report.verdict == Verdict::Pass) != (should_pass && !redo_differs)
+        || (should_pass && report.verdict != Verdict::Pass)
+    {
+        fail(
+            out,
+            format!(
+                "verdict {:?} with findings {:?}",
+                report.verdict, report.findings
+            ),
+        );
     }
     drop(client_b);
     for db in [db_a, db_b] {
@@ -339,7 +408,9 @@ async fn every_corpus_pair_agrees_with_pg_dump() {
         .await
         .expect("the baseline applies");
 
-    let mut out = Outcome { failures: Vec::new() };
+    let mut out = Outcome {
+        failures: Vec::new(),
+    };
     for dir in &pairs {
         check_pair(&admin, &db.connection, dir, &mut out).await;
     }

@@ -36,7 +36,10 @@ fn drift_check_names_each_difference_and_exits_1() {
         .unwrap();
     let c = &db.connection;
     // The local server trusts every connection, so the password is carried but not checked.
-    let url = format!("postgresql://{}:{SECRET}@{}:{}/{}", c.user, c.host, c.port, c.dbname);
+    let url = format!(
+        "postgresql://{}:{SECRET}@{}:{}/{}",
+        c.user, c.host, c.port, c.dbname
+    );
     let client = rt.block_on(c.connect()).unwrap();
     rt.block_on(client.batch_execute(
         "CREATE TABLE accounts (id int PRIMARY KEY, name text NOT NULL DEFAULT 'x');
@@ -71,7 +74,11 @@ fn drift_check_names_each_difference_and_exits_1() {
         "default_changed public.accounts.name",
         "comment_changed public.accounts",
     ] {
-        assert!(drift.stdout.contains(named), "{named} missing from:\n{}", drift.stdout);
+        assert!(
+            drift.stdout.contains(named),
+            "{named} missing from:\n{}",
+            drift.stdout
+        );
     }
     assert!(drift.stdout.contains("3 differences"), "{}", drift.stdout);
     assert!(!drift.stdout.contains(SECRET) && !drift.stderr.contains(SECRET));
@@ -82,7 +89,11 @@ fn drift_check_names_each_difference_and_exits_1() {
 fn a_missing_or_malformed_snapshot_file_exits_2() {
     let missing = rehearse(&["diff", "/nonexistent/a.json", "/nonexistent/b.json"]);
     assert_eq!(missing.code, 2, "{}", missing.stderr);
-    assert!(missing.stderr.contains("/nonexistent/a.json"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("/nonexistent/a.json"),
+        "{}",
+        missing.stderr
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.json");
@@ -90,7 +101,11 @@ fn a_missing_or_malformed_snapshot_file_exits_2() {
     let bad = bad.to_str().unwrap();
     let malformed = rehearse(&["diff", bad, bad]);
     assert_eq!(malformed.code, 2, "{}", malformed.stderr);
-    assert!(malformed.stderr.contains("is not a rehearse snapshot"), "{}", malformed.stderr);
+    assert!(
+        malformed.stderr.contains("is not a rehearse snapshot"),
+        "{}",
+        malformed.stderr
+    );
 }
 
 #[test]
@@ -100,8 +115,18 @@ fn an_unreachable_server_exits_3_without_printing_the_password() {
     let out = rehearse(&["diff", &url, &url]);
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert!(out.stderr.contains("could not connect"), "{}", out.stderr);
-    assert!(!out.stderr.contains(SECRET) && !out.stdout.contains(SECRET), "{}", out.stderr);
-    let snap = rehearse(&["snapshot", "--url", &url, "--out", "/tmp/never-written.json"]);
+    assert!(
+        !out.stderr.contains(SECRET) && !out.stdout.contains(SECRET),
+        "{}",
+        out.stderr
+    );
+    let snap = rehearse(&[
+        "snapshot",
+        "--url",
+        &url,
+        "--out",
+        "/tmp/never-written.json",
+    ]);
     assert_eq!(snap.code, 3, "{}", snap.stderr);
     assert!(!snap.stderr.contains(SECRET));
 }

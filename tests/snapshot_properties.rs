@@ -8,7 +8,6 @@ use proptest::test_runner::{Config, TestRunner};
 use rehearse::provision::{self, DatabaseRequest, ProviderChoice};
 use rehearse::snapshot::{self, model::*, Snapshot};
 
-
 fn ident() -> impl Strategy<Value = String> {
     "[a-z][a-z0-9_]{0,6}"
 }
@@ -16,7 +15,13 @@ fn ident() -> impl Strategy<Value = String> {
 fn column() -> impl Strategy<Value = Column> {
     (
         ident(),
-        prop::sample::select(vec!["integer", "text", "bigint", "numeric(10,2)", "shop.mood"]),
+        prop::sample::select(vec![
+            "integer",
+            "text",
+            "bigint",
+            "numeric(10,2)",
+            "shop.mood",
+        ]),
         any::<bool>(),
         prop::option::of(prop::sample::select(vec!["0", "now()", "'x'::text"])),
         prop::option::of("[a-z ]{0,8}"),
@@ -42,50 +47,52 @@ fn relation() -> impl Strategy<Value = Relation> {
         prop::collection::vec("fillfactor=[1-9]0", 0..2),
         prop::option::of("[a-z ]{0,8}"),
     )
-        .prop_map(|(mut columns, constraints, triggers, rls, options, comment)| {
-            columns.dedup_by(|a, b| a.name == b.name);
-            let mut seen = std::collections::BTreeSet::new();
-            columns.retain(|c| seen.insert(c.name.clone()));
-            Relation {
-                kind: "table".into(),
-                persistence: "permanent".into(),
-                replica_identity: "d".into(),
-                owner: "postgres".into(),
-                columns,
-                constraints: constraints
-                    .into_iter()
-                    .map(|(k, definition)| {
-                        (
-                            k,
-                            Constraint {
-                                kind: "check".into(),
-                                definition,
-                                validated: true,
-                                ..Default::default()
-                            },
-                        )
-                    })
-                    .collect(),
-                triggers: triggers
-                    .into_iter()
-                    .map(|(k, enabled)| {
-                        (
-                            k.clone(),
-                            Trigger {
-                                definition: format!("CREATE TRIGGER {k} ..."),
-                                enabled: enabled.to_string(),
-                                comment: None,
-                            },
-                        )
-                    })
-                    .collect(),
-                rls_enabled: rls.0,
-                rls_forced: rls.1,
-                options,
-                comment,
-                ..Default::default()
-            }
-        })
+        .prop_map(
+            |(mut columns, constraints, triggers, rls, options, comment)| {
+                columns.dedup_by(|a, b| a.name == b.name);
+                let mut seen = std::collections::BTreeSet::new();
+                columns.retain(|c| seen.insert(c.name.clone()));
+                Relation {
+                    kind: "table".into(),
+                    persistence: "permanent".into(),
+                    replica_identity: "d".into(),
+                    owner: "postgres".into(),
+                    columns,
+                    constraints: constraints
+                        .into_iter()
+                        .map(|(k, definition)| {
+                            (
+                                k,
+                                Constraint {
+                                    kind: "check".into(),
+                                    definition,
+                                    validated: true,
+                                    ..Default::default()
+                                },
+                            )
+                        })
+                        .collect(),
+                    triggers: triggers
+                        .into_iter()
+                        .map(|(k, enabled)| {
+                            (
+                                k.clone(),
+                                Trigger {
+                                    definition: format!("CREATE TRIGGER {k} ..."),
+                                    enabled: enabled.to_string(),
+                                    comment: None,
+                                },
+                            )
+                        })
+                        .collect(),
+                    rls_enabled: rls.0,
+                    rls_forced: rls.1,
+                    options,
+                    comment,
+                    ..Default::default()
+                }
+            },
+        )
 }
 
 fn snapshot_strategy() -> impl Strategy<Value = Snapshot> {
@@ -199,7 +206,8 @@ fn mutate(s: &mut Snapshot, pick: u8) -> bool {
         4 if !rel.columns.is_empty() => rel.columns[0].not_null = !rel.columns[0].not_null,
         5 if !rel.columns.is_empty() => rel.columns[0].acl.push("x=r/postgres".into()),
         6 => {
-            rel.constraints.insert("zz_new".into(), Constraint::default());
+            rel.constraints
+                .insert("zz_new".into(), Constraint::default());
         }
         7 if !rel.columns.is_empty() => rel.columns[0].default = Some("42".into()),
         _ => return false,
@@ -244,7 +252,10 @@ fn two_snapshots_of_an_unchanged_database_are_equal() {
         assert!(first.relations.contains_key("shop.orders"));
         assert!(first.relations.contains_key("public.\"Settings\""));
         // Objects of the pgcrypto extension are not the application's.
-        assert!(!first.functions.keys().any(|f| f.contains("gen_random_uuid")));
+        assert!(!first
+            .functions
+            .keys()
+            .any(|f| f.contains("gen_random_uuid")));
         let d1 = snapshot::data::signature(&client, &first).await.unwrap();
         let d2 = snapshot::data::signature(&other, &second).await.unwrap();
         assert_eq!(d1, d2);

@@ -266,9 +266,7 @@ pub async fn rehearse_migration(
             .as_ref()
             .map(|r| r.differences.clone())
             .unwrap_or_default(),
-        data_differences: restoration
-            .map(|r| r.data_differences)
-            .unwrap_or_default(),
+        data_differences: restoration.map(|r| r.data_differences).unwrap_or_default(),
         findings,
     }
 }

@@ -144,7 +144,10 @@ async fn table_signature(
         let mut outer: Vec<String> = vec!["count(*)::int8".to_string()];
         outer.extend((0..chunk.len()).map(|j| hash_sums(&format!("h{j}"))));
         if with_rows {
-            inner.push(format!("pg_catalog.md5(ROW({})::text) AS hrow", cols.join(", ")));
+            inner.push(format!(
+                "pg_catalog.md5(ROW({})::text) AS hrow",
+                cols.join(", ")
+            ));
             outer.push(hash_sums("hrow"));
         }
         if inner.is_empty() {

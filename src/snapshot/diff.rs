@@ -39,11 +39,14 @@ fn list(v: &[String]) -> String {
     format!("{{{}}}", v.join(", "))
 }
 
-/// Keys only in `before`, keys only in `after`, keys in both.
-fn split<'a, T>(
-    before: &'a BTreeMap<String, T>,
-    after: &'a BTreeMap<String, T>,
-) -> (Vec<&'a String>, Vec<&'a String>, Vec<(&'a String, &'a T, &'a T)>) {
+/// Keys only in `before`, keys only in `after`, and keys in both with both values.
+type Split<'a, T> = (
+    Vec<&'a String>,
+    Vec<&'a String>,
+    Vec<(&'a String, &'a T, &'a T)>,
+);
+
+fn split<'a, T>(before: &'a BTreeMap<String, T>, after: &'a BTreeMap<String, T>) -> Split<'a, T> {
     let missing = before.keys().filter(|k| !after.contains_key(*k)).collect();
     let added = after.keys().filter(|k| !before.contains_key(*k)).collect();
     let both = before
@@ -85,7 +88,14 @@ impl Differ {
         }
     }
 
-    fn text(&mut self, kind: &str, object: &str, what: &str, b: &Option<String>, a: &Option<String>) {
+    fn text(
+        &mut self,
+        kind: &str,
+        object: &str,
+        what: &str,
+        b: &Option<String>,
+        a: &Option<String>,
+    ) {
         if b != a {
             let detail = match (b, a) {
                 (Some(_), None) => format!("{what} of {object} was lost"),
@@ -113,7 +123,13 @@ impl Differ {
             );
         }
         self.privileges(object, acl.0, acl.1);
-        self.text("comment_changed", object, "the comment", comment.0, comment.1);
+        self.text(
+            "comment_changed",
+            object,
+            "the comment",
+            comment.0,
+            comment.1,
+        );
     }
 
     fn privileges(&mut self, object: &str, b: &[String], a: &[String]) {
@@ -127,7 +143,13 @@ impl Differ {
             if !gained.is_empty() {
                 detail.push_str(&format!("; gained {}", gained.join(", ")));
             }
-            self.push("privileges_changed", object, detail, Some(list(b)), Some(list(a)));
+            self.push(
+                "privileges_changed",
+                object,
+                detail,
+                Some(list(b)),
+                Some(list(a)),
+            );
         }
     }
 
@@ -162,7 +184,12 @@ impl Differ {
     fn schemas(&mut self, b: &BTreeMap<String, Schema>, a: &BTreeMap<String, Schema>) {
         self.presence("schema", b, a, |_| None);
         for (k, x, y) in split(b, a).2 {
-            self.common(k, (&x.owner, &y.owner), (&x.acl, &y.acl), (&x.comment, &y.comment));
+            self.common(
+                k,
+                (&x.owner, &y.owner),
+                (&x.acl, &y.acl),
+                (&x.comment, &y.comment),
+            );
         }
     }
 
@@ -173,7 +200,10 @@ impl Differ {
                 self.push(
                     "extension_version",
                     k,
-                    format!("the extension {k} is at version {} instead of {}", y.version, x.version),
+                    format!(
+                        "the extension {k} is at version {} instead of {}",
+                        y.version, x.version
+                    ),
                     Some(x.version.clone()),
                     Some(y.version.clone()),
                 );
@@ -195,12 +225,30 @@ impl Differ {
                 } else {
                     format!("the values of enum {k} differ")
                 };
-                self.push("enum_values", k, detail, Some(list(&x.labels)), Some(list(&y.labels)));
+                self.push(
+                    "enum_values",
+                    k,
+                    detail,
+                    Some(list(&x.labels)),
+                    Some(list(&y.labels)),
+                );
             }
             self.text("type_changed", k, "the base type", &x.base, &y.base);
-            self.field("nullability_changed", k, "NOT NULL", &x.not_null, &y.not_null);
+            self.field(
+                "nullability_changed",
+                k,
+                "NOT NULL",
+                &x.not_null,
+                &y.not_null,
+            );
             self.text("default_changed", k, "the default", &x.default, &y.default);
-            self.text("collation_changed", k, "the collation", &x.collation, &y.collation);
+            self.text(
+                "collation_changed",
+                k,
+                "the collation",
+                &x.collation,
+                &y.collation,
+            );
             self.keyed(
                 &format!("{k}."),
                 &x.constraints,
@@ -227,17 +275,28 @@ impl Differ {
                     Some(list(&y.attributes)),
                 );
             }
-            self.common(k, (&x.owner, &y.owner), (&x.acl, &y.acl), (&x.comment, &y.comment));
+            self.common(
+                k,
+                (&x.owner, &y.owner),
+                (&x.acl, &y.acl),
+                (&x.comment, &y.comment),
+            );
         }
     }
 
     fn sequences(&mut self, b: &BTreeMap<String, Sequence>, a: &BTreeMap<String, Sequence>) {
-        self.presence("sequence", b, a, |s| s.owned_by.as_ref().map(|o| format!("owned by {o}")));
+        self.presence("sequence", b, a, |s| {
+            s.owned_by.as_ref().map(|o| format!("owned by {o}"))
+        });
         for (k, x, y) in split(b, a).2 {
             let params = |s: &Sequence| {
                 format!(
                     "{}AS {} START {} INCREMENT {} MINVALUE {} MAXVALUE {} CACHE {}{}",
-                    if s.persistence == "unlogged" { "UNLOGGED " } else { "" },
+                    if s.persistence == "unlogged" {
+                        "UNLOGGED "
+                    } else {
+                        ""
+                    },
                     s.data_type,
                     s.start,
                     s.increment,
@@ -257,8 +316,19 @@ impl Differ {
                     Some(py),
                 );
             }
-            self.text("sequence_changed", k, "the OWNED BY column", &x.owned_by, &y.owned_by);
-            self.common(k, (&x.owner, &y.owner), (&x.acl, &y.acl), (&x.comment, &y.comment));
+            self.text(
+                "sequence_changed",
+                k,
+                "the OWNED BY column",
+                &x.owned_by,
+                &y.owned_by,
+            );
+            self.common(
+                k,
+                (&x.owner, &y.owner),
+                (&x.acl, &y.acl),
+                (&x.comment, &y.comment),
+            );
         }
     }
 
@@ -284,10 +354,34 @@ impl Differ {
                     Some(y.persistence.clone()),
                 );
             }
-            self.text("partitioning_changed", k, "the partition key", &x.partition_key, &y.partition_key);
-            self.text("partitioning_changed", k, "the parent partitioned table", &x.partition_of, &y.partition_of);
-            self.text("partitioning_changed", k, "the partition bound", &x.partition_bound, &y.partition_bound);
-            self.field("inheritance_changed", k, "the inheritance parents", &x.inherits, &y.inherits);
+            self.text(
+                "partitioning_changed",
+                k,
+                "the partition key",
+                &x.partition_key,
+                &y.partition_key,
+            );
+            self.text(
+                "partitioning_changed",
+                k,
+                "the parent partitioned table",
+                &x.partition_of,
+                &y.partition_of,
+            );
+            self.text(
+                "partitioning_changed",
+                k,
+                "the partition bound",
+                &x.partition_bound,
+                &y.partition_bound,
+            );
+            self.field(
+                "inheritance_changed",
+                k,
+                "the inheritance parents",
+                &x.inherits,
+                &y.inherits,
+            );
             if x.options != y.options {
                 self.push(
                     "storage_option",
@@ -310,64 +404,127 @@ impl Differ {
                 self.push(
                     "rls_changed",
                     k,
-                    format!("row level security on {k} is {} instead of {}", state(y), state(x)),
+                    format!(
+                        "row level security on {k} is {} instead of {}",
+                        state(y),
+                        state(x)
+                    ),
                     Some(state(x)),
                     Some(state(y)),
                 );
             }
-            self.field("replica_identity_changed", k, "the replica identity", &x.replica_identity, &y.replica_identity);
-            self.common(k, (&x.owner, &y.owner), (&x.acl, &y.acl), (&x.comment, &y.comment));
-            self.text("view_changed", k, "the view definition", &x.definition, &y.definition);
+            self.field(
+                "replica_identity_changed",
+                k,
+                "the replica identity",
+                &x.replica_identity,
+                &y.replica_identity,
+            );
+            self.common(
+                k,
+                (&x.owner, &y.owner),
+                (&x.acl, &y.acl),
+                (&x.comment, &y.comment),
+            );
+            self.text(
+                "view_changed",
+                k,
+                "the view definition",
+                &x.definition,
+                &y.definition,
+            );
             self.columns(k, &x.columns, &y.columns);
             let prefix = format!("{k}.");
-            self.keyed(&prefix, &x.constraints, &y.constraints, "constraint", |d, obj, x, y| {
-                if x.definition != y.definition
-                    || (&x.kind, x.deferrable, x.deferred, x.validated)
-                        != (&y.kind, y.deferrable, y.deferred, y.validated)
-                {
-                    d.push(
-                        "constraint_changed",
+            self.keyed(
+                &prefix,
+                &x.constraints,
+                &y.constraints,
+                "constraint",
+                |d, obj, x, y| {
+                    if x.definition != y.definition
+                        || (&x.kind, x.deferrable, x.deferred, x.validated)
+                            != (&y.kind, y.deferrable, y.deferred, y.validated)
+                    {
+                        d.push(
+                            "constraint_changed",
+                            obj,
+                            format!("the constraint {obj} differs"),
+                            Some(constraint_text(x)),
+                            Some(constraint_text(y)),
+                        );
+                    }
+                    d.text(
+                        "comment_changed",
                         obj,
-                        format!("the constraint {obj} differs"),
-                        Some(constraint_text(x)),
-                        Some(constraint_text(y)),
+                        "the comment",
+                        &x.comment,
+                        &y.comment,
                     );
-                }
-                d.text("comment_changed", obj, "the comment", &x.comment, &y.comment);
-            });
-            self.keyed(&prefix, &x.triggers, &y.triggers, "trigger", |d, obj, x, y| {
-                d.field("trigger_changed", obj, "the definition", &x.definition, &y.definition);
-                if x.enabled != y.enabled {
-                    d.push(
-                        "trigger_enabled",
+                },
+            );
+            self.keyed(
+                &prefix,
+                &x.triggers,
+                &y.triggers,
+                "trigger",
+                |d, obj, x, y| {
+                    d.field(
+                        "trigger_changed",
                         obj,
-                        format!(
-                            "the trigger {obj} is {} instead of {}",
-                            trigger_state(&y.enabled),
-                            trigger_state(&x.enabled)
-                        ),
-                        Some(trigger_state(&x.enabled).into()),
-                        Some(trigger_state(&y.enabled).into()),
+                        "the definition",
+                        &x.definition,
+                        &y.definition,
                     );
-                }
-                d.text("comment_changed", obj, "the comment", &x.comment, &y.comment);
-            });
-            self.keyed(&prefix, &x.policies, &y.policies, "policy", |d, obj, x, y| {
-                let strip = |p: &Policy| Policy {
-                    comment: None,
-                    ..p.clone()
-                };
-                if strip(x) != strip(y) {
-                    d.push(
-                        "policy_changed",
+                    if x.enabled != y.enabled {
+                        d.push(
+                            "trigger_enabled",
+                            obj,
+                            format!(
+                                "the trigger {obj} is {} instead of {}",
+                                trigger_state(&y.enabled),
+                                trigger_state(&x.enabled)
+                            ),
+                            Some(trigger_state(&x.enabled).into()),
+                            Some(trigger_state(&y.enabled).into()),
+                        );
+                    }
+                    d.text(
+                        "comment_changed",
                         obj,
-                        format!("the policy {obj} differs"),
-                        Some(format!("{x:?}")),
-                        Some(format!("{y:?}")),
+                        "the comment",
+                        &x.comment,
+                        &y.comment,
                     );
-                }
-                d.text("comment_changed", obj, "the comment", &x.comment, &y.comment);
-            });
+                },
+            );
+            self.keyed(
+                &prefix,
+                &x.policies,
+                &y.policies,
+                "policy",
+                |d, obj, x, y| {
+                    let strip = |p: &Policy| Policy {
+                        comment: None,
+                        ..p.clone()
+                    };
+                    if strip(x) != strip(y) {
+                        d.push(
+                            "policy_changed",
+                            obj,
+                            format!("the policy {obj} differs"),
+                            Some(format!("{x:?}")),
+                            Some(format!("{y:?}")),
+                        );
+                    }
+                    d.text(
+                        "comment_changed",
+                        obj,
+                        "the comment",
+                        &x.comment,
+                        &y.comment,
+                    );
+                },
+            );
             self.keyed(&prefix, &x.rules, &y.rules, "rule", |d, obj, x, y| {
                 d.field("rule_changed", obj, "the definition", x, y);
             });
@@ -437,8 +594,16 @@ impl Differ {
             }
         }
         // Order of the columns both sides have: a column dropped and added again moves to the end.
-        let order_b: Vec<String> = b.iter().filter(|c| find(a, &c.name).is_some()).map(|c| c.name.clone()).collect();
-        let order_a: Vec<String> = a.iter().filter(|c| find(b, &c.name).is_some()).map(|c| c.name.clone()).collect();
+        let order_b: Vec<String> = b
+            .iter()
+            .filter(|c| find(a, &c.name).is_some())
+            .map(|c| c.name.clone())
+            .collect();
+        let order_a: Vec<String> = a
+            .iter()
+            .filter(|c| find(b, &c.name).is_some())
+            .map(|c| c.name.clone())
+            .collect();
         if order_b != order_a {
             self.push(
                 "column_order",
@@ -457,30 +622,85 @@ impl Differ {
                 self.push(
                     "column_type",
                     &obj,
-                    format!("the column {obj} is {} instead of {}", y.data_type, x.data_type),
+                    format!(
+                        "the column {obj} is {} instead of {}",
+                        y.data_type, x.data_type
+                    ),
                     Some(x.data_type.clone()),
                     Some(y.data_type.clone()),
                 );
             }
-            self.text("collation_changed", &obj, "the collation", &x.collation, &y.collation);
+            self.text(
+                "collation_changed",
+                &obj,
+                "the collation",
+                &x.collation,
+                &y.collation,
+            );
             if x.not_null != y.not_null {
                 let s = |n: bool| if n { "NOT NULL" } else { "nullable" }.to_string();
                 self.push(
                     "nullability_changed",
                     &obj,
-                    format!("the column {obj} is {} instead of {}", s(y.not_null), s(x.not_null)),
+                    format!(
+                        "the column {obj} is {} instead of {}",
+                        s(y.not_null),
+                        s(x.not_null)
+                    ),
                     Some(s(x.not_null)),
                     Some(s(y.not_null)),
                 );
             }
-            self.text("default_changed", &obj, "the default", &x.default, &y.default);
-            self.text("identity_changed", &obj, "the identity", &x.identity, &y.identity);
-            self.text("generated_changed", &obj, "the generation expression", &x.generated, &y.generated);
-            self.text("storage_option", &obj, "the storage", &x.storage, &y.storage);
-            self.field("storage_option", &obj, "the statistics target", &x.statistics, &y.statistics);
-            self.field("storage_option", &obj, "the column options", &x.options, &y.options);
+            self.text(
+                "default_changed",
+                &obj,
+                "the default",
+                &x.default,
+                &y.default,
+            );
+            self.text(
+                "identity_changed",
+                &obj,
+                "the identity",
+                &x.identity,
+                &y.identity,
+            );
+            self.text(
+                "generated_changed",
+                &obj,
+                "the generation expression",
+                &x.generated,
+                &y.generated,
+            );
+            self.text(
+                "storage_option",
+                &obj,
+                "the storage",
+                &x.storage,
+                &y.storage,
+            );
+            self.field(
+                "storage_option",
+                &obj,
+                "the statistics target",
+                &x.statistics,
+                &y.statistics,
+            );
+            self.field(
+                "storage_option",
+                &obj,
+                "the column options",
+                &x.options,
+                &y.options,
+            );
             self.privileges(&obj, &x.acl, &y.acl);
-            self.text("comment_changed", &obj, "the comment", &x.comment, &y.comment);
+            self.text(
+                "comment_changed",
+                &obj,
+                "the comment",
+                &x.comment,
+                &y.comment,
+            );
         }
     }
 
@@ -506,13 +726,20 @@ impl Differ {
         }
         for (k, x, y) in both {
             if x.definition != y.definition
-                || (x.unique, x.primary, x.valid, &x.table) != (y.unique, y.primary, y.valid, &y.table)
+                || (x.unique, x.primary, x.valid, &x.table)
+                    != (y.unique, y.primary, y.valid, &y.table)
             {
                 let mut detail = format!("the index {k} differs");
                 if x.valid && !y.valid {
                     detail = format!("the index {k} is invalid");
                 }
-                self.push("index_changed", k, detail, Some(x.definition.clone()), Some(y.definition.clone()));
+                self.push(
+                    "index_changed",
+                    k,
+                    detail,
+                    Some(x.definition.clone()),
+                    Some(y.definition.clone()),
+                );
             }
             if x.clustered != y.clustered {
                 self.field("index_changed", k, "CLUSTER ON", &x.clustered, &y.clustered);
@@ -524,7 +751,9 @@ impl Differ {
     fn functions(&mut self, b: &BTreeMap<String, Function>, a: &BTreeMap<String, Function>) {
         self.presence("function", b, a, |f| Some(f.kind.clone()));
         for (k, x, y) in split(b, a).2 {
-            if (x.kind.as_str(), &x.definition, &x.result) != (y.kind.as_str(), &y.definition, &y.result) {
+            if (x.kind.as_str(), &x.definition, &x.result)
+                != (y.kind.as_str(), &y.definition, &y.result)
+            {
                 self.push(
                     "function_changed",
                     k,
@@ -533,7 +762,12 @@ impl Differ {
                     y.definition.clone(),
                 );
             }
-            self.common(k, (&x.owner, &y.owner), (&x.acl, &y.acl), (&x.comment, &y.comment));
+            self.common(
+                k,
+                (&x.owner, &y.owner),
+                (&x.acl, &y.acl),
+                (&x.comment, &y.comment),
+            );
         }
     }
 }
@@ -596,7 +830,10 @@ mod tests {
 
     #[test]
     fn column_readded_at_the_end_is_a_column_order_difference() {
-        let d = diff(&snap(table(&["a", "b", "c"])), &snap(table(&["a", "c", "b"])));
+        let d = diff(
+            &snap(table(&["a", "b", "c"])),
+            &snap(table(&["a", "c", "b"])),
+        );
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!(d[0].kind, "column_order");
         assert_eq!(d[0].object, "public.t");
@@ -605,8 +842,17 @@ mod tests {
     #[test]
     fn missing_and_added_columns_are_named() {
         let d = diff(&snap(table(&["a", "b"])), &snap(table(&["a", "c"])));
-        let kinds: Vec<_> = d.iter().map(|d| (d.kind.as_str(), d.object.as_str())).collect();
-        assert_eq!(kinds, [("column_missing", "public.t.b"), ("column_added", "public.t.c")]);
+        let kinds: Vec<_> = d
+            .iter()
+            .map(|d| (d.kind.as_str(), d.object.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("column_missing", "public.t.b"),
+                ("column_added", "public.t.c")
+            ]
+        );
     }
 
     #[test]

@@ -332,7 +332,12 @@ async fn read_all(client: &Client) -> Result<Snapshot, tokio_postgres::Error> {
             r.get(0),
             Relation {
                 kind: relation_kind(&kind).to_string(),
-                persistence: if persistence == "u" { "unlogged" } else { "permanent" }.to_string(),
+                persistence: if persistence == "u" {
+                    "unlogged"
+                } else {
+                    "permanent"
+                }
+                .to_string(),
                 partition_key: r.get(3),
                 partition_of: r.get(4),
                 partition_bound: r.get(5),
@@ -436,7 +441,12 @@ async fn read_all(client: &Client) -> Result<Snapshot, tokio_postgres::Error> {
         s.sequences.insert(
             r.get(0),
             Sequence {
-                persistence: if persistence == "u" { "unlogged" } else { "permanent" }.to_string(),
+                persistence: if persistence == "u" {
+                    "unlogged"
+                } else {
+                    "permanent"
+                }
+                .to_string(),
                 data_type: r.get(1),
                 start: r.get(2),
                 increment: r.get(3),

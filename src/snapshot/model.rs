@@ -198,9 +198,15 @@ pub struct Type {
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotFileError {
     #[error("{} cannot be read: {reason}", .path.display())]
-    Unreadable { path: std::path::PathBuf, reason: String },
+    Unreadable {
+        path: std::path::PathBuf,
+        reason: String,
+    },
     #[error("{} is not a rehearse snapshot: {reason}", .path.display())]
-    Malformed { path: std::path::PathBuf, reason: String },
+    Malformed {
+        path: std::path::PathBuf,
+        reason: String,
+    },
 }
 
 impl Snapshot {
