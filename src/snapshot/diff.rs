@@ -20,6 +20,19 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<Difference> {
     d.relations(&before.relations, &after.relations);
     d.indexes(&before.indexes, &after.indexes);
     d.functions(&before.functions, &after.functions);
+    d.definitions(
+        "statistics object",
+        "statistics_changed",
+        &before.statistics,
+        &after.statistics,
+    );
+    d.definitions(
+        "event trigger",
+        "event_trigger_changed",
+        &before.event_triggers,
+        &after.event_triggers,
+    );
+    d.default_privileges(&before.default_privileges, &after.default_privileges);
     d.out
 }
 
@@ -745,6 +758,49 @@ impl Differ {
                 self.field("index_changed", k, "CLUSTER ON", &x.clustered, &y.clustered);
             }
             self.text("comment_changed", k, "the comment", &x.comment, &y.comment);
+        }
+    }
+
+    /// Objects whose whole state is one definition string.
+    fn definitions(
+        &mut self,
+        what: &str,
+        kind: &str,
+        b: &BTreeMap<String, String>,
+        a: &BTreeMap<String, String>,
+    ) {
+        self.presence(what, b, a, |d| Some(d.clone()));
+        for (k, x, y) in split(b, a).2 {
+            if x != y {
+                self.push(
+                    kind,
+                    k,
+                    format!("the {what} {k} differs"),
+                    Some(x.clone()),
+                    Some(y.clone()),
+                );
+            }
+        }
+    }
+
+    fn default_privileges(
+        &mut self,
+        b: &BTreeMap<String, Vec<String>>,
+        a: &BTreeMap<String, Vec<String>>,
+    ) {
+        let empty = Vec::new();
+        for k in b.keys().chain(a.keys().filter(|k| !b.contains_key(*k))) {
+            let (x, y) = (b.get(k).unwrap_or(&empty), a.get(k).unwrap_or(&empty));
+            if x != y {
+                let object = format!("default privileges of {k}");
+                self.push(
+                    "default_privileges_changed",
+                    &object,
+                    format!("the {object} differ"),
+                    Some(list(x)),
+                    Some(list(y)),
+                );
+            }
         }
     }
 

@@ -18,8 +18,8 @@ const REL_NAME: &str = "quote_ident(n.nspname) || '.' || quote_ident(c.relname)"
 
 fn not_extension_member(catalog: &str, oid: &str) -> String {
     format!(
-        "NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '{catalog}'::regclass \
-         AND e.objid = {oid} AND e.deptype = 'e')"
+        "NOT EXISTS (SELECT 1 FROM pg_depend xdep WHERE xdep.classid = '{catalog}'::regclass \
+         AND xdep.objid = {oid} AND xdep.deptype = 'e')"
     )
 }
 
@@ -236,6 +236,42 @@ fn types_sql() -> String {
     )
 }
 
+fn statistics_sql() -> String {
+    format!(
+        "SELECT quote_ident(n.nspname) || '.' || quote_ident(x.stxname),
+           pg_get_statisticsobjdef(x.oid) || coalesce(' STATISTICS ' || nullif(x.stxstattarget::int4, -1), '')
+             || ' OWNER ' || pg_get_userbyid(x.stxowner)
+             || coalesce(' COMMENT ' || {comment}, '')
+         FROM pg_statistic_ext x JOIN pg_namespace n ON n.oid = x.stxnamespace
+         WHERE {USER_NAMESPACE} AND {ext}",
+        comment = comment("pg_statistic_ext", "x.oid", "0"),
+        ext = not_extension_member("pg_statistic_ext", "x.oid"),
+    )
+}
+
+fn default_privileges_sql() -> String {
+    "SELECT quote_ident(pg_get_userbyid(d.defaclrole))
+              || coalesce(' in ' || quote_ident(n.nspname), '')
+              || ' on ' || CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences'
+                 WHEN 'f' THEN 'functions' WHEN 'T' THEN 'types' WHEN 'n' THEN 'schemas' END,
+            ARRAY(SELECT a::text FROM unnest(d.defaclacl) a ORDER BY 1)
+     FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace"
+        .to_string()
+}
+
+fn event_triggers_sql() -> String {
+    format!(
+        "SELECT quote_ident(e.evtname),
+           'ON ' || e.evtevent || coalesce(' WHEN TAG IN (' || array_to_string(e.evttags, ', ') || ')', '')
+             || ' EXECUTE ' || e.evtfoid::regprocedure::text || ' ENABLED ' || e.evtenabled::text
+             || ' OWNER ' || pg_get_userbyid(e.evtowner)
+             || coalesce(' COMMENT ' || {comment}, '')
+         FROM pg_event_trigger e WHERE {ext}",
+        comment = comment("pg_event_trigger", "e.oid", "0"),
+        ext = not_extension_member("pg_event_trigger", "e.oid"),
+    )
+}
+
 /// Reads the schema of the database `client` is connected to.
 ///
 /// Runs in its own read-only transaction with an empty `search_path`, so every name in a
@@ -265,6 +301,11 @@ async fn read_all(client: &Client) -> Result<Snapshot, tokio_postgres::Error> {
         constraints_sql(),
         indexes_sql(),
     );
+    let (q13, q14, q15) = (
+        statistics_sql(),
+        default_privileges_sql(),
+        event_triggers_sql(),
+    );
     let (q7, q8, q9, q10, q11, q12) = (
         triggers_sql(),
         policies_sql(),
@@ -287,6 +328,9 @@ async fn read_all(client: &Client) -> Result<Snapshot, tokio_postgres::Error> {
         sequences,
         functions,
         types,
+        statistics,
+        default_privileges,
+        event_triggers,
     ) = tokio::try_join!(
         client.query(&q1, &[]),
         client.query(&q2, &[]),
@@ -300,6 +344,9 @@ async fn read_all(client: &Client) -> Result<Snapshot, tokio_postgres::Error> {
         client.query(&q10, &[]),
         client.query(&q11, &[]),
         client.query(&q12, &[]),
+        client.query(&q13, &[]),
+        client.query(&q14, &[]),
+        client.query(&q15, &[]),
     )?;
 
     let mut s = Snapshot {
@@ -495,6 +542,15 @@ async fn read_all(client: &Client) -> Result<Snapshot, tokio_postgres::Error> {
                 comment: r.get(12),
             },
         );
+    }
+    for r in statistics {
+        s.statistics.insert(r.get(0), r.get(1));
+    }
+    for r in default_privileges {
+        s.default_privileges.insert(r.get(0), r.get(1));
+    }
+    for r in event_triggers {
+        s.event_triggers.insert(r.get(0), r.get(1));
     }
     Ok(s)
 }

@@ -25,6 +25,15 @@ pub struct Snapshot {
     pub functions: BTreeMap<String, Function>,
     /// Enums, domains, composite and range types.
     pub types: BTreeMap<String, Type>,
+    /// Extended statistics objects (`CREATE STATISTICS`), by name: their definition.
+    #[serde(default)]
+    pub statistics: BTreeMap<String, String>,
+    /// `ALTER DEFAULT PRIVILEGES`, keyed `role in schema on kind`: the privileges, sorted.
+    #[serde(default)]
+    pub default_privileges: BTreeMap<String, Vec<String>>,
+    /// Event triggers by name: event, tags, function and enabled state.
+    #[serde(default)]
+    pub event_triggers: BTreeMap<String, String>,
 }
 
 pub const FORMAT: u32 = 1;
@@ -243,5 +252,8 @@ impl Snapshot {
             + self.sequences.len()
             + self.functions.len()
             + self.types.len()
+            + self.statistics.len()
+            + self.default_privileges.len()
+            + self.event_triggers.len()
     }
 }
