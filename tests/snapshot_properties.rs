@@ -249,6 +249,11 @@ fn two_snapshots_of_an_unchanged_database_are_equal() {
         let second = snapshot::snapshot(&other).await.unwrap();
         assert!(snapshot::diff(&first, &second).is_empty());
         assert_eq!(first.to_json(), second.to_json());
+        // The drift check's three connections on one exported snapshot see the same schema.
+        let parallel = snapshot::snapshot_parallel(&db.connection.config())
+            .await
+            .unwrap();
+        assert_eq!(parallel.to_json(), first.to_json());
         assert!(first.relations.contains_key("shop.orders"));
         assert!(first.relations.contains_key("public.\"Settings\""));
         // Objects of the pgcrypto extension are not the application's.

@@ -455,8 +455,19 @@ impl Differ {
                 "constraint",
                 |d, obj, x, y| {
                     if x.definition != y.definition
-                        || (&x.kind, x.deferrable, x.deferred, x.validated)
-                            != (&y.kind, y.deferrable, y.deferred, y.validated)
+                        || (
+                            &x.kind,
+                            x.deferrable,
+                            x.deferred,
+                            x.validated,
+                            &x.index_options,
+                        ) != (
+                            &y.kind,
+                            y.deferrable,
+                            y.deferred,
+                            y.validated,
+                            &y.index_options,
+                        )
                     {
                         d.push(
                             "constraint_changed",
@@ -836,6 +847,9 @@ fn sorted(v: &[String]) -> Vec<String> {
 
 fn constraint_text(c: &Constraint) -> String {
     let mut s = format!("{} {}", c.kind, c.definition);
+    if !c.index_options.is_empty() {
+        s.push_str(&format!(" WITH ({})", c.index_options.join(", ")));
+    }
     if !c.validated && !c.definition.contains("NOT VALID") {
         s.push_str(" (not validated)");
     }

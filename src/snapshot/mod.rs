@@ -23,5 +23,5 @@ pub mod source;
 pub use check::{checkpoint, restoration, Checkpoint, Restoration};
 pub use data::{DataSignature, TableSignature};
 pub use diff::diff;
-pub use introspect::snapshot;
+pub use introspect::{snapshot, snapshot_parallel};
 pub use model::Snapshot;

@@ -117,6 +117,10 @@ pub struct Constraint {
     pub deferrable: bool,
     pub deferred: bool,
     pub validated: bool,
+    /// Storage options of the index behind a primary key, unique or exclusion constraint
+    /// (`pg_get_constraintdef` does not show them), sorted.
+    #[serde(default)]
+    pub index_options: Vec<String>,
     pub comment: Option<String>,
 }
 

@@ -20,26 +20,16 @@ pub async fn from_url(url: &str) -> Result<Snapshot, Error> {
             redact(url)
         ))
     })?;
-    let (client, connection) = config
-        .connect(tokio_postgres::NoTls)
+    introspect::snapshot_parallel(&config)
         .await
-        .map_err(|e| Error::Environment(format!("could not connect to {}: {e}", redact(url))))?;
-    let task = tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    let snapshot = introspect::snapshot(&client).await.map_err(|e| {
-        let reason = e
-            .as_db_error()
-            .map(|d| d.message().to_string())
-            .unwrap_or_else(|| e.to_string());
-        Error::Environment(format!(
-            "could not read the catalogs of {}: {reason}",
-            redact(url)
-        ))
-    });
-    drop(client);
-    let _ = task.await;
-    snapshot
+        .map_err(|e| match e.as_db_error() {
+            Some(db) => Error::Environment(format!(
+                "could not read the catalogs of {}: {}",
+                redact(url),
+                db.message()
+            )),
+            None => Error::Environment(format!("could not connect to {}: {e}", redact(url))),
+        })
 }
 
 /// A URL or a snapshot file.
