@@ -135,14 +135,17 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
     // Everything the user wrote is checked before anything starts.
     let set = migrations::discover(&scenario.migrations_dir, scenario.format)?;
     let report = rehearsal::rehearse(&scenario, &set, &PlainProgress).await?;
-    let path = report::write_json(&report, &args.out).map_err(|e| {
+    let written = report::write_all(&report, &args.out).map_err(|e| {
         Error::Environment(format!(
-            "could not write the report into {}: {e}",
+            "could not write the reports into {}: {e}",
             args.out.display()
         ))
     })?;
-    print!("{}", report::summary::render(&report));
-    println!("report: {}", path.display());
+    print!("{}", report::redact(&report::summary::render(&report)));
+    println!(
+        "reports: {} (also report.md, report.html, junit.xml)",
+        written.json.display()
+    );
     Ok(if report.verdict == Verdict::Pass {
         ExitCode::Pass
     } else {

@@ -60,6 +60,7 @@ pub async fn run_script(client: &Client, script: &Script, file_label: &str) -> D
             transactional,
             locks: Vec::new(),
             rewrites: Vec::new(),
+            ..Default::default()
         });
         if let Err(e) = result {
             error = Some(to_error(&e, statement, file_label));
@@ -90,6 +91,7 @@ pub async fn run_script(client: &Client, script: &Script, file_label: &str) -> D
         error,
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
         statements: reports,
+        ..Default::default()
     }
 }
 

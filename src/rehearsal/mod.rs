@@ -85,6 +85,7 @@ pub async fn rehearse_on(
                     "{}, line {}: the baseline migration {} failed: {}",
                     e.file, e.line, migration.version, e.message
                 ),
+                ..Default::default()
             });
             blocked_by = Some(migration.version.to_string());
             break;
@@ -123,6 +124,7 @@ pub async fn rehearse_on(
         },
         migrations,
         findings,
+        ..Default::default()
     })
 }
 
@@ -148,6 +150,7 @@ async fn rehearse_migration(
         findings.push(Finding {
             kind: "forward_failed".into(),
             message: format!("{}, line {}: {}", e.file, e.line, e.message),
+            ..Default::default()
         });
     }
 
@@ -161,6 +164,7 @@ async fn rehearse_migration(
                     "{} has no rollback script, so it cannot be undone if the release goes wrong",
                     forward_file
                 ),
+                ..Default::default()
             }),
             Some(script) => {
                 let back =
@@ -176,6 +180,7 @@ async fn rehearse_migration(
                     findings.push(Finding {
                         kind: "rollback_failed".into(),
                         message: format!("{}, line {}: {}", e.file, e.line, e.message),
+                        ..Default::default()
                     });
                 } else {
                     let again = probe::run_script(client, &migration.forward, &forward_file).await;
@@ -189,6 +194,7 @@ async fn rehearse_migration(
                         findings.push(Finding {
                             kind: "redo_failed".into(),
                             message: format!("{}, line {}: the migration does not apply again after its rollback: {}", e.file, e.line, e.message),
+                            ..Default::default()
                         });
                     }
                     redo = Some(again);
@@ -216,6 +222,7 @@ async fn rehearse_migration(
         data_preserved: None,
         data_differences: Vec::new(),
         findings,
+        ..Default::default()
     }
 }
 
@@ -231,6 +238,7 @@ fn not_run(set: &MigrationSet, migration: &Migration, blocker: &str) -> Migratio
             error: None,
             duration_ms: 0.0,
             statements: Vec::new(),
+            ..Default::default()
         },
         rollback: None,
         redo: None,
@@ -243,8 +251,10 @@ fn not_run(set: &MigrationSet, migration: &Migration, blocker: &str) -> Migratio
             message: format!(
                 "{file} was not rehearsed because migration {blocker} before it failed"
             ),
+            ..Default::default()
         }],
         file,
+        ..Default::default()
     }
 }
 

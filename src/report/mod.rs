@@ -1,12 +1,16 @@
 //! The report: one serde model (the `report.json` contract of DESIGN.md); every output format is a
 //! pure rendering of it. Nothing here talks to a database.
 
+pub mod html;
+pub mod junit;
+pub mod markdown;
+pub mod measures;
 pub mod model;
 pub mod summary;
 
 pub use model::*;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Removes passwords from any text that may carry a connection string, before it is shown.
 pub fn redact(text: &str) -> String {
@@ -53,6 +57,32 @@ pub fn write_json(report: &Report, dir: &Path) -> std::io::Result<std::path::Pat
     let text = serde_json::to_string_pretty(report).expect("the report model always serializes");
     std::fs::write(&path, redact(&text) + "\n")?;
     Ok(path)
+}
+
+/// The files [`write_all`] wrote.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub json: PathBuf,
+    pub markdown: PathBuf,
+    pub html: PathBuf,
+    pub junit: PathBuf,
+}
+
+/// Writes every rendering of the report into `dir` (created): `report.json`, `report.md`,
+/// `report.html`, `junit.xml`. Each passes through [`redact`] on its way to disk.
+pub fn write_all(report: &Report, dir: &Path) -> std::io::Result<Written> {
+    let json = write_json(report, dir)?;
+    let write = |name: &str, text: String| -> std::io::Result<PathBuf> {
+        let path = dir.join(name);
+        std::fs::write(&path, redact(&text))?;
+        Ok(path)
+    };
+    Ok(Written {
+        json,
+        markdown: write("report.md", markdown::render(report))?,
+        html: write("report.html", html::render(report))?,
+        junit: write("junit.xml", junit::render(report))?,
+    })
 }
 
 #[cfg(test)]
