@@ -1,6 +1,7 @@
 //! The `rehearse` binary: parse arguments, call the library, map errors to exit codes.
 
 use clap::{Args, Parser, Subcommand};
+use rehearse::gate;
 use rehearse::migrations::{self, Format};
 use rehearse::provision::{cleanup, ProviderChoice};
 use rehearse::rehearsal::{self, PlainProgress};
@@ -68,6 +69,29 @@ struct RunArgs {
     /// Apply migrations up to this version before the rehearsal instead of rehearsing them.
     #[arg(long)]
     baseline: Option<String>,
+    #[command(flatten)]
+    gates: GateArgs,
+}
+
+/// Gates; each flag replaces the scenario's [gates] value.
+#[derive(Args)]
+#[command(next_help_heading = "Gates")]
+struct GateArgs {
+    /// Longest a migration may take in one direction, e.g. 30s.
+    #[arg(long, value_name = "DURATION", value_parser = gate::parse_duration)]
+    max_duration: Option<f64>,
+    /// Longest a lock mode may be held, e.g. AccessExclusiveLock=2s (repeatable).
+    #[arg(long, value_name = "MODE=DURATION", value_parser = gate::parse_lock_limit)]
+    max_lock_hold: Vec<(String, f64)>,
+    /// Longest one workload query may be blocked by the migration, e.g. 500ms.
+    #[arg(long, value_name = "DURATION", value_parser = gate::parse_duration)]
+    max_blocked: Option<f64>,
+    /// Do not fail migrations that have no rollback script.
+    #[arg(long)]
+    allow_missing_rollback: bool,
+    /// Approvals file for destructive and irreversible migrations (default: approvals.toml beside the scenario).
+    #[arg(long, value_name = "FILE")]
+    approvals: Option<PathBuf>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -134,7 +158,19 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
 
     // Everything the user wrote is checked before anything starts.
     let set = migrations::discover(&scenario.migrations_dir, scenario.format)?;
+    let (gates, approvals) = gate::prepare(
+        &scenario,
+        &set,
+        &gate::GateOverrides {
+            max_duration_ms: args.gates.max_duration,
+            max_lock_hold: args.gates.max_lock_hold,
+            max_blocked_ms: args.gates.max_blocked,
+            allow_missing_rollback: args.gates.allow_missing_rollback,
+            approvals_file: args.gates.approvals,
+        },
+    )?;
     let report = rehearsal::rehearse(&scenario, &set, &PlainProgress).await?;
+    let report = gate::evaluate(&report, &gates, &approvals);
     let written = report::write_all(&report, &args.out).map_err(|e| {
         Error::Environment(format!(
             "could not write the reports into {}: {e}",

@@ -25,8 +25,8 @@ pub struct ScenarioFile {
     pub dataset: Option<toml::Value>,
     /// Concurrent workload (issue C).
     pub workload: Option<toml::Value>,
-    /// Gates (issue E).
-    pub gates: Option<toml::Value>,
+    /// Gates: thresholds and the approvals file.
+    pub gates: Option<crate::gate::GatesSection>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
