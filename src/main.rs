@@ -26,6 +26,33 @@ enum Command {
     /// Rehearse every migration forward, back and forward again, and write the reports.
     #[command(after_help = RUN_EXAMPLES)]
     Run(RunArgs),
+    /// Compare two report.json files: what got slower or locks longer (main against a branch).
+    #[command(after_help = COMPARE_EXAMPLES)]
+    Compare(CompareArgs),
+}
+
+const COMPARE_EXAMPLES: &str = "\
+Examples:
+  rehearse compare main/report.json branch/report.json
+  rehearse compare old.json new.json --markdown --fail-on-regression > compare.md
+
+A change counts when it is at least 20% and 50 ms larger (or smaller); a lock mode stronger
+than any the relation had before always counts.
+Exit codes: 0 compared (or no regression with --fail-on-regression); 1 a regression with
+--fail-on-regression; 2 a file is missing or not a report.";
+
+#[derive(Args)]
+struct CompareArgs {
+    /// The report of the baseline run (e.g. main).
+    old: PathBuf,
+    /// The report of the run to judge (e.g. the branch).
+    new: PathBuf,
+    /// Print Markdown (for a pull-request comment) instead of plain text.
+    #[arg(long)]
+    markdown: bool,
+    /// Exit 1 when something got slower or locks longer.
+    #[arg(long)]
+    fail_on_regression: bool,
 }
 
 const RUN_EXAMPLES: &str = "\
@@ -110,12 +137,37 @@ fn main() -> std::process::ExitCode {
         cleanup::install_signal_handlers();
         match cli.command {
             Command::Run(args) => run(args).await,
+            Command::Compare(args) => compare(args),
         }
     });
     drop(runtime);
     // Anything still registered (a panic in a task, say) is released before we go.
     cleanup::release_all();
     std::process::ExitCode::from(code as u8)
+}
+
+fn compare(args: CompareArgs) -> ExitCode {
+    let (old, new) = match (
+        report::read_json(&args.old),
+        report::read_json(&args.new),
+    ) {
+        (Ok(o), Ok(n)) => (o, n),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("rehearse: {e}");
+            return ExitCode::BadInput;
+        }
+    };
+    let comparison = report::compare::compare(&old, &new);
+    if args.markdown {
+        print!("{}", report::compare::render_markdown(&comparison));
+    } else {
+        print!("{}", report::compare::render_text(&comparison));
+    }
+    if args.fail_on_regression && comparison.regressions() > 0 {
+        ExitCode::Fail
+    } else {
+        ExitCode::Pass
+    }
 }
 
 async fn run(args: RunArgs) -> ExitCode {

@@ -1,6 +1,7 @@
 //! The report: one serde model (the `report.json` contract of DESIGN.md); every output format is a
 //! pure rendering of it. Nothing here talks to a database.
 
+pub mod compare;
 pub mod html;
 pub mod junit;
 pub mod markdown;
@@ -57,6 +58,19 @@ pub fn write_json(report: &Report, dir: &Path) -> std::io::Result<std::path::Pat
     let text = serde_json::to_string_pretty(report).expect("the report model always serializes");
     std::fs::write(&path, redact(&text) + "\n")?;
     Ok(path)
+}
+
+/// Reads a report.json written by any version of schema 1.
+pub fn read_json(path: &Path) -> Result<Report, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{} cannot be read: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{}, line {}: not a rehearse report.json: {e}",
+            path.display(),
+            e.line()
+        )
+    })
 }
 
 /// The files [`write_all`] wrote.
