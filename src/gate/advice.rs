@@ -163,3 +163,159 @@ pub fn hazards(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::gate::{evaluate, Approvals, GateConfig};
+    use crate::report::{
+        Direction, LockReport, MigrationReport, Report, StatementReport, TableSize, Verdict,
+    };
+
+    /// A one-migration report whose forward runs `statements` (sql, duration, locks held for).
+    fn hazards_of(statements: &[(&str, f64, Option<f64>, &[&str])]) -> Vec<(String, String)> {
+        let statements = statements
+            .iter()
+            .enumerate()
+            .map(|(i, (sql, ms, held, rewrites))| StatementReport {
+                sql: sql.to_string(),
+                line: i + 1,
+                duration_ms: *ms,
+                ok: true,
+                transactional: true,
+                locks: held
+                    .map(|h| LockReport {
+                        relation: "public.orders".into(),
+                        mode: "AccessExclusiveLock".into(),
+                        acquired_ms: Some(0.0),
+                        held_ms: Some(h),
+                    })
+                    .into_iter()
+                    .collect(),
+                rewrites: rewrites.iter().map(|r| r.to_string()).collect(),
+                ..Default::default()
+            })
+            .collect();
+        let report = Report {
+            migrations: vec![MigrationReport {
+                id: "005".into(),
+                file: "V005__x.sql".into(),
+                rollback_file: Some("V005__x_rollback.sql".into()),
+                verdict: Verdict::Pass,
+                forward: Direction {
+                    ok: true,
+                    statements,
+                    ..Default::default()
+                },
+                ..Default::default()
+            }],
+            tables: vec![
+                TableSize {
+                    relation: "public.orders".into(),
+                    rows: Some(50_000_000),
+                    bytes: None,
+                },
+                TableSize {
+                    relation: "public.tiny".into(),
+                    rows: Some(10),
+                    bytes: None,
+                },
+            ],
+            ..Default::default()
+        };
+        let judged = evaluate(&report, &GateConfig::default(), &Approvals::default());
+        let m = &judged.migrations[0];
+        assert_eq!(m.verdict, Verdict::Pass, "hazards never fail a migration by themselves");
+        m.hazards
+            .iter()
+            .map(|h| {
+                assert!(h.advice.is_some(), "{} has no advice", h.kind);
+                (h.kind.clone(), h.message.clone())
+            })
+            .collect()
+    }
+
+    fn kinds(h: &[(String, String)]) -> Vec<&str> {
+        h.iter().map(|(k, _)| k.as_str()).collect()
+    }
+
+    const TIMEOUT: (&str, f64, Option<f64>, &[&str]) = ("SET lock_timeout = '2s'", 0.1, None, &[]);
+
+    #[test]
+    fn an_index_without_concurrently_on_a_large_table_is_a_hazard() {
+        let h = hazards_of(&[TIMEOUT, ("CREATE INDEX orders_user_idx ON orders (user_id)", 5.0, None, &[])]);
+        assert_eq!(kinds(&h), ["index_without_concurrently"]);
+        assert!(h[0].1.contains("V005__x.sql, line 2"), "{}", h[0].1);
+        assert!(hazards_of(&[TIMEOUT, ("CREATE INDEX CONCURRENTLY i ON orders (user_id)", 5.0, None, &[])]).is_empty());
+        assert!(hazards_of(&[TIMEOUT, ("CREATE INDEX i ON tiny (x)", 5.0, None, &[])]).is_empty());
+        // A table of unknown size that made the statement slow counts as large.
+        assert_eq!(
+            kinds(&hazards_of(&[TIMEOUT, ("CREATE INDEX i ON unknown (x)", 4000.0, None, &[])])),
+            ["index_without_concurrently"]
+        );
+        // A table created by the same migration is empty.
+        assert!(hazards_of(&[
+            ("CREATE TABLE fresh (x int)", 1.0, None, &[]),
+            ("CREATE INDEX i ON fresh (x)", 4000.0, None, &[])
+        ])
+        .is_empty());
+    }
+
+    #[test]
+    fn a_foreign_key_without_not_valid_is_a_hazard() {
+        let fk = "ALTER TABLE tiny ADD CONSTRAINT fk FOREIGN KEY (o) REFERENCES orders (id)";
+        assert_eq!(kinds(&hazards_of(&[TIMEOUT, (fk, 1.0, None, &[])])), ["foreign_key_validated"]);
+        let not_valid = format!("{fk} NOT VALID");
+        assert!(hazards_of(&[TIMEOUT, (&not_valid, 1.0, None, &[])]).is_empty());
+    }
+
+    #[test]
+    fn set_not_null_on_a_large_table_is_a_hazard() {
+        let h = hazards_of(&[TIMEOUT, ("ALTER TABLE orders ALTER COLUMN user_id SET NOT NULL", 5.0, None, &[])]);
+        assert_eq!(kinds(&h), ["set_not_null_scan"]);
+        assert!(hazards_of(&[TIMEOUT, ("ALTER TABLE tiny ALTER COLUMN x SET NOT NULL", 5.0, None, &[])]).is_empty());
+    }
+
+    #[test]
+    fn a_rewrite_of_a_large_table_is_a_hazard() {
+        let h = hazards_of(&[TIMEOUT, ("ALTER TABLE orders ADD COLUMN n int DEFAULT random()", 5.0, None, &["public.orders"])]);
+        assert_eq!(kinds(&h), ["rewrite_large_table"]);
+    }
+
+    #[test]
+    fn a_long_access_exclusive_lock_is_a_hazard() {
+        let h = hazards_of(&[TIMEOUT, ("ALTER TABLE orders ADD COLUMN n int", 5.0, Some(2500.0), &[])]);
+        assert_eq!(kinds(&h), ["long_access_exclusive_lock"]);
+        assert!(h[0].1.contains("2.50 s"), "{}", h[0].1);
+        assert!(hazards_of(&[TIMEOUT, ("ALTER TABLE orders ADD COLUMN n int", 5.0, Some(20.0), &[])]).is_empty());
+    }
+
+    #[test]
+    fn locking_an_existing_table_without_lock_timeout_is_a_hazard() {
+        let h = hazards_of(&[("ALTER TABLE tiny ADD COLUMN n int", 1.0, None, &[])]);
+        assert_eq!(kinds(&h), ["no_lock_timeout"]);
+        assert!(h[0].1.contains("line 1"));
+        assert!(hazards_of(&[TIMEOUT, ("ALTER TABLE tiny ADD COLUMN n int", 1.0, None, &[])]).is_empty());
+        assert!(hazards_of(&[("CREATE TABLE fresh (x int)", 1.0, None, &[])]).is_empty());
+    }
+
+    #[test]
+    fn every_failure_kind_the_rehearsal_reports_has_advice() {
+        for kind in [
+            "forward_failed",
+            "rollback_failed",
+            "redo_failed",
+            "missing_rollback",
+            "not_run",
+            "baseline_failed",
+            "schema_not_restored",
+            "data_not_preserved",
+            "gate_max_duration",
+            "gate_max_lock_hold",
+            "gate_max_blocked",
+            "gate_rollback",
+            "gate_destructive",
+        ] {
+            assert!(super::advice_for(kind).is_some(), "{kind}");
+        }
+    }
+}
