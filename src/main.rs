@@ -147,10 +147,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn compare(args: CompareArgs) -> ExitCode {
-    let (old, new) = match (
-        report::read_json(&args.old),
-        report::read_json(&args.new),
-    ) {
+    let (old, new) = match (report::read_json(&args.old), report::read_json(&args.new)) {
         (Ok(o), Ok(n)) => (o, n),
         (Err(e), _) | (_, Err(e)) => {
             eprintln!("rehearse: {e}");

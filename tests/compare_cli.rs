@@ -40,9 +40,18 @@ fn compare_names_what_got_slower_and_locks_longer() {
     let new = slower_copy(dir.path());
     let (code, stdout, stderr) = compare(&[old.to_str().unwrap(), new.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("WORSE 002 add_status_column: forward duration: 1.83 s -> 7.32 s"), "{stdout}");
-    assert!(stdout.contains("AccessExclusiveLock on public.users held: 1.83 s -> 7.30 s"), "{stdout}");
-    assert!(stdout.contains("AccessExclusiveLock on public.orders: not taken -> taken, held 900.0 ms"), "{stdout}");
+    assert!(
+        stdout.contains("WORSE 002 add_status_column: forward duration: 1.83 s -> 7.32 s"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("AccessExclusiveLock on public.users held: 1.83 s -> 7.30 s"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("AccessExclusiveLock on public.orders: not taken -> taken, held 900.0 ms"),
+        "{stdout}"
+    );
 
     let (code, markdown, _) = compare(&[
         old.to_str().unwrap(),
@@ -57,14 +66,24 @@ fn compare_names_what_got_slower_and_locks_longer() {
 #[test]
 fn the_same_report_twice_has_no_regression() {
     let old = fixture("reports/sample.json");
-    let (code, stdout, _) = compare(&[old.to_str().unwrap(), old.to_str().unwrap(), "--fail-on-regression"]);
+    let (code, stdout, _) = compare(&[
+        old.to_str().unwrap(),
+        old.to_str().unwrap(),
+        "--fail-on-regression",
+    ]);
     assert_eq!(code, 0);
-    assert!(stdout.starts_with("0 regression(s), 0 improvement(s)"), "{stdout}");
+    assert!(
+        stdout.starts_with("0 regression(s), 0 improvement(s)"),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn a_missing_or_foreign_file_is_bad_input_naming_it() {
-    let (code, _, stderr) = compare(&["/nonexistent/old.json", fixture("reports/sample.json").to_str().unwrap()]);
+    let (code, _, stderr) = compare(&[
+        "/nonexistent/old.json",
+        fixture("reports/sample.json").to_str().unwrap(),
+    ]);
     assert_eq!(code, 2);
     assert!(stderr.contains("/nonexistent/old.json"), "{stderr}");
     let dir = tempfile::tempdir().unwrap();
@@ -72,5 +91,8 @@ fn a_missing_or_foreign_file_is_bad_input_naming_it() {
     std::fs::write(&foreign, "{\"name\": \"x\"}").unwrap();
     let (code, _, stderr) = compare(&[foreign.to_str().unwrap(), foreign.to_str().unwrap()]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("package.json, line 1: not a rehearse report.json"), "{stderr}");
+    assert!(
+        stderr.contains("package.json, line 1: not a rehearse report.json"),
+        "{stderr}"
+    );
 }

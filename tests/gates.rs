@@ -88,7 +88,11 @@ fn max_duration_passes_within_and_fails_over_the_limit() {
     let slow = judge(&report(1500.0, None, None), &config);
     let g = gate(&slow, "max_duration");
     assert_eq!(g.status, GateStatus::Fail);
-    assert!(g.message.contains("1.50 s") && g.message.contains("1.00 s"), "{}", g.message);
+    assert!(
+        g.message.contains("1.50 s") && g.message.contains("1.00 s"),
+        "{}",
+        g.message
+    );
     assert_eq!(slow.verdict, Verdict::Fail);
     let f = &slow.migrations[0].findings[0];
     assert_eq!(f.kind, "gate_max_duration");
@@ -98,12 +102,18 @@ fn max_duration_passes_within_and_fails_over_the_limit() {
 #[test]
 fn max_lock_hold_is_judged_per_lock_mode() {
     let mut config = GateConfig::default();
-    config.set_lock_limit("AccessExclusiveLock", 2000.0).unwrap();
+    config
+        .set_lock_limit("AccessExclusiveLock", 2000.0)
+        .unwrap();
     config.set_lock_limit("ShareLock", 10.0).unwrap();
 
     let ok = judge(&report(10.0, Some(1999.0), None), &config);
     assert_eq!(ok.verdict, Verdict::Pass, "{:?}", ok.migrations[0].findings);
-    let holds: Vec<_> = ok.migrations[0].gates.iter().filter(|g| g.gate == "max_lock_hold").collect();
+    let holds: Vec<_> = ok.migrations[0]
+        .gates
+        .iter()
+        .filter(|g| g.gate == "max_lock_hold")
+        .collect();
     assert_eq!(holds.len(), 2);
     // No ShareLock was taken: that limit holds trivially.
     assert!(holds.iter().any(|g| g.message.starts_with("no ShareLock")));
@@ -115,14 +125,21 @@ fn max_lock_hold_is_judged_per_lock_mode() {
         .iter()
         .find(|g| g.gate == "max_lock_hold" && g.status == GateStatus::Fail)
         .unwrap();
-    assert!(g.message.contains("AccessExclusiveLock on public.users was held 2.50 s"), "{}", g.message);
+    assert!(
+        g.message
+            .contains("AccessExclusiveLock on public.users was held 2.50 s"),
+        "{}",
+        g.message
+    );
     assert_eq!(g.actual_ms, Some(2500.0));
 }
 
 #[test]
 fn a_lock_hold_that_was_not_measured_is_reported_as_such_not_passed() {
     let mut config = GateConfig::default();
-    config.set_lock_limit("AccessExclusiveLock", 2000.0).unwrap();
+    config
+        .set_lock_limit("AccessExclusiveLock", 2000.0)
+        .unwrap();
     let r = judge(&report(10.0, None, None), &config);
     assert_eq!(gate(&r, "max_lock_hold").status, GateStatus::NotMeasured);
 }
@@ -134,7 +151,11 @@ fn max_blocked_fails_when_a_workload_query_waited_too_long() {
         ..Default::default()
     };
     assert_eq!(
-        gate(&judge(&report(10.0, None, Some(100.0)), &config), "max_blocked").status,
+        gate(
+            &judge(&report(10.0, None, Some(100.0)), &config),
+            "max_blocked"
+        )
+        .status,
         GateStatus::Pass
     );
     let blocked = judge(&report(10.0, None, Some(800.0)), &config);
@@ -181,8 +202,15 @@ fn a_destructive_change_is_confirmed_by_the_measured_data_loss() {
     assert_eq!(d.object, "public.users.legacy_name");
     assert_eq!(d.confirmed_by.len(), 1, "{:?}", d.confirmed_by);
     assert!(d.approval.is_none());
-    let kinds: Vec<_> = judged.migrations[0].findings.iter().map(|f| f.kind.as_str()).collect();
-    assert!(kinds.contains(&"gate_destructive") && kinds.contains(&"data_not_preserved"), "{kinds:?}");
+    let kinds: Vec<_> = judged.migrations[0]
+        .findings
+        .iter()
+        .map(|f| f.kind.as_str())
+        .collect();
+    assert!(
+        kinds.contains(&"gate_destructive") && kinds.contains(&"data_not_preserved"),
+        "{kinds:?}"
+    );
 }
 
 // End to end: the binary, a local PostgreSQL, exit codes and what the reports list.
@@ -190,26 +218,48 @@ fn a_destructive_change_is_confirmed_by_the_measured_data_loss() {
 #[test]
 fn unapproved_destructive_change_fails_with_exit_1_and_is_listed() {
     let run = rehearse_local(&fixture("gates/destructive"), &[]);
-    assert_eq!(run.code, 1, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     let report = run.report();
     let m = &report["migrations"][1];
     assert_eq!(m["verdict"], "fail");
     assert_eq!(m["destructive_changes"][0]["kind"], "drop_column");
-    assert_eq!(m["destructive_changes"][0]["object"], "public.users.legacy_name");
+    assert_eq!(
+        m["destructive_changes"][0]["object"],
+        "public.users.legacy_name"
+    );
     assert_eq!(m["destructive_changes"][0]["line"], 2);
     assert!(m["destructive_changes"][0]["approval"].is_null());
     let md = std::fs::read_to_string(run.out.path().join("report.md")).unwrap();
     assert!(md.contains("### Needs approval"), "{md}");
-    assert!(md.contains("drop column of public.users.legacy\\_name"), "{md}");
-    assert!(run.stdout.contains("needs approval") || run.stdout.contains("need approval"), "{}", run.stdout);
+    assert!(
+        md.contains("drop column of public.users.legacy\\_name"),
+        "{md}"
+    );
+    assert!(
+        run.stdout.contains("needs approval") || run.stdout.contains("need approval"),
+        "{}",
+        run.stdout
+    );
     // The table the first migration creates and its rollback drops is not a destructive change.
-    assert_eq!(report["migrations"][0]["verdict"], "pass", "{}", report["migrations"][0]);
+    assert_eq!(
+        report["migrations"][0]["verdict"], "pass",
+        "{}",
+        report["migrations"][0]
+    );
 }
 
 #[test]
 fn the_same_change_approved_in_the_migration_file_passes() {
     let run = rehearse_local(&fixture("gates/destructive_annotated"), &[]);
-    assert_eq!(run.code, 0, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     let approval = &run.report()["migrations"][1]["destructive_changes"][0]["approval"];
     assert_eq!(approval["by"], "Ana Lima");
     assert_eq!(approval["source"], "V002__drop_legacy_name.sql, line 1");
@@ -222,7 +272,11 @@ fn the_same_change_approved_in_an_approvals_file_passes() {
         &fixture("gates/destructive"),
         &["--approvals", approvals.to_str().unwrap()],
     );
-    assert_eq!(run.code, 0, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     let approval = &run.report()["migrations"][1]["destructive_changes"][0]["approval"];
     assert_eq!(approval["by"], "Ana Lima");
 }
@@ -230,13 +284,28 @@ fn the_same_change_approved_in_an_approvals_file_passes() {
 #[test]
 fn an_irreversible_migration_without_approval_fails() {
     let run = rehearse_local(&fixture("gates/irreversible"), &[]);
-    assert_eq!(run.code, 1, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     let m = &run.report()["migrations"][1];
     assert_eq!(m["irreversible"], true);
     assert_eq!(m["verdict"], "fail");
-    let rollback = m["gates"].as_array().unwrap().iter().find(|g| g["gate"] == "rollback").unwrap();
+    let rollback = m["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["gate"] == "rollback")
+        .unwrap();
     assert_eq!(rollback["status"], "fail");
-    assert!(rollback["message"].as_str().unwrap().contains("nobody approved"), "{rollback}");
+    assert!(
+        rollback["message"]
+            .as_str()
+            .unwrap()
+            .contains("nobody approved"),
+        "{rollback}"
+    );
 }
 
 #[test]
@@ -246,13 +315,20 @@ fn an_irreversible_migration_approved_passes_without_a_rollback() {
         &fixture("gates/irreversible"),
         &["--approvals", approvals.to_str().unwrap()],
     );
-    assert_eq!(run.code, 0, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     let report = run.report();
     let m = &report["migrations"][1];
     assert_eq!(m["verdict"], "pass");
     assert!(m["rollback"].is_null());
     let junit = std::fs::read_to_string(run.out.path().join("junit.xml")).unwrap();
-    assert!(junit.contains("marked irreversible and that was approved"), "{junit}");
+    assert!(
+        junit.contains("marked irreversible and that was approved"),
+        "{junit}"
+    );
 }
 
 #[test]
@@ -268,7 +344,11 @@ fn max_duration_flag_fails_a_run_that_takes_longer() {
 #[test]
 fn a_malformed_approval_is_bad_input_naming_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    for f in ["V001__create_users.sql", "V001__create_users_rollback.sql", "V002__drop_legacy_name_rollback.sql"] {
+    for f in [
+        "V001__create_users.sql",
+        "V001__create_users_rollback.sql",
+        "V002__drop_legacy_name_rollback.sql",
+    ] {
         std::fs::copy(fixture("gates/destructive").join(f), dir.path().join(f)).unwrap();
     }
     std::fs::write(
@@ -278,5 +358,9 @@ fn a_malformed_approval_is_bad_input_naming_file_and_line() {
     .unwrap();
     let run = rehearse_local(dir.path(), &[]);
     assert_eq!(run.code, 2, "stderr: {}", run.stderr);
-    assert!(run.stderr.contains("V002__drop_legacy_name.sql, line 1"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("V002__drop_legacy_name.sql, line 1"),
+        "{}",
+        run.stderr
+    );
 }

@@ -105,24 +105,36 @@ fn the_html_report_renders_without_console_errors_and_a_screenshot_is_written() 
     // Self-contained: nothing is fetched from anywhere.
     for needle in ["http://", "https://", "src=", "<link", "@import", "url("] {
         let outside_svg_namespace = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
-        assert!(!outside_svg_namespace.contains(needle), "the HTML loads something: {needle}");
+        assert!(
+            !outside_svg_namespace.contains(needle),
+            "the HTML loads something: {needle}"
+        );
     }
     let shot = screenshot_dir().join("sample.png");
     let _ = std::fs::remove_file(&shot);
     let run = browse(
         &chromium,
         &written.html,
-        &[&format!("--screenshot={}", shot.display()), "--window-size=1280,4000"],
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,4000",
+        ],
     );
     let errors = console_errors(&run.stderr);
     assert!(errors.is_empty(), "console errors:\n{}", errors.join("\n"));
     let size = std::fs::metadata(&shot)
         .unwrap_or_else(|e| panic!("no screenshot at {}: {e}\n{}", shot.display(), run.stderr))
         .len();
-    assert!(size > 10_000, "the screenshot is suspiciously small ({size} bytes)");
+    assert!(
+        size > 10_000,
+        "the screenshot is suspiciously small ({size} bytes)"
+    );
 
     let dom = browse(&chromium, &written.html, &["--dump-dom"]).stdout;
-    assert!(dom.contains("FAIL: 1 of 3 migration(s) failed"), "the verdict is not in the page");
+    assert!(
+        dom.contains("FAIL: 1 of 3 migration(s) failed"),
+        "the verdict is not in the page"
+    );
     assert!(dom.contains("<svg"), "no chart was rendered");
     assert!(dom.contains("AccessExclusiveLock"));
 }
@@ -147,17 +159,43 @@ fn hostile_identifiers_show_as_text_and_no_script_runs() {
     for page in [&written.html, &bare] {
         let run = browse(&chromium, page, &["--dump-dom"]);
         let dom = &run.stdout;
-        assert!(dom.contains("<body"), "chromium printed no DOM: {}", run.stderr);
+        assert!(
+            dom.contains("<body"),
+            "chromium printed no DOM: {}",
+            run.stderr
+        );
         // Each injected script would set the title to "pwned-..." or replace the body.
-        assert!(dom.contains("<title>rehearse &lt;script&gt;"), "the title was changed:\n{dom}");
-        assert!(!dom.contains("<title>pwned"), "an injected script ran:\n{dom}");
-        assert!(dom.contains("id=\"verdict\""), "the body was replaced:\n{dom}");
-        for element in ["<script", "<img", "<iframe", "<b ", "<svg onload", "<textarea"] {
-            assert!(!dom.contains(element), "{element} became an element:\n{dom}");
+        assert!(
+            dom.contains("<title>rehearse &lt;script&gt;"),
+            "the title was changed:\n{dom}"
+        );
+        assert!(
+            !dom.contains("<title>pwned"),
+            "an injected script ran:\n{dom}"
+        );
+        assert!(
+            dom.contains("id=\"verdict\""),
+            "the body was replaced:\n{dom}"
+        );
+        for element in [
+            "<script",
+            "<img",
+            "<iframe",
+            "<b ",
+            "<svg onload",
+            "<textarea",
+        ] {
+            assert!(
+                !dom.contains(element),
+                "{element} became an element:\n{dom}"
+            );
         }
         // The identifiers are there, as text.
         assert!(dom.contains("&lt;script&gt;document.title="), "{dom}");
-        assert!(dom.contains("ünïcødé_表") && dom.contains("«prüfung» 🚀"), "unicode was lost");
+        assert!(
+            dom.contains("ünïcødé_表") && dom.contains("«prüfung» 🚀"),
+            "unicode was lost"
+        );
         let errors = console_errors(&run.stderr);
         assert!(errors.is_empty(), "console errors:\n{}", errors.join("\n"));
     }
@@ -166,7 +204,10 @@ fn hostile_identifiers_show_as_text_and_no_script_runs() {
     browse(
         &chromium,
         &bare,
-        &[&format!("--screenshot={}", shot.display()), "--window-size=1280,2400"],
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2400",
+        ],
     );
     assert!(shot.is_file(), "no screenshot of the hostile report");
 }

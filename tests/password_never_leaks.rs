@@ -62,8 +62,16 @@ fn url(server: &Database, password: &str) -> String {
 
 /// Every place the password could end up: stdout, stderr, and every file under the output folder.
 fn assert_no_password(run: &Run, secret: &str) {
-    assert!(!run.stdout.contains(secret), "the password is in stdout:\n{}", run.stdout);
-    assert!(!run.stderr.contains(secret), "the password is in stderr:\n{}", run.stderr);
+    assert!(
+        !run.stdout.contains(secret),
+        "the password is in stdout:\n{}",
+        run.stdout
+    );
+    assert!(
+        !run.stderr.contains(secret),
+        "the password is in stderr:\n{}",
+        run.stderr
+    );
     let mut stack = vec![run.out.path().to_path_buf()];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
@@ -73,7 +81,11 @@ fn assert_no_password(run: &Run, secret: &str) {
             } else {
                 let bytes = std::fs::read(&path).unwrap();
                 let text = String::from_utf8_lossy(&bytes);
-                assert!(!text.contains(secret), "the password is in {}", path.display());
+                assert!(
+                    !text.contains(secret),
+                    "the password is in {}",
+                    path.display()
+                );
             }
         }
     }
@@ -89,7 +101,10 @@ fn the_password_in_a_url_is_in_no_report_log_or_error() {
         let config: tokio_postgres::Config = url(&server, WRONG).parse().unwrap();
         config.connect(tokio_postgres::NoTls).await.err()
     });
-    assert!(refused.is_some(), "the server accepted a wrong password: the test proves nothing");
+    assert!(
+        refused.is_some(),
+        "the server accepted a wrong password: the test proves nothing"
+    );
 
     let passing = rehearse(&[
         "run",
@@ -99,9 +114,16 @@ fn the_password_in_a_url_is_in_no_report_log_or_error() {
         "--url",
         &url(&server, PASSWORD),
     ]);
-    assert_eq!(passing.code, 0, "stdout: {}\nstderr: {}", passing.stdout, passing.stderr);
+    assert_eq!(
+        passing.code, 0,
+        "stdout: {}\nstderr: {}",
+        passing.stdout, passing.stderr
+    );
     let written: Vec<_> = std::fs::read_dir(passing.out.path()).unwrap().collect();
-    assert!(written.len() >= 4, "expected report.json, .md, .html and junit.xml");
+    assert!(
+        written.len() >= 4,
+        "expected report.json, .md, .html and junit.xml"
+    );
     assert_no_password(&passing, PASSWORD);
 
     let failing = rehearse(&[
@@ -123,14 +145,27 @@ fn the_password_in_a_url_is_in_no_report_log_or_error() {
         "--url",
         &url(&server, WRONG),
     ]);
-    assert_eq!(wrong.code, 3, "stdout: {}\nstderr: {}", wrong.stdout, wrong.stderr);
-    assert!(!wrong.stderr.trim().is_empty(), "a refused connection must say so");
+    assert_eq!(
+        wrong.code, 3,
+        "stdout: {}\nstderr: {}",
+        wrong.stdout, wrong.stderr
+    );
+    assert!(
+        !wrong.stderr.trim().is_empty(),
+        "a refused connection must say so"
+    );
     assert_no_password(&wrong, WRONG);
 
     // The same through the environment variable.
     let out = tempfile::tempdir().unwrap();
     let output = std::process::Command::new(binary())
-        .args(["run", repo().join("scenarios/quickstart").to_str().unwrap(), "--provider", "url", "--out"])
+        .args([
+            "run",
+            repo().join("scenarios/quickstart").to_str().unwrap(),
+            "--provider",
+            "url",
+            "--out",
+        ])
         .arg(out.path())
         .env("REHEARSE_URL", url(&server, PASSWORD))
         .output()

@@ -27,7 +27,11 @@ fn assert_valid(value: &serde_json::Value) {
         .iter_errors(value)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
-    assert!(errors.is_empty(), "report.json breaks its schema:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "report.json breaks its schema:\n{}",
+        errors.join("\n")
+    );
 }
 
 #[test]

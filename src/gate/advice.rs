@@ -53,10 +53,7 @@ fn hazard(kind: &str, message: String) -> Finding {
 }
 
 /// The hazards of one migration's forward direction.
-pub fn hazards(
-    m: &MigrationReport,
-    large: &dyn Fn(&str) -> Option<bool>,
-) -> Vec<Finding> {
+pub fn hazards(m: &MigrationReport, large: &dyn Fn(&str) -> Option<bool>) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut created: BTreeSet<String> = BTreeSet::new();
     let mut lock_timeout_set = false;
@@ -224,7 +221,11 @@ mod tests {
         };
         let judged = evaluate(&report, &GateConfig::default(), &Approvals::default());
         let m = &judged.migrations[0];
-        assert_eq!(m.verdict, Verdict::Pass, "hazards never fail a migration by themselves");
+        assert_eq!(
+            m.verdict,
+            Verdict::Pass,
+            "hazards never fail a migration by themselves"
+        );
         m.hazards
             .iter()
             .map(|h| {
@@ -242,14 +243,34 @@ mod tests {
 
     #[test]
     fn an_index_without_concurrently_on_a_large_table_is_a_hazard() {
-        let h = hazards_of(&[TIMEOUT, ("CREATE INDEX orders_user_idx ON orders (user_id)", 5.0, None, &[])]);
+        let h = hazards_of(&[
+            TIMEOUT,
+            (
+                "CREATE INDEX orders_user_idx ON orders (user_id)",
+                5.0,
+                None,
+                &[],
+            ),
+        ]);
         assert_eq!(kinds(&h), ["index_without_concurrently"]);
         assert!(h[0].1.contains("V005__x.sql, line 2"), "{}", h[0].1);
-        assert!(hazards_of(&[TIMEOUT, ("CREATE INDEX CONCURRENTLY i ON orders (user_id)", 5.0, None, &[])]).is_empty());
+        assert!(hazards_of(&[
+            TIMEOUT,
+            (
+                "CREATE INDEX CONCURRENTLY i ON orders (user_id)",
+                5.0,
+                None,
+                &[]
+            )
+        ])
+        .is_empty());
         assert!(hazards_of(&[TIMEOUT, ("CREATE INDEX i ON tiny (x)", 5.0, None, &[])]).is_empty());
         // A table of unknown size that made the statement slow counts as large.
         assert_eq!(
-            kinds(&hazards_of(&[TIMEOUT, ("CREATE INDEX i ON unknown (x)", 4000.0, None, &[])])),
+            kinds(&hazards_of(&[
+                TIMEOUT,
+                ("CREATE INDEX i ON unknown (x)", 4000.0, None, &[])
+            ])),
             ["index_without_concurrently"]
         );
         // A table created by the same migration is empty.
@@ -263,30 +284,70 @@ mod tests {
     #[test]
     fn a_foreign_key_without_not_valid_is_a_hazard() {
         let fk = "ALTER TABLE tiny ADD CONSTRAINT fk FOREIGN KEY (o) REFERENCES orders (id)";
-        assert_eq!(kinds(&hazards_of(&[TIMEOUT, (fk, 1.0, None, &[])])), ["foreign_key_validated"]);
+        assert_eq!(
+            kinds(&hazards_of(&[TIMEOUT, (fk, 1.0, None, &[])])),
+            ["foreign_key_validated"]
+        );
         let not_valid = format!("{fk} NOT VALID");
         assert!(hazards_of(&[TIMEOUT, (&not_valid, 1.0, None, &[])]).is_empty());
     }
 
     #[test]
     fn set_not_null_on_a_large_table_is_a_hazard() {
-        let h = hazards_of(&[TIMEOUT, ("ALTER TABLE orders ALTER COLUMN user_id SET NOT NULL", 5.0, None, &[])]);
+        let h = hazards_of(&[
+            TIMEOUT,
+            (
+                "ALTER TABLE orders ALTER COLUMN user_id SET NOT NULL",
+                5.0,
+                None,
+                &[],
+            ),
+        ]);
         assert_eq!(kinds(&h), ["set_not_null_scan"]);
-        assert!(hazards_of(&[TIMEOUT, ("ALTER TABLE tiny ALTER COLUMN x SET NOT NULL", 5.0, None, &[])]).is_empty());
+        assert!(hazards_of(&[
+            TIMEOUT,
+            (
+                "ALTER TABLE tiny ALTER COLUMN x SET NOT NULL",
+                5.0,
+                None,
+                &[]
+            )
+        ])
+        .is_empty());
     }
 
     #[test]
     fn a_rewrite_of_a_large_table_is_a_hazard() {
-        let h = hazards_of(&[TIMEOUT, ("ALTER TABLE orders ADD COLUMN n int DEFAULT random()", 5.0, None, &["public.orders"])]);
+        let h = hazards_of(&[
+            TIMEOUT,
+            (
+                "ALTER TABLE orders ADD COLUMN n int DEFAULT random()",
+                5.0,
+                None,
+                &["public.orders"],
+            ),
+        ]);
         assert_eq!(kinds(&h), ["rewrite_large_table"]);
     }
 
     #[test]
     fn a_long_access_exclusive_lock_is_a_hazard() {
-        let h = hazards_of(&[TIMEOUT, ("ALTER TABLE orders ADD COLUMN n int", 5.0, Some(2500.0), &[])]);
+        let h = hazards_of(&[
+            TIMEOUT,
+            (
+                "ALTER TABLE orders ADD COLUMN n int",
+                5.0,
+                Some(2500.0),
+                &[],
+            ),
+        ]);
         assert_eq!(kinds(&h), ["long_access_exclusive_lock"]);
         assert!(h[0].1.contains("2.50 s"), "{}", h[0].1);
-        assert!(hazards_of(&[TIMEOUT, ("ALTER TABLE orders ADD COLUMN n int", 5.0, Some(20.0), &[])]).is_empty());
+        assert!(hazards_of(&[
+            TIMEOUT,
+            ("ALTER TABLE orders ADD COLUMN n int", 5.0, Some(20.0), &[])
+        ])
+        .is_empty());
     }
 
     #[test]
@@ -294,7 +355,11 @@ mod tests {
         let h = hazards_of(&[("ALTER TABLE tiny ADD COLUMN n int", 1.0, None, &[])]);
         assert_eq!(kinds(&h), ["no_lock_timeout"]);
         assert!(h[0].1.contains("line 1"));
-        assert!(hazards_of(&[TIMEOUT, ("ALTER TABLE tiny ADD COLUMN n int", 1.0, None, &[])]).is_empty());
+        assert!(hazards_of(&[
+            TIMEOUT,
+            ("ALTER TABLE tiny ADD COLUMN n int", 1.0, None, &[])
+        ])
+        .is_empty());
         assert!(hazards_of(&[("CREATE TABLE fresh (x int)", 1.0, None, &[])]).is_empty());
     }
 

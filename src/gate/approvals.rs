@@ -214,8 +214,8 @@ fn key_values(text: &str) -> Result<Vec<(String, String)>, String> {
         if chars.peek().is_none() {
             return Ok(out);
         }
-        let key: String = std::iter::from_fn(|| chars.next_if(|c| *c != '=' && !c.is_whitespace()))
-            .collect();
+        let key: String =
+            std::iter::from_fn(|| chars.next_if(|c| *c != '=' && !c.is_whitespace())).collect();
         if chars.next() != Some('=') || chars.next() != Some('"') {
             return Err(format!("expected {key}=\"...\""));
         }
@@ -253,8 +253,11 @@ mod tests {
 
     #[test]
     fn an_approval_without_a_reason_names_file_and_line() {
-        let err = parse_annotations("SELECT 1;\n-- rehearse:approve destructive by=\"Ana\"\n", "V003__x.sql")
-            .unwrap_err();
+        let err = parse_annotations(
+            "SELECT 1;\n-- rehearse:approve destructive by=\"Ana\"\n",
+            "V003__x.sql",
+        )
+        .unwrap_err();
         assert!(err.starts_with("V003__x.sql, line 2:"), "{err}");
     }
 
@@ -273,8 +276,11 @@ mod tests {
 
     #[test]
     fn a_typo_in_the_approvals_file_names_the_line() {
-        let err = Approvals::from_toml("[003]\ndestructiv = { by = \"a\", reason = \"b\" }\n", "approvals.toml")
-            .unwrap_err();
+        let err = Approvals::from_toml(
+            "[003]\ndestructiv = { by = \"a\", reason = \"b\" }\n",
+            "approvals.toml",
+        )
+        .unwrap_err();
         assert!(err.contains("approvals.toml, line 2"), "{err}");
     }
 }

@@ -63,7 +63,9 @@ impl<'de> Deserialize<'de> for Millis {
         match Raw::deserialize(d)? {
             Raw::Number(n) => Ok(Millis(n)),
             Raw::Int(n) => Ok(Millis(n as f64)),
-            Raw::Text(t) => parse_duration(&t).map(Millis).map_err(serde::de::Error::custom),
+            Raw::Text(t) => parse_duration(&t)
+                .map(Millis)
+                .map_err(serde::de::Error::custom),
         }
     }
 }
@@ -83,7 +85,11 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
         "s" | "sec" => 1000.0,
         "m" | "min" => 60_000.0,
         "h" => 3_600_000.0,
-        _ => return Err(format!("\"{text}\" is not a duration such as \"2s\" or \"500ms\"")),
+        _ => {
+            return Err(format!(
+                "\"{text}\" is not a duration such as \"2s\" or \"500ms\""
+            ))
+        }
     };
     Ok(n * factor)
 }
@@ -114,7 +120,10 @@ impl Default for GateConfig {
 
 impl GateConfig {
     /// From the scenario's section; `base` is the folder relative paths start from.
-    pub fn from_section(section: &GatesSection, base: &std::path::Path) -> Result<GateConfig, String> {
+    pub fn from_section(
+        section: &GatesSection,
+        base: &std::path::Path,
+    ) -> Result<GateConfig, String> {
         let mut c = GateConfig {
             max_duration_ms: section.max_duration.map(|m| m.0),
             max_blocked_ms: section.max_blocked.map(|m| m.0),
@@ -157,9 +166,9 @@ impl GateConfig {
 
 /// Parses `AccessExclusiveLock=2s` (a `--max-lock-hold` value).
 pub fn parse_lock_limit(text: &str) -> Result<(String, f64), String> {
-    let (mode, limit) = text
-        .split_once('=')
-        .ok_or_else(|| format!("\"{text}\" should be MODE=DURATION, as in AccessExclusiveLock=2s"))?;
+    let (mode, limit) = text.split_once('=').ok_or_else(|| {
+        format!("\"{text}\" should be MODE=DURATION, as in AccessExclusiveLock=2s")
+    })?;
     Ok((mode.trim().to_string(), parse_duration(limit)?))
 }
 
@@ -211,7 +220,9 @@ fn judge(
     if rollback_excused {
         m.findings.retain(|f| f.kind != "missing_rollback");
     }
-    if m.schema_restored == Some(false) && !m.findings.iter().any(|f| f.kind == "schema_not_restored") {
+    if m.schema_restored == Some(false)
+        && !m.findings.iter().any(|f| f.kind == "schema_not_restored")
+    {
         m.findings.push(Finding::new(
             "schema_not_restored",
             format!(
@@ -221,7 +232,8 @@ fn judge(
             ),
         ));
     }
-    if m.data_preserved == Some(false) && !m.findings.iter().any(|f| f.kind == "data_not_preserved") {
+    if m.data_preserved == Some(false) && !m.findings.iter().any(|f| f.kind == "data_not_preserved")
+    {
         m.findings.push(Finding::new(
             "data_not_preserved",
             format!(
@@ -237,7 +249,8 @@ fn judge(
         if g.gate == "rollback" && m.findings.iter().any(|f| f.kind == "missing_rollback") {
             continue;
         }
-        m.findings.push(Finding::new(&kind, format!("{}: {}", m.file, g.message)));
+        m.findings
+            .push(Finding::new(&kind, format!("{}: {}", m.file, g.message)));
     }
     for f in &mut m.findings {
         advice::attach(f);
@@ -297,21 +310,29 @@ fn destructive_changes(m: &MigrationReport, declared: &Declarations) -> Vec<Dest
 
 fn gates(m: &MigrationReport, config: &GateConfig, declared: &Declarations) -> Vec<GateResult> {
     let mut out = Vec::new();
-    let result = |gate: &str, ok: bool, message: String, limit: Option<f64>, actual: Option<f64>| {
-        GateResult {
-            gate: gate.to_string(),
-            status: if ok { GateStatus::Pass } else { GateStatus::Fail },
-            message,
-            limit_ms: limit,
-            actual_ms: actual,
-        }
-    };
+    let result =
+        |gate: &str, ok: bool, message: String, limit: Option<f64>, actual: Option<f64>| {
+            GateResult {
+                gate: gate.to_string(),
+                status: if ok {
+                    GateStatus::Pass
+                } else {
+                    GateStatus::Fail
+                },
+                message,
+                limit_ms: limit,
+                actual_ms: actual,
+            }
+        };
 
     if let Some(limit) = config.max_duration_ms {
         let (which, d) = measures::directions(m)
             .into_iter()
             .map(|(name, d)| (name, d.duration_ms))
-            .fold(("forward", 0.0), |best, x| if x.1 > best.1 { x } else { best });
+            .fold(
+                ("forward", 0.0),
+                |best, x| if x.1 > best.1 { x } else { best },
+            );
         let ok = d <= limit;
         out.push(result(
             "max_duration",
@@ -334,13 +355,13 @@ fn gates(m: &MigrationReport, config: &GateConfig, declared: &Declarations) -> V
             .flat_map(|s| s.locks.iter())
             .filter(|l| &l.mode == mode)
             .collect();
-        let longest = locks
-            .iter()
-            .filter_map(|l| l.held_ms.map(|h| (h, l)))
-            .fold(None, |best: Option<(f64, _)>, x| match best {
+        let longest = locks.iter().filter_map(|l| l.held_ms.map(|h| (h, l))).fold(
+            None,
+            |best: Option<(f64, _)>, x| match best {
                 Some(b) if b.0 >= x.0 => Some(b),
                 _ => Some(x),
-            });
+            },
+        );
         match longest {
             Some((held, lock)) => {
                 let ok = held <= *limit;
@@ -443,7 +464,14 @@ fn gates(m: &MigrationReport, config: &GateConfig, declared: &Declarations) -> V
         let pending: Vec<String> = destructive
             .iter()
             .filter(|d| d.approval.is_none())
-            .map(|d| format!("{} of {} (line {})", d.kind.replace('_', " "), d.object, d.line))
+            .map(|d| {
+                format!(
+                    "{} of {} (line {})",
+                    d.kind.replace('_', " "),
+                    d.object,
+                    d.line
+                )
+            })
             .collect();
         out.push(if pending.is_empty() {
             let a = declared.destructive.as_ref().expect("approved");
@@ -569,7 +597,8 @@ mod tests {
         assert_eq!(c.max_lock_hold_ms["AccessExclusiveLock"], 2000.0);
         assert_eq!(c.max_blocked_ms, Some(500.0));
         assert!(!c.require_rollback);
-        let bad: GatesSection = toml::from_str("max_lock_hold = { ExclusiveLok = \"2s\" }").unwrap();
+        let bad: GatesSection =
+            toml::from_str("max_lock_hold = { ExclusiveLok = \"2s\" }").unwrap();
         let err = GateConfig::from_section(&bad, std::path::Path::new(".")).unwrap_err();
         assert!(err.contains("ExclusiveLok"), "{err}");
     }

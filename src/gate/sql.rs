@@ -9,13 +9,31 @@ use pg_query::NodeEnum;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Destroys data or breaks readers: `kind` as in `DestructiveChange::kind`.
-    Destructive { kind: &'static str, object: String },
-    CreateTable { table: String },
-    CreateIndex { table: String, name: String, concurrently: bool },
-    AddForeignKey { table: String, name: String, not_valid: bool },
-    SetNotNull { table: String, column: String },
+    Destructive {
+        kind: &'static str,
+        object: String,
+    },
+    CreateTable {
+        table: String,
+    },
+    CreateIndex {
+        table: String,
+        name: String,
+        concurrently: bool,
+    },
+    AddForeignKey {
+        table: String,
+        name: String,
+        not_valid: bool,
+    },
+    SetNotNull {
+        table: String,
+        column: String,
+    },
     /// Takes an ACCESS EXCLUSIVE (or SHARE ROW EXCLUSIVE) lock on an existing table.
-    LocksTable { table: String },
+    LocksTable {
+        table: String,
+    },
     SetLockTimeout,
 }
 
@@ -85,10 +103,8 @@ fn statement(node: &NodeEnum, out: &mut Vec<Action>) {
                 });
             }
         }
-        NodeEnum::VariableSetStmt(v) => {
-            if v.name.eq_ignore_ascii_case("lock_timeout") {
-                out.push(Action::SetLockTimeout);
-            }
+        NodeEnum::VariableSetStmt(v) if v.name.eq_ignore_ascii_case("lock_timeout") => {
+            out.push(Action::SetLockTimeout);
         }
         NodeEnum::AlterTableStmt(a) => {
             if ObjectType::try_from(a.objtype) != Ok(ObjectType::ObjectTable) {
@@ -228,11 +244,13 @@ mod tests {
 
     #[test]
     fn hazard_shapes_are_read_from_the_tree() {
-        assert!(actions("CREATE INDEX i ON users (email)").contains(&Action::CreateIndex {
-            table: "public.users".into(),
-            name: "i".into(),
-            concurrently: false
-        }));
+        assert!(
+            actions("CREATE INDEX i ON users (email)").contains(&Action::CreateIndex {
+                table: "public.users".into(),
+                name: "i".into(),
+                concurrently: false
+            })
+        );
         assert!(actions(
             "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID"
         )
@@ -241,12 +259,14 @@ mod tests {
             name: "fk".into(),
             not_valid: true
         }));
-        assert!(actions("ALTER TABLE users ALTER COLUMN email SET NOT NULL").contains(
-            &Action::SetNotNull {
-                table: "public.users".into(),
-                column: "email".into()
-            }
-        ));
+        assert!(
+            actions("ALTER TABLE users ALTER COLUMN email SET NOT NULL").contains(
+                &Action::SetNotNull {
+                    table: "public.users".into(),
+                    column: "email".into()
+                }
+            )
+        );
         assert!(actions("SET lock_timeout = '2s'").contains(&Action::SetLockTimeout));
     }
 }

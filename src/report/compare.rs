@@ -286,11 +286,14 @@ mod tests {
         let new = run(900.0, Some(("AccessExclusiveLock", 850.0)));
         let c = compare(&old, &new);
         assert_eq!(c.regressions(), 2, "{c:?}");
-        assert!(render_text(&c).contains("WORSE 002 add_status: forward duration: 100.0 ms -> 900.0 ms"));
+        assert!(render_text(&c)
+            .contains("WORSE 002 add_status: forward duration: 100.0 ms -> 900.0 ms"));
         // 10 ms more is noise.
-        assert!(compare(&old, &run(110.0, Some(("AccessExclusiveLock", 110.0))))
-            .changes
-            .is_empty());
+        assert!(
+            compare(&old, &run(110.0, Some(("AccessExclusiveLock", 110.0))))
+                .changes
+                .is_empty()
+        );
     }
 
     #[test]

@@ -62,9 +62,9 @@ pub fn render(report: &Report) -> String {
         escape(&report.scenario),
         verdict
     );
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<header class=\"verdict {verdict}\" id=\"verdict\"><h1>{}</h1><p>Scenario <strong>{}</strong> · PostgreSQL {} via {} · {} migration(s) · {} · started {}</p></header>\n",
+        "<header class=\"verdict {verdict}\" id=\"verdict\"><h1>{}</h1><p>Scenario <strong>{}</strong> · PostgreSQL {} via {} · {} migration(s) · {} · started {}</p></header>",
         escape(&measures::headline(report)),
         escape(&report.scenario),
         escape(&report.database.server_version),
@@ -106,7 +106,11 @@ pub fn render(report: &Report) -> String {
             );
         }
         if let Some(f) = &g.approvals_file {
-            let _ = write!(out, "<tr><th>Approvals file</th><td>{}</td></tr>", escape(f));
+            let _ = write!(
+                out,
+                "<tr><th>Approvals file</th><td>{}</td></tr>",
+                escape(f)
+            );
         }
         out.push_str("</tbody></table></section>\n");
     }
@@ -210,9 +214,9 @@ fn overview(out: &mut String, report: &Report) {
 }
 
 fn migration(out: &mut String, index: usize, m: &MigrationReport) {
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<section class=\"migration\" id=\"m{index}\"><h2>{} {} {}</h2><p class=\"muted\">{}{}{}</p>\n",
+        "<section class=\"migration\" id=\"m{index}\"><h2>{} {} {}</h2><p class=\"muted\">{}{}{}</p>",
         escape(&m.id),
         escape(&m.name),
         badge(m.verdict),
@@ -292,9 +296,7 @@ fn migration(out: &mut String, index: usize, m: &MigrationReport) {
             "<h3>Data after the rollback (preserved: {})</h3>",
             tri(m.data_preserved)
         );
-        out.push_str(
-            "<table><thead><tr><th>Object</th><th>Detail</th></tr></thead><tbody>",
-        );
+        out.push_str("<table><thead><tr><th>Object</th><th>Detail</th></tr></thead><tbody>");
         for d in &m.data_differences {
             let _ = write!(
                 out,
@@ -371,7 +373,11 @@ fn direction(out: &mut String, index: usize, name: &str, file: &str, d: &Directi
     let starts = statement_starts(d);
     if d.statements.iter().any(|s| !s.locks.is_empty()) {
         let _ = write!(out, "<h3>Lock timeline, {name}</h3>");
-        out.push_str(&lock_timeline(d, &starts, &format!("m{index}-{}", slug(name))));
+        out.push_str(&lock_timeline(
+            d,
+            &starts,
+            &format!("m{index}-{}", slug(name)),
+        ));
     }
     if let Some(w) = &d.workload {
         let _ = write!(
@@ -479,8 +485,15 @@ fn lock_timeline(d: &Direction, starts: &[f64], id: &str) -> String {
     let mut modes: Vec<&str> = Vec::new();
     for (i, (s, start)) in d.statements.iter().zip(starts).enumerate() {
         for l in &s.locks {
-            let r = relations.iter().position(|(x, _)| *x == l.relation).unwrap_or(0);
-            let lane_index = relations[r].1.iter().position(|m| *m == l.mode).unwrap_or(0);
+            let r = relations
+                .iter()
+                .position(|(x, _)| *x == l.relation)
+                .unwrap_or(0);
+            let lane_index = relations[r]
+                .1
+                .iter()
+                .position(|m| *m == l.mode)
+                .unwrap_or(0);
             let measured = l.acquired_ms.is_some() && l.held_ms.is_some();
             estimated |= !measured;
             let from = l.acquired_ms.unwrap_or(*start);
@@ -524,7 +537,9 @@ fn lock_timeline(d: &Direction, starts: &[f64], id: &str) -> String {
         );
     }
     if estimated {
-        legend.push_str("<span class=\"muted\">pale bars: hold times estimated from statement timings</span>");
+        legend.push_str(
+            "<span class=\"muted\">pale bars: hold times estimated from statement timings</span>",
+        );
     }
     legend.push_str("</p>");
     svg + &legend

@@ -5,6 +5,9 @@
 use super::{GateStatus, MigrationReport, Report};
 use std::fmt::Write;
 
+/// One migration's suite: its name and its (case, seconds, outcome) rows.
+type Suite = (String, Vec<(&'static str, f64, Outcome)>);
+
 enum Outcome {
     Pass,
     Fail(String),
@@ -12,7 +15,7 @@ enum Outcome {
 }
 
 pub fn render(report: &Report) -> String {
-    let suites: Vec<(String, Vec<(&str, f64, Outcome)>)> = report
+    let suites: Vec<Suite> = report
         .migrations
         .iter()
         .map(|m| (format!("{} {}", m.id, m.name), cases(m)))
@@ -133,9 +136,9 @@ fn cases(m: &MigrationReport) -> Vec<(&'static str, f64, Outcome)> {
         )),
         None if !m.forward.ok => Outcome::Skip("the forward script did not apply".into()),
         None if m.rollback_file.is_some() => Outcome::Skip("the rollback did not run".into()),
-        None if m.irreversible && !rollback_gate_failed => Outcome::Skip(
-            "the migration is marked irreversible and that was approved".into(),
-        ),
+        None if m.irreversible && !rollback_gate_failed => {
+            Outcome::Skip("the migration is marked irreversible and that was approved".into())
+        }
         None => Outcome::Fail(or(
             messages(&["missing_rollback"]),
             "the migration has no rollback script",

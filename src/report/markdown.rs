@@ -179,12 +179,7 @@ fn details(out: &mut String, m: &MigrationReport) {
     }
     direction(out, "Forward", &m.file, &m.forward);
     if let Some(r) = &m.rollback {
-        direction(
-            out,
-            "Rollback",
-            m.rollback_file.as_deref().unwrap_or(""),
-            r,
-        );
+        direction(out, "Rollback", m.rollback_file.as_deref().unwrap_or(""), r);
     }
     if m.schema_restored == Some(false) || !m.differences.is_empty() {
         let _ = writeln!(

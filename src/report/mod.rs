@@ -38,8 +38,7 @@ pub fn redact(text: &str) -> String {
     out.push_str(rest);
     // key=value connection strings: password=secret
     let mut result = String::with_capacity(out.len());
-    let mut words = out.split_inclusive(char::is_whitespace).peekable();
-    while let Some(word) = words.next() {
+    for word in out.split_inclusive(char::is_whitespace) {
         if let Some(stripped) = word.strip_prefix("password=") {
             let ws: String = stripped.chars().filter(|c| c.is_whitespace()).collect();
             result.push_str("password=***");

@@ -52,7 +52,11 @@ pub fn render(report: &Report) -> String {
                 out.push_str(&format!("        {a}\n"));
             }
         }
-        for d in m.destructive_changes.iter().filter(|d| d.approval.is_none()) {
+        for d in m
+            .destructive_changes
+            .iter()
+            .filter(|d| d.approval.is_none())
+        {
             out.push_str(&format!(
                 "      needs approval: line {}: {} of {}\n",
                 d.line,
@@ -60,7 +64,11 @@ pub fn render(report: &Report) -> String {
                 d.object
             ));
         }
-        for g in m.gates.iter().filter(|g| g.status == GateStatus::NotMeasured) {
+        for g in m
+            .gates
+            .iter()
+            .filter(|g| g.status == GateStatus::NotMeasured)
+        {
             out.push_str(&format!("      ~ {}: {}\n", g.gate, g.message));
         }
         for h in &m.hazards {
