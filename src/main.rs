@@ -140,9 +140,13 @@ fn main() -> std::process::ExitCode {
             Command::Compare(args) => compare(args),
         }
     });
-    drop(runtime);
-    // Anything still registered (a panic in a task, say) is released before we go.
+    // Anything still registered (a panic in a task, say) is released before we go; when a signal
+    // interrupted the run, this waits for the handler's release and exits with the signal's code.
     cleanup::release_all();
+    if let Some(signal_code) = cleanup::interrupted() {
+        std::process::exit(signal_code);
+    }
+    drop(runtime);
     std::process::ExitCode::from(code as u8)
 }
 
@@ -219,6 +223,10 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
         },
     )?;
     let report = rehearsal::rehearse(&scenario, &set, &PlainProgress).await?;
+    if cleanup::interrupted().is_some() {
+        // The servers were taken away under the run: its report would only show the interruption.
+        return Ok(ExitCode::Fail);
+    }
     let report = gate::evaluate(&report, &gates, &approvals);
     let written = report::write_all(&report, &args.out).map_err(|e| {
         Error::Environment(format!(

@@ -147,23 +147,24 @@ impl Scenario {
 
         let mut settings = Vec::new();
         for (name, value) in &raw.database.settings {
-            let value =
-                match value {
-                    toml::Value::String(s) => s.clone(),
-                    toml::Value::Integer(i) => i.to_string(),
-                    toml::Value::Float(f) => f.to_string(),
-                    toml::Value::Boolean(b) => {
-                        if *b {
-                            "on".into()
-                        } else {
-                            "off".into()
-                        }
+            let value = match value {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                toml::Value::Boolean(b) => {
+                    if *b {
+                        "on".into()
+                    } else {
+                        "off".into()
                     }
-                    other => return Err(invalid(format!(
+                }
+                other => {
+                    return Err(invalid(format!(
                         "[database.settings] {name} must be a string, number or boolean, not {}",
                         other.type_str()
-                    ))),
-                };
+                    )))
+                }
+            };
             settings.push((name.clone(), value));
         }
         let memory_bytes = match &raw.database.memory {

@@ -23,7 +23,13 @@ pub struct Run {
 impl Run {
     pub fn report(&self) -> serde_json::Value {
         let path = self.out.path().join("report.json");
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("no report at {}: {e}\nstderr: {}", path.display(), self.stderr));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "no report at {}: {e}\nstderr: {}",
+                path.display(),
+                self.stderr
+            )
+        });
         serde_json::from_str(&text).expect("report.json is JSON")
     }
 }
