@@ -1,0 +1,2 @@
+ALTER TABLE orders ADD CONSTRAINT orders_account_fk
+    FOREIGN KEY (account_id) REFERENCES accounts (id) NOT VALID;

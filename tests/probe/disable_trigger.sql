@@ -1,0 +1,1 @@
+ALTER TABLE orders DISABLE TRIGGER orders_touch;
