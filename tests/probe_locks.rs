@@ -1,9 +1,9 @@
 //! The probe against real PostgreSQL: for each classic migration statement, the exact lock mode
-//! it takes and whether it rewrites the table. Fixtures are in `tests/probe/`.
+//! it takes and whether it rewrites the table. Fixtures are in `tests/fixtures/probe/`.
 
-mod common;
+mod probe_support;
 
-use common::{database, locks_on, script, strongest};
+use probe_support::{database, locks_on, script, strongest};
 use rehearse::probe::{Probe, ProbeSettings, Step};
 use rehearse::provision::Database;
 use rehearse::report::Direction;

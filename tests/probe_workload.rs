@@ -1,9 +1,9 @@
 //! The concurrent workload against real PostgreSQL: how long application queries were blocked by
 //! the migration, and the lock-queue outage behind a long transaction.
 
-mod common;
+mod probe_support;
 
-use common::{database, fixture, script};
+use probe_support::{database, fixture, script};
 use rehearse::probe::{Probe, ProbeSettings, Step};
 use rehearse::scenario::Scenario;
 

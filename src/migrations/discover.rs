@@ -1,9 +1,451 @@
 //! Discovery: which files form which migration, in which format.
+//!
+//! The folder is read as its tool would read it, unchanged. Every file is read and split here,
+//! before anything runs, so that a typo in the last migration fails the run in a second instead
+//! of after an hour of seeding. Files that are not `.sql` (README.md, .gitkeep, diesel's
+//! metadata.toml) and hidden entries are ignored.
 
-use super::{Format, MigrationError, MigrationSet};
-use std::path::Path;
+use super::layout::{self, Name, Role};
+use super::split::read_script;
+use super::{
+    dbmate, io_reason, read_text, Format, Migration, MigrationError, MigrationSet, Version,
+};
+use std::path::{Path, PathBuf};
 
 /// Reads a migrations folder, detecting its format unless `forced`.
-pub fn discover(_root: &Path, _forced: Option<Format>) -> Result<MigrationSet, MigrationError> {
-    todo!("migration discovery")
+pub fn discover(root: &Path, forced: Option<Format>) -> Result<MigrationSet, MigrationError> {
+    let entries = list(root)?;
+    let format = match forced {
+        Some(format) => format,
+        None => detect(root, &entries)?,
+    };
+    let mut migrations = match format {
+        Format::Flyway => pair(named(&entries, format, layout::flyway)?)?,
+        Format::UpDown => pair(up_down_names(&entries)?)?,
+        Format::Diesel => pair(diesel_names(&entries)?)?,
+        Format::Dbmate => dbmate_migrations(&entries)?,
+    };
+    if migrations.is_empty() {
+        return Err(MigrationError::NoMigrations(root.to_path_buf()));
+    }
+    migrations.sort_by(|a, b| a.version.cmp(&b.version));
+    Ok(MigrationSet {
+        root: root.to_path_buf(),
+        format,
+        migrations,
+    })
+}
+
+/// One entry of the migrations folder that may matter: a `.sql` file or a folder.
+struct Entry {
+    path: PathBuf,
+    name: String,
+    is_dir: bool,
+}
+
+/// The folder's `.sql` files and sub-folders, sorted by name so that errors are deterministic.
+fn list(root: &Path) -> Result<Vec<Entry>, MigrationError> {
+    let unreadable = |e: std::io::Error| MigrationError::FolderUnreadable {
+        path: root.to_path_buf(),
+        reason: io_reason(&e),
+    };
+    if !root.is_dir() && root.exists() {
+        return Err(MigrationError::FolderUnreadable {
+            path: root.to_path_buf(),
+            reason: "it is a file, not a folder".into(),
+        });
+    }
+    let mut entries = Vec::new();
+    for entry in std::fs::read_dir(root).map_err(unreadable)? {
+        let entry = entry.map_err(unreadable)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        let is_dir = path.is_dir();
+        if name.starts_with('.') || !(is_dir || name.ends_with(".sql")) {
+            continue;
+        }
+        entries.push(Entry { path, name, is_dir });
+    }
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(entries)
+}
+
+/// What an entry's name (and, for `<version>_<desc>.sql`, its content) says about the folder.
+enum Evidence {
+    Follows(Format),
+    /// `<version>_<desc>.sql` that cannot be read: sqlx or dbmate, the reading step will say why.
+    Plain,
+    /// A `.sql` file that follows no convention.
+    Unknown,
+    /// A folder that holds no `up.sql` or `down.sql`: not a migration, ignored.
+    Irrelevant,
+}
+
+fn evidence(entry: &Entry) -> Evidence {
+    if entry.is_dir {
+        let has_scripts = ["up.sql", "down.sql"]
+            .iter()
+            .any(|f| entry.path.join(f).is_file());
+        return if has_scripts {
+            Evidence::Follows(Format::Diesel)
+        } else {
+            Evidence::Irrelevant
+        };
+    }
+    let name = entry.name.as_str();
+    if layout::flyway(name).is_some() || layout::flyway_repeatable(name) {
+        Evidence::Follows(Format::Flyway)
+    } else if layout::up_down(name).is_some() {
+        Evidence::Follows(Format::UpDown)
+    } else if layout::plain(name).is_some() {
+        // sqlx's migration without rollback, unless its content says dbmate.
+        match std::fs::read_to_string(&entry.path) {
+            Ok(text) if dbmate::has_up_marker(&text) => Evidence::Follows(Format::Dbmate),
+            Ok(_) => Evidence::Follows(Format::UpDown),
+            Err(_) => Evidence::Plain,
+        }
+    } else {
+        Evidence::Unknown
+    }
+}
+
+/// The one convention the folder follows; an error names the files of each when it mixes them.
+fn detect(root: &Path, entries: &[Entry]) -> Result<Format, MigrationError> {
+    let mut found: Vec<(Format, Vec<&str>)> = Vec::new();
+    let (mut unknown, mut plain) = (None, false);
+    for entry in entries {
+        match evidence(entry) {
+            Evidence::Follows(format) => match found.iter_mut().find(|(f, _)| *f == format) {
+                Some((_, names)) => names.push(&entry.name),
+                None => found.push((format, vec![&entry.name])),
+            },
+            Evidence::Plain => plain = true,
+            Evidence::Unknown => unknown = unknown.or(Some(&entry.path)),
+            Evidence::Irrelevant => {}
+        }
+    }
+    match found.len() {
+        // Only unreadable plain files: read them as sqlx files, so that reading names the problem.
+        0 if plain => Ok(Format::UpDown),
+        0 => Err(match unknown {
+            Some(path) => MigrationError::UnknownConvention(path.clone()),
+            None => MigrationError::NoMigrations(root.to_path_buf()),
+        }),
+        1 => Ok(found[0].0),
+        _ => Err(MigrationError::MixedConventions {
+            path: root.to_path_buf(),
+            conventions: found
+                .iter()
+                .map(|(format, names)| {
+                    let verb = if names.len() == 1 {
+                        "follows"
+                    } else {
+                        "follow"
+                    };
+                    format!("{} {verb} {format}", examples(names))
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        }),
+    }
+}
+
+/// `a.sql, b.sql and 3 more`: enough names to find the files, not a wall of them.
+fn examples(names: &[&str]) -> String {
+    const SHOWN: usize = 3;
+    let mut text = names
+        .iter()
+        .take(SHOWN)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    text
+}
+
+/// What the naming error says is expected of each convention.
+fn expected(format: Format) -> &'static str {
+    match format {
+        Format::Flyway => "expected V<version>__<description>.sql, U<version>__<description>.sql or V<version>__<description>_rollback.sql",
+        Format::UpDown => "expected <version>_<description>.up.sql, <version>_<description>.down.sql or <version>_<description>.sql",
+        Format::Diesel => "expected a folder <version>_<description> holding up.sql and down.sql",
+        Format::Dbmate => "expected <version>_<description>.sql with -- migrate:up and -- migrate:down sections",
+    }
+}
+
+fn malformed(path: &Path, format: Format) -> MigrationError {
+    MigrationError::MalformedName {
+        path: path.to_path_buf(),
+        format,
+        expected: expected(format).into(),
+    }
+}
+
+/// A script file with what its name says.
+struct Named {
+    name: Name,
+    path: PathBuf,
+}
+
+/// Reads every `.sql` file's name with `parse`; folders are not part of these conventions.
+fn named(
+    entries: &[Entry],
+    format: Format,
+    parse: fn(&str) -> Option<Name>,
+) -> Result<Vec<Named>, MigrationError> {
+    let mut files = Vec::new();
+    for entry in entries.iter().filter(|e| !e.is_dir) {
+        if format == Format::Flyway && layout::flyway_repeatable(&entry.name) {
+            return Err(MigrationError::RepeatableUnsupported(entry.path.clone()));
+        }
+        let name = parse(&entry.name).ok_or_else(|| malformed(&entry.path, format))?;
+        files.push(Named {
+            name,
+            path: entry.path.clone(),
+        });
+    }
+    Ok(files)
+}
+
+/// sqlx/golang-migrate: `.up.sql`/`.down.sql` pairs, and plain `.sql` files without rollback.
+fn up_down_names(entries: &[Entry]) -> Result<Vec<Named>, MigrationError> {
+    named(entries, Format::UpDown, |file| {
+        layout::up_down(file).or_else(|| {
+            layout::plain(file).map(|(version, description)| Name {
+                version,
+                description,
+                role: Role::Forward,
+            })
+        })
+    })
+}
+
+/// diesel: one folder per migration holding `up.sql` and `down.sql`.
+fn diesel_names(entries: &[Entry]) -> Result<Vec<Named>, MigrationError> {
+    let mut files = Vec::new();
+    for entry in entries {
+        if !entry.is_dir {
+            return Err(malformed(&entry.path, Format::Diesel));
+        }
+        let scripts = sql_files(&entry.path)?;
+        if scripts.is_empty() {
+            continue; // not a migration folder (diesel's own tooling ignores these too)
+        }
+        let (version, description) = layout::diesel_folder(&entry.name)
+            .ok_or_else(|| malformed(&entry.path, Format::Diesel))?;
+        for path in scripts {
+            let role = match path.file_name().and_then(|n| n.to_str()) {
+                Some("up.sql") => Role::Forward,
+                Some("down.sql") => Role::Rollback,
+                _ => {
+                    return Err(MigrationError::MalformedName {
+                        path,
+                        format: Format::Diesel,
+                        expected: "a diesel migration folder holds only up.sql and down.sql".into(),
+                    })
+                }
+            };
+            files.push(Named {
+                name: Name {
+                    version: version.clone(),
+                    description: description.clone(),
+                    role,
+                },
+                path,
+            });
+        }
+    }
+    Ok(files)
+}
+
+/// The `.sql` files directly inside `folder`, sorted.
+fn sql_files(folder: &Path) -> Result<Vec<PathBuf>, MigrationError> {
+    let unreadable = |e: std::io::Error| MigrationError::Unreadable {
+        path: folder.to_path_buf(),
+        reason: io_reason(&e),
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(folder).map_err(unreadable)? {
+        let path = entry.map_err(unreadable)?.path();
+        if path.is_file() && path.extension().is_some_and(|e| e == "sql") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Pairs forwards with rollbacks by version, then reads and splits every script.
+fn pair(files: Vec<Named>) -> Result<Vec<Migration>, MigrationError> {
+    let (forwards, rollbacks): (Vec<_>, Vec<_>) = files
+        .into_iter()
+        .partition(|f| f.name.role == Role::Forward);
+    check_unique(&forwards)?;
+    check_unique(&rollbacks)?;
+    let mut pending: Vec<(Named, Option<Named>)> =
+        forwards.into_iter().map(|f| (f, None)).collect();
+    for rollback in rollbacks {
+        let version = Version::new(rollback.name.version.clone());
+        match pending
+            .iter_mut()
+            .find(|(f, _)| Version::new(f.name.version.clone()).same_as(&version))
+        {
+            Some((_, slot)) => *slot = Some(rollback),
+            None => {
+                return Err(MigrationError::OrphanRollback {
+                    path: rollback.path,
+                    version: rollback.name.version,
+                })
+            }
+        }
+    }
+    pending.sort_by_key(|(f, _)| Version::new(f.name.version.clone()));
+    pending
+        .into_iter()
+        .map(|(forward, rollback)| {
+            Ok(Migration {
+                version: Version::new(forward.name.version),
+                name: forward.name.description,
+                forward: read_script(&forward.path)?,
+                rollback: rollback.map(|r| read_script(&r.path)).transpose()?,
+            })
+        })
+        .collect()
+}
+
+/// No two scripts of one role may name the same version (`V1` and `V001` are the same).
+fn check_unique(files: &[Named]) -> Result<(), MigrationError> {
+    for (index, file) in files.iter().enumerate() {
+        let version = Version::new(file.name.version.clone());
+        let same: Vec<PathBuf> = files[index..]
+            .iter()
+            .filter(|other| Version::new(other.name.version.clone()).same_as(&version))
+            .map(|other| other.path.clone())
+            .collect();
+        if same.len() > 1 {
+            return Err(MigrationError::DuplicateVersion {
+                version: file.name.version.clone(),
+                paths: same,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// dbmate: each file holds its own rollback; a file without a down section has none.
+fn dbmate_migrations(entries: &[Entry]) -> Result<Vec<Migration>, MigrationError> {
+    let files = named(entries, Format::Dbmate, |file| {
+        layout::plain(file).map(|(version, description)| Name {
+            version,
+            description,
+            role: Role::Forward,
+        })
+    })?;
+    check_unique(&files)?;
+    let mut migrations = Vec::with_capacity(files.len());
+    for file in files {
+        let text = read_text(&file.path)?;
+        if super::split::split_statements(&file.path, &text, 1)?.is_empty() {
+            return Err(MigrationError::EmptyFile(file.path));
+        }
+        let sections = dbmate::sections(&file.path, &text)?;
+        migrations.push(Migration {
+            version: Version::new(file.name.version),
+            name: file.name.description,
+            forward: sections.up,
+            rollback: sections.down,
+        });
+    }
+    Ok(migrations)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::discover;
+    use crate::migrations::{Format, MigrationError};
+    use std::fs;
+
+    #[test]
+    fn unreadable_file_in_a_dbmate_folder_is_unreadable_not_mixed() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("1_users.sql"),
+            "-- migrate:up\nCREATE TABLE users (id int);\n-- migrate:down\nDROP TABLE users;\n",
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join("2_bad.sql"),
+            b"-- migrate:up\nSELECT '\xff';\n",
+        )
+        .unwrap();
+        let error = discover(dir.path(), None).unwrap_err();
+        assert!(
+            matches!(error, MigrationError::Unreadable { .. }),
+            "{error}"
+        );
+        assert!(error.to_string().contains("2_bad.sql"), "{error}");
+    }
+
+    #[test]
+    fn file_that_follows_no_convention_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("create_users.sql"), "SELECT 1;").unwrap();
+        let error = discover(dir.path(), None).unwrap_err();
+        assert!(
+            matches!(error, MigrationError::UnknownConvention(_)),
+            "{error}"
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("create_users.sql does not follow"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn two_rollbacks_for_one_version_are_duplicates() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("V1__t.sql"), "CREATE TABLE t (id int);").unwrap();
+        fs::write(dir.path().join("U1__t.sql"), "DROP TABLE t;").unwrap();
+        fs::write(dir.path().join("V1__t_rollback.sql"), "DROP TABLE t;").unwrap();
+        let error = discover(dir.path(), None).unwrap_err();
+        assert!(
+            matches!(error, MigrationError::DuplicateVersion { .. }),
+            "{error}"
+        );
+        assert!(error.to_string().contains("U1__t.sql"), "{error}");
+        assert!(error.to_string().contains("V1__t_rollback.sql"), "{error}");
+    }
+
+    #[test]
+    fn diesel_folder_without_up_sql_is_an_orphan_rollback() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("2024-01-01-000000_t");
+        fs::create_dir(&folder).unwrap();
+        fs::write(folder.join("down.sql"), "DROP TABLE t;").unwrap();
+        let error = discover(dir.path(), Some(Format::Diesel)).unwrap_err();
+        assert!(
+            matches!(error, MigrationError::OrphanRollback { .. }),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn only_plain_sqlx_files_are_migrations_without_rollback() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("2_b.sql"), "CREATE TABLE b (id int);").unwrap();
+        fs::write(dir.path().join("10_c.sql"), "CREATE TABLE c (id int);").unwrap();
+        let set = discover(dir.path(), None).unwrap();
+        assert_eq!(set.format, Format::UpDown);
+        let versions: Vec<_> = set
+            .migrations
+            .iter()
+            .map(|m| m.version.to_string())
+            .collect();
+        assert_eq!(versions, ["2", "10"]);
+        assert!(set.migrations.iter().all(|m| m.rollback.is_none()));
+    }
 }

@@ -3,8 +3,12 @@
 //!
 //! This module reads files and parses SQL; it never talks to a database.
 
+mod dbmate;
 mod discover;
+mod layout;
 mod split;
+mod syntax;
+mod transaction;
 mod version;
 
 pub use discover::discover;
@@ -95,7 +99,7 @@ pub struct MigrationSet {
 
 #[derive(Debug, Error)]
 pub enum MigrationError {
-    #[error("the migrations folder {} does not exist or cannot be read: {reason}", .path.display())]
+    #[error("the migrations folder {} cannot be read: {reason}", .path.display())]
     FolderUnreadable { path: PathBuf, reason: String },
     #[error("no migrations were found in {}: expected Flyway (V1__name.sql), sqlx/golang-migrate (1_name.up.sql), diesel (1_name/up.sql) or dbmate (-- migrate:up) files", .0.display())]
     NoMigrations(PathBuf),
@@ -124,6 +128,12 @@ pub enum MigrationError {
     },
     #[error("{}: {message}", .path.display())]
     Structure { path: PathBuf, message: String },
+    #[error("{} does not follow a known naming convention: expected Flyway (V1__name.sql), sqlx/golang-migrate (1_name.up.sql), diesel (1_name/up.sql) or dbmate (1_name.sql with -- migrate:up)", .0.display())]
+    UnknownConvention(PathBuf),
+    #[error("{} mixes migration conventions ({conventions}): keep one convention per folder, or force one with --format", .path.display())]
+    MixedConventions { path: PathBuf, conventions: String },
+    #[error("{} is a Flyway repeatable migration, which rehearse does not support: it has no version to order it by and no rollback to rehearse", .0.display())]
+    RepeatableUnsupported(PathBuf),
 }
 
 fn join_paths(paths: &[PathBuf]) -> String {
@@ -138,6 +148,40 @@ impl Script {
     /// The file name, for messages and reports.
     pub fn file_name(&self) -> String {
         file_name(&self.path)
+    }
+}
+
+/// Reads a file as UTF-8 text; every failure becomes one sentence naming the file.
+pub(crate) fn read_text(path: &Path) -> Result<String, MigrationError> {
+    let bytes = std::fs::read(path).map_err(|e| MigrationError::Unreadable {
+        path: path.to_path_buf(),
+        reason: io_reason(&e),
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let line = 1 + e.as_bytes()[..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        MigrationError::Unreadable {
+            path: path.to_path_buf(),
+            reason: format!("it is not valid UTF-8 (line {line}, byte {offset})"),
+        }
+    })
+}
+
+/// An I/O error as the end of a sentence ("permission denied"), without Rust's `(os error 13)`.
+pub(crate) fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "it does not exist".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let text = error.to_string();
+            match text.find(" (os error") {
+                Some(cut) => text[..cut].to_lowercase(),
+                None => text,
+            }
+        }
     }
 }
 

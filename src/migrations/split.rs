@@ -1,13 +1,221 @@
 //! Statement splitting with the real PostgreSQL parser (libpg_query).
+//!
+//! A hand-written splitter gets dollar quoting, nested comments, `E''` strings and `BEGIN ATOMIC`
+//! bodies wrong sooner or later; the parser that the server itself uses does not. Each statement
+//! keeps the verbatim text of the file, because the probe maps a server error position back to a
+//! file line by counting newlines inside [`Statement::sql`].
 
-use super::{MigrationError, Statement};
+use super::transaction::transactionality;
+use super::{syntax, MigrationError, Script, Statement};
+use pg_query::protobuf::Token;
 use std::path::Path;
 
 /// Splits `sql` (whose first line is line `first_line` of `path`) into statements.
+///
+/// Returns no statements for text that holds only whitespace and comments; whether that is an
+/// error is the caller's decision (an empty dbmate `down` section is not, an empty file is).
 pub fn split_statements(
-    _path: &Path,
-    _sql: &str,
-    _first_line: usize,
+    path: &Path,
+    sql: &str,
+    first_line: usize,
 ) -> Result<Vec<Statement>, MigrationError> {
-    todo!("statement splitting")
+    if sql.contains('\0') {
+        return Err(MigrationError::Unreadable {
+            path: path.to_path_buf(),
+            reason: "it contains a NUL byte, which is not valid in SQL text".into(),
+        });
+    }
+    let parsed = match pg_query::parse(sql, 0) {
+        Ok(parsed) => parsed,
+        Err(pg_query::Error::Parse(message)) => {
+            return Err(syntax::locate(path, sql, first_line, &message))
+        }
+        Err(other) => {
+            return Err(MigrationError::Syntax {
+                path: path.to_path_buf(),
+                line: first_line,
+                message: other.to_string(),
+            })
+        }
+    };
+    let mut statements = Vec::with_capacity(parsed.protobuf.stmts.len());
+    for raw in &parsed.protobuf.stmts {
+        let start = usize::try_from(raw.stmt_location).unwrap_or(0);
+        // A length of 0 means "to the end of the input" (the last statement, no semicolon).
+        let end = match usize::try_from(raw.stmt_len) {
+            Ok(0) | Err(_) => sql.len(),
+            Ok(len) => (start + len).min(sql.len()),
+        };
+        let Some((from, to)) = significant_span(&sql[start..end]) else {
+            continue;
+        };
+        let (from, to) = (start + from, start + to);
+        let node = raw.stmt.as_ref().and_then(|n| n.node.as_ref());
+        statements.push(Statement {
+            sql: sql[from..to].to_string(),
+            line: first_line + count_newlines(&sql[..from]),
+            transactionality: node.map_or(super::Transactionality::Transactional, transactionality),
+        });
+    }
+    Ok(statements)
+}
+
+/// Reads and splits a whole file: the unit that Flyway, sqlx, golang-migrate and diesel use.
+pub(crate) fn read_script(path: &Path) -> Result<Script, MigrationError> {
+    let text = super::read_text(path)?;
+    let statements = split_statements(path, &text, 1)?;
+    if statements.is_empty() {
+        return Err(MigrationError::EmptyFile(path.to_path_buf()));
+    }
+    Ok(Script {
+        path: path.to_path_buf(),
+        first_line: 1,
+        statements,
+    })
+}
+
+impl Script {
+    /// Reads and splits one SQL file; an empty file (only whitespace and comments) is an error.
+    pub fn from_file(path: &Path) -> Result<Script, MigrationError> {
+        read_script(path)
+    }
+}
+
+pub(crate) fn count_newlines(text: &str) -> usize {
+    text.bytes().filter(|&b| b == b'\n').count()
+}
+
+/// Byte range of `text` from its first real token to the end of its last one, so that leading
+/// and trailing comments, whitespace and a trailing semicolon are left out. `None` when the text
+/// holds no token at all.
+fn significant_span(text: &str) -> Option<(usize, usize)> {
+    let Ok(scanned) = pg_query::scan(text) else {
+        // Text that parsed always scans; should it not, keep the statement rather than lose it.
+        let start = text.len() - text.trim_start().len();
+        let end = text.trim_end().trim_end_matches(';').trim_end().len();
+        return (start < end).then_some((start, end));
+    };
+    let mut tokens = scanned
+        .tokens
+        .iter()
+        .filter(|t| t.token != Token::SqlComment as i32 && t.token != Token::CComment as i32);
+    let first = tokens.next()?;
+    let mut last = first;
+    for token in tokens {
+        if token.token != Token::Ascii59 as i32 {
+            last = token;
+        }
+    }
+    Some((first.start as usize, last.end as usize))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_statements;
+    use crate::migrations::{MigrationError, Transactionality};
+    use std::path::Path;
+
+    fn split(sql: &str) -> Vec<(String, usize)> {
+        split_statements(Path::new("x.sql"), sql, 1)
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.sql, s.line))
+            .collect()
+    }
+
+    #[test]
+    fn statements_keep_file_text_and_start_line() {
+        let sql = "-- header\n\nCREATE TABLE a (id int);\n/* block */ ALTER TABLE a\n  ADD COLUMN b text;\n";
+        assert_eq!(
+            split(sql),
+            vec![
+                ("CREATE TABLE a (id int)".to_string(), 3),
+                ("ALTER TABLE a\n  ADD COLUMN b text".to_string(), 4),
+            ]
+        );
+    }
+
+    #[test]
+    fn dollar_quotes_and_strings_hide_semicolons() {
+        let sql = "CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql AS $body$\nBEGIN\n  RETURN 'a;b';\nEND;\n$body$;\nSELECT ';';";
+        let got = split(sql);
+        assert_eq!(got.len(), 2);
+        assert!(got[0].0.ends_with("$body$"));
+        assert_eq!(got[1], ("SELECT ';'".to_string(), 6));
+    }
+
+    #[test]
+    fn begin_atomic_body_is_one_statement() {
+        let sql = "CREATE FUNCTION one() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT 1;\nEND;\nSELECT one();\n";
+        let got = split(sql);
+        assert_eq!(got.len(), 2);
+        assert!(got[0].0.ends_with("END"), "{:?}", got[0]);
+        assert_eq!(got[1].1, 5);
+    }
+
+    #[test]
+    fn last_statement_without_semicolon_drops_trailing_comment() {
+        assert_eq!(
+            split("SELECT 1;\nSELECT 2 -- trailing\n"),
+            vec![("SELECT 1".to_string(), 1), ("SELECT 2".to_string(), 2)]
+        );
+    }
+
+    #[test]
+    fn non_ascii_text_keeps_byte_offsets_right() {
+        assert_eq!(
+            split("-- café ☕\nINSERT INTO t VALUES ('naïve; ☕');\nSELECT 'é'"),
+            vec![
+                ("INSERT INTO t VALUES ('naïve; ☕')".to_string(), 2),
+                ("SELECT 'é'".to_string(), 3),
+            ]
+        );
+    }
+
+    #[test]
+    fn first_line_offsets_statement_lines() {
+        let got = split_statements(Path::new("x.sql"), "\nSELECT 1;", 10).unwrap();
+        assert_eq!(got[0].line, 11);
+    }
+
+    #[test]
+    fn comments_only_give_no_statements() {
+        assert!(split("-- nothing\n/* at all */\n  ;\n").is_empty());
+    }
+
+    #[test]
+    fn explicit_transaction_control_is_recognised() {
+        let got = split_statements(
+            Path::new("x.sql"),
+            "BEGIN; SELECT 1; COMMIT; START TRANSACTION; END; BEGIN; ROLLBACK;",
+            1,
+        )
+        .unwrap();
+        let kinds: Vec<_> = got.iter().map(|s| s.transactionality).collect();
+        use Transactionality::*;
+        assert_eq!(
+            kinds,
+            vec![Begin, Transactional, Commit, Begin, Commit, Begin, Commit]
+        );
+    }
+
+    #[test]
+    fn syntax_error_points_at_the_offending_line() {
+        let sql = "CREATE TABLE a (id int);\n\nALTER TABLE a\n  ADDD COLUMN b text;\n";
+        match split_statements(Path::new("V3__x.sql"), sql, 1) {
+            Err(MigrationError::Syntax { line, message, .. }) => {
+                assert_eq!(line, 4);
+                assert!(message.contains("ADDD"), "{message}");
+            }
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn nul_byte_is_unreadable_not_a_panic() {
+        assert!(matches!(
+            split_statements(Path::new("x.sql"), "SELECT 1;\0", 1),
+            Err(MigrationError::Unreadable { .. })
+        ));
+    }
 }

@@ -16,15 +16,17 @@ impl Version {
     }
 
     /// Segments split on `.` and `_` (Flyway allows `1_2` for `1.2`), leading zeros ignored.
-    fn segments(&self) -> Vec<&str> {
+    /// Dashes are dropped first, as diesel drops them: `2024-01-01-120000` is `20240101120000`.
+    fn segments(&self) -> Vec<String> {
         self.0
+            .replace('-', "")
             .split(['.', '_'])
             .map(|s| {
                 let trimmed = s.trim_start_matches('0');
                 if trimmed.is_empty() {
-                    "0"
+                    "0".to_string()
                 } else {
-                    trimmed
+                    trimmed.to_string()
                 }
             })
             .collect()
@@ -87,5 +89,12 @@ mod tests {
         assert!(Version::new("002").same_as(&Version::new("2")));
         assert!(Version::new("1_2").same_as(&Version::new("1.2")));
         assert!(!Version::new("1.2").same_as(&Version::new("1.20")));
+    }
+
+    #[test]
+    fn diesel_dashed_versions_order_like_their_digits() {
+        assert!(Version::new("00000000000000") < Version::new("2024-01-01-120000"));
+        assert!(Version::new("2024-01-01-120000") < Version::new("2024-01-02-000000"));
+        assert!(Version::new("2024-01-01-120000").same_as(&Version::new("20240101120000")));
     }
 }

@@ -1,103 +1,64 @@
-//! Shared by the probe tests: a local PostgreSQL, fixture scripts, and lookups in a report.
+//! Shared helpers for tests that run the real `rehearse` binary.
 #![allow(dead_code)]
 
-use rehearse::migrations::{Script, Statement, Transactionality};
-use rehearse::provision::{self, Database, DatabaseRequest, ProviderChoice};
-use rehearse::report::{LockReport, StatementReport};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
-pub fn fixture(name: &str) -> PathBuf {
+pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/probe")
-        .join(name)
 }
 
-/// A fresh local server with `schema.sql` applied.
-pub async fn database() -> Database {
-    let db = provision::provision(&DatabaseRequest {
-        provider: ProviderChoice::Local,
-        ..Default::default()
-    })
-    .await
-    .expect("a local PostgreSQL starts");
-    let client = db.connection.connect().await.unwrap();
-    client
-        .batch_execute(&std::fs::read_to_string(fixture("schema.sql")).unwrap())
-        .await
-        .unwrap();
-    db
+pub fn fixture(rel: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(rel)
 }
 
-/// A fixture split at semicolons that end a line. The fixtures are simple on purpose: the real
-/// splitter lives in `migrations` and has its own tests.
-pub fn script(name: &str) -> Script {
-    let path = fixture(name);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let mut statements = Vec::new();
-    let mut current = String::new();
-    let mut start = 0;
-    for (i, line) in text.lines().enumerate() {
-        let trimmed = line.trim();
-        if current.is_empty() && (trimmed.is_empty() || trimmed.starts_with("--")) {
-            continue;
-        }
-        if current.is_empty() {
-            start = i + 1;
-        }
-        current.push_str(line);
-        current.push('\n');
-        if trimmed.ends_with(';') {
-            let sql = current.trim().trim_end_matches(';').to_string();
-            let upper = sql.to_ascii_uppercase();
-            let transactionality = if upper.contains("CONCURRENTLY") || upper.starts_with("VACUUM")
-            {
-                Transactionality::NonTransactional
-            } else if upper == "BEGIN" {
-                Transactionality::Begin
-            } else if upper == "COMMIT" {
-                Transactionality::Commit
-            } else {
-                Transactionality::Transactional
-            };
-            statements.push(Statement {
-                sql,
-                line: start,
-                transactionality,
-            });
-            current.clear();
-        }
-    }
-    Script {
-        path,
-        first_line: 1,
-        statements,
+/// The outcome of one `rehearse` invocation.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub out: tempfile::TempDir,
+}
+
+impl Run {
+    pub fn report(&self) -> serde_json::Value {
+        let path = self.out.path().join("report.json");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "no report at {}: {e}\nstderr: {}",
+                path.display(),
+                self.stderr
+            )
+        });
+        serde_json::from_str(&text).expect("report.json is JSON")
     }
 }
 
-/// Lock modes from weakest to strongest, as pg_locks spells them.
-pub const MODES: [&str; 8] = [
-    "AccessShareLock",
-    "RowShareLock",
-    "RowExclusiveLock",
-    "ShareUpdateExclusiveLock",
-    "ShareLock",
-    "ShareRowExclusiveLock",
-    "ExclusiveLock",
-    "AccessExclusiveLock",
-];
-
-pub fn locks_on<'a>(statement: &'a StatementReport, relation: &str) -> Vec<&'a LockReport> {
-    statement
-        .locks
-        .iter()
-        .filter(|l| l.relation == relation)
-        .collect()
+pub fn rehearse(args: &[&str]) -> Run {
+    let out = tempfile::tempdir().unwrap();
+    let output: Output = Command::new(env!("CARGO_BIN_EXE_rehearse"))
+        .args(args)
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .expect("the rehearse binary runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        out,
+    }
 }
 
-/// The strongest mode the statement took on `relation` (the one that decides who waits).
-pub fn strongest(statement: &StatementReport, relation: &str) -> Option<String> {
-    locks_on(statement, relation)
-        .into_iter()
-        .max_by_key(|l| MODES.iter().position(|m| *m == l.mode))
-        .map(|l| l.mode.clone())
+/// `rehearse run PATH --provider local` with extra args.
+pub fn rehearse_local(path: &Path, extra: &[&str]) -> Run {
+    let p = path.to_str().unwrap();
+    let mut args = vec!["run", p, "--provider", "local"];
+    args.extend_from_slice(extra);
+    rehearse(&args)
+}
+
+/// True when docker tests must run: in CI they never skip.
+pub fn in_ci() -> bool {
+    std::env::var("CI").map(|v| v == "true").unwrap_or(false)
 }

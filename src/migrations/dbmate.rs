@@ -1,0 +1,194 @@
+//! dbmate's single file with `-- migrate:up` and `-- migrate:down` sections.
+//!
+//! Each section becomes a [`Script`] whose `first_line` is the line after its marker, so that
+//! statement lines stay lines of the file. `-- migrate:up transaction:false` is honoured by
+//! marking the section's statements non-transactional, which is what dbmate does with them.
+
+use super::split::split_statements;
+use super::{MigrationError, Script, Transactionality};
+use std::path::Path;
+
+/// The up and (possibly absent or empty) down sections of a dbmate file.
+pub(crate) struct Sections {
+    pub up: Script,
+    pub down: Option<Script>,
+}
+
+/// Whether `text` is a dbmate migration (it has an up marker).
+pub(crate) fn has_up_marker(text: &str) -> bool {
+    text.lines()
+        .any(|line| matches!(marker(line), Some((Direction::Up, _))))
+}
+
+/// One `-- migrate:` line: where it is and where its section's text begins.
+struct Marker {
+    direction: Direction,
+    no_transaction: bool,
+    /// 1-based line of the marker itself.
+    line: usize,
+    starts_at: usize,
+    section_starts_at: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Up,
+    Down,
+}
+
+/// Reads the marker on `line`: direction and whether it says `transaction:false`.
+fn marker(line: &str) -> Option<(Direction, bool)> {
+    let rest = line.trim_start().strip_prefix("--")?.trim_start();
+    let (direction, options) = if let Some(options) = rest.strip_prefix("migrate:up") {
+        (Direction::Up, options)
+    } else {
+        (Direction::Down, rest.strip_prefix("migrate:down")?)
+    };
+    if !(options.is_empty() || options.starts_with(char::is_whitespace)) {
+        return None;
+    }
+    let no_transaction = options.split_whitespace().any(|o| o == "transaction:false");
+    Some((direction, no_transaction))
+}
+
+/// Splits the file at its markers and each section into statements.
+pub(crate) fn sections(path: &Path, text: &str) -> Result<Sections, MigrationError> {
+    let structure = |message: String| MigrationError::Structure {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut markers = Vec::new();
+    let mut offset = 0;
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        if let Some((direction, no_transaction)) = marker(line) {
+            markers.push(Marker {
+                direction,
+                no_transaction,
+                line: index + 1,
+                starts_at: offset,
+                section_starts_at: offset + line.len(),
+            });
+        }
+        offset += line.len();
+    }
+    let count = |d: Direction| markers.iter().filter(|m| m.direction == d).count();
+    match (count(Direction::Up), count(Direction::Down)) {
+        (0, _) => {
+            return Err(structure(
+                "it has no `-- migrate:up` line, which every dbmate migration needs".into(),
+            ))
+        }
+        (1, 0 | 1) => {}
+        _ => {
+            let lines: Vec<_> = markers.iter().map(|m| m.line.to_string()).collect();
+            return Err(structure(format!(
+                "it has more than one `-- migrate:up` or `-- migrate:down` line (lines {}); dbmate allows one of each",
+                lines.join(", ")
+            )));
+        }
+    }
+    let first = &markers[0];
+    let before = &text[..first.starts_at];
+    if !split_statements(path, before, 1)?.is_empty() {
+        return Err(structure(format!(
+            "it has SQL before its first `-- migrate:` line (line {}); dbmate would not run it",
+            first.line
+        )));
+    }
+    let section = |index: usize| -> Result<Script, MigrationError> {
+        let marker = &markers[index];
+        let (start, line) = (marker.section_starts_at, marker.line);
+        let end = markers
+            .get(index + 1)
+            .map_or(text.len(), |next| next.starts_at);
+        let mut statements = split_statements(path, &text[start..end], line + 1)?;
+        if marker.no_transaction {
+            for statement in &mut statements {
+                if statement.transactionality == Transactionality::Transactional {
+                    statement.transactionality = Transactionality::NonTransactional;
+                }
+            }
+        }
+        Ok(Script {
+            path: path.to_path_buf(),
+            first_line: line + 1,
+            statements,
+        })
+    };
+    let up_index = markers
+        .iter()
+        .position(|m| m.direction == Direction::Up)
+        .unwrap_or(0);
+    let up = section(up_index)?;
+    if up.statements.is_empty() {
+        return Err(structure(format!(
+            "its `-- migrate:up` section (line {}) is empty: a migration must contain at least one statement",
+            markers[up_index].line
+        )));
+    }
+    let down = match markers.iter().position(|m| m.direction == Direction::Down) {
+        Some(index) => Some(section(index)?).filter(|s| !s.statements.is_empty()),
+        None => None,
+    };
+    Ok(Sections { up, down })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_keep_file_lines() {
+        let text = "-- a comment\n-- migrate:up\nCREATE TABLE t (id int);\n\n-- migrate:down\nDROP TABLE t;\n";
+        let s = sections(Path::new("1_t.sql"), text).unwrap();
+        assert_eq!(s.up.first_line, 3);
+        assert_eq!(s.up.statements[0].line, 3);
+        assert_eq!(s.up.statements[0].sql, "CREATE TABLE t (id int)");
+        let down = s.down.unwrap();
+        assert_eq!(down.first_line, 6);
+        assert_eq!(down.statements[0].sql, "DROP TABLE t");
+        assert_eq!(down.statements[0].line, 6);
+    }
+
+    #[test]
+    fn empty_down_section_means_no_rollback() {
+        let s = sections(
+            Path::new("1_t.sql"),
+            "-- migrate:up\nSELECT 1;\n-- migrate:down\n\n",
+        )
+        .unwrap();
+        assert!(s.down.is_none());
+    }
+
+    #[test]
+    fn transaction_false_runs_statements_outside_a_transaction() {
+        let s = sections(
+            Path::new("1_t.sql"),
+            "-- migrate:up transaction:false\nCREATE INDEX i ON t (a);\n",
+        )
+        .unwrap();
+        assert_eq!(
+            s.up.statements[0].transactionality,
+            Transactionality::NonTransactional
+        );
+    }
+
+    #[test]
+    fn missing_up_marker_and_sql_before_it_are_errors() {
+        assert!(sections(Path::new("1_t.sql"), "SELECT 1;\n").is_err());
+        let err = sections(
+            Path::new("1_t.sql"),
+            "SELECT 1;\n-- migrate:up\nSELECT 2;\n",
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(err.contains("before its first"), "{err}");
+    }
+
+    #[test]
+    fn marker_needs_the_exact_word() {
+        assert!(!has_up_marker("-- migrate:upgrade\n"));
+        assert!(has_up_marker("--migrate:up\n"));
+    }
+}

@@ -1,0 +1,194 @@
+//! File and folder names of each convention, read without touching the disk.
+//!
+//! Each function answers "does this name follow convention X, and if so what does it say?"; the
+//! decision of which convention a folder follows is made in `discover` from these answers.
+
+/// Whether a script moves the schema forward or undoes a forward script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Forward,
+    Rollback,
+}
+
+/// What a file name says: the version as written, the description, the role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Name {
+    pub version: String,
+    pub description: String,
+    pub role: Role,
+}
+
+/// Flyway's `V<version>__<desc>.sql`, `U<version>__<desc>.sql` and the common
+/// `V<version>__<desc>_rollback.sql`. Versions are digits separated by `.` or `_` (`V1_2__x`).
+pub(crate) fn flyway(file: &str) -> Option<Name> {
+    let stem = file.strip_suffix(".sql")?;
+    let (prefix, rest) = (stem.get(..1)?, stem.get(1..)?);
+    let (version, description) = rest.split_once("__")?;
+    if !is_dotted_version(version) || description.is_empty() {
+        return None;
+    }
+    let (description, role) = match (prefix, description.strip_suffix("_rollback")) {
+        ("V", Some(forward)) if !forward.is_empty() => (forward, Role::Rollback),
+        ("V", _) => (description, Role::Forward),
+        ("U", _) => (description, Role::Rollback),
+        _ => return None,
+    };
+    Some(Name {
+        version: version.to_string(),
+        description: description.to_string(),
+        role,
+    })
+}
+
+/// Flyway's repeatable `R__<desc>.sql`, recognised only to refuse it clearly.
+pub(crate) fn flyway_repeatable(file: &str) -> bool {
+    file.starts_with("R__") && file.ends_with(".sql") && file.len() > "R__.sql".len()
+}
+
+/// sqlx and golang-migrate: `<version>_<desc>.up.sql` and `<version>_<desc>.down.sql`.
+pub(crate) fn up_down(file: &str) -> Option<Name> {
+    let (stem, role) = if let Some(stem) = file.strip_suffix(".up.sql") {
+        (stem, Role::Forward)
+    } else {
+        (file.strip_suffix(".down.sql")?, Role::Rollback)
+    };
+    let (version, description) = numbered(stem)?;
+    Some(Name {
+        version,
+        description,
+        role,
+    })
+}
+
+/// `<version>_<desc>.sql`: a sqlx migration without rollback, or a dbmate file (the content says).
+pub(crate) fn plain(file: &str) -> Option<(String, String)> {
+    if file.ends_with(".up.sql") || file.ends_with(".down.sql") {
+        return None;
+    }
+    numbered(file.strip_suffix(".sql")?)
+}
+
+/// diesel's folder `<version>_<desc>`, where the version may hold dashes (`2024-01-01-120000`).
+pub(crate) fn diesel_folder(name: &str) -> Option<(String, String)> {
+    let (version, description) = name.split_once('_')?;
+    let digits_and_dashes = version.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+    if !version.starts_with(|c: char| c.is_ascii_digit())
+        || !digits_and_dashes
+        || description.is_empty()
+    {
+        return None;
+    }
+    Some((version.to_string(), description.to_string()))
+}
+
+/// `<digits>_<desc>`.
+fn numbered(stem: &str) -> Option<(String, String)> {
+    let (version, description) = stem.split_once('_')?;
+    if version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit()) || description.is_empty()
+    {
+        return None;
+    }
+    Some((version.to_string(), description.to_string()))
+}
+
+/// `1`, `002`, `1.2.10`, `1_2`: digits with single `.` or `_` between them.
+fn is_dotted_version(version: &str) -> bool {
+    !version.is_empty()
+        && version
+            .split(['.', '_'])
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(version: &str, description: &str, role: Role) -> Option<Name> {
+        Some(Name {
+            version: version.into(),
+            description: description.into(),
+            role,
+        })
+    }
+
+    #[test]
+    fn flyway_names_give_version_description_and_role() {
+        assert_eq!(
+            flyway("V002__add_status_column.sql"),
+            name("002", "add_status_column", Role::Forward)
+        );
+        assert_eq!(
+            flyway("U002__add_status_column.sql"),
+            name("002", "add_status_column", Role::Rollback)
+        );
+        assert_eq!(
+            flyway("V002__add_status_column_rollback.sql"),
+            name("002", "add_status_column", Role::Rollback)
+        );
+        assert_eq!(
+            flyway("V1_2__split_users.sql"),
+            name("1_2", "split_users", Role::Forward)
+        );
+        assert_eq!(flyway("V1.2.10__x.sql"), name("1.2.10", "x", Role::Forward));
+    }
+
+    #[test]
+    fn flyway_rejects_near_misses() {
+        for file in [
+            "V2_add.sql",
+            "V__x.sql",
+            "V2__.sql",
+            "Vx__y.sql",
+            "V1..2__x.sql",
+            "X1__y.sql",
+            "V1__x.txt",
+        ] {
+            assert_eq!(flyway(file), None, "{file}");
+        }
+        assert_eq!(
+            flyway("V1___rollback.sql"),
+            name("1", "_rollback", Role::Forward)
+        );
+    }
+
+    #[test]
+    fn repeatable_flyway_is_recognised() {
+        assert!(flyway_repeatable("R__views.sql"));
+        assert!(!flyway_repeatable("V1__views.sql"));
+    }
+
+    #[test]
+    fn up_down_names_pair_by_suffix() {
+        assert_eq!(
+            up_down("20240101120000_users.up.sql"),
+            name("20240101120000", "users", Role::Forward)
+        );
+        assert_eq!(
+            up_down("1_create.users.down.sql"),
+            name("1", "create.users", Role::Rollback)
+        );
+        assert_eq!(up_down("1_users.sql"), None);
+        assert_eq!(up_down("V1__users.up.sql"), None);
+    }
+
+    #[test]
+    fn plain_names_exclude_up_and_down() {
+        assert_eq!(plain("3_seed.sql"), Some(("3".into(), "seed".into())));
+        assert_eq!(plain("3_seed.up.sql"), None);
+        assert_eq!(plain("seed.sql"), None);
+    }
+
+    #[test]
+    fn diesel_folders_allow_dashed_versions() {
+        assert_eq!(
+            diesel_folder("2024-01-01-120000_create_users"),
+            Some(("2024-01-01-120000".into(), "create_users".into()))
+        );
+        assert_eq!(
+            diesel_folder("00000000000000_diesel_initial_setup"),
+            Some(("00000000000000".into(), "diesel_initial_setup".into()))
+        );
+        assert_eq!(diesel_folder("create_users"), None);
+        assert_eq!(diesel_folder("-1_x"), None);
+    }
+}

@@ -1,0 +1,552 @@
+//! Discovery and splitting on the fixture folders under `tests/fixtures/migrations/`.
+//!
+//! The good fixtures (flyway, updown, diesel, dbmate, nontransactional) are valid PostgreSQL 15
+//! that end-to-end tests also run; here we only check what discovery makes of them. The bad
+//! fixtures each hold one input error, and the message must name the file that has it.
+
+use rehearse::migrations::{
+    discover, Format, Migration, MigrationError, MigrationSet, Script, Transactionality,
+};
+use std::path::{Path, PathBuf};
+
+fn fixture(case: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/migrations")
+        .join(case)
+}
+
+fn found(case: &str) -> MigrationSet {
+    discover(&fixture(case), None)
+        .unwrap_or_else(|e| panic!("discovery of the {case} fixture failed: {e}"))
+}
+
+fn refused(case: &str) -> (MigrationError, String) {
+    match discover(&fixture(case), None) {
+        Ok(set) => panic!(
+            "the {case} fixture was accepted with {} migrations",
+            set.migrations.len()
+        ),
+        Err(e) => {
+            let message = e.to_string();
+            (e, message)
+        }
+    }
+}
+
+fn file(script: &Script) -> String {
+    script.file_name()
+}
+
+fn rollback_file(migration: &Migration) -> Option<String> {
+    migration.rollback.as_ref().map(file)
+}
+
+/// (version, name, forward file, rollback file) of each migration, in order.
+fn outline(set: &MigrationSet) -> Vec<(String, String, String, Option<String>)> {
+    set.migrations
+        .iter()
+        .map(|m| {
+            (
+                m.version.to_string(),
+                m.name.clone(),
+                file(&m.forward),
+                rollback_file(m),
+            )
+        })
+        .collect()
+}
+
+fn row(
+    v: &str,
+    name: &str,
+    forward: &str,
+    rollback: Option<&str>,
+) -> (String, String, String, Option<String>) {
+    (
+        v.into(),
+        name.into(),
+        forward.into(),
+        rollback.map(Into::into),
+    )
+}
+
+/// (line, first line of sql) of each statement.
+fn lines(script: &Script) -> Vec<(usize, String)> {
+    script
+        .statements
+        .iter()
+        .map(|s| (s.line, s.sql.lines().next().unwrap_or("").to_string()))
+        .collect()
+}
+
+/// Every statement's `sql` must be the file's own text starting at its line, so that the probe
+/// can turn a server error position into a file line.
+fn assert_verbatim(script: &Script) {
+    let text = std::fs::read_to_string(&script.path).unwrap();
+    let file_lines: Vec<&str> = text.lines().collect();
+    for statement in &script.statements {
+        for (offset, sql_line) in statement.sql.lines().enumerate() {
+            let file_line = file_lines[statement.line - 1 + offset];
+            assert!(
+                file_line.contains(sql_line),
+                "{}: statement line {} `{sql_line}` is not line {} of the file `{file_line}`",
+                script.file_name(),
+                offset,
+                statement.line + offset
+            );
+        }
+        assert!(!statement.sql.ends_with(';'), "{:?}", statement.sql);
+    }
+}
+
+#[test]
+fn flyway_versions_order_as_versions() {
+    let set = found("flyway");
+    assert_eq!(set.format, Format::Flyway);
+    let versions: Vec<_> = set
+        .migrations
+        .iter()
+        .map(|m| m.version.to_string())
+        .collect();
+    assert_eq!(versions, ["001", "1_1", "002", "010"]);
+}
+
+#[test]
+fn flyway_undo_file_pairs_with_forward() {
+    let set = found("flyway");
+    assert_eq!(
+        outline(&set)[..2],
+        [
+            row(
+                "001",
+                "create_users",
+                "V001__create_users.sql",
+                Some("U001__create_users.sql")
+            ),
+            row(
+                "1_1",
+                "add_email",
+                "V1_1__add_email.sql",
+                Some("U1_1__add_email.sql")
+            ),
+        ]
+    );
+}
+
+#[test]
+fn flyway_rollback_suffix_pairs_with_forward() {
+    let set = found("flyway");
+    assert_eq!(
+        outline(&set)[2..],
+        [
+            row(
+                "002",
+                "add_status_column",
+                "V002__add_status_column.sql",
+                Some("V002__add_status_column_rollback.sql")
+            ),
+            row(
+                "010",
+                "user_functions",
+                "V010__user_functions.sql",
+                Some("V010__user_functions_rollback.sql")
+            ),
+        ]
+    );
+}
+
+#[test]
+fn flyway_readme_is_ignored() {
+    let set = found("flyway");
+    assert!(set
+        .migrations
+        .iter()
+        .all(|m| !file(&m.forward).ends_with(".md")));
+    assert_eq!(set.migrations.len(), 4);
+}
+
+#[test]
+fn statements_start_at_their_first_token_line() {
+    let set = found("flyway");
+    assert_eq!(
+        lines(&set.migrations[0].forward),
+        [(2, "CREATE TABLE users (".to_string())]
+    );
+    assert_eq!(
+        lines(&set.migrations[1].forward),
+        [
+            (1, "ALTER TABLE users ADD COLUMN email text".to_string()),
+            (
+                2,
+                "COMMENT ON COLUMN users.email IS 'contact address; may be null'".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn dollar_quoted_and_begin_atomic_bodies_stay_whole() {
+    let set = found("flyway");
+    let functions = &set.migrations[3].forward;
+    assert_eq!(
+        lines(functions),
+        [
+            (
+                3,
+                "CREATE FUNCTION normalize_status(s text) RETURNS text".to_string()
+            ),
+            (
+                11,
+                "CREATE FUNCTION active_user_count() RETURNS bigint".to_string()
+            ),
+            (17, "SELECT normalize_status(' Active ')".to_string()),
+        ]
+    );
+    assert!(functions.statements[0].sql.ends_with("$body$"));
+    assert!(functions.statements[1].sql.ends_with("END"));
+    assert_eq!(
+        functions.statements[2].sql,
+        "SELECT normalize_status(' Active ')"
+    );
+}
+
+#[test]
+fn statement_text_is_the_file_text_at_its_line() {
+    for case in ["flyway", "updown", "diesel", "dbmate", "nontransactional"] {
+        for migration in found(case).migrations {
+            assert_verbatim(&migration.forward);
+            if let Some(rollback) = &migration.rollback {
+                assert_verbatim(rollback);
+            }
+        }
+    }
+}
+
+#[test]
+fn up_down_files_pair_and_order_numerically() {
+    let set = found("updown");
+    assert_eq!(set.format, Format::UpDown);
+    assert_eq!(
+        outline(&set),
+        [
+            row(
+                "1",
+                "create_users",
+                "1_create_users.up.sql",
+                Some("1_create_users.down.sql")
+            ),
+            row(
+                "2",
+                "add_status_column",
+                "2_add_status_column.up.sql",
+                Some("2_add_status_column.down.sql")
+            ),
+            row(
+                "10",
+                "create_orders",
+                "10_create_orders.up.sql",
+                Some("10_create_orders.down.sql")
+            ),
+        ]
+    );
+}
+
+#[test]
+fn explicit_begin_and_commit_in_a_file_are_marked() {
+    let set = found("updown");
+    let kinds: Vec<_> = set.migrations[2]
+        .forward
+        .statements
+        .iter()
+        .map(|s| (s.line, s.transactionality))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (2, Transactionality::Begin),
+            (3, Transactionality::Transactional),
+            (8, Transactionality::Transactional),
+            (9, Transactionality::Commit),
+        ]
+    );
+}
+
+#[test]
+fn diesel_folders_pair_up_and_down_in_version_order() {
+    let set = found("diesel");
+    assert_eq!(set.format, Format::Diesel);
+    let outline: Vec<_> = set
+        .migrations
+        .iter()
+        .map(|m| {
+            (
+                m.version.to_string(),
+                m.name.clone(),
+                m.forward
+                    .path
+                    .strip_prefix(&set.root)
+                    .unwrap()
+                    .to_path_buf(),
+                m.rollback
+                    .as_ref()
+                    .map(|r| r.path.strip_prefix(&set.root).unwrap().to_path_buf()),
+            )
+        })
+        .collect();
+    let p = |s: &str| PathBuf::from(s);
+    assert_eq!(
+        outline,
+        [
+            (
+                "00000000000000".to_string(),
+                "diesel_initial_setup".to_string(),
+                p("00000000000000_diesel_initial_setup/up.sql"),
+                Some(p("00000000000000_diesel_initial_setup/down.sql"))
+            ),
+            (
+                "2024-01-01-120000".to_string(),
+                "create_users".to_string(),
+                p("2024-01-01-120000_create_users/up.sql"),
+                Some(p("2024-01-01-120000_create_users/down.sql"))
+            ),
+            (
+                "2024-01-02-090000".to_string(),
+                "add_status_column".to_string(),
+                p("2024-01-02-090000_add_status_column/up.sql"),
+                Some(p("2024-01-02-090000_add_status_column/down.sql"))
+            ),
+        ]
+    );
+    let setup = &set.migrations[0];
+    assert_eq!(setup.forward.statements.len(), 2);
+    assert_eq!(setup.forward.statements[0].line, 5);
+    assert_eq!(setup.forward.statements[1].line, 12);
+    assert_eq!(lines(setup.rollback.as_ref().unwrap())[0].0, 5);
+}
+
+#[test]
+fn dbmate_sections_become_forward_and_rollback_with_file_lines() {
+    let set = found("dbmate");
+    assert_eq!(set.format, Format::Dbmate);
+    assert_eq!(
+        outline(&set),
+        [
+            row(
+                "20240101120000",
+                "create_users",
+                "20240101120000_create_users.sql",
+                Some("20240101120000_create_users.sql")
+            ),
+            row(
+                "20240102090000",
+                "add_status_column",
+                "20240102090000_add_status_column.sql",
+                Some("20240102090000_add_status_column.sql")
+            ),
+        ]
+    );
+    let second = &set.migrations[1];
+    assert_eq!(second.forward.first_line, 2);
+    assert_eq!(
+        lines(&second.forward),
+        [
+            (
+                2,
+                "ALTER TABLE users ADD COLUMN status VARCHAR(20) NOT NULL DEFAULT 'active'"
+                    .to_string()
+            ),
+            (
+                3,
+                "CREATE INDEX users_status_idx ON users (status)".to_string()
+            ),
+        ]
+    );
+    let rollback = second.rollback.as_ref().unwrap();
+    assert_eq!(rollback.first_line, 6);
+    assert_eq!(
+        lines(rollback),
+        [
+            (6, "DROP INDEX users_status_idx".to_string()),
+            (7, "ALTER TABLE users DROP COLUMN status".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn create_index_concurrently_runs_outside_a_transaction() {
+    let set = found("nontransactional");
+    let index = &set.migrations[1];
+    assert_eq!(file(&index.forward), "V002__index_users_name.sql");
+    assert_eq!(index.forward.statements.len(), 1);
+    assert_eq!(index.forward.statements[0].line, 2);
+    assert_eq!(
+        index.forward.statements[0].transactionality,
+        Transactionality::NonTransactional
+    );
+    let rollback = index.rollback.as_ref().unwrap();
+    assert_eq!(
+        rollback.statements[0].transactionality,
+        Transactionality::NonTransactional
+    );
+    assert_eq!(
+        set.migrations[0].forward.statements[0].transactionality,
+        Transactionality::Transactional
+    );
+}
+
+#[test]
+fn migration_without_rollback_is_discovered_with_none() {
+    let set = found("missing_rollback");
+    assert_eq!(set.format, Format::UpDown);
+    assert_eq!(
+        outline(&set),
+        [
+            row(
+                "1",
+                "create_users",
+                "1_create_users.up.sql",
+                Some("1_create_users.down.sql")
+            ),
+            row("2", "add_status_column", "2_add_status_column.sql", None),
+        ]
+    );
+}
+
+#[test]
+fn forced_format_overrides_detection() {
+    let set = discover(&fixture("updown"), Some(Format::UpDown)).unwrap();
+    assert_eq!(set.migrations.len(), 3);
+    let (_, message) = match discover(&fixture("updown"), Some(Format::Flyway)) {
+        Err(e) => ((), e.to_string()),
+        Ok(_) => panic!("an up/down folder read as Flyway must be refused"),
+    };
+    assert!(message.contains("10_create_orders.down.sql"), "{message}");
+    assert!(message.contains("flyway naming convention"), "{message}");
+}
+
+#[test]
+fn duplicate_versions_name_both_files() {
+    let (error, message) = refused("duplicate_versions");
+    assert!(
+        matches!(error, MigrationError::DuplicateVersion { .. }),
+        "{error:?}"
+    );
+    assert!(message.contains("V001__create_users.sql"), "{message}");
+    assert!(message.contains("V1__create_accounts.sql"), "{message}");
+}
+
+#[test]
+fn orphan_rollback_names_the_rollback() {
+    let (error, message) = refused("orphan_rollback");
+    assert!(
+        matches!(error, MigrationError::OrphanRollback { .. }),
+        "{error:?}"
+    );
+    assert!(message.contains("U002__add_status_column.sql"), "{message}");
+    assert!(message.contains("version 002"), "{message}");
+}
+
+#[test]
+fn comment_only_file_is_empty() {
+    let (error, message) = refused("empty_file");
+    assert!(matches!(error, MigrationError::EmptyFile(_)), "{error:?}");
+    assert!(
+        message.contains("V002__add_status_column.sql is empty"),
+        "{message}"
+    );
+}
+
+#[test]
+fn malformed_name_names_the_file_and_the_convention() {
+    let (error, message) = refused("malformed_name");
+    assert!(
+        matches!(
+            error,
+            MigrationError::MalformedName {
+                format: Format::Flyway,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(message.contains("V2_add_status_column.sql"), "{message}");
+    assert!(
+        message.contains("V<version>__<description>.sql"),
+        "{message}"
+    );
+}
+
+#[test]
+fn syntax_error_names_file_and_line() {
+    let (error, message) = refused("syntax_error");
+    match error {
+        MigrationError::Syntax { path, line, .. } => {
+            assert_eq!(path.file_name().unwrap(), "V002__add_status_column.sql");
+            assert_eq!(line, 5);
+        }
+        other => panic!("expected a syntax error, got {other:?}"),
+    }
+    assert!(
+        message.contains("V002__add_status_column.sql, line 5"),
+        "{message}"
+    );
+    assert!(message.contains("\"ADDD\""), "{message}");
+}
+
+#[test]
+fn mixed_formats_say_which_files_follow_which() {
+    let (error, message) = refused("mixed_formats");
+    assert!(
+        matches!(error, MigrationError::MixedConventions { .. }),
+        "{error:?}"
+    );
+    assert!(
+        message.contains("V001__create_users.sql follows flyway"),
+        "{message}"
+    );
+    assert!(
+        message.contains("2_add_status_column.down.sql, 2_add_status_column.up.sql follow up-down"),
+        "{message}"
+    );
+}
+
+#[test]
+fn repeatable_flyway_migration_is_refused_by_name() {
+    let (error, message) = refused("repeatable");
+    assert!(
+        matches!(error, MigrationError::RepeatableUnsupported(_)),
+        "{error:?}"
+    );
+    assert!(message.contains("R__active_users_view.sql"), "{message}");
+}
+
+#[test]
+fn file_that_is_not_utf8_is_unreadable() {
+    let (error, message) = refused("not_utf8");
+    assert!(
+        matches!(error, MigrationError::Unreadable { .. }),
+        "{error:?}"
+    );
+    assert!(message.contains("V002__create_cafe.sql"), "{message}");
+    assert!(message.contains("not valid UTF-8 (line 1"), "{message}");
+}
+
+#[test]
+fn folder_without_migrations_says_so() {
+    let (error, message) = refused("no_migrations");
+    assert!(
+        matches!(error, MigrationError::NoMigrations(_)),
+        "{error:?}"
+    );
+    assert!(message.contains("no_migrations"), "{message}");
+}
+
+#[test]
+fn missing_folder_is_named() {
+    let (error, message) = refused("does_not_exist");
+    assert!(
+        matches!(error, MigrationError::FolderUnreadable { .. }),
+        "{error:?}"
+    );
+    assert!(message.contains("does_not_exist"), "{message}");
+}

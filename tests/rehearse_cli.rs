@@ -1,0 +1,199 @@
+//! End-to-end: the real binary rehearses migration folders on a real local PostgreSQL.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn quickstart_passes_with_both_migrations_statements_and_durations() {
+    let run = rehearse_local(&repo().join("scenarios/quickstart"), &[]);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.report();
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["verdict"], "pass");
+    assert_eq!(report["database"]["provider"], "local");
+    let migrations = report["migrations"].as_array().unwrap();
+    let ids: Vec<_> = migrations
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["001", "002"]);
+    assert_eq!(migrations[1]["name"], "add_status_column");
+    for m in migrations {
+        assert_eq!(m["verdict"], "pass", "{m}");
+        for direction in ["forward", "rollback"] {
+            let d = &m[direction];
+            assert_eq!(d["ok"], true, "{direction}: {d}");
+            assert!(d["duration_ms"].as_f64().unwrap() > 0.0);
+            let statements = d["statements"].as_array().unwrap();
+            assert!(!statements.is_empty());
+            assert!(statements
+                .iter()
+                .all(|s| s["duration_ms"].as_f64().unwrap() > 0.0));
+        }
+    }
+    let add = &migrations[1]["forward"]["statements"][0]["sql"];
+    assert!(
+        add.as_str()
+            .unwrap()
+            .contains("ADD COLUMN status VARCHAR(20) NOT NULL DEFAULT 'active'"),
+        "{add}"
+    );
+    assert!(run.stdout.contains("PASS"), "{}", run.stdout);
+}
+
+#[test]
+fn forward_failure_names_file_line_and_server_message() {
+    let run = rehearse_local(&fixture("rehearsals/forward_fails"), &[]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let report = run.report();
+    assert_eq!(report["verdict"], "fail");
+    let failing = &report["migrations"][1];
+    assert_eq!(failing["verdict"], "fail");
+    let error = &failing["forward"]["error"];
+    assert_eq!(error["file"], "V002__index_missing_column.sql");
+    // The server points at `email`, on the fourth line of the file.
+    assert_eq!(error["line"], 4, "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("column \"email\" does not exist"),
+        "{error}"
+    );
+    assert_eq!(error["code"], "42703");
+    // A failed forward is rolled back: nothing of it remains, and later migrations are not run.
+    assert!(failing["rollback"].is_null());
+    let later = &report["migrations"][2];
+    assert_eq!(later["verdict"], "fail");
+    assert!(
+        later["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("was not rehearsed"),
+        "{later}"
+    );
+}
+
+#[test]
+fn missing_rollback_is_rehearsed_forward_and_fails_with_a_finding() {
+    let run = rehearse_local(&fixture("rehearsals/missing_rollback"), &[]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let report = run.report();
+    let m = &report["migrations"][1];
+    assert_eq!(m["id"], "002");
+    assert_eq!(m["forward"]["ok"], true);
+    assert!(m["rollback"].is_null());
+    assert_eq!(m["verdict"], "fail");
+    assert_eq!(m["findings"][0]["kind"], "missing_rollback");
+    // The migration after it is still rehearsed.
+    assert_eq!(report["migrations"][2]["verdict"], "pass");
+}
+
+#[test]
+fn a_rollback_that_fails_is_a_finding_naming_its_file() {
+    let run = rehearse_local(&fixture("rehearsals/rollback_fails"), &[]);
+    assert_eq!(run.code, 1);
+    let m = &run.report()["migrations"][0];
+    assert_eq!(m["rollback"]["ok"], false);
+    assert_eq!(
+        m["rollback"]["error"]["file"],
+        "V001__create_accounts_rollback.sql"
+    );
+    assert!(m["rollback"]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("acounts"));
+}
+
+#[test]
+fn concurrent_index_runs_outside_a_transaction_block() {
+    let run = rehearse_local(&fixture("rehearsals/nontransactional"), &[]);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.report();
+    let statement = &report["migrations"][1]["forward"]["statements"][0];
+    assert!(statement["sql"]
+        .as_str()
+        .unwrap()
+        .starts_with("CREATE INDEX CONCURRENTLY"));
+    assert_eq!(statement["transactional"], false);
+    assert_eq!(
+        report["migrations"][0]["forward"]["statements"][1]["transactional"],
+        true
+    );
+}
+
+/// Bad input: exit 2, and one sentence on stderr naming the thing.
+fn assert_bad_input(run: &Run, names: &[&str]) {
+    assert_eq!(
+        run.code, 2,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let lines: Vec<_> = run
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert_eq!(lines.len(), 1, "expected one sentence, got: {}", run.stderr);
+    for name in names {
+        assert!(
+            lines[0].contains(name),
+            "{:?} does not name {name}",
+            lines[0]
+        );
+    }
+    assert!(
+        !run.stderr.contains("panicked") && !run.stderr.contains("Error {"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.out.path().join("report.json").exists(),
+        "nothing may run on bad input"
+    );
+}
+
+#[test]
+fn malformed_migration_name_is_bad_input_naming_the_file() {
+    assert_bad_input(
+        &rehearse_local(&fixture("bad_input/malformed_name"), &[]),
+        &["V2_add_b.sql"],
+    );
+}
+
+#[test]
+fn duplicate_versions_are_bad_input_naming_both_files() {
+    assert_bad_input(
+        &rehearse_local(&fixture("bad_input/duplicate_versions"), &[]),
+        &["V1__create_a.sql", "V001__create_b.sql"],
+    );
+}
+
+#[test]
+fn missing_folder_is_bad_input_naming_it() {
+    assert_bad_input(
+        &rehearse_local(&fixture("bad_input/no_such_folder"), &[]),
+        &["no_such_folder"],
+    );
+}
+
+#[test]
+fn syntax_error_is_reported_with_file_and_line_before_anything_runs() {
+    let run = rehearse_local(&fixture("bad_input/syntax_error"), &[]);
+    assert_bad_input(&run, &["V1__create_users.sql", "line 4", "ADDD"]);
+}
+
+#[test]
+fn unknown_flag_is_bad_usage() {
+    let run = rehearse(&["run", "scenarios/quickstart", "--no-such-flag"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
