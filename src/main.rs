@@ -29,6 +29,17 @@ enum Command {
     /// Compare two report.json files: what got slower or locks longer (main against a branch).
     #[command(after_help = COMPARE_EXAMPLES)]
     Compare(CompareArgs),
+    /// Write report.md, report.html and junit.xml again from a report.json.
+    Render(RenderArgs),
+}
+
+#[derive(Args)]
+struct RenderArgs {
+    /// A report.json written by `rehearse run`.
+    report: PathBuf,
+    /// Folder the reports are written to.
+    #[arg(long, default_value = "reports")]
+    out: PathBuf,
 }
 
 const COMPARE_EXAMPLES: &str = "\
@@ -138,6 +149,7 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             Command::Run(args) => run(args).await,
             Command::Compare(args) => compare(args),
+            Command::Render(args) => render(args),
         }
     });
     // Anything still registered (a panic in a task, say) is released before we go; when a signal
@@ -148,6 +160,35 @@ fn main() -> std::process::ExitCode {
     }
     drop(runtime);
     std::process::ExitCode::from(code as u8)
+}
+
+fn render(args: RenderArgs) -> ExitCode {
+    let report = match report::read_json(&args.report) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("rehearse: {e}");
+            return ExitCode::BadInput;
+        }
+    };
+    match report::write_all(&report, &args.out) {
+        Ok(w) => {
+            println!(
+                "reports: {}, {}, {}, {}",
+                w.json.display(),
+                w.markdown.display(),
+                w.html.display(),
+                w.junit.display()
+            );
+            ExitCode::Pass
+        }
+        Err(e) => {
+            eprintln!(
+                "rehearse: could not write the reports into {}: {e}",
+                args.out.display()
+            );
+            ExitCode::Environment
+        }
+    }
 }
 
 fn compare(args: CompareArgs) -> ExitCode {

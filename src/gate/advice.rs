@@ -134,7 +134,7 @@ pub fn hazards(m: &MigrationReport, large: &dyn Fn(&str) -> Option<bool>) -> Vec
         for l in &s.locks {
             if l.mode == "AccessExclusiveLock"
                 && !created.contains(&l.relation)
-                && l.held_ms.is_some_and(|h| h >= LONG_EXCLUSIVE_LOCK_MS)
+                && l.held_ms >= LONG_EXCLUSIVE_LOCK_MS
             {
                 out.push(hazard(
                     "long_access_exclusive_lock",
@@ -142,7 +142,7 @@ pub fn hazards(m: &MigrationReport, large: &dyn Fn(&str) -> Option<bool>) -> Vec
                         "{file}, line {}: AccessExclusiveLock on {} was held for {}; every query on the table waits that long.",
                         s.line,
                         l.relation,
-                        duration(l.held_ms.unwrap_or(0.0))
+                        duration(l.held_ms)
                     ),
                 ));
             }
@@ -183,8 +183,8 @@ mod tests {
                     .map(|h| LockReport {
                         relation: "public.orders".into(),
                         mode: "AccessExclusiveLock".into(),
-                        acquired_ms: Some(0.0),
-                        held_ms: Some(h),
+                        held_ms: h,
+                        ..Default::default()
                     })
                     .into_iter()
                     .collect(),

@@ -3,7 +3,7 @@
 //! rendering belong to the probe, snapshot and report modules.
 
 use crate::migrations::{Migration, MigrationSet};
-use crate::probe;
+use crate::probe::{self, Probe, ProbeSettings, Step};
 use crate::provision::{self, Database};
 use crate::report::{
     DatabaseInfo, Direction, Finding, MigrationReport, Report, Verdict, SCHEMA_VERSION,
@@ -92,12 +92,16 @@ pub async fn rehearse_on(
         }
     }
 
+    let probe = Probe::new(
+        database.connection.clone(),
+        ProbeSettings::from_scenario(scenario),
+    );
     for migration in rehearsed {
         if let Some(blocker) = &blocked_by {
             migrations.push(not_run(set, migration, blocker));
             continue;
         }
-        let report = rehearse_migration(&client, set, migration, progress).await;
+        let report = rehearse_migration(&client, &probe, set, migration, progress).await;
         if !report.forward.ok || report.redo.as_ref().is_some_and(|r| !r.ok) {
             blocked_by = Some(migration.version.to_string());
         }
@@ -132,6 +136,7 @@ pub async fn rehearse_on(
 /// Forward, rollback, forward again, for one migration.
 async fn rehearse_migration(
     client: &tokio_postgres::Client,
+    probe: &Probe,
     set: &MigrationSet,
     migration: &Migration,
     progress: &dyn Progress,
@@ -140,7 +145,10 @@ async fn rehearse_migration(
     let rollback_file = migration.rollback.as_ref().map(|r| label(set, &r.path));
     let mut findings = Vec::new();
 
-    let forward = probe::run_script(client, &migration.forward, &forward_file).await;
+    let forward = probe
+        .run(client, &migration.forward, &forward_file, Step::Forward)
+        .await;
+    findings.extend(probe.timeout_findings(&forward));
     progress.step(&format!(
         "{} {} forward {}",
         migration.version,
@@ -168,9 +176,15 @@ async fn rehearse_migration(
                 ..Default::default()
             }),
             Some(script) => {
-                let back =
-                    probe::run_script(client, script, rollback_file.as_deref().unwrap_or_default())
-                        .await;
+                let back = probe
+                    .run(
+                        client,
+                        script,
+                        rollback_file.as_deref().unwrap_or_default(),
+                        Step::Rollback,
+                    )
+                    .await;
+                findings.extend(probe.timeout_findings(&back));
                 progress.step(&format!(
                     "{} {} rollback {}",
                     migration.version,
@@ -184,7 +198,10 @@ async fn rehearse_migration(
                         ..Default::default()
                     });
                 } else {
-                    let again = probe::run_script(client, &migration.forward, &forward_file).await;
+                    let again = probe
+                        .run(client, &migration.forward, &forward_file, Step::Redo)
+                        .await;
+                    findings.extend(probe.timeout_findings(&again));
                     progress.step(&format!(
                         "{} {} forward again {}",
                         migration.version,
@@ -234,13 +251,7 @@ fn not_run(set: &MigrationSet, migration: &Migration, blocker: &str) -> Migratio
         name: migration.name.clone(),
         verdict: Verdict::Fail,
         rollback_file: migration.rollback.as_ref().map(|r| label(set, &r.path)),
-        forward: Direction {
-            ok: false,
-            error: None,
-            duration_ms: 0.0,
-            statements: Vec::new(),
-            ..Default::default()
-        },
+        forward: Direction::default(),
         rollback: None,
         redo: None,
         schema_restored: None,

@@ -163,9 +163,7 @@ fn locks(m: &MigrationReport) -> BTreeMap<(String, String), Option<f64>> {
             let e = out
                 .entry((l.relation.clone(), l.mode.clone()))
                 .or_insert(None);
-            if let Some(h) = l.held_ms {
-                *e = Some(e.map_or(h, |x: f64| x.max(h)));
-            }
+            *e = Some(e.map_or(l.held_ms, |x: f64| x.max(l.held_ms)));
         }
     }
     out
@@ -265,8 +263,8 @@ mod tests {
                             .map(|(mode, held)| LockReport {
                                 relation: "public.users".into(),
                                 mode: mode.into(),
-                                acquired_ms: Some(0.0),
-                                held_ms: Some(held),
+                                held_ms: held,
+                                ..Default::default()
                             })
                             .into_iter()
                             .collect(),

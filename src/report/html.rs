@@ -19,7 +19,8 @@ main { max-width: 1100px; margin: 0 auto; padding: 24px; }
 section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px; margin-bottom: 16px; }
 h2 { margin: 0 0 8px; font-size: 18px; } h3 { font-size: 15px; margin: 18px 0 6px; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0; }
-th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
+th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: break-word; }
+section { overflow-x: auto; }
 th { background: #f6f8fa; font-weight: 600; }
 td.num { text-align: right; white-space: nowrap; }
 pre { margin: 0; white-space: pre-wrap; word-break: break-word; font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; }
@@ -179,9 +180,7 @@ fn overview(out: &mut String, report: &Report) {
                     "{} on {}{}",
                     escape(&l.mode),
                     escape(&l.relation),
-                    l.held_ms
-                        .map(|h| format!(" ({})", duration(h)))
-                        .unwrap_or_default()
+                    format!(" ({})", duration(l.held_ms))
                 )
             })
             .unwrap_or_else(|| "—".into());
@@ -350,9 +349,7 @@ fn direction(out: &mut String, index: usize, name: &str, file: &str, d: &Directi
                     lock_colour(&l.mode),
                     escape(&l.mode),
                     escape(&l.relation),
-                    l.held_ms
-                        .map(|h| format!(", held {}", duration(h)))
-                        .unwrap_or_default()
+                    format!(", held {}", duration(l.held_ms))
                 )
             })
             .collect::<Vec<_>>()
@@ -380,35 +377,69 @@ fn direction(out: &mut String, index: usize, name: &str, file: &str, d: &Directi
         ));
     }
     if let Some(w) = &d.workload {
+        let t = &w.totals;
         let _ = write!(
             out,
-            "<h3>Workload during the {name}</h3><p>{} queries, {} errors · latency p50 {} · p95 {} · p99 {} · max {} · blocked {} in total, longest {}</p>",
-            w.queries,
-            w.errors,
-            duration(w.latency_ms.p50),
-            duration(w.latency_ms.p95),
-            duration(w.latency_ms.p99),
-            duration(w.latency_ms.max),
-            duration(w.blocked_ms_total),
-            duration(w.blocked_ms_max)
+            "<h3>Workload during the {name}</h3><p>{} client(s){} · {} queries, {} errors · latency p50 {} · p95 {} · p99 {} · max {} · {} blocked by the migration, {} in total, longest {}</p>",
+            w.clients,
+            if w.default { " (default workload)" } else { "" },
+            t.queries,
+            t.errors,
+            duration(t.latency.p50_ms),
+            duration(t.latency.p95_ms),
+            duration(t.latency.p99_ms),
+            duration(t.latency.max_ms),
+            t.blocked_count,
+            duration(t.blocked_total_ms),
+            duration(t.blocked_longest_ms)
         );
-        if !w.samples.is_empty() {
+        if d.statements.iter().any(|s| s.workload.is_some()) {
             out.push_str(&latency_chart(d, &starts));
         }
+        if !w.error_samples.is_empty() {
+            out.push_str("<p class=\"muted\">Workload errors:</p><ul class=\"findings\">");
+            for e in &w.error_samples {
+                let _ = write!(out, "<li><pre>{}</pre></li>", escape(e));
+            }
+            out.push_str("</ul>");
+        }
+    }
+    if let Some(lt) = &d.long_transaction {
+        let _ = write!(
+            out,
+            "<p class=\"warn-text\">A transaction held {} on {} for {} from before this step: the migration waited {} for its lock, and {} workload queries queued behind it (longest {}).</p>",
+            escape(&lt.mode),
+            escape(&lt.relation),
+            duration(lt.held_ms),
+            duration(lt.migration_lock_wait_ms),
+            lt.blocked_queries,
+            duration(lt.blocked_longest_ms)
+        );
     }
 }
 
-/// When each statement started: measured when the probe says, else the sum of the ones before.
+/// When each statement started: as the probe measured it; a report without start times (all
+/// zero) gets the sum of the durations before.
 fn statement_starts(d: &Direction) -> Vec<f64> {
+    let measured = d.statements.iter().skip(1).any(|s| s.started_ms > 0.0);
     let mut t = 0.0;
     d.statements
         .iter()
         .map(|s| {
-            let start = s.started_ms.unwrap_or(t);
+            let start = if measured { s.started_ms } else { t };
             t = start + s.duration_ms;
             start
         })
         .collect()
+}
+
+/// When a lock was taken; a report without lock times (zero) uses its statement's start.
+fn acquired(l: &super::LockReport, statement_start: f64) -> f64 {
+    if l.acquired_ms > 0.0 {
+        l.acquired_ms
+    } else {
+        statement_start
+    }
 }
 
 const CHART_W: f64 = 960.0;
@@ -442,7 +473,7 @@ fn lock_timeline(d: &Direction, starts: &[f64], id: &str) -> String {
         .flat_map(|(s, start)| {
             s.locks
                 .iter()
-                .map(move |l| l.acquired_ms.unwrap_or(*start) + l.held_ms.unwrap_or(0.0))
+                .map(move |l| acquired(l, *start) + l.held_ms)
                 .chain(std::iter::once(start + s.duration_ms))
         })
         .fold(d.duration_ms, f64::max)
@@ -494,14 +525,10 @@ fn lock_timeline(d: &Direction, starts: &[f64], id: &str) -> String {
                 .iter()
                 .position(|m| *m == l.mode)
                 .unwrap_or(0);
-            let measured = l.acquired_ms.is_some() && l.held_ms.is_some();
-            estimated |= !measured;
-            let from = l.acquired_ms.unwrap_or(*start);
-            let to = match l.held_ms {
-                Some(h) => from + h,
-                None if s.transactional => span,
-                None => start + s.duration_ms,
-            };
+            let measured = !l.sampled;
+            estimated |= l.sampled;
+            let from = acquired(l, *start);
+            let to = from + l.held_ms;
             let (x0, x1) = (x_of(from, span), x_of(to, span));
             if !modes.contains(&l.mode.as_str()) {
                 modes.push(&l.mode);
@@ -518,7 +545,7 @@ fn lock_timeline(d: &Direction, starts: &[f64], id: &str) -> String {
                 escape(&l.relation),
                 i + 1,
                 s.line,
-                if measured { "held" } else { "estimated hold" },
+                if measured { "held" } else { "held (sampled)" },
                 duration(to - from)
             );
         }
@@ -538,32 +565,48 @@ fn lock_timeline(d: &Direction, starts: &[f64], id: &str) -> String {
     }
     if estimated {
         legend.push_str(
-            "<span class=\"muted\">pale bars: hold times estimated from statement timings</span>",
+            "<span class=\"muted\">pale bars: locks seen by sampling, times accurate to the sampling interval</span>",
         );
     }
     legend.push_str("</p>");
     svg + &legend
 }
 
-/// Latency of each workload query over time; blocked ones in red; the statements marked.
+/// The workload's latency over time, statement by statement: a bar to p95 across each
+/// statement's time, a tick at the slowest query, and in red the longest block the migration
+/// caused; the statements are marked by dashed lines.
 fn latency_chart(d: &Direction, starts: &[f64]) -> String {
-    let w = d.workload.as_ref().expect("caller checked");
-    let span = w
-        .samples
+    let spans: Vec<(f64, f64, usize, &super::StatementWorkload)> = d
+        .statements
         .iter()
-        .map(|s| s.at_ms + s.latency_ms)
+        .zip(starts)
+        .enumerate()
+        .filter_map(|(i, (s, start))| {
+            s.workload
+                .as_ref()
+                .map(|w| (*start, start + s.duration_ms, i, w))
+        })
+        .collect();
+    let span = spans
+        .iter()
+        .map(|(_, end, _, _)| *end)
         .fold(d.duration_ms, f64::max)
         .max(0.001);
-    let max_latency = w
-        .samples
+    let max_latency = spans
         .iter()
-        .map(|s| s.latency_ms)
+        .map(|(_, _, _, w)| w.latency.max_ms.max(w.blocked_longest_ms))
         .fold(0.0, f64::max)
         .max(0.001);
     let (top, plot_h) = (18.0, 160.0);
     let axis_y = top + plot_h + 2.0;
     let height = axis_y + 34.0;
-    let y_of = |v: f64| top + plot_h - (v / max_latency).clamp(0.0, 1.0) * plot_h;
+    // Logarithmic: a 2 ms p95 and a 2 s blocked query both have to be readable.
+    let lo = 0.1_f64;
+    let hi = 10f64.powf(max_latency.max(1.0).log10().ceil());
+    let y_of = |v: f64| {
+        let f = (v.max(lo) / lo).log10() / (hi / lo).log10();
+        top + plot_h - f.clamp(0.0, 1.0) * plot_h
+    };
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -573,48 +616,62 @@ fn latency_chart(d: &Direction, starts: &[f64]) -> String {
         svg,
         "<rect x=\"{LABEL_W}\" y=\"{top}\" width=\"{PLOT_W}\" height=\"{plot_h}\" fill=\"#f6f8fa\"/>"
     );
-    for frac in [0.0, 0.5, 1.0] {
-        let v = max_latency * frac;
+    let mut v = lo;
+    while v <= hi * 1.001 {
+        let y = y_of(v);
         let _ = write!(
             svg,
-            "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            "<line x1=\"{LABEL_W}\" y1=\"{y:.1}\" x2=\"{}\" y2=\"{y:.1}\" stroke=\"#d0d7de\" stroke-width=\"0.6\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            LABEL_W + PLOT_W,
             LABEL_W - 6.0,
-            y_of(v) + 4.0,
+            y + 4.0,
             escape(&duration(v))
         );
+        v *= 10.0;
     }
     let _ = write!(
         svg,
-        "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#57606a\">latency</text>",
-        LABEL_W - 60.0,
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#57606a\">workload latency</text>",
+        LABEL_W - 70.0,
         top + plot_h / 2.0
     );
-    statement_marks(&mut svg, starts, span, top, axis_y);
-    let points: Vec<String> = w
-        .samples
-        .iter()
-        .map(|s| format!("{:.1},{:.1}", x_of(s.at_ms, span), y_of(s.latency_ms)))
-        .collect();
-    let _ = write!(
-        svg,
-        "<polyline points=\"{}\" fill=\"none\" stroke=\"#3182bd\" stroke-width=\"1.2\"/>",
-        points.join(" ")
-    );
-    for s in &w.samples {
+    for (start, end, i, w) in &spans {
+        let (x0, x1) = (x_of(*start, span), x_of(*end, span));
+        let width = (x1 - x0).max(2.0);
+        let tip = format!(
+            "statement {}: {} queries, p50 {}, p95 {}, max {}; {} blocked, longest {}",
+            i + 1,
+            w.queries,
+            duration(w.latency.p50_ms),
+            duration(w.latency.p95_ms),
+            duration(w.latency.max_ms),
+            w.blocked_count,
+            duration(w.blocked_longest_ms)
+        );
         let _ = write!(
             svg,
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{}\" fill=\"{}\"><title>at {}: {}{}</title></circle>",
-            x_of(s.at_ms, span),
-            y_of(s.latency_ms),
-            if s.blocked { 3.5 } else { 2.0 },
-            if s.blocked { "#cf222e" } else { "#3182bd" },
-            escape(&duration(s.at_ms)),
-            escape(&duration(s.latency_ms)),
-            if s.blocked { ", blocked by the migration" } else { "" }
+            "<g><title>{}</title><rect x=\"{x0:.1}\" y=\"{:.1}\" width=\"{width:.1}\" height=\"{:.1}\" fill=\"#3182bd\" fill-opacity=\"0.55\"/><line x1=\"{x0:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#08519c\" stroke-width=\"2\"/>",
+            escape(&tip),
+            y_of(w.latency.p95_ms),
+            (top + plot_h - y_of(w.latency.p95_ms)).max(1.0),
+            y_of(w.latency.max_ms),
+            x0 + width,
+            y_of(w.latency.max_ms)
         );
+        if w.blocked_longest_ms > 0.0 {
+            let _ = write!(
+                svg,
+                "<line x1=\"{x0:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#cf222e\" stroke-width=\"3\"/>",
+                y_of(w.blocked_longest_ms),
+                x0 + width,
+                y_of(w.blocked_longest_ms)
+            );
+        }
+        svg.push_str("</g>");
     }
+    statement_marks(&mut svg, starts, span, top, axis_y);
     axis(&mut svg, span, axis_y);
-    svg.push_str("</svg><p class=\"legend\"><span><i style=\"background:#3182bd\"></i>query latency</span><span><i style=\"background:#cf222e\"></i>blocked by the migration</span><span class=\"muted\">dashed lines: statement starts</span></p>");
+    svg.push_str("</svg><p class=\"legend\"><span><i style=\"background:#3182bd;opacity:.55\"></i>p95 latency while the statement ran</span><span><i style=\"background:#08519c\"></i>slowest query</span><span><i style=\"background:#cf222e\"></i>longest block by the migration</span><span class=\"muted\">dashed lines: statement starts</span></p>");
     svg
 }
 

@@ -228,10 +228,7 @@ fn direction(out: &mut String, title: &str, file: &str, d: &Direction) {
             .locks
             .iter()
             .map(|l| {
-                let held = l
-                    .held_ms
-                    .map(|h| format!(" held {}", duration(h)))
-                    .unwrap_or_default();
+                let held = format!(" held {}", duration(l.held_ms));
                 format!("{} on {}{}", text(&l.mode), text(&l.relation), held)
             })
             .collect();
@@ -259,16 +256,20 @@ fn direction(out: &mut String, title: &str, file: &str, d: &Direction) {
         out.push('\n');
     }
     if let Some(w) = &d.workload {
+        let t = &w.totals;
         let _ = writeln!(
             out,
-            "Workload: {} queries, latency p50 {} · p95 {} · p99 {} · max {}, blocked {} in total (longest {})\n",
-            w.queries,
-            duration(w.latency_ms.p50),
-            duration(w.latency_ms.p95),
-            duration(w.latency_ms.p99),
-            duration(w.latency_ms.max),
-            duration(w.blocked_ms_total),
-            duration(w.blocked_ms_max)
+            "Workload: {} client(s), {} queries, {} errors, latency p50 {} · p95 {} · p99 {} · max {}; {} blocked by the migration, {} in total (longest {})\n",
+            w.clients,
+            t.queries,
+            t.errors,
+            duration(t.latency.p50_ms),
+            duration(t.latency.p95_ms),
+            duration(t.latency.p99_ms),
+            duration(t.latency.max_ms),
+            t.blocked_count,
+            duration(t.blocked_total_ms),
+            duration(t.blocked_longest_ms)
         );
     }
 }
@@ -277,10 +278,7 @@ fn strongest(m: &MigrationReport) -> String {
     match measures::strongest_lock(m) {
         None => "—".into(),
         Some(l) => {
-            let held = l
-                .held_ms
-                .map(|h| format!(" ({})", duration(h)))
-                .unwrap_or_default();
+            let held = format!(" ({})", duration(l.held_ms));
             format!("{} on {}{}", text(&l.mode), text(&l.relation), held)
         }
     }

@@ -32,7 +32,7 @@ pub fn strongest_lock(m: &MigrationReport) -> Option<&LockReport> {
             None => true,
             Some(b) => {
                 let (ls, bs) = (lock_strength(&lock.mode), lock_strength(&b.mode));
-                ls > bs || (ls == bs && lock.held_ms.unwrap_or(0.0) > b.held_ms.unwrap_or(0.0))
+                ls > bs || (ls == bs && lock.held_ms > b.held_ms)
             }
         };
         if better {
@@ -63,7 +63,7 @@ pub fn blocked_ms(m: &MigrationReport) -> Option<f64> {
     if loads.is_empty() {
         None
     } else {
-        Some(loads.iter().map(|w| w.blocked_ms_total).sum())
+        Some(loads.iter().map(|w| w.totals.blocked_total_ms).sum())
     }
 }
 
@@ -72,7 +72,7 @@ pub fn longest_block_ms(m: &MigrationReport) -> Option<f64> {
     directions(m)
         .into_iter()
         .filter_map(|(_, d)| d.workload.as_ref())
-        .map(|w| w.blocked_ms_max)
+        .map(|w| w.totals.blocked_longest_ms)
         .reduce(f64::max)
 }
 

@@ -101,9 +101,19 @@ pub struct Direction {
     pub error: Option<StatementError>,
     pub duration_ms: f64,
     pub statements: Vec<StatementReport>,
-    /// The concurrent workload while this direction ran; null without a workload.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// WAL the server wrote while this direction ran (`pg_current_wal_insert_lsn` difference).
+    /// Server-wide: it includes the concurrent workload's writes when one runs.
+    #[serde(default)]
+    pub wal_bytes: Option<u64>,
+    /// Time the migration's backend spent waiting for locks (`wait_event_type = 'Lock'`, sampled).
+    #[serde(default)]
+    pub lock_wait_ms: f64,
+    /// The concurrent workload that ran during this direction; null when none ran.
+    #[serde(default)]
     pub workload: Option<WorkloadReport>,
+    /// The long transaction that held a lock from before this direction started (lock queue).
+    #[serde(default)]
+    pub long_transaction: Option<LongTransactionReport>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -124,30 +134,120 @@ pub struct StatementReport {
     pub line: usize,
     pub duration_ms: f64,
     pub ok: bool,
-    /// True for statements run outside a transaction block (`CREATE INDEX CONCURRENTLY`, ...).
+    /// False for statements run outside a transaction block (`CREATE INDEX CONCURRENTLY`, ...).
     pub transactional: bool,
+    /// Relation locks this statement took first; a lock already held from an earlier statement of
+    /// the same transaction is listed there, not here.
     pub locks: Vec<LockReport>,
+    /// Schema-qualified tables, indexes and materialized views whose `relfilenode` changed.
     pub rewrites: Vec<String>,
-    /// When the statement started, in ms from the start of its direction (charts align on it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub started_ms: Option<f64>,
-    /// WAL written by the statement.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// When the statement started, in ms from the start of its direction.
+    #[serde(default)]
+    pub started_ms: f64,
+    /// Time this statement's backend spent waiting for a lock (sampled).
+    #[serde(default)]
+    pub lock_wait_ms: f64,
+    /// WAL written while the statement ran; null when it was not observed.
+    #[serde(default)]
     pub wal_bytes: Option<u64>,
+    /// Relations whose on-disk size (main fork) changed, were created or were dropped.
+    #[serde(default)]
+    pub size_changes: Vec<SizeChange>,
+    /// The concurrent workload's queries that started while this statement ran.
+    #[serde(default)]
+    pub workload: Option<StatementWorkload>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct LockReport {
     /// Schema-qualified relation.
     pub relation: String,
     /// As `pg_locks.mode` spells it.
     pub mode: String,
-    /// When the lock was acquired, in ms from the start of its direction.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub acquired_ms: Option<f64>,
-    /// How long it was held (until commit).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub held_ms: Option<f64>,
+    /// `table`, `index`, `materialized_view`, `sequence`, `view`, `partitioned_table`, ...
+    #[serde(default)]
+    pub kind: String,
+    /// When the lock was granted, in ms from the start of the direction.
+    #[serde(default)]
+    pub acquired_ms: f64,
+    /// How long it was held: until commit for a transaction, until the statement released it
+    /// otherwise.
+    #[serde(default)]
+    pub held_ms: f64,
+    /// True when the lock was seen by sampling `pg_locks` during a statement that runs outside a
+    /// transaction block; times are then accurate to the sampling interval.
+    #[serde(default)]
+    pub sampled: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct SizeChange {
+    pub relation: String,
+    pub kind: String,
+    /// Null when the relation did not exist before the statement.
+    pub before_bytes: Option<u64>,
+    /// Null when the statement dropped it.
+    pub after_bytes: Option<u64>,
+}
+
+/// Latency percentiles, in milliseconds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Latency {
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+/// What the workload's queries suffered while one migration statement ran.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct StatementWorkload {
+    pub queries: u64,
+    pub errors: u64,
+    pub latency: Latency,
+    /// Queries that the migration's backend blocked (it was in their `pg_blocking_pids`).
+    pub blocked_count: u64,
+    pub blocked_total_ms: f64,
+    pub blocked_longest_ms: f64,
+}
+
+/// The concurrent workload of one direction.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct WorkloadReport {
+    pub clients: u32,
+    /// Queries per second aimed for, over all clients.
+    pub target_rate: f64,
+    /// True when this is the default workload (no `[workload]` in the scenario).
+    pub default: bool,
+    pub totals: StatementWorkload,
+    pub queries: Vec<WorkloadQueryReport>,
+    /// The first distinct error messages, for a reader to see what failed.
+    pub error_samples: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct WorkloadQueryReport {
+    pub name: String,
+    pub sql: String,
+    pub stats: StatementWorkload,
+    /// Why the query never ran (no parameter values, ...), when it did not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+}
+
+/// A transaction that held a lock from before the migration started: the lock-queue outage.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct LongTransactionReport {
+    pub relation: String,
+    /// As `pg_locks.mode` spells it.
+    pub mode: String,
+    /// How long it held the lock, from before the direction started.
+    pub held_ms: f64,
+    /// The migration's own time waiting for a lock while it held its lock.
+    pub migration_lock_wait_ms: f64,
+    /// Workload queries blocked behind the migration (in the queue behind its lock request).
+    pub blocked_queries: u64,
+    pub blocked_longest_ms: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -191,41 +291,6 @@ impl Finding {
         self.advice = Some(advice.into());
         self
     }
-}
-
-/// The concurrent application workload's experience while a direction ran.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct WorkloadReport {
-    /// Queries completed.
-    pub queries: u64,
-    #[serde(default)]
-    pub errors: u64,
-    pub latency_ms: Latency,
-    /// Total time workload queries spent blocked by the migration (`pg_blocking_pids`).
-    pub blocked_ms_total: f64,
-    /// The longest single wait of one workload query.
-    pub blocked_ms_max: f64,
-    /// Latency over time, for the chart.
-    #[serde(default)]
-    pub samples: Vec<WorkloadSample>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct Latency {
-    pub p50: f64,
-    pub p95: f64,
-    pub p99: f64,
-    pub max: f64,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct WorkloadSample {
-    /// When the query started, in ms from the start of the direction.
-    pub at_ms: f64,
-    pub latency_ms: f64,
-    /// Whether the migration blocked it.
-    #[serde(default)]
-    pub blocked: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -30,9 +30,7 @@ pub fn render(report: &Report) -> String {
                     ", {} on {}{}",
                     l.mode,
                     l.relation,
-                    l.held_ms
-                        .map(|h| format!(" held {}", duration(h)))
-                        .unwrap_or_default()
+                    format!(" held {}", duration(l.held_ms))
                 )
             })
             .unwrap_or_default();
