@@ -4,7 +4,7 @@
 //! was slow in the rehearsal.
 
 use super::sql::{self, Action};
-use crate::report::measures::duration;
+use crate::report::measures::{self, duration};
 use crate::report::{Finding, MigrationReport};
 use std::collections::BTreeSet;
 
@@ -69,16 +69,26 @@ pub fn hazards(m: &MigrationReport, large: &dyn Fn(&str) -> Option<bool>) -> Vec
             _ => format!("a table that took {} to process", duration(s.duration_ms)),
         };
         let actions = sql::actions(&s.sql);
-        let mut locks_existing = s
-            .locks
-            .iter()
-            .any(|l| l.mode == "AccessExclusiveLock" && !created.contains(&l.relation));
+        // What this statement creates is new, and locking it hurts no one: the tables its parse
+        // tree creates, and every relation the probe saw appear (no size before the statement).
+        for a in &actions {
+            if let Action::CreateTable { table } = a {
+                created.insert(table.clone());
+            }
+        }
+        for c in &s.size_changes {
+            if c.before_bytes.is_none() {
+                created.insert(c.relation.clone());
+            }
+        }
+        let mut locks_existing = s.locks.iter().any(|l| {
+            l.mode == "AccessExclusiveLock"
+                && measures::on_table(l)
+                && !created.contains(&l.relation)
+        });
         for a in &actions {
             match a {
                 Action::SetLockTimeout => lock_timeout_set = true,
-                Action::CreateTable { table } => {
-                    created.insert(table.clone());
-                }
                 Action::LocksTable { table } if !created.contains(table) => locks_existing = true,
                 Action::Destructive { .. } => {}
                 Action::CreateIndex {
@@ -133,6 +143,7 @@ pub fn hazards(m: &MigrationReport, large: &dyn Fn(&str) -> Option<bool>) -> Vec
         }
         for l in &s.locks {
             if l.mode == "AccessExclusiveLock"
+                && measures::on_table(l)
                 && !created.contains(&l.relation)
                 && l.held_ms >= LONG_EXCLUSIVE_LOCK_MS
             {

@@ -355,7 +355,11 @@ fn gates(m: &MigrationReport, config: &GateConfig, declared: &Declarations) -> V
             .flat_map(|s| s.locks.iter())
             .filter(|l| &l.mode == mode)
             .collect();
-        let longest = locks.iter().max_by(|a, b| a.held_ms.total_cmp(&b.held_ms));
+        let longest = locks.iter().max_by(|a, b| {
+            a.held_ms
+                .total_cmp(&b.held_ms)
+                .then(measures::on_table(a).cmp(&measures::on_table(b)))
+        });
         match longest {
             Some(lock) => {
                 let held = lock.held_ms;

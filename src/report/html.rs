@@ -393,7 +393,11 @@ fn direction(out: &mut String, index: usize, name: &str, file: &str, d: &Directi
             duration(t.blocked_total_ms),
             duration(t.blocked_longest_ms)
         );
-        if d.statements.iter().any(|s| s.workload.is_some()) {
+        if d
+            .statements
+            .iter()
+            .any(|s| s.workload.as_ref().is_some_and(|w| w.queries > 0))
+        {
             out.push_str(&latency_chart(d, &starts));
         }
         if !w.error_samples.is_empty() {

@@ -224,14 +224,25 @@ fn direction(out: &mut String, title: &str, file: &str, d: &Direction) {
         return;
     }
     for (i, s) in d.statements.iter().enumerate() {
-        let locks: Vec<String> = s
+        // A PR comment shows the table locks; the indexes and sequences locked along with
+        // them are counted (the HTML report lists them all).
+        let mut locks: Vec<String> = s
             .locks
             .iter()
+            .filter(|l| measures::on_table(l))
             .map(|l| {
-                let held = format!(" held {}", duration(l.held_ms));
-                format!("{} on {}{}", text(&l.mode), text(&l.relation), held)
+                format!(
+                    "{} on {} held {}",
+                    text(&l.mode),
+                    text(&l.relation),
+                    duration(l.held_ms)
+                )
             })
             .collect();
+        let others = s.locks.iter().filter(|l| !measures::on_table(l)).count();
+        if others > 0 {
+            locks.push(format!("{others} more on indexes and sequences"));
+        }
         let mut facts = vec![format!("line {}", s.line), duration(s.duration_ms)];
         if !s.ok {
             facts.push("**failed**".into());

@@ -24,22 +24,24 @@ pub fn lock_strength(mode: &str) -> i32 {
         .unwrap_or(-1)
 }
 
-/// The strongest lock the forward direction took, and the longest it was held.
+/// True for locks on tables (what readers and writers wait on), false for the indexes and
+/// sequences a statement locks along with them. Reports without a kind count as tables.
+pub fn on_table(lock: &LockReport) -> bool {
+    matches!(lock.kind.as_str(), "" | "table" | "partitioned_table")
+}
+
+/// The strongest lock the forward direction took (a table's before an index's of the same
+/// mode), and the longest it was held.
 pub fn strongest_lock(m: &MigrationReport) -> Option<&LockReport> {
-    let mut best: Option<&LockReport> = None;
-    for lock in m.forward.statements.iter().flat_map(|s| s.locks.iter()) {
-        let better = match best {
-            None => true,
-            Some(b) => {
-                let (ls, bs) = (lock_strength(&lock.mode), lock_strength(&b.mode));
-                ls > bs || (ls == bs && lock.held_ms > b.held_ms)
-            }
-        };
-        if better {
-            best = Some(lock);
-        }
-    }
-    best
+    m.forward
+        .statements
+        .iter()
+        .flat_map(|s| s.locks.iter())
+        .max_by(|a, b| {
+            (lock_strength(&a.mode), on_table(a))
+                .cmp(&(lock_strength(&b.mode), on_table(b)))
+                .then(a.held_ms.total_cmp(&b.held_ms))
+        })
 }
 
 /// Every direction that ran, with its name.
