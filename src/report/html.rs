@@ -393,8 +393,7 @@ fn direction(out: &mut String, index: usize, name: &str, file: &str, d: &Directi
             duration(t.blocked_total_ms),
             duration(t.blocked_longest_ms)
         );
-        if d
-            .statements
+        if d.statements
             .iter()
             .any(|s| s.workload.as_ref().is_some_and(|w| w.queries > 0))
         {

@@ -116,7 +116,12 @@ fn cases(m: &MigrationReport) -> Vec<(&'static str, f64, Outcome)> {
     let forward = if m.forward.ok {
         Outcome::Pass
     } else {
-        let msg = messages(&["forward_failed", "not_run"]);
+        let msg = messages(&[
+            "forward_failed",
+            "not_run",
+            "lock_timeout",
+            "statement_timeout",
+        ]);
         Outcome::Fail(if msg.is_empty() {
             "the forward script did not apply".into()
         } else {
@@ -129,9 +134,17 @@ fn cases(m: &MigrationReport) -> Vec<(&'static str, f64, Outcome)> {
         .iter()
         .any(|g| g.gate == "rollback" && g.status == GateStatus::Fail);
     let rollback = match &m.rollback {
-        Some(r) if r.ok => Outcome::Pass,
+        Some(r)
+            if r.ok
+                && !m
+                    .findings
+                    .iter()
+                    .any(|f| f.kind == "redo_failed" || f.kind == "redo_differs") =>
+        {
+            Outcome::Pass
+        }
         Some(_) => Outcome::Fail(or(
-            messages(&["rollback_failed", "redo_failed"]),
+            messages(&["rollback_failed", "redo_failed", "redo_differs"]),
             "the rollback script did not apply",
         )),
         None if !m.forward.ok => Outcome::Skip("the forward script did not apply".into()),
@@ -156,7 +169,10 @@ fn cases(m: &MigrationReport) -> Vec<(&'static str, f64, Outcome)> {
                 .join("\n"),
             "the schema after the rollback differs from the schema before the migration",
         )),
-        None => Outcome::Skip("the schema could not be compared".into()),
+        None => match messages(&["snapshot_failed"]) {
+            m if m.is_empty() => Outcome::Skip("the schema could not be compared".into()),
+            m => Outcome::Fail(m),
+        },
     };
     let data = match m.data_preserved {
         Some(true) => Outcome::Pass,
