@@ -199,6 +199,14 @@ fn hostile_identifiers_show_as_text_and_no_script_runs() {
         let errors = console_errors(&run.stderr);
         assert!(errors.is_empty(), "console errors:\n{}", errors.join("\n"));
     }
+    // junit.xml with the same identifiers is well-formed XML: the browser's parser says so.
+    let xml = browse(&chromium, &written.junit, &["--dump-dom"]).stdout;
+    assert!(xml.contains("testsuite"), "junit.xml did not load:\n{xml}");
+    assert!(
+        !xml.contains("error on line") && !xml.contains("parsererror"),
+        "junit.xml is not well-formed:\n{xml}"
+    );
+
     let shot = screenshot_dir().join("hostile.png");
     let _ = std::fs::remove_file(&shot);
     browse(

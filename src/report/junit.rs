@@ -107,7 +107,7 @@ fn cases(m: &MigrationReport) -> Vec<(&'static str, f64, Outcome)> {
             .iter()
             .filter(|f| kinds.contains(&f.kind.as_str()))
             .map(|f| match &f.advice {
-                Some(a) => format!("{} {}", f.message, a),
+                Some(a) => format!("{}\n{}", f.message, a),
                 None => f.message.clone(),
             })
             .collect::<Vec<_>>()
