@@ -6,6 +6,9 @@ use super::measures::{self, duration, tri};
 use super::{Direction, GateStatus, MigrationReport, Report, Verdict};
 use std::fmt::Write;
 
+/// Forges cap a comment at 65,536 characters; the details that do not fit are left to the HTML.
+const COMMENT_LIMIT: usize = 60_000;
+
 /// Statements longer than this are cut in the Markdown (the HTML report has them whole).
 const SQL_LIMIT: usize = 600;
 
@@ -91,8 +94,21 @@ pub fn render(report: &Report) -> String {
         out.push_str("\nApprove with `-- rehearse:approve destructive by=\"...\" reason=\"...\"` in the migration file, or in the approvals file.\n\n");
     }
 
+    let mut left_out = 0;
     for m in &report.migrations {
-        details(&mut out, m);
+        let mut block = String::new();
+        details(&mut block, m);
+        if out.len() + block.len() + 200 > COMMENT_LIMIT {
+            left_out += 1;
+        } else {
+            out.push_str(&block);
+        }
+    }
+    if left_out > 0 {
+        let _ = writeln!(
+            out,
+            "_The details of {left_out} migration(s) were left out to fit a pull-request comment; report.html has everything._"
+        );
     }
     out
 }
@@ -330,6 +346,39 @@ fn join_or_dash(items: &[&str]) -> String {
         "—".into()
     } else {
         text(&items.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Direction, MigrationReport, StatementReport};
+
+    #[test]
+    fn a_report_too_long_for_a_comment_leaves_details_to_the_html() {
+        let statement = StatementReport {
+            sql: "UPDATE t SET x = 1 WHERE id IN (1, 2, 3)".repeat(15),
+            ..Default::default()
+        };
+        let migration = |i: usize| MigrationReport {
+            id: format!("{i:03}"),
+            name: "bulk".into(),
+            forward: Direction {
+                ok: true,
+                statements: vec![statement.clone(); 20],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let report = Report {
+            migrations: (0..40).map(migration).collect(),
+            ..Default::default()
+        };
+        let md = render(&report);
+        assert!(md.len() < 65_536, "{} characters", md.len());
+        // Every migration still has its row in the table.
+        assert!(md.contains("| 039 bulk |"));
+        assert!(md.contains("report.html has everything"));
     }
 }
 
