@@ -69,7 +69,7 @@ pub fn render(report: &Report) -> String {
         escape(&measures::headline(report)),
         escape(&report.scenario),
         escape(&report.database.server_version),
-        escape(&format!("{:?}", report.database.provider).to_lowercase()),
+        measures::provider(report),
         report.migrations.len(),
         duration(report.duration_ms),
         escape(&report.started_at)
@@ -177,10 +177,10 @@ fn overview(out: &mut String, report: &Report) {
         let lock = measures::strongest_lock(m)
             .map(|l| {
                 format!(
-                    "{} on {}{}",
+                    "{} on {} ({})",
                     escape(&l.mode),
                     escape(&l.relation),
-                    format!(" ({})", duration(l.held_ms))
+                    duration(l.held_ms)
                 )
             })
             .unwrap_or_else(|| "—".into());
@@ -345,11 +345,11 @@ fn direction(out: &mut String, index: usize, name: &str, file: &str, d: &Directi
             .iter()
             .map(|l| {
                 format!(
-                    "<span style=\"color:{}\">■</span> {} on {}{}",
+                    "<span style=\"color:{}\">■</span> {} on {}, held {}",
                     lock_colour(&l.mode),
                     escape(&l.mode),
                     escape(&l.relation),
-                    format!(", held {}", duration(l.held_ms))
+                    duration(l.held_ms)
                 )
             })
             .collect::<Vec<_>>()

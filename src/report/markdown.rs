@@ -29,7 +29,7 @@ pub fn render(report: &Report) -> String {
         "Scenario **{}** · PostgreSQL {} ({}) · {} migration(s) · {}\n",
         text(&report.scenario),
         text(&report.database.server_version),
-        provider(report),
+        measures::provider(report),
         report.migrations.len(),
         duration(report.duration_ms)
     );
@@ -318,14 +318,6 @@ fn finding(f: &super::Finding) -> String {
     }
 }
 
-fn provider(report: &Report) -> &'static str {
-    match report.database.provider {
-        crate::provision::ProviderKind::Docker => "docker",
-        crate::provision::ProviderKind::Local => "local",
-        crate::provision::ProviderKind::Url => "url",
-    }
-}
-
 fn verdict(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "✅ pass",
@@ -346,39 +338,6 @@ fn join_or_dash(items: &[&str]) -> String {
         "—".into()
     } else {
         text(&items.join(", "))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::report::{Direction, MigrationReport, StatementReport};
-
-    #[test]
-    fn a_report_too_long_for_a_comment_leaves_details_to_the_html() {
-        let statement = StatementReport {
-            sql: "UPDATE t SET x = 1 WHERE id IN (1, 2, 3)".repeat(15),
-            ..Default::default()
-        };
-        let migration = |i: usize| MigrationReport {
-            id: format!("{i:03}"),
-            name: "bulk".into(),
-            forward: Direction {
-                ok: true,
-                statements: vec![statement.clone(); 20],
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let report = Report {
-            migrations: (0..40).map(migration).collect(),
-            ..Default::default()
-        };
-        let md = render(&report);
-        assert!(md.len() < 65_536, "{} characters", md.len());
-        // Every migration still has its row in the table.
-        assert!(md.contains("| 039 bulk |"));
-        assert!(md.contains("report.html has everything"));
     }
 }
 
@@ -430,4 +389,37 @@ fn code_block(sql: &str) -> String {
     }
     let fence = "`".repeat(longest.max(2) + 1);
     format!("{fence}sql\n{sql}\n{fence}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Direction, MigrationReport, StatementReport};
+
+    #[test]
+    fn a_report_too_long_for_a_comment_leaves_details_to_the_html() {
+        let statement = StatementReport {
+            sql: "UPDATE t SET x = 1 WHERE id IN (1, 2, 3)".repeat(15),
+            ..Default::default()
+        };
+        let migration = |i: usize| MigrationReport {
+            id: format!("{i:03}"),
+            name: "bulk".into(),
+            forward: Direction {
+                ok: true,
+                statements: vec![statement.clone(); 20],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let report = Report {
+            migrations: (0..40).map(migration).collect(),
+            ..Default::default()
+        };
+        let md = render(&report);
+        assert!(md.len() < 65_536, "{} characters", md.len());
+        // Every migration still has its row in the table.
+        assert!(md.contains("| 039 bulk |"));
+        assert!(md.contains("report.html has everything"));
+    }
 }

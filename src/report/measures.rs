@@ -109,6 +109,15 @@ pub fn duration(ms: f64) -> String {
     }
 }
 
+/// The provider as the report.json spells it.
+pub fn provider(report: &Report) -> &'static str {
+    match report.database.provider {
+        crate::provision::ProviderKind::Docker => "docker",
+        crate::provision::ProviderKind::Local => "local",
+        crate::provision::ProviderKind::Url => "url",
+    }
+}
+
 pub fn verdict_word(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "pass",

@@ -8,12 +8,12 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let mark = |v: Verdict| if v == Verdict::Pass { "PASS" } else { "FAIL" };
     out.push_str(&format!(
-        "{} — {}, {} migration(s) on PostgreSQL {} ({:?})\n",
+        "{} — {}, {} migration(s) on PostgreSQL {} ({})\n",
         measures::headline(report),
         report.scenario,
         report.migrations.len(),
         report.database.server_version,
-        report.database.provider
+        measures::provider(report)
     ));
     for f in &report.findings {
         out.push_str(&format!("  ! {}\n", f.message));
@@ -27,10 +27,10 @@ pub fn render(report: &Report) -> String {
         let lock = measures::strongest_lock(m)
             .map(|l| {
                 format!(
-                    ", {} on {}{}",
+                    ", {} on {} held {}",
                     l.mode,
                     l.relation,
-                    format!(" held {}", duration(l.held_ms))
+                    duration(l.held_ms)
                 )
             })
             .unwrap_or_default();
