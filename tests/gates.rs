@@ -359,3 +359,35 @@ fn a_malformed_approval_is_bad_input_naming_file_and_line() {
         run.stderr
     );
 }
+
+#[test]
+fn max_lock_hold_flag_judges_the_measured_hold_per_mode() {
+    let path = fixture("gates/destructive_annotated");
+    let strict = rehearse_local(&path, &["--max-lock-hold", "AccessExclusiveLock=0ms"]);
+    assert_eq!(strict.code, 1, "stderr: {}", strict.stderr);
+    let report = strict.report();
+    let gate = report["migrations"][1]["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["gate"] == "max_lock_hold")
+        .cloned()
+        .unwrap();
+    assert_eq!(gate["status"], "fail", "{gate}");
+    assert!(
+        gate["message"]
+            .as_str()
+            .unwrap()
+            .contains("AccessExclusiveLock on public.users was held"),
+        "{gate}"
+    );
+    let lenient = rehearse_local(&path, &["--max-lock-hold", "AccessExclusiveLock=10min"]);
+    assert_eq!(lenient.code, 0, "stderr: {}", lenient.stderr);
+    let bad = rehearse_local(&path, &["--max-lock-hold", "ExclusiveLok=1s"]);
+    assert_eq!(bad.code, 2, "stderr: {}", bad.stderr);
+    assert!(
+        bad.stderr.contains("ExclusiveLok is not a table lock mode"),
+        "{}",
+        bad.stderr
+    );
+}
