@@ -678,15 +678,19 @@ fn latency_chart(d: &Direction, starts: &[f64]) -> String {
     svg
 }
 
+/// A dashed line at each statement's start, numbered as in the statements table. Numbers of
+/// statements that start close together are set side by side instead of on top of each other.
 fn statement_marks(svg: &mut String, starts: &[f64], span: f64, top: f64, bottom: f64) {
+    let mut next_free_x = f64::MIN;
     for (i, t) in starts.iter().enumerate() {
         let x = x_of(*t, span);
+        let label_x = (x + 2.0).max(next_free_x);
+        let label = (i + 1).to_string();
+        next_free_x = label_x + 7.0 * label.len() as f64 + 4.0;
         let _ = write!(
             svg,
-            "<line x1=\"{x:.1}\" y1=\"{top}\" x2=\"{x:.1}\" y2=\"{bottom}\" stroke=\"#57606a\" stroke-dasharray=\"3 3\" stroke-width=\"0.8\"/><text x=\"{:.1}\" y=\"{}\" fill=\"#57606a\">{}</text>",
-            x + 2.0,
-            top - 2.0 + if i % 2 == 0 { 0.0 } else { 10.0 },
-            i + 1
+            "<line x1=\"{x:.1}\" y1=\"{top}\" x2=\"{x:.1}\" y2=\"{bottom}\" stroke=\"#57606a\" stroke-dasharray=\"3 3\" stroke-width=\"0.8\"/><text x=\"{label_x:.1}\" y=\"{}\" fill=\"#57606a\">{label}</text>",
+            top - 2.0
         );
     }
 }
