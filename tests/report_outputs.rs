@@ -28,13 +28,23 @@ fn read(dir: &Path, name: &str) -> String {
 #[test]
 fn a_passing_rehearsal_writes_every_format_and_its_json_matches_the_schema() {
     let run = rehearse_local(&repo().join("scenarios/quickstart"), &[]);
-    assert_eq!(run.code, 0, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     let report = run.report();
     validate(&report);
     // The quickstart's [gates] were judged.
-    assert_eq!(report["gates"]["max_lock_hold_ms"]["AccessExclusiveLock"], 2000.0);
+    assert_eq!(
+        report["gates"]["max_lock_hold_ms"]["AccessExclusiveLock"],
+        2000.0
+    );
     let gates = report["migrations"][1]["gates"].as_array().unwrap();
-    assert!(gates.iter().any(|g| g["gate"] == "max_lock_hold"), "{gates:?}");
+    assert!(
+        gates.iter().any(|g| g["gate"] == "max_lock_hold"),
+        "{gates:?}"
+    );
     let dir = run.out.path();
     assert!(read(dir, "report.md").starts_with("## ✅ rehearse: PASS"));
     let junit = read(dir, "junit.xml");
