@@ -3,7 +3,7 @@
 //! rendering belong to the probe, snapshot and report modules.
 
 use crate::migrations::{Migration, MigrationSet};
-use crate::probe;
+use crate::probe::{self, Probe, ProbeSettings, Step};
 use crate::provision::{self, Database};
 use crate::report::{
     DatabaseInfo, Direction, Finding, MigrationReport, Report, Verdict, SCHEMA_VERSION,
@@ -85,18 +85,23 @@ pub async fn rehearse_on(
                     "{}, line {}: the baseline migration {} failed: {}",
                     e.file, e.line, migration.version, e.message
                 ),
+                ..Default::default()
             });
             blocked_by = Some(migration.version.to_string());
             break;
         }
     }
 
+    let probe = Probe::new(
+        database.connection.clone(),
+        ProbeSettings::from_scenario(scenario),
+    );
     for migration in rehearsed {
         if let Some(blocker) = &blocked_by {
             migrations.push(not_run(set, migration, blocker));
             continue;
         }
-        let report = rehearse_migration(&client, set, migration, progress).await;
+        let report = rehearse_migration(&client, &probe, set, migration, progress).await;
         if !report.forward.ok || report.redo.as_ref().is_some_and(|r| !r.ok) {
             blocked_by = Some(migration.version.to_string());
         }
@@ -124,12 +129,14 @@ pub async fn rehearse_on(
         },
         migrations,
         findings,
+        ..Default::default()
     })
 }
 
 /// Forward, rollback, forward again, for one migration.
 async fn rehearse_migration(
     client: &tokio_postgres::Client,
+    probe: &Probe,
     set: &MigrationSet,
     migration: &Migration,
     progress: &dyn Progress,
@@ -138,7 +145,10 @@ async fn rehearse_migration(
     let rollback_file = migration.rollback.as_ref().map(|r| label(set, &r.path));
     let mut findings = Vec::new();
 
-    let forward = probe::run_script(client, &migration.forward, &forward_file).await;
+    let forward = probe
+        .run(client, &migration.forward, &forward_file, Step::Forward)
+        .await;
+    findings.extend(probe.timeout_findings(&forward));
     progress.step(&format!(
         "{} {} forward {}",
         migration.version,
@@ -149,6 +159,7 @@ async fn rehearse_migration(
         findings.push(Finding {
             kind: "forward_failed".into(),
             message: format!("{}, line {}: {}", e.file, e.line, e.message),
+            ..Default::default()
         });
     }
 
@@ -162,11 +173,18 @@ async fn rehearse_migration(
                     "{} has no rollback script, so it cannot be undone if the release goes wrong",
                     forward_file
                 ),
+                ..Default::default()
             }),
             Some(script) => {
-                let back =
-                    probe::run_script(client, script, rollback_file.as_deref().unwrap_or_default())
-                        .await;
+                let back = probe
+                    .run(
+                        client,
+                        script,
+                        rollback_file.as_deref().unwrap_or_default(),
+                        Step::Rollback,
+                    )
+                    .await;
+                findings.extend(probe.timeout_findings(&back));
                 progress.step(&format!(
                     "{} {} rollback {}",
                     migration.version,
@@ -177,9 +195,13 @@ async fn rehearse_migration(
                     findings.push(Finding {
                         kind: "rollback_failed".into(),
                         message: format!("{}, line {}: {}", e.file, e.line, e.message),
+                        ..Default::default()
                     });
                 } else {
-                    let again = probe::run_script(client, &migration.forward, &forward_file).await;
+                    let again = probe
+                        .run(client, &migration.forward, &forward_file, Step::Redo)
+                        .await;
+                    findings.extend(probe.timeout_findings(&again));
                     progress.step(&format!(
                         "{} {} forward again {}",
                         migration.version,
@@ -190,6 +212,7 @@ async fn rehearse_migration(
                         findings.push(Finding {
                             kind: "redo_failed".into(),
                             message: format!("{}, line {}: the migration does not apply again after its rollback: {}", e.file, e.line, e.message),
+                            ..Default::default()
                         });
                     }
                     redo = Some(again);
@@ -217,6 +240,7 @@ async fn rehearse_migration(
         data_preserved: None,
         data_differences: Vec::new(),
         findings,
+        ..Default::default()
     }
 }
 
@@ -227,12 +251,7 @@ fn not_run(set: &MigrationSet, migration: &Migration, blocker: &str) -> Migratio
         name: migration.name.clone(),
         verdict: Verdict::Fail,
         rollback_file: migration.rollback.as_ref().map(|r| label(set, &r.path)),
-        forward: Direction {
-            ok: false,
-            error: None,
-            duration_ms: 0.0,
-            statements: Vec::new(),
-        },
+        forward: Direction::default(),
         rollback: None,
         redo: None,
         schema_restored: None,
@@ -244,8 +263,10 @@ fn not_run(set: &MigrationSet, migration: &Migration, blocker: &str) -> Migratio
             message: format!(
                 "{file} was not rehearsed because migration {blocker} before it failed"
             ),
+            ..Default::default()
         }],
         file,
+        ..Default::default()
     }
 }
 

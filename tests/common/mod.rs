@@ -36,7 +36,7 @@ impl Run {
 
 pub fn rehearse(args: &[&str]) -> Run {
     let out = tempfile::tempdir().unwrap();
-    let output: Output = Command::new(env!("CARGO_BIN_EXE_rehearse"))
+    let output: Output = Command::new(binary())
         .args(args)
         .arg("--out")
         .arg(out.path())
@@ -48,6 +48,14 @@ pub fn rehearse(args: &[&str]) -> Run {
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         out,
     }
+}
+
+/// The binary under test. `REHEARSE_BIN` overrides it: with a build folder shared between
+/// branches, another branch's build can replace `target/debug/rehearse` between build and test.
+pub fn binary() -> PathBuf {
+    std::env::var_os("REHEARSE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_rehearse")))
 }
 
 /// `rehearse run PATH --provider local` with extra args.
