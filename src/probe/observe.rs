@@ -134,14 +134,28 @@ fn quote_ident(name: &str) -> String {
 }
 
 /// Rewrites and size changes between two catalog snapshots of the migration's backend.
-/// A relation that is new in `after` is created, not rewritten; TRUNCATE is a rewrite.
+/// A relation that is new in `after` is created, not rewritten, unless it replaces a relation of
+/// the same name and kind that the same statement dropped (ALTER COLUMN TYPE rebuilds the indexes
+/// on the column that way). TRUNCATE is a rewrite.
 pub(crate) fn compare(before: &Catalog, after: &Catalog) -> (Vec<String>, Vec<SizeChange>) {
     let mut rewrites = Vec::new();
     let mut sizes = Vec::new();
+    let dropped: HashSet<(&str, &str)> = before
+        .relations
+        .iter()
+        .filter(|(oid, _)| !after.relations.contains_key(oid))
+        .map(|(_, r)| (r.name.as_str(), r.kind))
+        .collect();
     for (oid, a) in &after.relations {
+        let rewritable = matches!(a.kind, "table" | "index" | "materialized_view");
+        if rewritable
+            && !before.relations.contains_key(oid)
+            && dropped.contains(&(a.name.as_str(), a.kind))
+        {
+            rewrites.push(a.name.clone());
+        }
         match before.relations.get(oid) {
             Some(b) => {
-                let rewritable = matches!(a.kind, "table" | "index" | "materialized_view");
                 if rewritable && b.filenode != 0 && a.filenode != 0 && b.filenode != a.filenode {
                     rewrites.push(a.name.clone());
                 }
@@ -532,6 +546,19 @@ mod tests {
         assert_eq!(rewrites, vec!["public.t"]);
         assert_eq!(sizes.len(), 2);
         assert_eq!(sizes[1].before_bytes, None);
+    }
+
+    #[test]
+    fn an_index_dropped_and_rebuilt_under_its_name_in_one_statement_is_a_rewrite() {
+        let before = Catalog {
+            relations: [(1, rel("public.t_a_idx", "index", 10, 8192))].into(),
+            wal_lsn: None,
+        };
+        let after = Catalog {
+            relations: [(2, rel("public.t_a_idx", "index", 20, 8192))].into(),
+            wal_lsn: None,
+        };
+        assert_eq!(compare(&before, &after).0, vec!["public.t_a_idx"]);
     }
 
     #[test]

@@ -105,6 +105,7 @@ impl Workload {
                 .collect()
         };
         let mut queries = Vec::new();
+        let mut drawn = std::collections::HashMap::new();
         for (name, sql, weight, params) in wanted {
             let mut planned = Planned {
                 name,
@@ -114,12 +115,16 @@ impl Workload {
                 skipped: None,
             };
             for param in &params {
-                match draw(&setup, param).await {
+                // The default workload's reads and updates share their draw.
+                if !drawn.contains_key(param) {
+                    drawn.insert(param.clone(), draw(&setup, param).await);
+                }
+                match &drawn[param] {
                     Ok(values) if values.is_empty() => {
                         planned.skipped =
                             Some(format!("the parameter query `{param}` returned no rows"));
                     }
-                    Ok(values) => planned.values.push(values),
+                    Ok(values) => planned.values.push(values.clone()),
                     Err(e) => {
                         planned.skipped =
                             Some(format!("the parameter query `{param}` failed: {e}"));
@@ -150,8 +155,8 @@ impl Workload {
     /// Starts every client; times are recorded in ms since `t0`.
     pub fn start(self, t0: Instant) -> RunningWorkload {
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let n = self.clients.len().max(1) as f64;
-        let period = Duration::from_secs_f64(n / self.rate);
+        let connected = self.clients.len() as u32;
+        let period = Duration::from_secs_f64(f64::from(connected.max(1)) / self.rate);
         let mut pids = Vec::new();
         let mut cancels = Vec::new();
         let mut tasks = Vec::new();
@@ -170,7 +175,7 @@ impl Workload {
             pids,
             cancels,
             queries: self.queries,
-            clients: n as u32,
+            clients: connected,
             rate: self.rate,
             default: self.default,
         }
@@ -351,6 +356,7 @@ impl RunningWorkload {
 pub(crate) struct Records {
     records: Vec<Record>,
     queries: Arc<Vec<Planned>>,
+    /// Clients that connected: none when no query had parameter values to run with.
     clients: u32,
     rate: f64,
     default: bool,
@@ -435,8 +441,10 @@ impl Records {
                 }
             }
         }
-        for (report, tally) in statements.iter_mut().zip(per_statement) {
-            report.workload = Some(tally.done());
+        if self.clients > 0 {
+            for (report, tally) in statements.iter_mut().zip(per_statement) {
+                report.workload = Some(tally.done());
+            }
         }
         WorkloadReport {
             clients: self.clients,
