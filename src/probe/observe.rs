@@ -212,6 +212,13 @@ pub(crate) async fn granted_locks(
         .collect())
 }
 
+/// Every lock of the backend, any type, granted or waited for: a relation lock is held, an
+/// ungranted one of any type (relation, transactionid, virtualxid, ...) is a lock wait.
+const SAMPLED_LOCKS_SQL: &str = "SELECT CASE WHEN locktype = 'relation' AND database =
+        (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()) THEN relation END,
+        mode, granted
+    FROM pg_catalog.pg_locks WHERE pid = $1";
+
 /// What the monitor saw at one instant.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Sample {
@@ -246,11 +253,13 @@ impl Sampler {
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let mut samples = Vec::new();
-            let (Ok(locks), Ok(activity)) =
-                tokio::join!(monitor.prepare(LOCKS_SQL), monitor.prepare(ACTIVITY_SQL))
-            else {
+            let (Ok(locks), Ok(activity)) = tokio::join!(
+                monitor.prepare(SAMPLED_LOCKS_SQL),
+                monitor.prepare(ACTIVITY_SQL)
+            ) else {
                 return samples;
             };
+            let watching = !watched.is_empty();
             let mut pids = watched;
             pids.push(pid);
             let mut ticker = tokio::time::interval(interval);
@@ -264,10 +273,17 @@ impl Sampler {
                 let lock_params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&pid];
                 let activity_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] =
                     [&pid, &pids];
-                let (l, a) = tokio::join!(
-                    monitor.query(&locks, &lock_params),
-                    monitor.query(&activity, &activity_params)
-                );
+                // Without workload clients to watch, one query per tick: an ungranted row in
+                // pg_locks is exactly what wait_event_type = 'Lock' reports.
+                let (l, a) = if watching {
+                    let (l, a) = tokio::join!(
+                        monitor.query(&locks, &lock_params),
+                        monitor.query(&activity, &activity_params)
+                    );
+                    (l, a.map(Some))
+                } else {
+                    (monitor.query(&locks, &lock_params).await, Ok(None))
+                };
                 let (Ok(l), Ok(a)) = (l, a) else { break };
                 let received = t0.elapsed().as_secs_f64() * 1000.0;
                 let mut sample = Sample {
@@ -276,10 +292,14 @@ impl Sampler {
                 };
                 for row in l {
                     if row.get::<_, bool>(2) {
-                        sample.granted.push((row.get(0), row.get(1)));
+                        if let Some(relation) = row.get::<_, Option<u32>>(0) {
+                            sample.granted.push((relation, row.get(1)));
+                        }
+                    } else {
+                        sample.waiting = true;
                     }
                 }
-                for row in a {
+                for row in a.unwrap_or_default() {
                     let p: i32 = row.get(0);
                     if p == pid {
                         sample.waiting = row.get(1);
