@@ -151,3 +151,39 @@ async fn the_workload_stops_when_the_step_ends() {
         .unwrap();
     assert_eq!(row.get::<_, i64>(0), 0);
 }
+
+#[tokio::test]
+async fn a_rehearsal_that_hits_lock_timeout_behind_a_long_transaction_fails_with_a_finding() {
+    let mut scenario = Scenario::load(&fixture("lock-queue-timeout")).unwrap();
+    scenario.database.provider = rehearse::provision::ProviderChoice::Local;
+    let set = rehearse::migrations::discover(&scenario.migrations_dir, scenario.format).unwrap();
+    let report =
+        rehearse::rehearsal::rehearse(&scenario, &set, &rehearse::rehearsal::QuietProgress)
+            .await
+            .unwrap();
+    let migration = &report.migrations[0];
+    assert_eq!(migration.id, "002");
+    let finding = migration
+        .findings
+        .iter()
+        .find(|f| f.kind == "lock_timeout")
+        .unwrap_or_else(|| panic!("{:#?}", migration.findings));
+    assert!(
+        finding
+            .message
+            .contains("V002__add_shipping_note.sql, line 1"),
+        "{}",
+        finding.message
+    );
+    assert!(finding.message.contains("500ms"), "{}", finding.message);
+    let forward = &migration.forward;
+    assert!(forward.lock_wait_ms > 0.0);
+    let long = forward.long_transaction.as_ref().unwrap();
+    assert_eq!(long.relation, "public.orders");
+    assert!(long.migration_lock_wait_ms > 0.0);
+    // The readers still queued behind the waiting ALTER while it waited.
+    assert!(
+        forward.workload.as_ref().unwrap().totals.blocked_count > 0,
+        "{forward:#?}"
+    );
+}

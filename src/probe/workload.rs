@@ -377,8 +377,9 @@ impl Tally {
         }
     }
 
-    fn add(&mut self, record: &Record, blocked_ms: f64) {
+    fn add(&mut self, record: &Record, blocked_ms: f64, period_ms: f64) {
         let micros = ((record.end - record.start) * 1000.0).round().max(1.0) as u64;
+        self.stats.delayed += ((record.end - record.start) / period_ms).floor() as u64;
         self.latency.saturating_record(micros);
         self.stats.queries += 1;
         if record.error.is_some() {
@@ -414,6 +415,7 @@ impl Records {
         statements: &mut [StatementReport],
     ) -> WorkloadReport {
         let at: Vec<f64> = samples.iter().map(|s| s.at).collect();
+        let period_ms = 1000.0 * f64::from(self.clients.max(1)) / self.rate;
         let mut per_statement: Vec<Tally> = statements.iter().map(|_| Tally::new()).collect();
         let mut per_query: Vec<Tally> = self.queries.iter().map(|_| Tally::new()).collect();
         let mut totals = Tally::new();
@@ -431,10 +433,10 @@ impl Records {
                 .rposition(|s| s.started_ms <= record.start)
                 .unwrap_or(0);
             if let Some(tally) = per_statement.get_mut(statement) {
-                tally.add(record, blocked);
+                tally.add(record, blocked, period_ms);
             }
-            per_query[record.query].add(record, blocked);
-            totals.add(record, blocked);
+            per_query[record.query].add(record, blocked, period_ms);
+            totals.add(record, blocked, period_ms);
             if let Some(e) = &record.error {
                 if error_samples.len() < 5 && !error_samples.contains(e) {
                     error_samples.push(e.clone());

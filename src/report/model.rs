@@ -178,6 +178,10 @@ pub struct StatementWorkload {
     pub blocked_count: u64,
     pub blocked_total_ms: f64,
     pub blocked_longest_ms: f64,
+    /// Sends the clients missed because they were still waiting for an earlier query: an
+    /// application that does not wait would have queued this many more queries.
+    #[serde(default)]
+    pub delayed: u64,
 }
 
 /// The concurrent workload of one direction.
