@@ -212,7 +212,7 @@ async fn execute(
                 .expect("a transaction was opened for a statement");
             error = Some(to_error(&e, last, file_label));
         }
-        if let Some(o) = observation.as_deref_mut() {
+        if let Some(o) = observation {
             o.released_all();
         }
         if let Some(last) = reports.last_mut() {
