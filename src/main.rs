@@ -88,9 +88,13 @@ fn main() -> std::process::ExitCode {
             Command::Run(args) => run(args).await,
         }
     });
-    drop(runtime);
-    // Anything still registered (a panic in a task, say) is released before we go.
+    // Anything still registered (a panic in a task, say) is released before we go; when a signal
+    // interrupted the run, this waits for the handler's release and exits with the signal's code.
     cleanup::release_all();
+    if let Some(signal_code) = cleanup::interrupted() {
+        std::process::exit(signal_code);
+    }
+    drop(runtime);
     std::process::ExitCode::from(code as u8)
 }
 
@@ -135,6 +139,10 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
     // Everything the user wrote is checked before anything starts.
     let set = migrations::discover(&scenario.migrations_dir, scenario.format)?;
     let report = rehearsal::rehearse(&scenario, &set, &PlainProgress).await?;
+    if cleanup::interrupted().is_some() {
+        // The servers were taken away under the run: its report would only show the interruption.
+        return Ok(ExitCode::Fail);
+    }
     let path = report::write_json(&report, &args.out).map_err(|e| {
         Error::Environment(format!(
             "could not write the report into {}: {e}",

@@ -55,8 +55,8 @@ fn forward_failure_names_file_line_and_server_message() {
     let failing = &report["migrations"][1];
     assert_eq!(failing["verdict"], "fail");
     let error = &failing["forward"]["error"];
-    assert_eq!(error["file"], "V002__index_missing_column.sql");
-    // The server points at `email`, on the fourth line of the file.
+    assert_eq!(error["file"], "V002__copy_missing_column.sql");
+    // The server points at `email`, on the fourth line of the file, not the statement's first.
     assert_eq!(error["line"], 4, "{error}");
     assert!(
         error["message"]
@@ -196,4 +196,83 @@ fn syntax_error_is_reported_with_file_and_line_before_anything_runs() {
 fn unknown_flag_is_bad_usage() {
     let run = rehearse(&["run", "scenarios/quickstart", "--no-such-flag"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+/// Every format's fixture rehearses end to end on a real server, in version order.
+fn assert_format_passes(folder: &str, format: &str, ids: &[&str]) {
+    let run = rehearse_local(&fixture(&format!("migrations/{folder}")), &[]);
+    assert_eq!(
+        run.code, 0,
+        "{folder}: stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.report();
+    let got: Vec<_> = report["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(got, ids, "{folder}");
+    for m in report["migrations"].as_array().unwrap() {
+        assert_eq!(m["verdict"], "pass", "{m}");
+        assert_eq!(m["redo"]["ok"], true, "{m}");
+    }
+    // Forcing the format that was detected changes nothing.
+    let forced = rehearse_local(
+        &fixture(&format!("migrations/{folder}")),
+        &["--format", format],
+    );
+    assert_eq!(
+        forced.code, 0,
+        "{folder} with --format {format}: {}",
+        forced.stderr
+    );
+}
+
+#[test]
+fn flyway_folder_rehearses_end_to_end() {
+    assert_format_passes("flyway", "flyway", &["001", "1_1", "002", "010"]);
+}
+
+#[test]
+fn sqlx_and_golang_migrate_folder_rehearses_end_to_end() {
+    assert_format_passes("updown", "up-down", &["1", "2", "10"]);
+}
+
+#[test]
+fn diesel_folder_rehearses_end_to_end() {
+    assert_format_passes(
+        "diesel",
+        "diesel",
+        &["00000000000000", "2024-01-01-120000", "2024-01-02-090000"],
+    );
+}
+
+#[test]
+fn dbmate_folder_rehearses_end_to_end() {
+    assert_format_passes("dbmate", "dbmate", &["20240101120000", "20240102090000"]);
+}
+
+#[test]
+fn forcing_the_wrong_format_is_bad_input() {
+    let run = rehearse_local(&fixture("migrations/updown"), &["--format", "flyway"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+#[test]
+fn scenario_with_a_typo_is_bad_input_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rehearse.toml"),
+        "name = \"typo\"\n\n[database]\nprovder = \"local\"\n",
+    )
+    .unwrap();
+    let run = rehearse(&["run", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("rehearse.toml, line 4"),
+        "{}",
+        run.stderr
+    );
 }

@@ -63,14 +63,20 @@ pub struct DatabaseRequest {
     pub allow_non_disposable: bool,
 }
 
-/// How to reach a provisioned database.
-#[derive(Debug, Clone)]
+/// How to reach a provisioned database. Its `Debug` hides the password.
+#[derive(Clone)]
 pub struct ConnectionInfo {
     pub host: String,
     pub port: u16,
     pub user: String,
     pub password: Option<String>,
     pub dbname: String,
+}
+
+impl std::fmt::Debug for ConnectionInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
 }
 
 impl ConnectionInfo {

@@ -123,7 +123,8 @@ pub async fn rehearse_on(
             provider: database.kind,
             server_version: database.server_version.clone(),
             reason: database.reason.clone(),
-            image: None,
+            image: (database.kind == provision::ProviderKind::Docker)
+                .then(|| provision::docker::image_for(&scenario.database)),
         },
         migrations,
         findings,
