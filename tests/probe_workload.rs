@@ -187,3 +187,37 @@ async fn a_rehearsal_that_hits_lock_timeout_behind_a_long_transaction_fails_with
         "{forward:#?}"
     );
 }
+
+#[tokio::test]
+async fn the_default_workload_updates_change_no_data_even_through_triggers() {
+    let db = database().await;
+    let client = db.connection.connect().await.unwrap();
+    client
+        .batch_execute(&std::fs::read_to_string(fixture("touch_trigger.sql")).unwrap())
+        .await
+        .unwrap();
+    let probe = Probe::new(
+        db.connection.clone(),
+        ProbeSettings::from_scenario(&Scenario::bare(&fixture("."))),
+    );
+    let d = probe
+        .run(&client, &script("sleep.sql"), "sleep.sql", Step::Forward)
+        .await;
+    assert!(d.ok, "{:?}", d.error);
+    let workload = d.workload.unwrap();
+    let updates = workload
+        .queries
+        .iter()
+        .find(|q| q.name == "update public.accounts by id")
+        .unwrap();
+    assert!(
+        updates.stats.queries > 0 && updates.stats.errors == 0,
+        "{updates:#?}"
+    );
+    let touched: i64 = client
+        .query_one("SELECT count(*) FROM accounts WHERE touched", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(touched, 0);
+}

@@ -342,6 +342,9 @@ pub(crate) struct Observation {
     holds: Vec<Hold>,
     /// Each statement's (start, end), ms since t0.
     windows: Vec<(f64, f64)>,
+    /// When the probe itself read the catalog and the locks between statements; inside a
+    /// transaction that time would otherwise count as lock hold time the migration does not have.
+    probing: Vec<(f64, f64)>,
 }
 
 impl Observation {
@@ -366,6 +369,7 @@ impl Observation {
             names: HashMap::new(),
             holds: Vec::new(),
             windows: Vec::new(),
+            probing: Vec::new(),
         };
         observation.remember(&current);
         observation.current = current;
@@ -396,6 +400,7 @@ impl Observation {
     ) {
         self.windows.push((start, end));
         report.started_ms = start;
+        let probe_start = self.now_ms();
         let (catalog, locks) = if ok {
             let (c, l) = tokio::join!(
                 read_catalog(client, self.with_sizes),
@@ -442,6 +447,15 @@ impl Observation {
                 });
             }
         }
+        self.probing.push((probe_start, self.now_ms()));
+    }
+
+    /// Time the probe spent reading between `from` and `to`.
+    fn probing_within(&self, from: f64, to: f64) -> f64 {
+        self.probing
+            .iter()
+            .map(|&(a, b)| (b.min(to) - a.max(from)).max(0.0))
+            .sum()
     }
 
     /// The transaction ended (COMMIT or ROLLBACK): every lock it held is released now.
@@ -489,7 +503,8 @@ impl Observation {
                     mode: hold.key.1.clone(),
                     kind: (*kind).into(),
                     acquired_ms: granted_at,
-                    held_ms: (released - granted_at).max(0.0),
+                    held_ms: (released - granted_at - self.probing_within(granted_at, released))
+                        .max(0.0),
                     sampled: false,
                 });
             }

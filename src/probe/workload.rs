@@ -137,6 +137,14 @@ impl Workload {
         if queries.iter().any(Planned::runnable) {
             for _ in 0..section.clients {
                 let client = connection.connect().await?;
+                if default {
+                    // The default updates change no value, but user triggers (updated_at = now())
+                    // would, and the rollback's data check must not see the workload's writes.
+                    // Needs superuser; where refused, triggers fire as they would in production.
+                    let _ = client
+                        .batch_execute("SET session_replication_role = replica")
+                        .await;
+                }
                 let pid: i32 = client
                     .query_one("SELECT pg_backend_pid()", &[])
                     .await?

@@ -140,7 +140,7 @@ pub struct LockReport {
     #[serde(default)]
     pub acquired_ms: f64,
     /// How long it was held: until commit for a transaction, until the statement released it
-    /// otherwise.
+    /// otherwise. The probe's own catalog reads between statements are not counted.
     #[serde(default)]
     pub held_ms: f64,
     /// True when the lock was seen by sampling `pg_locks` during a statement that runs outside a
