@@ -95,6 +95,37 @@ pub(crate) async fn read_catalog(
     Ok(catalog)
 }
 
+/// [`read_catalog`] that cannot leave the migration's transaction aborted.
+async fn read_catalog_guarded(
+    client: &Client,
+    with_sizes: bool,
+    in_transaction: bool,
+) -> Option<Catalog> {
+    if !in_transaction {
+        return read_catalog(client, with_sizes).await.ok();
+    }
+    client
+        .batch_execute("SAVEPOINT rehearse_probe")
+        .await
+        .ok()?;
+    match read_catalog(client, with_sizes).await {
+        Ok(catalog) => {
+            let _ = client
+                .batch_execute("RELEASE SAVEPOINT rehearse_probe")
+                .await;
+            Some(catalog)
+        }
+        Err(_) => {
+            let _ = client
+                .batch_execute(
+                    "ROLLBACK TO SAVEPOINT rehearse_probe; RELEASE SAVEPOINT rehearse_probe",
+                )
+                .await;
+            None
+        }
+    }
+}
+
 /// `16/B374D848` → bytes.
 pub(crate) fn parse_lsn(text: &str) -> Option<u64> {
     let (hi, lo) = text.split_once('/')?;
@@ -389,6 +420,11 @@ impl Observation {
 
     /// After statement `index` (which ran from `start` to `end`): its rewrites, size changes and
     /// WAL from the migration's backend, and the locks it now holds from the monitor.
+    ///
+    /// `in_transaction` says whether the migration's transaction is open: the catalog read then
+    /// runs under a savepoint, so that a failure of the probe's own query (a `SET ROLE` that
+    /// forbids `pg_stat_file`, a tight `statement_timeout`) never aborts the migration.
+    #[allow(clippy::too_many_arguments)]
     pub async fn after_statement(
         &mut self,
         client: &Client,
@@ -396,6 +432,7 @@ impl Observation {
         start: f64,
         end: f64,
         ok: bool,
+        in_transaction: bool,
         report: &mut StatementReport,
     ) {
         self.windows.push((start, end));
@@ -403,10 +440,10 @@ impl Observation {
         let probe_start = self.now_ms();
         let (catalog, locks) = if ok {
             let (c, l) = tokio::join!(
-                read_catalog(client, self.with_sizes),
+                read_catalog_guarded(client, self.with_sizes, in_transaction),
                 granted_locks(&self.monitor, self.pid)
             );
-            (c.ok(), l.ok())
+            (c, l.ok())
         } else {
             // The transaction is aborted: the catalog cannot be read, the locks still can.
             (None, granted_locks(&self.monitor, self.pid).await.ok())
