@@ -282,6 +282,19 @@ async fn relations_created_in_the_migration_are_not_rewrites_and_locks_belong_to
 }
 
 #[tokio::test]
+async fn a_failing_probe_read_never_aborts_the_migration() {
+    let db = database().await;
+    let d = run_ok(&db, "set_role.sql").await;
+    assert_eq!(d.statements.len(), 6);
+    assert!(d.statements.iter().all(|s| s.ok));
+    // Under the unprivileged role the catalog could not be read; after RESET ROLE it can again.
+    assert_eq!(
+        strongest(&d.statements[5], "public.accounts").as_deref(),
+        Some("AccessExclusiveLock")
+    );
+}
+
+#[tokio::test]
 async fn lock_timeout_is_a_finding_that_names_the_statement() {
     let db = database().await;
     let holder = db.connection.connect().await.unwrap();

@@ -151,6 +151,8 @@ async fn execute(
     let ms = |at: Instant| at.duration_since(t0).as_secs_f64() * 1000.0;
     let mut reports = Vec::with_capacity(script.statements.len());
     let mut in_managed_tx = false;
+    // The file's own BEGIN ... COMMIT is open (AsWritten scripts).
+    let mut in_file_tx = false;
     let mut error = None;
 
     for (index, statement) in script.statements.iter().enumerate() {
@@ -186,9 +188,25 @@ async fn execute(
             started_ms: ms(t),
             ..Default::default()
         };
+        if result.is_ok() {
+            match statement.transactionality {
+                Transactionality::Begin => in_file_tx = true,
+                Transactionality::Commit => in_file_tx = false,
+                _ => {}
+            }
+        }
         if let Some(o) = observation.as_deref_mut() {
-            o.after_statement(client, index, ms(t), ms(end), result.is_ok(), &mut report)
-                .await;
+            let in_transaction = in_managed_tx || in_file_tx;
+            o.after_statement(
+                client,
+                index,
+                ms(t),
+                ms(end),
+                result.is_ok(),
+                in_transaction,
+                &mut report,
+            )
+            .await;
         }
         reports.push(report);
         if let Err(e) = result {
@@ -212,7 +230,7 @@ async fn execute(
                 .expect("a transaction was opened for a statement");
             error = Some(to_error(&e, last, file_label));
         }
-        if let Some(o) = observation.as_deref_mut() {
+        if let Some(o) = observation {
             o.released_all();
         }
         if let Some(last) = reports.last_mut() {

@@ -203,3 +203,33 @@ fn first_line(sql: &str) -> String {
         line.to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_folder_gets_the_default_workload_and_enabled_false_turns_it_off() {
+        let bare = Scenario::bare(std::path::Path::new("."));
+        let settings = ProbeSettings::from_scenario(&bare);
+        let workload = settings.workload.expect("the default workload");
+        assert!(workload.queries.is_empty());
+        assert_eq!(settings.sample_interval, Duration::from_millis(10));
+
+        let mut off = Scenario::bare(std::path::Path::new("."));
+        off.raw.workload = Some(WorkloadSection {
+            enabled: false,
+            ..Default::default()
+        });
+        assert!(ProbeSettings::from_scenario(&off).workload.is_none());
+    }
+
+    #[test]
+    fn a_long_statement_is_named_by_its_first_line() {
+        assert_eq!(
+            first_line("ALTER TABLE t\n  ADD COLUMN c int"),
+            "ALTER TABLE t ..."
+        );
+        assert_eq!(first_line("SELECT 1"), "SELECT 1");
+    }
+}

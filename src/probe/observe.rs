@@ -95,6 +95,37 @@ pub(crate) async fn read_catalog(
     Ok(catalog)
 }
 
+/// [`read_catalog`] that cannot leave the migration's transaction aborted.
+async fn read_catalog_guarded(
+    client: &Client,
+    with_sizes: bool,
+    in_transaction: bool,
+) -> Option<Catalog> {
+    if !in_transaction {
+        return read_catalog(client, with_sizes).await.ok();
+    }
+    client
+        .batch_execute("SAVEPOINT rehearse_probe")
+        .await
+        .ok()?;
+    match read_catalog(client, with_sizes).await {
+        Ok(catalog) => {
+            let _ = client
+                .batch_execute("RELEASE SAVEPOINT rehearse_probe")
+                .await;
+            Some(catalog)
+        }
+        Err(_) => {
+            let _ = client
+                .batch_execute(
+                    "ROLLBACK TO SAVEPOINT rehearse_probe; RELEASE SAVEPOINT rehearse_probe",
+                )
+                .await;
+            None
+        }
+    }
+}
+
 /// `16/B374D848` → bytes.
 pub(crate) fn parse_lsn(text: &str) -> Option<u64> {
     let (hi, lo) = text.split_once('/')?;
@@ -134,14 +165,28 @@ fn quote_ident(name: &str) -> String {
 }
 
 /// Rewrites and size changes between two catalog snapshots of the migration's backend.
-/// A relation that is new in `after` is created, not rewritten; TRUNCATE is a rewrite.
+/// A relation that is new in `after` is created, not rewritten, unless it replaces a relation of
+/// the same name and kind that the same statement dropped (ALTER COLUMN TYPE rebuilds the indexes
+/// on the column that way). TRUNCATE is a rewrite.
 pub(crate) fn compare(before: &Catalog, after: &Catalog) -> (Vec<String>, Vec<SizeChange>) {
     let mut rewrites = Vec::new();
     let mut sizes = Vec::new();
+    let dropped: HashSet<(&str, &str)> = before
+        .relations
+        .iter()
+        .filter(|(oid, _)| !after.relations.contains_key(oid))
+        .map(|(_, r)| (r.name.as_str(), r.kind))
+        .collect();
     for (oid, a) in &after.relations {
+        let rewritable = matches!(a.kind, "table" | "index" | "materialized_view");
+        if rewritable
+            && !before.relations.contains_key(oid)
+            && dropped.contains(&(a.name.as_str(), a.kind))
+        {
+            rewrites.push(a.name.clone());
+        }
         match before.relations.get(oid) {
             Some(b) => {
-                let rewritable = matches!(a.kind, "table" | "index" | "materialized_view");
                 if rewritable && b.filenode != 0 && a.filenode != 0 && b.filenode != a.filenode {
                     rewrites.push(a.name.clone());
                 }
@@ -198,6 +243,13 @@ pub(crate) async fn granted_locks(
         .collect())
 }
 
+/// Every lock of the backend, any type, granted or waited for: a relation lock is held, an
+/// ungranted one of any type (relation, transactionid, virtualxid, ...) is a lock wait.
+const SAMPLED_LOCKS_SQL: &str = "SELECT CASE WHEN locktype = 'relation' AND database =
+        (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()) THEN relation END,
+        mode, granted
+    FROM pg_catalog.pg_locks WHERE pid = $1";
+
 /// What the monitor saw at one instant.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Sample {
@@ -232,11 +284,13 @@ impl Sampler {
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let mut samples = Vec::new();
-            let (Ok(locks), Ok(activity)) =
-                tokio::join!(monitor.prepare(LOCKS_SQL), monitor.prepare(ACTIVITY_SQL))
-            else {
+            let (Ok(locks), Ok(activity)) = tokio::join!(
+                monitor.prepare(SAMPLED_LOCKS_SQL),
+                monitor.prepare(ACTIVITY_SQL)
+            ) else {
                 return samples;
             };
+            let watching = !watched.is_empty();
             let mut pids = watched;
             pids.push(pid);
             let mut ticker = tokio::time::interval(interval);
@@ -250,10 +304,17 @@ impl Sampler {
                 let lock_params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&pid];
                 let activity_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] =
                     [&pid, &pids];
-                let (l, a) = tokio::join!(
-                    monitor.query(&locks, &lock_params),
-                    monitor.query(&activity, &activity_params)
-                );
+                // Without workload clients to watch, one query per tick: an ungranted row in
+                // pg_locks is exactly what wait_event_type = 'Lock' reports.
+                let (l, a) = if watching {
+                    let (l, a) = tokio::join!(
+                        monitor.query(&locks, &lock_params),
+                        monitor.query(&activity, &activity_params)
+                    );
+                    (l, a.map(Some))
+                } else {
+                    (monitor.query(&locks, &lock_params).await, Ok(None))
+                };
                 let (Ok(l), Ok(a)) = (l, a) else { break };
                 let received = t0.elapsed().as_secs_f64() * 1000.0;
                 let mut sample = Sample {
@@ -262,10 +323,14 @@ impl Sampler {
                 };
                 for row in l {
                     if row.get::<_, bool>(2) {
-                        sample.granted.push((row.get(0), row.get(1)));
+                        if let Some(relation) = row.get::<_, Option<u32>>(0) {
+                            sample.granted.push((relation, row.get(1)));
+                        }
+                    } else {
+                        sample.waiting = true;
                     }
                 }
-                for row in a {
+                for row in a.unwrap_or_default() {
                     let p: i32 = row.get(0);
                     if p == pid {
                         sample.waiting = row.get(1);
@@ -308,6 +373,9 @@ pub(crate) struct Observation {
     holds: Vec<Hold>,
     /// Each statement's (start, end), ms since t0.
     windows: Vec<(f64, f64)>,
+    /// When the probe itself read the catalog and the locks between statements; inside a
+    /// transaction that time would otherwise count as lock hold time the migration does not have.
+    probing: Vec<(f64, f64)>,
 }
 
 impl Observation {
@@ -332,6 +400,7 @@ impl Observation {
             names: HashMap::new(),
             holds: Vec::new(),
             windows: Vec::new(),
+            probing: Vec::new(),
         };
         observation.remember(&current);
         observation.current = current;
@@ -351,6 +420,11 @@ impl Observation {
 
     /// After statement `index` (which ran from `start` to `end`): its rewrites, size changes and
     /// WAL from the migration's backend, and the locks it now holds from the monitor.
+    ///
+    /// `in_transaction` says whether the migration's transaction is open: the catalog read then
+    /// runs under a savepoint, so that a failure of the probe's own query (a `SET ROLE` that
+    /// forbids `pg_stat_file`, a tight `statement_timeout`) never aborts the migration.
+    #[allow(clippy::too_many_arguments)]
     pub async fn after_statement(
         &mut self,
         client: &Client,
@@ -358,16 +432,18 @@ impl Observation {
         start: f64,
         end: f64,
         ok: bool,
+        in_transaction: bool,
         report: &mut StatementReport,
     ) {
         self.windows.push((start, end));
         report.started_ms = start;
+        let probe_start = self.now_ms();
         let (catalog, locks) = if ok {
             let (c, l) = tokio::join!(
-                read_catalog(client, self.with_sizes),
+                read_catalog_guarded(client, self.with_sizes, in_transaction),
                 granted_locks(&self.monitor, self.pid)
             );
-            (c.ok(), l.ok())
+            (c, l.ok())
         } else {
             // The transaction is aborted: the catalog cannot be read, the locks still can.
             (None, granted_locks(&self.monitor, self.pid).await.ok())
@@ -408,6 +484,15 @@ impl Observation {
                 });
             }
         }
+        self.probing.push((probe_start, self.now_ms()));
+    }
+
+    /// Time the probe spent reading between `from` and `to`.
+    fn probing_within(&self, from: f64, to: f64) -> f64 {
+        self.probing
+            .iter()
+            .map(|&(a, b)| (b.min(to) - a.max(from)).max(0.0))
+            .sum()
     }
 
     /// The transaction ended (COMMIT or ROLLBACK): every lock it held is released now.
@@ -455,7 +540,8 @@ impl Observation {
                     mode: hold.key.1.clone(),
                     kind: (*kind).into(),
                     acquired_ms: granted_at,
-                    held_ms: (released - granted_at).max(0.0),
+                    held_ms: (released - granted_at - self.probing_within(granted_at, released))
+                        .max(0.0),
                     sampled: false,
                 });
             }
@@ -532,6 +618,19 @@ mod tests {
         assert_eq!(rewrites, vec!["public.t"]);
         assert_eq!(sizes.len(), 2);
         assert_eq!(sizes[1].before_bytes, None);
+    }
+
+    #[test]
+    fn an_index_dropped_and_rebuilt_under_its_name_in_one_statement_is_a_rewrite() {
+        let before = Catalog {
+            relations: [(1, rel("public.t_a_idx", "index", 10, 8192))].into(),
+            wal_lsn: None,
+        };
+        let after = Catalog {
+            relations: [(2, rel("public.t_a_idx", "index", 20, 8192))].into(),
+            wal_lsn: None,
+        };
+        assert_eq!(compare(&before, &after).0, vec!["public.t_a_idx"]);
     }
 
     #[test]

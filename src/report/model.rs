@@ -171,7 +171,7 @@ pub struct LockReport {
     #[serde(default)]
     pub acquired_ms: f64,
     /// How long it was held: until commit for a transaction, until the statement released it
-    /// otherwise.
+    /// otherwise. The probe's own catalog reads between statements are not counted.
     #[serde(default)]
     pub held_ms: f64,
     /// True when the lock was seen by sampling `pg_locks` during a statement that runs outside a
@@ -209,6 +209,10 @@ pub struct StatementWorkload {
     pub blocked_count: u64,
     pub blocked_total_ms: f64,
     pub blocked_longest_ms: f64,
+    /// Sends the clients missed because they were still waiting for an earlier query: an
+    /// application that does not wait would have queued this many more queries.
+    #[serde(default)]
+    pub delayed: u64,
 }
 
 /// The concurrent workload of one direction.
