@@ -1,6 +1,7 @@
 //! The `rehearse` binary: parse arguments, call the library, map errors to exit codes.
 
 use clap::{Args, Parser, Subcommand};
+use rehearse::gate;
 use rehearse::migrations::{self, Format};
 use rehearse::provision::{cleanup, ProviderChoice};
 use rehearse::rehearsal::{self, PlainProgress};
@@ -31,6 +32,11 @@ enum Command {
     /// Name every difference between two schemas (URLs or snapshot files); exit 1 when any.
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
+    /// Compare two report.json files: what got slower or locks longer (main against a branch).
+    #[command(after_help = COMPARE_EXAMPLES)]
+    Compare(CompareArgs),
+    /// Write report.md, report.html and junit.xml again from a report.json.
+    Render(RenderArgs),
 }
 
 const SNAPSHOT_EXAMPLES: &str = "\
@@ -64,6 +70,39 @@ struct DiffArgs {
     before: String,
     /// The actual schema: a postgresql:// URL or a snapshot file.
     after: String,
+}
+
+#[derive(Args)]
+struct RenderArgs {
+    /// A report.json written by `rehearse run`.
+    report: PathBuf,
+    /// Folder the reports are written to.
+    #[arg(long, default_value = "reports")]
+    out: PathBuf,
+}
+
+const COMPARE_EXAMPLES: &str = "\
+Examples:
+  rehearse compare main/report.json branch/report.json
+  rehearse compare old.json new.json --markdown --fail-on-regression > compare.md
+
+A change counts when it is at least 20% and 50 ms larger (or smaller); a lock mode stronger
+than any the relation had before always counts.
+Exit codes: 0 compared (or no regression with --fail-on-regression); 1 a regression with
+--fail-on-regression; 2 a file is missing or not a report.";
+
+#[derive(Args)]
+struct CompareArgs {
+    /// The report of the baseline run (e.g. main).
+    old: PathBuf,
+    /// The report of the run to judge (e.g. the branch).
+    new: PathBuf,
+    /// Print Markdown (for a pull-request comment) instead of plain text.
+    #[arg(long)]
+    markdown: bool,
+    /// Exit 1 when something got slower or locks longer.
+    #[arg(long)]
+    fail_on_regression: bool,
 }
 
 const RUN_EXAMPLES: &str = "\
@@ -107,6 +146,29 @@ struct RunArgs {
     /// Apply migrations up to this version before the rehearsal instead of rehearsing them.
     #[arg(long)]
     baseline: Option<String>,
+    #[command(flatten)]
+    gates: GateArgs,
+}
+
+/// Gates; each flag replaces the scenario's [gates] value.
+#[derive(Args)]
+#[command(next_help_heading = "Gates")]
+struct GateArgs {
+    /// Longest a migration may take in one direction, e.g. 30s.
+    #[arg(long, value_name = "DURATION", value_parser = gate::parse_duration)]
+    max_duration: Option<f64>,
+    /// Longest a lock mode may be held, e.g. AccessExclusiveLock=2s (repeatable).
+    #[arg(long, value_name = "MODE=DURATION", value_parser = gate::parse_lock_limit)]
+    max_lock_hold: Vec<(String, f64)>,
+    /// Longest one workload query may be blocked by the migration, e.g. 500ms.
+    #[arg(long, value_name = "DURATION", value_parser = gate::parse_duration)]
+    max_blocked: Option<f64>,
+    /// Do not fail migrations that have no rollback script.
+    #[arg(long)]
+    allow_missing_rollback: bool,
+    /// Approvals file for destructive and irreversible migrations (default: approvals.toml beside the scenario).
+    #[arg(long, value_name = "FILE")]
+    approvals: Option<PathBuf>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -127,12 +189,68 @@ fn main() -> std::process::ExitCode {
             Command::Run(args) => run(args).await,
             Command::Snapshot(args) => report_error(write_snapshot(args).await),
             Command::Diff(args) => report_error(diff(args).await),
+            Command::Compare(args) => compare(args),
+            Command::Render(args) => render(args),
         }
     });
-    drop(runtime);
-    // Anything still registered (a panic in a task, say) is released before we go.
+    // Anything still registered (a panic in a task, say) is released before we go; when a signal
+    // interrupted the run, this waits for the handler's release and exits with the signal's code.
     cleanup::release_all();
+    if let Some(signal_code) = cleanup::interrupted() {
+        std::process::exit(signal_code);
+    }
+    drop(runtime);
     std::process::ExitCode::from(code as u8)
+}
+
+fn render(args: RenderArgs) -> ExitCode {
+    let report = match report::read_json(&args.report) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("rehearse: {e}");
+            return ExitCode::BadInput;
+        }
+    };
+    match report::write_all(&report, &args.out) {
+        Ok(w) => {
+            println!(
+                "reports: {}, {}, {}, {}",
+                w.json.display(),
+                w.markdown.display(),
+                w.html.display(),
+                w.junit.display()
+            );
+            ExitCode::Pass
+        }
+        Err(e) => {
+            eprintln!(
+                "rehearse: could not write the reports into {}: {e}",
+                args.out.display()
+            );
+            ExitCode::Environment
+        }
+    }
+}
+
+fn compare(args: CompareArgs) -> ExitCode {
+    let (old, new) = match (report::read_json(&args.old), report::read_json(&args.new)) {
+        (Ok(o), Ok(n)) => (o, n),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("rehearse: {e}");
+            return ExitCode::BadInput;
+        }
+    };
+    let comparison = report::compare::compare(&old, &new);
+    if args.markdown {
+        print!("{}", report::compare::render_markdown(&comparison));
+    } else {
+        print!("{}", report::compare::render_text(&comparison));
+    }
+    if args.fail_on_regression && comparison.regressions() > 0 {
+        ExitCode::Fail
+    } else {
+        ExitCode::Pass
+    }
 }
 
 async fn run(args: RunArgs) -> ExitCode {
@@ -224,15 +342,34 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
 
     // Everything the user wrote is checked before anything starts.
     let set = migrations::discover(&scenario.migrations_dir, scenario.format)?;
+    let (gates, approvals) = gate::prepare(
+        &scenario,
+        &set,
+        &gate::GateOverrides {
+            max_duration_ms: args.gates.max_duration,
+            max_lock_hold: args.gates.max_lock_hold,
+            max_blocked_ms: args.gates.max_blocked,
+            allow_missing_rollback: args.gates.allow_missing_rollback,
+            approvals_file: args.gates.approvals,
+        },
+    )?;
     let report = rehearsal::rehearse(&scenario, &set, &PlainProgress).await?;
-    let path = report::write_json(&report, &args.out).map_err(|e| {
+    if cleanup::interrupted().is_some() {
+        // The servers were taken away under the run: its report would only show the interruption.
+        return Ok(ExitCode::Fail);
+    }
+    let report = gate::evaluate(&report, &gates, &approvals);
+    let written = report::write_all(&report, &args.out).map_err(|e| {
         Error::Environment(format!(
-            "could not write the report into {}: {e}",
+            "could not write the reports into {}: {e}",
             args.out.display()
         ))
     })?;
-    print!("{}", report::summary::render(&report));
-    println!("report: {}", path.display());
+    print!("{}", report::redact(&report::summary::render(&report)));
+    println!(
+        "reports: {} (also report.md, report.html, junit.xml)",
+        written.json.display()
+    );
     Ok(if report.verdict == Verdict::Pass {
         ExitCode::Pass
     } else {

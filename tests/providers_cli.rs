@@ -5,23 +5,37 @@ mod common;
 
 use common::*;
 use rehearse::provision::{self, DatabaseRequest, ProviderChoice};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 #[test]
 fn url_provider_rehearses_in_a_scratch_database_and_drops_it() {
     let rt = runtime();
     let server = rt
-        .block_on(provision::provision(&DatabaseRequest { provider: ProviderChoice::Local, ..Default::default() }))
+        .block_on(provision::provision(&DatabaseRequest {
+            provider: ProviderChoice::Local,
+            ..Default::default()
+        }))
         .unwrap();
     let url = server.connection.url();
-    let run = rehearse(&["run", repo().join("scenarios/quickstart").to_str().unwrap(), "--provider", "url", "--url", &url]);
-    assert_eq!(run.code, 0, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    let run = rehearse(&[
+        "run",
+        repo().join("scenarios/quickstart").to_str().unwrap(),
+        "--provider",
+        "url",
+        "--url",
+        &url,
+    ]);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     let report = run.report();
     assert_eq!(report["verdict"], "pass");
     assert_eq!(report["database"]["provider"], "url");
@@ -30,18 +44,44 @@ fn url_provider_rehearses_in_a_scratch_database_and_drops_it() {
     let leftovers: i64 = rt.block_on(async {
         let client = server.connection.connect().await.unwrap();
         // The target database itself was never touched, and no scratch database remains.
-        let tables: i64 = client.query_one("SELECT count(*) FROM pg_tables WHERE tablename = 'users'", &[]).await.unwrap().get(0);
+        let tables: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_tables WHERE tablename = 'users'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
         assert_eq!(tables, 0);
-        client.query_one("SELECT count(*) FROM pg_database WHERE datname LIKE 'rehearse_scratch_%'", &[]).await.unwrap().get(0)
+        client
+            .query_one(
+                "SELECT count(*) FROM pg_database WHERE datname LIKE 'rehearse_scratch_%'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0)
     });
     assert_eq!(leftovers, 0);
 }
 
 #[test]
 fn url_provider_refuses_a_target_that_is_not_clearly_disposable() {
-    let run = rehearse(&["run", repo().join("scenarios/quickstart").to_str().unwrap(), "--provider", "url", "--url", "postgresql://app:hunter2@db.example.com:5432/app"]);
+    let run = rehearse(&[
+        "run",
+        repo().join("scenarios/quickstart").to_str().unwrap(),
+        "--provider",
+        "url",
+        "--url",
+        "postgresql://app:hunter2@db.example.com:5432/app",
+    ]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("refusing to rehearse on postgresql://app@db.example.com:5432/app"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("refusing to rehearse on postgresql://app@db.example.com:5432/app"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("--allow-non-disposable"));
     assert!(!run.stderr.contains("hunter2"));
 }
@@ -63,41 +103,29 @@ fn processes_mentioning(needle: &str) -> Vec<String> {
 #[test]
 fn sigint_during_a_local_rehearsal_leaves_no_server_or_folder() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rehearse"))
-        .args(["run", fixture("rehearsals/slow_forward").to_str().unwrap(), "--provider", "local", "--out"])
-        .arg(out.path())
-        .env("TMPDIR", tmp.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "rehearse exited before starting a server");
-        if line.contains("PostgreSQL") {
-            break;
-        }
-    }
+    let slow = fixture("rehearsals/slow_forward");
+    let running = start_until_provisioned(
+        &["run", slow.to_str().unwrap(), "--provider", "local"],
+        &[("TMPDIR", tmp.path())],
+    );
     // The server is up and the forward is sleeping inside it.
-    std::thread::sleep(Duration::from_millis(500));
+    std::thread::sleep(std::time::Duration::from_millis(500));
     let folder_count = std::fs::read_dir(tmp.path()).unwrap().count();
-    assert_eq!(folder_count, 1, "the local provider's data folder is under TMPDIR");
-    assert!(!processes_mentioning(tmp.path().to_str().unwrap()).is_empty(), "a postgres process runs from TMPDIR");
+    assert_eq!(
+        folder_count, 1,
+        "the local provider's data folder is under TMPDIR"
+    );
+    assert!(
+        !processes_mentioning(tmp.path().to_str().unwrap()).is_empty(),
+        "a postgres process runs from TMPDIR"
+    );
 
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "rehearse did not exit after SIGINT");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert_eq!(status.code(), Some(130));
-    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.path()).collect();
+    assert_eq!(running.interrupt(), Some(130));
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
     let procs = processes_mentioning(tmp.path().to_str().unwrap());
     assert!(procs.is_empty(), "still running: {procs:?}");

@@ -7,13 +7,20 @@ use common::*;
 #[test]
 fn quickstart_passes_with_both_migrations_statements_and_durations() {
     let run = rehearse_local(&repo().join("scenarios/quickstart"), &[]);
-    assert_eq!(run.code, 0, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     let report = run.report();
     assert_eq!(report["schema_version"], 1);
     assert_eq!(report["verdict"], "pass");
     assert_eq!(report["database"]["provider"], "local");
     let migrations = report["migrations"].as_array().unwrap();
-    let ids: Vec<_> = migrations.iter().map(|m| m["id"].as_str().unwrap()).collect();
+    let ids: Vec<_> = migrations
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["001", "002"]);
     assert_eq!(migrations[1]["name"], "add_status_column");
     for m in migrations {
@@ -24,11 +31,18 @@ fn quickstart_passes_with_both_migrations_statements_and_durations() {
             assert!(d["duration_ms"].as_f64().unwrap() > 0.0);
             let statements = d["statements"].as_array().unwrap();
             assert!(!statements.is_empty());
-            assert!(statements.iter().all(|s| s["duration_ms"].as_f64().unwrap() > 0.0));
+            assert!(statements
+                .iter()
+                .all(|s| s["duration_ms"].as_f64().unwrap() > 0.0));
         }
     }
     let add = &migrations[1]["forward"]["statements"][0]["sql"];
-    assert!(add.as_str().unwrap().contains("ADD COLUMN status VARCHAR(20) NOT NULL DEFAULT 'active'"), "{add}");
+    assert!(
+        add.as_str()
+            .unwrap()
+            .contains("ADD COLUMN status VARCHAR(20) NOT NULL DEFAULT 'active'"),
+        "{add}"
+    );
     assert!(run.stdout.contains("PASS"), "{}", run.stdout);
 }
 
@@ -41,16 +55,28 @@ fn forward_failure_names_file_line_and_server_message() {
     let failing = &report["migrations"][1];
     assert_eq!(failing["verdict"], "fail");
     let error = &failing["forward"]["error"];
-    assert_eq!(error["file"], "V002__index_missing_column.sql");
-    // The server points at `email`, on the fourth line of the file.
+    assert_eq!(error["file"], "V002__copy_missing_column.sql");
+    // The server points at `email`, on the fourth line of the file, not the statement's first.
     assert_eq!(error["line"], 4, "{error}");
-    assert!(error["message"].as_str().unwrap().contains("column \"email\" does not exist"), "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("column \"email\" does not exist"),
+        "{error}"
+    );
     assert_eq!(error["code"], "42703");
     // A failed forward is rolled back: nothing of it remains, and later migrations are not run.
     assert!(failing["rollback"].is_null());
     let later = &report["migrations"][2];
     assert_eq!(later["verdict"], "fail");
-    assert!(later["findings"][0]["message"].as_str().unwrap().contains("was not rehearsed"), "{later}");
+    assert!(
+        later["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("was not rehearsed"),
+        "{later}"
+    );
 }
 
 #[test]
@@ -74,46 +100,90 @@ fn a_rollback_that_fails_is_a_finding_naming_its_file() {
     assert_eq!(run.code, 1);
     let m = &run.report()["migrations"][0];
     assert_eq!(m["rollback"]["ok"], false);
-    assert_eq!(m["rollback"]["error"]["file"], "V001__create_accounts_rollback.sql");
-    assert!(m["rollback"]["error"]["message"].as_str().unwrap().contains("acounts"));
+    assert_eq!(
+        m["rollback"]["error"]["file"],
+        "V001__create_accounts_rollback.sql"
+    );
+    assert!(m["rollback"]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("acounts"));
 }
 
 #[test]
 fn concurrent_index_runs_outside_a_transaction_block() {
     let run = rehearse_local(&fixture("rehearsals/nontransactional"), &[]);
-    assert_eq!(run.code, 0, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     let report = run.report();
     let statement = &report["migrations"][1]["forward"]["statements"][0];
-    assert!(statement["sql"].as_str().unwrap().starts_with("CREATE INDEX CONCURRENTLY"));
+    assert!(statement["sql"]
+        .as_str()
+        .unwrap()
+        .starts_with("CREATE INDEX CONCURRENTLY"));
     assert_eq!(statement["transactional"], false);
-    assert_eq!(report["migrations"][0]["forward"]["statements"][1]["transactional"], true);
+    assert_eq!(
+        report["migrations"][0]["forward"]["statements"][1]["transactional"],
+        true
+    );
 }
 
 /// Bad input: exit 2, and one sentence on stderr naming the thing.
 fn assert_bad_input(run: &Run, names: &[&str]) {
-    assert_eq!(run.code, 2, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
-    let lines: Vec<_> = run.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(
+        run.code, 2,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let lines: Vec<_> = run
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     assert_eq!(lines.len(), 1, "expected one sentence, got: {}", run.stderr);
     for name in names {
-        assert!(lines[0].contains(name), "{:?} does not name {name}", lines[0]);
+        assert!(
+            lines[0].contains(name),
+            "{:?} does not name {name}",
+            lines[0]
+        );
     }
-    assert!(!run.stderr.contains("panicked") && !run.stderr.contains("Error {"), "{}", run.stderr);
-    assert!(!run.out.path().join("report.json").exists(), "nothing may run on bad input");
+    assert!(
+        !run.stderr.contains("panicked") && !run.stderr.contains("Error {"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.out.path().join("report.json").exists(),
+        "nothing may run on bad input"
+    );
 }
 
 #[test]
 fn malformed_migration_name_is_bad_input_naming_the_file() {
-    assert_bad_input(&rehearse_local(&fixture("bad_input/malformed_name"), &[]), &["V2_add_b.sql"]);
+    assert_bad_input(
+        &rehearse_local(&fixture("bad_input/malformed_name"), &[]),
+        &["V2_add_b.sql"],
+    );
 }
 
 #[test]
 fn duplicate_versions_are_bad_input_naming_both_files() {
-    assert_bad_input(&rehearse_local(&fixture("bad_input/duplicate_versions"), &[]), &["V1__create_a.sql", "V001__create_b.sql"]);
+    assert_bad_input(
+        &rehearse_local(&fixture("bad_input/duplicate_versions"), &[]),
+        &["V1__create_a.sql", "V001__create_b.sql"],
+    );
 }
 
 #[test]
 fn missing_folder_is_bad_input_naming_it() {
-    assert_bad_input(&rehearse_local(&fixture("bad_input/no_such_folder"), &[]), &["no_such_folder"]);
+    assert_bad_input(
+        &rehearse_local(&fixture("bad_input/no_such_folder"), &[]),
+        &["no_such_folder"],
+    );
 }
 
 #[test]
@@ -126,4 +196,83 @@ fn syntax_error_is_reported_with_file_and_line_before_anything_runs() {
 fn unknown_flag_is_bad_usage() {
     let run = rehearse(&["run", "scenarios/quickstart", "--no-such-flag"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+/// Every format's fixture rehearses end to end on a real server, in version order.
+fn assert_format_passes(folder: &str, format: &str, ids: &[&str]) {
+    let run = rehearse_local(&fixture(&format!("migrations/{folder}")), &[]);
+    assert_eq!(
+        run.code, 0,
+        "{folder}: stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.report();
+    let got: Vec<_> = report["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(got, ids, "{folder}");
+    for m in report["migrations"].as_array().unwrap() {
+        assert_eq!(m["verdict"], "pass", "{m}");
+        assert_eq!(m["redo"]["ok"], true, "{m}");
+    }
+    // Forcing the format that was detected changes nothing.
+    let forced = rehearse_local(
+        &fixture(&format!("migrations/{folder}")),
+        &["--format", format],
+    );
+    assert_eq!(
+        forced.code, 0,
+        "{folder} with --format {format}: {}",
+        forced.stderr
+    );
+}
+
+#[test]
+fn flyway_folder_rehearses_end_to_end() {
+    assert_format_passes("flyway", "flyway", &["001", "1_1", "002", "010"]);
+}
+
+#[test]
+fn sqlx_and_golang_migrate_folder_rehearses_end_to_end() {
+    assert_format_passes("updown", "up-down", &["1", "2", "10"]);
+}
+
+#[test]
+fn diesel_folder_rehearses_end_to_end() {
+    assert_format_passes(
+        "diesel",
+        "diesel",
+        &["00000000000000", "2024-01-01-120000", "2024-01-02-090000"],
+    );
+}
+
+#[test]
+fn dbmate_folder_rehearses_end_to_end() {
+    assert_format_passes("dbmate", "dbmate", &["20240101120000", "20240102090000"]);
+}
+
+#[test]
+fn forcing_the_wrong_format_is_bad_input() {
+    let run = rehearse_local(&fixture("migrations/updown"), &["--format", "flyway"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+#[test]
+fn scenario_with_a_typo_is_bad_input_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rehearse.toml"),
+        "name = \"typo\"\n\n[database]\nprovder = \"local\"\n",
+    )
+    .unwrap();
+    let run = rehearse(&["run", dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("rehearse.toml, line 4"),
+        "{}",
+        run.stderr
+    );
 }

@@ -15,6 +15,7 @@
 use rehearse::migrations::{
     Format, Migration, MigrationSet, Script, Statement, Transactionality, Version,
 };
+use rehearse::probe::{Probe, ProbeSettings};
 use rehearse::provision::{self, ConnectionInfo, DatabaseRequest, ProviderChoice};
 use rehearse::rehearsal::{rehearse_migration, QuietProgress};
 use rehearse::report::{Difference, Verdict};
@@ -369,7 +370,10 @@ async fn check_pair(
         .batch_execute(&format!("CREATE DATABASE {db_b} TEMPLATE {TEMPLATE}"))
         .await
         .unwrap();
-    let client_b = server.with_dbname(&db_b).connect().await.unwrap();
+    let conn_b = server.with_dbname(&db_b);
+    let client_b = conn_b.connect().await.unwrap();
+    // No concurrent workload: the corpus checks what the rollback leaves, not how it locks.
+    let probe = Probe::new(conn_b.clone(), ProbeSettings::default());
     let migration = Migration {
         version: Version::new(&name[..2]),
         name: name[3..].to_string(),
@@ -381,7 +385,7 @@ async fn check_pair(
         format: Format::Flyway,
         migrations: vec![migration.clone()],
     };
-    let report = rehearse_migration(&client_b, &set, &migration, &QuietProgress).await;
+    let report = rehearse_migration(&client_b, &probe, &set, &migration, &QuietProgress).await;
     if report.schema_restored != Some(restoration.schema_restored())
         || report.data_preserved != Some(restoration.data_preserved())
         || report.differences != restoration.differences

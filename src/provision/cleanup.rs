@@ -4,13 +4,18 @@
 //! binary's signal handler calls [`release_all`], which runs every registered action exactly once.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 type Action = Box<dyn FnOnce() + Send>;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 static ACTIONS: Mutex<BTreeMap<u64, Action>> = Mutex::new(BTreeMap::new());
+/// Held for the whole of a release, so that a second caller waits for the first to finish
+/// (the process must not exit while the signal handler is still stopping a server).
+static RELEASING: Mutex<()> = Mutex::new(());
+/// The exit code of the signal that interrupted the run (130 SIGINT, 143 SIGTERM), 0 if none.
+static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
 
 /// Runs its action when dropped, unless the signal handler ran it first.
 pub struct CleanupGuard {
@@ -35,6 +40,9 @@ impl Drop for CleanupGuard {
 
 /// Runs every registered action, newest first (a scratch database before its server).
 pub fn release_all() {
+    let _releasing = RELEASING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     loop {
         let next = {
             let mut actions = lock();
@@ -54,6 +62,14 @@ fn lock() -> std::sync::MutexGuard<'static, BTreeMap<u64, Action>> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// The exit code owed to a signal that interrupted the run, if one did.
+pub fn interrupted() -> Option<i32> {
+    match INTERRUPTED.load(Ordering::SeqCst) {
+        0 => None,
+        code => Some(code),
+    }
+}
+
 /// Installs SIGINT/SIGTERM handlers that release everything and exit 130/143.
 /// Must be called from within a tokio runtime.
 pub fn install_signal_handlers() {
@@ -65,6 +81,7 @@ pub fn install_signal_handlers() {
             _ = int.recv() => 130,
             _ = term.recv() => 143,
         };
+        INTERRUPTED.store(code, Ordering::SeqCst);
         eprintln!("rehearse: interrupted, removing what this run started");
         tokio::task::spawn_blocking(release_all).await.ok();
         std::process::exit(code);

@@ -1,7 +1,45 @@
 //! The docker provider: a container from `postgres:<major>` (or any image honouring the official
-//! image's contract), owned through testcontainers, labelled, and removed on every exit path.
+//! image's contract), labelled, bound to 127.0.0.1, and removed on every exit path.
+//!
+//! It talks to the daemon with bollard (the client testcontainers is built on, re-exported by it)
+//! rather than through testcontainers' runner: testcontainers 0.28 pins Docker API 1.53 and never
+//! negotiates, so every daemon older than Docker 29 refuses its requests ("client version 1.53 is
+//! too new"; Debian 12's docker.io 20.10 speaks 1.41). bollard negotiates the version. testcontainers-rs starts no reaper ("ryuk") container,
+//! so nothing needs a registry but the image itself.
+//!
+//! This module never pulls for long: a missing image is tried once against a registry, and a
+//! registry that does not answer promptly makes the provider unavailable, with the command that
+//! builds the image offline.
 
-use super::{Database, DatabaseRequest, ProvisionError};
+use super::{
+    cleanup, wait_until_ready, ConnectionInfo, Database, DatabaseRequest, ProviderKind,
+    ProvisionError,
+};
+use futures_util::StreamExt;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use std::time::Duration;
+use testcontainers::bollard::{
+    self,
+    models::{ContainerCreateBody, HostConfig, PortBinding},
+    query_parameters::{
+        CreateContainerOptionsBuilder, CreateImageOptionsBuilder, LogsOptionsBuilder,
+        RemoveContainerOptionsBuilder,
+    },
+    Docker,
+};
+
+/// Every container this tool starts carries `rehearse=1`, so leftovers are easy to find.
+pub const LABEL: &str = "rehearse";
+/// And the run that started it (see [`run_id`]).
+pub const RUN_LABEL: &str = "rehearse.run";
+
+const PORT: &str = "5432/tcp";
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(120);
+/// A registry that sends nothing within this time is treated as absent.
+const PULL_FIRST_ANSWER: Duration = Duration::from_secs(20);
+const PULL_PROGRESS: Duration = Duration::from_secs(60);
 
 /// The image a request runs: `--image`, else `postgres:<major>` (15 by default).
 pub fn image_for(request: &DatabaseRequest) -> String {
@@ -11,17 +49,393 @@ pub fn image_for(request: &DatabaseRequest) -> String {
         .unwrap_or_else(|| format!("postgres:{}", request.major.unwrap_or(15)))
 }
 
-/// Ok when a Docker daemon answers and `image` is present locally (or pullable).
-/// The error says why not, in words the auto provider can repeat.
-pub async fn availability(_image: &str) -> Result<(), String> {
-    Err("the docker provider is not built yet".into())
+/// Identifies this process's containers (label [`RUN_LABEL`]): pid and a random suffix.
+pub fn run_id() -> &'static str {
+    static RUN_ID: OnceLock<String> = OnceLock::new();
+    RUN_ID.get_or_init(|| {
+        use rand::distr::{Alphanumeric, SampleString};
+        format!(
+            "{}-{}",
+            std::process::id(),
+            Alphanumeric
+                .sample_string(&mut rand::rng(), 8)
+                .to_lowercase()
+        )
+    })
 }
 
-pub async fn start(
-    _request: &DatabaseRequest,
-    _reason: String,
-) -> Result<Database, ProvisionError> {
-    Err(ProvisionError::Unavailable(
-        "the docker provider is not built yet".into(),
+/// `rehearse-<run id>-<n>`: unique per container, and readable in `docker ps`.
+fn container_name() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("rehearse-{}-{n}", run_id())
+}
+
+/// Ok when a Docker daemon answers and `image` is present locally (pulled if it can be).
+/// The error says why not, in words the auto provider can repeat.
+pub async fn availability(image: &str) -> Result<(), String> {
+    let docker = connect().await?;
+    ensure_image(&docker, image).await
+}
+
+/// Starts a container and waits until it answers `SELECT 1`. `reason` says why docker was chosen.
+pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database, ProvisionError> {
+    let image = image_for(request);
+    let docker = connect().await.map_err(ProvisionError::Unavailable)?;
+    ensure_image(&docker, &image)
+        .await
+        .map_err(ProvisionError::Unavailable)?;
+
+    let password = {
+        use rand::distr::{Alphanumeric, SampleString};
+        Alphanumeric.sample_string(&mut rand::rng(), 32)
+    };
+    let body = container_body(request, &image, &password)?;
+    // Named, and its removal registered before it exists: a signal that arrives while Docker
+    // creates it still finds it by name.
+    let name = container_name();
+    let guard = cleanup::register({
+        let name = name.clone();
+        move || remove_container_blocking(&name)
+    });
+    let created = docker
+        .create_container(
+            Some(CreateContainerOptionsBuilder::new().name(&name).build()),
+            body,
+        )
+        .await
+        .map_err(|e| {
+            ProvisionError::Failed(format!(
+                "Docker could not create a container from {image}: {}",
+                docker_message(&e)
+            ))
+        })?;
+    let id = created.id;
+
+    docker.start_container(&id, None).await.map_err(|e| {
+        ProvisionError::Failed(format!(
+            "Docker could not start the container from {image}: {}",
+            docker_message(&e)
+        ))
+    })?;
+    let port = host_port(&docker, &id).await?;
+    let connection = ConnectionInfo {
+        host: "127.0.0.1".into(),
+        port,
+        user: "postgres".into(),
+        password: Some(password),
+        dbname: "postgres".into(),
+    };
+
+    let version = tokio::select! {
+        ready = wait_until_ready(&connection, STARTUP_TIMEOUT) => ready.map_err(|e| {
+            ProvisionError::Failed(format!(
+                "the container from {image} did not answer SELECT 1 within {}s: {e}",
+                STARTUP_TIMEOUT.as_secs()
+            ))
+        })?,
+        exited = exited(&docker, &id) => {
+            let logs = last_log_lines(&docker, &id, 5).await;
+            return Err(ProvisionError::Failed(format!(
+                "the container from {image} exited before it answered ({exited}); its last log lines: {logs}"
+            )));
+        }
+    };
+    Ok(Database::new(
+        ProviderKind::Docker,
+        connection,
+        version,
+        reason,
+        Box::new(guard),
     ))
+}
+
+fn container_body(
+    request: &DatabaseRequest,
+    image: &str,
+    password: &str,
+) -> Result<ContainerCreateBody, ProvisionError> {
+    let mut cmd = Vec::new();
+    for (name, value) in &request.settings {
+        cmd.push("-c".to_string());
+        cmd.push(format!("{name}={value}"));
+    }
+    let nano_cpus = match request.cpus {
+        Some(cpus) if !(cpus.is_finite() && cpus > 0.0) => {
+            return Err(ProvisionError::Refused(format!(
+                "the CPU limit must be a positive number of CPUs, not {cpus}"
+            )))
+        }
+        Some(cpus) => Some((cpus * 1e9).round() as i64),
+        None => None,
+    };
+    let memory = request.memory_bytes.map(|b| b as i64);
+    let labels = HashMap::from([
+        (LABEL.to_string(), "1".to_string()),
+        (RUN_LABEL.to_string(), run_id().to_string()),
+    ]);
+    Ok(ContainerCreateBody {
+        image: Some(image.to_string()),
+        // An image's own CMD (`postgres`) is replaced by arguments starting with `-`; the
+        // official entrypoint, and ours, put `postgres` back in front.
+        cmd: (!cmd.is_empty()).then_some(cmd),
+        env: Some(vec![format!("POSTGRES_PASSWORD={password}")]),
+        labels: Some(labels),
+        exposed_ports: Some(vec![PORT.to_string()]),
+        // Fast shutdown if anyone stops it rather than removing it.
+        stop_signal: Some("SIGINT".into()),
+        host_config: Some(HostConfig {
+            port_bindings: Some(HashMap::from([(
+                PORT.to_string(),
+                Some(vec![PortBinding {
+                    host_ip: Some("127.0.0.1".into()),
+                    host_port: Some(String::new()),
+                }]),
+            )])),
+            nano_cpus,
+            memory,
+            // No swap beyond the memory limit: the limit is what the rehearsal measures under.
+            memory_swap: memory,
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+}
+
+/// A client that has agreed an API version with the daemon, or why there is none.
+async fn connect() -> Result<Docker, String> {
+    let host =
+        std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
+    let docker = Docker::connect_with_defaults()
+        .map_err(|e| format!("Docker does not answer at {host}: {}", docker_message(&e)))?;
+    match tokio::time::timeout(ANSWER_TIMEOUT, docker.negotiate_version()).await {
+        Ok(Ok(docker)) => Ok(docker),
+        Ok(Err(e)) => Err(format!(
+            "Docker does not answer at {host}: {}",
+            docker_message(&e)
+        )),
+        Err(_) => Err(format!(
+            "Docker does not answer at {host} within {}s",
+            ANSWER_TIMEOUT.as_secs()
+        )),
+    }
+}
+
+/// Ok when `image` is present, after one short attempt to pull it when it is not.
+async fn ensure_image(docker: &Docker, image: &str) -> Result<(), String> {
+    match docker.inspect_image(image).await {
+        Ok(_) => return Ok(()),
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => {}
+        Err(e) => {
+            return Err(format!(
+                "Docker could not look up image {image}: {}",
+                docker_message(&e)
+            ))
+        }
+    }
+    if pull(docker, image).await.is_ok() && docker.inspect_image(image).await.is_ok() {
+        return Ok(());
+    }
+    Err(format!(
+        "image {image} is not present and could not be pulled (no registry?): {}",
+        build_hint(image)
+    ))
+}
+
+async fn pull(docker: &Docker, image: &str) -> Result<(), String> {
+    let (name, tag) = split_image(image);
+    let options = CreateImageOptionsBuilder::new()
+        .from_image(name)
+        .tag(tag)
+        .build();
+    let mut progress = docker.create_image(Some(options), None, None);
+    let mut wait = PULL_FIRST_ANSWER;
+    loop {
+        match tokio::time::timeout(wait, progress.next()).await {
+            Err(_) => return Err("the registry stopped answering".into()),
+            Ok(None) => return Ok(()),
+            Ok(Some(Err(e))) => return Err(docker_message(&e)),
+            Ok(Some(Ok(info))) => {
+                if let Some(error) = info.error_detail.and_then(|d| d.message) {
+                    return Err(error);
+                }
+                wait = PULL_PROGRESS;
+            }
+        }
+    }
+}
+
+/// `registry:5000/name:tag` → (`registry:5000/name`, `tag`); no tag means `latest`.
+fn split_image(image: &str) -> (&str, &str) {
+    let image = image.split('@').next().unwrap_or(image);
+    match image.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => (name, tag),
+        _ => (image, "latest"),
+    }
+}
+
+/// What to do about a missing image: the offline build when it is one we know how to build.
+fn build_hint(image: &str) -> String {
+    let (name, tag) = split_image(image);
+    let major = tag.split(['.', '-']).next().unwrap_or(tag);
+    match (name, major) {
+        ("postgres" | "docker.io/library/postgres" | "rehearse/postgres", "15" | "17") => {
+            format!("build it with images/postgres/build.sh {major}")
+        }
+        _ => "pull it, build it (images/postgres/build.sh builds postgres 15 and 17 offline), or choose another image with --image".into(),
+    }
+}
+
+async fn host_port(docker: &Docker, id: &str) -> Result<u16, ProvisionError> {
+    let inspect = docker.inspect_container(id, None).await.map_err(|e| {
+        ProvisionError::Failed(format!(
+            "Docker could not inspect the container: {}",
+            docker_message(&e)
+        ))
+    })?;
+    inspect
+        .network_settings
+        .and_then(|n| n.ports)
+        .and_then(|mut ports| ports.remove(PORT))
+        .flatten()
+        .into_iter()
+        .flatten()
+        .find_map(|b| b.host_port.and_then(|p| p.parse().ok()))
+        .ok_or_else(|| {
+            ProvisionError::Failed(
+                "Docker started the container but published no host port for 5432".into(),
+            )
+        })
+}
+
+/// Resolves when the container is no longer running, with how it ended.
+async fn exited(docker: &Docker, id: &str) -> String {
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        match docker.inspect_container(id, None).await {
+            Ok(c) => {
+                let state = c.state.unwrap_or_default();
+                if state.running != Some(true) {
+                    return format!("exit code {}", state.exit_code.unwrap_or_default());
+                }
+            }
+            Err(e) => return format!("it vanished: {}", docker_message(&e)),
+        }
+    }
+}
+
+async fn last_log_lines(docker: &Docker, id: &str, n: usize) -> String {
+    let options = LogsOptionsBuilder::new()
+        .stdout(true)
+        .stderr(true)
+        .tail(&n.to_string())
+        .build();
+    let mut logs = docker.logs(id, Some(options));
+    let mut lines = Vec::new();
+    while let Some(Ok(chunk)) = logs.next().await {
+        lines.extend(
+            chunk
+                .to_string()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from),
+        );
+    }
+    if lines.is_empty() {
+        "(none)".into()
+    } else {
+        lines.join(" | ")
+    }
+}
+
+/// Removes a container and its anonymous volumes, synchronously: it runs in `Drop` and in the
+/// signal handler, where no async runtime can be relied on, so it uses a thread of its own.
+fn remove_container_blocking(name_or_id: &str) {
+    let id = name_or_id.to_string();
+    let removal = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        runtime.block_on(async {
+            let docker = connect().await.ok()?;
+            let options = RemoveContainerOptionsBuilder::new()
+                .force(true)
+                .v(true)
+                .build();
+            match docker.remove_container(&id, Some(options)).await {
+                Ok(()) => Some(()),
+                Err(bollard::errors::Error::DockerResponseServerError {
+                    status_code: 404, ..
+                }) => Some(()),
+                Err(e) => {
+                    eprintln!(
+                        "rehearse: could not remove container {id}: {}",
+                        docker_message(&e)
+                    );
+                    None
+                }
+            }
+        })
+    });
+    let _ = removal.join();
+}
+
+/// The daemon's own message when there is one, rather than bollard's wrapper.
+fn docker_message(e: &bollard::errors::Error) -> String {
+    match e {
+        bollard::errors::Error::DockerResponseServerError { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_names_split_into_name_and_tag() {
+        assert_eq!(split_image("postgres:17"), ("postgres", "17"));
+        assert_eq!(split_image("postgres"), ("postgres", "latest"));
+        assert_eq!(
+            split_image("registry:5000/team/postgres:15.4"),
+            ("registry:5000/team/postgres", "15.4")
+        );
+        assert_eq!(
+            split_image("registry:5000/postgres"),
+            ("registry:5000/postgres", "latest")
+        );
+    }
+
+    #[test]
+    fn missing_known_image_points_at_the_offline_build() {
+        assert_eq!(
+            build_hint("postgres:17"),
+            "build it with images/postgres/build.sh 17"
+        );
+        assert_eq!(
+            build_hint("rehearse/postgres:15"),
+            "build it with images/postgres/build.sh 15"
+        );
+        assert!(build_hint("postgres:16").starts_with("pull it"));
+    }
+
+    #[test]
+    fn settings_become_dash_c_arguments_and_limits_reach_the_host_config() {
+        let request = DatabaseRequest {
+            settings: vec![("work_mem".into(), "8MB".into())],
+            cpus: Some(1.5),
+            memory_bytes: Some(512 << 20),
+            ..Default::default()
+        };
+        let body = container_body(&request, "postgres:15", "pw").unwrap();
+        assert_eq!(body.cmd.unwrap(), ["-c", "work_mem=8MB"]);
+        let host = body.host_config.unwrap();
+        assert_eq!(host.nano_cpus, Some(1_500_000_000));
+        assert_eq!(host.memory, Some(512 << 20));
+        assert_eq!(body.labels.unwrap()[LABEL], "1");
+    }
 }

@@ -3,7 +3,7 @@
 //! rendering belong to the probe, snapshot and report modules.
 
 use crate::migrations::{Migration, MigrationSet};
-use crate::probe;
+use crate::probe::{self, Probe, ProbeSettings, Step};
 use crate::provision::{self, Database};
 use crate::report::{
     DatabaseInfo, Direction, Finding, MigrationReport, Report, Verdict, SCHEMA_VERSION,
@@ -86,18 +86,23 @@ pub async fn rehearse_on(
                     "{}, line {}: the baseline migration {} failed: {}",
                     e.file, e.line, migration.version, e.message
                 ),
+                ..Default::default()
             });
             blocked_by = Some(migration.version.to_string());
             break;
         }
     }
 
+    let probe = Probe::new(
+        database.connection.clone(),
+        ProbeSettings::from_scenario(scenario),
+    );
     for migration in rehearsed {
         if let Some(blocker) = &blocked_by {
             migrations.push(not_run(set, migration, blocker));
             continue;
         }
-        let report = rehearse_migration(&client, set, migration, progress).await;
+        let report = rehearse_migration(&client, &probe, set, migration, progress).await;
         if !report.forward.ok || report.redo.as_ref().is_some_and(|r| !r.ok) {
             blocked_by = Some(migration.version.to_string());
         }
@@ -120,10 +125,12 @@ pub async fn rehearse_on(
             provider: database.kind,
             server_version: database.server_version.clone(),
             reason: database.reason.clone(),
-            image: None,
+            image: (database.kind == provision::ProviderKind::Docker)
+                .then(|| provision::docker::image_for(&scenario.database)),
         },
         migrations,
         findings,
+        ..Default::default()
     })
 }
 
@@ -133,6 +140,7 @@ pub async fn rehearse_on(
 /// it, S2 and D2 after the rollback (compared with S0 and D0), and S1 again after the redo.
 pub async fn rehearse_migration(
     client: &tokio_postgres::Client,
+    probe: &Probe,
     set: &MigrationSet,
     migration: &Migration,
     progress: &dyn Progress,
@@ -148,7 +156,10 @@ pub async fn rehearse_migration(
             None
         }
     };
-    let forward = probe::run_script(client, &migration.forward, &forward_file).await;
+    let forward = probe
+        .run(client, &migration.forward, &forward_file, Step::Forward)
+        .await;
+    findings.extend(probe.timeout_findings(&forward));
     progress.step(&format!(
         "{} {} forward {}",
         migration.version,
@@ -159,6 +170,7 @@ pub async fn rehearse_migration(
         findings.push(Finding {
             kind: "forward_failed".into(),
             message: format!("{}, line {}: {}", e.file, e.line, e.message),
+            ..Default::default()
         });
     }
 
@@ -184,11 +196,18 @@ pub async fn rehearse_migration(
                     "{} has no rollback script, so it cannot be undone if the release goes wrong",
                     forward_file
                 ),
+                ..Default::default()
             }),
             Some(script) => {
-                let back =
-                    probe::run_script(client, script, rollback_file.as_deref().unwrap_or_default())
-                        .await;
+                let back = probe
+                    .run(
+                        client,
+                        script,
+                        rollback_file.as_deref().unwrap_or_default(),
+                        Step::Rollback,
+                    )
+                    .await;
+                findings.extend(probe.timeout_findings(&back));
                 progress.step(&format!(
                     "{} {} rollback {}",
                     migration.version,
@@ -199,6 +218,7 @@ pub async fn rehearse_migration(
                     findings.push(Finding {
                         kind: "rollback_failed".into(),
                         message: format!("{}, line {}: {}", e.file, e.line, e.message),
+                        ..Default::default()
                     });
                 } else {
                     if let Some(checkpoint) = &checkpoint {
@@ -210,7 +230,10 @@ pub async fn rehearse_migration(
                             Err(e) => findings.push(snapshot_failed("after the rollback", &e)),
                         }
                     }
-                    let again = probe::run_script(client, &migration.forward, &forward_file).await;
+                    let again = probe
+                        .run(client, &migration.forward, &forward_file, Step::Redo)
+                        .await;
+                    findings.extend(probe.timeout_findings(&again));
                     progress.step(&format!(
                         "{} {} forward again {}",
                         migration.version,
@@ -221,6 +244,7 @@ pub async fn rehearse_migration(
                         findings.push(Finding {
                             kind: "redo_failed".into(),
                             message: format!("{}, line {}: the migration does not apply again after its rollback: {}", e.file, e.line, e.message),
+                            ..Default::default()
                         });
                     } else if let Some(s1) = &after_forward {
                         match snapshot::snapshot(client).await {
@@ -234,6 +258,7 @@ pub async fn rehearse_migration(
                                             differences.len(),
                                             snapshot::check::describe(first)
                                         ),
+                                        ..Default::default()
                                     });
                                 }
                             }
@@ -268,6 +293,7 @@ pub async fn rehearse_migration(
             .unwrap_or_default(),
         data_differences: restoration.map(|r| r.data_differences).unwrap_or_default(),
         findings,
+        ..Default::default()
     }
 }
 
@@ -282,6 +308,9 @@ fn restoration_findings(forward_file: &str, r: &snapshot::Restoration) -> Vec<Fi
                 r.differences.len(),
                 snapshot::check::describe(first)
             ),
+            advice: Some(
+                "make the rollback recreate every object it drops exactly as it was (name, column position, default, privileges, comment), or rebuild the table when column order matters".into(),
+            ),
         });
     }
     if let Some(first) = r.data_differences.first() {
@@ -292,6 +321,9 @@ fn restoration_findings(forward_file: &str, r: &snapshot::Restoration) -> Vec<Fi
                 r.data_differences.len(),
                 first.object,
                 first.detail
+            ),
+            advice: Some(
+                "keep what the forward destroys (copy the column or rows into a backup table) so the rollback can put it back, or mark the migration irreversible".into(),
             ),
         });
     }
@@ -306,6 +338,7 @@ fn snapshot_failed(when: &str, e: &tokio_postgres::Error) -> Finding {
     Finding {
         kind: "snapshot_failed".into(),
         message: format!("the schema and data could not be read {when}: {message}"),
+        advice: None,
     }
 }
 
@@ -316,12 +349,7 @@ fn not_run(set: &MigrationSet, migration: &Migration, blocker: &str) -> Migratio
         name: migration.name.clone(),
         verdict: Verdict::Fail,
         rollback_file: migration.rollback.as_ref().map(|r| label(set, &r.path)),
-        forward: Direction {
-            ok: false,
-            error: None,
-            duration_ms: 0.0,
-            statements: Vec::new(),
-        },
+        forward: Direction::default(),
         rollback: None,
         redo: None,
         schema_restored: None,
@@ -333,8 +361,10 @@ fn not_run(set: &MigrationSet, migration: &Migration, blocker: &str) -> Migratio
             message: format!(
                 "{file} was not rehearsed because migration {blocker} before it failed"
             ),
+            ..Default::default()
         }],
         file,
+        ..Default::default()
     }
 }
 
