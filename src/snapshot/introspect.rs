@@ -100,7 +100,10 @@ fn columns_sql() -> String {
            CASE WHEN a.attgenerated <> '' THEN pg_get_expr(ad.adbin, ad.adrelid) END,
            CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END,
            CASE WHEN a.attstattarget::int4 >= 0 THEN a.attstattarget::int4 END,
-           coalesce(a.attoptions, '{{}}'), coalesce(a.attacl::text[], '{{}}'),
+           -- Debian's PostgreSQL 17 stamps every column with a `pg_attver=<n>` option that changes
+           -- each time the column is created: bookkeeping, not a setting anyone chose.
+           ARRAY(SELECT o FROM unnest(a.attoptions) o WHERE o NOT LIKE 'pg\\_attver=%'),
+           coalesce(a.attacl::text[], '{{}}'),
            d.description, a.attnum
          FROM pg_attribute a
          JOIN pg_class c ON c.oid = a.attrelid
