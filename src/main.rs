@@ -1,6 +1,7 @@
 //! The `rehearse` binary: parse arguments, call the library, map errors to exit codes.
 
 use clap::{Args, Parser, Subcommand};
+use rehearse::gate;
 use rehearse::migrations::{self, Format};
 use rehearse::provision::{cleanup, ProviderChoice};
 use rehearse::rehearsal::{self, PlainProgress};
@@ -25,6 +26,83 @@ enum Command {
     /// Rehearse every migration forward, back and forward again, and write the reports.
     #[command(after_help = RUN_EXAMPLES)]
     Run(RunArgs),
+    /// Write the schema of a live database to a JSON snapshot file.
+    #[command(after_help = SNAPSHOT_EXAMPLES)]
+    Snapshot(SnapshotArgs),
+    /// Name every difference between two schemas (URLs or snapshot files); exit 1 when any.
+    #[command(after_help = DIFF_EXAMPLES)]
+    Diff(DiffArgs),
+    /// Compare two report.json files: what got slower or locks longer (main against a branch).
+    #[command(after_help = COMPARE_EXAMPLES)]
+    Compare(CompareArgs),
+    /// Write report.md, report.html and junit.xml again from a report.json.
+    Render(RenderArgs),
+}
+
+const SNAPSHOT_EXAMPLES: &str = "\
+Examples:
+  rehearse snapshot --url postgresql://ci@staging-db:5432/app --out schema.json
+
+Exit codes: 0 written; 2 bad input; 3 the server could not be reached.";
+
+const DIFF_EXAMPLES: &str = "\
+Examples:
+  rehearse diff schema.json postgresql://ci@staging-db:5432/app
+      the drift check: does staging still have the schema we recorded?
+  rehearse diff before.json after.json
+
+Exit codes: 0 no difference; 1 differences (each named); 2 bad input (a missing or
+malformed file); 3 a server could not be reached.";
+
+#[derive(Args)]
+struct SnapshotArgs {
+    /// The database to read (its password is never printed).
+    #[arg(long, env = "REHEARSE_URL", hide_env_values = true)]
+    url: String,
+    /// The JSON file to write.
+    #[arg(long, default_value = "schema.json")]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct DiffArgs {
+    /// The expected schema: a postgresql:// URL or a snapshot file.
+    before: String,
+    /// The actual schema: a postgresql:// URL or a snapshot file.
+    after: String,
+}
+
+#[derive(Args)]
+struct RenderArgs {
+    /// A report.json written by `rehearse run`.
+    report: PathBuf,
+    /// Folder the reports are written to.
+    #[arg(long, default_value = "reports")]
+    out: PathBuf,
+}
+
+const COMPARE_EXAMPLES: &str = "\
+Examples:
+  rehearse compare main/report.json branch/report.json
+  rehearse compare old.json new.json --markdown --fail-on-regression > compare.md
+
+A change counts when it is at least 20% and 50 ms larger (or smaller); a lock mode stronger
+than any the relation had before always counts.
+Exit codes: 0 compared (or no regression with --fail-on-regression); 1 a regression with
+--fail-on-regression; 2 a file is missing or not a report.";
+
+#[derive(Args)]
+struct CompareArgs {
+    /// The report of the baseline run (e.g. main).
+    old: PathBuf,
+    /// The report of the run to judge (e.g. the branch).
+    new: PathBuf,
+    /// Print Markdown (for a pull-request comment) instead of plain text.
+    #[arg(long)]
+    markdown: bool,
+    /// Exit 1 when something got slower or locks longer.
+    #[arg(long)]
+    fail_on_regression: bool,
 }
 
 const RUN_EXAMPLES: &str = "\
@@ -76,6 +154,29 @@ struct RunArgs {
     /// Seed of the synthetic data: the same seed gives the same rows (overrides [dataset] seed).
     #[arg(long)]
     seed: Option<u64>,
+    #[command(flatten)]
+    gates: GateArgs,
+}
+
+/// Gates; each flag replaces the scenario's [gates] value.
+#[derive(Args)]
+#[command(next_help_heading = "Gates")]
+struct GateArgs {
+    /// Longest a migration may take in one direction, e.g. 30s.
+    #[arg(long, value_name = "DURATION", value_parser = gate::parse_duration)]
+    max_duration: Option<f64>,
+    /// Longest a lock mode may be held, e.g. AccessExclusiveLock=2s (repeatable).
+    #[arg(long, value_name = "MODE=DURATION", value_parser = gate::parse_lock_limit)]
+    max_lock_hold: Vec<(String, f64)>,
+    /// Longest one workload query may be blocked by the migration, e.g. 500ms.
+    #[arg(long, value_name = "DURATION", value_parser = gate::parse_duration)]
+    max_blocked: Option<f64>,
+    /// Do not fail migrations that have no rollback script.
+    #[arg(long)]
+    allow_missing_rollback: bool,
+    /// Approvals file for destructive and irreversible migrations (default: approvals.toml beside the scenario).
+    #[arg(long, value_name = "FILE")]
+    approvals: Option<PathBuf>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -94,6 +195,10 @@ fn main() -> std::process::ExitCode {
         cleanup::install_signal_handlers();
         match cli.command {
             Command::Run(args) => run(args).await,
+            Command::Snapshot(args) => report_error(write_snapshot(args).await),
+            Command::Diff(args) => report_error(diff(args).await),
+            Command::Compare(args) => compare(args),
+            Command::Render(args) => render(args),
         }
     });
     // Anything still registered (a panic in a task, say) is released before we go; when a signal
@@ -106,6 +211,56 @@ fn main() -> std::process::ExitCode {
     std::process::ExitCode::from(code as u8)
 }
 
+fn render(args: RenderArgs) -> ExitCode {
+    let report = match report::read_json(&args.report) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("rehearse: {e}");
+            return ExitCode::BadInput;
+        }
+    };
+    match report::write_all(&report, &args.out) {
+        Ok(w) => {
+            println!(
+                "reports: {}, {}, {}, {}",
+                w.json.display(),
+                w.markdown.display(),
+                w.html.display(),
+                w.junit.display()
+            );
+            ExitCode::Pass
+        }
+        Err(e) => {
+            eprintln!(
+                "rehearse: could not write the reports into {}: {e}",
+                args.out.display()
+            );
+            ExitCode::Environment
+        }
+    }
+}
+
+fn compare(args: CompareArgs) -> ExitCode {
+    let (old, new) = match (report::read_json(&args.old), report::read_json(&args.new)) {
+        (Ok(o), Ok(n)) => (o, n),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("rehearse: {e}");
+            return ExitCode::BadInput;
+        }
+    };
+    let comparison = report::compare::compare(&old, &new);
+    if args.markdown {
+        print!("{}", report::compare::render_markdown(&comparison));
+    } else {
+        print!("{}", report::compare::render_text(&comparison));
+    }
+    if args.fail_on_regression && comparison.regressions() > 0 {
+        ExitCode::Fail
+    } else {
+        ExitCode::Pass
+    }
+}
+
 async fn run(args: RunArgs) -> ExitCode {
     match try_run(args).await {
         Ok(code) => code,
@@ -113,6 +268,55 @@ async fn run(args: RunArgs) -> ExitCode {
             eprintln!("rehearse: {}", report::redact(&e.to_string()));
             e.exit_code()
         }
+    }
+}
+
+fn report_error(result: Result<ExitCode, Error>) -> ExitCode {
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("rehearse: {}", report::redact(&e.to_string()));
+            e.exit_code()
+        }
+    }
+}
+
+async fn write_snapshot(args: SnapshotArgs) -> Result<ExitCode, Error> {
+    let snapshot = rehearse::snapshot::source::from_url(&args.url).await?;
+    snapshot
+        .save(&args.out)
+        .map_err(|e| Error::Input(format!("could not write {}: {e}", args.out.display())))?;
+    eprintln!(
+        "rehearse: {} objects of {} written to {}",
+        snapshot.object_count(),
+        report::redact(&args.url),
+        args.out.display()
+    );
+    Ok(ExitCode::Pass)
+}
+
+async fn diff(args: DiffArgs) -> Result<ExitCode, Error> {
+    let before = rehearse::snapshot::source::load(&args.before).await?;
+    let after = rehearse::snapshot::source::load(&args.after).await?;
+    let differences = rehearse::snapshot::diff(&before, &after);
+    let mut out = String::new();
+    for d in &differences {
+        out.push_str(&format!("{} {}: {}\n", d.kind, d.object, d.detail));
+        if let Some(b) = &d.before {
+            out.push_str(&format!("    before: {b}\n"));
+        }
+        if let Some(a) = &d.after {
+            out.push_str(&format!("    after:  {a}\n"));
+        }
+    }
+    print!("{}", report::redact(&out));
+    let (b, a) = (report::redact(&args.before), report::redact(&args.after));
+    if differences.is_empty() {
+        println!("no difference between {b} and {a}");
+        Ok(ExitCode::Pass)
+    } else {
+        println!("{} differences between {b} and {a}", differences.len());
+        Ok(ExitCode::Fail)
     }
 }
 
@@ -160,19 +364,34 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
 
     // Everything the user wrote is checked before anything starts.
     let set = migrations::discover(&scenario.migrations_dir, scenario.format)?;
+    let (gates, approvals) = gate::prepare(
+        &scenario,
+        &set,
+        &gate::GateOverrides {
+            max_duration_ms: args.gates.max_duration,
+            max_lock_hold: args.gates.max_lock_hold,
+            max_blocked_ms: args.gates.max_blocked,
+            allow_missing_rollback: args.gates.allow_missing_rollback,
+            approvals_file: args.gates.approvals,
+        },
+    )?;
     let report = rehearsal::rehearse(&scenario, &set, &PlainProgress).await?;
     if cleanup::interrupted().is_some() {
         // The servers were taken away under the run: its report would only show the interruption.
         return Ok(ExitCode::Fail);
     }
-    let path = report::write_json(&report, &args.out).map_err(|e| {
+    let report = gate::evaluate(&report, &gates, &approvals);
+    let written = report::write_all(&report, &args.out).map_err(|e| {
         Error::Environment(format!(
-            "could not write the report into {}: {e}",
+            "could not write the reports into {}: {e}",
             args.out.display()
         ))
     })?;
-    print!("{}", report::summary::render(&report));
-    println!("report: {}", path.display());
+    print!("{}", report::redact(&report::summary::render(&report)));
+    println!(
+        "reports: {} (also report.md, report.html, junit.xml)",
+        written.json.display()
+    );
     Ok(if report.verdict == Verdict::Pass {
         ExitCode::Pass
     } else {

@@ -6,9 +6,7 @@
 mod common;
 
 use common::*;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 fn test_image(major: u32) -> String {
     std::env::var(format!("REHEARSE_TEST_IMAGE_{major}"))
@@ -109,54 +107,27 @@ fn sigint_during_a_docker_rehearsal_leaves_no_container() {
     let Some(image) = image_or_skip(15) else {
         return;
     };
-    let out = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rehearse"))
-        .args([
+    let slow = fixture("rehearsals/slow_forward");
+    let running = start_until_provisioned(
+        &[
             "run",
-            fixture("rehearsals/slow_forward").to_str().unwrap(),
+            slow.to_str().unwrap(),
             "--provider",
             "docker",
             "--image",
             &image,
-            "--out",
-        ])
-        .arg(out.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "rehearse exited before starting a container"
-        );
-        if line.contains("PostgreSQL") {
-            break;
-        }
-    }
-    std::thread::sleep(Duration::from_millis(500));
+        ],
+        &[],
+    );
+    let pid = running.child.id();
+    std::thread::sleep(std::time::Duration::from_millis(500));
     assert_eq!(
-        containers_of_process(child.id()).len(),
+        containers_of_process(pid).len(),
         1,
         "the rehearsal's container runs"
     );
 
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "rehearse did not exit after SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert_eq!(status.code(), Some(130));
-    let left = containers_of_process(child.id());
+    assert_eq!(running.interrupt(), Some(130));
+    let left = containers_of_process(pid);
     assert!(left.is_empty(), "containers left behind: {left:?}");
 }

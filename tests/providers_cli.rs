@@ -5,9 +5,6 @@ mod common;
 
 use common::*;
 use rehearse::provision::{self, DatabaseRequest, ProviderChoice};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -106,35 +103,13 @@ fn processes_mentioning(needle: &str) -> Vec<String> {
 #[test]
 fn sigint_during_a_local_rehearsal_leaves_no_server_or_folder() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rehearse"))
-        .args([
-            "run",
-            fixture("rehearsals/slow_forward").to_str().unwrap(),
-            "--provider",
-            "local",
-            "--out",
-        ])
-        .arg(out.path())
-        .env("TMPDIR", tmp.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "rehearse exited before starting a server"
-        );
-        if line.contains("PostgreSQL") {
-            break;
-        }
-    }
+    let slow = fixture("rehearsals/slow_forward");
+    let running = start_until_provisioned(
+        &["run", slow.to_str().unwrap(), "--provider", "local"],
+        &[("TMPDIR", tmp.path())],
+    );
     // The server is up and the forward is sleeping inside it.
-    std::thread::sleep(Duration::from_millis(500));
+    std::thread::sleep(std::time::Duration::from_millis(500));
     let folder_count = std::fs::read_dir(tmp.path()).unwrap().count();
     assert_eq!(
         folder_count, 1,
@@ -145,19 +120,7 @@ fn sigint_during_a_local_rehearsal_leaves_no_server_or_folder() {
         "a postgres process runs from TMPDIR"
     );
 
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "rehearse did not exit after SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert_eq!(status.code(), Some(130));
+    assert_eq!(running.interrupt(), Some(130));
     let left: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()
         .flatten()

@@ -43,6 +43,16 @@ fn the_saas_scenario_seeds_after_its_baseline_and_reports_the_seed_section() {
         .unwrap();
     assert_eq!(events["rows"], 3250);
     assert!(events["bytes"].as_u64().unwrap() > 0 && events["mb_per_s"].as_f64().unwrap() > 0.0);
+    // The seed section is part of the committed report schema.
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("schema/report.schema.json").unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
     // The seven rehearsed migrations ran on the seeded tables.
     assert_eq!(report["migrations"].as_array().unwrap().len(), 7);
 }

@@ -1,1 +1,602 @@
-//! See DESIGN.md; built by the issue that owns this stage.
+//! Gates: thresholds, destructive-change approvals, and the verdict.
+//!
+//! [`evaluate`] is a pure function: a rehearsal's report, the gate settings and the approvals in,
+//! the judged report out (gate results, destructive changes, findings with advice, hazards,
+//! verdicts). It never measures and never reads a file; [`Approvals`] and [`GateConfig`] are
+//! built at the edge.
+
+mod advice;
+pub mod approvals;
+pub mod sql;
+
+pub use approvals::{Approvals, Declarations};
+
+use crate::report::{
+    measures::{self, duration},
+    DestructiveChange, Finding, GateResult, GateSettings, GateStatus, MigrationReport, Report,
+    Verdict,
+};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Rows from which a table counts as large for the hazards, unless the scenario says otherwise.
+pub const DEFAULT_LARGE_TABLE_ROWS: u64 = 1_000_000;
+
+/// The scenario's `[gates]` section.
+///
+/// ```toml
+/// [gates]
+/// max_duration = "30s"                       # longest direction of one migration
+/// max_lock_hold = { AccessExclusiveLock = "2s", ShareLock = "30s" }
+/// max_blocked = "500ms"                      # longest block of one workload query
+/// require_rollback = true                    # default
+/// approvals = "approvals.toml"               # relative to the scenario file
+/// large_table_rows = 1000000                 # for the hazards
+/// ```
+/// Durations are strings with a unit (`ms`, `s`, `min`) or numbers of milliseconds.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatesSection {
+    pub max_duration: Option<Millis>,
+    #[serde(default)]
+    pub max_lock_hold: BTreeMap<String, Millis>,
+    pub max_blocked: Option<Millis>,
+    pub require_rollback: Option<bool>,
+    pub approvals: Option<PathBuf>,
+    pub large_table_rows: Option<u64>,
+}
+
+/// A duration in milliseconds, written `"2s"`, `"500ms"`, `"1.5min"` or as a number of ms.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Millis(pub f64);
+
+impl<'de> Deserialize<'de> for Millis {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(f64),
+            Int(i64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Number(n) => Ok(Millis(n)),
+            Raw::Int(n) => Ok(Millis(n as f64)),
+            Raw::Text(t) => parse_duration(&t)
+                .map(Millis)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// `"2s"`, `"500ms"`, `"1.5min"`, `"250"` (ms) → milliseconds.
+pub fn parse_duration(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a duration such as \"2s\" or \"500ms\""))?;
+    let factor = match unit.trim() {
+        "" | "ms" => 1.0,
+        "s" | "sec" => 1000.0,
+        "m" | "min" => 60_000.0,
+        "h" => 3_600_000.0,
+        _ => {
+            return Err(format!(
+                "\"{text}\" is not a duration such as \"2s\" or \"500ms\""
+            ))
+        }
+    };
+    Ok(n * factor)
+}
+
+/// The gate settings in force: the scenario's `[gates]` with the command line's flags on top.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GateConfig {
+    pub max_duration_ms: Option<f64>,
+    pub max_lock_hold_ms: BTreeMap<String, f64>,
+    pub max_blocked_ms: Option<f64>,
+    pub require_rollback: bool,
+    pub large_table_rows: u64,
+    pub approvals_file: Option<PathBuf>,
+}
+
+impl Default for GateConfig {
+    fn default() -> Self {
+        GateConfig {
+            max_duration_ms: None,
+            max_lock_hold_ms: BTreeMap::new(),
+            max_blocked_ms: None,
+            require_rollback: true,
+            large_table_rows: DEFAULT_LARGE_TABLE_ROWS,
+            approvals_file: None,
+        }
+    }
+}
+
+impl GateConfig {
+    /// From the scenario's section; `base` is the folder relative paths start from.
+    pub fn from_section(
+        section: &GatesSection,
+        base: &std::path::Path,
+    ) -> Result<GateConfig, String> {
+        let mut c = GateConfig {
+            max_duration_ms: section.max_duration.map(|m| m.0),
+            max_blocked_ms: section.max_blocked.map(|m| m.0),
+            require_rollback: section.require_rollback.unwrap_or(true),
+            large_table_rows: section.large_table_rows.unwrap_or(DEFAULT_LARGE_TABLE_ROWS),
+            approvals_file: section.approvals.as_ref().map(|p| base.join(p)),
+            ..Default::default()
+        };
+        for (mode, limit) in &section.max_lock_hold {
+            c.set_lock_limit(mode, limit.0)?;
+        }
+        Ok(c)
+    }
+
+    /// Adds a `MODE=DURATION` limit as the command line gives it.
+    pub fn set_lock_limit(&mut self, mode: &str, ms: f64) -> Result<(), String> {
+        if measures::lock_strength(mode) < 0 {
+            return Err(format!(
+                "{mode} is not a table lock mode; use one of {}",
+                measures::LOCK_MODES.join(", ")
+            ));
+        }
+        self.max_lock_hold_ms.insert(mode.to_string(), ms);
+        Ok(())
+    }
+
+    fn settings(&self) -> GateSettings {
+        GateSettings {
+            max_duration_ms: self.max_duration_ms,
+            max_lock_hold_ms: self.max_lock_hold_ms.clone(),
+            max_blocked_ms: self.max_blocked_ms,
+            require_rollback: self.require_rollback,
+            approvals_file: self
+                .approvals_file
+                .as_ref()
+                .map(|p| p.display().to_string()),
+        }
+    }
+}
+
+/// Parses `AccessExclusiveLock=2s` (a `--max-lock-hold` value).
+pub fn parse_lock_limit(text: &str) -> Result<(String, f64), String> {
+    let (mode, limit) = text.split_once('=').ok_or_else(|| {
+        format!("\"{text}\" should be MODE=DURATION, as in AccessExclusiveLock=2s")
+    })?;
+    Ok((mode.trim().to_string(), parse_duration(limit)?))
+}
+
+/// Judges a rehearsal: the report with gate results, destructive changes, findings with advice,
+/// hazards, and every verdict recomputed.
+pub fn evaluate(report: &Report, config: &GateConfig, approvals: &Approvals) -> Report {
+    let mut judged = report.clone();
+    judged.gates = Some(config.settings());
+    let large = |relation: &str| -> Option<bool> {
+        report
+            .tables
+            .iter()
+            .find(|t| t.relation == relation)
+            .and_then(|t| t.rows)
+            .map(|rows| rows >= config.large_table_rows)
+    };
+    for m in &mut judged.migrations {
+        let declared = approvals.for_migration(&m.id);
+        judge(m, config, &declared, &large);
+    }
+    for f in &mut judged.findings {
+        advice::attach(f);
+    }
+    judged.verdict = if judged.findings.is_empty()
+        && judged.migrations.iter().all(|m| m.verdict == Verdict::Pass)
+    {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    };
+    judged
+}
+
+fn judge(
+    m: &mut MigrationReport,
+    config: &GateConfig,
+    declared: &Declarations,
+    large: &dyn Fn(&str) -> Option<bool>,
+) {
+    m.irreversible = declared.marked_irreversible;
+    m.destructive_changes = destructive_changes(m, declared);
+    m.gates = gates(m, config, declared);
+    m.hazards = advice::hazards(m, large);
+
+    // A missing rollback is no failure when nobody requires one or an approved irreversible
+    // migration explains it; the rollback gate says which.
+    let rollback_excused = !config.require_rollback
+        || (declared.marked_irreversible && declared.irreversible.is_some());
+    if rollback_excused {
+        m.findings.retain(|f| f.kind != "missing_rollback");
+    }
+    if m.schema_restored == Some(false)
+        && !m.findings.iter().any(|f| f.kind == "schema_not_restored")
+    {
+        m.findings.push(Finding::new(
+            "schema_not_restored",
+            format!(
+                "{} does not restore the schema: {}",
+                m.rollback_file.as_deref().unwrap_or("the rollback"),
+                count(m.differences.len(), "difference")
+            ),
+        ));
+    }
+    if m.data_preserved == Some(false) && !m.findings.iter().any(|f| f.kind == "data_not_preserved")
+    {
+        m.findings.push(Finding::new(
+            "data_not_preserved",
+            format!(
+                "{} does not preserve the data: {}",
+                m.rollback_file.as_deref().unwrap_or("the rollback"),
+                count(m.data_differences.len(), "difference")
+            ),
+        ));
+    }
+    for g in m.gates.iter().filter(|g| g.status == GateStatus::Fail) {
+        let kind = format!("gate_{}", g.gate);
+        // The rehearsal already said "no rollback script"; one sentence is enough.
+        if g.gate == "rollback" && m.findings.iter().any(|f| f.kind == "missing_rollback") {
+            continue;
+        }
+        m.findings
+            .push(Finding::new(&kind, format!("{}: {}", m.file, g.message)));
+    }
+    for f in &mut m.findings {
+        advice::attach(f);
+    }
+    m.verdict = if m.findings.is_empty() {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    };
+}
+
+fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// Destructive statements of the forward script, each confirmed by what the rehearsal measured.
+fn destructive_changes(m: &MigrationReport, declared: &Declarations) -> Vec<DestructiveChange> {
+    let mut out = Vec::new();
+    for s in &m.forward.statements {
+        for action in sql::actions(&s.sql) {
+            let sql::Action::Destructive { kind, object } = action else {
+                continue;
+            };
+            let touches = |o: &str| {
+                o == object
+                    || o.starts_with(&format!("{object}."))
+                    || object.starts_with(&format!("{o}."))
+            };
+            let mut confirmed_by: Vec<String> = m
+                .differences
+                .iter()
+                .filter(|d| touches(&d.object))
+                .map(|d| format!("schema difference {} {}: {}", d.kind, d.object, d.detail))
+                .collect();
+            confirmed_by.extend(
+                m.data_differences
+                    .iter()
+                    .filter(|d| touches(&d.object))
+                    .map(|d| format!("data difference {}: {}", d.object, d.detail)),
+            );
+            out.push(DestructiveChange {
+                kind: kind.to_string(),
+                object,
+                line: s.line,
+                sql: s.sql.clone(),
+                confirmed_by,
+                approval: declared.destructive.clone(),
+            });
+        }
+    }
+    out
+}
+
+fn gates(m: &MigrationReport, config: &GateConfig, declared: &Declarations) -> Vec<GateResult> {
+    let mut out = Vec::new();
+    let result =
+        |gate: &str, ok: bool, message: String, limit: Option<f64>, actual: Option<f64>| {
+            GateResult {
+                gate: gate.to_string(),
+                status: if ok {
+                    GateStatus::Pass
+                } else {
+                    GateStatus::Fail
+                },
+                message,
+                limit_ms: limit,
+                actual_ms: actual,
+            }
+        };
+
+    if let Some(limit) = config.max_duration_ms {
+        let (which, d) = measures::directions(m)
+            .into_iter()
+            .map(|(name, d)| (name, d.duration_ms))
+            .fold(
+                ("forward", 0.0),
+                |best, x| if x.1 > best.1 { x } else { best },
+            );
+        let ok = d <= limit;
+        out.push(result(
+            "max_duration",
+            ok,
+            format!(
+                "the {which} direction took {}, {} the limit of {}",
+                duration(d),
+                if ok { "within" } else { "over" },
+                duration(limit)
+            ),
+            Some(limit),
+            Some(d),
+        ));
+    }
+
+    for (mode, limit) in &config.max_lock_hold_ms {
+        let locks: Vec<_> = measures::directions(m)
+            .into_iter()
+            .flat_map(|(_, d)| d.statements.iter())
+            .flat_map(|s| s.locks.iter())
+            .filter(|l| &l.mode == mode)
+            .collect();
+        let longest = locks.iter().max_by(|a, b| {
+            a.held_ms
+                .total_cmp(&b.held_ms)
+                .then(measures::on_table(a).cmp(&measures::on_table(b)))
+        });
+        match longest {
+            Some(lock) => {
+                let held = lock.held_ms;
+                let ok = held <= *limit;
+                out.push(result(
+                    "max_lock_hold",
+                    ok,
+                    format!(
+                        "{mode} on {} was held {}, {} the limit of {}{}",
+                        lock.relation,
+                        duration(held),
+                        if ok { "within" } else { "over" },
+                        duration(*limit),
+                        if lock.sampled {
+                            " (seen by sampling)"
+                        } else {
+                            ""
+                        }
+                    ),
+                    Some(*limit),
+                    Some(held),
+                ));
+            }
+            None => out.push(result(
+                "max_lock_hold",
+                true,
+                format!("no {mode} was taken (limit {})", duration(*limit)),
+                Some(*limit),
+                None,
+            )),
+        }
+    }
+
+    if let Some(limit) = config.max_blocked_ms {
+        match measures::longest_block_ms(m) {
+            Some(b) => {
+                let ok = b <= limit;
+                out.push(result(
+                    "max_blocked",
+                    ok,
+                    format!(
+                        "a workload query was blocked for {}, {} the limit of {}",
+                        duration(b),
+                        if ok { "within" } else { "over" },
+                        duration(limit)
+                    ),
+                    Some(limit),
+                    Some(b),
+                ));
+            }
+            None => out.push(GateResult {
+                gate: "max_blocked".into(),
+                status: GateStatus::NotMeasured,
+                message: "no concurrent workload ran, so blocked time was not measured".into(),
+                limit_ms: Some(limit),
+                actual_ms: None,
+            }),
+        }
+    }
+
+    let rollback = match (&m.rollback_file, declared.marked_irreversible, &declared.irreversible) {
+        (_, true, Some(a)) => result(
+            "rollback",
+            true,
+            format!(
+                "marked irreversible; approved by {} ({}): {}",
+                a.by, a.source, a.reason
+            ),
+            None,
+            None,
+        ),
+        (Some(file), _, _) => result("rollback", true, format!("{file} rolls it back"), None, None),
+        (None, true, None) => result(
+            "rollback",
+            false,
+            "marked irreversible, but nobody approved that: add -- rehearse:approve irreversible by=\"...\" reason=\"...\" or an approvals-file entry".into(),
+            None,
+            None,
+        ),
+        (None, false, _) if !config.require_rollback => result(
+            "rollback",
+            true,
+            "no rollback script, and none is required".into(),
+            None,
+            None,
+        ),
+        (None, false, _) => result(
+            "rollback",
+            false,
+            "there is no rollback script".into(),
+            None,
+            None,
+        ),
+    };
+    out.push(rollback);
+
+    let destructive = destructive_changes(m, declared);
+    if !destructive.is_empty() {
+        let pending: Vec<String> = destructive
+            .iter()
+            .filter(|d| d.approval.is_none())
+            .map(|d| {
+                format!(
+                    "{} of {} (line {})",
+                    d.kind.replace('_', " "),
+                    d.object,
+                    d.line
+                )
+            })
+            .collect();
+        out.push(if pending.is_empty() {
+            let a = declared.destructive.as_ref().expect("approved");
+            result(
+                "destructive",
+                true,
+                format!(
+                    "{} approved by {} ({}): {}",
+                    count(destructive.len(), "destructive change"),
+                    a.by,
+                    a.source,
+                    a.reason
+                ),
+                None,
+                None,
+            )
+        } else {
+            result(
+                "destructive",
+                false,
+                format!(
+                    "{} {} an approval: {}",
+                    count(pending.len(), "destructive change"),
+                    if pending.len() == 1 { "needs" } else { "need" },
+                    pending.join("; ")
+                ),
+                None,
+                None,
+            )
+        });
+    }
+    out
+}
+
+/// Gate settings given on the command line; each replaces the scenario's.
+#[derive(Debug, Clone, Default)]
+pub struct GateOverrides {
+    pub max_duration_ms: Option<f64>,
+    pub max_lock_hold: Vec<(String, f64)>,
+    pub max_blocked_ms: Option<f64>,
+    pub allow_missing_rollback: bool,
+    pub approvals_file: Option<PathBuf>,
+}
+
+/// The file looked for beside the scenario (or in a bare migrations folder) when none is named.
+pub const APPROVALS_FILE: &str = "approvals.toml";
+
+/// Reads the gate settings and every approval before anything starts, so that a typo in either
+/// is exit 2 with the file and line, not a failure after a long rehearsal.
+pub fn prepare(
+    scenario: &crate::scenario::Scenario,
+    set: &crate::migrations::MigrationSet,
+    overrides: &GateOverrides,
+) -> Result<(GateConfig, Approvals), crate::Error> {
+    let base = scenario
+        .file
+        .as_ref()
+        .and_then(|f| f.parent().map(std::path::Path::to_path_buf))
+        .unwrap_or_else(|| scenario.migrations_dir.clone());
+    let label = scenario
+        .file
+        .as_ref()
+        .map(|f| f.display().to_string())
+        .unwrap_or_else(|| "the command line".into());
+    let section = scenario.raw.gates.clone().unwrap_or_default();
+    let mut config = GateConfig::from_section(&section, &base)
+        .map_err(|e| crate::Error::Input(format!("{label}, [gates]: {e}")))?;
+    if let Some(ms) = overrides.max_duration_ms {
+        config.max_duration_ms = Some(ms);
+    }
+    for (mode, ms) in &overrides.max_lock_hold {
+        config
+            .set_lock_limit(mode, *ms)
+            .map_err(|e| crate::Error::Input(format!("--max-lock-hold: {e}")))?;
+    }
+    if let Some(ms) = overrides.max_blocked_ms {
+        config.max_blocked_ms = Some(ms);
+    }
+    if overrides.allow_missing_rollback {
+        config.require_rollback = false;
+    }
+    if let Some(file) = &overrides.approvals_file {
+        config.approvals_file = Some(file.clone());
+    }
+    if config.approvals_file.is_none() {
+        let beside = base.join(APPROVALS_FILE);
+        if beside.is_file() {
+            config.approvals_file = Some(beside);
+        }
+    }
+    let mut approvals = Approvals::from_annotations(set).map_err(crate::Error::Input)?;
+    if let Some(file) = &config.approvals_file {
+        approvals = approvals.merged(Approvals::from_file(file).map_err(crate::Error::Input)?);
+    }
+    Ok((config, approvals))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_units_or_milliseconds() {
+        assert_eq!(parse_duration("2s"), Ok(2000.0));
+        assert_eq!(parse_duration("500ms"), Ok(500.0));
+        assert_eq!(parse_duration("1.5min"), Ok(90_000.0));
+        assert_eq!(parse_duration("250"), Ok(250.0));
+        assert!(parse_duration("soon").is_err());
+        assert_eq!(
+            parse_lock_limit("AccessExclusiveLock=2s"),
+            Ok(("AccessExclusiveLock".into(), 2000.0))
+        );
+    }
+
+    #[test]
+    fn the_gates_section_parses_and_rejects_unknown_lock_modes() {
+        let section: GatesSection = toml::from_str(
+            "max_duration = \"30s\"\nmax_lock_hold = { AccessExclusiveLock = \"2s\" }\nmax_blocked = 500\nrequire_rollback = false\n",
+        )
+        .unwrap();
+        let c = GateConfig::from_section(&section, std::path::Path::new(".")).unwrap();
+        assert_eq!(c.max_duration_ms, Some(30_000.0));
+        assert_eq!(c.max_lock_hold_ms["AccessExclusiveLock"], 2000.0);
+        assert_eq!(c.max_blocked_ms, Some(500.0));
+        assert!(!c.require_rollback);
+        let bad: GatesSection =
+            toml::from_str("max_lock_hold = { ExclusiveLok = \"2s\" }").unwrap();
+        let err = GateConfig::from_section(&bad, std::path::Path::new(".")).unwrap_err();
+        assert!(err.contains("ExclusiveLok"), "{err}");
+    }
+}

@@ -1,7 +1,13 @@
-//! Statement execution with timing and error positions.
+//! Statement execution with timing and error positions, observed when a [`Probe`] runs it.
 
+use super::long_transaction::LongTransaction;
+use super::observe::{Observation, Sampler};
+use super::workload::Workload;
+use super::Probe;
 use crate::migrations::{Script, Statement, Transactionality};
 use crate::report::{Direction, StatementError, StatementReport};
+use crate::scenario::LongTransactionSection;
+use std::sync::Arc;
 use std::time::Instant;
 use tokio_postgres::Client;
 
@@ -14,8 +20,124 @@ enum Wrapping {
     Managed,
 }
 
-/// Runs `script` on `client`; stops at the first error, rolling back the open transaction.
+/// Runs `script` on `client` without observing it (baselines); stops at the first error, rolling
+/// back the open transaction.
 pub async fn run_script(client: &Client, script: &Script, file_label: &str) -> Direction {
+    execute(client, script, file_label, Instant::now(), None).await
+}
+
+/// Runs `script` observed: locks, rewrites, WAL, sizes, lock waits, and the workload around it.
+pub(crate) async fn run_observed(
+    probe: &Probe,
+    client: &Client,
+    script: &Script,
+    file_label: &str,
+    long_transaction: Option<&LongTransactionSection>,
+) -> Direction {
+    let settings = &probe.settings;
+    if let Err(e) = apply_timeouts(client, settings).await {
+        let first = script.statements.first();
+        return Direction {
+            ok: false,
+            error: Some(StatementError {
+                message: format!(
+                    "the scenario's lock_timeout or statement_timeout was refused: {e}"
+                ),
+                file: file_label.to_string(),
+                line: first.map(|s| s.line).unwrap_or(script.first_line),
+                code: None,
+            }),
+            ..Default::default()
+        };
+    }
+    let direction = observed(probe, client, script, file_label, long_transaction).await;
+    if settings.lock_timeout.is_some() || settings.statement_timeout.is_some() {
+        let _ = client
+            .batch_execute("RESET lock_timeout; RESET statement_timeout")
+            .await;
+    }
+    direction
+}
+
+async fn observed(
+    probe: &Probe,
+    client: &Client,
+    script: &Script,
+    file_label: &str,
+    long_transaction: Option<&LongTransactionSection>,
+) -> Direction {
+    let settings = &probe.settings;
+    let interval = settings.sample_interval;
+    let Ok(monitor) = probe.connection.connect().await else {
+        // No monitor connection: the migration still runs, unobserved, rather than not at all.
+        return run_script(client, script, file_label).await;
+    };
+    let monitor = Arc::new(monitor);
+    // Parameters are drawn before the long transaction takes its lock, which could block them.
+    let workload = match &settings.workload {
+        Some(section) => Workload::prepare(&probe.connection, section).await.ok(),
+        None => None,
+    };
+    let long = match long_transaction {
+        Some(lt) => {
+            let (table, mode) = Probe::long_transaction_settings(lt);
+            LongTransaction::start(&probe.connection, &table, mode, lt.seconds)
+                .await
+                .ok()
+        }
+        None => None,
+    };
+    let Ok(mut observation) = Observation::start(client, monitor.clone()).await else {
+        return run_script(client, script, file_label).await;
+    };
+    let t0 = observation.t0;
+    let running = workload.map(|w| w.start(t0));
+    let watched = running.as_ref().map(|r| r.pids()).unwrap_or_default();
+    let sampler = Sampler::start(monitor, observation.pid, watched, t0, interval);
+
+    let mut direction = execute(client, script, file_label, t0, Some(&mut observation)).await;
+
+    let samples = sampler.finish().await;
+    let interval_ms = interval.as_secs_f64() * 1000.0;
+    direction.wal_bytes = observation.wal_bytes();
+    direction.lock_wait_ms = observation.finish(&samples, interval_ms, &mut direction.statements);
+    if let Some(running) = running {
+        let records = running.finish().await;
+        direction.workload =
+            Some(records.summarise(&samples, interval_ms, &mut direction.statements));
+    }
+    if let Some(long) = long {
+        direction.long_transaction = Some(long.finish(t0, &samples, interval_ms, &direction).await);
+    }
+    direction
+}
+
+async fn apply_timeouts(
+    client: &Client,
+    settings: &super::ProbeSettings,
+) -> Result<(), tokio_postgres::Error> {
+    let mut sql = String::new();
+    if let Some(t) = &settings.lock_timeout {
+        sql.push_str(&format!("SET lock_timeout = '{t}';"));
+    }
+    if let Some(t) = &settings.statement_timeout {
+        sql.push_str(&format!("SET statement_timeout = '{t}';"));
+    }
+    if sql.is_empty() {
+        return Ok(());
+    }
+    client.batch_execute(&sql).await
+}
+
+/// The statement loop. `t0` is the direction's start; `observation`, when given, is told about
+/// each statement and each end of a transaction.
+async fn execute(
+    client: &Client,
+    script: &Script,
+    file_label: &str,
+    t0: Instant,
+    mut observation: Option<&mut Observation>,
+) -> Direction {
     let wrapping = if script.statements.iter().any(|s| {
         matches!(
             s.transactionality,
@@ -26,12 +148,14 @@ pub async fn run_script(client: &Client, script: &Script, file_label: &str) -> D
     } else {
         Wrapping::Managed
     };
-    let started = Instant::now();
+    let ms = |at: Instant| at.duration_since(t0).as_secs_f64() * 1000.0;
     let mut reports = Vec::with_capacity(script.statements.len());
     let mut in_managed_tx = false;
+    // The file's own BEGIN ... COMMIT is open (AsWritten scripts).
+    let mut in_file_tx = false;
     let mut error = None;
 
-    for statement in &script.statements {
+    for (index, statement) in script.statements.iter().enumerate() {
         let transactional = statement.transactionality != Transactionality::NonTransactional;
         if wrapping == Wrapping::Managed {
             if transactional && !in_managed_tx {
@@ -41,26 +165,50 @@ pub async fn run_script(client: &Client, script: &Script, file_label: &str) -> D
                 }
                 in_managed_tx = true;
             } else if !transactional && in_managed_tx {
-                if let Err(e) = client.batch_execute("COMMIT").await {
+                let result = client.batch_execute("COMMIT").await;
+                in_managed_tx = false;
+                if let Some(o) = observation.as_deref_mut() {
+                    o.released_all();
+                }
+                if let Err(e) = result {
                     error = Some(to_error(&e, statement, file_label));
-                    in_managed_tx = false;
                     break;
                 }
-                in_managed_tx = false;
             }
         }
         let t = Instant::now();
         let result = client.batch_execute(&statement.sql).await;
-        let duration_ms = t.elapsed().as_secs_f64() * 1000.0;
-        reports.push(StatementReport {
+        let end = Instant::now();
+        let mut report = StatementReport {
             sql: statement.sql.clone(),
             line: statement.line,
-            duration_ms,
+            duration_ms: end.duration_since(t).as_secs_f64() * 1000.0,
             ok: result.is_ok(),
             transactional,
-            locks: Vec::new(),
-            rewrites: Vec::new(),
-        });
+            started_ms: ms(t),
+            ..Default::default()
+        };
+        if result.is_ok() {
+            match statement.transactionality {
+                Transactionality::Begin => in_file_tx = true,
+                Transactionality::Commit => in_file_tx = false,
+                _ => {}
+            }
+        }
+        if let Some(o) = observation.as_deref_mut() {
+            let in_transaction = in_managed_tx || in_file_tx;
+            o.after_statement(
+                client,
+                index,
+                ms(t),
+                ms(end),
+                result.is_ok(),
+                in_transaction,
+                &mut report,
+            )
+            .await;
+        }
+        reports.push(report);
         if let Err(e) = result {
             error = Some(to_error(&e, statement, file_label));
             break;
@@ -70,6 +218,9 @@ pub async fn run_script(client: &Client, script: &Script, file_label: &str) -> D
     if error.is_some() {
         // Whatever is open (ours or the file's), it must not leak into the next step.
         let _ = client.batch_execute("ROLLBACK").await;
+        if let Some(o) = observation.as_deref_mut() {
+            o.released_all();
+        }
     } else if in_managed_tx {
         let t = Instant::now();
         if let Err(e) = client.batch_execute("COMMIT").await {
@@ -78,6 +229,9 @@ pub async fn run_script(client: &Client, script: &Script, file_label: &str) -> D
                 .last()
                 .expect("a transaction was opened for a statement");
             error = Some(to_error(&e, last, file_label));
+        }
+        if let Some(o) = observation {
+            o.released_all();
         }
         if let Some(last) = reports.last_mut() {
             // Deferred constraints are checked at commit; the time belongs to the script.
@@ -88,8 +242,9 @@ pub async fn run_script(client: &Client, script: &Script, file_label: &str) -> D
     Direction {
         ok: error.is_none(),
         error,
-        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        duration_ms: t0.elapsed().as_secs_f64() * 1000.0,
         statements: reports,
+        ..Default::default()
     }
 }
 

@@ -1,7 +1,235 @@
 //! The probe: runs a script's statements one at a time on the migration connection and observes
 //! each one. It owns transaction handling: statements that can share the migration's transaction
 //! do, statements that cannot run in one run alone, and a file's own BEGIN/COMMIT are respected.
+//!
+//! What it observes, and from where:
+//! - catalog state (`relfilenode`, on-disk size, names of relations the migration just created)
+//!   is read on the migration connection itself, inside its transaction, because uncommitted
+//!   catalog changes are visible to no other backend;
+//! - relation locks are read from `pg_locks` on a second, monitor connection, so that reading them
+//!   adds nothing to the migration's transaction and works even after a statement failed;
+//! - a sampler on that monitor connection polls `pg_locks` and `pg_blocking_pids` every few
+//!   milliseconds: the locks of statements that run outside a transaction, the migration's own
+//!   lock waits, and which workload queries the migration blocked.
+//!
+//! The probe never takes a lock on a user relation of its own: sizes come from `pg_stat_file` on
+//! `pg_relation_filepath`, which touch only the catalog.
 
 pub mod execute;
+mod long_transaction;
+mod observe;
+pub mod timeline;
+pub mod workload;
 
 pub use execute::run_script;
+
+use crate::migrations::Script;
+use crate::provision::ConnectionInfo;
+use crate::report::{Direction, Finding};
+use crate::scenario::{LongTransactionSection, Scenario, WorkloadSection};
+use std::time::Duration;
+use tokio_postgres::Client;
+
+/// Which run of a migration this is; the long transaction applies to chosen steps only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Forward,
+    Rollback,
+    Redo,
+}
+
+impl Step {
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Forward => "forward",
+            Step::Rollback => "rollback",
+            Step::Redo => "redo",
+        }
+    }
+}
+
+/// How the probe observes, from the scenario.
+#[derive(Debug, Clone)]
+pub struct ProbeSettings {
+    /// How often the monitor samples `pg_locks` and `pg_blocking_pids`.
+    pub sample_interval: Duration,
+    /// `lock_timeout` for the migration session, as `SET` takes it.
+    pub lock_timeout: Option<String>,
+    /// `statement_timeout` for the migration session.
+    pub statement_timeout: Option<String>,
+    /// The concurrent workload; None runs none.
+    pub workload: Option<WorkloadSection>,
+}
+
+impl Default for ProbeSettings {
+    fn default() -> Self {
+        ProbeSettings {
+            sample_interval: Duration::from_millis(10),
+            lock_timeout: None,
+            statement_timeout: None,
+            workload: None,
+        }
+    }
+}
+
+impl ProbeSettings {
+    /// The scenario's `[probe]`, timeouts and `[workload]`; a scenario without `[workload]` gets
+    /// the default workload.
+    pub fn from_scenario(scenario: &Scenario) -> ProbeSettings {
+        let raw = &scenario.raw;
+        let workload = match &raw.workload {
+            Some(w) if !w.enabled => None,
+            Some(w) => Some(w.clone()),
+            None => Some(WorkloadSection::default()),
+        };
+        ProbeSettings {
+            sample_interval: Duration::from_millis(
+                raw.probe
+                    .as_ref()
+                    .and_then(|p| p.sample_interval_ms)
+                    .unwrap_or(10)
+                    .max(1),
+            ),
+            lock_timeout: raw
+                .migrations
+                .lock_timeout
+                .as_ref()
+                .and_then(|t| t.as_setting()),
+            statement_timeout: raw
+                .migrations
+                .statement_timeout
+                .as_ref()
+                .and_then(|t| t.as_setting()),
+            workload,
+        }
+    }
+}
+
+/// Runs scripts on the migration connection while observing them from monitor connections.
+pub struct Probe {
+    connection: ConnectionInfo,
+    settings: ProbeSettings,
+}
+
+impl Probe {
+    /// `connection` reaches the database the migration client is connected to; the probe opens
+    /// its monitor, workload and long-transaction connections there.
+    pub fn new(connection: ConnectionInfo, settings: ProbeSettings) -> Probe {
+        Probe {
+            connection,
+            settings,
+        }
+    }
+
+    pub fn settings(&self) -> &ProbeSettings {
+        &self.settings
+    }
+
+    /// Runs `script` on `client` as one step of a rehearsal, observed.
+    pub async fn run(
+        &self,
+        client: &Client,
+        script: &Script,
+        file_label: &str,
+        step: Step,
+    ) -> Direction {
+        let long_transaction = self
+            .settings
+            .workload
+            .as_ref()
+            .and_then(|w| w.long_transaction.as_ref())
+            .filter(|lt| lt.during.iter().any(|s| s == step.name()));
+        execute::run_observed(self, client, script, file_label, long_transaction).await
+    }
+
+    /// Findings for a direction that hit the scenario's `lock_timeout` or `statement_timeout`.
+    pub fn timeout_findings(&self, direction: &Direction) -> Vec<Finding> {
+        timeout_findings(&self.settings, direction)
+    }
+
+    fn long_transaction_settings(lt: &LongTransactionSection) -> (String, &'static str) {
+        (
+            lt.table.clone(),
+            crate::scenario::lock_table_mode(&lt.mode).unwrap_or("ACCESS SHARE"),
+        )
+    }
+}
+
+/// A statement cancelled by `lock_timeout` or `statement_timeout` is a finding that names it.
+pub fn timeout_findings(settings: &ProbeSettings, direction: &Direction) -> Vec<Finding> {
+    let Some(error) = &direction.error else {
+        return Vec::new();
+    };
+    let statement = direction
+        .statements
+        .iter()
+        .rev()
+        .find(|s| !s.ok)
+        .map(|s| first_line(&s.sql))
+        .unwrap_or_default();
+    let (kind, what, value) = match error.code.as_deref() {
+        Some("55P03") if error.message.contains("lock timeout") => (
+            "lock_timeout",
+            "waited longer than lock_timeout",
+            settings.lock_timeout.clone(),
+        ),
+        Some("57014") if error.message.contains("statement timeout") => (
+            "statement_timeout",
+            "ran longer than statement_timeout",
+            settings.statement_timeout.clone(),
+        ),
+        _ => return Vec::new(),
+    };
+    vec![Finding {
+        kind: kind.into(),
+        message: format!(
+            "{}, line {}: `{}` {what} ({}) and was cancelled; in production it would fail the same way or block others for that long",
+            error.file,
+            error.line,
+            statement,
+            value.unwrap_or_else(|| "server setting".into())
+        ),
+        ..Default::default()
+    }]
+}
+
+fn first_line(sql: &str) -> String {
+    let line = sql.lines().next().unwrap_or_default().trim();
+    if line.chars().count() > 80 {
+        format!("{}...", line.chars().take(77).collect::<String>())
+    } else if sql.trim().lines().count() > 1 {
+        format!("{line} ...")
+    } else {
+        line.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_folder_gets_the_default_workload_and_enabled_false_turns_it_off() {
+        let bare = Scenario::bare(std::path::Path::new("."));
+        let settings = ProbeSettings::from_scenario(&bare);
+        let workload = settings.workload.expect("the default workload");
+        assert!(workload.queries.is_empty());
+        assert_eq!(settings.sample_interval, Duration::from_millis(10));
+
+        let mut off = Scenario::bare(std::path::Path::new("."));
+        off.raw.workload = Some(WorkloadSection {
+            enabled: false,
+            ..Default::default()
+        });
+        assert!(ProbeSettings::from_scenario(&off).workload.is_none());
+    }
+
+    #[test]
+    fn a_long_statement_is_named_by_its_first_line() {
+        assert_eq!(
+            first_line("ALTER TABLE t\n  ADD COLUMN c int"),
+            "ALTER TABLE t ..."
+        );
+        assert_eq!(first_line("SELECT 1"), "SELECT 1");
+    }
+}

@@ -141,11 +141,6 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
             )));
         }
     };
-    let version = version
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_string();
     Ok(Database::new(
         ProviderKind::Docker,
         connection,

@@ -245,11 +245,6 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
                     drop(guard);
                     let _ = std::fs::remove_dir_all(&folder);
                 });
-                let version = version
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_string();
                 return Ok(Database::new(
                     ProviderKind::Local,
                     connection,

@@ -218,7 +218,8 @@ pub async fn provision(request: &DatabaseRequest) -> Result<Database, ProvisionE
     }
 }
 
-/// Waits until the server answers `SELECT 1`: readiness is a working connection, not a log line.
+/// Waits until the server answers a query: readiness is a working connection, not a log line.
+/// Returns the server's version number (`15.18`, without the distribution's suffix).
 pub async fn wait_until_ready(
     conn: &ConnectionInfo,
     timeout: std::time::Duration,
@@ -230,7 +231,14 @@ pub async fn wait_until_ready(
                 .query_one("SELECT current_setting('server_version')", &[])
                 .await
             {
-                Ok(row) => return Ok(row.get::<_, String>(0)),
+                Ok(row) => {
+                    let full: String = row.get(0);
+                    return Ok(full
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_string());
+                }
                 Err(e) => e.to_string(),
             },
             Err(e) => e.to_string(),

@@ -111,11 +111,6 @@ pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError
     let name = scratch.clone();
     let guard = cleanup::register(move || drop_scratch(&admin_target, &name));
     let connection = target.with_dbname(&scratch);
-    let version = version
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_string();
     Ok(Database::new(
         ProviderKind::Url,
         connection,

@@ -3,13 +3,14 @@
 //! rendering belong to the probe, snapshot and report modules.
 
 use crate::migrations::{Migration, MigrationSet};
-use crate::probe;
+use crate::probe::{self, Probe, ProbeSettings, Step};
 use crate::provision::{self, Database, ProviderKind};
 use crate::report::{
     DatabaseInfo, Direction, Finding, MigrationReport, Report, Verdict, SCHEMA_VERSION,
 };
 use crate::scenario::Scenario;
 use crate::seed::{self, Template};
+use crate::snapshot;
 use crate::Error;
 use std::time::Instant;
 
@@ -96,6 +97,7 @@ pub async fn rehearse_on(
                     "{}, line {}: the baseline migration {} failed: {}",
                     e.file, e.line, migration.version, e.message
                 ),
+                ..Default::default()
             });
             blocked_by = Some(migration.version.to_string());
             break;
@@ -142,12 +144,16 @@ pub async fn rehearse_on(
         }
     }
 
+    let probe = Probe::new(
+        database.connection.clone(),
+        ProbeSettings::from_scenario(scenario),
+    );
     for migration in rehearsed {
         if let Some(blocker) = &blocked_by {
             migrations.push(not_run(set, migration, blocker));
             continue;
         }
-        let report = rehearse_migration(&client, set, migration, progress).await;
+        let report = rehearse_migration(&client, &probe, set, migration, progress).await;
         if !report.forward.ok || report.redo.as_ref().is_some_and(|r| !r.ok) {
             blocked_by = Some(migration.version.to_string());
         }
@@ -176,6 +182,7 @@ pub async fn rehearse_on(
         migrations,
         findings,
         seed: seed_report,
+        ..Default::default()
     })
 }
 
@@ -185,8 +192,12 @@ pub fn seed_request(scenario: &Scenario) -> Result<seed::SeedRequest, Error> {
 }
 
 /// Forward, rollback, forward again, for one migration.
-async fn rehearse_migration(
+///
+/// Around them, the snapshot module proves the rollback: S0 and D0 before the forward, S1 after
+/// it, S2 and D2 after the rollback (compared with S0 and D0), and S1 again after the redo.
+pub async fn rehearse_migration(
     client: &tokio_postgres::Client,
+    probe: &Probe,
     set: &MigrationSet,
     migration: &Migration,
     progress: &dyn Progress,
@@ -195,7 +206,17 @@ async fn rehearse_migration(
     let rollback_file = migration.rollback.as_ref().map(|r| label(set, &r.path));
     let mut findings = Vec::new();
 
-    let forward = probe::run_script(client, &migration.forward, &forward_file).await;
+    let checkpoint = match snapshot::checkpoint(client).await {
+        Ok(c) => Some(c),
+        Err(e) => {
+            findings.push(snapshot_failed("before the forward", &e));
+            None
+        }
+    };
+    let forward = probe
+        .run(client, &migration.forward, &forward_file, Step::Forward)
+        .await;
+    findings.extend(probe.timeout_findings(&forward));
     progress.step(&format!(
         "{} {} forward {}",
         migration.version,
@@ -206,11 +227,24 @@ async fn rehearse_migration(
         findings.push(Finding {
             kind: "forward_failed".into(),
             message: format!("{}, line {}: {}", e.file, e.line, e.message),
+            ..Default::default()
         });
     }
 
     let mut rollback = None;
     let mut redo = None;
+    let mut restoration = None;
+    let after_forward = if forward.ok && migration.rollback.is_some() {
+        match snapshot::snapshot(client).await {
+            Ok(s) => Some(s),
+            Err(e) => {
+                findings.push(snapshot_failed("after the forward", &e));
+                None
+            }
+        }
+    } else {
+        None
+    };
     if forward.ok {
         match &migration.rollback {
             None => findings.push(Finding {
@@ -219,11 +253,18 @@ async fn rehearse_migration(
                     "{} has no rollback script, so it cannot be undone if the release goes wrong",
                     forward_file
                 ),
+                ..Default::default()
             }),
             Some(script) => {
-                let back =
-                    probe::run_script(client, script, rollback_file.as_deref().unwrap_or_default())
-                        .await;
+                let back = probe
+                    .run(
+                        client,
+                        script,
+                        rollback_file.as_deref().unwrap_or_default(),
+                        Step::Rollback,
+                    )
+                    .await;
+                findings.extend(probe.timeout_findings(&back));
                 progress.step(&format!(
                     "{} {} rollback {}",
                     migration.version,
@@ -234,9 +275,22 @@ async fn rehearse_migration(
                     findings.push(Finding {
                         kind: "rollback_failed".into(),
                         message: format!("{}, line {}: {}", e.file, e.line, e.message),
+                        ..Default::default()
                     });
                 } else {
-                    let again = probe::run_script(client, &migration.forward, &forward_file).await;
+                    if let Some(checkpoint) = &checkpoint {
+                        match snapshot::restoration(client, checkpoint).await {
+                            Ok(r) => {
+                                findings.extend(restoration_findings(&forward_file, &r));
+                                restoration = Some(r);
+                            }
+                            Err(e) => findings.push(snapshot_failed("after the rollback", &e)),
+                        }
+                    }
+                    let again = probe
+                        .run(client, &migration.forward, &forward_file, Step::Redo)
+                        .await;
+                    findings.extend(probe.timeout_findings(&again));
                     progress.step(&format!(
                         "{} {} forward again {}",
                         migration.version,
@@ -247,7 +301,26 @@ async fn rehearse_migration(
                         findings.push(Finding {
                             kind: "redo_failed".into(),
                             message: format!("{}, line {}: the migration does not apply again after its rollback: {}", e.file, e.line, e.message),
+                            ..Default::default()
                         });
+                    } else if let Some(s1) = &after_forward {
+                        match snapshot::snapshot(client).await {
+                            Ok(s3) => {
+                                let differences = snapshot::diff(s1, &s3);
+                                if let Some(first) = differences.first() {
+                                    findings.push(Finding {
+                                        kind: "redo_differs".into(),
+                                        message: format!(
+                                            "{forward_file} applied again after its rollback gives another schema than the first time ({} differences, first {})",
+                                            differences.len(),
+                                            snapshot::check::describe(first)
+                                        ),
+                                        ..Default::default()
+                                    });
+                                }
+                            }
+                            Err(e) => findings.push(snapshot_failed("after the redo", &e)),
+                        }
                     }
                     redo = Some(again);
                 }
@@ -269,11 +342,60 @@ async fn rehearse_migration(
         forward,
         rollback,
         redo,
-        schema_restored: None,
-        differences: Vec::new(),
-        data_preserved: None,
-        data_differences: Vec::new(),
+        schema_restored: restoration.as_ref().map(|r| r.schema_restored()),
+        data_preserved: restoration.as_ref().map(|r| r.data_preserved()),
+        differences: restoration
+            .as_ref()
+            .map(|r| r.differences.clone())
+            .unwrap_or_default(),
+        data_differences: restoration.map(|r| r.data_differences).unwrap_or_default(),
         findings,
+        ..Default::default()
+    }
+}
+
+/// One finding per broken promise of the rollback: schema not restored, data not preserved.
+fn restoration_findings(forward_file: &str, r: &snapshot::Restoration) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if let Some(first) = r.differences.first() {
+        findings.push(Finding {
+            kind: "schema_not_restored".into(),
+            message: format!(
+                "the rollback of {forward_file} does not restore the schema: {} differences, first {}",
+                r.differences.len(),
+                snapshot::check::describe(first)
+            ),
+            advice: Some(
+                "make the rollback recreate every object it drops exactly as it was (name, column position, default, privileges, comment), or rebuild the table when column order matters".into(),
+            ),
+        });
+    }
+    if let Some(first) = r.data_differences.first() {
+        findings.push(Finding {
+            kind: "data_not_preserved".into(),
+            message: format!(
+                "the rollback of {forward_file} does not preserve the data: {} differences, first {}: {}",
+                r.data_differences.len(),
+                first.object,
+                first.detail
+            ),
+            advice: Some(
+                "keep what the forward destroys (copy the column or rows into a backup table) so the rollback can put it back, or mark the migration irreversible".into(),
+            ),
+        });
+    }
+    findings
+}
+
+fn snapshot_failed(when: &str, e: &tokio_postgres::Error) -> Finding {
+    let message = e
+        .as_db_error()
+        .map(|d| d.message().to_string())
+        .unwrap_or_else(|| e.to_string());
+    Finding {
+        kind: "snapshot_failed".into(),
+        message: format!("the schema and data could not be read {when}: {message}"),
+        advice: None,
     }
 }
 
@@ -284,12 +406,7 @@ fn not_run(set: &MigrationSet, migration: &Migration, blocker: &str) -> Migratio
         name: migration.name.clone(),
         verdict: Verdict::Fail,
         rollback_file: migration.rollback.as_ref().map(|r| label(set, &r.path)),
-        forward: Direction {
-            ok: false,
-            error: None,
-            duration_ms: 0.0,
-            statements: Vec::new(),
-        },
+        forward: Direction::default(),
         rollback: None,
         redo: None,
         schema_restored: None,
@@ -301,8 +418,10 @@ fn not_run(set: &MigrationSet, migration: &Migration, blocker: &str) -> Migratio
             message: format!(
                 "{file} was not rehearsed because migration {blocker} before it failed"
             ),
+            ..Default::default()
         }],
         file,
+        ..Default::default()
     }
 }
 

@@ -1,12 +1,17 @@
 //! The report: one serde model (the `report.json` contract of DESIGN.md); every output format is a
 //! pure rendering of it. Nothing here talks to a database.
 
+pub mod compare;
+pub mod html;
+pub mod junit;
+pub mod markdown;
+pub mod measures;
 pub mod model;
 pub mod summary;
 
 pub use model::*;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Removes passwords from any text that may carry a connection string, before it is shown.
 pub fn redact(text: &str) -> String {
@@ -33,8 +38,7 @@ pub fn redact(text: &str) -> String {
     out.push_str(rest);
     // key=value connection strings: password=secret
     let mut result = String::with_capacity(out.len());
-    let mut words = out.split_inclusive(char::is_whitespace).peekable();
-    while let Some(word) = words.next() {
+    for word in out.split_inclusive(char::is_whitespace) {
         if let Some(stripped) = word.strip_prefix("password=") {
             let ws: String = stripped.chars().filter(|c| c.is_whitespace()).collect();
             result.push_str("password=***");
@@ -53,6 +57,45 @@ pub fn write_json(report: &Report, dir: &Path) -> std::io::Result<std::path::Pat
     let text = serde_json::to_string_pretty(report).expect("the report model always serializes");
     std::fs::write(&path, redact(&text) + "\n")?;
     Ok(path)
+}
+
+/// Reads a report.json written by any version of schema 1.
+pub fn read_json(path: &Path) -> Result<Report, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{} cannot be read: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{}, line {}: not a rehearse report.json: {e}",
+            path.display(),
+            e.line()
+        )
+    })
+}
+
+/// The files [`write_all`] wrote.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub json: PathBuf,
+    pub markdown: PathBuf,
+    pub html: PathBuf,
+    pub junit: PathBuf,
+}
+
+/// Writes every rendering of the report into `dir` (created): `report.json`, `report.md`,
+/// `report.html`, `junit.xml`. Each passes through [`redact`] on its way to disk.
+pub fn write_all(report: &Report, dir: &Path) -> std::io::Result<Written> {
+    let json = write_json(report, dir)?;
+    let write = |name: &str, text: String| -> std::io::Result<PathBuf> {
+        let path = dir.join(name);
+        std::fs::write(&path, redact(&text))?;
+        Ok(path)
+    };
+    Ok(Written {
+        json,
+        markdown: write("report.md", markdown::render(report))?,
+        html: write("report.html", html::render(report))?,
+        junit: write("junit.xml", junit::render(report))?,
+    })
 }
 
 #[cfg(test)]

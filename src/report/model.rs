@@ -5,14 +5,16 @@ use serde::{Deserialize, Serialize};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Pass,
+    /// The default, so that a report nobody finished never reads as a pass.
+    #[default]
     Fail,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
     pub verdict: Verdict,
@@ -26,6 +28,12 @@ pub struct Report {
     /// Run-level problems (a baseline that failed to apply, ...).
     #[serde(default)]
     pub findings: Vec<Finding>,
+    /// The gate settings the verdict was judged against (null when gates were not evaluated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gates: Option<GateSettings>,
+    /// Sizes of the tables the rehearsal ran on, when known; "large table" hazards use them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<TableSize>,
     /// The synthetic dataset seeded after the baseline; absent when nothing was seeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<SeedReport>,
@@ -77,7 +85,18 @@ pub struct DatabaseInfo {
     pub image: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+impl Default for DatabaseInfo {
+    fn default() -> Self {
+        DatabaseInfo {
+            provider: crate::provision::ProviderKind::Local,
+            server_version: String::new(),
+            reason: String::new(),
+            image: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct MigrationReport {
     /// The version as written in the file name.
     pub id: String,
@@ -101,14 +120,39 @@ pub struct MigrationReport {
     /// Everything that made this migration fail, one sentence each.
     #[serde(default)]
     pub findings: Vec<Finding>,
+    /// Hazards that do not fail the migration by themselves, each with the safer pattern.
+    #[serde(default)]
+    pub hazards: Vec<Finding>,
+    /// Destructive changes found in the forward script's parse trees, with their approvals.
+    #[serde(default)]
+    pub destructive_changes: Vec<DestructiveChange>,
+    /// The migration file says `-- rehearse:irreversible`.
+    #[serde(default)]
+    pub irreversible: bool,
+    /// Each gate's result for this migration.
+    #[serde(default)]
+    pub gates: Vec<GateResult>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Direction {
     pub ok: bool,
     pub error: Option<StatementError>,
     pub duration_ms: f64,
     pub statements: Vec<StatementReport>,
+    /// WAL the server wrote while this direction ran (`pg_current_wal_insert_lsn` difference).
+    /// Server-wide: it includes the concurrent workload's writes when one runs.
+    #[serde(default)]
+    pub wal_bytes: Option<u64>,
+    /// Time the migration's backend spent waiting for locks (`wait_event_type = 'Lock'`, sampled).
+    #[serde(default)]
+    pub lock_wait_ms: f64,
+    /// The concurrent workload that ran during this direction; null when none ran.
+    #[serde(default)]
+    pub workload: Option<WorkloadReport>,
+    /// The long transaction that held a lock from before this direction started (lock queue).
+    #[serde(default)]
+    pub long_transaction: Option<LongTransactionReport>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -123,24 +167,130 @@ pub struct StatementError {
     pub code: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StatementReport {
     pub sql: String,
     pub line: usize,
     pub duration_ms: f64,
     pub ok: bool,
-    /// True for statements run outside a transaction block (`CREATE INDEX CONCURRENTLY`, ...).
+    /// False for statements run outside a transaction block (`CREATE INDEX CONCURRENTLY`, ...).
     pub transactional: bool,
+    /// Relation locks this statement took first; a lock already held from an earlier statement of
+    /// the same transaction is listed there, not here.
     pub locks: Vec<LockReport>,
+    /// Schema-qualified tables, indexes and materialized views whose `relfilenode` changed.
     pub rewrites: Vec<String>,
+    /// When the statement started, in ms from the start of its direction.
+    #[serde(default)]
+    pub started_ms: f64,
+    /// Time this statement's backend spent waiting for a lock (sampled).
+    #[serde(default)]
+    pub lock_wait_ms: f64,
+    /// WAL written while the statement ran; null when it was not observed.
+    #[serde(default)]
+    pub wal_bytes: Option<u64>,
+    /// Relations whose on-disk size (main fork) changed, were created or were dropped.
+    #[serde(default)]
+    pub size_changes: Vec<SizeChange>,
+    /// The concurrent workload's queries that started while this statement ran.
+    #[serde(default)]
+    pub workload: Option<StatementWorkload>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct LockReport {
     /// Schema-qualified relation.
     pub relation: String,
     /// As `pg_locks.mode` spells it.
     pub mode: String,
+    /// `table`, `index`, `materialized_view`, `sequence`, `view`, `partitioned_table`, ...
+    #[serde(default)]
+    pub kind: String,
+    /// When the lock was granted, in ms from the start of the direction.
+    #[serde(default)]
+    pub acquired_ms: f64,
+    /// How long it was held: until commit for a transaction, until the statement released it
+    /// otherwise. The probe's own catalog reads between statements are not counted.
+    #[serde(default)]
+    pub held_ms: f64,
+    /// True when the lock was seen by sampling `pg_locks` during a statement that runs outside a
+    /// transaction block; times are then accurate to the sampling interval.
+    #[serde(default)]
+    pub sampled: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct SizeChange {
+    pub relation: String,
+    pub kind: String,
+    /// Null when the relation did not exist before the statement.
+    pub before_bytes: Option<u64>,
+    /// Null when the statement dropped it.
+    pub after_bytes: Option<u64>,
+}
+
+/// Latency percentiles, in milliseconds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Latency {
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+/// What the workload's queries suffered while one migration statement ran.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct StatementWorkload {
+    pub queries: u64,
+    pub errors: u64,
+    pub latency: Latency,
+    /// Queries that the migration's backend blocked (it was in their `pg_blocking_pids`).
+    pub blocked_count: u64,
+    pub blocked_total_ms: f64,
+    pub blocked_longest_ms: f64,
+    /// Sends the clients missed because they were still waiting for an earlier query: an
+    /// application that does not wait would have queued this many more queries.
+    #[serde(default)]
+    pub delayed: u64,
+}
+
+/// The concurrent workload of one direction.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct WorkloadReport {
+    pub clients: u32,
+    /// Queries per second aimed for, over all clients.
+    pub target_rate: f64,
+    /// True when this is the default workload (no `[workload]` in the scenario).
+    pub default: bool,
+    pub totals: StatementWorkload,
+    pub queries: Vec<WorkloadQueryReport>,
+    /// The first distinct error messages, for a reader to see what failed.
+    pub error_samples: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct WorkloadQueryReport {
+    pub name: String,
+    pub sql: String,
+    pub stats: StatementWorkload,
+    /// Why the query never ran (no parameter values, ...), when it did not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+}
+
+/// A transaction that held a lock from before the migration started: the lock-queue outage.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct LongTransactionReport {
+    pub relation: String,
+    /// As `pg_locks.mode` spells it.
+    pub mode: String,
+    /// How long it held the lock, from before the direction started.
+    pub held_ms: f64,
+    /// The migration's own time waiting for a lock while it held its lock.
+    pub migration_lock_wait_ms: f64,
+    /// Workload queries blocked behind the migration (in the queue behind its lock request).
+    pub blocked_queries: u64,
+    pub blocked_longest_ms: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -161,9 +311,100 @@ pub struct DataDifference {
 }
 
 /// One failed check or hazard, in one sentence.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Finding {
     /// A stable identifier (`missing_rollback`, `forward_failed`, ...).
     pub kind: String,
     pub message: String,
+    /// The safer pattern, in one sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advice: Option<String>,
+}
+
+impl Finding {
+    pub fn new(kind: &str, message: impl Into<String>) -> Finding {
+        Finding {
+            kind: kind.to_string(),
+            message: message.into(),
+            advice: None,
+        }
+    }
+
+    pub fn with_advice(mut self, advice: impl Into<String>) -> Finding {
+        self.advice = Some(advice.into());
+        self
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TableSize {
+    pub relation: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+}
+
+/// A change that loses data or breaks readers: it needs a person's approval.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DestructiveChange {
+    /// `drop_table`, `drop_column`, `drop_schema`, `truncate`, `alter_column_type`, `drop_constraint`.
+    pub kind: String,
+    /// The object it destroys (`public.users.status`).
+    pub object: String,
+    /// Line of the statement in the forward file.
+    pub line: usize,
+    pub sql: String,
+    /// Measured differences or data loss that confirm it (empty when none were measured).
+    #[serde(default)]
+    pub confirmed_by: Vec<String>,
+    /// Null when nobody approved it: then the destructive gate fails.
+    pub approval: Option<Approval>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Approval {
+    pub by: String,
+    pub reason: String,
+    /// Where it was given: the migration file's annotation or the approvals file.
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GateStatus {
+    Pass,
+    Fail,
+    /// The measurement the gate needs was not taken (no workload, no lock timings).
+    NotMeasured,
+}
+
+/// One gate, judged for one migration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct GateResult {
+    /// `max_duration`, `max_lock_hold`, `max_blocked`, `rollback`, `destructive`.
+    pub gate: String,
+    pub status: GateStatus,
+    /// One sentence: what was measured against which limit.
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual_ms: Option<f64>,
+}
+
+/// The thresholds in force, as the report shows them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct GateSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_duration_ms: Option<f64>,
+    /// Lock mode (as `pg_locks.mode` spells it) → longest allowed hold.
+    #[serde(default)]
+    pub max_lock_hold_ms: std::collections::BTreeMap<String, f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_blocked_ms: Option<f64>,
+    pub require_rollback: bool,
+    /// The approvals file that was read, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approvals_file: Option<String>,
 }

@@ -23,10 +23,12 @@ pub struct ScenarioFile {
     pub database: DatabaseSection,
     /// Dataset to seed after the baseline: a definition file, scale, seed, inline tables.
     pub dataset: Option<crate::seed::DatasetSection>,
-    /// Concurrent workload (issue C).
-    pub workload: Option<toml::Value>,
-    /// Gates (issue E).
-    pub gates: Option<toml::Value>,
+    /// Concurrent workload during each migration step; absent means the default workload.
+    pub workload: Option<WorkloadSection>,
+    /// How the probe observes the migration.
+    pub probe: Option<ProbeSection>,
+    /// Gates: thresholds and the approvals file.
+    pub gates: Option<crate::gate::GatesSection>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -38,6 +40,142 @@ pub struct MigrationsSection {
     pub format: Option<Format>,
     /// Migrations up to and including this version are applied before the rehearsal, not rehearsed.
     pub baseline: Option<String>,
+    /// `lock_timeout` for the migration session ("2s", "500ms", or an integer of milliseconds).
+    pub lock_timeout: Option<Timeout>,
+    /// `statement_timeout` for the migration session.
+    pub statement_timeout: Option<Timeout>,
+}
+
+/// A PostgreSQL duration setting as the scenario writes it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Timeout {
+    Millis(u64),
+    Text(String),
+}
+
+impl Timeout {
+    /// The value as `SET lock_timeout = ...` takes it, or None when it is not a duration.
+    pub fn as_setting(&self) -> Option<String> {
+        match self {
+            Timeout::Millis(ms) => Some(format!("{ms}ms")),
+            Timeout::Text(t) => {
+                let t = t.trim();
+                let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+                let (number, unit) = t.split_at(split);
+                let unit = unit.trim();
+                let known = ["", "us", "ms", "s", "min", "h", "d"];
+                (!number.is_empty() && known.contains(&unit)).then(|| format!("{number}{unit}"))
+            }
+        }
+    }
+}
+
+/// `[probe]`: how the probe observes the migration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeSection {
+    /// How often `pg_locks` and `pg_blocking_pids` are sampled from the monitor connection.
+    pub sample_interval_ms: Option<u64>,
+}
+
+/// `[workload]`: client connections that keep querying while each migration step runs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSection {
+    /// `false` turns the workload off (the default workload included).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default = "default_clients")]
+    pub clients: u32,
+    /// Queries per second over all clients.
+    #[serde(default = "default_rate")]
+    pub rate: f64,
+    /// Weighted queries; none means the default workload (primary-key reads and updates on the
+    /// largest tables).
+    #[serde(default)]
+    pub queries: Vec<WorkloadQuery>,
+    /// A transaction that holds a lock from before the migration starts (the lock-queue outage).
+    pub long_transaction: Option<LongTransactionSection>,
+}
+
+impl Default for WorkloadSection {
+    fn default() -> Self {
+        WorkloadSection {
+            enabled: true,
+            clients: default_clients(),
+            rate: default_rate(),
+            queries: Vec::new(),
+            long_transaction: None,
+        }
+    }
+}
+
+/// One kind of application query: `$1`, `$2`, ... are replaced by values drawn from the data.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadQuery {
+    pub name: Option<String>,
+    pub sql: String,
+    #[serde(default = "default_weight")]
+    pub weight: u32,
+    /// One query per parameter, run once before the step; its first column gives the values
+    /// (for example `SELECT id FROM users ORDER BY random() LIMIT 100`).
+    #[serde(default)]
+    pub params: Vec<String>,
+}
+
+/// `[workload.long_transaction]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LongTransactionSection {
+    pub table: String,
+    /// A `LOCK TABLE` mode ("ACCESS SHARE", "ROW EXCLUSIVE", ...) or its `pg_locks` spelling.
+    #[serde(default = "default_lock_mode")]
+    pub mode: String,
+    pub seconds: f64,
+    /// The steps it applies to: "forward", "rollback", "redo". Default: forward only.
+    #[serde(default = "default_steps")]
+    pub during: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_clients() -> u32 {
+    4
+}
+fn default_rate() -> f64 {
+    100.0
+}
+fn default_weight() -> u32 {
+    1
+}
+fn default_lock_mode() -> String {
+    "ACCESS SHARE".into()
+}
+fn default_steps() -> Vec<String> {
+    vec!["forward".into()]
+}
+
+/// The `LOCK TABLE` spelling of a lock mode given either way ("ShareLock" or "SHARE").
+pub fn lock_table_mode(mode: &str) -> Option<&'static str> {
+    const MODES: [(&str, &str); 8] = [
+        ("AccessShareLock", "ACCESS SHARE"),
+        ("RowShareLock", "ROW SHARE"),
+        ("RowExclusiveLock", "ROW EXCLUSIVE"),
+        ("ShareUpdateExclusiveLock", "SHARE UPDATE EXCLUSIVE"),
+        ("ShareLock", "SHARE"),
+        ("ShareRowExclusiveLock", "SHARE ROW EXCLUSIVE"),
+        ("ExclusiveLock", "EXCLUSIVE"),
+        ("AccessExclusiveLock", "ACCESS EXCLUSIVE"),
+    ];
+    let wanted = mode.trim();
+    let squashed = wanted.split_whitespace().collect::<Vec<_>>().join(" ");
+    MODES
+        .iter()
+        .find(|(pg, sql)| pg.eq_ignore_ascii_case(wanted) || sql.eq_ignore_ascii_case(&squashed))
+        .map(|(_, sql)| *sql)
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -182,6 +320,51 @@ impl Scenario {
                 )));
             }
         }
+        for (name, value) in [
+            ("lock_timeout", &raw.migrations.lock_timeout),
+            ("statement_timeout", &raw.migrations.statement_timeout),
+        ] {
+            if let Some(t) = value {
+                if t.as_setting().is_none() {
+                    return Err(invalid(format!(
+                        "[migrations] {name} = {t:?} is not a duration such as \"5s\" or 500"
+                    )));
+                }
+            }
+        }
+        if let Some(w) = &raw.workload {
+            if w.enabled && (w.clients == 0 || w.rate <= 0.0) {
+                return Err(invalid(
+                    "[workload] clients and rate must be greater than zero (or set enabled = false)"
+                        .into(),
+                ));
+            }
+            for q in &w.queries {
+                if q.weight == 0 {
+                    return Err(invalid(format!(
+                        "[workload] the query {:?} has weight 0: give it a positive weight or remove it",
+                        q.sql
+                    )));
+                }
+            }
+            if let Some(lt) = &w.long_transaction {
+                if lock_table_mode(&lt.mode).is_none() {
+                    return Err(invalid(format!(
+                        "[workload.long_transaction] mode = {:?} is not a table lock mode such as \"ACCESS SHARE\" or \"ShareLock\"",
+                        lt.mode
+                    )));
+                }
+                if let Some(step) = lt
+                    .during
+                    .iter()
+                    .find(|s| !["forward", "rollback", "redo"].contains(&s.as_str()))
+                {
+                    return Err(invalid(format!(
+                        "[workload.long_transaction] during = {step:?}: the steps are \"forward\", \"rollback\" and \"redo\""
+                    )));
+                }
+            }
+        }
         let database = DatabaseRequest {
             provider: raw.database.provider.unwrap_or_default(),
             major: raw.database.version,
@@ -258,6 +441,51 @@ mod tests {
         std::fs::write(&file, "[dataset]\nscael = 1\n").unwrap();
         let err = Scenario::load(dir.path()).unwrap_err().to_string();
         assert!(err.contains("line 2") && err.contains("scael"), "{err}");
+    }
+
+    #[test]
+    fn a_workload_section_parses_with_defaults() {
+        let raw: ScenarioFile = toml::from_str(
+            r#"
+[migrations]
+lock_timeout = "2s"
+statement_timeout = 30000
+[workload]
+clients = 2
+[[workload.queries]]
+sql = "SELECT * FROM users WHERE id = $1"
+params = ["SELECT id FROM users ORDER BY random() LIMIT 50"]
+[workload.long_transaction]
+table = "users"
+seconds = 3
+"#,
+        )
+        .unwrap();
+        let w = raw.workload.unwrap();
+        assert_eq!((w.clients, w.rate, w.queries[0].weight), (2, 100.0, 1));
+        assert_eq!(w.long_transaction.unwrap().during, vec!["forward"]);
+        assert_eq!(
+            raw.migrations.lock_timeout.unwrap().as_setting().as_deref(),
+            Some("2s")
+        );
+        assert_eq!(
+            raw.migrations
+                .statement_timeout
+                .unwrap()
+                .as_setting()
+                .as_deref(),
+            Some("30000ms")
+        );
+    }
+
+    #[test]
+    fn lock_modes_are_accepted_in_both_spellings() {
+        assert_eq!(lock_table_mode("ShareLock"), Some("SHARE"));
+        assert_eq!(
+            lock_table_mode("access  exclusive"),
+            Some("ACCESS EXCLUSIVE")
+        );
+        assert_eq!(lock_table_mode("shared"), None);
     }
 
     #[test]

@@ -1,1 +1,27 @@
-//! See DESIGN.md; built by the issue that owns this stage.
+//! Snapshot: the schema of a database as a deterministic, OID-free model ([`Snapshot`]), the
+//! diff that names every difference between two of them, and data signatures that tell whether
+//! the rows survived.
+//!
+//! - [`introspect`] reads the catalogs, one bulk query per object kind, never one per table.
+//! - [`diff`] is pure: two snapshots in, a list of named differences out.
+//! - [`data`] hashes each column's values inside the server, one pass per table.
+//!
+//! What this module must never do:
+//! - the schema snapshot never reads table rows (only the catalogs), and never writes anything;
+//! - a data signature never pulls rows to the client: one row of aggregates comes back per table;
+//! - the model never holds an OID, a timestamp or anything else that differs between two
+//!   databases with the same schema, and never depends on the session's `search_path`;
+//! - objects of the system schemas and objects that belong to an extension are never included.
+
+pub mod check;
+pub mod data;
+pub mod diff;
+pub mod introspect;
+pub mod model;
+pub mod source;
+
+pub use check::{checkpoint, restoration, Checkpoint, Restoration};
+pub use data::{DataSignature, TableSignature};
+pub use diff::diff;
+pub use introspect::{snapshot, snapshot_parallel};
+pub use model::Snapshot;

@@ -1,0 +1,499 @@
+//! The concurrent workload: client connections that keep running weighted, parameterized
+//! application queries at a target rate while one migration step runs.
+//!
+//! Parameters are drawn from the data once, before the step. Latency goes into HDR histograms;
+//! the time a query was blocked by the migration comes from the monitor's samples of
+//! `pg_blocking_pids`. The workload is bounded: it stops when the step ends, and it only talks to
+//! the rehearsal database.
+
+use super::observe::Sample;
+use super::timeline;
+use crate::provision::ConnectionInfo;
+use crate::report::{
+    Latency, StatementReport, StatementWorkload, WorkloadQueryReport, WorkloadReport,
+};
+use crate::scenario::WorkloadSection;
+use hdrhistogram::Histogram;
+use rand::{Rng, SeedableRng};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio_postgres::{CancelToken, Client, SimpleQueryMessage};
+
+/// How long in-flight queries may run on after the step ended before they are cancelled.
+const GRACE: Duration = Duration::from_secs(2);
+/// Values drawn per parameter.
+const DEFAULT_SAMPLE: u32 = 100;
+
+/// One kind of query, with the values its parameters take.
+#[derive(Debug, Clone)]
+struct Planned {
+    name: String,
+    sql: String,
+    weight: u32,
+    /// One list of values per parameter ($1, $2, ...); a value may be NULL.
+    values: Vec<Vec<Option<String>>>,
+    skipped: Option<String>,
+}
+
+impl Planned {
+    fn runnable(&self) -> bool {
+        self.skipped.is_none()
+    }
+
+    /// The query text with each `$n` replaced by a literal drawn at random.
+    fn bind(&self, rng: &mut impl Rng) -> String {
+        let chosen: Vec<String> = self
+            .values
+            .iter()
+            .map(|values| literal(values[rng.random_range(0..values.len())].as_deref()))
+            .collect();
+        let mut sql = String::with_capacity(self.sql.len());
+        let mut rest = self.sql.as_str();
+        while let Some(dollar) = rest.find('$') {
+            sql.push_str(&rest[..dollar]);
+            let after = &rest[dollar + 1..];
+            let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            match after[..digits].parse::<usize>() {
+                Ok(n) if n >= 1 && n <= chosen.len() => sql.push_str(&chosen[n - 1]),
+                _ => sql.push_str(&rest[dollar..dollar + 1 + digits]),
+            }
+            rest = &after[digits..];
+        }
+        sql.push_str(rest);
+        sql
+    }
+}
+
+/// A SQL literal; PostgreSQL casts an untyped literal to whatever the parameter's context needs.
+fn literal(value: Option<&str>) -> String {
+    match value {
+        None => "NULL".into(),
+        Some(v) => format!("'{}'", v.replace('\'', "''")),
+    }
+}
+
+/// A workload ready to start: queries planned, client connections open.
+pub(crate) struct Workload {
+    queries: Arc<Vec<Planned>>,
+    clients: Vec<(Client, i32)>,
+    rate: f64,
+    default: bool,
+}
+
+impl Workload {
+    pub async fn prepare(
+        connection: &ConnectionInfo,
+        section: &WorkloadSection,
+    ) -> Result<Workload, tokio_postgres::Error> {
+        let setup = connection.connect().await?;
+        let default = section.queries.is_empty();
+        let wanted: Vec<(String, String, u32, Vec<String>)> = if default {
+            default_queries(&setup).await?
+        } else {
+            section
+                .queries
+                .iter()
+                .enumerate()
+                .map(|(i, q)| {
+                    (
+                        q.name.clone().unwrap_or_else(|| format!("query {}", i + 1)),
+                        q.sql.clone(),
+                        q.weight,
+                        q.params.clone(),
+                    )
+                })
+                .collect()
+        };
+        let mut queries = Vec::new();
+        let mut drawn = std::collections::HashMap::new();
+        for (name, sql, weight, params) in wanted {
+            let mut planned = Planned {
+                name,
+                sql,
+                weight,
+                values: Vec::new(),
+                skipped: None,
+            };
+            for param in &params {
+                // The default workload's reads and updates share their draw.
+                if !drawn.contains_key(param) {
+                    drawn.insert(param.clone(), draw(&setup, param).await);
+                }
+                match &drawn[param] {
+                    Ok(values) if values.is_empty() => {
+                        planned.skipped =
+                            Some(format!("the parameter query `{param}` returned no rows"));
+                    }
+                    Ok(values) => planned.values.push(values.clone()),
+                    Err(e) => {
+                        planned.skipped =
+                            Some(format!("the parameter query `{param}` failed: {e}"));
+                    }
+                }
+            }
+            queries.push(planned);
+        }
+        let mut clients = Vec::new();
+        if queries.iter().any(Planned::runnable) {
+            for _ in 0..section.clients {
+                let client = connection.connect().await?;
+                if default {
+                    // The default updates change no value, but user triggers (updated_at = now())
+                    // would, and the rollback's data check must not see the workload's writes.
+                    // Needs superuser; where refused, triggers fire as they would in production.
+                    let _ = client
+                        .batch_execute("SET session_replication_role = replica")
+                        .await;
+                }
+                let pid: i32 = client
+                    .query_one("SELECT pg_backend_pid()", &[])
+                    .await?
+                    .get(0);
+                clients.push((client, pid));
+            }
+        }
+        Ok(Workload {
+            queries: Arc::new(queries),
+            clients,
+            rate: section.rate,
+            default,
+        })
+    }
+
+    /// Starts every client; times are recorded in ms since `t0`.
+    pub fn start(self, t0: Instant) -> RunningWorkload {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let connected = self.clients.len() as u32;
+        let period = Duration::from_secs_f64(f64::from(connected.max(1)) / self.rate);
+        let mut pids = Vec::new();
+        let mut cancels = Vec::new();
+        let mut tasks = Vec::new();
+        for (client, pid) in self.clients {
+            pids.push(pid);
+            cancels.push(client.cancel_token());
+            let queries = self.queries.clone();
+            let stopped = stopped.clone();
+            tasks.push(tokio::spawn(run_client(
+                client, pid, queries, period, t0, stopped,
+            )));
+        }
+        RunningWorkload {
+            stop,
+            tasks,
+            pids,
+            cancels,
+            queries: self.queries,
+            clients: connected,
+            rate: self.rate,
+            default: self.default,
+        }
+    }
+}
+
+/// The largest tables with a one-column primary key: reads and no-op updates by key.
+async fn default_queries(
+    client: &Client,
+) -> Result<Vec<(String, String, u32, Vec<String>)>, tokio_postgres::Error> {
+    let rows = client
+        .query(
+            "SELECT format('%I.%I', n.nspname, c.relname), format('%I', a.attname)
+             FROM pg_catalog.pg_class c
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+             JOIN pg_catalog.pg_index i ON i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
+             WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+               AND n.nspname !~ '^pg_'
+             ORDER BY pg_catalog.pg_relation_size(c.oid) DESC, 1
+             LIMIT 3",
+            &[],
+        )
+        .await?;
+    let mut queries = Vec::new();
+    for row in rows {
+        let table: String = row.get(0);
+        let key: String = row.get(1);
+        let params = vec![format!(
+            "SELECT {key}::text FROM {table} ORDER BY random() LIMIT {DEFAULT_SAMPLE}"
+        )];
+        queries.push((
+            format!("read {table} by {key}"),
+            format!("SELECT * FROM {table} WHERE {key} = $1"),
+            4,
+            params.clone(),
+        ));
+        queries.push((
+            format!("update {table} by {key}"),
+            format!("UPDATE {table} SET {key} = {key} WHERE {key} = $1"),
+            1,
+            params,
+        ));
+    }
+    Ok(queries)
+}
+
+async fn draw(client: &Client, sql: &str) -> Result<Vec<Option<String>>, tokio_postgres::Error> {
+    Ok(client
+        .simple_query(sql)
+        .await?
+        .into_iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(row.get(0).map(str::to_string)),
+            _ => None,
+        })
+        .collect())
+}
+
+/// One query a client ran.
+#[derive(Debug, Clone)]
+struct Record {
+    pid: i32,
+    query: usize,
+    start: f64,
+    end: f64,
+    error: Option<String>,
+}
+
+async fn run_client(
+    client: Client,
+    pid: i32,
+    queries: Arc<Vec<Planned>>,
+    period: Duration,
+    t0: Instant,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) -> Vec<Record> {
+    let mut rng = rand::rngs::StdRng::from_os_rng();
+    let runnable: Vec<usize> = (0..queries.len())
+        .filter(|&i| queries[i].runnable())
+        .collect();
+    let total: u32 = runnable.iter().map(|&i| queries[i].weight).sum();
+    let mut records = Vec::new();
+    if total == 0 {
+        return records;
+    }
+    // Clients start spread over one period, not in lockstep.
+    let mut next = tokio::time::Instant::now() + period.mul_f64(rng.random::<f64>());
+    let ms = |at: Instant| at.duration_since(t0).as_secs_f64() * 1000.0;
+    loop {
+        if *stopped.borrow() {
+            break;
+        }
+        tokio::select! {
+            _ = stopped.changed() => break,
+            _ = tokio::time::sleep_until(next) => {}
+        }
+        let mut pick = rng.random_range(0..total);
+        let query = *runnable
+            .iter()
+            .find(|&&i| {
+                if pick < queries[i].weight {
+                    true
+                } else {
+                    pick -= queries[i].weight;
+                    false
+                }
+            })
+            .expect("the pick is below the total weight");
+        let sql = queries[query].bind(&mut rng);
+        let start = Instant::now();
+        let result = client.simple_query(&sql).await;
+        let end = Instant::now();
+        records.push(Record {
+            pid,
+            query,
+            start: ms(start),
+            end: ms(end),
+            error: result.err().map(|e| match e.as_db_error() {
+                Some(db) => db.message().to_string(),
+                None => e.to_string(),
+            }),
+        });
+        // A blocked client does not fire a burst afterwards: the schedule restarts from now.
+        next = (next + period).max(tokio::time::Instant::now());
+    }
+    records
+}
+
+/// A workload whose clients are running.
+pub(crate) struct RunningWorkload {
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<Vec<Record>>>,
+    pids: Vec<i32>,
+    cancels: Vec<CancelToken>,
+    queries: Arc<Vec<Planned>>,
+    clients: u32,
+    rate: f64,
+    default: bool,
+}
+
+impl RunningWorkload {
+    /// The clients' backend pids, for the monitor to watch.
+    pub fn pids(&self) -> Vec<i32> {
+        self.pids.clone()
+    }
+
+    /// Stops the clients: in-flight queries get a grace period, then are cancelled.
+    pub async fn finish(self) -> Records {
+        let _ = self.stop.send(true);
+        let mut records = Vec::new();
+        let deadline = tokio::time::Instant::now() + GRACE;
+        for (task, cancel) in self.tasks.into_iter().zip(self.cancels) {
+            let mut task = task;
+            match tokio::time::timeout_at(deadline, &mut task).await {
+                Ok(r) => records.extend(r.unwrap_or_default()),
+                Err(_) => {
+                    let _ = cancel.cancel_query(tokio_postgres::NoTls).await;
+                    match tokio::time::timeout(GRACE, &mut task).await {
+                        Ok(r) => records.extend(r.unwrap_or_default()),
+                        Err(_) => task.abort(),
+                    }
+                }
+            }
+        }
+        records.sort_by(|a, b| a.start.total_cmp(&b.start));
+        Records {
+            records,
+            queries: self.queries,
+            clients: self.clients,
+            rate: self.rate,
+            default: self.default,
+        }
+    }
+}
+
+/// What the clients did during one step.
+pub(crate) struct Records {
+    records: Vec<Record>,
+    queries: Arc<Vec<Planned>>,
+    /// Clients that connected: none when no query had parameter values to run with.
+    clients: u32,
+    rate: f64,
+    default: bool,
+}
+
+/// Counts and a latency histogram, folded into a report value at the end.
+struct Tally {
+    latency: Histogram<u64>,
+    stats: StatementWorkload,
+}
+
+impl Tally {
+    fn new() -> Tally {
+        Tally {
+            latency: Histogram::new_with_bounds(1, 24 * 3600 * 1_000_000, 3)
+                .expect("static histogram bounds are valid"),
+            stats: StatementWorkload::default(),
+        }
+    }
+
+    fn add(&mut self, record: &Record, blocked_ms: f64, period_ms: f64) {
+        let micros = ((record.end - record.start) * 1000.0).round().max(1.0) as u64;
+        self.stats.delayed += ((record.end - record.start) / period_ms).floor() as u64;
+        self.latency.saturating_record(micros);
+        self.stats.queries += 1;
+        if record.error.is_some() {
+            self.stats.errors += 1;
+        }
+        if blocked_ms > 0.0 {
+            self.stats.blocked_count += 1;
+            self.stats.blocked_total_ms += blocked_ms;
+            self.stats.blocked_longest_ms = self.stats.blocked_longest_ms.max(blocked_ms);
+        }
+    }
+
+    fn done(mut self) -> StatementWorkload {
+        if self.stats.queries > 0 {
+            let ms = |v: u64| v as f64 / 1000.0;
+            self.stats.latency = Latency {
+                p50_ms: ms(self.latency.value_at_quantile(0.50)),
+                p95_ms: ms(self.latency.value_at_quantile(0.95)),
+                p99_ms: ms(self.latency.value_at_quantile(0.99)),
+                max_ms: ms(self.latency.max()),
+            };
+        }
+        self.stats
+    }
+}
+
+impl Records {
+    /// Per statement (by the statement running when a query started), per query and in total.
+    pub fn summarise(
+        self,
+        samples: &[Sample],
+        interval: f64,
+        statements: &mut [StatementReport],
+    ) -> WorkloadReport {
+        let at: Vec<f64> = samples.iter().map(|s| s.at).collect();
+        let period_ms = 1000.0 * f64::from(self.clients.max(1)) / self.rate;
+        let mut per_statement: Vec<Tally> = statements.iter().map(|_| Tally::new()).collect();
+        let mut per_query: Vec<Tally> = self.queries.iter().map(|_| Tally::new()).collect();
+        let mut totals = Tally::new();
+        let mut error_samples: Vec<String> = Vec::new();
+        for record in &self.records {
+            let blocked = timeline::covered_ms(
+                &at,
+                |i| samples[i].blocked.contains(&record.pid),
+                record.start,
+                record.end,
+                interval,
+            );
+            let statement = statements
+                .iter()
+                .rposition(|s| s.started_ms <= record.start)
+                .unwrap_or(0);
+            if let Some(tally) = per_statement.get_mut(statement) {
+                tally.add(record, blocked, period_ms);
+            }
+            per_query[record.query].add(record, blocked, period_ms);
+            totals.add(record, blocked, period_ms);
+            if let Some(e) = &record.error {
+                if error_samples.len() < 5 && !error_samples.contains(e) {
+                    error_samples.push(e.clone());
+                }
+            }
+        }
+        if self.clients > 0 {
+            for (report, tally) in statements.iter_mut().zip(per_statement) {
+                report.workload = Some(tally.done());
+            }
+        }
+        WorkloadReport {
+            clients: self.clients,
+            target_rate: self.rate,
+            default: self.default,
+            totals: totals.done(),
+            queries: self
+                .queries
+                .iter()
+                .zip(per_query)
+                .map(|(q, tally)| WorkloadQueryReport {
+                    name: q.name.clone(),
+                    sql: q.sql.clone(),
+                    stats: tally.done(),
+                    skipped: q.skipped.clone(),
+                })
+                .collect(),
+            error_samples,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_become_quoted_literals() {
+        let q = Planned {
+            name: "q".into(),
+            sql: "SELECT * FROM t WHERE a = $1 AND b = $2 AND c = $10".into(),
+            weight: 1,
+            values: vec![vec![Some("it's".into())], vec![None]],
+            skipped: None,
+        };
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        assert_eq!(
+            q.bind(&mut rng),
+            "SELECT * FROM t WHERE a = 'it''s' AND b = NULL AND c = $10"
+        );
+    }
+}

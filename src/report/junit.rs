@@ -1,0 +1,261 @@
+//! `junit.xml`: one test suite per migration with five test cases, so that a CI system shows which
+//! of the rehearsal's promises broke: "forward applies", "rollback applies", "rollback restores
+//! schema", "rollback preserves data", "gates". A check that could not run is `skipped`, never a pass.
+
+use super::{GateStatus, MigrationReport, Report};
+use std::fmt::Write;
+
+/// One migration's suite: its name and its (case, seconds, outcome) rows.
+type Suite = (String, Vec<(&'static str, f64, Outcome)>);
+
+enum Outcome {
+    Pass,
+    Fail(String),
+    Skip(String),
+}
+
+pub fn render(report: &Report) -> String {
+    let suites: Vec<Suite> = report
+        .migrations
+        .iter()
+        .map(|m| (format!("{} {}", m.id, m.name), cases(m)))
+        .collect();
+    let count = |pred: fn(&Outcome) -> bool| -> usize {
+        suites
+            .iter()
+            .map(|(_, c)| c.iter().filter(|(_, _, o)| pred(o)).count())
+            .sum()
+    };
+    let tests: usize = suites.iter().map(|(_, c)| c.len()).sum();
+    let failures = count(|o| matches!(o, Outcome::Fail(_)));
+    let skipped = count(|o| matches!(o, Outcome::Skip(_)));
+
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"rehearse {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{}\">",
+        attr(&report.scenario),
+        secs(report.duration_ms)
+    );
+    for f in &report.findings {
+        // Run-level failures (a baseline that did not apply) become a suite of their own.
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"run\" tests=\"1\" failures=\"1\" errors=\"0\" skipped=\"0\">\n    <testcase classname=\"rehearse.run\" name=\"{}\">\n      <failure message=\"{}\" type=\"{}\"/>\n    </testcase>\n  </testsuite>",
+            attr(&f.kind),
+            attr(&f.message),
+            attr(&f.kind)
+        );
+    }
+    for (m, (name, cases)) in report.migrations.iter().zip(&suites) {
+        let fails = cases
+            .iter()
+            .filter(|(_, _, o)| matches!(o, Outcome::Fail(_)))
+            .count();
+        let skips = cases
+            .iter()
+            .filter(|(_, _, o)| matches!(o, Outcome::Skip(_)))
+            .count();
+        let total: f64 = cases.iter().map(|(_, t, _)| t).sum();
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{fails}\" errors=\"0\" skipped=\"{skips}\" time=\"{}\" file=\"{}\">",
+            attr(name),
+            cases.len(),
+            secs(total),
+            attr(&m.file)
+        );
+        let classname = format!("rehearse.{}", m.id);
+        for (case, time, outcome) in cases {
+            let open = format!(
+                "    <testcase classname=\"{}\" name=\"{}\" time=\"{}\"",
+                attr(&classname),
+                attr(case),
+                secs(*time)
+            );
+            match outcome {
+                Outcome::Pass => {
+                    let _ = writeln!(out, "{open}/>");
+                }
+                Outcome::Fail(msg) => {
+                    let first = msg.lines().next().unwrap_or_default();
+                    let _ = writeln!(
+                        out,
+                        "{open}>\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
+                        attr(first),
+                        body(msg)
+                    );
+                }
+                Outcome::Skip(msg) => {
+                    let _ = writeln!(
+                        out,
+                        "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>",
+                        attr(msg)
+                    );
+                }
+            }
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+fn cases(m: &MigrationReport) -> Vec<(&'static str, f64, Outcome)> {
+    let messages = |kinds: &[&str]| -> String {
+        m.findings
+            .iter()
+            .filter(|f| kinds.contains(&f.kind.as_str()))
+            .map(|f| match &f.advice {
+                Some(a) => format!("{}\n{}", f.message, a),
+                None => f.message.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let forward = if m.forward.ok {
+        Outcome::Pass
+    } else {
+        let msg = messages(&[
+            "forward_failed",
+            "not_run",
+            "lock_timeout",
+            "statement_timeout",
+        ]);
+        Outcome::Fail(if msg.is_empty() {
+            "the forward script did not apply".into()
+        } else {
+            msg
+        })
+    };
+
+    let rollback_gate_failed = m
+        .gates
+        .iter()
+        .any(|g| g.gate == "rollback" && g.status == GateStatus::Fail);
+    let rollback = match &m.rollback {
+        Some(r)
+            if r.ok
+                && !m
+                    .findings
+                    .iter()
+                    .any(|f| f.kind == "redo_failed" || f.kind == "redo_differs") =>
+        {
+            Outcome::Pass
+        }
+        Some(_) => Outcome::Fail(or(
+            messages(&["rollback_failed", "redo_failed", "redo_differs"]),
+            "the rollback script did not apply",
+        )),
+        None if !m.forward.ok => Outcome::Skip("the forward script did not apply".into()),
+        None if m.rollback_file.is_some() => Outcome::Skip("the rollback did not run".into()),
+        None if m.irreversible && !rollback_gate_failed => {
+            Outcome::Skip("the migration is marked irreversible and that was approved".into())
+        }
+        None => Outcome::Fail(or(
+            messages(&["missing_rollback"]),
+            "the migration has no rollback script",
+        )),
+    };
+    let rollback_ms = m.rollback.as_ref().map(|r| r.duration_ms).unwrap_or(0.0);
+
+    let schema = match m.schema_restored {
+        Some(true) => Outcome::Pass,
+        Some(false) => Outcome::Fail(or(
+            m.differences
+                .iter()
+                .map(|d| format!("{} {}: {}", d.kind, d.object, d.detail))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            "the schema after the rollback differs from the schema before the migration",
+        )),
+        None => match messages(&["snapshot_failed"]) {
+            m if m.is_empty() => Outcome::Skip("the schema could not be compared".into()),
+            m => Outcome::Fail(m),
+        },
+    };
+    let data = match m.data_preserved {
+        Some(true) => Outcome::Pass,
+        Some(false) => Outcome::Fail(or(
+            m.data_differences
+                .iter()
+                .map(|d| format!("{}: {}", d.object, d.detail))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            "the data after the rollback differs from the data before the migration",
+        )),
+        None => Outcome::Skip("the data could not be compared".into()),
+    };
+    let gates = if m.gates.is_empty() {
+        Outcome::Skip("no gates were evaluated".into())
+    } else {
+        let failed: Vec<String> = m
+            .gates
+            .iter()
+            .filter(|g| g.status == GateStatus::Fail)
+            .map(|g| g.message.clone())
+            .collect();
+        if failed.is_empty() {
+            Outcome::Pass
+        } else {
+            Outcome::Fail(failed.join("\n"))
+        }
+    };
+    vec![
+        ("forward applies", m.forward.duration_ms, forward),
+        ("rollback applies", rollback_ms, rollback),
+        ("rollback restores schema", 0.0, schema),
+        ("rollback preserves data", 0.0, data),
+        ("gates", 0.0, gates),
+    ]
+}
+
+fn or(s: String, default: &str) -> String {
+    if s.is_empty() {
+        default.to_string()
+    } else {
+        s
+    }
+}
+
+fn secs(ms: f64) -> String {
+    format!("{:.3}", ms / 1000.0)
+}
+
+/// XML attribute text: escaped, and characters XML 1.0 forbids dropped.
+fn attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\t' => out.push_str("&#9;"),
+            c if allowed(c) => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// XML element text.
+fn body(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c if c == '\n' || c == '\t' || allowed(c) => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn allowed(c: char) -> bool {
+    matches!(c, '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}

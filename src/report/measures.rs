@@ -1,0 +1,177 @@
+//! Facts every rendering shows the same way: the strongest lock of a migration, the workload's
+//! blocked time, durations as people read them. Computed from the model, never measured here.
+
+use super::{Direction, LockReport, MigrationReport, Report, Verdict};
+
+/// Relation lock modes from weakest to strongest, as `pg_locks.mode` spells them.
+pub const LOCK_MODES: [&str; 8] = [
+    "AccessShareLock",
+    "RowShareLock",
+    "RowExclusiveLock",
+    "ShareUpdateExclusiveLock",
+    "ShareLock",
+    "ShareRowExclusiveLock",
+    "ExclusiveLock",
+    "AccessExclusiveLock",
+];
+
+/// Position of `mode` in [`LOCK_MODES`]; unknown modes rank below every known one.
+pub fn lock_strength(mode: &str) -> i32 {
+    LOCK_MODES
+        .iter()
+        .position(|m| *m == mode)
+        .map(|p| p as i32)
+        .unwrap_or(-1)
+}
+
+/// True for locks on tables (what readers and writers wait on), false for the indexes and
+/// sequences a statement locks along with them. Reports without a kind count as tables.
+pub fn on_table(lock: &LockReport) -> bool {
+    matches!(lock.kind.as_str(), "" | "table" | "partitioned_table")
+}
+
+/// The strongest lock the forward direction took (a table's before an index's of the same
+/// mode), and the longest it was held.
+pub fn strongest_lock(m: &MigrationReport) -> Option<&LockReport> {
+    m.forward
+        .statements
+        .iter()
+        .flat_map(|s| s.locks.iter())
+        .max_by(|a, b| {
+            (lock_strength(&a.mode), on_table(a))
+                .cmp(&(lock_strength(&b.mode), on_table(b)))
+                .then(a.held_ms.total_cmp(&b.held_ms))
+        })
+}
+
+/// Every direction that ran, with its name.
+pub fn directions(m: &MigrationReport) -> Vec<(&'static str, &Direction)> {
+    let mut out = vec![("forward", &m.forward)];
+    if let Some(r) = &m.rollback {
+        out.push(("rollback", r));
+    }
+    if let Some(r) = &m.redo {
+        out.push(("forward again", r));
+    }
+    out
+}
+
+/// Total time workload queries were blocked during this migration; None without a workload.
+pub fn blocked_ms(m: &MigrationReport) -> Option<f64> {
+    let loads: Vec<_> = directions(m)
+        .into_iter()
+        .filter_map(|(_, d)| d.workload.as_ref())
+        .collect();
+    if loads.is_empty() {
+        None
+    } else {
+        Some(loads.iter().map(|w| w.totals.blocked_total_ms).sum())
+    }
+}
+
+/// Longest single block of a workload query during this migration.
+pub fn longest_block_ms(m: &MigrationReport) -> Option<f64> {
+    directions(m)
+        .into_iter()
+        .filter_map(|(_, d)| d.workload.as_ref())
+        .map(|w| w.totals.blocked_longest_ms)
+        .reduce(f64::max)
+}
+
+/// Every relation rewritten by the forward direction, deduplicated in order.
+pub fn rewrites(m: &MigrationReport) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for r in m.forward.statements.iter().flat_map(|s| s.rewrites.iter()) {
+        if !out.contains(&r.as_str()) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// Destructive changes nobody approved.
+pub fn unapproved(m: &MigrationReport) -> usize {
+    m.destructive_changes
+        .iter()
+        .filter(|d| d.approval.is_none())
+        .count()
+}
+
+/// "12.5 ms", "2.35 s", "3 min 05 s".
+pub fn duration(ms: f64) -> String {
+    if ms < 1000.0 {
+        format!("{ms:.1} ms")
+    } else if ms < 60_000.0 {
+        format!("{:.2} s", ms / 1000.0)
+    } else {
+        let s = (ms / 1000.0).round() as u64;
+        format!("{} min {:02} s", s / 60, s % 60)
+    }
+}
+
+/// The provider as the report.json spells it.
+pub fn provider(report: &Report) -> &'static str {
+    match report.database.provider {
+        crate::provision::ProviderKind::Docker => "docker",
+        crate::provision::ProviderKind::Local => "local",
+        crate::provision::ProviderKind::Url => "url",
+    }
+}
+
+pub fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "pass",
+        Verdict::Fail => "fail",
+    }
+}
+
+/// The one-line headline every format starts with.
+pub fn headline(report: &Report) -> String {
+    let total = report.migrations.len();
+    let failed = report
+        .migrations
+        .iter()
+        .filter(|m| m.verdict == Verdict::Fail)
+        .count();
+    let approvals: usize = report.migrations.iter().map(unapproved).sum();
+    let mut line = match report.verdict {
+        Verdict::Pass => format!("PASS: all {total} migration(s) passed"),
+        Verdict::Fail if failed == 0 => {
+            format!("FAIL: {total} migration(s) passed but the run failed")
+        }
+        Verdict::Fail => format!("FAIL: {failed} of {total} migration(s) failed"),
+    };
+    if approvals > 0 {
+        line.push_str(&format!(
+            "; {approvals} destructive change(s) need approval"
+        ));
+    }
+    line
+}
+
+/// Tri-state checks (`schema_restored`, `data_preserved`) in words.
+pub fn tri(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "yes",
+        Some(false) => "NO",
+        None => "not checked",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_exclusive_is_the_strongest_mode() {
+        assert!(lock_strength("AccessExclusiveLock") > lock_strength("ShareLock"));
+        assert!(lock_strength("AccessShareLock") > lock_strength("NoSuchLock"));
+    }
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        assert_eq!(duration(12.54), "12.5 ms");
+        assert_eq!(duration(2345.0), "2.35 s");
+        assert_eq!(duration(185_000.0), "3 min 05 s");
+    }
+}

@@ -1,0 +1,693 @@
+//! Catalog introspection: one bulk query per object kind, sent together on one connection inside
+//! one read-only repeatable-read transaction, decoded into the [`Snapshot`] model.
+//!
+//! Never one query per table: the cost must grow with the catalog, not with round trips, so a
+//! 10,000-table schema is read in about the time a handful of scans of `pg_class` take.
+//! Introspection reads the system catalogs only: it never reads table rows and never writes.
+
+use super::model::*;
+use std::collections::{BTreeMap, HashMap};
+use tokio_postgres::{Client, Row};
+
+/// Objects of these schemas are the server's, not the application's.
+const USER_NAMESPACE: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') \
+     AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'";
+
+/// `quote_ident(schema).quote_ident(name)`, the way every object is named in the model.
+const REL_NAME: &str = "quote_ident(n.nspname) || '.' || quote_ident(c.relname)";
+
+fn not_extension_member(catalog: &str, oid: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM pg_depend xdep WHERE xdep.classid = '{catalog}'::regclass \
+         AND xdep.objid = {oid} AND xdep.deptype = 'e')"
+    )
+}
+
+/// Privileges with the owner's implicit default made explicit; sorted in the client (a subquery
+/// per row costs more than the rest of the row).
+fn sorted_acl(acl: &str, kind: char, owner: &str) -> String {
+    format!("coalesce({acl}, acldefault('{kind}'::\"char\", {owner}))::text[]")
+}
+
+fn comment(catalog: &str, oid: &str, sub: &str) -> String {
+    format!(
+        "(SELECT d.description FROM pg_description d WHERE d.classoid = '{catalog}'::regclass \
+         AND d.objoid = {oid} AND d.objsubid = {sub})"
+    )
+}
+
+fn schemas_sql() -> String {
+    format!(
+        "SELECT quote_ident(n.nspname), pg_get_userbyid(n.nspowner), {acl}, {comment}
+         FROM pg_namespace n WHERE {USER_NAMESPACE} AND {ext}",
+        acl = sorted_acl("n.nspacl", 'n', "n.nspowner"),
+        comment = comment("pg_namespace", "n.oid", "0"),
+        ext = not_extension_member("pg_namespace", "n.oid"),
+    )
+}
+
+fn extensions_sql() -> String {
+    "SELECT quote_ident(x.extname), x.extversion, quote_ident(n.nspname)
+     FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace"
+        .to_string()
+}
+
+/// Relations worth a snapshot: tables, partitioned and foreign tables, views, materialized views.
+const REL_KINDS: &str = "c.relkind IN ('r', 'p', 'f', 'v', 'm')";
+
+fn relations_sql() -> String {
+    format!(
+        "SELECT {REL_NAME}, c.relkind::text, c.relpersistence::text,
+           CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
+           (SELECT quote_ident(pn.nspname) || '.' || quote_ident(p.relname)
+              FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+              JOIN pg_namespace pn ON pn.oid = p.relnamespace
+             WHERE i.inhrelid = c.oid AND c.relispartition),
+           CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
+           ARRAY(SELECT quote_ident(pn.nspname) || '.' || quote_ident(p.relname)
+              FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
+              JOIN pg_namespace pn ON pn.oid = p.relnamespace
+             WHERE i.inhrelid = c.oid AND NOT c.relispartition ORDER BY i.inhseqno),
+           coalesce(c.reloptions, '{{}}'),
+           c.relrowsecurity, c.relforcerowsecurity, c.relreplident::text,
+           pg_get_userbyid(c.relowner), {acl}, d.description,
+           CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END, c.oid
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         LEFT JOIN pg_description d ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid AND d.objsubid = 0
+         WHERE {REL_KINDS} AND {USER_NAMESPACE} AND {ext}",
+        acl = sorted_acl("c.relacl", 'r', "c.relowner"),
+        ext = not_extension_member("pg_class", "c.oid"),
+    )
+}
+
+/// The join and filter every per-relation query shares.
+fn of_user_relations() -> String {
+    format!(
+        "JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE {REL_KINDS} AND {USER_NAMESPACE} AND {}",
+        not_extension_member("pg_class", "c.oid")
+    )
+}
+
+fn columns_sql() -> String {
+    format!(
+        "SELECT c.oid, quote_ident(a.attname), format_type(a.atttypid, a.atttypmod),
+           CASE WHEN a.attcollation <> t.typcollation
+                THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END,
+           a.attnotnull,
+           CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid) END,
+           CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END,
+           CASE WHEN a.attgenerated <> '' THEN pg_get_expr(ad.adbin, ad.adrelid) END,
+           CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END,
+           CASE WHEN a.attstattarget::int4 >= 0 THEN a.attstattarget::int4 END,
+           -- Debian's PostgreSQL 17 stamps every column with a `pg_attver=<n>` option that changes
+           -- each time the column is created: bookkeeping, not a setting anyone chose.
+           ARRAY(SELECT o FROM unnest(a.attoptions) o WHERE o NOT LIKE 'pg\\_attver=%'),
+           coalesce(a.attacl::text[], '{{}}'),
+           d.description, a.attnum
+         FROM pg_attribute a
+         JOIN pg_class c ON c.oid = a.attrelid
+         JOIN pg_type t ON t.oid = a.atttypid
+         LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+         LEFT JOIN pg_collation co ON co.oid = a.attcollation
+         LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+         LEFT JOIN pg_description d ON d.classoid = 'pg_class'::regclass
+              AND d.objoid = a.attrelid AND d.objsubid = a.attnum
+         {rels} AND a.attnum > 0 AND NOT a.attisdropped",
+        rels = of_user_relations(),
+    )
+}
+
+fn constraints_sql() -> String {
+    format!(
+        "SELECT c.oid, quote_ident(k.conname), k.contype::text, pg_get_constraintdef(k.oid),
+           k.condeferrable, k.condeferred, k.convalidated, {comment},
+           CASE WHEN k.contype IN ('p', 'u', 'x')
+                THEN (SELECT ic.reloptions FROM pg_class ic WHERE ic.oid = k.conindid) END
+         FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+         {rels}",
+        comment = comment("pg_constraint", "k.oid", "0"),
+        rels = of_user_relations(),
+    )
+}
+
+/// An index that implements a primary key, unique or exclusion constraint is described by the
+/// constraint's definition (columns, INCLUDE, WITH options, NULLS NOT DISTINCT, the operators of
+/// an exclusion), which the constraints query reads anyway: `pg_get_indexdef` is the most
+/// expensive call of the snapshot (it dominates at 10,000 tables) and is kept for the others.
+fn indexes_sql() -> String {
+    format!(
+        "SELECT quote_ident(n.nspname) || '.' || quote_ident(ic.relname), c.oid,
+           CASE WHEN k.oid IS NULL THEN pg_get_indexdef(i.indexrelid) END,
+           i.indisunique, i.indisprimary, i.indisvalid,
+           i.indisclustered, pg_get_expr(i.indpred, i.indrelid), d.description,
+           quote_ident(k.conname)
+         FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+         JOIN pg_class c ON c.oid = i.indrelid
+         LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.conrelid = i.indrelid
+              AND k.contype IN ('p', 'u', 'x')
+         LEFT JOIN pg_description d ON d.classoid = 'pg_class'::regclass
+              AND d.objoid = i.indexrelid AND d.objsubid = 0
+         {rels}",
+        rels = of_user_relations(),
+    )
+}
+
+fn triggers_sql() -> String {
+    format!(
+        "SELECT c.oid, quote_ident(g.tgname), pg_get_triggerdef(g.oid), g.tgenabled::text, {comment}
+         FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
+         {rels} AND NOT g.tgisinternal",
+        comment = comment("pg_trigger", "g.oid", "0"),
+        rels = of_user_relations(),
+    )
+}
+
+fn policies_sql() -> String {
+    format!(
+        "SELECT c.oid, quote_ident(p.polname), p.polcmd::text, p.polpermissive,
+           ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE quote_ident(pg_get_userbyid(r)) END
+                   FROM unnest(p.polroles) r ORDER BY 1),
+           pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid), {comment}
+         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+         {rels}",
+        comment = comment("pg_policy", "p.oid", "0"),
+        rels = of_user_relations(),
+    )
+}
+
+fn rules_sql() -> String {
+    format!(
+        "SELECT c.oid, quote_ident(r.rulename), pg_get_ruledef(r.oid) || ' [' || r.ev_enabled::text || ']'
+         FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
+         {rels} AND r.rulename <> '_RETURN'",
+        rels = of_user_relations(),
+    )
+}
+
+fn sequences_sql() -> String {
+    format!(
+        "SELECT {REL_NAME}, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin,
+           s.seqmax, s.seqcache, s.seqcycle,
+           (SELECT quote_ident(tn.nspname) || '.' || quote_ident(t.relname) || '.' || quote_ident(a.attname)
+              FROM pg_depend dep JOIN pg_class t ON t.oid = dep.refobjid
+              JOIN pg_namespace tn ON tn.oid = t.relnamespace
+              JOIN pg_attribute a ON a.attrelid = dep.refobjid AND a.attnum = dep.refobjsubid
+             WHERE dep.classid = 'pg_class'::regclass AND dep.objid = c.oid
+               AND dep.refclassid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i') LIMIT 1),
+           pg_get_userbyid(c.relowner), {acl}, {comment}, c.relpersistence::text
+         FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE {USER_NAMESPACE} AND {ext}",
+        acl = sorted_acl("c.relacl", 's', "c.relowner"),
+        comment = comment("pg_class", "c.oid", "0"),
+        ext = not_extension_member("pg_class", "c.oid"),
+    )
+}
+
+fn functions_sql() -> String {
+    format!(
+        "SELECT quote_ident(n.nspname) || '.' || quote_ident(p.proname)
+              || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+           p.prokind::text,
+           CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) END,
+           pg_get_function_result(p.oid),
+           pg_get_userbyid(p.proowner), {acl}, {comment}
+         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+         WHERE {USER_NAMESPACE} AND {ext}",
+        acl = sorted_acl("p.proacl", 'f', "p.proowner"),
+        comment = comment("pg_proc", "p.oid", "0"),
+        ext = not_extension_member("pg_proc", "p.oid"),
+    )
+}
+
+fn types_sql() -> String {
+    format!(
+        "SELECT quote_ident(n.nspname) || '.' || quote_ident(t.typname), t.typtype::text,
+           ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),
+           CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod)
+                WHEN t.typtype = 'r' THEN (SELECT format_type(r.rngsubtype, NULL) FROM pg_range r WHERE r.rngtypid = t.oid) END,
+           t.typnotnull, t.typdefault,
+           CASE WHEN t.typtype = 'd' AND t.typcollation <> (SELECT b.typcollation FROM pg_type b WHERE b.oid = t.typbasetype)
+                THEN (SELECT quote_ident(cn.nspname) || '.' || quote_ident(co.collname) FROM pg_collation co
+                        JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = t.typcollation) END,
+           ARRAY(SELECT quote_ident(k.conname) FROM pg_constraint k WHERE k.contypid = t.oid ORDER BY k.conname),
+           ARRAY(SELECT pg_get_constraintdef(k.oid) FROM pg_constraint k WHERE k.contypid = t.oid ORDER BY k.conname),
+           ARRAY(SELECT quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod)
+                   FROM pg_attribute a WHERE t.typtype = 'c' AND a.attrelid = t.typrelid
+                    AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
+           pg_get_userbyid(t.typowner), {acl}, {comment}
+         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+         WHERE {USER_NAMESPACE} AND {ext}
+           AND (t.typtype IN ('e', 'd', 'r')
+                OR (t.typtype = 'c' AND (SELECT r.relkind FROM pg_class r WHERE r.oid = t.typrelid) = 'c'))",
+        acl = sorted_acl("t.typacl", 'T', "t.typowner"),
+        comment = comment("pg_type", "t.oid", "0"),
+        ext = not_extension_member("pg_type", "t.oid"),
+    )
+}
+
+fn statistics_sql() -> String {
+    format!(
+        "SELECT quote_ident(n.nspname) || '.' || quote_ident(x.stxname),
+           pg_get_statisticsobjdef(x.oid) || coalesce(' STATISTICS ' || nullif(x.stxstattarget::int4, -1), '')
+             || ' OWNER ' || pg_get_userbyid(x.stxowner)
+             || coalesce(' COMMENT ' || {comment}, '')
+         FROM pg_statistic_ext x JOIN pg_namespace n ON n.oid = x.stxnamespace
+         WHERE {USER_NAMESPACE} AND {ext}",
+        comment = comment("pg_statistic_ext", "x.oid", "0"),
+        ext = not_extension_member("pg_statistic_ext", "x.oid"),
+    )
+}
+
+fn default_privileges_sql() -> String {
+    "SELECT quote_ident(pg_get_userbyid(d.defaclrole))
+              || coalesce(' in ' || quote_ident(n.nspname), '')
+              || ' on ' || CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences'
+                 WHEN 'f' THEN 'functions' WHEN 'T' THEN 'types' WHEN 'n' THEN 'schemas' END,
+            ARRAY(SELECT a::text FROM unnest(d.defaclacl) a ORDER BY 1)
+     FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace"
+        .to_string()
+}
+
+fn event_triggers_sql() -> String {
+    format!(
+        "SELECT quote_ident(e.evtname),
+           'ON ' || e.evtevent || coalesce(' WHEN TAG IN (' || array_to_string(e.evttags, ', ') || ')', '')
+             || ' EXECUTE ' || e.evtfoid::regprocedure::text || ' ENABLED ' || e.evtenabled::text
+             || ' OWNER ' || pg_get_userbyid(e.evtowner)
+             || coalesce(' COMMENT ' || {comment}, '')
+         FROM pg_event_trigger e WHERE {ext}",
+        comment = comment("pg_event_trigger", "e.oid", "0"),
+        ext = not_extension_member("pg_event_trigger", "e.oid"),
+    )
+}
+
+/// The queries of one snapshot, in the order [`decode`] expects their rows.
+fn queries() -> Vec<String> {
+    vec![
+        schemas_sql(),
+        extensions_sql(),
+        relations_sql(),
+        columns_sql(),
+        constraints_sql(),
+        indexes_sql(),
+        triggers_sql(),
+        policies_sql(),
+        rules_sql(),
+        sequences_sql(),
+        functions_sql(),
+        types_sql(),
+        statistics_sql(),
+        default_privileges_sql(),
+        event_triggers_sql(),
+    ]
+}
+
+const QUERY_COUNT: usize = 15;
+const COLUMNS: usize = 3;
+const INDEXES: usize = 5;
+
+/// Every read runs in a read-only repeatable-read transaction with an empty `search_path` (so
+/// every name in a definition is schema-qualified, whatever the session's settings) and enough
+/// `work_mem` that no sort spills.
+const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+const SETTINGS: &str = "SELECT pg_catalog.set_config('search_path', '', true), \
+     pg_catalog.set_config('work_mem', '64MB', true)";
+
+/// Sends the queries numbered `which` together (the connection pipelines them).
+async fn run(
+    client: &Client,
+    all: &[String],
+    which: &[usize],
+) -> Result<Vec<(usize, Vec<Row>)>, tokio_postgres::Error> {
+    futures_util::future::try_join_all(
+        which
+            .iter()
+            .map(|&i| async move { client.query(&all[i], &[]).await.map(|rows| (i, rows)) }),
+    )
+    .await
+}
+
+/// Reads the schema of the database `client` is connected to, on that one connection.
+///
+/// The client must not be inside a transaction.
+pub async fn snapshot(client: &Client) -> Result<Snapshot, tokio_postgres::Error> {
+    client
+        .batch_execute(&format!("{BEGIN}; {SETTINGS}"))
+        .await?;
+    let all = queries();
+    let which: Vec<usize> = (0..all.len()).collect();
+    let result = run(client, &all, &which).await;
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    let ended = client.batch_execute(end).await;
+    let rows = result?;
+    ended?;
+    Ok(decode(rows))
+}
+
+/// Reads the schema of the database `config` names on three connections that share one
+/// exported snapshot (`pg_export_snapshot`), so the result is the same consistent view as
+/// [`snapshot`] gives, in about the time of the slowest query instead of the sum of all: the
+/// columns, the indexes and everything else each get their own server process.
+pub async fn snapshot_parallel(
+    config: &tokio_postgres::Config,
+) -> Result<Snapshot, tokio_postgres::Error> {
+    let connect = || async {
+        let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok::<_, tokio_postgres::Error>(client)
+    };
+    let (main, columns, indexes) = tokio::try_join!(connect(), connect(), connect())?;
+    main.batch_execute(&format!("{BEGIN}; {SETTINGS}")).await?;
+    let exported: String = main
+        .query_one("SELECT pg_catalog.pg_export_snapshot()", &[])
+        .await?
+        .get(0);
+    let join = format!("{BEGIN}; SET TRANSACTION SNAPSHOT '{exported}'; {SETTINGS}");
+    tokio::try_join!(columns.batch_execute(&join), indexes.batch_execute(&join))?;
+    let all = queries();
+    let rest: Vec<usize> = (0..all.len())
+        .filter(|i| *i != COLUMNS && *i != INDEXES)
+        .collect();
+    let (mut rows, c, i) = tokio::try_join!(
+        run(&main, &all, &rest),
+        run(&columns, &all, &[COLUMNS]),
+        run(&indexes, &all, &[INDEXES]),
+    )?;
+    rows.extend(c);
+    rows.extend(i);
+    // Read-only transactions: how they end changes nothing, and the connections close on drop.
+    Ok(decode(rows))
+}
+
+fn decode(rows: Vec<(usize, Vec<Row>)>) -> Snapshot {
+    let mut by_query: Vec<Vec<Row>> = (0..QUERY_COUNT).map(|_| Vec::new()).collect();
+    for (i, r) in rows {
+        by_query[i] = r;
+    }
+    let mut take = by_query.into_iter();
+    let mut next = || take.next().unwrap_or_default();
+    let (schemas, extensions, relations, columns, constraints, indexes) =
+        (next(), next(), next(), next(), next(), next());
+    let (triggers, policies, rules, sequences, functions, types) =
+        (next(), next(), next(), next(), next(), next());
+    let (statistics, default_privileges, event_triggers) = (next(), next(), next());
+
+    let mut s = Snapshot {
+        format: FORMAT,
+        ..Default::default()
+    };
+    for r in schemas {
+        s.schemas.insert(
+            r.get(0),
+            Schema {
+                owner: r.get(1),
+                acl: sorted(r.get(2)),
+                comment: r.get(3),
+            },
+        );
+    }
+    for r in extensions {
+        s.extensions.insert(
+            r.get(0),
+            Extension {
+                version: r.get(1),
+                schema: r.get(2),
+            },
+        );
+    }
+    // OIDs join the rows of one read together; none of them is kept in the model.
+    let mut names: HashMap<u32, String> = HashMap::with_capacity(relations.len());
+    for r in relations {
+        let kind: String = r.get(1);
+        let persistence: String = r.get(2);
+        names.insert(r.get(15), r.get(0));
+        s.relations.insert(
+            r.get(0),
+            Relation {
+                kind: relation_kind(&kind).to_string(),
+                persistence: if persistence == "u" {
+                    "unlogged"
+                } else {
+                    "permanent"
+                }
+                .to_string(),
+                partition_key: r.get(3),
+                partition_of: r.get(4),
+                partition_bound: r.get(5),
+                inherits: r.get(6),
+                options: sorted(r.get(7)),
+                rls_enabled: r.get(8),
+                rls_forced: r.get(9),
+                replica_identity: r.get(10),
+                owner: r.get(11),
+                acl: sorted(r.get(12)),
+                comment: r.get(13),
+                definition: r.get(14),
+                ..Default::default()
+            },
+        );
+    }
+    // Rows of sub-objects name their relation; a relation that vanished between two queries
+    // cannot happen inside the repeatable-read transaction, but is skipped rather than trusted.
+    // Rows come unordered (sorting them in the server costs more); physical order is attnum.
+    let mut physical: Vec<(u32, i16, Column)> = columns
+        .iter()
+        .map(|r| {
+            let column = Column {
+                name: r.get(1),
+                data_type: r.get(2),
+                collation: r.get(3),
+                not_null: r.get(4),
+                default: r.get(5),
+                identity: r.get(6),
+                generated: r.get(7),
+                storage: r.get(8),
+                statistics: r.get(9),
+                options: sorted(r.get(10)),
+                acl: sorted(r.get(11)),
+                comment: r.get(12),
+            };
+            (r.get::<_, u32>(0), r.get::<_, i16>(13), column)
+        })
+        .collect();
+    physical.sort_by_key(|(oid, attnum, _)| (*oid, *attnum));
+    for (oid, _, column) in physical {
+        if let Some(relation) = names.get(&oid).and_then(|n| s.relations.get_mut(n)) {
+            relation.columns.push(column);
+        }
+    }
+    let mut by_rel = |rows: Vec<Row>, f: &mut dyn FnMut(&mut Relation, &Row)| {
+        for r in rows {
+            let oid: u32 = r.get(0);
+            if let Some(relation) = names.get(&oid).and_then(|n| s.relations.get_mut(n)) {
+                f(relation, &r);
+            }
+        }
+    };
+    by_rel(constraints, &mut |rel, r| {
+        let kind: String = r.get(2);
+        rel.constraints.insert(
+            r.get(1),
+            Constraint {
+                kind: constraint_kind(&kind).to_string(),
+                definition: r.get(3),
+                deferrable: r.get(4),
+                deferred: r.get(5),
+                validated: r.get(6),
+                comment: r.get(7),
+                index_options: sorted(r.get::<_, Option<Vec<String>>>(8).unwrap_or_default()),
+            },
+        );
+    });
+    by_rel(triggers, &mut |rel, r| {
+        rel.triggers.insert(
+            r.get(1),
+            Trigger {
+                definition: r.get(2),
+                enabled: r.get(3),
+                comment: r.get(4),
+            },
+        );
+    });
+    by_rel(policies, &mut |rel, r| {
+        let cmd: String = r.get(2);
+        rel.policies.insert(
+            r.get(1),
+            Policy {
+                command: policy_command(&cmd).to_string(),
+                permissive: r.get(3),
+                roles: r.get(4),
+                using: r.get(5),
+                with_check: r.get(6),
+                comment: r.get(7),
+            },
+        );
+    });
+    by_rel(rules, &mut |rel, r| {
+        rel.rules.insert(r.get(1), r.get(2));
+    });
+    for r in indexes {
+        let Some(table) = names.get(&r.get::<_, u32>(1)) else {
+            continue;
+        };
+        let definition = match r.get::<_, Option<String>>(9) {
+            // Backs a constraint: the constraint's definition describes the index.
+            Some(constraint) => s.relations[table]
+                .constraints
+                .get(&constraint)
+                .map(|k| {
+                    let mut d = format!("CONSTRAINT {constraint} {}", k.definition);
+                    if !k.index_options.is_empty() {
+                        d.push_str(&format!(" WITH ({})", k.index_options.join(", ")));
+                    }
+                    d
+                })
+                .unwrap_or_default(),
+            None => r.get::<_, Option<String>>(2).unwrap_or_default(),
+        };
+        s.indexes.insert(
+            r.get(0),
+            Index {
+                table: table.clone(),
+                definition,
+                unique: r.get(3),
+                primary: r.get(4),
+                valid: r.get(5),
+                clustered: r.get(6),
+                predicate: r.get(7),
+                comment: r.get(8),
+            },
+        );
+    }
+    for r in sequences {
+        let persistence: String = r.get(12);
+        s.sequences.insert(
+            r.get(0),
+            Sequence {
+                persistence: if persistence == "u" {
+                    "unlogged"
+                } else {
+                    "permanent"
+                }
+                .to_string(),
+                data_type: r.get(1),
+                start: r.get(2),
+                increment: r.get(3),
+                min: r.get(4),
+                max: r.get(5),
+                cache: r.get(6),
+                cycle: r.get(7),
+                owned_by: r.get(8),
+                owner: r.get(9),
+                acl: sorted(r.get(10)),
+                comment: r.get(11),
+            },
+        );
+    }
+    for r in functions {
+        let kind: String = r.get(1);
+        s.functions.insert(
+            r.get(0),
+            Function {
+                kind: function_kind(&kind).to_string(),
+                definition: r.get(2),
+                result: r.get(3),
+                owner: r.get(4),
+                acl: sorted(r.get(5)),
+                comment: r.get(6),
+            },
+        );
+    }
+    for r in types {
+        let kind: String = r.get(1);
+        let names: Vec<String> = r.get(7);
+        let defs: Vec<String> = r.get(8);
+        s.types.insert(
+            r.get(0),
+            Type {
+                kind: type_kind(&kind).to_string(),
+                labels: r.get(2),
+                base: r.get(3),
+                not_null: r.get(4),
+                default: r.get(5),
+                collation: r.get(6),
+                constraints: names.into_iter().zip(defs).collect::<BTreeMap<_, _>>(),
+                attributes: r.get(9),
+                owner: r.get(10),
+                acl: sorted(r.get(11)),
+                comment: r.get(12),
+            },
+        );
+    }
+    for r in statistics {
+        s.statistics.insert(r.get(0), r.get(1));
+    }
+    for r in default_privileges {
+        s.default_privileges.insert(r.get(0), r.get(1));
+    }
+    for r in event_triggers {
+        s.event_triggers.insert(r.get(0), r.get(1));
+    }
+    s
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+fn relation_kind(k: &str) -> &'static str {
+    match k {
+        "r" => "table",
+        "p" => "partitioned table",
+        "f" => "foreign table",
+        "v" => "view",
+        "m" => "materialized view",
+        _ => "relation",
+    }
+}
+
+fn constraint_kind(k: &str) -> &'static str {
+    match k {
+        "p" => "primary key",
+        "u" => "unique",
+        "c" => "check",
+        "f" => "foreign key",
+        "x" => "exclusion",
+        "t" => "trigger",
+        _ => "constraint",
+    }
+}
+
+fn policy_command(k: &str) -> &'static str {
+    match k {
+        "r" => "SELECT",
+        "a" => "INSERT",
+        "w" => "UPDATE",
+        "d" => "DELETE",
+        _ => "ALL",
+    }
+}
+
+fn function_kind(k: &str) -> &'static str {
+    match k {
+        "p" => "procedure",
+        "a" => "aggregate",
+        "w" => "window",
+        _ => "function",
+    }
+}
+
+fn type_kind(k: &str) -> &'static str {
+    match k {
+        "e" => "enum",
+        "d" => "domain",
+        "c" => "composite",
+        "r" => "range",
+        _ => "type",
+    }
+}

@@ -1,0 +1,1 @@
+ALTER TABLE shop.products ADD COLUMN active boolean NOT NULL DEFAULT true;

@@ -1,0 +1,1 @@
+DROP INDEX shop.products_title_idx;

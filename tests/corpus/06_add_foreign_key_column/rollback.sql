@@ -1,0 +1,1 @@
+ALTER TABLE shop.audit_log DROP COLUMN customer_id;

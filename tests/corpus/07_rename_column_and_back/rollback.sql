@@ -1,0 +1,1 @@
+ALTER TABLE shop.customers RENAME COLUMN remarks TO notes;

@@ -1,0 +1,1 @@
+ALTER TABLE shop.audit_log RENAME TO audit_events;

@@ -1,0 +1,1 @@
+ALTER TABLE shop.audit_events RENAME TO audit_log;

@@ -1,0 +1,1 @@
+ALTER TABLE shop.products ALTER COLUMN sku TYPE varchar(40);

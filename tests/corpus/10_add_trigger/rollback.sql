@@ -1,0 +1,1 @@
+DROP TRIGGER customers_audit ON shop.customers;

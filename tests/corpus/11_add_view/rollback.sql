@@ -1,0 +1,1 @@
+DROP VIEW shop.vip_customers;

@@ -1,0 +1,1 @@
+DROP FUNCTION shop.customer_orders(bigint);

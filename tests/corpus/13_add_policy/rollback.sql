@@ -1,0 +1,1 @@
+DROP POLICY orders_paid ON shop.orders;

@@ -1,0 +1,1 @@
+GRANT INSERT, DELETE ON shop.products TO app_writer;

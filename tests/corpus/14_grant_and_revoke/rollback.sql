@@ -1,0 +1,1 @@
+REVOKE INSERT, DELETE ON shop.products FROM app_writer;

@@ -1,0 +1,1 @@
+COMMENT ON TABLE shop.products IS NULL;

@@ -1,0 +1,1 @@
+ALTER TABLE shop.orders ALTER COLUMN shipped_to SET NOT NULL;

@@ -1,0 +1,1 @@
+ALTER TABLE shop.products ALTER COLUMN stock SET DEFAULT 0;

@@ -1,0 +1,1 @@
+ALTER TABLE shop.products DROP CONSTRAINT products_title_key;

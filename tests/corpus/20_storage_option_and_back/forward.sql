@@ -1,0 +1,1 @@
+ALTER TABLE shop.products SET (fillfactor = 70, autovacuum_enabled = false);

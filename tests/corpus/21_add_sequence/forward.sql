@@ -1,0 +1,1 @@
+CREATE SEQUENCE shop.ticket_seq AS integer START 10 INCREMENT 5 CYCLE;

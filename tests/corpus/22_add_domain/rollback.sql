@@ -1,0 +1,1 @@
+DROP DOMAIN shop.positive_int;

@@ -1,0 +1,1 @@
+DROP INDEX shop.sales_by_country_country_idx;

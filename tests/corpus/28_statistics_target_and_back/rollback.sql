@@ -1,0 +1,1 @@
+ALTER TABLE shop.products ALTER COLUMN sku SET STATISTICS -1;

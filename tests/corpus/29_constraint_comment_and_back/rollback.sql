@@ -1,0 +1,1 @@
+COMMENT ON CONSTRAINT customers_name_check ON shop.customers IS NULL;

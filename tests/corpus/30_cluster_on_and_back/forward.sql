@@ -1,0 +1,1 @@
+ALTER TABLE shop.products CLUSTER ON products_sku_key;

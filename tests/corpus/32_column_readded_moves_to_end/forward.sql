@@ -1,0 +1,1 @@
+ALTER TABLE shop.products DROP COLUMN stock;

@@ -1,0 +1,1 @@
+ALTER TABLE shop.products ADD CONSTRAINT products_stock_check CHECK (stock >= 0);

@@ -1,0 +1,1 @@
+ALTER TABLE shop.orders ALTER COLUMN status SET DEFAULT 'paid';

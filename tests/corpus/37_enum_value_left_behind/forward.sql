@@ -1,0 +1,1 @@
+ALTER TYPE shop.order_status ADD VALUE 'refunded' AFTER 'paid';

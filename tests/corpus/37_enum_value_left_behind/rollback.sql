@@ -1,0 +1,2 @@
+-- PostgreSQL cannot drop an enum value; the author gave up.
+SELECT 1;

@@ -1,0 +1,1 @@
+COMMENT ON TABLE shop.customers IS 'Buyers';

@@ -1,0 +1,1 @@
+COMMENT ON COLUMN shop.customers.email IS NULL;

@@ -1,0 +1,1 @@
+GRANT UPDATE ON shop.products TO app_writer;

@@ -1,0 +1,1 @@
+REVOKE ALL ON shop.products FROM app_writer, app_reader;

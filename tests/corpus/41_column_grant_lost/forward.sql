@@ -1,0 +1,1 @@
+REVOKE SELECT (name) ON shop.customers FROM app_writer;

@@ -1,0 +1,1 @@
+GRANT SELECT (id) ON shop.customers TO app_writer;

@@ -1,0 +1,1 @@
+DROP POLICY products_in_stock ON shop.products;

@@ -1,0 +1,1 @@
+CREATE TABLE shop.wishlist (customer_id bigint, product_id integer);

@@ -1,0 +1,2 @@
+-- forgot to drop shop.wishlist
+SELECT 1;

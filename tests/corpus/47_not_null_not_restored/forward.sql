@@ -1,0 +1,1 @@
+ALTER TABLE shop.products ALTER COLUMN title DROP NOT NULL;

@@ -1,0 +1,1 @@
+ALTER TABLE shop.products OWNER TO app_writer;

@@ -1,0 +1,1 @@
+ALTER DOMAIN shop.email DROP CONSTRAINT email_check;

@@ -1,0 +1,1 @@
+ALTER DOMAIN shop.email ADD CONSTRAINT email_check CHECK (VALUE ~ '@');

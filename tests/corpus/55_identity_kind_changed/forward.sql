@@ -1,0 +1,1 @@
+ALTER TABLE shop.customers ALTER COLUMN id DROP IDENTITY;

@@ -1,0 +1,1 @@
+ALTER TABLE shop.orders SET (fillfactor = 50);

@@ -1,0 +1,1 @@
+ALTER SEQUENCE shop.invoice_number INCREMENT 10;

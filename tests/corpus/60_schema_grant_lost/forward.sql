@@ -1,0 +1,1 @@
+REVOKE USAGE ON SCHEMA shop FROM app_reader;

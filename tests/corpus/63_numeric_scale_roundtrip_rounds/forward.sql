@@ -1,0 +1,1 @@
+ALTER TABLE shop.products ALTER COLUMN price TYPE numeric(10,1);

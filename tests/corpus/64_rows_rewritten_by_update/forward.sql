@@ -1,0 +1,1 @@
+UPDATE shop.customers SET country = 'DE' WHERE country IS NULL;

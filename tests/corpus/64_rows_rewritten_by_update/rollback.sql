@@ -1,0 +1,1 @@
+UPDATE shop.customers SET country = NULL WHERE country = 'DE';

@@ -1,0 +1,1 @@
+DELETE FROM shop.audit_log WHERE id > 40;

@@ -1,0 +1,1 @@
+UPDATE public."Settings" SET "Value" = upper("Value");

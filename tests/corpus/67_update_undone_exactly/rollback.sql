@@ -1,0 +1,1 @@
+UPDATE shop.products SET stock = stock - 5;

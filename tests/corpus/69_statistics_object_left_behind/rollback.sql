@@ -1,0 +1,2 @@
+-- forgot DROP STATISTICS
+SELECT 1;

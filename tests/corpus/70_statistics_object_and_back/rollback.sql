@@ -1,0 +1,1 @@
+DROP STATISTICS shop.orders_customer_status;

@@ -1,0 +1,2 @@
+DROP EVENT TRIGGER note_ddl;
+DROP FUNCTION shop.note_ddl();

@@ -1,0 +1,2 @@
+CREATE FUNCTION shop.note_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN RAISE NOTICE 'ddl'; END $$;
+CREATE EVENT TRIGGER note_ddl ON ddl_command_end EXECUTE FUNCTION shop.note_ddl();

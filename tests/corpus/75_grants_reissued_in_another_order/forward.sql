@@ -1,0 +1,1 @@
+REVOKE ALL ON shop.orders FROM app_reader;

@@ -1,0 +1,1 @@
+GRANT SELECT ON shop.orders TO app_reader;

@@ -1,0 +1,1 @@
+ALTER INDEX shop.products_pkey SET (fillfactor = 70);

@@ -1,0 +1,2 @@
+-- forgot ALTER INDEX ... RESET (fillfactor)
+SELECT 1;

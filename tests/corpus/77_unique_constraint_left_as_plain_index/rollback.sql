@@ -1,0 +1,2 @@
+-- the unique index is back, the constraint is not
+SELECT 1;
