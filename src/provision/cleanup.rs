@@ -62,6 +62,46 @@ fn lock() -> std::sync::MutexGuard<'static, BTreeMap<u64, Action>> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Runs `work` to completion on a thread with its own small runtime, and waits for it.
+///
+/// Cleanup actions are synchronous and run from `Drop` (inside an async runtime, where blocking
+/// on another future would panic) or from the signal handler: a thread of their own works in both.
+pub fn block_on_own_thread<F>(work: F) -> Option<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        Some(runtime.block_on(work))
+    })
+    .join()
+    .ok()
+    .flatten()
+}
+
+/// Drops database `name` on the server of `admin`, blocking; says so on stderr when it cannot.
+pub fn drop_database_blocking(admin: &super::ConnectionInfo, name: &str) {
+    let admin = admin.clone();
+    let name = name.to_string();
+    block_on_own_thread(async move {
+        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        let outcome = match admin.connect().await {
+            Ok(client) => client
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(format!("could not reconnect: {e}")),
+        };
+        if let Err(e) = outcome {
+            eprintln!("rehearse: could not drop database {name}: {e}");
+        }
+    });
+}
+
 /// The exit code owed to a signal that interrupted the run, if one did.
 pub fn interrupted() -> Option<i32> {
     match INTERRUPTED.load(Ordering::SeqCst) {

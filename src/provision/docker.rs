@@ -355,33 +355,26 @@ async fn last_log_lines(docker: &Docker, id: &str, n: usize) -> String {
 /// signal handler, where no async runtime can be relied on, so it uses a thread of its own.
 fn remove_container_blocking(name_or_id: &str) {
     let id = name_or_id.to_string();
-    let removal = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .ok()?;
-        runtime.block_on(async {
-            let docker = connect().await.ok()?;
-            let options = RemoveContainerOptionsBuilder::new()
-                .force(true)
-                .v(true)
-                .build();
-            match docker.remove_container(&id, Some(options)).await {
-                Ok(()) => Some(()),
-                Err(bollard::errors::Error::DockerResponseServerError {
-                    status_code: 404, ..
-                }) => Some(()),
-                Err(e) => {
-                    eprintln!(
-                        "rehearse: could not remove container {id}: {}",
-                        docker_message(&e)
-                    );
-                    None
-                }
+    cleanup::block_on_own_thread(async move {
+        let docker = connect().await.ok()?;
+        let options = RemoveContainerOptionsBuilder::new()
+            .force(true)
+            .v(true)
+            .build();
+        match docker.remove_container(&id, Some(options)).await {
+            Ok(()) => Some(()),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Some(()),
+            Err(e) => {
+                eprintln!(
+                    "rehearse: could not remove container {id}: {}",
+                    docker_message(&e)
+                );
+                None
             }
-        })
+        }
     });
-    let _ = removal.join();
 }
 
 /// The daemon's own message when there is one, rather than bollard's wrapper.

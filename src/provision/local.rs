@@ -39,7 +39,7 @@ pub fn find_bindir(major: Option<u32>) -> Result<PathBuf, ProvisionError> {
             }
         }
     }
-    distro.sort_by(|a, b| b.0.cmp(&a.0));
+    distro.sort_by_key(|d| std::cmp::Reverse(d.0));
     candidates.extend(distro.into_iter().map(|(_, p)| p));
     candidates.retain(|dir| dir.join("initdb").is_file() && dir.join("postgres").is_file());
 

@@ -109,7 +109,7 @@ pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError
     drop(admin);
     let admin_target = target.clone();
     let name = scratch.clone();
-    let guard = cleanup::register(move || drop_scratch(&admin_target, &name));
+    let guard = cleanup::register(move || cleanup::drop_database_blocking(&admin_target, &name));
     let connection = target.with_dbname(&scratch);
     Ok(Database::new(
         ProviderKind::Url,
@@ -121,32 +121,6 @@ pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError
         ),
         Box::new(guard),
     ))
-}
-
-/// Drops the scratch database. Runs on its own thread with its own runtime, because it is called
-/// from `Drop` and from the signal handler, inside or outside an async context.
-fn drop_scratch(target: &ConnectionInfo, scratch: &str) {
-    let target = target.clone();
-    let scratch = scratch.to_string();
-    let _ = std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        rt.block_on(async {
-            if let Ok(client) = target.connect().await {
-                let sql = format!("DROP DATABASE IF EXISTS {scratch} WITH (FORCE)");
-                if let Err(e) = client.batch_execute(&sql).await {
-                    eprintln!("rehearse: could not drop scratch database {scratch}: {e}");
-                }
-            } else {
-                eprintln!("rehearse: could not reconnect to drop scratch database {scratch}");
-            }
-        });
-    })
-    .join();
 }
 
 #[cfg(test)]

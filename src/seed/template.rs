@@ -77,7 +77,7 @@ impl Template {
         let guard = drop_on_exit.then(|| {
             let admin_info = admin_info.clone();
             let name = name.clone();
-            cleanup::register(move || drop_database_blocking(&admin_info, &name))
+            cleanup::register(move || cleanup::drop_database_blocking(&admin_info, &name))
         });
         Ok(Template {
             name,
@@ -118,30 +118,4 @@ impl Template {
             })?;
         Ok(started.elapsed().as_secs_f64())
     }
-}
-
-fn drop_database_blocking(admin: &ConnectionInfo, name: &str) {
-    let admin = admin.clone();
-    let name = name.to_string();
-    // Cleanup actions are synchronous and may run inside the runtime (Drop) or from the signal
-    // handler: a thread with its own small runtime works in both.
-    let _ = std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        rt.block_on(async {
-            if let Ok(c) = admin.connect().await {
-                let _ = c
-                    .batch_execute(&format!(
-                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                        quote_ident(&name)
-                    ))
-                    .await;
-            }
-        });
-    })
-    .join();
 }
