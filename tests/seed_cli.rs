@@ -55,6 +55,15 @@ fn the_saas_scenario_seeds_after_its_baseline_and_reports_the_seed_section() {
     assert!(errors.is_empty(), "{errors:?}");
     // The seven rehearsed migrations ran on the seeded tables.
     assert_eq!(report["migrations"].as_array().unwrap().len(), 7);
+    // The sizes the "large table" hazards are judged against are the seeded ones.
+    let sized = report["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["relation"] == "public.events")
+        .expect("public.events in report.tables");
+    assert_eq!(sized["rows"], 3250, "{sized}");
+    assert!(sized["bytes"].as_u64().unwrap() > 0);
 }
 
 #[test]

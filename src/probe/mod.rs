@@ -22,6 +22,7 @@ pub mod timeline;
 pub mod workload;
 
 pub use execute::run_script;
+pub use observe::table_sizes;
 
 use crate::migrations::Script;
 use crate::provision::ConnectionInfo;

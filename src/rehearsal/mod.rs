@@ -144,6 +144,9 @@ pub async fn rehearse_on(
         }
     }
 
+    // Sizes as the rehearsed migrations find them (after seeding), for the "large table" hazards.
+    let tables = crate::probe::table_sizes(&client).await.unwrap_or_default();
+
     let probe = Probe::new(
         database.connection.clone(),
         ProbeSettings::from_scenario(scenario),
@@ -182,6 +185,7 @@ pub async fn rehearse_on(
         migrations,
         findings,
         seed: seed_report,
+        tables,
         ..Default::default()
     })
 }
