@@ -143,22 +143,48 @@ fn constraints_sql() -> String {
 /// (a relcache build per table on a fresh connection), the most expensive call of the snapshot at
 /// 10,000 tables. So the plain case is written here, from the catalog, exactly as
 /// `pg_get_indexdef` writes it: `CREATE [UNIQUE ]INDEX name ON schema.table USING am (a, b)`,
-/// for an index on plain columns only, each with its own collation, the default operator class
-/// of its exact type, default ordering and no operator class options; no expression, predicate,
-/// INCLUDE, storage option or NULLS NOT DISTINCT; not a partitioned index (`ON ONLY`). Anything
-/// else, or a doubt, goes to `pg_get_indexdef`.
+/// for an index on up to [`PLAIN_INDEX_COLUMNS`] plain columns, each with its own collation, the
+/// default operator class of its exact type, default ordering and no operator class options; no
+/// expression, predicate, INCLUDE, storage option or NULLS NOT DISTINCT; not a partitioned index
+/// (`ON ONLY`). Anything else, or a doubt, goes to `pg_get_indexdef`.
 fn indexes_sql(version: i32) -> String {
     let nulls_distinct = if version >= 150000 {
         "AND NOT i.indnullsnotdistinct"
     } else {
         ""
     };
+    // The name of key column `k`, or NULL (and so no plain definition) when anything about it
+    // is not the default. One scalar subquery per position: cheaper than aggregating a
+    // generate_series per index.
+    let column = |k: usize| {
+        format!(
+            "(SELECT quote_ident(a.attname) FROM pg_attribute a
+                JOIN pg_opclass oc ON oc.oid = i.indclass[{k}]
+               WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[{k}] AND a.attnum > 0
+                 AND a.attcollation = i.indcollation[{k}] AND oc.opcdefault
+                 AND oc.opcintype = a.atttypid AND oc.opcmethod = ic.relam)"
+        )
+    };
+    let by_count: String = (1..=PLAIN_INDEX_COLUMNS)
+        .map(|n| {
+            let names: Vec<String> = (0..n).map(column).collect();
+            format!(" WHEN {n} THEN {}", names.join(" || ', ' || "))
+        })
+        .collect();
     format!(
         "SELECT quote_ident(n.nspname) || '.' || quote_ident(ic.relname), c.oid,
            CASE WHEN k.oid IS NULL THEN coalesce(
              'CREATE ' || CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX '
                || quote_ident(ic.relname) || ' ON ' || {REL_NAME} || ' USING '
-               || quote_ident(am.amname) || ' (' || plain.columns || ')',
+               || quote_ident(am.amname) || ' ('
+               || CASE WHEN i.indexprs IS NULL AND i.indpred IS NULL
+                        AND i.indnatts = i.indnkeyatts AND ic.reloptions IS NULL
+                        AND ic.relkind = 'i' {nulls_distinct}
+                        AND i.indoption::int2[] <@ '{{0}}'::int2[]
+                        AND NOT EXISTS (SELECT FROM pg_attribute ia WHERE ia.attrelid = i.indexrelid
+                                           AND ia.attoptions IS NOT NULL)
+                       THEN CASE i.indnkeyatts{by_count} END END
+               || ')',
              pg_get_indexdef(i.indexrelid)) END,
            i.indisunique, i.indisprimary, i.indisvalid,
            i.indisclustered, pg_get_expr(i.indpred, i.indrelid), d.description,
@@ -170,24 +196,13 @@ fn indexes_sql(version: i32) -> String {
               AND k.contype IN ('p', 'u', 'x')
          LEFT JOIN pg_description d ON d.classoid = 'pg_class'::regclass
               AND d.objoid = i.indexrelid AND d.objsubid = 0
-         LEFT JOIN LATERAL (
-           SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY s.k) AS columns
-             FROM generate_series(0, i.indnkeyatts - 1) s(k)
-             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[s.k]
-             JOIN pg_opclass oc ON oc.oid = i.indclass[s.k]
-             JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = s.k + 1
-            WHERE k.oid IS NULL AND i.indexprs IS NULL AND i.indpred IS NULL
-              AND i.indnatts = i.indnkeyatts AND ic.reloptions IS NULL AND ic.relkind = 'i'
-              {nulls_distinct}
-           HAVING count(*) = i.indnkeyatts
-              AND bool_and(a.attnum > 0 AND a.attcollation = i.indcollation[s.k]
-                   AND i.indoption[s.k] = 0 AND ia.attoptions IS NULL
-                   AND oc.opcdefault AND oc.opcintype = a.atttypid AND oc.opcmethod = ic.relam)
-         ) plain ON true
          {rels}",
         rels = of_user_relations(),
     )
 }
+
+/// Indexes with more key columns than this are described by `pg_get_indexdef`.
+const PLAIN_INDEX_COLUMNS: usize = 4;
 
 fn triggers_sql() -> String {
     format!(
