@@ -8,12 +8,14 @@
 //! Run with `cargo bench --bench snapshot_scale` (release build, a few minutes). Tests never
 //! assert a time; this prints numbers for a person to read.
 //!
-//! Measured on the 2-core development machine, shared and loaded (2026-11-25): 1k tables 89 ms
-//! vs pg_dump 196 ms (2.2x), 5k 356 vs 790 ms (2.2x), 10k 780 vs 2000 ms (2.6x); 71-89 ms per
-//! 1,000 tables, linear. Short of the 5x target: what is left is the server's per-object
-//! deparsing (`pg_get_indexdef`, `pg_get_expr`, `pg_get_constraintdef`) on cold catalog caches,
-//! which pg_dump pays too; the next step is to build index and default definitions from the
-//! catalog columns in bulk.
+//! Measured on the 2-core development machine, shared (2026-11-25, load 1.5): 1k tables 51 ms
+//! vs pg_dump 233 ms (4.5x), 5k 186 vs 1019 ms (5.5x), 10k 357 vs 2225 ms (6.2x); 36-51 ms per
+//! 1,000 tables. Before, under the same load: 68/283/645 ms (3.5x, 3.7x, 3.5x). What changed:
+//! no JIT and no parallel workers for the snapshot's queries (JIT compiling cost more than the
+//! queries past a few thousand tables), defaults deparsed without opening their table, and plain
+//! indexes written from the catalog instead of by `pg_get_indexdef` (which opens the table).
+//! At 1k tables the fixed cost of three fresh connections and their cold catalog caches is a
+//! larger share, hence the lower ratio there.
 
 use rehearse::provision::{self, DatabaseRequest, ProviderChoice};
 use rehearse::snapshot;

@@ -95,14 +95,18 @@ fn columns_sql() -> String {
            CASE WHEN a.attcollation <> t.typcollation
                 THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END,
            a.attnotnull,
-           CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid) END,
+           -- A default cannot refer to a column, so it is deparsed without its relation: given
+           -- one, pg_get_expr opens it (a relcache build per table on a fresh connection) only
+           -- to name columns a default never has. The text is the same either way.
+           CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, 0) END,
            CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END,
            CASE WHEN a.attgenerated <> '' THEN pg_get_expr(ad.adbin, ad.adrelid) END,
            CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END,
            CASE WHEN a.attstattarget::int4 >= 0 THEN a.attstattarget::int4 END,
            -- Debian's PostgreSQL 17 stamps every column with a `pg_attver=<n>` option that changes
            -- each time the column is created: bookkeeping, not a setting anyone chose.
-           ARRAY(SELECT o FROM unnest(a.attoptions) o WHERE o NOT LIKE 'pg\\_attver=%'),
+           CASE WHEN a.attoptions IS NULL THEN '{{}}'::text[]
+                ELSE ARRAY(SELECT o FROM unnest(a.attoptions) o WHERE o NOT LIKE 'pg\\_attver=%') END,
            coalesce(a.attacl::text[], '{{}}'),
            d.description, a.attnum
          FROM pg_attribute a
@@ -133,16 +137,60 @@ fn constraints_sql() -> String {
 
 /// An index that implements a primary key, unique or exclusion constraint is described by the
 /// constraint's definition (columns, INCLUDE, WITH options, NULLS NOT DISTINCT, the operators of
-/// an exclusion), which the constraints query reads anyway: `pg_get_indexdef` is the most
-/// expensive call of the snapshot (it dominates at 10,000 tables) and is kept for the others.
-fn indexes_sql() -> String {
+/// an exclusion), which the constraints query reads anyway.
+///
+/// The others are described by `pg_get_indexdef`'s text, but `pg_get_indexdef` opens the table
+/// (a relcache build per table on a fresh connection), the most expensive call of the snapshot at
+/// 10,000 tables. So the plain case is written here, from the catalog, exactly as
+/// `pg_get_indexdef` writes it: `CREATE [UNIQUE ]INDEX name ON schema.table USING am (a, b)`,
+/// for an index on up to [`PLAIN_INDEX_COLUMNS`] plain columns, each with its own collation, the
+/// default operator class of its exact type, default ordering and no operator class options; no
+/// expression, predicate, INCLUDE, storage option or NULLS NOT DISTINCT; not a partitioned index
+/// (`ON ONLY`). Anything else, or a doubt, goes to `pg_get_indexdef`.
+fn indexes_sql(version: i32) -> String {
+    let nulls_distinct = if version >= 150000 {
+        "AND NOT i.indnullsnotdistinct"
+    } else {
+        ""
+    };
+    // The name of key column `k`, or NULL (and so no plain definition) when anything about it
+    // is not the default. One scalar subquery per position: cheaper than aggregating a
+    // generate_series per index.
+    let column = |k: usize| {
+        format!(
+            "(SELECT quote_ident(a.attname) FROM pg_attribute a
+                JOIN pg_opclass oc ON oc.oid = i.indclass[{k}]
+               WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[{k}] AND a.attnum > 0
+                 AND a.attcollation = i.indcollation[{k}] AND oc.opcdefault
+                 AND oc.opcintype = a.atttypid AND oc.opcmethod = ic.relam)"
+        )
+    };
+    let by_count: String = (1..=PLAIN_INDEX_COLUMNS)
+        .map(|n| {
+            let names: Vec<String> = (0..n).map(column).collect();
+            format!(" WHEN {n} THEN {}", names.join(" || ', ' || "))
+        })
+        .collect();
     format!(
         "SELECT quote_ident(n.nspname) || '.' || quote_ident(ic.relname), c.oid,
-           CASE WHEN k.oid IS NULL THEN pg_get_indexdef(i.indexrelid) END,
+           CASE WHEN k.oid IS NULL THEN coalesce(
+             'CREATE ' || CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX '
+               || quote_ident(ic.relname) || ' ON ' || {REL_NAME} || ' USING '
+               || quote_ident(am.amname) || ' ('
+               || CASE WHEN i.indexprs IS NULL AND i.indpred IS NULL
+                        AND i.indnatts = i.indnkeyatts AND ic.reloptions IS NULL
+                        AND ic.relkind = 'i' {nulls_distinct}
+                        AND i.indoption::int2[] <@ '{{0}}'::int2[]
+                        AND NOT EXISTS (SELECT FROM pg_attribute ia WHERE ia.attrelid = i.indexrelid
+                                           AND ia.attoptions IS NOT NULL)
+                       THEN CASE i.indnkeyatts{by_count} END END
+               || ')',
+             pg_get_indexdef(i.indexrelid)) END,
            i.indisunique, i.indisprimary, i.indisvalid,
            i.indisclustered, pg_get_expr(i.indpred, i.indrelid), d.description,
            quote_ident(k.conname)
          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+         JOIN pg_am am ON am.oid = ic.relam
          JOIN pg_class c ON c.oid = i.indrelid
          LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.conrelid = i.indrelid
               AND k.contype IN ('p', 'u', 'x')
@@ -152,6 +200,9 @@ fn indexes_sql() -> String {
         rels = of_user_relations(),
     )
 }
+
+/// Indexes with more key columns than this are described by `pg_get_indexdef`.
+const PLAIN_INDEX_COLUMNS: usize = 4;
 
 fn triggers_sql() -> String {
     format!(
@@ -284,14 +335,14 @@ fn event_triggers_sql() -> String {
 }
 
 /// The queries of one snapshot, in the order [`decode`] expects their rows.
-fn queries() -> Vec<String> {
+fn queries(version: i32) -> Vec<String> {
     vec![
         schemas_sql(),
         extensions_sql(),
         relations_sql(),
         columns_sql(),
         constraints_sql(),
-        indexes_sql(),
+        indexes_sql(version),
         triggers_sql(),
         policies_sql(),
         rules_sql(),
@@ -310,10 +361,31 @@ const INDEXES: usize = 5;
 
 /// Every read runs in a read-only repeatable-read transaction with an empty `search_path` (so
 /// every name in a definition is schema-qualified, whatever the session's settings) and enough
-/// `work_mem` that no sort spills.
+/// `work_mem` that no sort spills, without parallel workers (the deparsing functions run in the
+/// leader anyway, and the parallel snapshot already keeps the cores busy with its own
+/// connections) and without JIT (past a few thousand tables the catalog queries cost enough to
+/// be compiled, and compiling took longer than the query: 75 ms of a 185 ms query at 5,000
+/// tables). The settings query also answers the server's version, which
+/// decides the catalog columns a query may name.
 const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 const SETTINGS: &str = "SELECT pg_catalog.set_config('search_path', '', true), \
-     pg_catalog.set_config('work_mem', '64MB', true)";
+     pg_catalog.set_config('work_mem', '64MB', true), \
+     pg_catalog.set_config('max_parallel_workers_per_gather', '0', true), \
+     pg_catalog.set_config('jit', 'off', true), \
+     pg_catalog.current_setting('server_version_num')";
+
+/// Runs `statements` (ending with [`SETTINGS`]) in one round trip; answers `server_version_num`
+/// (the newest when the server does not say, so a query names a column rather than miss one).
+async fn begin(client: &Client, statements: &str) -> Result<i32, tokio_postgres::Error> {
+    let messages = client.simple_query(statements).await?;
+    Ok(messages
+        .iter()
+        .find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => r.get(4).and_then(|v| v.parse().ok()),
+            _ => None,
+        })
+        .unwrap_or(i32::MAX))
+}
 
 /// Sends the queries numbered `which` together (the connection pipelines them).
 async fn run(
@@ -333,10 +405,8 @@ async fn run(
 ///
 /// The client must not be inside a transaction.
 pub async fn snapshot(client: &Client) -> Result<Snapshot, tokio_postgres::Error> {
-    client
-        .batch_execute(&format!("{BEGIN}; {SETTINGS}"))
-        .await?;
-    let all = queries();
+    let version = begin(client, &format!("{BEGIN}; {SETTINGS}")).await?;
+    let all = queries(version);
     let which: Vec<usize> = (0..all.len()).collect();
     let result = run(client, &all, &which).await;
     let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
@@ -361,14 +431,14 @@ pub async fn snapshot_parallel(
         Ok::<_, tokio_postgres::Error>(client)
     };
     let (main, columns, indexes) = tokio::try_join!(connect(), connect(), connect())?;
-    main.batch_execute(&format!("{BEGIN}; {SETTINGS}")).await?;
+    let version = begin(&main, &format!("{BEGIN}; {SETTINGS}")).await?;
     let exported: String = main
         .query_one("SELECT pg_catalog.pg_export_snapshot()", &[])
         .await?
         .get(0);
     let join = format!("{BEGIN}; SET TRANSACTION SNAPSHOT '{exported}'; {SETTINGS}");
     tokio::try_join!(columns.batch_execute(&join), indexes.batch_execute(&join))?;
-    let all = queries();
+    let all = queries(version);
     let rest: Vec<usize> = (0..all.len())
         .filter(|i| *i != COLUMNS && *i != INDEXES)
         .collect();
