@@ -1,0 +1,1 @@
+DROP INDEX shop.orders_status_placed_idx;

@@ -1,0 +1,1 @@
+DROP INDEX shop.customers_country_idx;
