@@ -395,6 +395,15 @@ async fn check_pair(
     }
     let should_pass = restoration.schema_restored() && restoration.data_preserved();
     let redo_differs = report.findings.iter().any(|f| f.kind == "redo_differs");
+    if redo_differs == report.redo_differences.is_empty() {
+        fail(
+            out,
+            format!(
+                "redo_differs finding {redo_differs} but redo_differences {:?}",
+                report.redo_differences
+            ),
+        );
+    }
     if redo_differs != expect.redo_differs {
         fail(
             out,

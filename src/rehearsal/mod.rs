@@ -237,6 +237,7 @@ pub async fn rehearse_migration(
 
     let mut rollback = None;
     let mut redo = None;
+    let mut redo_differences = Vec::new();
     let mut restoration = None;
     let after_forward = if forward.ok && migration.rollback.is_some() {
         match snapshot::snapshot(client).await {
@@ -310,7 +311,8 @@ pub async fn rehearse_migration(
                     } else if let Some(s1) = &after_forward {
                         match snapshot::snapshot(client).await {
                             Ok(s3) => {
-                                let differences = snapshot::diff(s1, &s3);
+                                redo_differences = snapshot::diff(s1, &s3);
+                                let differences = &redo_differences;
                                 if let Some(first) = differences.first() {
                                     findings.push(Finding {
                                         kind: "redo_differs".into(),
@@ -353,6 +355,7 @@ pub async fn rehearse_migration(
             .map(|r| r.differences.clone())
             .unwrap_or_default(),
         data_differences: restoration.map(|r| r.data_differences).unwrap_or_default(),
+        redo_differences,
         findings,
         ..Default::default()
     }

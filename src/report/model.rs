@@ -117,6 +117,10 @@ pub struct MigrationReport {
     pub differences: Vec<Difference>,
     pub data_preserved: Option<bool>,
     pub data_differences: Vec<DataDifference>,
+    /// S1 (after the forward) against the schema after the forward applied again; empty when
+    /// the redo gave S1 again or did not run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redo_differences: Vec<Difference>,
     /// Everything that made this migration fail, one sentence each.
     #[serde(default)]
     pub findings: Vec<Finding>,
