@@ -22,6 +22,21 @@ async fn run_ok(db: &Database, fixture: &str) -> Direction {
     direction
 }
 
+/// The first statement of `fixture` takes `mode` as its strongest lock on `relation` and
+/// rewrites nothing.
+async fn takes_lock_without_rewrite(fixture: &str, relation: &str, mode: &str) {
+    let db = database().await;
+    let d = run_ok(&db, fixture).await;
+    let s = &d.statements[0];
+    assert_eq!(
+        strongest(s, relation).as_deref(),
+        Some(mode),
+        "{:#?}",
+        s.locks
+    );
+    assert!(s.rewrites.is_empty(), "{:?}", s.rewrites);
+}
+
 #[tokio::test]
 async fn add_column_with_constant_default_takes_access_exclusive_without_rewrite() {
     let db = database().await;
@@ -171,56 +186,37 @@ async fn foreign_key_not_valid_locks_both_tables_then_validate_takes_share_updat
 
 #[tokio::test]
 async fn set_not_null_takes_access_exclusive() {
-    let db = database().await;
-    let d = run_ok(&db, "set_not_null.sql").await;
-    let s = &d.statements[0];
-    assert_eq!(
-        strongest(s, "public.accounts").as_deref(),
-        Some("AccessExclusiveLock")
-    );
-    assert!(s.rewrites.is_empty(), "{:?}", s.rewrites);
+    takes_lock_without_rewrite("set_not_null.sql", "public.accounts", "AccessExclusiveLock").await;
 }
 
 #[tokio::test]
 async fn set_fillfactor_takes_share_update_exclusive() {
-    let db = database().await;
-    let d = run_ok(&db, "set_fillfactor.sql").await;
-    let s = &d.statements[0];
-    assert_eq!(
-        strongest(s, "public.accounts").as_deref(),
-        Some("ShareUpdateExclusiveLock"),
-        "{:#?}",
-        s.locks
-    );
-    assert!(s.rewrites.is_empty());
+    takes_lock_without_rewrite(
+        "set_fillfactor.sql",
+        "public.accounts",
+        "ShareUpdateExclusiveLock",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn disable_trigger_takes_share_row_exclusive() {
-    let db = database().await;
-    let d = run_ok(&db, "disable_trigger.sql").await;
-    let s = &d.statements[0];
-    assert_eq!(
-        strongest(s, "public.orders").as_deref(),
-        Some("ShareRowExclusiveLock"),
-        "{:#?}",
-        s.locks
-    );
-    assert!(s.rewrites.is_empty());
+    takes_lock_without_rewrite(
+        "disable_trigger.sql",
+        "public.orders",
+        "ShareRowExclusiveLock",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn comment_on_table_takes_share_update_exclusive() {
-    let db = database().await;
-    let d = run_ok(&db, "comment_on_table.sql").await;
-    let s = &d.statements[0];
-    assert_eq!(
-        strongest(s, "public.accounts").as_deref(),
-        Some("ShareUpdateExclusiveLock"),
-        "{:#?}",
-        s.locks
-    );
-    assert!(s.rewrites.is_empty());
+    takes_lock_without_rewrite(
+        "comment_on_table.sql",
+        "public.accounts",
+        "ShareUpdateExclusiveLock",
+    )
+    .await;
 }
 
 #[tokio::test]
