@@ -438,4 +438,45 @@ async fn a_reset_from_the_template_restores_the_seeded_rows() {
     drop(client);
     template.reset().await.unwrap();
     assert_eq!(checksums(&db).await, seeded);
+    // The clone skipped fsync on this disposable server; the rehearsal must measure with it on.
+    let fsync: String = db
+        .connect()
+        .await
+        .unwrap()
+        .query_one("SELECT current_setting('fsync')", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(fsync, "on");
+}
+
+#[tokio::test]
+async fn seeding_leaves_nothing_for_autovacuum_and_every_page_all_visible() {
+    let server = server().await;
+    let db = database(&server, "shop", &[SHOP]).await;
+    seed::seed(&db, &request(shop_dataset(5))).await.unwrap();
+    let client = db.connect().await.unwrap();
+    // Every seeded table was vacuumed and analyzed, so autovacuum has nothing to start on
+    // during a measured migration, and its pages are all visible.
+    let rows = client
+        .query(
+            "SELECT s.relname::text, s.n_ins_since_vacuum, s.last_vacuum IS NOT NULL,
+                    s.last_analyze IS NOT NULL, c.relallvisible = c.relpages
+             FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(!rows.is_empty());
+    for r in rows {
+        let table: String = r.get(0);
+        assert_eq!(
+            r.get::<_, i64>(1),
+            0,
+            "{table} has inserts since its vacuum"
+        );
+        assert!(r.get::<_, bool>(2), "{table} was never vacuumed");
+        assert!(r.get::<_, bool>(3), "{table} was never analyzed");
+        assert!(r.get::<_, bool>(4), "{table} has pages not all visible");
+    }
 }

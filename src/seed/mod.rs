@@ -76,7 +76,7 @@ impl SeedRequest {
 pub struct SeedOutcome {
     pub seed: u64,
     pub scale: f64,
-    /// Wall time of the whole run: catalog, plan, load, index rebuild, analyze.
+    /// Wall time of the whole run: catalog, plan, load, index rebuild, vacuum and analyze.
     pub seconds: f64,
     pub tables: Vec<TableLoad>,
 }

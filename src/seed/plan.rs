@@ -1599,6 +1599,9 @@ fn compile(
                     column.type_name
                 ));
             }
+            // Keys in byte order, as a JSON object map writes them: the generator writes the
+            // fields in this order.
+            fields.sort_by(|a, b| a.name.cmp(&b.name));
             Gen::Object(fields)
         }
         Kind::Reference => {

@@ -1,5 +1,10 @@
 //! The seeded state kept as a template database, so that a reset is a file-level clone
 //! (`CREATE DATABASE ... TEMPLATE ... STRATEGY FILE_COPY`) instead of a second seeding.
+//!
+//! On a server the rehearsal started itself (local, docker) the clone runs with `fsync` off:
+//! the copy then stays in the page cache instead of waiting for the disk, which is most of its
+//! time, and a disposable server loses nothing by it (a crash discards the whole server anyway).
+//! `fsync` is back on before the rehearsal measures anything again.
 
 use super::catalog::quote_ident;
 use crate::provision::{cleanup, ConnectionInfo};
@@ -13,6 +18,8 @@ pub struct Template {
     pub database: ConnectionInfo,
     /// Seconds the clone took.
     pub create_seconds: f64,
+    /// The server is ours to throw away: clones may skip fsync.
+    disposable_server: bool,
     _guard: Option<cleanup::CleanupGuard>,
 }
 
@@ -40,9 +47,65 @@ async fn file_copy_clause(client: &tokio_postgres::Client) -> &'static str {
     }
 }
 
+/// Turns `fsync` off on a disposable server for the length of a clone, and back on after.
+struct FsyncOff<'a> {
+    admin: &'a tokio_postgres::Client,
+    active: bool,
+}
+
+impl<'a> FsyncOff<'a> {
+    async fn begin(admin: &'a tokio_postgres::Client, disposable_server: bool) -> FsyncOff<'a> {
+        let on = fsync_setting(admin).await.as_deref() == Some("on");
+        let active = disposable_server
+            && on
+            && admin
+                .batch_execute("ALTER SYSTEM SET fsync = off")
+                .await
+                .is_ok();
+        if active {
+            reload_until(admin, "off").await;
+        }
+        FsyncOff { admin, active }
+    }
+
+    async fn end(self) -> Result<(), String> {
+        if !self.active {
+            return Ok(());
+        }
+        self.admin
+            .batch_execute("ALTER SYSTEM RESET fsync")
+            .await
+            .map_err(|e| format!("could not turn fsync back on after the clone: {e}"))?;
+        reload_until(self.admin, "on").await;
+        Ok(())
+    }
+}
+
+async fn fsync_setting(admin: &tokio_postgres::Client) -> Option<String> {
+    admin
+        .query_one("SELECT current_setting('fsync')", &[])
+        .await
+        .ok()
+        .map(|r| r.get(0))
+}
+
+/// Reloads the configuration and waits until this session sees `fsync = want` (a backend reads
+/// the new file between statements, shortly after the postmaster forwards the signal).
+async fn reload_until(admin: &tokio_postgres::Client, want: &str) {
+    let _ = admin.batch_execute("SELECT pg_reload_conf()").await;
+    for _ in 0..200 {
+        if fsync_setting(admin).await.as_deref() == Some(want) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
 impl Template {
     /// Clones `database` into a template. Nobody may be connected to `database` meanwhile
-    /// (PostgreSQL waits a few seconds for sessions that are closing).
+    /// (PostgreSQL waits a few seconds for sessions that are closing). `drop_on_exit` is for a
+    /// server we do not own (the url provider): the template goes when this value does, and the
+    /// clones keep the server's own fsync setting.
     pub async fn create(database: &ConnectionInfo, drop_on_exit: bool) -> Result<Template, String> {
         let name = format!("{}_seeded", database.dbname);
         let admin_info = maintenance(database);
@@ -50,29 +113,10 @@ impl Template {
             .connect()
             .await
             .map_err(|e| format!("could not connect to create the template database: {e}"))?;
-        let strategy = file_copy_clause(&admin).await;
         let started = Instant::now();
-        // Separate statements: several in one simple query form an implicit transaction,
-        // where CREATE/DROP DATABASE may not run.
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {}", quote_ident(&name)))
+        clone_database(&admin, &database.dbname, &name, !drop_on_exit)
             .await
-            .map_err(|e| format!("could not replace an old template {name}: {e}"))?;
-        admin
-            .batch_execute(&format!(
-                "CREATE DATABASE {} TEMPLATE {}{strategy}",
-                quote_ident(&name),
-                quote_ident(&database.dbname)
-            ))
-            .await
-            .map_err(|e| {
-                format!(
-                    "could not keep the seeded database as a template: {}",
-                    e.as_db_error()
-                        .map(|d| d.message().to_string())
-                        .unwrap_or(e.to_string())
-                )
-            })?;
+            .map_err(|e| format!("could not keep the seeded database as a template: {e}"))?;
         let create_seconds = started.elapsed().as_secs_f64();
         let guard = drop_on_exit.then(|| {
             let admin_info = admin_info.clone();
@@ -83,6 +127,7 @@ impl Template {
             name,
             database: database.clone(),
             create_seconds,
+            disposable_server: !drop_on_exit,
             _guard: guard,
         })
     }
@@ -94,28 +139,57 @@ impl Template {
             .connect()
             .await
             .map_err(|e| format!("could not connect to reset the database: {e}"))?;
-        let strategy = file_copy_clause(&admin).await;
         let started = Instant::now();
-        let db = quote_ident(&self.database.dbname);
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-            .await
-            .map_err(|e| format!("could not drop {} to reset it: {e}", self.database.dbname))?;
-        admin
-            .batch_execute(&format!(
-                "CREATE DATABASE {db} TEMPLATE {}{strategy}",
-                quote_ident(&self.name)
-            ))
-            .await
-            .map_err(|e| {
-                format!(
-                    "could not reset {} from its template: {}",
-                    self.database.dbname,
-                    e.as_db_error()
-                        .map(|d| d.message().to_string())
-                        .unwrap_or(e.to_string())
-                )
-            })?;
+        clone_database(
+            &admin,
+            &self.name,
+            &self.database.dbname,
+            self.disposable_server,
+        )
+        .await
+        .map_err(|e| {
+            format!(
+                "could not reset {} from its template: {e}",
+                self.database.dbname
+            )
+        })?;
         Ok(started.elapsed().as_secs_f64())
     }
+}
+
+/// Replaces `target` with a file copy of `source`, skipping fsync on a disposable server.
+/// Sessions connected to `target` are terminated; `fsync` is restored whatever happens.
+async fn clone_database(
+    admin: &tokio_postgres::Client,
+    source: &str,
+    target: &str,
+    disposable_server: bool,
+) -> Result<(), String> {
+    let strategy = file_copy_clause(admin).await;
+    let fsync_off = FsyncOff::begin(admin, disposable_server).await;
+    // Separate statements: several in one simple query form an implicit transaction, where
+    // CREATE/DROP DATABASE may not run.
+    let result = async {
+        admin
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                quote_ident(target)
+            ))
+            .await?;
+        admin
+            .batch_execute(&format!(
+                "CREATE DATABASE {} TEMPLATE {}{strategy}",
+                quote_ident(target),
+                quote_ident(source)
+            ))
+            .await
+    }
+    .await
+    .map_err(|e| {
+        e.as_db_error()
+            .map(|d| d.message().to_string())
+            .unwrap_or(e.to_string())
+    });
+    fsync_off.end().await?;
+    result
 }
