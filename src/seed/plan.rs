@@ -1599,9 +1599,12 @@ fn compile(
                     column.type_name
                 ));
             }
-            // Keys in byte order, as a JSON object map writes them: the generator writes the
-            // fields in this order.
-            fields.sort_by(|a, b| a.name.cmp(&b.name));
+            // The generator writes the fields in this order: jsonb's own key order (shorter
+            // keys first, then bytewise), so the server's sort of each object's keys finds
+            // them sorted already (PostgreSQL's qsort checks that first) instead of sorting.
+            fields.sort_by(|a, b| {
+                (a.name.len(), a.name.as_bytes()).cmp(&(b.name.len(), b.name.as_bytes()))
+            });
             Gen::Object(fields)
         }
         Kind::Reference => {
