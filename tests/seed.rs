@@ -480,3 +480,45 @@ async fn seeding_leaves_nothing_for_autovacuum_and_every_page_all_visible() {
         assert!(r.get::<_, bool>(4), "{table} has pages not all visible");
     }
 }
+
+#[tokio::test]
+async fn inferred_columns_keep_the_order_a_check_puts_between_them() {
+    let server = server().await;
+    let db = database(
+        &server,
+        "ordered",
+        &["tests/fixtures/seed/ordered/V001__bookings.sql"],
+    )
+    .await;
+    // Every column inferred: without the ordering, COPY refuses the first row that breaks one.
+    let section: DatasetSection = toml::from_str("[tables.bookings]\nrows = 20000\n").unwrap();
+    seed::seed(&db, &request(section)).await.unwrap();
+    assert_eq!(count(&db, "SELECT count(*) FROM bookings").await, 20_000);
+    // The greater columns still vary: a spread of periods, guests and deposits, not one step.
+    assert!(
+        count(
+            &db,
+            "SELECT count(DISTINCT ends_at - starts_at) FROM bookings"
+        )
+        .await
+            > 1_000
+    );
+    assert!(
+        count(
+            &db,
+            "SELECT count(DISTINCT max_guests - min_guests) FROM bookings"
+        )
+        .await
+            > 5
+    );
+    assert!(count(&db, "SELECT count(DISTINCT price - deposit) FROM bookings").await > 100);
+    // NULLs where the lesser column is NULL are still allowed by the CHECK.
+    assert!(
+        count(
+            &db,
+            "SELECT count(*) FROM bookings WHERE checked_out_at IS NOT NULL"
+        )
+        .await
+            > 0
+    );
+}

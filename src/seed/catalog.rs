@@ -24,6 +24,8 @@ pub struct Table {
     pub foreign_keys: Vec<ForeignKey>,
     /// Single-column CHECK constraints, by column, as `pg_get_constraintdef` prints them.
     pub checks: Vec<(String, String)>,
+    /// CHECK constraints over several columns: (name, definition).
+    pub row_checks: Vec<(String, String)>,
     /// Rows already present (an estimate is not enough: we need to know empty from not).
     pub has_rows: bool,
 }
@@ -141,6 +143,7 @@ pub async fn read(client: &Client) -> Result<Catalog, tokio_postgres::Error> {
             unique: Vec::new(),
             foreign_keys: Vec::new(),
             checks: Vec::new(),
+            row_checks: Vec::new(),
             has_rows: false,
         };
         by_oid.insert(oid, table.key());
@@ -229,6 +232,7 @@ pub async fn read(client: &Client) -> Result<Catalog, tokio_postgres::Error> {
                 parent_columns: row.get(5),
             }),
             "c" if columns.len() == 1 => t.checks.push((columns[0].clone(), row.get(6))),
+            "c" if columns.len() > 1 => t.row_checks.push((name, row.get(6))),
             _ => {}
         }
     }

@@ -156,6 +156,16 @@ pub enum Gen {
     Uuid,
     /// A JSON object, one field per generator.
     Object(Vec<ColumnGen>),
+    /// At least (`min_step` > 0: more than) another column of the same row, for a CHECK that
+    /// orders the two (`seed::ordering`): the base plus `min_step` and a whole number of
+    /// `unit`s up to `max_step`; the column's own generator where the base is NULL.
+    After {
+        base: Box<ColumnGen>,
+        own: Box<Gen>,
+        min_step: f64,
+        max_step: f64,
+        unit: f64,
+    },
     Reference {
         seed: u64,
         parent: Arc<KeySource>,
@@ -303,6 +313,16 @@ impl Gen {
                 out.push(b'}');
                 Value::Json(String::from_utf8(out).expect("JSON written from UTF-8 strings"))
             }
+            Gen::After {
+                base,
+                own,
+                min_step,
+                max_step,
+                unit,
+            } => match base.value(row) {
+                Value::Null => own.value(rng, row),
+                b => super::ordering::above(&b, own, *min_step, *max_step, *unit, rng),
+            },
             Gen::Reference {
                 seed,
                 parent,

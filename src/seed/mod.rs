@@ -12,6 +12,7 @@ pub mod copy;
 pub mod definition;
 pub mod generator;
 pub mod load;
+pub mod ordering;
 pub mod plan;
 pub mod progress;
 pub mod rng;

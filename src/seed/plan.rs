@@ -248,6 +248,7 @@ pub fn build(
             }
             columns.push(gen);
         }
+        order_columns(&ctx, table, &mut columns);
         let gen = TableGen {
             qualified: table.qualified(),
             columns,
@@ -280,6 +281,27 @@ pub fn build(
         tables: reordered,
         layers: new_layers,
     })
+}
+
+/// Derives the greater column of each CHECK that orders two columns from the lesser one, so
+/// inferred values satisfy it (`seed::ordering`); columns the dataset defines are left as given.
+fn order_columns(ctx: &Ctx, table: &Table, columns: &mut [ColumnGen]) {
+    let orderings: Vec<_> = table
+        .row_checks
+        .iter()
+        .filter_map(|(_, def)| super::ordering::orderings(def))
+        .flatten()
+        .collect();
+    if orderings.is_empty() {
+        return;
+    }
+    let def = ctx.defs.get(&table.key()).map(|(d, _)| d);
+    super::ordering::derive(
+        columns,
+        &orderings,
+        &|name| def.is_some_and(|d| d.columns.contains_key(name)),
+        &|name| in_unique(table, name),
+    );
 }
 
 fn sequence_name(column: &Column) -> Option<String> {
