@@ -136,6 +136,22 @@ pub struct MigrationReport {
     /// Each gate's result for this migration.
     #[serde(default)]
     pub gates: Vec<GateResult>,
+    /// The database was reset from the template after this migration, because its rehearsal
+    /// left a state unlike "forward applied cleanly"; absent when no reset happened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset: Option<StateReset>,
+}
+
+/// A reset from the template, and the forward scripts replayed on the clone so that the next
+/// migration meets the state it would meet in production.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct StateReset {
+    /// Seconds to replace the database with a clone of the template.
+    pub seconds: f64,
+    /// Seconds to replay the forward scripts, unmeasured, on the clone.
+    pub replay_seconds: f64,
+    /// Ids of the migrations whose forward scripts were replayed, in order.
+    pub replayed: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
