@@ -1,10 +1,11 @@
 //! The rehearsal pipeline of DESIGN.md, and nothing else: provision, baseline, then for each
-//! rehearsed migration forward, rollback, forward again, and a report. Measuring, comparing and
+//! rehearsed migration a seed point, forward, rollback, forward again, and a reset from the
+//! template when the rollback left damage behind; then a report. Measuring, comparing and
 //! rendering belong to the probe, snapshot and report modules.
 
 use crate::migrations::{Migration, MigrationSet};
 use crate::probe::{self, Probe, ProbeSettings, Step};
-use crate::provision::{self, Database, ProviderKind};
+use crate::provision::{self, Database};
 use crate::report::{
     DatabaseInfo, Direction, Finding, MigrationReport, Report, StateReset, Verdict, SCHEMA_VERSION,
 };
@@ -12,7 +13,10 @@ use crate::scenario::Scenario;
 use crate::seed::{self, Template};
 use crate::snapshot;
 use crate::Error;
+use seeding::SeedPoints;
 use std::time::Instant;
+
+mod seeding;
 
 /// Where the run tells a person what is happening (stderr lines; a progress bar later).
 pub trait Progress: Send + Sync {
@@ -49,7 +53,7 @@ pub async fn rehearse(
     progress: &dyn Progress,
 ) -> Result<Report, Error> {
     // A missing or malformed dataset definition is bad input: say so before starting a server.
-    seed_request(scenario)?;
+    seed_request(scenario, set)?;
     let database = provision::provision(&scenario.database).await?;
     progress.step(&format!(
         "PostgreSQL {} via {:?} ({})",
@@ -69,7 +73,7 @@ pub async fn rehearse_on(
 ) -> Result<Report, Error> {
     let started_at = now_rfc3339();
     let started = Instant::now();
-    let seed_request = seed_request(scenario)?;
+    let seed_request = seed_request(scenario, set)?;
     let mut client = connect(database).await?;
 
     let (baseline, rehearsed) = split_baseline(set, scenario.baseline.as_deref())?;
@@ -102,8 +106,9 @@ pub async fn rehearse_on(
         }
     }
 
-    // Seed after the baseline, then keep the state as a template so that a reset is a clone.
-    // Without seeded rows the clone is cheap, and still saves replaying the baseline. The
+    // Seed points: right after the baseline, then before every rehearsed migration whose
+    // predecessors created tables. Each keeps the state as a template so that a reset is a clone;
+    // without seeded rows the clone is cheap, and still saves replaying the baseline. The
     // template is dropped with this function's scope.
     let keep_template = scenario
         .raw
@@ -111,41 +116,15 @@ pub async fn rehearse_on(
         .as_ref()
         .and_then(|d| d.template)
         .unwrap_or(true);
-    let mut seed_report = None;
-    let mut template = None;
+    let mut seeding = SeedPoints::new(seed_request, keep_template);
     if blocked_by.is_none() {
-        let mut request = seed_request;
-        request.progress = progress.seed_mode();
-        let outcome = seed::seed(&database.connection, &request).await?;
-        if !outcome.tables.is_empty() {
-            let report = outcome.report();
-            progress.step(&format!(
-                "seeded {} rows into {} tables ({:.1} MB) in {:.1}s",
-                report.rows,
-                report.tables.len(),
-                report.bytes as f64 / 1e6,
-                report.seconds
-            ));
-            seed_report = Some(report);
-        }
-        if keep_template && !rehearsed.is_empty() {
-            drop(client);
-            let kept = Template::create(&database.connection, database.kind == ProviderKind::Url)
-                .await
-                .map_err(Error::Environment)?;
-            if let Some(report) = &mut seed_report {
-                report.template = Some(kept.name.clone());
-                report.template_seconds = Some(kept.create_seconds);
-            }
-            client = connect(database).await?;
-            template = Some(kept);
-        }
+        (client, _) = seeding
+            .seed(database, client, 0, rehearsed.first(), progress)
+            .await?;
     }
-    // The rehearsed migrations the template already holds: a reset replays those after them.
-    let template_at = 0;
 
     // Sizes as the rehearsed migrations find them (after seeding), for the "large table" hazards.
-    let tables = crate::probe::table_sizes(&client).await.unwrap_or_default();
+    let mut tables = crate::probe::table_sizes(&client).await.unwrap_or_default();
 
     let probe = Probe::new(
         database.connection.clone(),
@@ -156,11 +135,21 @@ pub async fn rehearse_on(
             migrations.push(not_run(set, migration, blocker));
             continue;
         }
+        if index > 0 {
+            let seeded;
+            (client, seeded) = seeding
+                .seed(database, client, index, Some(migration), progress)
+                .await?;
+            if seeded {
+                let fresh = crate::probe::table_sizes(&client).await.unwrap_or_default();
+                seeding::merge_sizes(&mut tables, fresh);
+            }
+        }
         let mut report = rehearse_migration(&client, &probe, set, migration, progress).await;
         if !report.forward.ok || report.redo.as_ref().is_some_and(|r| !r.ok) {
             blocked_by = Some(migration.version.to_string());
-        } else if let Some(template) = template
-            .as_ref()
+        } else if let Some((template, template_at)) = seeding
+            .template()
             .filter(|_| index + 1 < rehearsed.len() && left_unclean(&report))
         {
             drop(client);
@@ -185,6 +174,31 @@ pub async fn rehearse_on(
         migrations.push(report);
     }
 
+    // Definitions that waited for a table no seed point saw. A table that appeared after the last
+    // migration only had nowhere to be seeded; one that never appeared is a mistake.
+    if blocked_by.is_none() {
+        let unused = seeding.unused_definitions();
+        if !unused.is_empty() {
+            let now = seed::catalog::table_keys(&client).await.unwrap_or_default();
+            for (name, file) in unused {
+                if now.contains(&seed::plan::table_key(name)) {
+                    progress.step(&format!(
+                        "the dataset's definition of table {name} ({}) was not used: the table exists only after the last migration, and no seed point follows it",
+                        file.display()
+                    ));
+                } else {
+                    findings.push(Finding::new(
+                        "dataset_table_missing",
+                        format!(
+                            "{}: table \"{name}\" is defined in the dataset, but the migrations never created it, so it was never seeded",
+                            file.display()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
     let verdict = if findings.is_empty() && migrations.iter().all(|m| m.verdict == Verdict::Pass) {
         Verdict::Pass
     } else {
@@ -206,15 +220,19 @@ pub async fn rehearse_on(
         },
         migrations,
         findings,
-        seed: seed_report,
+        seed: seeding.report(),
         tables,
         ..Default::default()
     })
 }
 
-/// The scenario's dataset as a seeding request (a bare folder: every table inferred).
-pub fn seed_request(scenario: &Scenario) -> Result<seed::SeedRequest, Error> {
-    seed::SeedRequest::from_section(scenario.raw.dataset.as_ref(), scenario.file.as_deref())
+/// The scenario's dataset as a seeding request (a bare folder: every table inferred). A
+/// definition of a table that no migration of `set` creates is bad input.
+pub fn seed_request(scenario: &Scenario, set: &MigrationSet) -> Result<seed::SeedRequest, Error> {
+    let request =
+        seed::SeedRequest::from_section(scenario.raw.dataset.as_ref(), scenario.file.as_deref())?;
+    seeding::check_definitions(&request, set)?;
+    Ok(request)
 }
 
 /// Forward, rollback, forward again, for one migration.

@@ -34,7 +34,8 @@ pub struct Report {
     /// Sizes of the tables the rehearsal ran on, when known; "large table" hazards use them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tables: Vec<TableSize>,
-    /// The synthetic dataset seeded after the baseline; absent when nothing was seeded.
+    /// The synthetic dataset, summed over every seed point (after the baseline, and before each
+    /// migration that follows the creation of tables); absent when nothing was seeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<SeedReport>,
 }
@@ -55,7 +56,7 @@ pub struct SeedReport {
     /// The template database holding the seeded state, when one was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<String>,
-    /// Seconds to clone the seeded database into the template.
+    /// Seconds to clone the seeded database into the template, over every seed point.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_seconds: Option<f64>,
 }

@@ -40,40 +40,49 @@ async fn file_copy_clause(client: &tokio_postgres::Client) -> &'static str {
     }
 }
 
+/// Replaces database `name` with a clone of `database`; returns the seconds the clone took.
+async fn clone_into(
+    admin_info: &ConnectionInfo,
+    database: &ConnectionInfo,
+    name: &str,
+) -> Result<f64, String> {
+    let admin = admin_info
+        .connect()
+        .await
+        .map_err(|e| format!("could not connect to create the template database: {e}"))?;
+    let strategy = file_copy_clause(&admin).await;
+    let started = Instant::now();
+    // Separate statements: several in one simple query form an implicit transaction,
+    // where CREATE/DROP DATABASE may not run.
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {}", quote_ident(name)))
+        .await
+        .map_err(|e| format!("could not replace an old template {name}: {e}"))?;
+    admin
+        .batch_execute(&format!(
+            "CREATE DATABASE {} TEMPLATE {}{strategy}",
+            quote_ident(name),
+            quote_ident(&database.dbname)
+        ))
+        .await
+        .map_err(|e| {
+            format!(
+                "could not keep the seeded database as a template: {}",
+                e.as_db_error()
+                    .map(|d| d.message().to_string())
+                    .unwrap_or(e.to_string())
+            )
+        })?;
+    Ok(started.elapsed().as_secs_f64())
+}
+
 impl Template {
     /// Clones `database` into a template. Nobody may be connected to `database` meanwhile
     /// (PostgreSQL waits a few seconds for sessions that are closing).
     pub async fn create(database: &ConnectionInfo, drop_on_exit: bool) -> Result<Template, String> {
         let name = format!("{}_seeded", database.dbname);
         let admin_info = maintenance(database);
-        let admin = admin_info
-            .connect()
-            .await
-            .map_err(|e| format!("could not connect to create the template database: {e}"))?;
-        let strategy = file_copy_clause(&admin).await;
-        let started = Instant::now();
-        // Separate statements: several in one simple query form an implicit transaction,
-        // where CREATE/DROP DATABASE may not run.
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {}", quote_ident(&name)))
-            .await
-            .map_err(|e| format!("could not replace an old template {name}: {e}"))?;
-        admin
-            .batch_execute(&format!(
-                "CREATE DATABASE {} TEMPLATE {}{strategy}",
-                quote_ident(&name),
-                quote_ident(&database.dbname)
-            ))
-            .await
-            .map_err(|e| {
-                format!(
-                    "could not keep the seeded database as a template: {}",
-                    e.as_db_error()
-                        .map(|d| d.message().to_string())
-                        .unwrap_or(e.to_string())
-                )
-            })?;
-        let create_seconds = started.elapsed().as_secs_f64();
+        let create_seconds = clone_into(&admin_info, database, &name).await?;
         let guard = drop_on_exit.then(|| {
             let admin_info = admin_info.clone();
             let name = name.clone();
@@ -85,6 +94,12 @@ impl Template {
             create_seconds,
             _guard: guard,
         })
+    }
+
+    /// Replaces the template with a clone of the database as it is now (a later seed point);
+    /// returns the seconds it took. Nobody may be connected to the database meanwhile.
+    pub async fn refresh(&self) -> Result<f64, String> {
+        clone_into(&maintenance(&self.database), &self.database, &self.name).await
     }
 
     /// Replaces the database with a fresh clone of the template; returns the seconds it took.
