@@ -107,3 +107,135 @@ fn a_negative_scale_is_bad_usage() {
         .unwrap();
     assert_eq!(run.status.code(), Some(2));
 }
+
+fn run_local(path: &str) -> (Option<i32>, String, tempfile::TempDir) {
+    let out = tempfile::tempdir().unwrap();
+    let run = rehearse()
+        .args(["run", path, "--provider", "local", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    (run.status.code(), stderr, out)
+}
+
+fn report(out: &tempfile::TempDir) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap()).unwrap()
+}
+
+fn entry<'a>(
+    list: &'a serde_json::Value,
+    field: &str,
+    name: &str,
+) -> Option<&'a serde_json::Value> {
+    list.as_array().unwrap().iter().find(|t| t[field] == name)
+}
+
+#[test]
+fn a_bare_folder_seeds_the_table_its_first_migration_creates_before_the_second_runs() {
+    let (code, stderr, out) = run_local("scenarios/quickstart");
+    assert_eq!(code, Some(0), "{stderr}");
+    let report = report(&out);
+    let seed = &report["seed"];
+    assert_eq!(seed["rows"], 1000, "{seed}");
+    let users = entry(&seed["tables"], "table", "public.users").expect("users in the seed section");
+    assert_eq!(users["rows"], 1000, "{seed}");
+    assert_eq!(seed["template"], "postgres_seeded");
+    // V002 met the seeded rows: the sizes it was judged against, and the seed point before it.
+    let sized = entry(&report["tables"], "relation", "public.users").expect("users sized");
+    assert_eq!(sized["rows"], 1000, "{sized}");
+    assert!(
+        stderr.contains("seeded 1000 rows into 1 tables")
+            && stderr.contains(" before 002 add_status_column"),
+        "{stderr}"
+    );
+    let v002 = stderr.find("002 add_status_column forward").unwrap();
+    assert!(stderr.find("seeded 1000 rows").unwrap() < v002, "{stderr}");
+}
+
+#[test]
+fn a_table_a_migration_creates_is_seeded_from_its_definition_before_the_next_migration() {
+    let (code, stderr, out) = run_local("tests/fixtures/rehearsals/seed_points");
+    // V004's rollback loses the totals: that, and only that, fails.
+    assert_eq!(code, Some(1), "{stderr}");
+    let report = report(&out);
+    let seed = &report["seed"];
+    let accounts = entry(&seed["tables"], "table", "public.accounts").expect("accounts seeded");
+    assert_eq!(accounts["rows"], 100, "{seed}");
+    let invoices = entry(&seed["tables"], "table", "public.invoices").expect("invoices seeded");
+    assert_eq!(invoices["rows"], 300, "{seed}");
+    // The lookup table V002 filled itself is left alone.
+    assert!(
+        entry(&seed["tables"], "table", "public.currencies").is_none(),
+        "{seed}"
+    );
+    assert_eq!(seed["rows"], 400, "{seed}");
+    assert!(
+        stderr.contains("seeded 300 rows into 1 tables")
+            && stderr.contains(" before 003 index_invoices_account"),
+        "{stderr}"
+    );
+    let sized = entry(&report["tables"], "relation", "public.invoices").expect("invoices sized");
+    assert_eq!(sized["rows"], 300, "{sized}");
+
+    // The template moved to the last seed point: V004's reset replays V003 and V004 only.
+    let migrations = report["migrations"].as_array().unwrap();
+    let verdicts: Vec<_> = migrations
+        .iter()
+        .map(|m| (m["id"].as_str().unwrap(), m["verdict"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("001", "pass"),
+            ("002", "pass"),
+            ("003", "pass"),
+            ("004", "fail"),
+            ("005", "pass")
+        ]
+    );
+    assert_eq!(migrations[3]["data_preserved"], false);
+    assert_eq!(
+        migrations[3]["reset"]["replayed"],
+        serde_json::json!(["003", "004"]),
+        "{}",
+        migrations[3]
+    );
+}
+
+#[test]
+fn a_definition_of_a_table_no_migration_creates_is_bad_input() {
+    let (code, stderr, out) = run_local("tests/fixtures/bad_input/dataset_table_never_created");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("rehearse.toml") && stderr.contains("table \"ghosts\""),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("PostgreSQL"),
+        "refused before a server started: {stderr}"
+    );
+    assert!(!out.path().join("report.json").exists());
+}
+
+#[test]
+fn a_definition_whose_table_never_appears_fails_the_rehearsal_naming_it() {
+    let (code, stderr, out) = run_local("tests/fixtures/rehearsals/dataset_table_only_mentioned");
+    assert_eq!(code, Some(1), "{stderr}");
+    let report = report(&out);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["kind"], "dataset_table_missing");
+    let message = findings[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("rehearse.toml") && message.contains("table \"audit_log\""),
+        "{message}"
+    );
+    // The migrations themselves passed.
+    assert!(report["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["verdict"] == "pass"));
+}

@@ -1,5 +1,6 @@
 //! Migration sets: discovery of the files on disk, pairing each forward script with its rollback,
-//! ordering by version, and splitting scripts into statements with the real PostgreSQL parser.
+//! ordering by version, splitting scripts into statements with the real PostgreSQL parser, and
+//! reading which tables they create.
 //!
 //! This module reads files and parses SQL; it never talks to a database.
 
@@ -8,11 +9,13 @@ mod discover;
 mod layout;
 mod split;
 mod syntax;
+mod tables;
 mod transaction;
 mod version;
 
 pub use discover::discover;
 pub use split::split_statements;
+pub use tables::CreatedTables;
 pub use version::Version;
 
 use std::path::{Path, PathBuf};

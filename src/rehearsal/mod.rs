@@ -1,18 +1,22 @@
 //! The rehearsal pipeline of DESIGN.md, and nothing else: provision, baseline, then for each
-//! rehearsed migration forward, rollback, forward again, and a report. Measuring, comparing and
+//! rehearsed migration a seed point, forward, rollback, forward again, and a reset from the
+//! template when the rollback left damage behind; then a report. Measuring, comparing and
 //! rendering belong to the probe, snapshot and report modules.
 
 use crate::migrations::{Migration, MigrationSet};
 use crate::probe::{self, Probe, ProbeSettings, Step};
-use crate::provision::{self, Database, ProviderKind};
+use crate::provision::{self, Database};
 use crate::report::{
-    DatabaseInfo, Direction, Finding, MigrationReport, Report, Verdict, SCHEMA_VERSION,
+    DatabaseInfo, Direction, Finding, MigrationReport, Report, StateReset, Verdict, SCHEMA_VERSION,
 };
 use crate::scenario::Scenario;
 use crate::seed::{self, Template};
 use crate::snapshot;
 use crate::Error;
+use seeding::SeedPoints;
 use std::time::Instant;
+
+mod seeding;
 
 /// Where the run tells a person what is happening (stderr lines; a progress bar later).
 pub trait Progress: Send + Sync {
@@ -49,7 +53,7 @@ pub async fn rehearse(
     progress: &dyn Progress,
 ) -> Result<Report, Error> {
     // A missing or malformed dataset definition is bad input: say so before starting a server.
-    seed_request(scenario)?;
+    seed_request(scenario, set)?;
     let database = provision::provision(&scenario.database).await?;
     progress.step(&format!(
         "PostgreSQL {} via {:?} ({})",
@@ -69,10 +73,8 @@ pub async fn rehearse_on(
 ) -> Result<Report, Error> {
     let started_at = now_rfc3339();
     let started = Instant::now();
-    let seed_request = seed_request(scenario)?;
-    let mut client = database.connection.connect().await.map_err(|e| {
-        Error::Environment(format!("could not connect to the rehearsal database: {e}"))
-    })?;
+    let seed_request = seed_request(scenario, set)?;
+    let mut client = connect(database).await?;
 
     let (baseline, rehearsed) = split_baseline(set, scenario.baseline.as_deref())?;
     let mut findings = Vec::new();
@@ -104,63 +106,97 @@ pub async fn rehearse_on(
         }
     }
 
-    // Seed after the baseline, then keep the seeded state as a template so that a reset is a
-    // clone. The template is dropped with this function's scope.
-    let mut seed_report = None;
-    let mut _template = None;
+    // Seed points: right after the baseline, then before every rehearsed migration whose
+    // predecessors created tables. Each keeps the state as a template so that a reset is a clone;
+    // without seeded rows the clone is cheap, and still saves replaying the baseline. The
+    // template is dropped with this function's scope.
+    let keep_template = scenario
+        .raw
+        .dataset
+        .as_ref()
+        .and_then(|d| d.template)
+        .unwrap_or(true);
+    let mut seeding = SeedPoints::new(seed_request, keep_template);
     if blocked_by.is_none() {
-        let mut request = seed_request;
-        request.progress = progress.seed_mode();
-        let outcome = seed::seed(&database.connection, &request).await?;
-        if !outcome.tables.is_empty() {
-            let mut report = outcome.report();
-            progress.step(&format!(
-                "seeded {} rows into {} tables ({:.1} MB) in {:.1}s",
-                report.rows,
-                report.tables.len(),
-                report.bytes as f64 / 1e6,
-                report.seconds
-            ));
-            if scenario
-                .raw
-                .dataset
-                .as_ref()
-                .and_then(|d| d.template)
-                .unwrap_or(true)
-            {
-                drop(client);
-                let template =
-                    Template::create(&database.connection, database.kind == ProviderKind::Url)
-                        .await
-                        .map_err(Error::Environment)?;
-                report.template = Some(template.name.clone());
-                report.template_seconds = Some(template.create_seconds);
-                client = database.connection.connect().await.map_err(|e| {
-                    Error::Environment(format!("could not connect to the rehearsal database: {e}"))
-                })?;
-                _template = Some(template);
-            }
-            seed_report = Some(report);
-        }
+        (client, _) = seeding
+            .seed(database, client, 0, rehearsed.first(), progress)
+            .await?;
     }
 
     // Sizes as the rehearsed migrations find them (after seeding), for the "large table" hazards.
-    let tables = crate::probe::table_sizes(&client).await.unwrap_or_default();
+    let mut tables = crate::probe::table_sizes(&client).await.unwrap_or_default();
 
     let probe = Probe::new(
         database.connection.clone(),
         ProbeSettings::from_scenario(scenario),
     );
-    for migration in rehearsed {
+    for (index, migration) in rehearsed.iter().enumerate() {
         if let Some(blocker) = &blocked_by {
             migrations.push(not_run(set, migration, blocker));
             continue;
         }
-        let report = rehearse_migration(&client, &probe, set, migration, progress).await;
+        if index > 0 {
+            let seeded;
+            (client, seeded) = seeding
+                .seed(database, client, index, Some(migration), progress)
+                .await?;
+            if seeded {
+                let fresh = crate::probe::table_sizes(&client).await.unwrap_or_default();
+                seeding::merge_sizes(&mut tables, fresh);
+            }
+        }
+        let mut report = rehearse_migration(&client, &probe, set, migration, progress).await;
         if !report.forward.ok || report.redo.as_ref().is_some_and(|r| !r.ok) {
             blocked_by = Some(migration.version.to_string());
+        } else if let Some((template, template_at)) = seeding
+            .template()
+            .filter(|_| index + 1 < rehearsed.len() && left_unclean(&report))
+        {
+            drop(client);
+            let replay = &rehearsed[template_at..=index];
+            let (reconnected, reset, failure) =
+                reset_state(database, template, set, replay).await?;
+            client = reconnected;
+            progress.step(&format!(
+                "{} {} state reset from the template in {:.1}s, replayed {} migrations",
+                migration.version,
+                migration.name,
+                reset.seconds,
+                reset.replayed.len()
+            ));
+            if let Some(failure) = failure {
+                report.findings.push(failure);
+                report.verdict = Verdict::Fail;
+                blocked_by = Some(migration.version.to_string());
+            }
+            report.reset = Some(reset);
         }
         migrations.push(report);
+    }
+
+    // Definitions that waited for a table no seed point saw. A table that appeared after the last
+    // migration only had nowhere to be seeded; one that never appeared is a mistake.
+    if blocked_by.is_none() {
+        let unused = seeding.unused_definitions();
+        if !unused.is_empty() {
+            let now = seed::catalog::table_keys(&client).await.unwrap_or_default();
+            for (name, file) in unused {
+                if now.contains(&seed::plan::table_key(name)) {
+                    progress.step(&format!(
+                        "the dataset's definition of table {name} ({}) was not used: the table exists only after the last migration, and no seed point follows it",
+                        file.display()
+                    ));
+                } else {
+                    findings.push(Finding::new(
+                        "dataset_table_missing",
+                        format!(
+                            "{}: table \"{name}\" is defined in the dataset, but the migrations never created it, so it was never seeded",
+                            file.display()
+                        ),
+                    ));
+                }
+            }
+        }
     }
 
     let verdict = if findings.is_empty() && migrations.iter().all(|m| m.verdict == Verdict::Pass) {
@@ -184,15 +220,19 @@ pub async fn rehearse_on(
         },
         migrations,
         findings,
-        seed: seed_report,
+        seed: seeding.report(),
         tables,
         ..Default::default()
     })
 }
 
-/// The scenario's dataset as a seeding request (a bare folder: every table inferred).
-pub fn seed_request(scenario: &Scenario) -> Result<seed::SeedRequest, Error> {
-    seed::SeedRequest::from_section(scenario.raw.dataset.as_ref(), scenario.file.as_deref())
+/// The scenario's dataset as a seeding request (a bare folder: every table inferred). A
+/// definition of a table that no migration of `set` creates is bad input.
+pub fn seed_request(scenario: &Scenario, set: &MigrationSet) -> Result<seed::SeedRequest, Error> {
+    let request =
+        seed::SeedRequest::from_section(scenario.raw.dataset.as_ref(), scenario.file.as_deref())?;
+    seeding::check_definitions(&request, set)?;
+    Ok(request)
 }
 
 /// Forward, rollback, forward again, for one migration.
@@ -359,6 +399,60 @@ pub async fn rehearse_migration(
         findings,
         ..Default::default()
     }
+}
+
+async fn connect(database: &Database) -> Result<tokio_postgres::Client, Error> {
+    database.connection.connect().await.map_err(|e| {
+        Error::Environment(format!("could not connect to the rehearsal database: {e}"))
+    })
+}
+
+/// True when a rehearsal left the database unlike "forward applied cleanly": what the next
+/// migration would find is the rollback's damage, not the state production would have.
+fn left_unclean(m: &MigrationReport) -> bool {
+    m.rollback.as_ref().is_some_and(|r| !r.ok)
+        || m.schema_restored == Some(false)
+        || m.data_preserved == Some(false)
+        || !m.redo_differences.is_empty()
+}
+
+/// Replaces the database with a clone of the template and replays, unmeasured, the forward
+/// scripts of `replay` on it. Returns a client on the clone, what the reset cost, and the
+/// finding of a replayed forward that failed (the state is then not the one later migrations
+/// need). Nobody may hold a connection to the database that should survive: the reset ends them.
+async fn reset_state(
+    database: &Database,
+    template: &Template,
+    set: &MigrationSet,
+    replay: &[Migration],
+) -> Result<(tokio_postgres::Client, StateReset, Option<Finding>), Error> {
+    let seconds = template.reset().await.map_err(Error::Environment)?;
+    let client = connect(database).await?;
+    let started = Instant::now();
+    let mut replayed = Vec::new();
+    let mut failure = None;
+    for migration in replay {
+        let file = label(set, &migration.forward.path);
+        let direction = probe::run_script(&client, &migration.forward, &file).await;
+        if let Some(e) = direction.error {
+            failure = Some(Finding {
+                kind: "replay_failed".into(),
+                message: format!(
+                    "{}, line {}: replayed on the state reset from the template, the forward of {} failed, so later migrations cannot start clean: {}",
+                    e.file, e.line, migration.version, e.message
+                ),
+                ..Default::default()
+            });
+            break;
+        }
+        replayed.push(migration.version.to_string());
+    }
+    let reset = StateReset {
+        seconds,
+        replay_seconds: started.elapsed().as_secs_f64(),
+        replayed,
+    };
+    Ok((client, reset, failure))
 }
 
 /// One finding per broken promise of the rollback: schema not restored, data not preserved.

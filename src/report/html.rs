@@ -306,6 +306,13 @@ fn migration(out: &mut String, index: usize, m: &MigrationReport) {
         }
         out.push_str("</tbody></table>");
     }
+    if let Some(r) = &m.reset {
+        let _ = write!(
+            out,
+            "<p class=\"muted\">{}</p>",
+            escape(&measures::reset_sentence(r))
+        );
+    }
     out.push_str("</section>\n");
 }
 

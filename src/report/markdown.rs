@@ -225,6 +225,9 @@ fn details(out: &mut String, m: &MigrationReport) {
         }
         out.push('\n');
     }
+    if let Some(r) = &m.reset {
+        let _ = writeln!(out, "↩️ {}\n", text(&measures::reset_sentence(r)));
+    }
     out.push_str("</details>\n\n");
 }
 
@@ -421,5 +424,37 @@ mod tests {
         // Every migration still has its row in the table.
         assert!(md.contains("| 039 bulk |"));
         assert!(md.contains("report.html has everything"));
+    }
+
+    #[test]
+    fn a_reset_is_one_line_under_its_migration() {
+        let migration = |id: &str, reset: Option<crate::report::StateReset>| MigrationReport {
+            id: id.into(),
+            name: "m".into(),
+            reset,
+            ..Default::default()
+        };
+        let report = Report {
+            migrations: vec![
+                migration(
+                    "002",
+                    Some(crate::report::StateReset {
+                        seconds: 0.25,
+                        replay_seconds: 0.0125,
+                        replayed: vec!["001".into(), "002".into()],
+                    }),
+                ),
+                migration("003", None),
+            ],
+            ..Default::default()
+        };
+        let md = render(&report);
+        let lines: Vec<&str> = md.lines().filter(|l| l.contains("reset")).collect();
+        assert_eq!(
+            lines,
+            ["↩️ The state was reset from the template in 250.0 ms and 2 migrations replayed (12.5 ms), so later migrations start clean."]
+        );
+        let (before_003, _) = md.split_once("<summary>003").unwrap();
+        assert!(before_003.contains(lines[0]), "{md}");
     }
 }

@@ -1,7 +1,7 @@
 //! Facts every rendering shows the same way: the strongest lock of a migration, the workload's
 //! blocked time, durations as people read them. Computed from the model, never measured here.
 
-use super::{Direction, LockReport, MigrationReport, Report, Verdict};
+use super::{Direction, LockReport, MigrationReport, Report, StateReset, Verdict};
 
 /// Relation lock modes from weakest to strongest, as `pg_locks.mode` spells them.
 pub const LOCK_MODES: [&str; 8] = [
@@ -107,6 +107,17 @@ pub fn duration(ms: f64) -> String {
         let s = (ms / 1000.0).round() as u64;
         format!("{} min {:02} s", s / 60, s % 60)
     }
+}
+
+/// The sentence that says a migration's damage was undone before the next one ran.
+pub fn reset_sentence(r: &StateReset) -> String {
+    let n = r.replayed.len();
+    format!(
+        "The state was reset from the template in {} and {n} migration{} replayed ({}), so later migrations start clean.",
+        duration(r.seconds * 1000.0),
+        if n == 1 { "" } else { "s" },
+        duration(r.replay_seconds * 1000.0)
+    )
 }
 
 /// The provider as the report.json spells it.

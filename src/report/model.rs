@@ -34,7 +34,8 @@ pub struct Report {
     /// Sizes of the tables the rehearsal ran on, when known; "large table" hazards use them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tables: Vec<TableSize>,
-    /// The synthetic dataset seeded after the baseline; absent when nothing was seeded.
+    /// The synthetic dataset, summed over every seed point (after the baseline, and before each
+    /// migration that follows the creation of tables); absent when nothing was seeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<SeedReport>,
 }
@@ -55,7 +56,7 @@ pub struct SeedReport {
     /// The template database holding the seeded state, when one was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<String>,
-    /// Seconds to clone the seeded database into the template.
+    /// Seconds to clone the seeded database into the template, over every seed point.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_seconds: Option<f64>,
 }
@@ -136,6 +137,22 @@ pub struct MigrationReport {
     /// Each gate's result for this migration.
     #[serde(default)]
     pub gates: Vec<GateResult>,
+    /// The database was reset from the template after this migration, because its rehearsal
+    /// left a state unlike "forward applied cleanly"; absent when no reset happened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset: Option<StateReset>,
+}
+
+/// A reset from the template, and the forward scripts replayed on the clone so that the next
+/// migration meets the state it would meet in production.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct StateReset {
+    /// Seconds to replace the database with a clone of the template.
+    pub seconds: f64,
+    /// Seconds to replay the forward scripts, unmeasured, on the clone.
+    pub replay_seconds: f64,
+    /// Ids of the migrations whose forward scripts were replayed, in order.
+    pub replayed: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -21,7 +21,8 @@ pub struct ScenarioFile {
     pub migrations: MigrationsSection,
     #[serde(default)]
     pub database: DatabaseSection,
-    /// Dataset to seed after the baseline: a definition file, scale, seed, inline tables.
+    /// Dataset to seed after the baseline and where migrations create tables: a definition file,
+    /// scale, seed, inline tables.
     pub dataset: Option<crate::seed::DatasetSection>,
     /// Concurrent workload during each migration step; absent means the default workload.
     pub workload: Option<WorkloadSection>,

@@ -1,5 +1,5 @@
 //! What the seeder needs to know about the schema: tables, columns and their types, keys,
-//! foreign keys, CHECK constraints. Read once from the catalog after the baseline.
+//! foreign keys, CHECK constraints. Read from the catalog at each seed point.
 
 use super::copy::PgType;
 use std::collections::BTreeMap;
@@ -127,6 +127,19 @@ const UNIQUE_INDEXES: &str = "
     FROM pg_index i
     WHERE i.indrelid = ANY($1) AND i.indisunique AND i.indpred IS NULL AND 0 <> ALL (i.indkey::int2[])
       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)";
+
+/// The `schema.name` of every user table: what a seed point compares with the tables it has
+/// already seen, without reading the whole catalog.
+pub async fn table_keys(
+    client: &Client,
+) -> Result<std::collections::BTreeSet<String>, tokio_postgres::Error> {
+    Ok(client
+        .query(USER_TABLES, &[])
+        .await?
+        .iter()
+        .map(|row| format!("{}.{}", row.get::<_, String>(1), row.get::<_, String>(2)))
+        .collect())
+}
 
 /// Reads the user tables of the connected database.
 pub async fn read(client: &Client) -> Result<Catalog, tokio_postgres::Error> {

@@ -1,8 +1,8 @@
 //! Seeding: production-scale synthetic data from declarative generators, loaded by binary COPY.
 //!
 //! Definitions (`data-generators/*.toml`, the scenario's `[dataset]`) are resolved against the
-//! catalog after the baseline; tables and columns without one are inferred from their type, name
-//! and constraints. Everything is validated before the first row is generated. Generation is a
+//! catalog at each seed point (after the baseline, and before a migration that meets new
+//! tables); tables and columns without one are inferred from their type, name and constraints. Everything is validated before the first row is generated. Generation is a
 //! pure function of (seed, table, column, row), so the same seed gives byte-identical data
 //! whatever the thread scheduling. Seeding must never change the schema: indexes and
 //! constraints dropped for speed are recreated from their own definitions.
@@ -64,6 +64,7 @@ impl SeedRequest {
                 scale,
                 default_rows: definitions.default_rows.unwrap_or(plan::DEFAULT_ROWS),
                 infer: section.infer.unwrap_or(true),
+                ..PlanOptions::default()
             },
             definitions,
             load: LoadOptions::default(),
@@ -83,6 +84,12 @@ pub struct SeedOutcome {
 }
 
 impl SeedOutcome {
+    /// Adds a later seed point's outcome to this one: the tables of both, the time of both.
+    pub fn absorb(&mut self, later: SeedOutcome) {
+        self.seconds += later.seconds;
+        self.tables.extend(later.tables);
+    }
+
     pub fn rows(&self) -> u64 {
         self.tables.iter().map(|t| t.rows).sum()
     }

@@ -21,6 +21,11 @@ pub struct PlanOptions {
     pub default_rows: u64,
     /// Seed tables that have no definition, from the catalog.
     pub infer: bool,
+    /// Tables an earlier seed point already considered: left alone, defined or not.
+    pub known: BTreeSet<String>,
+    /// A definition naming a table that does not exist yet waits for a later seed point instead
+    /// of being an error (the caller has checked that a migration creates the table).
+    pub defer_missing: bool,
 }
 
 impl Default for PlanOptions {
@@ -30,6 +35,8 @@ impl Default for PlanOptions {
             scale: 1.0,
             default_rows: DEFAULT_ROWS,
             infer: true,
+            known: BTreeSet::new(),
+            defer_missing: false,
         }
     }
 }
@@ -69,7 +76,7 @@ struct Ctx<'a> {
 }
 
 /// The table key a definition name refers to (`users` is `public.users`).
-fn table_key(name: &str) -> String {
+pub fn table_key(name: &str) -> String {
     if name.contains('.') {
         name.to_string()
     } else {
@@ -81,6 +88,46 @@ fn display_name(key: &str) -> &str {
     key.strip_prefix("public.").unwrap_or(key)
 }
 
+/// The definitions this seed point applies: those of tables that exist and that no earlier seed
+/// point considered. A definition naming a missing table is an error, unless it is deferred.
+fn in_scope(
+    catalog: &Catalog,
+    defs: &LoadedDefinitions,
+    options: &PlanOptions,
+) -> Result<LoadedDefinitions, String> {
+    let mut scoped = LoadedDefinitions {
+        sources: BTreeMap::new(),
+        tables: BTreeMap::new(),
+        default_rows: defs.default_rows,
+    };
+    for (name, def) in &defs.tables {
+        let key = table_key(name);
+        if options.known.contains(&key) {
+            continue;
+        }
+        if !catalog.tables.contains_key(&key) {
+            if options.defer_missing {
+                continue;
+            }
+            let known: Vec<&str> = catalog.tables.keys().map(|k| display_name(k)).collect();
+            return Err(format!(
+                "{}: table \"{name}\" does not exist after the baseline migrations (tables: {})",
+                defs.sources[name].display(),
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ));
+        }
+        scoped
+            .sources
+            .insert(name.clone(), defs.sources[name].clone());
+        scoped.tables.insert(name.clone(), def.clone());
+    }
+    Ok(scoped)
+}
+
 /// Which (table, columns) already hold rows and are the parents of references: the caller reads
 /// their keys (`SELECT cols FROM table`) before [`build`].
 pub fn existing_parents(
@@ -88,7 +135,11 @@ pub fn existing_parents(
     defs: &LoadedDefinitions,
     options: &PlanOptions,
 ) -> Vec<(String, Vec<String>)> {
-    let rows = row_counts(catalog, defs, options).unwrap_or_default();
+    let Ok(defs) = in_scope(catalog, defs, options) else {
+        return Vec::new();
+    };
+    let defs = &defs;
+    let rows = row_counts(catalog, defs, options);
     let mut out = BTreeMap::new();
     for (key, t) in &catalog.tables {
         if !rows.contains_key(key) {
@@ -120,12 +171,13 @@ pub fn existing_parents(
     out.into_iter().collect()
 }
 
-/// Rows per seeded table (scaled); tables absent are not seeded.
+/// Rows per seeded table (scaled); tables absent are not seeded. `defs` is in scope: every table
+/// it names exists.
 fn row_counts(
     catalog: &Catalog,
     defs: &LoadedDefinitions,
     options: &PlanOptions,
-) -> Result<BTreeMap<String, u64>, String> {
+) -> BTreeMap<String, u64> {
     let scale = |n: u64| -> u64 {
         if n == 0 {
             0
@@ -135,22 +187,9 @@ fn row_counts(
     };
     let mut rows = BTreeMap::new();
     for (name, def) in &defs.tables {
-        let key = table_key(name);
-        if !catalog.tables.contains_key(&key) {
-            let known: Vec<&str> = catalog.tables.keys().map(|k| display_name(k)).collect();
-            return Err(format!(
-                "{}: table \"{name}\" does not exist after the baseline migrations (tables: {})",
-                defs.sources[name].display(),
-                if known.is_empty() {
-                    "none".to_string()
-                } else {
-                    known.join(", ")
-                }
-            ));
-        }
         if !def.skip {
             rows.insert(
-                key,
+                table_key(name),
                 scale(
                     def.rows
                         .or(defs.default_rows)
@@ -163,7 +202,7 @@ fn row_counts(
         for (key, t) in &catalog.tables {
             let defined =
                 defs.tables.contains_key(display_name(key)) || defs.tables.contains_key(key);
-            if !defined && !t.has_rows {
+            if !defined && !t.has_rows && !options.known.contains(key) {
                 rows.insert(
                     key.clone(),
                     scale(defs.default_rows.unwrap_or(options.default_rows)),
@@ -171,7 +210,7 @@ fn row_counts(
             }
         }
     }
-    Ok(rows)
+    rows
 }
 
 /// Builds and validates the plan. The error is one sentence naming the file and table.column.
@@ -181,7 +220,8 @@ pub fn build(
     options: &PlanOptions,
     existing: &ExistingKeys,
 ) -> Result<Plan, String> {
-    let rows = row_counts(catalog, defs, options)?;
+    let defs = &in_scope(catalog, defs, options)?;
+    let rows = row_counts(catalog, defs, options);
     let mut def_map = BTreeMap::new();
     for (name, def) in &defs.tables {
         def_map.insert(table_key(name), (def, defs.sources[name].clone()));

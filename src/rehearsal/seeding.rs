@@ -1,0 +1,168 @@
+//! Seed points: before each rehearsed migration, the tables that earlier migrations created and
+//! left empty get their synthetic rows, and the template follows the seeded state so that a
+//! reset replays only the migrations after it. The first seed point is right after the baseline.
+//! Each table is considered once, at the first seed point where it exists: a table a migration
+//! filled (a lookup table) is left alone, and one a later migration empties is not refilled.
+
+use super::{connect, Progress};
+use crate::migrations::{CreatedTables, Migration, MigrationSet};
+use crate::provision::{Database, ProviderKind};
+use crate::report::{SeedReport, TableSize};
+use crate::seed::{self, plan::table_key, SeedOutcome, SeedRequest, Template};
+use crate::Error;
+use std::collections::BTreeSet;
+use std::path::Path;
+use tokio_postgres::Client;
+
+pub(super) struct SeedPoints {
+    request: SeedRequest,
+    keep_template: bool,
+    template: Option<Template>,
+    /// Rehearsed migrations the template holds: a reset replays the ones after them.
+    template_at: usize,
+    /// Every clone into the template, summed.
+    template_seconds: f64,
+    /// Tables an earlier seed point considered, by `schema.name`.
+    known: BTreeSet<String>,
+    /// Every seed point's outcome, summed.
+    outcome: Option<SeedOutcome>,
+}
+
+impl SeedPoints {
+    /// `keep_template`: keep the state as a template so that a reset is a clone.
+    pub fn new(mut request: SeedRequest, keep_template: bool) -> SeedPoints {
+        // A definition of a table a later migration creates waits for it; [`check_definitions`]
+        // refused those no migration creates.
+        request.plan.defer_missing = true;
+        SeedPoints {
+            request,
+            keep_template,
+            template: None,
+            template_at: 0,
+            template_seconds: 0.0,
+            known: BTreeSet::new(),
+            outcome: None,
+        }
+    }
+
+    /// The seed point before rehearsed migration `at` (`next`; None when nothing is rehearsed
+    /// after the baseline). Seeds the tables no earlier seed point saw; then, when rows were
+    /// loaded or there is no template yet, clones the state into the template, which ends every
+    /// session on the database: the client comes back reconnected. Returns whether rows were
+    /// loaded.
+    pub async fn seed(
+        &mut self,
+        database: &Database,
+        client: Client,
+        at: usize,
+        next: Option<&Migration>,
+        progress: &dyn Progress,
+    ) -> Result<(Client, bool), Error> {
+        let tables = seed::catalog::table_keys(&client)
+            .await
+            .map_err(|e| Error::Environment(format!("could not list the tables to seed: {e}")))?;
+        let mut seeded = false;
+        if !tables.is_subset(&self.known) {
+            let mut request = self.request.clone();
+            request.plan.known = self.known.clone();
+            request.progress = progress.seed_mode();
+            let outcome = seed::seed(&database.connection, &request).await?;
+            self.known.extend(tables);
+            if !outcome.tables.is_empty() {
+                seeded = true;
+                progress.step(&format!(
+                    "seeded {} rows into {} tables ({:.1} MB) in {:.1}s{}",
+                    outcome.rows(),
+                    outcome.tables.len(),
+                    outcome.bytes() as f64 / 1e6,
+                    outcome.seconds,
+                    match (at, next) {
+                        (1.., Some(m)) => format!(" before {} {}", m.version, m.name),
+                        _ => String::new(),
+                    }
+                ));
+                match &mut self.outcome {
+                    Some(sum) => sum.absorb(outcome),
+                    None => self.outcome = Some(outcome),
+                }
+            }
+        }
+        if next.is_none() || !self.keep_template || !(seeded || self.template.is_none()) {
+            return Ok((client, seeded));
+        }
+        drop(client);
+        match &self.template {
+            Some(template) => {
+                self.template_seconds += template.refresh().await.map_err(Error::Environment)?;
+            }
+            None => {
+                let template =
+                    Template::create(&database.connection, database.kind == ProviderKind::Url)
+                        .await
+                        .map_err(Error::Environment)?;
+                self.template_seconds += template.create_seconds;
+                self.template = Some(template);
+            }
+        }
+        self.template_at = at;
+        Ok((connect(database).await?, seeded))
+    }
+
+    /// The template and the number of rehearsed migrations it holds, when one is kept.
+    pub fn template(&self) -> Option<(&Template, usize)> {
+        self.template.as_ref().map(|t| (t, self.template_at))
+    }
+
+    /// The report's seed section: every seed point summed; None when nothing was seeded.
+    pub fn report(&self) -> Option<SeedReport> {
+        let mut report = self.outcome.as_ref()?.report();
+        if let Some(template) = &self.template {
+            report.template = Some(template.name.clone());
+            report.template_seconds = Some(self.template_seconds);
+        }
+        Some(report)
+    }
+
+    /// Definitions no seed point applied, with their files: their table did not exist before
+    /// any rehearsed migration.
+    pub fn unused_definitions(&self) -> Vec<(&str, &Path)> {
+        let definitions = &self.request.definitions;
+        definitions
+            .tables
+            .keys()
+            .filter(|name| !self.known.contains(&table_key(name)))
+            .map(|name| (name.as_str(), definitions.sources[name].as_path()))
+            .collect()
+    }
+}
+
+/// A dataset definition naming a table that neither the baseline nor any migration creates can
+/// never be seeded: bad input, reported before anything starts.
+pub(super) fn check_definitions(request: &SeedRequest, set: &MigrationSet) -> Result<(), Error> {
+    let definitions = &request.definitions;
+    if definitions.tables.is_empty() {
+        return Ok(());
+    }
+    let created = CreatedTables::read(set.migrations.iter().map(|m| &m.forward));
+    for name in definitions.tables.keys() {
+        if !created.may_create(&table_key(name)) {
+            return Err(Error::Input(format!(
+                "{}: table \"{name}\" is created by no migration in {}, so it can never be seeded",
+                definitions.sources[name].display(),
+                set.root.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `fresh` sizes over `sizes`, by relation: what the next migrations will find.
+pub(super) fn merge_sizes(sizes: &mut Vec<TableSize>, fresh: Vec<TableSize>) {
+    for size in fresh {
+        match sizes.iter_mut().find(|s| s.relation == size.relation) {
+            Some(old) => *old = size,
+            None => sizes.push(size),
+        }
+    }
+    sizes.sort_by(|a, b| a.relation.cmp(&b.relation));
+}

@@ -1,0 +1,125 @@
+//! A rehearsal that leaves damage behind is followed by a reset from the template, so later
+//! migrations are rehearsed on the state production would have. The fixture's V002 widens
+//! `t.amount` and its rollback loses every amount; V003 makes the column NOT NULL, which only
+//! works on the seeded amounts, not on the NULLs the rollback left.
+
+mod common;
+
+use common::*;
+
+fn scenario(file: &str) -> std::path::PathBuf {
+    fixture("rehearsals/rollback_loses_data").join(file)
+}
+
+fn migration<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id)
+        .unwrap_or_else(|| panic!("no migration {id} in {report}"))
+}
+
+fn kinds(m: &serde_json::Value) -> Vec<&str> {
+    m["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect()
+}
+
+fn assert_matches_schema(report: &serde_json::Value) {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("schema/report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+#[test]
+fn a_rollback_that_loses_data_is_followed_by_a_reset_so_the_next_migration_meets_real_rows() {
+    let run = rehearse_local(&scenario("rehearse.toml"), &[]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let report = run.report();
+
+    let widen = migration(&report, "002");
+    assert_eq!(widen["verdict"], "fail");
+    assert_eq!(widen["data_preserved"], false, "{widen}");
+    assert!(kinds(widen).contains(&"data_not_preserved"), "{widen}");
+    let reset = &widen["reset"];
+    assert_eq!(reset["replayed"], serde_json::json!(["002"]), "{widen}");
+    assert!(reset["seconds"].as_f64().unwrap() > 0.0, "{reset}");
+    assert!(reset["replay_seconds"].as_f64().unwrap() >= 0.0, "{reset}");
+
+    // On the rollback's NULLs SET NOT NULL fails; on the reset state it applies and rolls back.
+    let require = migration(&report, "003");
+    assert_eq!(require["forward"]["ok"], true, "{require}");
+    assert_eq!(require["verdict"], "pass", "{require}");
+    assert_eq!(require["data_preserved"], true, "{require}");
+    assert_eq!(migration(&report, "004")["verdict"], "pass");
+
+    assert!(
+        run.stderr
+            .contains("rehearse: 002 widen_amount state reset from the template in "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(", replayed 1 migrations"),
+        "{}",
+        run.stderr
+    );
+    let markdown = std::fs::read_to_string(run.out.path().join("report.md")).unwrap();
+    assert!(
+        markdown.contains("The state was reset from the template in ")
+            && markdown.contains("1 migration replayed"),
+        "{markdown}"
+    );
+    assert_matches_schema(&report);
+}
+
+#[test]
+fn without_a_template_nothing_resets_and_the_next_migration_meets_the_damage() {
+    let run = rehearse_local(&scenario("without_template.toml"), &[]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let report = run.report();
+    assert!(report["seed"]["template"].is_null(), "{}", report["seed"]);
+    let widen = migration(&report, "002");
+    assert_eq!(widen["data_preserved"], false, "{widen}");
+    assert!(widen.get("reset").is_none(), "{widen}");
+    let require = migration(&report, "003");
+    assert_eq!(require["forward"]["ok"], false, "{require}");
+    assert!(
+        require["forward"]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("contains null values"),
+        "{require}"
+    );
+    assert!(!run.stderr.contains("state reset"), "{}", run.stderr);
+}
+
+#[test]
+fn a_migration_whose_rollback_restores_everything_is_not_followed_by_a_reset() {
+    let run = rehearse_local(&scenario("rehearse.toml"), &[]);
+    let report = run.report();
+    // The template exists (V002 was reset from it), and V003 is not the last migration.
+    assert_eq!(report["seed"]["template"], "postgres_seeded");
+    assert!(migration(&report, "002").get("reset").is_some());
+    let require = migration(&report, "003");
+    assert_eq!(require["verdict"], "pass", "{require}");
+    assert_eq!(require["schema_restored"], true);
+    assert!(require.get("reset").is_none(), "{require}");
+    assert_eq!(
+        run.stderr.matches("state reset from the template").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+}
