@@ -9,7 +9,8 @@
 //!
 //! `cargo bench --bench seed_vs_pgbench` (env: PGBENCH_SCALE, default 20 = 2M rows;
 //! SAAS_SCALE for step 3, default 0.2 ≈ 1 GB; SKIP_SHAPE=1 skips steps 1 and 2, SKIP_WIDE=1 step 2,
-//! SKIP_TEMPLATE=1 step 3;
+//! SKIP_TEMPLATE=1 step 3; PG_VERSION=17 to run on the docker image of that version instead of the
+//! local PostgreSQL 15;
 //! REBUILD_INDEXES_FROM_ROWS=N to drop and rebuild indexes from N rows;
 //! PARALLEL_COPY_FROM_ROWS=N to split tables of N rows or more over parallel COPY streams).
 //! Both sides load into tables truncated in the same transaction with COPY FREEZE and build
@@ -108,8 +109,18 @@ fn main() {
 async fn run() {
     let pg_scale = env_f64("PGBENCH_SCALE", 20.0) as u32;
     let rows = pg_scale as u64 * 100_000;
+    // PG_VERSION=17 runs the same comparison on the docker provider's PostgreSQL 17 image
+    // (images/postgres/build.sh 17); pgbench is the local client either way.
+    let major = std::env::var("PG_VERSION")
+        .ok()
+        .and_then(|v| v.parse().ok());
     let server = provision::provision(&DatabaseRequest {
-        provider: ProviderChoice::Local,
+        provider: if major.is_some() {
+            ProviderChoice::Docker
+        } else {
+            ProviderChoice::Local
+        },
+        major,
         settings: vec![
             ("max_wal_size".into(), "8GB".into()),
             ("shared_buffers".into(), "512MB".into()),
