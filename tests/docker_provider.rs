@@ -86,12 +86,33 @@ async fn starts_answers_and_is_removed_on_drop(major: u32) {
     let client = db.connection.connect().await.unwrap();
     let one: i32 = client.query_one("SELECT 1", &[]).await.unwrap().get(0);
     assert_eq!(one, 1);
-    assert_eq!(containers_of_this_run().len(), 1);
+    let containers = containers_of_this_run();
+    assert_eq!(containers.len(), 1);
+    // The data folder is a volume, not the container's (possibly slow) storage-driver layer.
+    let data_directory: String = client
+        .query_one("SELECT current_setting('data_directory')", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let mounts = docker_cli(&["inspect", "-f", "{{json .Mounts}}", &containers[0]]);
+    let mounts: Vec<serde_json::Value> = serde_json::from_str(&mounts).unwrap();
+    let volume = mounts
+        .iter()
+        .find(|m| m["Type"] == "volume" && m["Destination"] == data_directory.as_str())
+        .and_then(|m| m["Name"].as_str())
+        .unwrap_or_else(|| panic!("{data_directory} is not on a volume: {mounts:?}"))
+        .to_string();
+    assert!(!docker_cli(&["volume", "ls", "-q", "--filter", &format!("name={volume}")]).is_empty());
     drop(client);
     drop(db);
     assert!(
         containers_of_this_run().is_empty(),
         "the container outlived its Database"
+    );
+    assert_eq!(
+        docker_cli(&["volume", "ls", "-q", "--filter", &format!("name={volume}")]),
+        "",
+        "the data volume outlived its container"
     );
 }
 
