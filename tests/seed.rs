@@ -522,3 +522,58 @@ async fn inferred_columns_keep_the_order_a_check_puts_between_them() {
             > 0
     );
 }
+
+#[tokio::test]
+async fn array_columns_get_elements_of_their_type() {
+    let server = server().await;
+    let db = database(
+        &server,
+        "arrays",
+        &["tests/fixtures/seed/arrays/V001__articles.sql"],
+    )
+    .await;
+    let section: DatasetSection = toml::from_str(
+        r#"[tables.articles]
+        rows = 3000
+        [tables.articles.columns.ratings]
+        kind = "array"
+        count = [2, 3]
+        element = { kind = "int", min = 1, max = 5, nulls = 0.5 }"#,
+    )
+    .unwrap();
+    seed::seed(&db, &request(section)).await.unwrap();
+    let n = |sql: &'static str| count(&db, sql);
+    // Inferred: between 0 and 4 elements, most rows with some.
+    assert!(n("SELECT count(*) FROM articles WHERE cardinality(tags) > 0").await > 2_000);
+    assert_eq!(
+        n("SELECT count(*) FROM articles WHERE cardinality(tags) > 4").await,
+        0
+    );
+    assert!(
+        n("SELECT count(DISTINCT t) FROM articles, unnest(tags) t").await > 50,
+        "the elements vary"
+    );
+    assert!(n("SELECT count(*) FROM articles, unnest(scores) s WHERE s IS NOT NULL").await > 0);
+    // The element type's limits hold: varchar(3) elements fit.
+    assert!(n("SELECT count(*) FROM articles, unnest(codes) c").await > 0);
+    assert_eq!(
+        n("SELECT count(*) FROM articles, unnest(codes) c WHERE length(c) > 3").await,
+        0
+    );
+    assert!(n("SELECT count(*) FROM articles, unnest(seen_at) s WHERE s > '1990-01-01'").await > 0);
+    // Defined: 2 or 3 elements in 1..5, about half NULL.
+    assert_eq!(
+        n("SELECT count(*) FROM articles WHERE cardinality(ratings) NOT BETWEEN 2 AND 3").await,
+        0
+    );
+    assert_eq!(
+        n("SELECT count(*) FROM articles, unnest(ratings) r WHERE r NOT BETWEEN 1 AND 5").await,
+        0
+    );
+    let null_elements = n("SELECT count(*) FROM articles, unnest(ratings) r WHERE r IS NULL").await;
+    let all_elements = n("SELECT count(*) FROM articles, unnest(ratings) r").await;
+    assert!(
+        (null_elements as f64 / all_elements as f64 - 0.5).abs() < 0.05,
+        "{null_elements} NULL of {all_elements}"
+    );
+}

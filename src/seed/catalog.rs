@@ -105,7 +105,8 @@ const COLUMNS: &str = "
 const TYPES: &str = "
     SELECT t.oid, t.typname, t.typtype::text, t.typelem,
            (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)
-    FROM pg_type t WHERE t.oid = ANY($1)";
+    FROM pg_type t
+    WHERE t.oid = ANY($1) OR t.oid IN (SELECT a.typelem FROM pg_type a WHERE a.oid = ANY($1))";
 
 const CONSTRAINTS: &str = "
     SELECT con.conrelid, con.conname, con.contype::text,
@@ -214,9 +215,21 @@ pub async fn read(client: &Client) -> Result<Catalog, tokio_postgres::Error> {
     }
     for c in raw {
         let mut column = c.column;
-        column.ty = types
-            .get(&c.base)
-            .and_then(|(name, kind, elem, labels)| pg_type(name, kind, *elem, labels, c.typmod));
+        let resolve = |oid: &u32| {
+            types
+                .get(oid)
+                .and_then(|(name, kind, elem, labels)| pg_type(name, kind, *elem, labels, c.typmod))
+        };
+        column.ty = resolve(&c.base).map(|ty| match ty {
+            // An array's typmod is its element's (varchar(20)[]).
+            PgType::Array { element_oid, .. } => PgType::Array {
+                element_oid,
+                element: resolve(&element_oid)
+                    .filter(|e| !matches!(e, PgType::Array { .. }))
+                    .map(Box::new),
+            },
+            other => other,
+        });
         if let Some(t) = by_oid.get(&c.table).and_then(|k| tables.get_mut(k)) {
             t.columns.push(column);
         }
@@ -276,7 +289,10 @@ fn pg_type(
         return Some(PgType::Enum(labels.clone().unwrap_or_default()));
     }
     if name.starts_with('_') && elem != 0 {
-        return Some(PgType::Array { element_oid: elem });
+        return Some(PgType::Array {
+            element_oid: elem,
+            element: None,
+        });
     }
     Some(match name {
         "int2" => PgType::Int2,

@@ -46,9 +46,11 @@ pub enum PgType {
     Bytea,
     /// An enum: its labels, in order.
     Enum(Vec<String>),
-    /// Any array: written as an empty array of this element type.
+    /// A one-dimensional array; `element` is None for an element type the encoder cannot
+    /// write (the array is then always empty).
     Array {
         element_oid: u32,
+        element: Option<Box<PgType>>,
     },
 }
 
@@ -77,6 +79,8 @@ pub enum Value {
     /// A JSON document, already serialised.
     Json(String),
     Ip(IpAddr),
+    /// Elements of a one-dimensional array.
+    Array(Vec<Value>),
 }
 
 impl Value {
@@ -93,6 +97,17 @@ impl Value {
             Value::Uuid(u) => format_uuid(u),
             Value::Json(j) => j.clone(),
             Value::Ip(ip) => ip.to_string(),
+            Value::Array(items) => {
+                // PostgreSQL's array literal, every element quoted.
+                let inner: Vec<String> = items
+                    .iter()
+                    .map(|v| match v.to_text() {
+                        None => "NULL".to_string(),
+                        Some(t) => format!("\"{}\"", t.replace('\\', "\\\\").replace('"', "\\\"")),
+                    })
+                    .collect();
+                format!("{{{}}}", inner.join(","))
+            }
         })
     }
 
@@ -105,6 +120,7 @@ impl Value {
                 .unwrap_or(serde_json::Value::Null),
             Value::Bool(b) => (*b).into(),
             Value::Json(j) => serde_json::from_str(j).unwrap_or(serde_json::Value::Null),
+            Value::Array(items) => items.iter().map(Value::to_json).collect(),
             other => other.to_text().unwrap_or_default().into(),
         }
     }
@@ -122,6 +138,7 @@ impl Value {
             Value::Uuid(_) => "a uuid",
             Value::Json(_) => "a JSON object",
             Value::Ip(_) => "an IP address",
+            Value::Array(_) => "an array",
         }
     }
 }
@@ -264,7 +281,35 @@ impl CopyEncoder {
                 let j = v.to_json().to_string();
                 return self.value(&V::Json(j), ty);
             }
-            (_, T::Array { element_oid }) => {
+            (
+                V::Array(items),
+                T::Array {
+                    element_oid,
+                    element: Some(element),
+                },
+            ) if !items.is_empty() => {
+                // The array's length, patched below; then ndim 1, whether any element is NULL,
+                // the element type, the dimension and its lower bound; then each element in
+                // the same form as a COPY field.
+                let start = self.buf.len();
+                self.buf.extend_from_slice(&[0; 4]);
+                let has_nulls = items.iter().any(|v| matches!(v, V::Null));
+                for word in [
+                    1,
+                    has_nulls as i32,
+                    *element_oid as i32,
+                    items.len() as i32,
+                    1,
+                ] {
+                    self.buf.extend_from_slice(&word.to_be_bytes());
+                }
+                for item in items {
+                    self.value(item, element)?;
+                }
+                let len = (self.buf.len() - start - 4) as i32;
+                self.buf[start..start + 4].copy_from_slice(&len.to_be_bytes());
+            }
+            (_, T::Array { element_oid, .. }) => {
                 // ndim 0, no nulls, element type: an empty array.
                 let mut b = [0u8; 12];
                 b[8..].copy_from_slice(&element_oid.to_be_bytes());

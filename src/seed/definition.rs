@@ -78,6 +78,8 @@ pub enum Kind {
     Constant,
     // structure
     Object,
+    /// A one-dimensional array of `element` values, `count` of them.
+    Array,
     Reference,
     /// NULL in every row.
     Null,
@@ -114,6 +116,9 @@ pub struct ColumnDef {
     pub count: Option<[usize; 2]>,
     /// `object`: jsonb fields built from other generators.
     pub fields: Option<BTreeMap<String, ColumnDef>>,
+    /// `array`: the generator of each element (default: inferred from the element type and the
+    /// column's name); its `nulls` is the fraction of NULL elements.
+    pub element: Option<Box<ColumnDef>>,
     /// `reference`: the table and its key column (default its primary key).
     pub table: Option<String>,
     pub column: Option<String>,
@@ -147,6 +152,7 @@ impl ColumnDef {
             value: None,
             count: None,
             fields: None,
+            element: None,
             table: None,
             column: None,
             skew: None,

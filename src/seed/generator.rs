@@ -156,6 +156,12 @@ pub enum Gen {
     Uuid,
     /// A JSON object, one field per generator.
     Object(Vec<ColumnGen>),
+    /// A one-dimensional array of `count[0]..=count[1]` elements, a fraction of them NULL.
+    Array {
+        element: Box<Gen>,
+        count: [usize; 2],
+        element_nulls: f64,
+    },
     /// At least (`min_step` > 0: more than) another column of the same row, for a CHECK that
     /// orders the two (`seed::ordering`): the base plus `min_step` and a whole number of
     /// `unit`s up to `max_step`; the column's own generator where the base is NULL.
@@ -312,6 +318,24 @@ impl Gen {
                 }
                 out.push(b'}');
                 Value::Json(String::from_utf8(out).expect("JSON written from UTF-8 strings"))
+            }
+            Gen::Array {
+                element,
+                count,
+                element_nulls,
+            } => {
+                let n = rng.between(count[0] as i64, count[1] as i64) as usize;
+                Value::Array(
+                    (0..n)
+                        .map(|_| {
+                            if *element_nulls > 0.0 && rng.f64() < *element_nulls {
+                                Value::Null
+                            } else {
+                                element.value(rng, row)
+                            }
+                        })
+                        .collect(),
+                )
             }
             Gen::After {
                 base,

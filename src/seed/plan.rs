@@ -1096,7 +1096,14 @@ pub fn infer(table: &Table, column: &Column, ty: &PgType) -> ColumnDef {
                 fields.insert("note".to_string(), w);
                 def.fields = Some(fields);
             }
-            PgType::Array { .. } => def.kind = Kind::Null,
+            // Elements are inferred from the element type and the column's name at compile time.
+            PgType::Array {
+                element: Some(_), ..
+            } => {
+                def.kind = Kind::Array;
+                def.count = Some([0, 4]);
+            }
+            PgType::Array { element: None, .. } => def.kind = Kind::Null,
             PgType::Text { max_chars } => {
                 let short = max_chars.is_some_and(|n| n <= 3);
                 def.kind = if has(&["email", "mail"]) {
@@ -1388,6 +1395,56 @@ fn compile(
     };
 
     Ok(match def.kind {
+        Kind::Array => {
+            let PgType::Array {
+                element: Some(element_ty),
+                ..
+            } = ty
+            else {
+                return Err(format!(
+                    "{label}: kind = \"array\" needs an array column of a type the seeder can write, not {}",
+                    column.type_name
+                ));
+            };
+            let count = def.count.unwrap_or([0, 4]);
+            if count[0] > count[1] || count[1] > 10_000 {
+                return Err(format!(
+                    "{label}: count = [{}, {}] must be a range [min, max] of at most 10000 elements",
+                    count[0], count[1]
+                ));
+            }
+            let mut element_def = match &def.element {
+                Some(d) => (**d).clone(),
+                None => infer(table, column, element_ty),
+            };
+            let element_nulls = element_def.nulls;
+            if !(0.0..=1.0).contains(&element_nulls) {
+                return Err(format!(
+                    "{label}: element nulls = {element_nulls} must be between 0 and 1"
+                ));
+            }
+            if element_def.unique || matches!(element_def.kind, Kind::Array | Kind::Reference) {
+                return Err(format!(
+                    "{label}: an array element cannot be unique, another array or a reference"
+                ));
+            }
+            // NULL elements are the array's business, not the column's NOT NULL.
+            element_def.nulls = 0.0;
+            let element = compile(
+                ctx,
+                table,
+                column,
+                element_ty,
+                &element_def,
+                seed ^ 0x9e37_79b9_7f4a_7c15,
+                &format!("{label} (element)"),
+            )?;
+            Gen::Array {
+                element: Box::new(element),
+                count,
+                element_nulls,
+            }
+        }
         Kind::Null => {
             if column.not_null {
                 return Err(format!(
