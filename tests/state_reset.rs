@@ -1,7 +1,8 @@
 //! A rehearsal that leaves damage behind is followed by a reset from the template, so later
 //! migrations are rehearsed on the state production would have. The fixture's V002 widens
 //! `t.amount` and its rollback loses every amount; V003 makes the column NOT NULL, which only
-//! works on the seeded amounts, not on the NULLs the rollback left.
+//! works on the seeded amounts, not on the NULLs the rollback left. V005's rollback forgets the
+//! table it created, so its redo fails; V006 still gets rehearsed, on a reset state.
 
 mod common;
 
@@ -64,6 +65,20 @@ fn a_rollback_that_loses_data_is_followed_by_a_reset_so_the_next_migration_meets
     assert_eq!(require["data_preserved"], true, "{require}");
     assert_eq!(migration(&report, "004")["verdict"], "pass");
 
+    // A failed redo resets too instead of blocking what follows; the template took the state
+    // repaired after 002, so this reset replays from 003, not from 002 again.
+    let audit = migration(&report, "005");
+    assert_eq!(audit["verdict"], "fail", "{audit}");
+    assert!(kinds(audit).contains(&"redo_failed"), "{audit}");
+    assert_eq!(
+        audit["reset"]["replayed"],
+        serde_json::json!(["003", "004", "005"]),
+        "{audit}"
+    );
+    let note = migration(&report, "006");
+    assert_eq!(note["verdict"], "pass", "{note}");
+    assert_eq!(note["forward"]["ok"], true, "{note}");
+
     assert!(
         run.stderr
             .contains("rehearse: 002 widen_amount state reset from the template in "),
@@ -109,7 +124,7 @@ fn without_a_template_nothing_resets_and_the_next_migration_meets_the_damage() {
 fn a_migration_whose_rollback_restores_everything_is_not_followed_by_a_reset() {
     let run = rehearse_local(&scenario("rehearse.toml"), &[]);
     let report = run.report();
-    // The template exists (V002 was reset from it), and V003 is not the last migration.
+    // The template exists (V002 and V005 were reset from it), and V003 is not the last migration.
     assert_eq!(report["seed"]["template"], "postgres_seeded");
     assert!(migration(&report, "002").get("reset").is_some());
     let require = migration(&report, "003");
@@ -118,7 +133,7 @@ fn a_migration_whose_rollback_restores_everything_is_not_followed_by_a_reset() {
     assert!(require.get("reset").is_none(), "{require}");
     assert_eq!(
         run.stderr.matches("state reset from the template").count(),
-        1,
+        2,
         "{}",
         run.stderr
     );

@@ -146,12 +146,15 @@ pub async fn rehearse_on(
             }
         }
         let mut report = rehearse_migration(&client, &probe, set, migration, progress).await;
-        if !report.forward.ok || report.redo.as_ref().is_some_and(|r| !r.ok) {
+        let redo_failed = report.redo.as_ref().is_some_and(|r| !r.ok);
+        if !report.forward.ok {
             blocked_by = Some(migration.version.to_string());
         } else if let Some((template, template_at)) = seeding
             .template()
             .filter(|_| index + 1 < rehearsed.len() && left_unclean(&report))
         {
+            // Even a redo that failed leaves a state a reset can repair: the forward applied
+            // once, so replaying it on the template gives what later migrations need.
             drop(client);
             let replay = &rehearsed[template_at..=index];
             let (reconnected, reset, failure) =
@@ -168,8 +171,16 @@ pub async fn rehearse_on(
                 report.findings.push(failure);
                 report.verdict = Verdict::Fail;
                 blocked_by = Some(migration.version.to_string());
+            } else {
+                // The template takes the repaired state, so the next reset replays only what
+                // follows: one clone instead of replaying (possibly rewriting) migrations again.
+                drop(client);
+                seeding.advance_template(index + 1).await?;
+                client = connect(database).await?;
             }
             report.reset = Some(reset);
+        } else if redo_failed {
+            blocked_by = Some(migration.version.to_string());
         }
         migrations.push(report);
     }
@@ -411,6 +422,7 @@ async fn connect(database: &Database) -> Result<tokio_postgres::Client, Error> {
 /// migration would find is the rollback's damage, not the state production would have.
 fn left_unclean(m: &MigrationReport) -> bool {
     m.rollback.as_ref().is_some_and(|r| !r.ok)
+        || m.redo.as_ref().is_some_and(|r| !r.ok)
         || m.schema_restored == Some(false)
         || m.data_preserved == Some(false)
         || !m.redo_differences.is_empty()

@@ -108,6 +108,17 @@ impl SeedPoints {
         Ok((connect(database).await?, seeded))
     }
 
+    /// After a reset replayed the rehearsed migrations before `at`, the template takes that
+    /// state, so a later reset replays only the migrations after it. Nobody may be connected to
+    /// the database meanwhile.
+    pub async fn advance_template(&mut self, at: usize) -> Result<(), Error> {
+        if let Some(template) = &self.template {
+            self.template_seconds += template.refresh().await.map_err(Error::Environment)?;
+            self.template_at = at;
+        }
+        Ok(())
+    }
+
     /// The template and the number of rehearsed migrations it holds, when one is kept.
     pub fn template(&self) -> Option<(&Template, usize)> {
         self.template.as_ref().map(|t| (t, self.template_at))
