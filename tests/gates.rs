@@ -208,6 +208,61 @@ fn a_destructive_change_is_confirmed_by_the_measured_data_loss() {
     );
 }
 
+#[test]
+fn data_lost_by_an_approved_destructive_change_does_not_fail_but_other_loss_does() {
+    let mut r = report(10.0, 1.0, None);
+    r.migrations[0].forward.statements[0].sql = "ALTER TABLE users DROP COLUMN legacy_name".into();
+    r.migrations[0].data_preserved = Some(false);
+    let lost = |object: &str| rehearse::report::DataDifference {
+        object: object.into(),
+        detail: "values lost".into(),
+    };
+    r.migrations[0].data_differences = vec![lost("public.users.legacy_name")];
+    r.migrations[0].findings = vec![rehearse::report::Finding::new(
+        "data_not_preserved",
+        "the rollback does not preserve the data".to_string(),
+    )];
+    let mut approvals = Approvals::default();
+    approvals.insert(
+        &r.migrations[0].id,
+        rehearse::gate::Declarations {
+            destructive: Some(rehearse::report::Approval {
+                by: "Ana".into(),
+                reason: "unused since 2024".into(),
+                source: "approvals.toml".into(),
+            }),
+            ..Default::default()
+        },
+    );
+    let judged = gate::evaluate(&r, &GateConfig::default(), &approvals);
+    let m = &judged.migrations[0];
+    assert_eq!(
+        m.verdict,
+        rehearse::report::Verdict::Pass,
+        "{:?}",
+        m.findings
+    );
+    assert_eq!(m.data_preserved, Some(false), "the loss is still reported");
+    assert_eq!(m.destructive_changes[0].confirmed_by.len(), 1);
+
+    // Without the approval, or with data lost in a column the change does not drop, it fails.
+    let unapproved = judge(&r, &GateConfig::default());
+    assert_eq!(
+        unapproved.migrations[0].verdict,
+        rehearse::report::Verdict::Fail
+    );
+    r.migrations[0]
+        .data_differences
+        .push(lost("public.users.legacy_names_backup"));
+    let judged = gate::evaluate(&r, &GateConfig::default(), &approvals);
+    let kinds: Vec<_> = judged.migrations[0]
+        .findings
+        .iter()
+        .map(|f| f.kind.as_str())
+        .collect();
+    assert_eq!(kinds, vec!["data_not_preserved"]);
+}
+
 // End to end: the binary, a local PostgreSQL, exit codes and what the reports list.
 
 #[test]

@@ -232,7 +232,24 @@ fn judge(
             ),
         ));
     }
-    if m.data_preserved == Some(false) && !m.findings.iter().any(|f| f.kind == "data_not_preserved")
+    // Data that an approved destructive change destroys is a loss someone signed for: it stays
+    // in data_differences (and confirms the change) but does not fail the migration. A loss
+    // anywhere else still does.
+    let signed_for = |object: &str| {
+        m.destructive_changes.iter().any(|c| {
+            c.approval.is_some()
+                && (object == c.object || object.starts_with(&format!("{}.", c.object)))
+        })
+    };
+    let loss_approved = m.data_preserved == Some(false)
+        && !m.data_differences.is_empty()
+        && m.data_differences.iter().all(|d| signed_for(&d.object));
+    if loss_approved {
+        m.findings.retain(|f| f.kind != "data_not_preserved");
+    }
+    if m.data_preserved == Some(false)
+        && !loss_approved
+        && !m.findings.iter().any(|f| f.kind == "data_not_preserved")
     {
         m.findings.push(Finding::new(
             "data_not_preserved",
