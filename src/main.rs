@@ -4,7 +4,7 @@ use clap::{Args, Parser, Subcommand};
 use rehearse::gate;
 use rehearse::migrations::{self, Format};
 use rehearse::provision::{cleanup, ProviderChoice};
-use rehearse::rehearsal::{self, PlainProgress};
+use rehearse::rehearsal;
 use rehearse::report::{self, Verdict};
 use rehearse::scenario::Scenario;
 use rehearse::{Error, ExitCode};
@@ -375,7 +375,8 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
             approvals_file: args.gates.approvals,
         },
     )?;
-    let report = rehearsal::rehearse(&scenario, &set, &PlainProgress).await?;
+    let progress = rehearsal::for_stderr();
+    let report = rehearsal::rehearse(&scenario, &set, progress.as_ref()).await?;
     if cleanup::interrupted().is_some() {
         // The servers were taken away under the run: its report would only show the interruption.
         return Ok(ExitCode::Fail);

@@ -16,35 +16,10 @@ use crate::Error;
 use seeding::SeedPoints;
 use std::time::Instant;
 
+mod progress;
 mod seeding;
 
-/// Where the run tells a person what is happening (stderr lines; a progress bar later).
-pub trait Progress: Send + Sync {
-    fn step(&self, message: &str);
-    /// How seeding shows its per-table progress.
-    fn seed_mode(&self) -> crate::seed::ProgressMode {
-        crate::seed::ProgressMode::Auto
-    }
-}
-
-/// Plain lines on stderr, readable in CI logs.
-pub struct PlainProgress;
-
-impl Progress for PlainProgress {
-    fn step(&self, message: &str) {
-        eprintln!("rehearse: {message}");
-    }
-}
-
-/// Silence, for tests that call the library.
-pub struct QuietProgress;
-
-impl Progress for QuietProgress {
-    fn step(&self, _message: &str) {}
-    fn seed_mode(&self) -> crate::seed::ProgressMode {
-        crate::seed::ProgressMode::Quiet
-    }
-}
+pub use progress::{for_stderr, PlainProgress, Progress, QuietProgress, TerminalProgress};
 
 /// Runs the whole rehearsal on a freshly provisioned database.
 pub async fn rehearse(
@@ -156,6 +131,10 @@ pub async fn rehearse_on(
             // Even a redo that failed leaves a state a reset can repair: the forward applied
             // once, so replaying it on the template gives what later migrations need.
             drop(client);
+            progress.running(&format!(
+                "{} {} resetting the state from the template",
+                migration.version, migration.name
+            ));
             let replay = &rehearsed[template_at..=index];
             let (reconnected, reset, failure) =
                 reset_state(database, template, set, replay).await?;
@@ -268,6 +247,7 @@ pub async fn rehearse_migration(
             None
         }
     };
+    progress.running(&format!("{} {} forward", migration.version, migration.name));
     let forward = probe
         .run(client, &migration.forward, &forward_file, Step::Forward)
         .await;
@@ -312,6 +292,10 @@ pub async fn rehearse_migration(
                 ..Default::default()
             }),
             Some(script) => {
+                progress.running(&format!(
+                    "{} {} rollback",
+                    migration.version, migration.name
+                ));
                 let back = probe
                     .run(
                         client,
@@ -343,6 +327,10 @@ pub async fn rehearse_migration(
                             Err(e) => findings.push(snapshot_failed("after the rollback", &e)),
                         }
                     }
+                    progress.running(&format!(
+                        "{} {} forward again",
+                        migration.version, migration.name
+                    ));
                     let again = probe
                         .run(client, &migration.forward, &forward_file, Step::Redo)
                         .await;
