@@ -48,7 +48,15 @@ fn a_log_gets_only_plain_lines() {
     let folder = slow_folder();
     let run = rehearse_local(folder.path(), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stderr.contains("rehearse: 1 slow forward ok ("), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("rehearse: 1 slow forward ok ("),
+        "{}",
+        run.stderr
+    );
     assert!(!run.stderr.contains("slow forward (0s)"), "{}", run.stderr);
-    assert!(!run.stderr.contains('\u{1b}'), "escape codes in a log: {}", run.stderr);
+    assert!(
+        !run.stderr.contains('\u{1b}'),
+        "escape codes in a log: {}",
+        run.stderr
+    );
 }

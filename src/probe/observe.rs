@@ -587,6 +587,36 @@ impl Observation {
     }
 }
 
+/// Rows (the planner's estimate, exact after the seeder's ANALYZE) and bytes of every user table,
+/// in one catalog query: what the "large table" hazards are judged against.
+pub async fn table_sizes(
+    client: &tokio_postgres::Client,
+) -> Result<Vec<crate::report::TableSize>, tokio_postgres::Error> {
+    let rows = client
+        .query(
+            "SELECT format('%I.%I', n.nspname, c.relname), c.reltuples::float8, pg_table_size(c.oid)
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.relkind IN ('r', 'p', 'm')
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+               AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
+             ORDER BY 1",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let estimate: f64 = r.get(1);
+            crate::report::TableSize {
+                relation: r.get(0),
+                // -1: never vacuumed or analyzed, so the planner does not know.
+                rows: (estimate >= 0.0).then_some(estimate as u64),
+                bytes: Some(r.get::<_, i64>(2) as u64),
+            }
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -646,34 +676,4 @@ mod tests {
         assert_eq!(quote_ident("Users"), "\"Users\"");
         assert_eq!(quote_ident("my table"), "\"my table\"");
     }
-}
-
-/// Rows (the planner's estimate, exact after the seeder's ANALYZE) and bytes of every user table,
-/// in one catalog query: what the "large table" hazards are judged against.
-pub async fn table_sizes(
-    client: &tokio_postgres::Client,
-) -> Result<Vec<crate::report::TableSize>, tokio_postgres::Error> {
-    let rows = client
-        .query(
-            "SELECT format('%I.%I', n.nspname, c.relname), c.reltuples::float8, pg_table_size(c.oid)
-             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE c.relkind IN ('r', 'p', 'm')
-               AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-               AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
-             ORDER BY 1",
-            &[],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let estimate: f64 = r.get(1);
-            crate::report::TableSize {
-                relation: r.get(0),
-                // -1: never vacuumed or analyzed, so the planner does not know.
-                rows: (estimate >= 0.0).then_some(estimate as u64),
-                bytes: Some(r.get::<_, i64>(2) as u64),
-            }
-        })
-        .collect())
 }
