@@ -470,6 +470,18 @@ async fn corpus_agrees_with_pg_dump(request: DatabaseRequest) {
                 !id.is_empty() && !id.contains('\n'),
                 "one container: {id:?}"
             );
+            // The oracle is the server's own major version.
+            let version = std::process::Command::new("docker")
+                .args(["exec", &id, "pg_dump", "--version"])
+                .output()
+                .expect("docker exec runs");
+            let version = String::from_utf8_lossy(&version.stdout).to_string();
+            let major = db.server_version.split('.').next().unwrap_or_default();
+            assert!(
+                version.contains(&format!(" {major}.")),
+                "{version} inside a {} server",
+                db.server_version
+            );
             Dumper::Container(id)
         }
         _ => Dumper::Local,
