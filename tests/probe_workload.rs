@@ -230,3 +230,38 @@ async fn the_default_workload_updates_change_no_data_even_through_triggers() {
         .get(0);
     assert_eq!(touched, 0);
 }
+
+#[tokio::test]
+async fn a_workload_or_long_transaction_that_cannot_start_is_a_finding_not_a_silent_skip() {
+    let mut scenario = Scenario::load(&fixture("missing-tables")).unwrap();
+    scenario.database.provider = rehearse::provision::ProviderChoice::Local;
+    let set = rehearse::migrations::discover(&scenario.migrations_dir, scenario.format).unwrap();
+    let report =
+        rehearse::rehearsal::rehearse(&scenario, &set, &rehearse::rehearsal::QuietProgress)
+            .await
+            .unwrap();
+    let migration = &report.migrations[0];
+    assert_eq!(migration.verdict, rehearse::report::Verdict::Fail);
+    let messages: Vec<&str> = migration
+        .findings
+        .iter()
+        .filter(|f| f.kind == "not_observed")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("long transaction could not lock invoices")
+                && m.contains("does not exist")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("workload query \"read invoice\" never ran")
+                && m.contains("does not exist")),
+        "{messages:?}"
+    );
+    assert!(migration.forward.long_transaction.is_none());
+    assert!(!migration.forward.unobserved.is_empty());
+}

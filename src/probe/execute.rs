@@ -74,16 +74,35 @@ async fn observed(
     };
     let monitor = Arc::new(monitor);
     // Parameters are drawn before the long transaction takes its lock, which could block them.
+    // What the scenario asked for and could not start is said, not skipped: a report without
+    // the measurement someone gates on must not look like a clean one.
+    let mut unobserved = Vec::new();
     let workload = match &settings.workload {
-        Some(section) => Workload::prepare(&probe.connection, section).await.ok(),
+        Some(section) => match Workload::prepare(&probe.connection, section).await {
+            Ok(w) => Some(w),
+            Err(e) => {
+                unobserved.push(format!(
+                    "the scenario's workload could not start, so no query ran beside the migration: {}",
+                    server_message(&e)
+                ));
+                None
+            }
+        },
         None => None,
     };
     let long = match long_transaction {
         Some(lt) => {
             let (table, mode) = Probe::long_transaction_settings(lt);
-            LongTransaction::start(&probe.connection, &table, mode, lt.seconds)
-                .await
-                .ok()
+            match LongTransaction::start(&probe.connection, &table, mode, lt.seconds).await {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    unobserved.push(format!(
+                        "the scenario's long transaction could not lock {table} in {mode} mode, so the lock queue was not measured: {}",
+                        server_message(&e)
+                    ));
+                    None
+                }
+            }
         }
         None => None,
     };
@@ -103,13 +122,32 @@ async fn observed(
     direction.lock_wait_ms = observation.finish(&samples, interval_ms, &mut direction.statements);
     if let Some(running) = running {
         let records = running.finish().await;
-        direction.workload =
-            Some(records.summarise(&samples, interval_ms, &mut direction.statements));
+        let report = records.summarise(&samples, interval_ms, &mut direction.statements);
+        // The default workload skips tables it cannot draw keys from; a query the scenario
+        // wrote itself that never ran is a measurement missing.
+        if !report.default {
+            for q in &report.queries {
+                if let Some(why) = &q.skipped {
+                    unobserved.push(format!(
+                        "the scenario's workload query \"{}\" never ran beside the migration: {why}",
+                        q.name
+                    ));
+                }
+            }
+        }
+        direction.workload = Some(report);
     }
     if let Some(long) = long {
         direction.long_transaction = Some(long.finish(t0, &samples, interval_ms, &direction).await);
     }
+    direction.unobserved = unobserved;
     direction
+}
+
+fn server_message(e: &tokio_postgres::Error) -> String {
+    e.as_db_error()
+        .map(|d| d.message().to_string())
+        .unwrap_or_else(|| e.to_string())
 }
 
 async fn apply_timeouts(

@@ -143,9 +143,17 @@ impl Probe {
         execute::run_observed(self, client, script, file_label, long_transaction).await
     }
 
-    /// Findings for a direction that hit the scenario's `lock_timeout` or `statement_timeout`.
-    pub fn timeout_findings(&self, direction: &Direction) -> Vec<Finding> {
-        timeout_findings(&self.settings, direction)
+    /// Findings for a direction that hit the scenario's `lock_timeout` or `statement_timeout`,
+    /// and for what the scenario asked to run beside it and could not start.
+    pub fn direction_findings(&self, direction: &Direction) -> Vec<Finding> {
+        let mut findings = timeout_findings(&self.settings, direction);
+        findings.extend(
+            direction
+                .unobserved
+                .iter()
+                .map(|m| Finding::new("not_observed", m.clone())),
+        );
+        findings
     }
 
     fn long_transaction_settings(lt: &LongTransactionSection) -> (String, &'static str) {

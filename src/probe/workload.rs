@@ -126,8 +126,12 @@ impl Workload {
                     }
                     Ok(values) => planned.values.push(values.clone()),
                     Err(e) => {
+                        let message = e
+                            .as_db_error()
+                            .map(|d| d.message().to_string())
+                            .unwrap_or_else(|| e.to_string());
                         planned.skipped =
-                            Some(format!("the parameter query `{param}` failed: {e}"));
+                            Some(format!("the parameter query `{param}` failed: {message}"));
                     }
                 }
             }

@@ -251,7 +251,7 @@ pub async fn rehearse_migration(
     let forward = probe
         .run(client, &migration.forward, &forward_file, Step::Forward)
         .await;
-    findings.extend(probe.timeout_findings(&forward));
+    findings.extend(probe.direction_findings(&forward));
     progress.step(&format!(
         "{} {} forward {}",
         migration.version,
@@ -304,7 +304,7 @@ pub async fn rehearse_migration(
                         Step::Rollback,
                     )
                     .await;
-                findings.extend(probe.timeout_findings(&back));
+                findings.extend(probe.direction_findings(&back));
                 progress.step(&format!(
                     "{} {} rollback {}",
                     migration.version,
@@ -334,7 +334,7 @@ pub async fn rehearse_migration(
                     let again = probe
                         .run(client, &migration.forward, &forward_file, Step::Redo)
                         .await;
-                    findings.extend(probe.timeout_findings(&again));
+                    findings.extend(probe.direction_findings(&again));
                     progress.step(&format!(
                         "{} {} forward again {}",
                         migration.version,
@@ -373,6 +373,10 @@ pub async fn rehearse_migration(
             }
         }
     }
+
+    // The workload runs in every direction: a problem it has is said once.
+    let mut seen = std::collections::HashSet::new();
+    findings.retain(|f| seen.insert((f.kind.clone(), f.message.clone())));
 
     MigrationReport {
         id: migration.version.to_string(),

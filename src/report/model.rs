@@ -174,6 +174,10 @@ pub struct Direction {
     /// The long transaction that held a lock from before this direction started (lock queue).
     #[serde(default)]
     pub long_transaction: Option<LongTransactionReport>,
+    /// What the scenario asked the probe to run alongside and could not start, one sentence
+    /// each (a workload or long transaction on a table that does not exist, say).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unobserved: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
