@@ -39,6 +39,12 @@ fn markdown_of_the_sample_report() {
     insta::assert_snapshot!(report::markdown::render(&fixture("sample.json")));
 }
 
+/// The page a release manager reads, reviewed like code: a change to it shows in the diff.
+#[test]
+fn html_of_the_sample_report() {
+    insta::assert_snapshot!(report::html::render(&fixture("sample.json")));
+}
+
 #[test]
 fn junit_of_the_sample_report() {
     insta::assert_snapshot!(report::junit::render(&fixture("sample.json")));

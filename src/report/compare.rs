@@ -10,6 +10,9 @@ use std::fmt::Write;
 pub const MIN_RATIO: f64 = 1.2;
 /// ...and at least this many milliseconds longer; timing noise on small numbers is not news.
 pub const MIN_DELTA_MS: f64 = 50.0;
+/// WAL counts when it is MIN_RATIO larger and at least this many bytes more: WAL is server-wide,
+/// so a concurrent workload's writes are in both numbers.
+pub const MIN_DELTA_WAL: u64 = 1_000_000;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
@@ -82,6 +85,32 @@ pub fn compare(old: &Report, new: &Report) -> Comparison {
             measures::longest_block_ms(o),
             measures::longest_block_ms(n),
         );
+        if let (Some(a), Some(b)) = (o.forward.wal_bytes, n.forward.wal_bytes) {
+            let more = |x: u64, y: u64| y as f64 > x as f64 * MIN_RATIO && y >= x + MIN_DELTA_WAL;
+            if more(a, b) || more(b, a) {
+                c.changes.push(Change {
+                    migration: name.clone(),
+                    what: "forward WAL".into(),
+                    old: measures::bytes(a),
+                    new: measures::bytes(b),
+                    regression: more(a, b),
+                });
+            }
+        }
+        // A table the migration now rewrites is news whatever the timings say: on production's
+        // data a rewrite is the difference between seconds and an outage.
+        let old_rewrites = measures::rewrites(o);
+        for table in measures::rewrites(n) {
+            if !old_rewrites.contains(&table) {
+                c.changes.push(Change {
+                    migration: name.clone(),
+                    what: format!("rewrite of {table}"),
+                    old: "no rewrite".into(),
+                    new: "rewritten".into(),
+                    regression: true,
+                });
+            }
+        }
         let (old_locks, new_locks) = (locks(o), locks(n));
         for ((relation, mode), held) in &new_locks {
             let what = format!("{mode} on {relation} held");
@@ -302,6 +331,31 @@ mod tests {
         assert_eq!(c.regressions(), 1);
         assert_eq!(c.changes[0].what, "AccessExclusiveLock on public.users");
         assert_eq!(c.changes[0].old, "ShareLock at most");
+    }
+
+    #[test]
+    fn more_wal_and_a_new_rewrite_are_regressions_small_wal_changes_are_not() {
+        let with = |wal: u64, rewrites: &[&str]| {
+            let mut r = run(10.0, None);
+            r.migrations[0].forward.wal_bytes = Some(wal);
+            r.migrations[0].forward.statements[0].rewrites =
+                rewrites.iter().map(|s| s.to_string()).collect();
+            r
+        };
+        let c = compare(&with(2_000_000, &[]), &with(90_000_000, &["public.users"]));
+        assert_eq!(c.regressions(), 2, "{c:?}");
+        let text = render_text(&c);
+        assert!(text.contains("forward WAL: 2.0 MB -> 90.0 MB"), "{text}");
+        assert!(
+            text.contains("rewrite of public.users: no rewrite -> rewritten"),
+            "{text}"
+        );
+        // 300 kB more is noise; less WAL is an improvement.
+        assert!(compare(&with(2_000_000, &[]), &with(2_300_000, &[]))
+            .changes
+            .is_empty());
+        let c = compare(&with(90_000_000, &[]), &with(2_000_000, &[]));
+        assert_eq!((c.regressions(), c.changes.len()), (0, 1));
     }
 
     #[test]

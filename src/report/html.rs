@@ -322,7 +322,7 @@ fn direction(out: &mut String, index: usize, name: &str, file: &str, d: &Directi
         "<h3>{} <span class=\"muted\">{} · {}</span> {}</h3>",
         capitalise(name),
         escape(file),
-        duration(d.duration_ms),
+        escape(&measures::cost(d)),
         if d.ok {
             ""
         } else {

@@ -132,6 +132,14 @@ fn details(out: &mut String, m: &MigrationReport) {
             format!(", {hazards} hazard(s)")
         }
     );
+    let mut measured = vec![format!("forward {}", measures::cost(&m.forward))];
+    if let Some(r) = &m.rollback {
+        measured.push(format!("rollback {}", measures::cost(r)));
+    }
+    if let Some(r) = &m.redo {
+        measured.push(format!("forward again {}", measures::cost(r)));
+    }
+    let _ = writeln!(out, "Measured: {}.\n", text(&measured.join("; ")));
     if !m.findings.is_empty() {
         out.push_str("**Findings**\n\n");
         for f in &m.findings {

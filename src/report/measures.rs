@@ -109,6 +109,28 @@ pub fn duration(ms: f64) -> String {
     }
 }
 
+/// "812 B", "45.3 kB", "12.0 MB", "1.25 GB" (decimal units, as PostgreSQL's sizes in docs).
+pub fn bytes(n: u64) -> String {
+    let n = n as f64;
+    if n < 1e3 {
+        format!("{n} B")
+    } else if n < 1e6 {
+        format!("{:.1} kB", n / 1e3)
+    } else if n < 1e9 {
+        format!("{:.1} MB", n / 1e6)
+    } else {
+        format!("{:.2} GB", n / 1e9)
+    }
+}
+
+/// "1.2 s, 45.3 MB of WAL": a direction's duration and, when measured, the WAL it wrote.
+pub fn cost(d: &Direction) -> String {
+    match d.wal_bytes {
+        Some(w) => format!("{}, {} of WAL", duration(d.duration_ms), bytes(w)),
+        None => duration(d.duration_ms),
+    }
+}
+
 /// The sentence that says a migration's damage was undone before the next one ran.
 pub fn reset_sentence(r: &StateReset) -> String {
     let n = r.replayed.len();
@@ -177,6 +199,14 @@ mod tests {
     fn access_exclusive_is_the_strongest_mode() {
         assert!(lock_strength("AccessExclusiveLock") > lock_strength("ShareLock"));
         assert!(lock_strength("AccessShareLock") > lock_strength("NoSuchLock"));
+    }
+
+    #[test]
+    fn sizes_read_in_decimal_units() {
+        assert_eq!(bytes(812), "812 B");
+        assert_eq!(bytes(45_300), "45.3 kB");
+        assert_eq!(bytes(12_000_000), "12.0 MB");
+        assert_eq!(bytes(1_250_000_000), "1.25 GB");
     }
 
     #[test]
