@@ -32,6 +32,18 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<Difference> {
         &before.event_triggers,
         &after.event_triggers,
     );
+    d.definitions(
+        "collation",
+        "collation_changed",
+        &before.collations,
+        &after.collations,
+    );
+    d.definitions(
+        "publication",
+        "publication_changed",
+        &before.publications,
+        &after.publications,
+    );
     d.default_privileges(&before.default_privileges, &after.default_privileges);
     d.out
 }

@@ -334,6 +334,63 @@ fn event_triggers_sql() -> String {
     )
 }
 
+/// Every property the catalog row has (as JSON, so a column a later version adds is compared
+/// too) except the ones named, which are the key or compared another way.
+fn properties(row: &str, except: &[&str]) -> String {
+    let minus: String = except.iter().map(|c| format!(" - '{c}'")).collect();
+    format!("(to_jsonb({row}){minus})::text")
+}
+
+fn collations_sql() -> String {
+    format!(
+        "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.collname),
+           {props} || ' OWNER ' || pg_get_userbyid(c.collowner)
+             || coalesce(' COMMENT ' || {comment}, '')
+         FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace
+         WHERE {USER_NAMESPACE} AND {ext}",
+        // The version is the operating system's library's, not the migration's.
+        props = properties(
+            "c",
+            &[
+                "oid",
+                "collname",
+                "collnamespace",
+                "collowner",
+                "collversion"
+            ]
+        ),
+        comment = comment("pg_collation", "c.oid", "0"),
+        ext = not_extension_member("pg_collation", "c.oid"),
+    )
+}
+
+fn publications_sql(version: i32) -> String {
+    // Row filters, column lists and whole schemas came in PostgreSQL 15.
+    let (filter, columns, schemas) = if version >= 150_000 {
+        (
+            "coalesce(' WHERE ' || pg_get_expr(r.prqual, r.prrelid), '')",
+            "coalesce(' (' || (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+                FROM pg_attribute a WHERE a.attrelid = r.prrelid AND a.attnum = ANY (r.prattrs)) || ')', '')",
+            "' SCHEMAS ' || coalesce((SELECT string_agg(quote_ident(pn.nspname), ', ' ORDER BY pn.nspname)
+                FROM pg_publication_namespace pp JOIN pg_namespace pn ON pn.oid = pp.pnnspid
+                WHERE pp.pnpubid = p.oid), '')",
+        )
+    } else {
+        ("''", "''", "''")
+    };
+    format!(
+        "SELECT quote_ident(p.pubname),
+           {props} || ' OWNER ' || pg_get_userbyid(p.pubowner)
+             || ' TABLES ' || coalesce((SELECT string_agg(r.prrelid::regclass::text || {columns} || {filter}, ', '
+                  ORDER BY r.prrelid::regclass::text) FROM pg_publication_rel r WHERE r.prpubid = p.oid), '')
+             || {schemas}
+             || coalesce(' COMMENT ' || {comment}, '')
+         FROM pg_publication p",
+        props = properties("p", &["oid", "pubname", "pubowner"]),
+        comment = comment("pg_publication", "p.oid", "0"),
+    )
+}
+
 /// The queries of one snapshot, in the order [`decode`] expects their rows.
 fn queries(version: i32) -> Vec<String> {
     vec![
@@ -352,10 +409,12 @@ fn queries(version: i32) -> Vec<String> {
         statistics_sql(),
         default_privileges_sql(),
         event_triggers_sql(),
+        collations_sql(),
+        publications_sql(version),
     ]
 }
 
-const QUERY_COUNT: usize = 15;
+const QUERY_COUNT: usize = 17;
 const COLUMNS: usize = 3;
 const INDEXES: usize = 5;
 
@@ -465,6 +524,7 @@ fn decode(rows: Vec<(usize, Vec<Row>)>) -> Snapshot {
     let (triggers, policies, rules, sequences, functions, types) =
         (next(), next(), next(), next(), next(), next());
     let (statistics, default_privileges, event_triggers) = (next(), next(), next());
+    let (collations, publications) = (next(), next());
 
     let mut s = Snapshot {
         format: FORMAT,
@@ -701,6 +761,12 @@ fn decode(rows: Vec<(usize, Vec<Row>)>) -> Snapshot {
     }
     for r in event_triggers {
         s.event_triggers.insert(r.get(0), r.get(1));
+    }
+    for r in collations {
+        s.collations.insert(r.get(0), r.get(1));
+    }
+    for r in publications {
+        s.publications.insert(r.get(0), r.get(1));
     }
     s
 }

@@ -34,6 +34,14 @@ pub struct Snapshot {
     /// Event triggers by name: event, tags, function and enabled state.
     #[serde(default)]
     pub event_triggers: BTreeMap<String, String>,
+    /// Collations (`CREATE COLLATION`), by schema-qualified name: provider, locale, whether
+    /// deterministic, owner, comment.
+    #[serde(default)]
+    pub collations: BTreeMap<String, String>,
+    /// Publications by name: what they publish (tables with their row filters and column
+    /// lists, schemas, all tables, operations), owner, comment.
+    #[serde(default)]
+    pub publications: BTreeMap<String, String>,
 }
 
 pub const FORMAT: u32 = 1;

@@ -1,0 +1,1 @@
+CREATE COLLATION shop.accent_insensitive (provider = icu, locale = 'und-u-ks-level1', deterministic = false);

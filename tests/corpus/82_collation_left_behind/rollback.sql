@@ -1,0 +1,2 @@
+-- Forgets the collation.
+SELECT 1;

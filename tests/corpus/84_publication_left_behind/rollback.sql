@@ -1,0 +1,2 @@
+-- Forgets the publication.
+SELECT 1;

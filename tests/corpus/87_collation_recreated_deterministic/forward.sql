@@ -1,0 +1,1 @@
+DROP COLLATION shop.case_insensitive;
