@@ -153,7 +153,14 @@ fn sections(dump: &str) -> BTreeMap<(String, String, String), Vec<String>> {
                 .push(format!("owner {}", field("Owner: ")));
             continue;
         }
-        if line.is_empty() || line == "--" {
+        // pg_dump switches back to the default tablespace and access method before the first
+        // object that needs them; which section that lands in depends on what precedes it in
+        // the dump, not on any object. A non-default one stays, in its object's section.
+        if line.is_empty()
+            || line == "--"
+            || line == "SET default_tablespace = '';"
+            || line == "SET default_table_access_method = heap;"
+        {
             continue;
         }
         out.entry(key.clone()).or_default().push(line.to_string());
@@ -168,6 +175,26 @@ fn objects_of(name: &str, kind: &str, schema: &str, body: &[String]) -> Vec<Stri
     if kind == "DEFAULT ACL" {
         // "DEFAULT PRIVILEGES FOR TABLES" in a schema: the model keys them by role, schema, kind.
         return vec![DEFAULT_PRIVILEGES.to_string()];
+    }
+    // Kinds the model keys with a word in front (`server archive`), or by what they convert.
+    match kind {
+        "CAST" => {
+            let inner = name.trim_start_matches("CAST (").trim_end_matches(')');
+            return vec![inner.to_string()];
+        }
+        "TEXT SEARCH CONFIGURATION" => return vec![format!("configuration {schema}.{name}")],
+        "TEXT SEARCH DICTIONARY" => return vec![format!("dictionary {schema}.{name}")],
+        "FOREIGN DATA WRAPPER" => {
+            return vec![format!("wrapper {}", strip(name, "FOREIGN DATA WRAPPER "))]
+        }
+        "SERVER" => return vec![format!("server {}", strip(name, "SERVER "))],
+        "USER MAPPING" => {
+            // "USER MAPPING postgres SERVER archive"
+            let rest = strip(name, "USER MAPPING ");
+            let (user, server) = rest.split_once(" SERVER ").unwrap_or((rest, ""));
+            return vec![format!("user mapping for {user} on {server}")];
+        }
+        _ => {}
     }
     if kind == "PUBLICATION TABLE" || kind == "PUBLICATION TABLES IN SCHEMA" {
         // "shop_changes orders": a membership, which the model keeps in the publication's
@@ -190,6 +217,10 @@ fn objects_of(name: &str, kind: &str, schema: &str, body: &[String]) -> Vec<Stri
         }
     }
     objects
+}
+
+fn strip<'a>(name: &'a str, prefix: &str) -> &'a str {
+    name.strip_prefix(prefix).unwrap_or(name)
 }
 
 fn object_of(name: &str, kind: &str, schema: &str) -> String {

@@ -130,3 +130,48 @@ fn an_unreachable_server_exits_3_without_printing_the_password() {
     assert_eq!(snap.code, 3, "{}", snap.stderr);
     assert!(!snap.stderr.contains(SECRET));
 }
+
+#[test]
+fn a_user_mappings_password_is_compared_but_never_written() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt
+        .block_on(provision::provision(&DatabaseRequest {
+            provider: ProviderChoice::Local,
+            ..Default::default()
+        }))
+        .unwrap();
+    let url = db.connection.url();
+    let client = rt.block_on(db.connection.connect()).unwrap();
+    rt.block_on(client.batch_execute(&format!(
+        "CREATE FOREIGN DATA WRAPPER archive_fdw;
+         CREATE SERVER archive FOREIGN DATA WRAPPER archive_fdw;
+         CREATE USER MAPPING FOR CURRENT_USER SERVER archive OPTIONS (password '{SECRET}');"
+    )))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("schema.json");
+    let file = file.to_str().unwrap();
+    let written = rehearse(&["snapshot", "--url", &url, "--out", file]);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.contains("user mapping for"), "{text}");
+    assert!(!text.contains(SECRET), "the password is in the snapshot");
+
+    // A changed password is still a difference, shown without either password.
+    rt.block_on(client.batch_execute(
+        "ALTER USER MAPPING FOR CURRENT_USER SERVER archive OPTIONS (SET password 'another-one')",
+    ))
+    .unwrap();
+    let drift = rehearse(&["diff", file, &url]);
+    assert_eq!(drift.code, 1, "{}", drift.stdout);
+    assert!(
+        drift.stdout.contains("user mapping for"),
+        "{}",
+        drift.stdout
+    );
+    assert!(
+        !drift.stdout.contains(SECRET) && !drift.stdout.contains("another-one"),
+        "{}",
+        drift.stdout
+    );
+}

@@ -44,6 +44,19 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<Difference> {
         &before.publications,
         &after.publications,
     );
+    d.definitions("cast", "cast_changed", &before.casts, &after.casts);
+    d.definitions(
+        "text search object",
+        "text_search_changed",
+        &before.text_search,
+        &after.text_search,
+    );
+    d.definitions(
+        "foreign-data object",
+        "foreign_changed",
+        &before.foreign,
+        &after.foreign,
+    );
     d.default_privileges(&before.default_privileges, &after.default_privileges);
     d.out
 }

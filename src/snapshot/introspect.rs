@@ -391,6 +391,76 @@ fn publications_sql(version: i32) -> String {
     )
 }
 
+fn casts_sql() -> String {
+    format!(
+        "SELECT format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL),
+           coalesce('WITH FUNCTION ' || c.castfunc::regprocedure::text, 'METHOD ' || c.castmethod::text)
+             || ' CONTEXT ' || c.castcontext::text
+             || coalesce(' COMMENT ' || {comment}, '')
+         FROM pg_cast c
+         WHERE c.oid >= 16384 AND {ext}",
+        comment = comment("pg_cast", "c.oid", "0"),
+        ext = not_extension_member("pg_cast", "c.oid"),
+    )
+}
+
+fn text_search_sql() -> String {
+    format!(
+        "SELECT 'configuration ' || quote_ident(n.nspname) || '.' || quote_ident(c.cfgname),
+           'PARSER ' || c.cfgparser::regproc::text || ' MAPPINGS '
+             || coalesce((SELECT string_agg(m.maptokentype || ':' || m.mapdict::regdictionary::text, ', '
+                  ORDER BY m.maptokentype, m.mapseqno) FROM pg_ts_config_map m WHERE m.mapcfg = c.oid), '')
+             || ' OWNER ' || pg_get_userbyid(c.cfgowner)
+             || coalesce(' COMMENT ' || {config_comment}, '')
+         FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace
+         WHERE {USER_NAMESPACE} AND {config_ext}
+         UNION ALL
+         SELECT 'dictionary ' || quote_ident(n.nspname) || '.' || quote_ident(td.dictname),
+           'TEMPLATE ' || t.tmplnamespace::regnamespace::text || '.' || t.tmplname
+             || coalesce(' OPTIONS ' || td.dictinitoption, '')
+             || ' OWNER ' || pg_get_userbyid(td.dictowner)
+             || coalesce(' COMMENT ' || {dict_comment}, '')
+         FROM pg_ts_dict td JOIN pg_namespace n ON n.oid = td.dictnamespace
+           JOIN pg_ts_template t ON t.oid = td.dicttemplate
+         WHERE {USER_NAMESPACE} AND {dict_ext}",
+        config_comment = comment("pg_ts_config", "c.oid", "0"),
+        config_ext = not_extension_member("pg_ts_config", "c.oid"),
+        dict_comment = comment("pg_ts_dict", "td.oid", "0"),
+        dict_ext = not_extension_member("pg_ts_dict", "td.oid"),
+    )
+}
+
+fn foreign_sql() -> String {
+    let options = "coalesce(' OPTIONS ' || array_to_string(ARRAY(SELECT o FROM unnest({}) o ORDER BY 1), ', '), '')";
+    format!(
+        "SELECT 'wrapper ' || quote_ident(w.fdwname),
+           'HANDLER ' || w.fdwhandler::regproc::text || ' VALIDATOR ' || w.fdwvalidator::regproc::text
+             || {wrapper_options} || ' OWNER ' || pg_get_userbyid(w.fdwowner)
+             || ' ACL ' || coalesce(array_to_string(ARRAY(SELECT a::text FROM unnest(w.fdwacl) a ORDER BY 1), ','), '')
+             || coalesce(' COMMENT ' || {wrapper_comment}, '')
+         FROM pg_foreign_data_wrapper w WHERE {wrapper_ext}
+         UNION ALL
+         SELECT 'server ' || quote_ident(s.srvname),
+           'WRAPPER ' || quote_ident(w.fdwname) || coalesce(' TYPE ' || s.srvtype, '')
+             || coalesce(' VERSION ' || s.srvversion, '') || {server_options}
+             || ' OWNER ' || pg_get_userbyid(s.srvowner)
+             || ' ACL ' || coalesce(array_to_string(ARRAY(SELECT a::text FROM unnest(s.srvacl) a ORDER BY 1), ','), '')
+             || coalesce(' COMMENT ' || {server_comment}, '')
+         FROM pg_foreign_server s JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw WHERE {server_ext}
+         UNION ALL
+         SELECT 'user mapping for ' || CASE WHEN u.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(u.umuser)) END
+             || ' on ' || quote_ident(s.srvname),
+           'OPTIONS md5 ' || md5(coalesce(array_to_string(ARRAY(SELECT o FROM unnest(u.umoptions) o ORDER BY 1), ', '), ''))
+         FROM pg_user_mapping u JOIN pg_foreign_server s ON s.oid = u.umserver",
+        wrapper_options = options.replace("{}", "w.fdwoptions"),
+        server_options = options.replace("{}", "s.srvoptions"),
+        wrapper_comment = comment("pg_foreign_data_wrapper", "w.oid", "0"),
+        wrapper_ext = not_extension_member("pg_foreign_data_wrapper", "w.oid"),
+        server_comment = comment("pg_foreign_server", "s.oid", "0"),
+        server_ext = not_extension_member("pg_foreign_server", "s.oid"),
+    )
+}
+
 /// The queries of one snapshot, in the order [`decode`] expects their rows.
 fn queries(version: i32) -> Vec<String> {
     vec![
@@ -411,10 +481,13 @@ fn queries(version: i32) -> Vec<String> {
         event_triggers_sql(),
         collations_sql(),
         publications_sql(version),
+        casts_sql(),
+        text_search_sql(),
+        foreign_sql(),
     ]
 }
 
-const QUERY_COUNT: usize = 17;
+const QUERY_COUNT: usize = 20;
 const COLUMNS: usize = 3;
 const INDEXES: usize = 5;
 
@@ -525,6 +598,7 @@ fn decode(rows: Vec<(usize, Vec<Row>)>) -> Snapshot {
         (next(), next(), next(), next(), next(), next());
     let (statistics, default_privileges, event_triggers) = (next(), next(), next());
     let (collations, publications) = (next(), next());
+    let (casts, text_search, foreign) = (next(), next(), next());
 
     let mut s = Snapshot {
         format: FORMAT,
@@ -767,6 +841,15 @@ fn decode(rows: Vec<(usize, Vec<Row>)>) -> Snapshot {
     }
     for r in publications {
         s.publications.insert(r.get(0), r.get(1));
+    }
+    for r in casts {
+        s.casts.insert(r.get(0), r.get(1));
+    }
+    for r in text_search {
+        s.text_search.insert(r.get(0), r.get(1));
+    }
+    for r in foreign {
+        s.foreign.insert(r.get(0), r.get(1));
     }
     s
 }

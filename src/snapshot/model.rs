@@ -42,6 +42,18 @@ pub struct Snapshot {
     /// lists, schemas, all tables, operations), owner, comment.
     #[serde(default)]
     pub publications: BTreeMap<String, String>,
+    /// User-defined casts, keyed `source AS target`: function (or method) and context.
+    #[serde(default)]
+    pub casts: BTreeMap<String, String>,
+    /// Text search configurations and dictionaries, keyed `configuration schema.name` and
+    /// `dictionary schema.name`: parser and token mappings, or template and options.
+    #[serde(default)]
+    pub text_search: BTreeMap<String, String>,
+    /// Foreign-data wrappers, servers and user mappings, keyed `wrapper name`, `server name` and
+    /// `user mapping for role on server`. A user mapping's options (passwords) are compared by
+    /// their hash and never written out.
+    #[serde(default)]
+    pub foreign: BTreeMap<String, String>,
 }
 
 pub const FORMAT: u32 = 1;

@@ -1,0 +1,2 @@
+-- Forgets the cast and its function.
+SELECT 1;

@@ -1,0 +1,2 @@
+DROP CAST (shop.customers AS text);
+DROP FUNCTION shop.customer_label(shop.customers);

@@ -1,0 +1,2 @@
+-- Drops the configuration, forgets the dictionary.
+DROP TEXT SEARCH CONFIGURATION shop.product_search;

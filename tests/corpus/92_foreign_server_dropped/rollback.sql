@@ -1,0 +1,2 @@
+DROP SERVER archive CASCADE;
+DROP FOREIGN DATA WRAPPER shop_archive;
