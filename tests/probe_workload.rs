@@ -7,6 +7,16 @@ use probe_support::{database, fixture, script};
 use rehearse::probe::{Probe, ProbeSettings, Step};
 use rehearse::scenario::Scenario;
 
+/// The whole rehearsal of the fixture scenario `name`, on the local provider.
+async fn rehearse_locally(name: &str) -> rehearse::report::Report {
+    let mut scenario = Scenario::load(&fixture(name)).unwrap();
+    scenario.database.provider = rehearse::provision::ProviderChoice::Local;
+    let set = rehearse::migrations::discover(&scenario.migrations_dir, scenario.format).unwrap();
+    rehearse::rehearsal::rehearse(&scenario, &set, &rehearse::rehearsal::QuietProgress)
+        .await
+        .unwrap()
+}
+
 fn settings(scenario: &str) -> ProbeSettings {
     ProbeSettings::from_scenario(&Scenario::from_file(&fixture(scenario)).unwrap())
 }
@@ -163,13 +173,7 @@ async fn the_workload_stops_when_the_step_ends() {
 
 #[tokio::test]
 async fn a_rehearsal_that_hits_lock_timeout_behind_a_long_transaction_fails_with_a_finding() {
-    let mut scenario = Scenario::load(&fixture("lock-queue-timeout")).unwrap();
-    scenario.database.provider = rehearse::provision::ProviderChoice::Local;
-    let set = rehearse::migrations::discover(&scenario.migrations_dir, scenario.format).unwrap();
-    let report =
-        rehearse::rehearsal::rehearse(&scenario, &set, &rehearse::rehearsal::QuietProgress)
-            .await
-            .unwrap();
+    let report = rehearse_locally("lock-queue-timeout").await;
     let migration = &report.migrations[0];
     assert_eq!(migration.id, "002");
     let finding = migration
@@ -233,13 +237,7 @@ async fn the_default_workload_updates_change_no_data_even_through_triggers() {
 
 #[tokio::test]
 async fn a_workload_or_long_transaction_that_cannot_start_is_a_finding_not_a_silent_skip() {
-    let mut scenario = Scenario::load(&fixture("missing-tables")).unwrap();
-    scenario.database.provider = rehearse::provision::ProviderChoice::Local;
-    let set = rehearse::migrations::discover(&scenario.migrations_dir, scenario.format).unwrap();
-    let report =
-        rehearse::rehearsal::rehearse(&scenario, &set, &rehearse::rehearsal::QuietProgress)
-            .await
-            .unwrap();
+    let report = rehearse_locally("missing-tables").await;
     let migration = &report.migrations[0];
     assert_eq!(migration.verdict, rehearse::report::Verdict::Fail);
     let messages: Vec<&str> = migration

@@ -25,8 +25,8 @@ fn rehearse(args: &[&str]) -> Out {
 
 const SECRET: &str = "s3cret-Pa55";
 
-#[test]
-fn drift_check_names_each_difference_and_exits_1() {
+/// A runtime and a local PostgreSQL for one test.
+fn local_server() -> (tokio::runtime::Runtime, provision::Database) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let db = rt
         .block_on(provision::provision(&DatabaseRequest {
@@ -34,6 +34,12 @@ fn drift_check_names_each_difference_and_exits_1() {
             ..Default::default()
         }))
         .unwrap();
+    (rt, db)
+}
+
+#[test]
+fn drift_check_names_each_difference_and_exits_1() {
+    let (rt, db) = local_server();
     let c = &db.connection;
     // The local server trusts every connection, so the password is carried but not checked.
     let url = format!(
@@ -133,13 +139,7 @@ fn an_unreachable_server_exits_3_without_printing_the_password() {
 
 #[test]
 fn a_user_mappings_password_is_compared_but_never_written() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let db = rt
-        .block_on(provision::provision(&DatabaseRequest {
-            provider: ProviderChoice::Local,
-            ..Default::default()
-        }))
-        .unwrap();
+    let (rt, db) = local_server();
     let url = db.connection.url();
     let client = rt.block_on(db.connection.connect()).unwrap();
     rt.block_on(client.batch_execute(&format!(

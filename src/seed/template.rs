@@ -135,43 +135,32 @@ impl Template {
     /// Replaces the template with a clone of the database as it is now (a later seed point);
     /// returns the seconds it took. Nobody may be connected to the database meanwhile.
     pub async fn refresh(&self) -> Result<f64, String> {
-        let admin = maintenance(&self.database)
-            .connect()
+        self.timed_clone(&self.database.dbname, &self.name)
             .await
-            .map_err(|e| format!("could not connect to refresh the template: {e}"))?;
-        let started = Instant::now();
-        clone_database(
-            &admin,
-            &self.database.dbname,
-            &self.name,
-            self.disposable_server,
-        )
-        .await
-        .map_err(|e| format!("could not refresh the template {}: {e}", self.name))?;
-        Ok(started.elapsed().as_secs_f64())
+            .map_err(|e| format!("could not refresh the template {}: {e}", self.name))
     }
 
     /// Replaces the database with a fresh clone of the template; returns the seconds it took.
     /// Sessions still connected to the database are terminated.
     pub async fn reset(&self) -> Result<f64, String> {
+        self.timed_clone(&self.name, &self.database.dbname)
+            .await
+            .map_err(|e| {
+                format!(
+                    "could not reset {} from its template: {e}",
+                    self.database.dbname
+                )
+            })
+    }
+
+    /// [`clone_database`] from the maintenance database, timed.
+    async fn timed_clone(&self, source: &str, target: &str) -> Result<f64, String> {
         let admin = maintenance(&self.database)
             .connect()
             .await
-            .map_err(|e| format!("could not connect to reset the database: {e}"))?;
+            .map_err(|e| format!("could not connect to the server: {e}"))?;
         let started = Instant::now();
-        clone_database(
-            &admin,
-            &self.name,
-            &self.database.dbname,
-            self.disposable_server,
-        )
-        .await
-        .map_err(|e| {
-            format!(
-                "could not reset {} from its template: {e}",
-                self.database.dbname
-            )
-        })?;
+        clone_database(&admin, source, target, self.disposable_server).await?;
         Ok(started.elapsed().as_secs_f64())
     }
 }

@@ -827,31 +827,22 @@ fn decode(rows: Vec<(usize, Vec<Row>)>) -> Snapshot {
             },
         );
     }
-    for r in statistics {
-        s.statistics.insert(r.get(0), r.get(1));
-    }
     for r in default_privileges {
         s.default_privileges.insert(r.get(0), r.get(1));
     }
-    for r in event_triggers {
-        s.event_triggers.insert(r.get(0), r.get(1));
-    }
-    for r in collations {
-        s.collations.insert(r.get(0), r.get(1));
-    }
-    for r in publications {
-        s.publications.insert(r.get(0), r.get(1));
-    }
-    for r in casts {
-        s.casts.insert(r.get(0), r.get(1));
-    }
-    for r in text_search {
-        s.text_search.insert(r.get(0), r.get(1));
-    }
-    for r in foreign {
-        s.foreign.insert(r.get(0), r.get(1));
-    }
+    s.statistics = definitions(statistics);
+    s.event_triggers = definitions(event_triggers);
+    s.collations = definitions(collations);
+    s.publications = definitions(publications);
+    s.casts = definitions(casts);
+    s.text_search = definitions(text_search);
+    s.foreign = definitions(foreign);
     s
+}
+
+/// Rows of (name, definition) as the model's map of them.
+fn definitions(rows: Vec<Row>) -> BTreeMap<String, String> {
+    rows.iter().map(|r| (r.get(0), r.get(1))).collect()
 }
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
