@@ -261,12 +261,21 @@ fn functions_sql() -> String {
         "SELECT quote_ident(n.nspname) || '.' || quote_ident(p.proname)
               || '(' || pg_get_function_identity_arguments(p.oid) || ')',
            p.prokind::text,
-           CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) END,
+           CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid)
+                ELSE (SELECT {aggregate} || ' STYPE ' || format_type(a.aggtranstype, NULL)
+                        || ' MSTYPE ' || format_type(a.aggmtranstype, NULL)
+                        || ' SORTOP ' || a.aggsortop::regoperator::text
+                      FROM pg_aggregate a WHERE a.aggfnoid = p.oid) END,
            pg_get_function_result(p.oid),
            pg_get_userbyid(p.proowner), {acl}, {comment}
          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
          WHERE {USER_NAMESPACE} AND {ext}",
         acl = sorted_acl("p.proacl", 'f', "p.proowner"),
+        // Support functions print as names (regproc); the type OIDs as types.
+        aggregate = properties(
+            "a",
+            &["aggfnoid", "aggtranstype", "aggmtranstype", "aggsortop"]
+        ),
         comment = comment("pg_proc", "p.oid", "0"),
         ext = not_extension_member("pg_proc", "p.oid"),
     )

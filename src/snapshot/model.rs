@@ -199,7 +199,8 @@ pub struct Sequence {
 pub struct Function {
     /// `function`, `procedure`, `aggregate`, `window`.
     pub kind: String,
-    /// `pg_get_functiondef` (none for aggregates, whose signature is the key).
+    /// `pg_get_functiondef`; for aggregates their support functions, state types, initial
+    /// values and kind.
     pub definition: Option<String>,
     pub result: Option<String>,
     pub owner: String,

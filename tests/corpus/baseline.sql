@@ -104,6 +104,9 @@ CREATE VIEW shop.order_summary AS
     FROM shop.orders o JOIN shop.customers c ON c.id = o.customer_id;
 COMMENT ON VIEW shop.order_summary IS 'One line per order';
 
+-- An aggregate with an initial value, for pairs that recreate it.
+CREATE AGGREGATE shop.concat_all(text) (SFUNC = textcat, STYPE = text, INITCOND = '');
+
 CREATE MATERIALIZED VIEW shop.sales_by_country AS
     SELECT c.country, count(*) AS orders, sum(o.total) AS revenue
     FROM shop.orders o JOIN shop.customers c ON c.id = o.customer_id

@@ -1,0 +1,1 @@
+DROP AGGREGATE shop.concat_all(text);

@@ -1,0 +1,1 @@
+CREATE AGGREGATE shop.concat_all(text) (SFUNC = textcat, STYPE = text, INITCOND = '');
