@@ -12,8 +12,11 @@ use std::collections::BTreeSet;
 /// What a set of scripts may create.
 #[derive(Debug, Default)]
 pub struct CreatedTables {
-    /// `schema.name`, with `public` where the statement named no schema.
+    /// `schema.name` for the tables a statement named with their schema.
     tables: BTreeSet<String>,
+    /// Names created without a schema: which one they land in depends on the `search_path` at
+    /// the time (a script may set it), so they count for any schema.
+    unqualified: BTreeSet<String>,
     /// `DO` blocks and function definitions, lowercased.
     opaque: Vec<String>,
 }
@@ -39,11 +42,21 @@ impl CreatedTables {
     /// True when some script creates `schema.name` (or may, inside a body the parser does not
     /// read).
     pub fn may_create(&self, key: &str) -> bool {
-        if self.tables.contains(key) {
+        let name = key.rsplit('.').next().unwrap_or(key);
+        if self.tables.contains(key) || self.unqualified.contains(name) {
             return true;
         }
-        let name = key.rsplit('.').next().unwrap_or(key).to_lowercase();
+        let name = name.to_lowercase();
         self.opaque.iter().any(|body| body.contains(&name))
+    }
+
+    /// Records `name`, created in `rv`'s schema or, when it names none, in any.
+    fn insert(&mut self, rv: &RangeVar, name: &str) {
+        if rv.schemaname.is_empty() {
+            self.unqualified.insert(name.to_string());
+        } else {
+            self.tables.insert(format!("{}.{name}", rv.schemaname));
+        }
     }
 
     fn statement(&mut self, node: &NodeEnum, sql: &str) {
@@ -52,22 +65,22 @@ impl CreatedTables {
             // Partitions and temporary tables are never seeded by themselves.
             NodeEnum::CreateStmt(c) if c.partbound.is_none() => {
                 if let Some(rv) = c.relation.as_ref().filter(|rv| rv.relpersistence != "t") {
-                    self.tables.insert(key(rv, &rv.relname));
+                    self.insert(rv, &rv.relname);
                 }
             }
             NodeEnum::CreateTableAsStmt(c) if table(c.objtype) => {
                 if let Some(rv) = c.into.as_ref().and_then(|i| i.rel.as_ref()) {
-                    self.tables.insert(key(rv, &rv.relname));
+                    self.insert(rv, &rv.relname);
                 }
             }
             NodeEnum::SelectStmt(s) => {
                 if let Some(rv) = s.into_clause.as_ref().and_then(|i| i.rel.as_ref()) {
-                    self.tables.insert(key(rv, &rv.relname));
+                    self.insert(rv, &rv.relname);
                 }
             }
             NodeEnum::RenameStmt(r) if table(r.rename_type) => {
                 if let Some(rv) = &r.relation {
-                    self.tables.insert(key(rv, &r.newname));
+                    self.insert(rv, &r.newname);
                 }
             }
             NodeEnum::AlterObjectSchemaStmt(a) if table(a.object_type) => {
@@ -82,15 +95,6 @@ impl CreatedTables {
             _ => {}
         }
     }
-}
-
-fn key(rv: &RangeVar, name: &str) -> String {
-    let schema = if rv.schemaname.is_empty() {
-        "public"
-    } else {
-        &rv.schemaname
-    };
-    format!("{schema}.{name}")
 }
 
 #[cfg(test)]
@@ -128,6 +132,14 @@ mod tests {
             assert!(c.may_create(key), "{key}: {c:?}");
         }
         assert!(!c.may_create("public.b"));
+    }
+
+    #[test]
+    fn a_table_named_without_a_schema_may_land_in_any_the_search_path_gives() {
+        let c = created("SET search_path = billing; CREATE TABLE invoices (id int);");
+        assert!(c.may_create("billing.invoices"));
+        assert!(c.may_create("public.invoices"));
+        assert!(!c.may_create("billing.payments"));
     }
 
     #[test]
