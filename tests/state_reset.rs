@@ -138,3 +138,40 @@ fn a_migration_whose_rollback_restores_everything_is_not_followed_by_a_reset() {
         run.stderr
     );
 }
+
+#[test]
+fn a_server_that_refuses_the_template_gives_a_rehearsal_without_resets_not_an_error() {
+    // The baseline leaves a template database where the rehearsal's template goes, which
+    // PostgreSQL will not drop: keeping the state fails, and the rehearsal must go on.
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = dir.path().join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    for entry in std::fs::read_dir(scenario("migrations")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, migrations.join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(
+        migrations.join("V001__create_t.sql"),
+        "CREATE TABLE t (id bigint PRIMARY KEY, amount int);\nCREATE DATABASE postgres_seeded IS_TEMPLATE = true;\n",
+    )
+    .unwrap();
+    std::fs::copy(scenario("rehearse.toml"), dir.path().join("rehearse.toml")).unwrap();
+
+    let run = rehearse_local(&dir.path().join("rehearse.toml"), &[]);
+    assert_eq!(
+        run.code, 1,
+        "a failed rehearsal, not an environment error: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("the rehearsal goes on without a template"),
+        "{}",
+        run.stderr
+    );
+    let report = run.report();
+    assert!(report["seed"]["template"].is_null(), "{}", report["seed"]);
+    // As without a template: no reset, so V003 meets the NULLs V002's rollback left.
+    assert!(migration(&report, "002").get("reset").is_none());
+    assert_eq!(migration(&report, "003")["forward"]["ok"], false);
+}

@@ -154,7 +154,9 @@ pub async fn rehearse_on(
                 // The template takes the repaired state, so the next reset replays only what
                 // follows: one clone instead of replaying (possibly rewriting) migrations again.
                 drop(client);
-                seeding.advance_template(index + 1).await?;
+                seeding
+                    .advance_template(database, index + 1, progress)
+                    .await;
                 client = connect(database).await?;
             }
             report.reset = Some(reset);

@@ -91,32 +91,52 @@ impl SeedPoints {
             return Ok((client, seeded));
         }
         drop(client);
-        match &self.template {
-            Some(template) => {
-                self.template_seconds += template.refresh().await.map_err(Error::Environment)?;
-            }
-            None => {
-                let template =
-                    Template::create(&database.connection, database.kind == ProviderKind::Url)
-                        .await
-                        .map_err(Error::Environment)?;
-                self.template_seconds += template.create_seconds;
-                self.template = Some(template);
-            }
-        }
-        self.template_at = at;
+        self.keep_state(database, at, progress).await;
         Ok((connect(database).await?, seeded))
     }
 
     /// After a reset replayed the rehearsed migrations before `at`, the template takes that
     /// state, so a later reset replays only the migrations after it. Nobody may be connected to
     /// the database meanwhile.
-    pub async fn advance_template(&mut self, at: usize) -> Result<(), Error> {
-        if let Some(template) = &self.template {
-            self.template_seconds += template.refresh().await.map_err(Error::Environment)?;
-            self.template_at = at;
+    pub async fn advance_template(
+        &mut self,
+        database: &Database,
+        at: usize,
+        progress: &dyn Progress,
+    ) {
+        if self.template.is_some() {
+            self.keep_state(database, at, progress).await;
         }
-        Ok(())
+    }
+
+    /// Clones the current state into the template, creating it the first time. A server that
+    /// refuses (a role without CREATEDB on a server we do not own, a full disk) is no reason to
+    /// stop the rehearsal: the template is given up with a line saying so, and the rehearsal
+    /// goes on without resets, as with `template = false`.
+    async fn keep_state(&mut self, database: &Database, at: usize, progress: &dyn Progress) {
+        let cloned = match &self.template {
+            Some(template) => template.refresh().await,
+            None => Template::create(&database.connection, database.kind == ProviderKind::Url)
+                .await
+                .map(|template| {
+                    let seconds = template.create_seconds;
+                    self.template = Some(template);
+                    seconds
+                }),
+        };
+        match cloned {
+            Ok(seconds) => {
+                self.template_seconds += seconds;
+                self.template_at = at;
+            }
+            Err(e) => {
+                progress.step(&format!(
+                    "{e}; the rehearsal goes on without a template, so a rollback's damage will not be reset"
+                ));
+                self.template = None;
+                self.keep_template = false;
+            }
+        }
     }
 
     /// The template and the number of rehearsed migrations it holds, when one is kept.
