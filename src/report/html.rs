@@ -387,7 +387,7 @@ fn direction(out: &mut String, index: usize, name: &str, file: &str, d: &Directi
         let t = &w.totals;
         let _ = write!(
             out,
-            "<h3>Workload during the {name}</h3><p>{} client(s){} · {} queries, {} errors · latency p50 {} · p95 {} · p99 {} · max {} · {} blocked by the migration, {} in total, longest {}</p>",
+            "<h3>Workload during the {name}</h3><p>{} client(s){} · {} queries, {} errors · latency p50 {} · p95 {} · p99 {} · max {}{} · {} blocked by the migration, {} in total, longest {}</p>",
             w.clients,
             if w.default { " (default workload)" } else { "" },
             t.queries,
@@ -396,6 +396,7 @@ fn direction(out: &mut String, index: usize, name: &str, file: &str, d: &Directi
             duration(t.latency.p95_ms),
             duration(t.latency.p99_ms),
             duration(t.latency.max_ms),
+            escape(&measures::on_schedule(t)),
             t.blocked_count,
             duration(t.blocked_total_ms),
             duration(t.blocked_longest_ms)

@@ -297,7 +297,7 @@ fn direction(out: &mut String, title: &str, file: &str, d: &Direction) {
         let t = &w.totals;
         let _ = writeln!(
             out,
-            "Workload: {} client(s), {} queries, {} errors, latency p50 {} · p95 {} · p99 {} · max {}; {} blocked by the migration, {} in total (longest {})\n",
+            "Workload: {} client(s), {} queries, {} errors, latency p50 {} · p95 {} · p99 {} · max {}{}; {} blocked by the migration, {} in total (longest {})\n",
             w.clients,
             t.queries,
             t.errors,
@@ -305,6 +305,7 @@ fn direction(out: &mut String, title: &str, file: &str, d: &Direction) {
             duration(t.latency.p95_ms),
             duration(t.latency.p99_ms),
             duration(t.latency.max_ms),
+            measures::on_schedule(t),
             t.blocked_count,
             duration(t.blocked_total_ms),
             duration(t.blocked_longest_ms)

@@ -131,6 +131,19 @@ pub fn cost(d: &Direction) -> String {
     }
 }
 
+/// " (on schedule: p95 1.20 s · p99 1.85 s)": what an application sending on schedule saw,
+/// when it differs from what the queries that ran took; empty otherwise.
+pub fn on_schedule(w: &crate::report::StatementWorkload) -> String {
+    match &w.latency_on_schedule {
+        Some(s) if (s.p95_ms, s.p99_ms) != (w.latency.p95_ms, w.latency.p99_ms) => format!(
+            " (on schedule: p95 {} · p99 {})",
+            duration(s.p95_ms),
+            duration(s.p99_ms)
+        ),
+        _ => String::new(),
+    }
+}
+
 /// The sentence that says a migration's damage was undone before the next one ran.
 pub fn reset_sentence(r: &StateReset) -> String {
     let n = r.replayed.len();

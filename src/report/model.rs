@@ -277,6 +277,12 @@ pub struct StatementWorkload {
     /// application that does not wait would have queued this many more queries.
     #[serde(default)]
     pub delayed: u64,
+    /// The latency an application sending on schedule would have seen: a client blocked for
+    /// several periods missed those sends, and each missed send counts with the wait it would
+    /// have had (coordinated omission corrected, as HdrHistogram's `record_correct` does).
+    /// `latency` is what the queries that ran took.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_on_schedule: Option<Latency>,
 }
 
 /// The concurrent workload of one direction.
