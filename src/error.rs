@@ -56,3 +56,11 @@ impl From<crate::provision::ProvisionError> for Error {
         }
     }
 }
+
+/// What the server said, for a sentence: `tokio_postgres`'s own text of a server error is only
+/// "db error", so the server's message is taken when there is one.
+pub fn server_message(e: &tokio_postgres::Error) -> String {
+    e.as_db_error()
+        .map(|d| d.message().to_string())
+        .unwrap_or_else(|| e.to_string())
+}

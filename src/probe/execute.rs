@@ -83,7 +83,7 @@ async fn observed(
             Err(e) => {
                 unobserved.push(format!(
                     "the scenario's workload could not start, so no query ran beside the migration: {}",
-                    server_message(&e)
+                    crate::error::server_message(&e)
                 ));
                 None
             }
@@ -98,7 +98,7 @@ async fn observed(
                 Err(e) => {
                     unobserved.push(format!(
                         "the scenario's long transaction could not lock {table} in {mode} mode, so the lock queue was not measured: {}",
-                        server_message(&e)
+                        crate::error::server_message(&e)
                     ));
                     None
                 }
@@ -142,12 +142,6 @@ async fn observed(
     }
     direction.unobserved = unobserved;
     direction
-}
-
-fn server_message(e: &tokio_postgres::Error) -> String {
-    e.as_db_error()
-        .map(|d| d.message().to_string())
-        .unwrap_or_else(|| e.to_string())
 }
 
 async fn apply_timeouts(

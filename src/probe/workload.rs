@@ -126,12 +126,10 @@ impl Workload {
                     }
                     Ok(values) => planned.values.push(values.clone()),
                     Err(e) => {
-                        let message = e
-                            .as_db_error()
-                            .map(|d| d.message().to_string())
-                            .unwrap_or_else(|| e.to_string());
-                        planned.skipped =
-                            Some(format!("the parameter query `{param}` failed: {message}"));
+                        planned.skipped = Some(format!(
+                            "the parameter query `{param}` failed: {}",
+                            crate::error::server_message(e)
+                        ));
                     }
                 }
             }
@@ -306,10 +304,7 @@ async fn run_client(
             query,
             start: ms(start),
             end: ms(end),
-            error: result.err().map(|e| match e.as_db_error() {
-                Some(db) => db.message().to_string(),
-                None => e.to_string(),
-            }),
+            error: result.err().map(|e| crate::error::server_message(&e)),
         });
         // A blocked client does not fire a burst afterwards: the schedule restarts from now.
         next = (next + period).max(tokio::time::Instant::now());

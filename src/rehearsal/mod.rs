@@ -495,10 +495,7 @@ fn restoration_findings(forward_file: &str, r: &snapshot::Restoration) -> Vec<Fi
 }
 
 fn snapshot_failed(when: &str, e: &tokio_postgres::Error) -> Finding {
-    let message = e
-        .as_db_error()
-        .map(|d| d.message().to_string())
-        .unwrap_or_else(|| e.to_string());
+    let message = crate::error::server_message(e);
     Finding {
         kind: "snapshot_failed".into(),
         message: format!("the schema and data could not be read {when}: {message}"),

@@ -193,11 +193,7 @@ async fn clone_database(
             .await
     }
     .await
-    .map_err(|e| {
-        e.as_db_error()
-            .map(|d| d.message().to_string())
-            .unwrap_or(e.to_string())
-    });
+    .map_err(|e| crate::error::server_message(&e));
     fsync_off.end().await?;
     result
 }
