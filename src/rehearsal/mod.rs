@@ -139,9 +139,9 @@ pub async fn rehearse_on(
                 "{} {} resetting the state from the template",
                 migration.version, migration.name
             ));
-            let replay = &rehearsed[template_at..=index];
             let (reconnected, reset, failure) =
-                reset_state(database, template, set, replay).await?;
+                reset_state(database, template, &seeding, set, rehearsed, template_at..=index)
+                    .await?;
             client = reconnected;
             progress.step(&format!(
                 "{} {} state reset from the template in {:.1}s, replayed {} migrations",
@@ -501,21 +501,30 @@ fn left_unclean(m: &MigrationReport) -> bool {
 }
 
 /// Replaces the database with a clone of the template and replays, unmeasured, the forward
-/// scripts of `replay` on it. Returns a client on the clone, what the reset cost, and the
+/// scripts of `rehearsed[replay]` on it, with the seed points between them that loaded rows
+/// after the template was taken. Returns a client on the clone, what the reset cost, and the
 /// finding of a replayed forward that failed (the state is then not the one later migrations
 /// need). Nobody may hold a connection to the database that should survive: the reset ends them.
 async fn reset_state(
     database: &Database,
     template: &Template,
+    seeding: &SeedPoints,
     set: &MigrationSet,
-    replay: &[Migration],
+    rehearsed: &[Migration],
+    replay: std::ops::RangeInclusive<usize>,
 ) -> Result<(tokio_postgres::Client, StateReset, Option<Finding>), Error> {
     let seconds = template.reset().await.map_err(Error::Environment)?;
-    let client = connect(database).await?;
     let started = Instant::now();
     let mut replayed = Vec::new();
     let mut failure = None;
-    for migration in replay {
+    let first = *replay.start();
+    let client = connect(database).await?;
+    for at in replay {
+        let migration = &rehearsed[at];
+        // The template holds the state after the seed point before `first`.
+        if at > first {
+            seeding.replay(database, at).await?;
+        }
         let file = label(set, &migration.forward.path);
         let direction = probe::run_script(&client, &migration.forward, &file).await;
         if let Some(e) = direction.error {

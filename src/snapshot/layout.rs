@@ -78,8 +78,10 @@ pub async fn read(client: &Client) -> Result<Layouts, tokio_postgres::Error> {
 }
 
 impl Layouts {
-    /// Tables of `self` (the layout before) that `now` holds under another OID, file node or
-    /// live columns, or not at all: by name, with what changed.
+    /// Tables of `self` (the layout before) that `now` holds under another OID or file node, or
+    /// without one of the columns they had (same name, number, type, modifier, collation), or
+    /// not at all: by name, with what changed. Columns added beside the old ones change no old
+    /// value and leave the old row versions readable, so they do not count.
     pub fn changed_in(&self, now: &Layouts) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
         for (oid, before) in &self.tables {
@@ -88,7 +90,9 @@ impl Layouts {
                 Some(after) if after.filenode != before.filenode => {
                     "rewritten or truncated (new file node)"
                 }
-                Some(after) if after.columns != before.columns => "its columns changed",
+                Some(after) if !before.columns.iter().all(|c| after.columns.contains(c)) => {
+                    "a column was dropped or changed"
+                }
                 Some(_) => continue,
             };
             out.insert(before.name.clone(), why.to_string());
@@ -170,7 +174,7 @@ mod tests {
             tables: [
                 (1, table("a", 11, &["id:1:23:-1:0"])),
                 (2, table("b", 20, &["id:1:23:-1:0", "v:3:25:-1:100"])),
-                (4, table("d", 40, &["id:1:23:-1:0"])),
+                (4, table("d", 40, &["id:1:23:-1:0", "added:2:23:-1:0"])),
                 (5, table("c", 50, &["id:1:23:-1:0"])),
             ]
             .into(),
