@@ -518,12 +518,13 @@ async fn reset_state(
     let mut replayed = Vec::new();
     let mut failure = None;
     let first = *replay.start();
+    let mut reseeded = Vec::new();
     let client = connect(database).await?;
     for at in replay {
         let migration = &rehearsed[at];
         // The template holds the state after the seed point before `first`.
-        if at > first {
-            seeding.replay(database, at).await?;
+        if at > first && seeding.replay(database, at).await? {
+            reseeded.push(migration.version.to_string());
         }
         let file = label(set, &migration.forward.path);
         let direction = probe::run_script(&client, &migration.forward, &file).await;
@@ -544,6 +545,7 @@ async fn reset_state(
         seconds,
         replay_seconds: started.elapsed().as_secs_f64(),
         replayed,
+        reseeded,
     };
     Ok((client, reset, failure))
 }

@@ -152,16 +152,16 @@ impl SeedPoints {
 
     /// Loads again, on a database just reset from the template, the rows the seed point before
     /// rehearsed migration `at` loaded, if it loaded any after the template was taken: the same
-    /// request on the same state gives the same rows.
-    pub async fn replay(&self, database: &Database, at: usize) -> Result<(), Error> {
+    /// request on the same state gives the same rows. Returns whether it loaded any.
+    pub async fn replay(&self, database: &Database, at: usize) -> Result<bool, Error> {
         let Some((_, known)) = self.since_template.iter().find(|(point, _)| *point == at) else {
-            return Ok(());
+            return Ok(false);
         };
         let mut request = self.request.clone();
         request.plan.known = known.clone();
         request.progress = seed::ProgressMode::Quiet;
         seed::seed(&database.connection, &request).await?;
-        Ok(())
+        Ok(true)
     }
 
     /// The template and the number of rehearsed migrations it holds, when one is kept.

@@ -451,6 +451,7 @@ mod tests {
                         seconds: 0.25,
                         replay_seconds: 0.0125,
                         replayed: vec!["001".into(), "002".into()],
+                        ..Default::default()
                     }),
                 ),
                 migration("003", None),

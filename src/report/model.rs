@@ -221,6 +221,10 @@ pub struct StateReset {
     pub replay_seconds: f64,
     /// Ids of the migrations whose forward scripts were replayed, in order.
     pub replayed: Vec<String>,
+    /// Ids of the migrations whose seed points were loaded again between the replayed forwards
+    /// (the template is taken once, at the first seed point, not at every one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reseeded: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
