@@ -283,15 +283,23 @@ fn split_image(image: &str) -> (&str, &str) {
     }
 }
 
+/// The PostgreSQL major version an image's tag names (`postgres:17`, `postgres:18.1-alpine`,
+/// `rehearse/postgres:15`); None when the tag names none (`latest`, `main`).
+pub fn image_major(image: &str) -> Option<u32> {
+    let (_, tag) = split_image(image);
+    let digits: String = tag.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok().filter(|_| !digits.is_empty())
+}
+
 /// What to do about a missing image: the offline build when it is one we know how to build.
 fn build_hint(image: &str) -> String {
     let (name, tag) = split_image(image);
     let major = tag.split(['.', '-']).next().unwrap_or(tag);
     match (name, major) {
-        ("postgres" | "docker.io/library/postgres" | "rehearse/postgres", "15" | "17") => {
+        ("postgres" | "docker.io/library/postgres" | "rehearse/postgres", "15" | "17" | "18") => {
             format!("build it with images/postgres/build.sh {major}")
         }
-        _ => "pull it, build it (images/postgres/build.sh builds postgres 15 and 17 offline), or choose another image with --image".into(),
+        _ => "pull it, build it (images/postgres/build.sh builds postgres 15, 17 and 18 offline), or choose another image with --image".into(),
     }
 }
 
@@ -395,6 +403,16 @@ fn docker_message(e: &bollard::errors::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_images_tag_names_its_major_version() {
+        assert_eq!(image_major("postgres:17"), Some(17));
+        assert_eq!(image_major("rehearse/postgres:18"), Some(18));
+        assert_eq!(image_major("postgres:16.4-alpine"), Some(16));
+        assert_eq!(image_major("registry:5000/postgres:15"), Some(15));
+        assert_eq!(image_major("postgres"), None);
+        assert_eq!(image_major("postgres:latest"), None);
+    }
 
     #[test]
     fn image_names_split_into_name_and_tag() {
