@@ -1,4 +1,4 @@
-//! The binary on the docker provider: the quickstart on PostgreSQL 15 and 17 from the locally
+//! The binary on the docker provider: the quickstart on PostgreSQL 15, 17 and 18 from the locally
 //! built images, and SIGINT during a rehearsal leaving no container behind.
 //!
 //! Without Docker or an image these tests skip and say why, except when `CI=true`, where they fail.
@@ -76,6 +76,11 @@ fn quickstart_passes_on_docker_postgres_15() {
 #[test]
 fn quickstart_passes_on_docker_postgres_17() {
     quickstart_on_docker(17);
+}
+
+#[test]
+fn quickstart_passes_on_docker_postgres_18() {
+    quickstart_on_docker(18);
 }
 
 /// Containers whose run label belongs to process `pid`.

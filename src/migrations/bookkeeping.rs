@@ -196,11 +196,12 @@ pub(crate) fn record(tool: Tool, migrations: &mut [Migration]) {
                         "INSERT INTO public.flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) SELECT coalesce(max(installed_rank), 0) + 1, {version}, {description}, '{kind}', {file}, {checksum}, current_user, 0, true FROM public.flyway_schema_history"
                     )
                 };
-                let undo = migration
-                    .rollback
-                    .as_ref()
-                    .map(|r| row("UNDO_SQL", script(r)))
-                    .unwrap_or_default();
+                // The rollback removes the row rather than adding Flyway Teams' UNDO_SQL row:
+                // after the rehearsal's redo, the history is then the one production has.
+                let undo = format!(
+                    "DELETE FROM public.flyway_schema_history WHERE installed_rank = (SELECT max(installed_rank) FROM public.flyway_schema_history WHERE script = {})",
+                    script(&migration.forward)
+                );
                 (row("SQL", script(&migration.forward)), undo)
             }
         };

@@ -28,7 +28,14 @@ pub fn discover(root: &Path, forced: Option<Format>) -> Result<MigrationSet, Mig
         None => detect(root, &entries)?,
     };
     let mut ignored = Ignored::default();
-    ignored.files.extend(others.iter().map(|e| e.name.clone()));
+    // Flyway reads a script's configuration from `<script>.conf` beside it.
+    let read_beside = |e: &&Entry| format == Format::Flyway && e.name.ends_with(".sql.conf");
+    ignored.files.extend(
+        others
+            .iter()
+            .filter(|e| !read_beside(e))
+            .map(|e| e.name.clone()),
+    );
     let mut migrations = match format {
         Format::Flyway => pair(flyway_names(&entries, &mut ignored)?, format)?,
         Format::UpDown => pair(up_down_names(&entries, &mut ignored)?, format)?,

@@ -35,7 +35,8 @@ pub const LABEL: &str = "rehearse";
 pub const RUN_LABEL: &str = "rehearse.run";
 
 const PORT: &str = "5432/tcp";
-/// Where the images (ours and the official ones up to 17) keep PGDATA.
+/// Where the images keep PGDATA unless their `PGDATA` says otherwise (ours, and the official
+/// ones up to 17; the official 18 moved it to `/var/lib/postgresql/18/docker`).
 const DATA_FOLDER: &str = "/var/lib/postgresql/data";
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(120);
@@ -92,7 +93,10 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
         use rand::distr::{Alphanumeric, SampleString};
         Alphanumeric.sample_string(&mut rand::rng(), 32)
     };
-    let body = container_body(request, &image, &password)?;
+    let mut body = container_body(request, &image, &password)?;
+    if let Some(pgdata) = image_pgdata(&docker, &image).await {
+        body.volumes = Some(vec![pgdata]);
+    }
     // Named, and its removal registered before it exists: a signal that arrives while Docker
     // creates it still finds it by name.
     let name = container_name();
@@ -226,6 +230,17 @@ async fn connect() -> Result<Docker, String> {
             ANSWER_TIMEOUT.as_secs()
         )),
     }
+}
+
+/// The image's own `PGDATA`, where the data volume must go.
+async fn image_pgdata(docker: &Docker, image: &str) -> Option<String> {
+    let inspect = docker.inspect_image(image).await.ok()?;
+    inspect
+        .config?
+        .env?
+        .iter()
+        .find_map(|e| e.strip_prefix("PGDATA=").map(str::to_string))
+        .filter(|p| p.starts_with('/'))
 }
 
 /// Ok when `image` is present, after one short attempt to pull it when it is not.
