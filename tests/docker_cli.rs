@@ -83,6 +83,34 @@ fn quickstart_passes_on_docker_postgres_18() {
     quickstart_on_docker(18);
 }
 
+#[test]
+fn postgresql_18_syntax_passes_on_the_18_image() {
+    let Some(image) = image_or_skip(18) else {
+        return;
+    };
+    let folder = fixture("formats/needs_pg18");
+    let run = rehearse(&[
+        "run",
+        folder.to_str().unwrap(),
+        "--provider",
+        "docker",
+        "--image",
+        &image,
+    ]);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.report();
+    assert!(report["database"]["server_version"]
+        .as_str()
+        .unwrap()
+        .starts_with("18."));
+    assert_eq!(report["migrations"][1]["name"], "add_title_search");
+    assert_eq!(report["migrations"][1]["verdict"], "pass");
+}
+
 /// Containers whose run label belongs to process `pid`.
 fn containers_of_process(pid: u32) -> Vec<String> {
     let out = Command::new("docker")

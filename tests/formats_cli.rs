@@ -51,7 +51,11 @@ fn assert_bookkeeping_left_out(report: &Value, table: &str) {
 #[test]
 fn diesel_folder_with_a_stray_file_an_empty_rollback_and_a_broken_rollback_rehearses_to_the_end() {
     let run = rehearse_local(&fixture("formats/diesel_project"), &[]);
-    assert_eq!(run.code, 1, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     // What diesel does not read is said in one line, not refused.
     let note = run
         .stderr
@@ -96,7 +100,10 @@ fn diesel_folder_with_a_stray_file_an_empty_rollback_and_a_broken_rollback_rehea
     // metadata.toml's run_in_transaction = false: ADD VALUE, then the value used, passes.
     let enum_value = migration(&report, "add_suspended_status");
     assert_eq!(enum_value["verdict"], "pass", "{enum_value}");
-    assert!(outside_a_transaction(&enum_value["forward"]), "{enum_value}");
+    assert!(
+        outside_a_transaction(&enum_value["forward"]),
+        "{enum_value}"
+    );
     // diesel's table exists and holds the applied versions without their dashes.
     let reads = migration(&report, "record_migration_count");
     assert_eq!(reads["verdict"], "pass", "{reads}");
@@ -114,7 +121,11 @@ fn a_baselines_broken_rollback_is_never_run_and_does_not_stop_the_rehearsal() {
         &fixture("formats/diesel_project"),
         &["--baseline", "2024-01-01-000000"],
     );
-    assert_eq!(run.code, 0, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     let report = run.report();
     assert_eq!(
         ids(&report),
@@ -140,7 +151,8 @@ fn sqlx_no_transaction_first_line_runs_the_file_outside_a_transaction() {
     assert_eq!(reads["verdict"], "pass", "{reads}");
     assert_bookkeeping_left_out(&report, "_sqlx_migrations");
     assert!(
-        run.stderr.contains("ignored file that sqlx does not read as migrations: README.md"),
+        run.stderr
+            .contains("ignored file that sqlx does not read as migrations: README.md"),
         "{}",
         run.stderr
     );
@@ -162,8 +174,9 @@ fn flyway_repeatable_runs_after_the_versioned_ones_and_callbacks_are_noted() {
     let run = rehearse_local(&fixture("realistic-flyway/migrations"), &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
-        run.stderr.lines().any(|l| l.contains("Flyway callbacks")
-            && l.contains("afterMigrate.sql")),
+        run.stderr
+            .lines()
+            .any(|l| l.contains("Flyway callbacks") && l.contains("afterMigrate.sql")),
         "{}",
         run.stderr
     );
@@ -197,9 +210,16 @@ fn dbmate_transaction_false_and_schema_migrations_behave_as_dbmate_runs_them() {
 #[test]
 fn golang_migrate_schema_migrations_holds_the_one_current_version() {
     let run = rehearse_local(&fixture("formats/golang_project"), &[]);
-    assert_eq!(run.code, 0, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     let report = run.report();
-    assert_eq!(migration(&report, "record_schema_version")["verdict"], "pass");
+    assert_eq!(
+        migration(&report, "record_schema_version")["verdict"],
+        "pass"
+    );
 }
 
 #[test]
@@ -232,7 +252,11 @@ fn image_and_pg_version_that_disagree_are_refused_in_one_sentence() {
         "15",
     ]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    let lines: Vec<_> = run.stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    let lines: Vec<_> = run
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     assert_eq!(lines.len(), 1, "{}", run.stderr);
     assert!(
         lines[0].contains("postgres:17") && lines[0].contains("PostgreSQL 15"),
@@ -252,7 +276,11 @@ fn url_alone_means_the_url_provider() {
         "--url",
         "postgresql://ci@127.0.0.1:1/postgres",
     ]);
-    assert_eq!(run.code, 3, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 3,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     assert!(run.stderr.contains("127.0.0.1:1"), "{}", run.stderr);
     assert!(!run.stderr.contains("via Local"), "{}", run.stderr);
     assert!(!run.stderr.contains("via Docker"), "{}", run.stderr);

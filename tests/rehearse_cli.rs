@@ -189,7 +189,11 @@ fn missing_folder_is_bad_input_naming_it() {
 #[test]
 fn a_file_that_does_not_parse_is_that_migrations_failure_in_the_written_report() {
     let run = rehearse_local(&fixture("rehearsals/syntax_error"), &[]);
-    assert_eq!(run.code, 1, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     let report = run.report();
     let m = &report["migrations"][0];
     assert_eq!(m["verdict"], "fail");

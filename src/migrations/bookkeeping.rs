@@ -123,7 +123,10 @@ fn create_bookkeeping_sql(table: &str) -> String {
         // dbmate's shape; golang-migrate's differs and is chosen by `create_sql_for`.
         _ => "CREATE TABLE IF NOT EXISTS public.schema_migrations (version VARCHAR(128) PRIMARY KEY);",
     };
-    format!("{ddl}\nCOMMENT ON TABLE {table} IS {};", literal(BOOKKEEPING_MARKER))
+    format!(
+        "{ddl}\nCOMMENT ON TABLE {table} IS {};",
+        literal(BOOKKEEPING_MARKER)
+    )
 }
 
 /// The DDL for `tool`'s table.
@@ -172,12 +175,14 @@ pub(crate) fn record(tool: Tool, migrations: &mut [Migration]) {
                 )
             }
             Tool::GolangMigrate => {
-                let set = |v: Option<&String>| match v {
+                let set = |v: Option<&String>| {
+                    match v {
                     Some(v) => format!(
                         "TRUNCATE public.schema_migrations; INSERT INTO public.schema_migrations (version, dirty) VALUES ({}, false)",
                         number(v)
                     ),
                     None => "TRUNCATE public.schema_migrations".to_string(),
+                }
                 };
                 let previous = index.checked_sub(1).map(|i| &versions[i]);
                 (set(Some(version)), set(previous))

@@ -13,16 +13,16 @@ use super::bookkeeping::{self, Tool};
 use super::layout::{self, Name, Role};
 use super::split::read_script;
 use super::{
-    dbmate, io_reason, options, read_text, Format, Migration, MigrationError, MigrationSet,
-    Version,
+    dbmate, io_reason, options, read_text, Format, Migration, MigrationError, MigrationSet, Version,
 };
 use std::path::{Path, PathBuf};
 
 /// Reads a migrations folder, detecting its format unless `forced`.
 pub fn discover(root: &Path, forced: Option<Format>) -> Result<MigrationSet, MigrationError> {
     let all = list(root)?;
-    let (entries, others): (Vec<Entry>, Vec<Entry>) =
-        all.into_iter().partition(|e| e.is_dir || e.name.ends_with(".sql"));
+    let (entries, others): (Vec<Entry>, Vec<Entry>) = all
+        .into_iter()
+        .partition(|e| e.is_dir || e.name.ends_with(".sql"));
     let format = match forced {
         Some(format) => format,
         None => detect(root, &entries)?,
@@ -45,9 +45,7 @@ pub fn discover(root: &Path, forced: Option<Format>) -> Result<MigrationSet, Mig
     if migrations.is_empty() {
         return Err(MigrationError::NoMigrations(root.to_path_buf()));
     }
-    migrations.sort_by(|a, b| {
-        (a.repeatable, &a.version).cmp(&(b.repeatable, &b.version))
-    });
+    migrations.sort_by(|a, b| (a.repeatable, &a.version).cmp(&(b.repeatable, &b.version)));
     let tool = Tool::of(format, &migrations);
     bookkeeping::record(tool, &mut migrations);
     Ok(MigrationSet {

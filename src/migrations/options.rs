@@ -91,7 +91,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(diesel_run_in_transaction(dir.path()), Ok(false));
-        std::fs::write(dir.path().join("metadata.toml"), "\nrun_in_transaction = \n").unwrap();
+        std::fs::write(
+            dir.path().join("metadata.toml"),
+            "\nrun_in_transaction = \n",
+        )
+        .unwrap();
         let failure = diesel_run_in_transaction(dir.path()).unwrap_err();
         assert_eq!(failure.line, 2);
         assert!(failure.message.starts_with("metadata.toml"), "{failure:?}");

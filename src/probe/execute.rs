@@ -258,7 +258,10 @@ async fn execute(
         // one, as the tool writes it: not a statement of the migration, so not measured.
         if let Some(sql) = &script.bookkeeping {
             if let Err(e) = client.batch_execute(sql).await {
-                let at = script.statements.last().map_or(script.first_line, |s| s.line);
+                let at = script
+                    .statements
+                    .last()
+                    .map_or(script.first_line, |s| s.line);
                 error = Some(StatementError {
                     message: format!(
                         "recording the migration in the tool's bookkeeping table failed, as it would in production: {}",
