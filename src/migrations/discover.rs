@@ -43,6 +43,14 @@ pub fn discover(root: &Path, forced: Option<Format>) -> Result<MigrationSet, Mig
         Format::Dbmate => dbmate_migrations(&entries, &mut ignored)?,
     };
     if migrations.is_empty() {
+        // Nothing followed the convention: a `.sql` file it passed over is the likelier mistake
+        // (a format forced on the wrong folder) than an empty folder.
+        if let Some(file) = entries
+            .iter()
+            .find(|e| !e.is_dir && ignored.files.contains(&e.name))
+        {
+            return Err(malformed(&file.path, format));
+        }
         return Err(MigrationError::NoMigrations(root.to_path_buf()));
     }
     migrations.sort_by(|a, b| (a.repeatable, &a.version).cmp(&(b.repeatable, &b.version)));
@@ -606,6 +614,54 @@ mod tests {
         assert!(
             matches!(error, MigrationError::OrphanRollback { .. }),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn what_the_tool_does_not_read_is_noted_and_a_near_miss_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("1_users.up.sql"),
+            "CREATE TABLE u (id int);",
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join("seed_dev_data.sql"),
+            "INSERT INTO u VALUES (1);",
+        )
+        .unwrap();
+        fs::write(dir.path().join("NOTES.txt"), "x").unwrap();
+        let set = discover(dir.path(), None).unwrap();
+        assert_eq!(set.migrations.len(), 1);
+        assert_eq!(
+            set.notes,
+            ["ignored 2 files that sqlx does not read as migrations: NOTES.txt, seed_dev_data.sql"]
+        );
+        fs::write(dir.path().join("2users.sql"), "SELECT 1;").unwrap();
+        let error = discover(dir.path(), None).unwrap_err();
+        assert!(error.to_string().contains("2users.sql"), "{error}");
+    }
+
+    #[test]
+    fn diesel_versions_are_recorded_without_their_dashes() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("2024-01-01-120000_t");
+        fs::create_dir(&folder).unwrap();
+        fs::write(folder.join("up.sql"), "CREATE TABLE t (id int);").unwrap();
+        fs::write(folder.join("down.sql"), "").unwrap();
+        let set = discover(dir.path(), None).unwrap();
+        let m = &set.migrations[0];
+        assert_eq!(
+            m.forward.bookkeeping.as_deref(),
+            Some(
+                "INSERT INTO public.__diesel_schema_migrations (version) VALUES ('20240101120000')"
+            )
+        );
+        let rollback = m.rollback.as_ref().unwrap();
+        assert!(rollback.statements.is_empty() && rollback.parse_error.is_none());
+        assert_eq!(
+            rollback.bookkeeping.as_deref(),
+            Some("DELETE FROM public.__diesel_schema_migrations WHERE version = '20240101120000'")
         );
     }
 
