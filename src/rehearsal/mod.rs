@@ -294,7 +294,11 @@ pub async fn rehearse_migration(
         }
     };
     progress.running(&format!("{} {} forward", migration.version, migration.name));
-    let forward = observed(&mut timings, probe.run(client, &migration.forward, &forward_file, Step::Forward)).await;
+    let forward = observed(
+        &mut timings,
+        probe.run(client, &migration.forward, &forward_file, Step::Forward),
+    )
+    .await;
     findings.extend(probe.direction_findings(&forward));
     progress.step(&format!(
         "{} {} forward {}",
@@ -368,10 +372,8 @@ pub async fn rehearse_migration(
                     });
                 } else {
                     if let Some(checkpoint) = checkpoint {
-                        let written = snapshot::written_tables(&[
-                            ("forward", &forward),
-                            ("rollback", &back),
-                        ]);
+                        let written =
+                            snapshot::written_tables(&[("forward", &forward), ("rollback", &back)]);
                         match snapshot::restoration_scoped(
                             client,
                             probe.connection(),
