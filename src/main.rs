@@ -334,6 +334,7 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
     if args.pg_version.is_some() {
         scenario.database.major = args.pg_version;
     }
+    let url_given = args.url.is_some();
     if args.url.is_some() {
         scenario.database.url = args.url;
     }
@@ -354,12 +355,25 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
             dataset.seed = args.seed;
         }
     }
+    // `--url` names the server to use: alone it means the url provider, whatever the scenario
+    // says; beside another provider it would be silently ignored, so it is refused.
+    match (url_given, args.provider) {
+        (true, None) => scenario.database.provider = ProviderChoice::Url,
+        (true, Some(p)) if p != ProviderChoice::Url => {
+            return Err(Error::Input(format!(
+                "--url (or REHEARSE_URL) names a server for --provider url, but --provider {} was given: drop one of them",
+                format!("{p:?}").to_lowercase()
+            )))
+        }
+        _ => {}
+    }
     if scenario.database.url.is_some()
         && args.provider.is_none()
         && scenario.raw.database.provider.is_none()
     {
         scenario.database.provider = ProviderChoice::Url;
     }
+    scenario.database.check_version()?;
     scenario.database.allow_non_disposable |= args.allow_non_disposable;
 
     // Everything the user wrote is checked before anything starts.
@@ -375,6 +389,9 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
             approvals_file: args.gates.approvals,
         },
     )?;
+    for note in &set.notes {
+        eprintln!("rehearse: note: {note}");
+    }
     let progress = rehearsal::for_stderr();
     let report = rehearsal::rehearse(&scenario, &set, progress.as_ref()).await?;
     if cleanup::interrupted().is_some() {

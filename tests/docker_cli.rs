@@ -1,4 +1,4 @@
-//! The binary on the docker provider: the quickstart on PostgreSQL 15 and 17 from the locally
+//! The binary on the docker provider: the quickstart on PostgreSQL 15, 17 and 18 from the locally
 //! built images, and SIGINT during a rehearsal leaving no container behind.
 //!
 //! Without Docker or an image these tests skip and say why, except when `CI=true`, where they fail.
@@ -76,6 +76,39 @@ fn quickstart_passes_on_docker_postgres_15() {
 #[test]
 fn quickstart_passes_on_docker_postgres_17() {
     quickstart_on_docker(17);
+}
+
+#[test]
+fn quickstart_passes_on_docker_postgres_18() {
+    quickstart_on_docker(18);
+}
+
+#[test]
+fn postgresql_18_syntax_passes_on_the_18_image() {
+    let Some(image) = image_or_skip(18) else {
+        return;
+    };
+    let folder = fixture("formats/needs_pg18");
+    let run = rehearse(&[
+        "run",
+        folder.to_str().unwrap(),
+        "--provider",
+        "docker",
+        "--image",
+        &image,
+    ]);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.report();
+    assert!(report["database"]["server_version"]
+        .as_str()
+        .unwrap()
+        .starts_with("18."));
+    assert_eq!(report["migrations"][1]["name"], "add_title_search");
+    assert_eq!(report["migrations"][1]["verdict"], "pass");
 }
 
 /// Containers whose run label belongs to process `pid`.

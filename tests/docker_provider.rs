@@ -1,5 +1,5 @@
 //! The docker provider against real containers from the locally built images
-//! (`images/postgres/build.sh 15` and `17`).
+//! (`images/postgres/build.sh 15`, `17` and `18`).
 //!
 //! Without Docker or an image these tests skip and print why, except when `CI=true`: there a
 //! skip would hide a broken provider, so they fail instead.
@@ -124,6 +124,11 @@ async fn postgres_15_starts_answers_and_is_removed_on_drop() {
 #[tokio::test]
 async fn postgres_17_starts_answers_and_is_removed_on_drop() {
     starts_answers_and_is_removed_on_drop(17).await;
+}
+
+#[tokio::test]
+async fn postgres_18_starts_answers_and_is_removed_on_drop() {
+    starts_answers_and_is_removed_on_drop(18).await;
 }
 
 #[tokio::test]

@@ -447,13 +447,12 @@ fn orphan_rollback_names_the_rollback() {
 }
 
 #[test]
-fn comment_only_file_is_empty() {
-    let (error, message) = refused("empty_file");
-    assert!(matches!(error, MigrationError::EmptyFile(_)), "{error:?}");
-    assert!(
-        message.contains("V002__add_status_column.sql is empty"),
-        "{message}"
-    );
+fn comment_only_file_is_a_script_that_runs_nothing() {
+    let set = found("empty_file");
+    let empty = &set.migrations[1];
+    assert_eq!(file(&empty.forward), "V002__add_status_column.sql");
+    assert!(empty.forward.statements.is_empty());
+    assert!(empty.forward.parse_error.is_none());
 }
 
 #[test]
@@ -477,20 +476,15 @@ fn malformed_name_names_the_file_and_the_convention() {
 }
 
 #[test]
-fn syntax_error_names_file_and_line() {
-    let (error, message) = refused("syntax_error");
-    match error {
-        MigrationError::Syntax { path, line, .. } => {
-            assert_eq!(path.file_name().unwrap(), "V002__add_status_column.sql");
-            assert_eq!(line, 5);
-        }
-        other => panic!("expected a syntax error, got {other:?}"),
-    }
-    assert!(
-        message.contains("V002__add_status_column.sql, line 5"),
-        "{message}"
-    );
-    assert!(message.contains("\"ADDD\""), "{message}");
+fn syntax_error_is_that_migrations_failure_with_file_and_line() {
+    let set = found("syntax_error");
+    assert!(set.migrations[0].forward.parse_error.is_none());
+    let broken = &set.migrations[1].forward;
+    assert_eq!(file(broken), "V002__add_status_column.sql");
+    assert!(broken.statements.is_empty());
+    let failure = broken.parse_error.as_ref().expect("a parse failure");
+    assert_eq!(failure.line, 5);
+    assert!(failure.message.contains("\"ADDD\""), "{failure:?}");
 }
 
 #[test]
@@ -511,24 +505,35 @@ fn mixed_formats_say_which_files_follow_which() {
 }
 
 #[test]
-fn repeatable_flyway_migration_is_refused_by_name() {
-    let (error, message) = refused("repeatable");
-    assert!(
-        matches!(error, MigrationError::RepeatableUnsupported(_)),
-        "{error:?}"
+fn repeatable_flyway_migration_comes_after_the_versioned_ones() {
+    let set = found("repeatable");
+    let ids: Vec<_> = set
+        .migrations
+        .iter()
+        .map(|m| (m.version.to_string(), m.repeatable))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("001".to_string(), false),
+            ("R__active_users_view".to_string(), true)
+        ]
     );
-    assert!(message.contains("R__active_users_view.sql"), "{message}");
+    let repeatable = &set.migrations[1];
+    assert_eq!(repeatable.name, "active_users_view");
+    assert!(repeatable.rollback.is_none());
 }
 
 #[test]
-fn file_that_is_not_utf8_is_unreadable() {
-    let (error, message) = refused("not_utf8");
+fn file_that_is_not_utf8_is_that_migrations_failure() {
+    let set = found("not_utf8");
+    let broken = &set.migrations[1].forward;
+    assert_eq!(file(broken), "V002__create_cafe.sql");
+    let failure = broken.parse_error.as_ref().expect("a read failure");
     assert!(
-        matches!(error, MigrationError::Unreadable { .. }),
-        "{error:?}"
+        failure.message.contains("not valid UTF-8 (line 1"),
+        "{failure:?}"
     );
-    assert!(message.contains("V002__create_cafe.sql"), "{message}");
-    assert!(message.contains("not valid UTF-8 (line 1"), "{message}");
 }
 
 #[test]

@@ -187,9 +187,24 @@ fn missing_folder_is_bad_input_naming_it() {
 }
 
 #[test]
-fn syntax_error_is_reported_with_file_and_line_before_anything_runs() {
-    let run = rehearse_local(&fixture("bad_input/syntax_error"), &[]);
-    assert_bad_input(&run, &["V1__create_users.sql", "line 4", "ADDD"]);
+fn a_file_that_does_not_parse_is_that_migrations_failure_in_the_written_report() {
+    let run = rehearse_local(&fixture("rehearsals/syntax_error"), &[]);
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.report();
+    let m = &report["migrations"][0];
+    assert_eq!(m["verdict"], "fail");
+    let error = &m["forward"]["error"];
+    assert_eq!(error["file"], "V1__create_users.sql");
+    assert_eq!(error["line"], 4, "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("ADDD"),
+        "{error}"
+    );
+    assert_eq!(m["findings"][0]["kind"], "forward_failed");
 }
 
 #[test]

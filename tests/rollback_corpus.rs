@@ -65,6 +65,7 @@ fn script(path: PathBuf) -> Script {
             line: 1,
             transactionality: Transactionality::Transactional,
         }],
+        ..Default::default()
     }
 }
 
@@ -436,11 +437,14 @@ async fn check_pair(
         name: name[3..].to_string(),
         forward: script(dir.join("forward.sql")),
         rollback: Some(script(dir.join("rollback.sql"))),
+        repeatable: false,
     };
     let set = MigrationSet {
         root: dir.to_path_buf(),
         format: Format::Flyway,
         migrations: vec![migration.clone()],
+        notes: Vec::new(),
+        bookkeeping: None,
     };
     let report = rehearse_migration(&client_b, &probe, &set, &migration, &QuietProgress).await;
     if report.schema_restored != Some(restoration.schema_restored())

@@ -5,7 +5,8 @@
 #
 #   images/postgres/build.sh MAJOR [--force]
 #
-# MAJOR 15 comes from Debian 12 (bookworm), 17 from Debian 13 (trixie). The image is tagged
+# MAJOR 15 comes from Debian 12 (bookworm), 17 from Debian 13 (trixie), 18 from Debian 14 (forky,
+# testing at the time of writing; sid when the mirror has no forky). The image is tagged
 # rehearse/postgres:MAJOR and postgres:MAJOR, so rehearse's default image name works offline.
 # An existing rehearse/postgres:MAJOR is kept unless --force is given.
 #
@@ -27,12 +28,14 @@ for arg in "$@"; do
         *) [ -z "$major" ] || die "one MAJOR only (usage: build.sh MAJOR [--force])"; major="$arg" ;;
     esac
 done
-[ -n "$major" ] || die "usage: build.sh MAJOR [--force], MAJOR being 15 or 17"
+[ -n "$major" ] || die "usage: build.sh MAJOR [--force], MAJOR being 15, 17 or 18"
 
 case "$major" in
     15) suite=bookworm; debian=12 ;;
     17) suite=trixie; debian=13 ;;
-    *) die "PostgreSQL $major is not the default PostgreSQL of a Debian release this script knows: use 15 (Debian 12 bookworm) or 17 (Debian 13 trixie)" ;;
+    # Debian 14 is not released yet: its testing suite, or unstable when the mirror lacks it.
+    18) suite=forky; debian=14; fallback_suite=sid ;;
+    *) die "PostgreSQL $major is not the default PostgreSQL of a Debian release this script knows: use 15 (Debian 12 bookworm), 17 (Debian 13 trixie) or 18 (Debian 14 forky)" ;;
 esac
 
 image="rehearse/postgres:$major"
@@ -130,7 +133,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fetch "$mirror/dists/$suite/Release" "$work/Release" 2>/dev/null \
+if ! fetch "$mirror/dists/$suite/Release" "$work/Release" 2>/dev/null && [ -n "${fallback_suite:-}" ] \
+        && fetch "$mirror/dists/$fallback_suite/Release" "$work/Release" 2>/dev/null; then
+    say "the mirror has no $suite; using $fallback_suite"
+    suite="$fallback_suite"
+fi
+[ -s "$work/Release" ] \
     || die "the mirror $mirror does not serve Debian $debian ($suite), which PostgreSQL $major needs; point REHEARSE_DEBIAN_MIRROR at a mirror that does"
 
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -139,12 +147,18 @@ if [ -f "$keyring" ]; then
     keyring_arg=(--keyring="$keyring")
 fi
 
+# An older debootstrap has no script for a newer suite; Debian's scripts for it are sid's.
+script_arg=()
+if [ ! -e "/usr/share/debootstrap/scripts/$suite" ]; then
+    script_arg=(/usr/share/debootstrap/scripts/sid)
+fi
+
 started=$(date +%s)
 rootfs="$work/rootfs"
 say "debootstrap Debian $debian ($suite) with postgresql-$major into $rootfs"
 # minbase and no recommends: essential packages plus postgresql and its dependencies.
 if ! debootstrap --variant=minbase --components=main --include="postgresql-$major" \
-        "${keyring_arg[@]}" "$suite" "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1; then
+        "${keyring_arg[@]}" "$suite" "$rootfs" "$mirror" "${script_arg[@]}" >"$work/debootstrap.log" 2>&1; then
     tail -n 20 "$work/debootstrap.log" >&2
     [ -f "$rootfs/debootstrap/debootstrap.log" ] && tail -n 20 "$rootfs/debootstrap/debootstrap.log" >&2
     die "debootstrap of Debian $suite from $mirror failed (log above)"

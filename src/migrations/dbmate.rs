@@ -2,10 +2,13 @@
 //!
 //! Each section becomes a [`Script`] whose `first_line` is the line after its marker, so that
 //! statement lines stay lines of the file. `-- migrate:up transaction:false` is honoured by
-//! marking the section's statements non-transactional, which is what dbmate does with them.
+//! marking the section's statements non-transactional, which is what dbmate does with them. An
+//! empty down section is a rollback that runs nothing; a section that does not parse is its
+//! migration's failure, said when the rehearsal reaches it.
 
-use super::split::split_statements;
-use super::{MigrationError, Script, Transactionality};
+use super::options::outside_transaction;
+use super::split::{script_of, split_statements};
+use super::{MigrationError, Script};
 use std::path::Path;
 
 /// The up and (possibly absent or empty) down sections of a dbmate file.
@@ -95,41 +98,35 @@ pub(crate) fn sections(path: &Path, text: &str) -> Result<Sections, MigrationErr
             first.line
         )));
     }
-    let section = |index: usize| -> Result<Script, MigrationError> {
+    let section = |index: usize| -> Script {
         let marker = &markers[index];
         let (start, line) = (marker.section_starts_at, marker.line);
         let end = markers
             .get(index + 1)
             .map_or(text.len(), |next| next.starts_at);
-        let mut statements = split_statements(path, &text[start..end], line + 1)?;
+        let mut script = script_of(path, &text[start..end], line + 1);
         if marker.no_transaction {
-            for statement in &mut statements {
-                if statement.transactionality == Transactionality::Transactional {
-                    statement.transactionality = Transactionality::NonTransactional;
-                }
-            }
+            outside_transaction(&mut script);
         }
-        Ok(Script {
-            path: path.to_path_buf(),
-            first_line: line + 1,
-            statements,
-        })
+        script
     };
     let up_index = markers
         .iter()
         .position(|m| m.direction == Direction::Up)
         .unwrap_or(0);
-    let up = section(up_index)?;
-    if up.statements.is_empty() {
+    let up = section(up_index);
+    if up.statements.is_empty() && up.parse_error.is_none() {
         return Err(structure(format!(
             "its `-- migrate:up` section (line {}) is empty: a migration must contain at least one statement",
             markers[up_index].line
         )));
     }
-    let down = match markers.iter().position(|m| m.direction == Direction::Down) {
-        Some(index) => Some(section(index)?).filter(|s| !s.statements.is_empty()),
-        None => None,
-    };
+    // An empty down section is a rollback that does nothing, as dbmate runs it; no down marker
+    // at all is no rollback.
+    let down = markers
+        .iter()
+        .position(|m| m.direction == Direction::Down)
+        .map(section);
     Ok(Sections { up, down })
 }
 
@@ -151,13 +148,27 @@ mod tests {
     }
 
     #[test]
-    fn empty_down_section_means_no_rollback() {
+    fn empty_down_section_is_a_rollback_that_does_nothing() {
         let s = sections(
             Path::new("1_t.sql"),
             "-- migrate:up\nSELECT 1;\n-- migrate:down\n\n",
         )
         .unwrap();
+        assert!(s.down.unwrap().statements.is_empty());
+        let s = sections(Path::new("1_t.sql"), "-- migrate:up\nSELECT 1;\n").unwrap();
         assert!(s.down.is_none());
+    }
+
+    #[test]
+    fn a_section_that_does_not_parse_says_where() {
+        let s = sections(
+            Path::new("1_t.sql"),
+            "-- migrate:up\nSELECT 1;\n-- migrate:down\nDROP TABLEE t;\n",
+        )
+        .unwrap();
+        let failure = s.down.unwrap().parse_error.unwrap();
+        assert_eq!(failure.line, 4);
+        assert!(failure.message.contains("TABLEE"), "{failure:?}");
     }
 
     #[test]
@@ -169,7 +180,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             s.up.statements[0].transactionality,
-            Transactionality::NonTransactional
+            crate::migrations::Transactionality::NonTransactional
         );
     }
 

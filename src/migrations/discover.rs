@@ -1,49 +1,120 @@
 //! Discovery: which files form which migration, in which format.
 //!
 //! The folder is read as its tool would read it, unchanged. Every file is read and split here,
-//! before anything runs, so that a typo in the last migration fails the run in a second instead
-//! of after an hour of seeding. Files that are not `.sql` (README.md, .gitkeep, diesel's
-//! metadata.toml) and hidden entries are ignored.
+//! before anything runs, so that a typo in the last migration is known in a second instead of
+//! after an hour of seeding; a file that does not parse is that migration's failure (its script
+//! says why), not an abort of the run. What the tool ignores (a README, a data script beside
+//! diesel's folders, a Flyway callback) is ignored with a one-line note in
+//! [`MigrationSet::notes`]; a name that looks like a migration but breaks the convention
+//! (`V2_add.sql` in a Flyway folder) stays an error, because the tool would silently skip a
+//! migration its author meant to run. Hidden entries are ignored without a note.
 
+use super::bookkeeping::{self, Tool};
 use super::layout::{self, Name, Role};
 use super::split::read_script;
 use super::{
-    dbmate, io_reason, read_text, Format, Migration, MigrationError, MigrationSet, Version,
+    dbmate, io_reason, options, read_text, Format, Migration, MigrationError, MigrationSet, Version,
 };
 use std::path::{Path, PathBuf};
 
 /// Reads a migrations folder, detecting its format unless `forced`.
 pub fn discover(root: &Path, forced: Option<Format>) -> Result<MigrationSet, MigrationError> {
-    let entries = list(root)?;
+    let all = list(root)?;
+    let (entries, others): (Vec<Entry>, Vec<Entry>) = all
+        .into_iter()
+        .partition(|e| e.is_dir || e.name.ends_with(".sql"));
     let format = match forced {
         Some(format) => format,
         None => detect(root, &entries)?,
     };
+    let mut ignored = Ignored::default();
+    // Flyway reads a script's configuration from `<script>.conf` beside it.
+    let read_beside = |e: &&Entry| format == Format::Flyway && e.name.ends_with(".sql.conf");
+    ignored.files.extend(
+        others
+            .iter()
+            .filter(|e| !read_beside(e))
+            .map(|e| e.name.clone()),
+    );
     let mut migrations = match format {
-        Format::Flyway => pair(named(&entries, format, layout::flyway)?)?,
-        Format::UpDown => pair(up_down_names(&entries)?)?,
-        Format::Diesel => pair(diesel_names(&entries)?)?,
-        Format::Dbmate => dbmate_migrations(&entries)?,
+        Format::Flyway => pair(flyway_names(&entries, &mut ignored)?, format)?,
+        Format::UpDown => pair(up_down_names(&entries, &mut ignored)?, format)?,
+        Format::Diesel => pair(diesel_names(&entries, &mut ignored)?, format)?,
+        Format::Dbmate => dbmate_migrations(&entries, &mut ignored)?,
     };
     if migrations.is_empty() {
+        // Nothing followed the convention: a `.sql` file it passed over is the likelier mistake
+        // (a format forced on the wrong folder) than an empty folder.
+        if let Some(file) = entries
+            .iter()
+            .find(|e| !e.is_dir && ignored.files.contains(&e.name))
+        {
+            return Err(malformed(&file.path, format));
+        }
         return Err(MigrationError::NoMigrations(root.to_path_buf()));
     }
-    migrations.sort_by(|a, b| a.version.cmp(&b.version));
+    migrations.sort_by(|a, b| (a.repeatable, &a.version).cmp(&(b.repeatable, &b.version)));
+    let tool = Tool::of(format, &migrations);
+    bookkeeping::record(tool, &mut migrations);
     Ok(MigrationSet {
         root: root.to_path_buf(),
         format,
         migrations,
+        notes: ignored.notes(tool),
+        bookkeeping: Some(bookkeeping::Bookkeeping::of(tool)),
     })
 }
 
-/// One entry of the migrations folder that may matter: a `.sql` file or a folder.
+/// What the tool does not read, for the notes.
+#[derive(Default)]
+struct Ignored {
+    /// Files (or `folder/file`) the tool never reads.
+    files: Vec<String>,
+    /// Flyway callbacks, which the rehearsal does not run.
+    callbacks: Vec<String>,
+}
+
+impl Ignored {
+    fn notes(mut self, tool: Tool) -> Vec<String> {
+        let name = match tool {
+            Tool::Flyway => "Flyway",
+            Tool::Sqlx => "sqlx",
+            Tool::GolangMigrate => "golang-migrate",
+            Tool::Diesel => "diesel",
+            Tool::Dbmate => "dbmate",
+        };
+        let mut notes = Vec::new();
+        self.files.sort();
+        if !self.files.is_empty() {
+            let names: Vec<&str> = self.files.iter().map(String::as_str).collect();
+            let (count, noun) = match names.len() {
+                1 => (String::new(), "file"),
+                n => (format!("{n} "), "files"),
+            };
+            notes.push(format!(
+                "ignored {count}{noun} that {name} does not read as migrations: {}",
+                examples(&names)
+            ));
+        }
+        if !self.callbacks.is_empty() {
+            let names: Vec<&str> = self.callbacks.iter().map(String::as_str).collect();
+            notes.push(format!(
+                "Flyway callbacks are not rehearsed (rehearse runs migrations, not the scripts around them): {}",
+                examples(&names)
+            ));
+        }
+        notes
+    }
+}
+
+/// One entry of the migrations folder.
 struct Entry {
     path: PathBuf,
     name: String,
     is_dir: bool,
 }
 
-/// The folder's `.sql` files and sub-folders, sorted by name so that errors are deterministic.
+/// The folder's non-hidden entries, sorted by name so that errors are deterministic.
 fn list(root: &Path) -> Result<Vec<Entry>, MigrationError> {
     let unreadable = |e: std::io::Error| MigrationError::FolderUnreadable {
         path: root.to_path_buf(),
@@ -61,7 +132,7 @@ fn list(root: &Path) -> Result<Vec<Entry>, MigrationError> {
         let name = entry.file_name().to_string_lossy().into_owned();
         let path = entry.path();
         let is_dir = path.is_dir();
-        if name.starts_with('.') || !(is_dir || name.ends_with(".sql")) {
+        if name.starts_with('.') {
             continue;
         }
         entries.push(Entry { path, name, is_dir });
@@ -93,7 +164,10 @@ fn evidence(entry: &Entry) -> Evidence {
         };
     }
     let name = entry.name.as_str();
-    if layout::flyway(name).is_some() || layout::flyway_repeatable(name) {
+    if layout::flyway(name).is_some()
+        || layout::flyway_repeatable(name).is_some()
+        || layout::flyway_callback(name)
+    {
         Evidence::Follows(Format::Flyway)
     } else if layout::up_down(name).is_some() {
         Evidence::Follows(Format::UpDown)
@@ -187,47 +261,106 @@ fn malformed(path: &Path, format: Format) -> MigrationError {
 struct Named {
     name: Name,
     path: PathBuf,
+    /// A Flyway repeatable migration.
+    repeatable: bool,
 }
 
-/// Reads every `.sql` file's name with `parse`; folders are not part of these conventions.
+/// Reads every `.sql` file's name with `parse`; folders are not part of these conventions. A file
+/// that `near_miss` says looks like a migration is an error; any other is ignored with a note.
 fn named(
     entries: &[Entry],
     format: Format,
     parse: fn(&str) -> Option<Name>,
+    near_miss: fn(&str) -> bool,
+    ignored: &mut Ignored,
 ) -> Result<Vec<Named>, MigrationError> {
     let mut files = Vec::new();
     for entry in entries.iter().filter(|e| !e.is_dir) {
-        if format == Format::Flyway && layout::flyway_repeatable(&entry.name) {
-            return Err(MigrationError::RepeatableUnsupported(entry.path.clone()));
+        match parse(&entry.name) {
+            Some(name) => files.push(Named {
+                name,
+                path: entry.path.clone(),
+                repeatable: false,
+            }),
+            None if near_miss(&entry.name) => return Err(malformed(&entry.path, format)),
+            None => ignored.files.push(entry.name.clone()),
         }
-        let name = parse(&entry.name).ok_or_else(|| malformed(&entry.path, format))?;
-        files.push(Named {
-            name,
-            path: entry.path.clone(),
-        });
     }
     Ok(files)
 }
 
-/// sqlx/golang-migrate: `.up.sql`/`.down.sql` pairs, and plain `.sql` files without rollback.
-fn up_down_names(entries: &[Entry]) -> Result<Vec<Named>, MigrationError> {
-    named(entries, Format::UpDown, |file| {
-        layout::up_down(file).or_else(|| {
-            layout::plain(file).map(|(version, description)| Name {
-                version,
-                description,
-                role: Role::Forward,
-            })
-        })
-    })
+/// Flyway: versioned and undo scripts, repeatable scripts (run after the versioned ones), and
+/// callbacks (noted, not run).
+fn flyway_names(entries: &[Entry], ignored: &mut Ignored) -> Result<Vec<Named>, MigrationError> {
+    let mut rest = Vec::new();
+    let mut files = Vec::new();
+    for entry in entries.iter().filter(|e| !e.is_dir) {
+        if let Some(description) = layout::flyway_repeatable(&entry.name) {
+            files.push(Named {
+                name: Name {
+                    version: format!("R__{description}"),
+                    description: description.to_string(),
+                    role: Role::Forward,
+                },
+                path: entry.path.clone(),
+                repeatable: true,
+            });
+        } else if layout::flyway_callback(&entry.name) {
+            ignored.callbacks.push(entry.name.clone());
+        } else {
+            rest.push(Entry {
+                path: entry.path.clone(),
+                name: entry.name.clone(),
+                is_dir: false,
+            });
+        }
+    }
+    files.extend(named(
+        &rest,
+        Format::Flyway,
+        layout::flyway,
+        |file| {
+            let mut chars = file.chars();
+            matches!(chars.next(), Some('V' | 'U'))
+                && chars.next().is_some_and(|c| c.is_ascii_digit())
+        },
+        ignored,
+    )?);
+    Ok(files)
 }
 
-/// diesel: one folder per migration holding `up.sql` and `down.sql`.
-fn diesel_names(entries: &[Entry]) -> Result<Vec<Named>, MigrationError> {
+/// A name starting with a digit is meant as a migration of the numbered conventions.
+fn starts_with_digit(file: &str) -> bool {
+    file.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// sqlx/golang-migrate: `.up.sql`/`.down.sql` pairs, and plain `.sql` files without rollback.
+fn up_down_names(entries: &[Entry], ignored: &mut Ignored) -> Result<Vec<Named>, MigrationError> {
+    named(
+        entries,
+        Format::UpDown,
+        |file| {
+            layout::up_down(file).or_else(|| {
+                layout::plain(file).map(|(version, description)| Name {
+                    version,
+                    description,
+                    role: Role::Forward,
+                })
+            })
+        },
+        starts_with_digit,
+        ignored,
+    )
+}
+
+/// diesel: one folder per migration holding `up.sql` and `down.sql` (and `metadata.toml`).
+/// diesel reads nothing else: files beside the folders, and other files inside them, are noted.
+fn diesel_names(entries: &[Entry], ignored: &mut Ignored) -> Result<Vec<Named>, MigrationError> {
     let mut files = Vec::new();
     for entry in entries {
         if !entry.is_dir {
-            return Err(malformed(&entry.path, Format::Diesel));
+            ignored.files.push(entry.name.clone());
+            continue;
         }
         let scripts = sql_files(&entry.path)?;
         if scripts.is_empty() {
@@ -240,11 +373,10 @@ fn diesel_names(entries: &[Entry]) -> Result<Vec<Named>, MigrationError> {
                 Some("up.sql") => Role::Forward,
                 Some("down.sql") => Role::Rollback,
                 _ => {
-                    return Err(MigrationError::MalformedName {
-                        path,
-                        format: Format::Diesel,
-                        expected: "a diesel migration folder holds only up.sql and down.sql".into(),
-                    })
+                    ignored
+                        .files
+                        .push(format!("{}/{}", entry.name, super::file_name(&path)));
+                    continue;
                 }
             };
             files.push(Named {
@@ -254,6 +386,7 @@ fn diesel_names(entries: &[Entry]) -> Result<Vec<Named>, MigrationError> {
                     role,
                 },
                 path,
+                repeatable: false,
             });
         }
     }
@@ -277,8 +410,9 @@ fn sql_files(folder: &Path) -> Result<Vec<PathBuf>, MigrationError> {
     Ok(files)
 }
 
-/// Pairs forwards with rollbacks by version, then reads and splits every script.
-fn pair(files: Vec<Named>) -> Result<Vec<Migration>, MigrationError> {
+/// Pairs forwards with rollbacks by version, then reads and splits every script and applies the
+/// options the tool reads beside it.
+fn pair(files: Vec<Named>, format: Format) -> Result<Vec<Migration>, MigrationError> {
     let (forwards, rollbacks): (Vec<_>, Vec<_>) = files
         .into_iter()
         .partition(|f| f.name.role == Role::Forward);
@@ -302,17 +436,60 @@ fn pair(files: Vec<Named>) -> Result<Vec<Migration>, MigrationError> {
         }
     }
     pending.sort_by_key(|(f, _)| Version::new(f.name.version.clone()));
-    pending
+    Ok(pending
         .into_iter()
         .map(|(forward, rollback)| {
-            Ok(Migration {
+            let mut migration = Migration {
                 version: Version::new(forward.name.version),
                 name: forward.name.description,
-                forward: read_script(&forward.path)?,
-                rollback: rollback.map(|r| read_script(&r.path)).transpose()?,
-            })
+                forward: read_with_options(&forward.path, format),
+                rollback: rollback.map(|r| read_with_options(&r.path, format)),
+                repeatable: forward.repeatable,
+            };
+            if format == Format::Diesel {
+                apply_diesel_metadata(&mut migration);
+            }
+            migration
         })
-        .collect()
+        .collect())
+}
+
+/// Reads one script and applies the per-file option of its tool (sqlx's `-- no-transaction`,
+/// Flyway's `<file>.conf`).
+fn read_with_options(path: &Path, format: Format) -> super::Script {
+    let (mut script, text) = read_script(path);
+    let outside = match format {
+        Format::UpDown => text.as_deref().is_some_and(options::sqlx_no_transaction),
+        Format::Flyway => !options::flyway_execute_in_transaction(path),
+        _ => false,
+    };
+    if outside {
+        options::outside_transaction(&mut script);
+    }
+    script
+}
+
+/// diesel's `metadata.toml` beside `up.sql`: `run_in_transaction = false` applies to both
+/// scripts; a file that is not TOML is the forward's failure.
+fn apply_diesel_metadata(migration: &mut Migration) {
+    let Some(folder) = migration.forward.path.parent() else {
+        return;
+    };
+    match options::diesel_run_in_transaction(folder) {
+        Ok(true) => {}
+        Ok(false) => {
+            options::outside_transaction(&mut migration.forward);
+            if let Some(rollback) = &mut migration.rollback {
+                options::outside_transaction(rollback);
+            }
+        }
+        Err(failure) => {
+            if migration.forward.parse_error.is_none() {
+                migration.forward.statements.clear();
+                migration.forward.parse_error = Some(failure);
+            }
+        }
+    }
 }
 
 /// No two scripts of one role may name the same version (`V1` and `V001` are the same).
@@ -335,27 +512,34 @@ fn check_unique(files: &[Named]) -> Result<(), MigrationError> {
 }
 
 /// dbmate: each file holds its own rollback; a file without a down section has none.
-fn dbmate_migrations(entries: &[Entry]) -> Result<Vec<Migration>, MigrationError> {
-    let files = named(entries, Format::Dbmate, |file| {
-        layout::plain(file).map(|(version, description)| Name {
-            version,
-            description,
-            role: Role::Forward,
-        })
-    })?;
+fn dbmate_migrations(
+    entries: &[Entry],
+    ignored: &mut Ignored,
+) -> Result<Vec<Migration>, MigrationError> {
+    let files = named(
+        entries,
+        Format::Dbmate,
+        |file| {
+            layout::plain(file).map(|(version, description)| Name {
+                version,
+                description,
+                role: Role::Forward,
+            })
+        },
+        starts_with_digit,
+        ignored,
+    )?;
     check_unique(&files)?;
     let mut migrations = Vec::with_capacity(files.len());
     for file in files {
         let text = read_text(&file.path)?;
-        if super::split::split_statements(&file.path, &text, 1)?.is_empty() {
-            return Err(MigrationError::EmptyFile(file.path));
-        }
         let sections = dbmate::sections(&file.path, &text)?;
         migrations.push(Migration {
             version: Version::new(file.name.version),
             name: file.name.description,
             forward: sections.up,
             rollback: sections.down,
+            repeatable: false,
         });
     }
     Ok(migrations)
@@ -430,6 +614,54 @@ mod tests {
         assert!(
             matches!(error, MigrationError::OrphanRollback { .. }),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn what_the_tool_does_not_read_is_noted_and_a_near_miss_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("1_users.up.sql"),
+            "CREATE TABLE u (id int);",
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join("seed_dev_data.sql"),
+            "INSERT INTO u VALUES (1);",
+        )
+        .unwrap();
+        fs::write(dir.path().join("NOTES.txt"), "x").unwrap();
+        let set = discover(dir.path(), None).unwrap();
+        assert_eq!(set.migrations.len(), 1);
+        assert_eq!(
+            set.notes,
+            ["ignored 2 files that sqlx does not read as migrations: NOTES.txt, seed_dev_data.sql"]
+        );
+        fs::write(dir.path().join("2users.sql"), "SELECT 1;").unwrap();
+        let error = discover(dir.path(), None).unwrap_err();
+        assert!(error.to_string().contains("2users.sql"), "{error}");
+    }
+
+    #[test]
+    fn diesel_versions_are_recorded_without_their_dashes() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("2024-01-01-120000_t");
+        fs::create_dir(&folder).unwrap();
+        fs::write(folder.join("up.sql"), "CREATE TABLE t (id int);").unwrap();
+        fs::write(folder.join("down.sql"), "").unwrap();
+        let set = discover(dir.path(), None).unwrap();
+        let m = &set.migrations[0];
+        assert_eq!(
+            m.forward.bookkeeping.as_deref(),
+            Some(
+                "INSERT INTO public.__diesel_schema_migrations (version) VALUES ('20240101120000')"
+            )
+        );
+        let rollback = m.rollback.as_ref().unwrap();
+        assert!(rollback.statements.is_empty() && rollback.parse_error.is_none());
+        assert_eq!(
+            rollback.bookkeeping.as_deref(),
+            Some("DELETE FROM public.__diesel_schema_migrations WHERE version = '20240101120000'")
         );
     }
 

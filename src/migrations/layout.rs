@@ -40,9 +40,54 @@ pub(crate) fn flyway(file: &str) -> Option<Name> {
     })
 }
 
-/// Flyway's repeatable `R__<desc>.sql`, recognised only to refuse it clearly.
-pub(crate) fn flyway_repeatable(file: &str) -> bool {
-    file.starts_with("R__") && file.ends_with(".sql") && file.len() > "R__.sql".len()
+/// Flyway's repeatable `R__<desc>.sql`: its description.
+pub(crate) fn flyway_repeatable(file: &str) -> Option<&str> {
+    file.strip_prefix("R__")?
+        .strip_suffix(".sql")
+        .filter(|d| !d.is_empty())
+}
+
+/// The events Flyway runs SQL callbacks for (`afterMigrate.sql`, `beforeEachMigrate__x.sql`).
+const FLYWAY_EVENTS: [&str; 30] = [
+    "beforeMigrate",
+    "beforeRepeatables",
+    "beforeEachMigrate",
+    "beforeEachMigrateStatement",
+    "afterEachMigrateStatement",
+    "afterEachMigrateStatementError",
+    "afterEachMigrate",
+    "afterEachMigrateError",
+    "afterMigrate",
+    "afterMigrateApplied",
+    "afterVersioned",
+    "afterMigrateError",
+    "beforeUndo",
+    "beforeEachUndo",
+    "beforeEachUndoStatement",
+    "afterEachUndoStatement",
+    "afterEachUndoStatementError",
+    "afterEachUndo",
+    "afterEachUndoError",
+    "afterUndo",
+    "afterUndoError",
+    "beforeClean",
+    "afterClean",
+    "afterCleanError",
+    "beforeInfo",
+    "afterInfo",
+    "beforeValidate",
+    "afterValidate",
+    "beforeBaseline",
+    "afterBaseline",
+];
+
+/// A Flyway SQL callback: `<event>.sql` or `<event>__<desc>.sql`.
+pub(crate) fn flyway_callback(file: &str) -> bool {
+    let Some(stem) = file.strip_suffix(".sql") else {
+        return false;
+    };
+    let event = stem.split_once("__").map_or(stem, |(event, _)| event);
+    FLYWAY_EVENTS.contains(&event)
 }
 
 /// sqlx and golang-migrate: `<version>_<desc>.up.sql` and `<version>_<desc>.down.sql`.
@@ -153,8 +198,17 @@ mod tests {
 
     #[test]
     fn repeatable_flyway_is_recognised() {
-        assert!(flyway_repeatable("R__views.sql"));
-        assert!(!flyway_repeatable("V1__views.sql"));
+        assert_eq!(flyway_repeatable("R__views.sql"), Some("views"));
+        assert_eq!(flyway_repeatable("V1__views.sql"), None);
+        assert_eq!(flyway_repeatable("R__.sql"), None);
+    }
+
+    #[test]
+    fn flyway_callbacks_are_recognised_with_or_without_a_description() {
+        assert!(flyway_callback("afterMigrate.sql"));
+        assert!(flyway_callback("beforeEachMigrate__audit.sql"));
+        assert!(!flyway_callback("afterMigration.sql"));
+        assert!(!flyway_callback("V1__afterMigrate.sql"));
     }
 
     #[test]

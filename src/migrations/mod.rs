@@ -4,15 +4,18 @@
 //!
 //! This module reads files and parses SQL; it never talks to a database.
 
+mod bookkeeping;
 mod dbmate;
 mod discover;
 mod layout;
+mod options;
 mod split;
 mod syntax;
 mod tables;
 mod transaction;
 mod version;
 
+pub use bookkeeping::{bookkeeping_table, Bookkeeping, BOOKKEEPING_MARKER};
 pub use discover::discover;
 pub use split::split_statements;
 pub use tables::CreatedTables;
@@ -73,12 +76,28 @@ pub struct Statement {
 }
 
 /// One SQL file (or one section of a dbmate file), already split.
-#[derive(Debug, Clone)]
+///
+/// A script that could not be read or parsed has no statements and says why in `parse_error`:
+/// that is its migration's failure when the rehearsal reaches it, not an abort of the run (a
+/// baseline's rollback is never executed, so its typo never matters).
+#[derive(Debug, Clone, Default)]
 pub struct Script {
     pub path: PathBuf,
     /// Line of the file where this script's text begins (1 unless it is a dbmate section).
     pub first_line: usize,
     pub statements: Vec<Statement>,
+    pub parse_error: Option<ParseFailure>,
+    /// What the migration tool itself runs after the script, in the same transaction when the
+    /// script has one: the insert into (or delete from) its bookkeeping table. Not measured.
+    pub bookkeeping: Option<String>,
+}
+
+/// Why a script could not be split into statements: the line and the parser's (or reader's)
+/// message. The file is the script's own path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseFailure {
+    pub line: usize,
+    pub message: String,
 }
 
 /// A forward script and, when there is one, its rollback.
@@ -90,14 +109,22 @@ pub struct Migration {
     pub name: String,
     pub forward: Script,
     pub rollback: Option<Script>,
+    /// A Flyway repeatable migration (`R__name.sql`): no version, run after the versioned ones.
+    pub repeatable: bool,
 }
 
-/// Every migration of a folder, ordered by version.
+/// Every migration of a folder, ordered by version (Flyway's repeatable ones last, by name).
 #[derive(Debug, Clone)]
 pub struct MigrationSet {
     pub root: PathBuf,
     pub format: Format,
     pub migrations: Vec<Migration>,
+    /// One line per thing the format's tool ignores and so do we (a data script beside diesel's
+    /// folders, a README, a Flyway callback): said, never an error.
+    pub notes: Vec<String>,
+    /// The tool's bookkeeping table (`public.__diesel_schema_migrations`), created before the
+    /// first migration and filled by each script's `bookkeeping`.
+    pub bookkeeping: Option<Bookkeeping>,
 }
 
 #[derive(Debug, Error)]
@@ -135,8 +162,6 @@ pub enum MigrationError {
     UnknownConvention(PathBuf),
     #[error("{} mixes migration conventions ({conventions}): keep one convention per folder, or force one with --format", .path.display())]
     MixedConventions { path: PathBuf, conventions: String },
-    #[error("{} is a Flyway repeatable migration, which rehearse does not support: it has no version to order it by and no rollback to rehearse", .0.display())]
-    RepeatableUnsupported(PathBuf),
 }
 
 fn join_paths(paths: &[PathBuf]) -> String {
@@ -145,6 +170,26 @@ fn join_paths(paths: &[PathBuf]) -> String {
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+impl MigrationError {
+    /// The failure as a script carries it: line and message (the file is the script's).
+    pub(crate) fn as_parse_failure(&self) -> ParseFailure {
+        match self {
+            MigrationError::Syntax { line, message, .. } => ParseFailure {
+                line: *line,
+                message: message.clone(),
+            },
+            MigrationError::Unreadable { reason, .. } => ParseFailure {
+                line: 1,
+                message: format!("the file cannot be read: {reason}"),
+            },
+            other => ParseFailure {
+                line: 1,
+                message: other.to_string(),
+            },
+        }
+    }
 }
 
 impl Script {

@@ -61,23 +61,52 @@ pub fn split_statements(
 }
 
 /// Reads and splits a whole file: the unit that Flyway, sqlx, golang-migrate and diesel use.
-pub(crate) fn read_script(path: &Path) -> Result<Script, MigrationError> {
-    let text = super::read_text(path)?;
-    let statements = split_statements(path, &text, 1)?;
-    if statements.is_empty() {
-        return Err(MigrationError::EmptyFile(path.to_path_buf()));
+/// A file that cannot be read or parsed gives a script without statements that says why; an
+/// empty (or comment-only) file gives a script that runs nothing, as the tools run it.
+pub(crate) fn read_script(path: &Path) -> (Script, Option<String>) {
+    match super::read_text(path) {
+        Ok(text) => (script_of(path, &text, 1), Some(text)),
+        Err(e) => (unparsed(path, 1, &e), None),
     }
-    Ok(Script {
+}
+
+/// `text` (line `first_line` of `path` onwards) as a script, or a script saying why it is not one.
+pub(crate) fn script_of(path: &Path, text: &str, first_line: usize) -> Script {
+    match split_statements(path, text, first_line) {
+        Ok(statements) => Script {
+            path: path.to_path_buf(),
+            first_line,
+            statements,
+            ..Default::default()
+        },
+        Err(e) => unparsed(path, first_line, &e),
+    }
+}
+
+fn unparsed(path: &Path, first_line: usize, error: &MigrationError) -> Script {
+    Script {
         path: path.to_path_buf(),
-        first_line: 1,
-        statements,
-    })
+        first_line,
+        parse_error: Some(error.as_parse_failure()),
+        ..Default::default()
+    }
 }
 
 impl Script {
-    /// Reads and splits one SQL file; an empty file (only whitespace and comments) is an error.
+    /// Reads and splits one SQL file; an empty file (only whitespace and comments) or one that
+    /// does not parse is an error.
     pub fn from_file(path: &Path) -> Result<Script, MigrationError> {
-        read_script(path)
+        let text = super::read_text(path)?;
+        let statements = split_statements(path, &text, 1)?;
+        if statements.is_empty() {
+            return Err(MigrationError::EmptyFile(path.to_path_buf()));
+        }
+        Ok(Script {
+            path: path.to_path_buf(),
+            first_line: 1,
+            statements,
+            ..Default::default()
+        })
     }
 }
 

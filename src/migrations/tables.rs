@@ -107,6 +107,7 @@ mod tests {
             path: "V1__x.sql".into(),
             first_line: 1,
             statements: split_statements(std::path::Path::new("V1__x.sql"), sql, 1).unwrap(),
+            ..Default::default()
         };
         CreatedTables::read([&script])
     }

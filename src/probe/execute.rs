@@ -34,6 +34,9 @@ pub(crate) async fn run_observed(
     file_label: &str,
     long_transaction: Option<&LongTransactionSection>,
 ) -> Direction {
+    if let Some(failed) = unparsed(script, file_label) {
+        return failed;
+    }
     let settings = &probe.settings;
     if let Err(e) = apply_timeouts(client, settings).await {
         let first = script.statements.first();
@@ -170,6 +173,9 @@ async fn execute(
     t0: Instant,
     mut observation: Option<&mut Observation>,
 ) -> Direction {
+    if let Some(failed) = unparsed(script, file_label) {
+        return failed;
+    }
     let wrapping = if script.statements.iter().any(|s| {
         matches!(
             s.transactionality,
@@ -247,6 +253,27 @@ async fn execute(
         }
     }
 
+    if error.is_none() {
+        // The tool's own row in its bookkeeping table, in the script's transaction when it has
+        // one, as the tool writes it: not a statement of the migration, so not measured.
+        if let Some(sql) = &script.bookkeeping {
+            if let Err(e) = client.batch_execute(sql).await {
+                let at = script
+                    .statements
+                    .last()
+                    .map_or(script.first_line, |s| s.line);
+                error = Some(StatementError {
+                    message: format!(
+                        "recording the migration in the tool's bookkeeping table failed, as it would in production: {}",
+                        crate::error::server_message(&e)
+                    ),
+                    file: file_label.to_string(),
+                    line: at,
+                    code: e.as_db_error().map(|d| d.code().code().to_string()),
+                });
+            }
+        }
+    }
     if error.is_some() {
         // Whatever is open (ours or the file's), it must not leak into the next step.
         let _ = client.batch_execute("ROLLBACK").await;
@@ -271,6 +298,11 @@ async fn execute(
         }
     }
 
+    if let Some(e) = &mut error {
+        if e.code.as_deref() == Some(SYNTAX_ERROR) {
+            e.message.push_str(&newer_syntax_hint(client).await);
+        }
+    }
     Direction {
         ok: error.is_none(),
         error,
@@ -278,6 +310,59 @@ async fn execute(
         statements: reports,
         ..Default::default()
     }
+}
+
+/// SQLSTATE of a syntax error.
+const SYNTAX_ERROR: &str = "42601";
+
+/// The major version of the parser that split the files (libpg_query's).
+const PARSER_MAJOR: u32 = 18;
+
+/// A statement reached the server, so the parser (PostgreSQL 18's) accepted it; a server that
+/// calls it a syntax error is older and lacks the syntax. Says so, with the way to choose a
+/// newer server. Empty when the server is as new as the parser (a real error then).
+async fn newer_syntax_hint(client: &Client) -> String {
+    let version: Option<String> = client
+        .query_one("SHOW server_version", &[])
+        .await
+        .ok()
+        .map(|row| row.get(0));
+    let Some(version) = version
+        .as_deref()
+        .and_then(|v| v.split_whitespace().next())
+        .map(str::to_string)
+    else {
+        return String::new();
+    };
+    let major = version
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|m| m.parse::<u32>().ok())
+        .unwrap_or(0);
+    if major >= PARSER_MAJOR {
+        return String::new();
+    }
+    format!(
+        " (PostgreSQL {PARSER_MAJOR}'s parser accepts this statement, but the rehearsal server is PostgreSQL {version}: the syntax may need a newer server; rehearse on the version production runs with [database] version = {PARSER_MAJOR} in the scenario or --pg-version {PARSER_MAJOR})"
+    )
+}
+
+/// A direction that failed before anything ran, because its file could not be parsed.
+fn unparsed(script: &Script, file_label: &str) -> Option<Direction> {
+    let failure = script.parse_error.as_ref()?;
+    Some(Direction {
+        ok: false,
+        error: Some(StatementError {
+            message: format!(
+                "the file cannot be parsed, so none of it ran: {}",
+                failure.message
+            ),
+            file: file_label.to_string(),
+            line: failure.line,
+            code: None,
+        }),
+        ..Default::default()
+    })
 }
 
 /// The server's message, and the line in the file where it points.

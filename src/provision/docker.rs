@@ -35,7 +35,8 @@ pub const LABEL: &str = "rehearse";
 pub const RUN_LABEL: &str = "rehearse.run";
 
 const PORT: &str = "5432/tcp";
-/// Where the images (ours and the official ones up to 17) keep PGDATA.
+/// Where the images keep PGDATA unless their `PGDATA` says otherwise (ours, and the official
+/// ones up to 17; the official 18 moved it to `/var/lib/postgresql/18/docker`).
 const DATA_FOLDER: &str = "/var/lib/postgresql/data";
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(120);
@@ -92,7 +93,10 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
         use rand::distr::{Alphanumeric, SampleString};
         Alphanumeric.sample_string(&mut rand::rng(), 32)
     };
-    let body = container_body(request, &image, &password)?;
+    let mut body = container_body(request, &image, &password)?;
+    if let Some(pgdata) = image_pgdata(&docker, &image).await {
+        body.volumes = Some(vec![pgdata]);
+    }
     // Named, and its removal registered before it exists: a signal that arrives while Docker
     // creates it still finds it by name.
     let name = container_name();
@@ -228,6 +232,17 @@ async fn connect() -> Result<Docker, String> {
     }
 }
 
+/// The image's own `PGDATA`, where the data volume must go.
+async fn image_pgdata(docker: &Docker, image: &str) -> Option<String> {
+    let inspect = docker.inspect_image(image).await.ok()?;
+    inspect
+        .config?
+        .env?
+        .iter()
+        .find_map(|e| e.strip_prefix("PGDATA=").map(str::to_string))
+        .filter(|p| p.starts_with('/'))
+}
+
 /// Ok when `image` is present, after one short attempt to pull it when it is not.
 async fn ensure_image(docker: &Docker, image: &str) -> Result<(), String> {
     match docker.inspect_image(image).await {
@@ -283,15 +298,23 @@ fn split_image(image: &str) -> (&str, &str) {
     }
 }
 
+/// The PostgreSQL major version an image's tag names (`postgres:17`, `postgres:18.1-alpine`,
+/// `rehearse/postgres:15`); None when the tag names none (`latest`, `main`).
+pub fn image_major(image: &str) -> Option<u32> {
+    let (_, tag) = split_image(image);
+    let digits: String = tag.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok().filter(|_| !digits.is_empty())
+}
+
 /// What to do about a missing image: the offline build when it is one we know how to build.
 fn build_hint(image: &str) -> String {
     let (name, tag) = split_image(image);
     let major = tag.split(['.', '-']).next().unwrap_or(tag);
     match (name, major) {
-        ("postgres" | "docker.io/library/postgres" | "rehearse/postgres", "15" | "17") => {
+        ("postgres" | "docker.io/library/postgres" | "rehearse/postgres", "15" | "17" | "18") => {
             format!("build it with images/postgres/build.sh {major}")
         }
-        _ => "pull it, build it (images/postgres/build.sh builds postgres 15 and 17 offline), or choose another image with --image".into(),
+        _ => "pull it, build it (images/postgres/build.sh builds postgres 15, 17 and 18 offline), or choose another image with --image".into(),
     }
 }
 
@@ -395,6 +418,16 @@ fn docker_message(e: &bollard::errors::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_images_tag_names_its_major_version() {
+        assert_eq!(image_major("postgres:17"), Some(17));
+        assert_eq!(image_major("rehearse/postgres:18"), Some(18));
+        assert_eq!(image_major("postgres:16.4-alpine"), Some(16));
+        assert_eq!(image_major("registry:5000/postgres:15"), Some(15));
+        assert_eq!(image_major("postgres"), None);
+        assert_eq!(image_major("postgres:latest"), None);
+    }
 
     #[test]
     fn image_names_split_into_name_and_tag() {

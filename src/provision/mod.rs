@@ -63,6 +63,22 @@ pub struct DatabaseRequest {
     pub allow_non_disposable: bool,
 }
 
+impl DatabaseRequest {
+    /// An image whose tag names another major version than the one asked for cannot honour
+    /// both: bad input, said before anything starts.
+    pub fn check_version(&self) -> Result<(), ProvisionError> {
+        let (Some(image), Some(major)) = (&self.image, self.major) else {
+            return Ok(());
+        };
+        match docker::image_major(image) {
+            Some(tagged) if tagged != major => Err(ProvisionError::Refused(format!(
+                "the image {image} is PostgreSQL {tagged}, but PostgreSQL {major} was asked for (--pg-version or [database] version): drop one of them or make them agree"
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// How to reach a provisioned database. Its `Debug` hides the password.
 #[derive(Clone)]
 pub struct ConnectionInfo {

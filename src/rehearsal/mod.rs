@@ -52,6 +52,20 @@ pub async fn rehearse_on(
     let seed_request = seed_request(scenario, set)?;
     let mut client = connect(database).await?;
 
+    // The migration tool's bookkeeping table, as the tool creates it before its first migration.
+    if let Some(bookkeeping) = &set.bookkeeping {
+        client
+            .batch_execute(&bookkeeping.create_sql)
+            .await
+            .map_err(|e| {
+                Error::Environment(format!(
+                    "could not create the bookkeeping table {}: {}",
+                    bookkeeping.table,
+                    crate::error::server_message(&e)
+                ))
+            })?;
+    }
+
     let (baseline, rehearsed) = split_baseline(set, scenario.baseline.as_deref())?;
     let mut findings = Vec::new();
     let mut migrations = Vec::new();
@@ -93,6 +107,7 @@ pub async fn rehearse_on(
         .and_then(|d| d.template)
         .unwrap_or(true);
     let mut seeding = SeedPoints::new(seed_request, keep_template);
+    seeding.leave_alone(set.bookkeeping.iter().map(|b| b.table.clone()));
     if blocked_by.is_none() {
         (client, _) = seeding
             .seed(database, client, 0, rehearsed.first(), progress)
@@ -279,7 +294,11 @@ pub async fn rehearse_migration(
         }
     };
     progress.running(&format!("{} {} forward", migration.version, migration.name));
-    let forward = observed(&mut timings, probe.run(client, &migration.forward, &forward_file, Step::Forward)).await;
+    let forward = observed(
+        &mut timings,
+        probe.run(client, &migration.forward, &forward_file, Step::Forward),
+    )
+    .await;
     findings.extend(probe.direction_findings(&forward));
     progress.step(&format!(
         "{} {} forward {}",
@@ -353,10 +372,8 @@ pub async fn rehearse_migration(
                     });
                 } else {
                     if let Some(checkpoint) = checkpoint {
-                        let written = snapshot::written_tables(&[
-                            ("forward", &forward),
-                            ("rollback", &back),
-                        ]);
+                        let written =
+                            snapshot::written_tables(&[("forward", &forward), ("rollback", &back)]);
                         match snapshot::restoration_scoped(
                             client,
                             probe.connection(),

@@ -50,6 +50,11 @@ impl SeedPoints {
         }
     }
 
+    /// Tables no seed point fills (the migration tool's bookkeeping table), by `schema.name`.
+    pub fn leave_alone(&mut self, tables: impl IntoIterator<Item = String>) {
+        self.known.extend(tables);
+    }
+
     /// The seed point before rehearsed migration `at` (`next`; None when nothing is rehearsed
     /// after the baseline). Seeds the tables no earlier seed point saw; then, when there is no
     /// template yet, clones the state into the template, which ends every session on the

@@ -64,7 +64,10 @@ pub struct TableRead {
 impl TableRead {
     /// Every column of `table` in `snapshot`; None when it is not an ordinary table there.
     pub fn of(snapshot: &Snapshot, table: &str) -> Option<TableRead> {
-        let rel = snapshot.relations.get(table).filter(|r| r.kind == "table")?;
+        let rel = snapshot
+            .relations
+            .get(table)
+            .filter(|r| r.kind == "table")?;
         let mut columns: Vec<(String, String)> = rel
             .columns
             .iter()
@@ -225,7 +228,10 @@ pub async fn sign(
         async move {
             let mut out = Vec::new();
             loop {
-                let next = queue.lock().expect("the queue is never poisoned").pop_front();
+                let next = queue
+                    .lock()
+                    .expect("the queue is never poisoned")
+                    .pop_front();
                 let Some(read) = next else { break };
                 let sig = table_signature(client, &read).await?;
                 out.push((read.table, sig));
@@ -251,9 +257,7 @@ fn value_hash(column: &str, data_type: &str) -> String {
         }
         "boolean" => format!("pg_catalog.hashint4extended(({column})::pg_catalog.int4, 0)"),
         "uuid" => format!("pg_catalog.uuid_hash_extended({column}, 0)"),
-        _ => format!(
-            "pg_catalog.hashtextextended(({column})::pg_catalog.text COLLATE \"C\", 0)"
-        ),
+        _ => format!("pg_catalog.hashtextextended(({column})::pg_catalog.text COLLATE \"C\", 0)"),
     }
 }
 

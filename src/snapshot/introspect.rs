@@ -850,7 +850,25 @@ fn decode(rows: Vec<(usize, Vec<Row>)>) -> Snapshot {
     s.casts = definitions(casts);
     s.text_search = definitions(text_search);
     s.foreign = definitions(foreign);
+    without_bookkeeping(&mut s);
     s
+}
+
+/// Leaves out the migration tool's bookkeeping table (marked by its comment, see
+/// `migrations::bookkeeping`) and its indexes: it is the tool's, so neither the schema nor the
+/// data verdict may count it.
+fn without_bookkeeping(s: &mut Snapshot) {
+    let marker = crate::migrations::BOOKKEEPING_MARKER;
+    let tool_tables: Vec<String> = s
+        .relations
+        .iter()
+        .filter(|(_, r)| r.comment.as_deref() == Some(marker))
+        .map(|(name, _)| name.clone())
+        .collect();
+    for table in &tool_tables {
+        s.relations.remove(table);
+    }
+    s.indexes.retain(|_, i| !tool_tables.contains(&i.table));
 }
 
 /// Rows of (name, definition) as the model's map of them.

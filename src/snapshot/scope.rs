@@ -424,7 +424,12 @@ fn layout_change(subtype: AlterTableType, c: &pg_query::protobuf::AlterTableCmd)
                     }
                     _ => false,
                 });
-            rewrites.then(|| format!("ALTER TABLE ... ADD COLUMN {} with a computed value", def.colname))
+            rewrites.then(|| {
+                format!(
+                    "ALTER TABLE ... ADD COLUMN {} with a computed value",
+                    def.colname
+                )
+            })
         }
         AtSetLogged | AtSetUnLogged => Some("ALTER TABLE ... SET LOGGED/UNLOGGED".into()),
         AtSetAccessMethod => Some("ALTER TABLE ... SET ACCESS METHOD".into()),
@@ -549,6 +554,7 @@ mod tests {
                     transactionality: *t,
                 })
                 .collect(),
+            ..Default::default()
         }
     }
 
@@ -608,9 +614,10 @@ mod tests {
 
     #[test]
     fn a_write_outside_a_transaction_signs_everything_before_and_after() {
-        let p = predict(&[&script(&[
-            ("CREATE INDEX CONCURRENTLY i ON t (a)", Transactionality::NonTransactional),
-        ])]);
+        let p = predict(&[&script(&[(
+            "CREATE INDEX CONCURRENTLY i ON t (a)",
+            Transactionality::NonTransactional,
+        )])]);
         assert_eq!(p.everything_after, None);
         assert!(!p.hold_snapshot, "CONCURRENTLY waits for older snapshots");
         assert_eq!(p.everything_before, None, "an index build writes no rows");
@@ -629,7 +636,10 @@ mod tests {
     fn concurrent_index_beside_writes_cannot_hold_a_snapshot() {
         let p = predict(&[&script(&[
             ("UPDATE t SET a = 1", Transactionality::Transactional),
-            ("CREATE INDEX CONCURRENTLY i ON t (a)", Transactionality::NonTransactional),
+            (
+                "CREATE INDEX CONCURRENTLY i ON t (a)",
+                Transactionality::NonTransactional,
+            ),
         ])]);
         assert!(!p.hold_snapshot);
         assert!(p.everything_before.is_some());

@@ -1,0 +1,324 @@
+//! Each tool's bookkeeping table, created and filled the way the tool itself does, so that a
+//! migration reading it (`SELECT max(version) FROM __diesel_schema_migrations`) behaves as in
+//! production.
+//!
+//! The DDL and the rows are the tools' own: diesel (`diesel_migrations`), sqlx
+//! (`sqlx-core/src/postgres/migrate.rs`), golang-migrate (`database/postgres`), dbmate
+//! (`pkg/driver/postgres`) and Flyway (`createMetaDataTable.sql` for PostgreSQL). What each
+//! applied migration writes is the SQL a script carries in [`Script::bookkeeping`]; the probe runs
+//! it after the script's statements, in the script's transaction when it has one, as the tools do.
+//!
+//! The table carries a comment ([`BOOKKEEPING_MARKER`]) by which the snapshot leaves it out of
+//! the schema and data verdicts: it is the tool's, not the migration's.
+//!
+//! This module writes SQL text; it never talks to a database.
+
+use super::{Format, Migration};
+
+/// The comment on the bookkeeping table that the snapshot recognises it by.
+pub const BOOKKEEPING_MARKER: &str = "rehearse: the migration tool's bookkeeping table";
+
+/// Which tool runs a folder: the format says, except that sqlx and golang-migrate share one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tool {
+    Flyway,
+    Sqlx,
+    GolangMigrate,
+    Diesel,
+    Dbmate,
+}
+
+impl Tool {
+    /// The tool of a folder of `format`. An up/down folder is sqlx's unless its scripts read
+    /// golang-migrate's `schema_migrations` (and not sqlx's `_sqlx_migrations`).
+    pub(crate) fn of(format: Format, migrations: &[Migration]) -> Tool {
+        match format {
+            Format::Flyway => Tool::Flyway,
+            Format::Diesel => Tool::Diesel,
+            Format::Dbmate => Tool::Dbmate,
+            Format::UpDown => {
+                let mentions = |needle: &str| {
+                    migrations.iter().any(|m| {
+                        std::iter::once(&m.forward)
+                            .chain(m.rollback.as_ref())
+                            .flat_map(|s| &s.statements)
+                            .any(|s| s.sql.to_lowercase().contains(needle))
+                    })
+                };
+                if !mentions("_sqlx_migrations") && mentions("schema_migrations") {
+                    Tool::GolangMigrate
+                } else {
+                    Tool::Sqlx
+                }
+            }
+        }
+    }
+}
+
+/// The schema-qualified bookkeeping table of `format`'s tool (sqlx's for up/down folders).
+pub fn bookkeeping_table(format: Format) -> Option<&'static str> {
+    Some(table_of(Tool::of(format, &[])))
+}
+
+pub(crate) fn table_of(tool: Tool) -> &'static str {
+    match tool {
+        Tool::Flyway => "public.flyway_schema_history",
+        Tool::Sqlx => "public._sqlx_migrations",
+        Tool::GolangMigrate | Tool::Dbmate => "public.schema_migrations",
+        Tool::Diesel => "public.__diesel_schema_migrations",
+    }
+}
+
+/// The tool's table: its name and the DDL that creates it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bookkeeping {
+    /// Schema-qualified: `public.__diesel_schema_migrations`.
+    pub table: String,
+    /// The tool's DDL, and the comment the snapshot leaves the table out by.
+    pub create_sql: String,
+}
+
+impl Bookkeeping {
+    pub(crate) fn of(tool: Tool) -> Bookkeeping {
+        Bookkeeping {
+            table: table_of(tool).to_string(),
+            create_sql: create_sql_for(tool),
+        }
+    }
+}
+
+/// The DDL that creates `table` (one of [`table_of`]'s) as its tool does, with our marker.
+fn create_bookkeeping_sql(table: &str) -> String {
+    let ddl = match table {
+        "public.flyway_schema_history" => {
+            "CREATE TABLE public.flyway_schema_history (
+                installed_rank INT NOT NULL,
+                version VARCHAR(50),
+                description VARCHAR(200) NOT NULL,
+                type VARCHAR(20) NOT NULL,
+                script VARCHAR(1000) NOT NULL,
+                checksum INTEGER,
+                installed_by VARCHAR(100) NOT NULL,
+                installed_on TIMESTAMP NOT NULL DEFAULT now(),
+                execution_time INTEGER NOT NULL,
+                success BOOLEAN NOT NULL);
+             ALTER TABLE public.flyway_schema_history
+                ADD CONSTRAINT flyway_schema_history_pk PRIMARY KEY (installed_rank);
+             CREATE INDEX flyway_schema_history_s_idx ON public.flyway_schema_history (success);"
+        }
+        "public._sqlx_migrations" => {
+            "CREATE TABLE IF NOT EXISTS public._sqlx_migrations (
+                version BIGINT PRIMARY KEY,
+                description TEXT NOT NULL,
+                installed_on TIMESTAMPTZ NOT NULL DEFAULT now(),
+                success BOOLEAN NOT NULL,
+                checksum BYTEA NOT NULL,
+                execution_time BIGINT NOT NULL);"
+        }
+        "public.__diesel_schema_migrations" => {
+            "CREATE TABLE IF NOT EXISTS public.__diesel_schema_migrations (
+                version VARCHAR(50) PRIMARY KEY NOT NULL,
+                run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP);"
+        }
+        // dbmate's shape; golang-migrate's differs and is chosen by `create_sql_for`.
+        _ => "CREATE TABLE IF NOT EXISTS public.schema_migrations (version VARCHAR(128) PRIMARY KEY);",
+    };
+    format!(
+        "{ddl}\nCOMMENT ON TABLE {table} IS {};",
+        literal(BOOKKEEPING_MARKER)
+    )
+}
+
+/// The DDL for `tool`'s table.
+pub(crate) fn create_sql_for(tool: Tool) -> String {
+    match tool {
+        Tool::GolangMigrate => format!(
+            "CREATE TABLE IF NOT EXISTS public.schema_migrations (version BIGINT NOT NULL PRIMARY KEY, dirty BOOLEAN NOT NULL);\nCOMMENT ON TABLE public.schema_migrations IS {};",
+            literal(BOOKKEEPING_MARKER)
+        ),
+        other => create_bookkeeping_sql(table_of(other)),
+    }
+}
+
+/// Fills every script's `bookkeeping` with what `tool` writes when it applies (forward) or
+/// reverts (rollback) it. `migrations` are in the order the tool applies them.
+pub(crate) fn record(tool: Tool, migrations: &mut [Migration]) {
+    let versions: Vec<String> = migrations.iter().map(|m| m.version.to_string()).collect();
+    for (index, migration) in migrations.iter_mut().enumerate() {
+        let version = &versions[index];
+        let (applied, reverted) = match tool {
+            Tool::Diesel => {
+                // diesel keeps the folder's version without its dashes.
+                let v = literal(&version.replace('-', ""));
+                (
+                    format!("INSERT INTO public.__diesel_schema_migrations (version) VALUES ({v})"),
+                    format!("DELETE FROM public.__diesel_schema_migrations WHERE version = {v}"),
+                )
+            }
+            Tool::Dbmate => {
+                let v = literal(version);
+                (
+                    format!("INSERT INTO public.schema_migrations (version) VALUES ({v})"),
+                    format!("DELETE FROM public.schema_migrations WHERE version = {v}"),
+                )
+            }
+            Tool::Sqlx => {
+                let v = number(version);
+                let text = migration_text(migration);
+                (
+                    format!(
+                        "INSERT INTO public._sqlx_migrations (version, description, success, checksum, execution_time) VALUES ({v}, {}, TRUE, sha384(convert_to({}, 'UTF8')), 0)",
+                        literal(&migration.name.replace('_', " ")),
+                        literal(&text)
+                    ),
+                    format!("DELETE FROM public._sqlx_migrations WHERE version = {v}"),
+                )
+            }
+            Tool::GolangMigrate => {
+                let set = |v: Option<&String>| {
+                    match v {
+                    Some(v) => format!(
+                        "TRUNCATE public.schema_migrations; INSERT INTO public.schema_migrations (version, dirty) VALUES ({}, false)",
+                        number(v)
+                    ),
+                    None => "TRUNCATE public.schema_migrations".to_string(),
+                }
+                };
+                let previous = index.checked_sub(1).map(|i| &versions[i]);
+                (set(Some(version)), set(previous))
+            }
+            Tool::Flyway => {
+                let description = literal(&migration.name.replace('_', " "));
+                let script = |s: &super::Script| literal(&super::file_name(&s.path));
+                let checksum = flyway_checksum(&migration_text(migration));
+                let version = if migration.repeatable {
+                    "NULL".to_string()
+                } else {
+                    literal(&version.replace('_', "."))
+                };
+                let row = |kind: &str, file: String| {
+                    format!(
+                        "INSERT INTO public.flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) SELECT coalesce(max(installed_rank), 0) + 1, {version}, {description}, '{kind}', {file}, {checksum}, current_user, 0, true FROM public.flyway_schema_history"
+                    )
+                };
+                // The rollback removes the row rather than adding Flyway Teams' UNDO_SQL row:
+                // after the rehearsal's redo, the history is then the one production has.
+                let undo = format!(
+                    "DELETE FROM public.flyway_schema_history WHERE installed_rank = (SELECT max(installed_rank) FROM public.flyway_schema_history WHERE script = {})",
+                    script(&migration.forward)
+                );
+                (row("SQL", script(&migration.forward)), undo)
+            }
+        };
+        migration.forward.bookkeeping = Some(applied);
+        if let Some(rollback) = &mut migration.rollback {
+            rollback.bookkeeping = Some(reverted);
+        }
+    }
+}
+
+/// The forward file's text, as the tools checksum it.
+fn migration_text(migration: &Migration) -> String {
+    std::fs::read_to_string(&migration.forward.path).unwrap_or_default()
+}
+
+/// Flyway's checksum: CRC-32 over the file's lines without their line ends (and without a
+/// byte order mark), as a signed 32-bit integer.
+fn flyway_checksum(text: &str) -> i32 {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut crc = Crc32::default();
+    for line in text.lines() {
+        crc.update(line.as_bytes());
+    }
+    crc.finish() as i32
+}
+
+/// CRC-32 (IEEE 802.3, the polynomial java.util.zip.CRC32 uses), bit by bit: it runs once per
+/// Flyway file, so a table buys nothing.
+#[derive(Default)]
+struct Crc32(u32);
+
+impl Crc32 {
+    fn update(&mut self, bytes: &[u8]) {
+        let mut crc = !self.0;
+        for &byte in bytes {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        self.0 = !crc;
+    }
+
+    fn finish(&self) -> u32 {
+        self.0
+    }
+}
+
+/// A string literal (standard_conforming_strings is on in every supported server).
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// A version as the bigint sqlx and golang-migrate store, leading zeros dropped.
+fn number(version: &str) -> String {
+    let digits = version.trim_start_matches('0');
+    if digits.is_empty() {
+        "0".into()
+    } else if digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.into()
+    } else {
+        literal(version)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32_matches_the_standard_check_value() {
+        let mut crc = Crc32::default();
+        crc.update(b"123456789");
+        assert_eq!(crc.finish(), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn flyway_checksum_ignores_line_ends() {
+        assert_eq!(
+            flyway_checksum("CREATE TABLE t (id int);\nSELECT 1;\n"),
+            flyway_checksum("CREATE TABLE t (id int);\r\nSELECT 1;")
+        );
+    }
+
+    #[test]
+    fn each_format_names_its_tools_table() {
+        assert_eq!(
+            bookkeeping_table(Format::Diesel),
+            Some("public.__diesel_schema_migrations")
+        );
+        assert_eq!(
+            bookkeeping_table(Format::UpDown),
+            Some("public._sqlx_migrations")
+        );
+        assert_eq!(
+            bookkeeping_table(Format::Flyway),
+            Some("public.flyway_schema_history")
+        );
+        assert_eq!(
+            bookkeeping_table(Format::Dbmate),
+            Some("public.schema_migrations")
+        );
+    }
+
+    #[test]
+    fn versions_become_numbers_without_leading_zeros() {
+        assert_eq!(number("0001"), "1");
+        assert_eq!(number("000"), "0");
+        assert_eq!(number("20240101120000"), "20240101120000");
+    }
+}

@@ -1,0 +1,305 @@
+//! Formats as their tools run them, end to end on a real local PostgreSQL 15: what the tool
+//! ignores is noted, not refused; a file that does not parse fails its migration, not the run;
+//! each tool's bookkeeping table exists, is filled as the tool fills it, and is left out of the
+//! verdicts; the per-script transaction options of sqlx, diesel, Flyway and dbmate are honoured.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn migration<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == name)
+        .unwrap_or_else(|| panic!("no migration {name} in the report"))
+}
+
+fn ids(report: &Value) -> Vec<String> {
+    report["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Every statement of a direction ran outside a transaction.
+fn outside_a_transaction(direction: &Value) -> bool {
+    let statements = direction["statements"].as_array().unwrap();
+    !statements.is_empty() && statements.iter().all(|s| s["transactional"] == false)
+}
+
+/// No difference of any migration names the tool's table.
+fn assert_bookkeeping_left_out(report: &Value, table: &str) {
+    let text = serde_json::to_string(&report["migrations"]).unwrap();
+    for field in ["differences", "data_differences", "redo_differences"] {
+        for m in report["migrations"].as_array().unwrap() {
+            assert!(
+                !m[field].to_string().contains(table),
+                "{field} of {} names {table}: {}",
+                m["id"],
+                m[field]
+            );
+        }
+    }
+    assert!(text.contains("id"), "a report with migrations");
+}
+
+#[test]
+fn diesel_folder_with_a_stray_file_an_empty_rollback_and_a_broken_rollback_rehearses_to_the_end() {
+    let run = rehearse_local(&fixture("formats/diesel_project"), &[]);
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    // What diesel does not read is said in one line, not refused.
+    let note = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("does not read"))
+        .unwrap_or_else(|| panic!("no note in: {}", run.stderr));
+    assert!(
+        note.contains("data_oauth_github.sql") && note.contains("README.md"),
+        "{note}"
+    );
+    let report = run.report();
+    assert_eq!(
+        ids(&report),
+        [
+            "00000000000000",
+            "2024-01-01-000000",
+            "2024-02-01-000000",
+            "2024-03-01-000000",
+            "2024-04-01-000000",
+            "2024-05-01-000000",
+            "2024-06-01-000000"
+        ]
+    );
+    // The rollback that does not parse is that migration's failure, with file and line.
+    let broken = migration(&report, "create_users");
+    assert_eq!(broken["verdict"], "fail");
+    assert_eq!(broken["rollback"]["ok"], false);
+    let error = &broken["rollback"]["error"];
+    assert_eq!(error["file"], "2024-01-01-000000_create_users/down.sql");
+    assert_eq!(error["line"], 3, "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("syntax error"),
+        "{error}"
+    );
+    assert_eq!(broken["findings"][0]["kind"], "rollback_failed");
+    // A comment-only rollback runs nothing and is judged like any other: here it restores.
+    let noop = migration(&report, "refresh_statistics");
+    assert_eq!(noop["verdict"], "pass", "{noop}");
+    assert_eq!(noop["rollback"]["ok"], true);
+    assert_eq!(noop["rollback"]["statements"].as_array().unwrap().len(), 0);
+    assert_eq!(noop["schema_restored"], true);
+    // metadata.toml's run_in_transaction = false: ADD VALUE, then the value used, passes.
+    let enum_value = migration(&report, "add_suspended_status");
+    assert_eq!(enum_value["verdict"], "pass", "{enum_value}");
+    assert!(
+        outside_a_transaction(&enum_value["forward"]),
+        "{enum_value}"
+    );
+    // diesel's table exists and holds the applied versions without their dashes.
+    let reads = migration(&report, "record_migration_count");
+    assert_eq!(reads["verdict"], "pass", "{reads}");
+    // A migration that deletes diesel's own row, and a rollback that leaves it deleted: the
+    // table is the tool's, so neither verdict counts it.
+    let squash = migration(&report, "squash_initial_setup");
+    assert_eq!(squash["verdict"], "pass", "{squash}");
+    assert_eq!(squash["data_preserved"], true, "{squash}");
+    assert_bookkeeping_left_out(&report, "__diesel_schema_migrations");
+}
+
+#[test]
+fn a_baselines_broken_rollback_is_never_run_and_does_not_stop_the_rehearsal() {
+    let run = rehearse_local(
+        &fixture("formats/diesel_project"),
+        &["--baseline", "2024-01-01-000000"],
+    );
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.report();
+    assert_eq!(
+        ids(&report),
+        [
+            "2024-02-01-000000",
+            "2024-03-01-000000",
+            "2024-04-01-000000",
+            "2024-05-01-000000",
+            "2024-06-01-000000"
+        ]
+    );
+}
+
+#[test]
+fn sqlx_no_transaction_first_line_runs_the_file_outside_a_transaction() {
+    let run = rehearse_local(&fixture("realistic-sqlx/migrations"), &[]);
+    let report = run.report();
+    let refunded = migration(&report, "add_refunded_state");
+    assert_eq!(refunded["forward"]["ok"], true, "{}", run.stderr);
+    assert!(outside_a_transaction(&refunded["forward"]), "{refunded}");
+    // sqlx's _sqlx_migrations holds the two earlier migrations with their SHA-384 checksums.
+    let reads = migration(&report, "count_applied");
+    assert_eq!(reads["verdict"], "pass", "{reads}");
+    assert_bookkeeping_left_out(&report, "_sqlx_migrations");
+    assert!(
+        run.stderr
+            .contains("ignored file that sqlx does not read as migrations: README.md"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn without_the_marker_the_same_sqlx_file_fails_as_it_would_in_production() {
+    let run = rehearse_local(&fixture("formats/sqlx_in_transaction"), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.report();
+    let refunded = migration(&report, "add_refunded_state");
+    assert_eq!(refunded["forward"]["ok"], false);
+    // unsafe use of new value: ADD VALUE is not committed yet inside the transaction.
+    assert_eq!(refunded["forward"]["error"]["code"], "55P04", "{refunded}");
+}
+
+#[test]
+fn flyway_repeatable_runs_after_the_versioned_ones_and_callbacks_are_noted() {
+    let run = rehearse_local(&fixture("realistic-flyway/migrations"), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .lines()
+            .any(|l| l.contains("Flyway callbacks") && l.contains("afterMigrate.sql")),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(".sql.conf"), "{}", run.stderr);
+    let report = run.report();
+    assert_eq!(ids(&report), ["1", "2", "3", "R__account_summary"]);
+    let repeatable = migration(&report, "account_summary");
+    assert_eq!(repeatable["forward"]["ok"], true, "{repeatable}");
+    // V2__company_accounts.sql.conf says executeInTransaction=false.
+    let company = migration(&report, "company_accounts");
+    assert_eq!(company["forward"]["ok"], true, "{company}");
+    assert!(outside_a_transaction(&company["forward"]), "{company}");
+    // flyway_schema_history holds versions 1 and 2, as Flyway would have it.
+    let reads = migration(&report, "record_schema_version");
+    assert_eq!(reads["verdict"], "pass", "{reads}");
+    assert_bookkeeping_left_out(&report, "flyway_schema_history");
+}
+
+#[test]
+fn dbmate_transaction_false_and_schema_migrations_behave_as_dbmate_runs_them() {
+    let run = rehearse_local(&fixture("formats/dbmate_project"), &[]);
+    let report = run.report();
+    let on_hold = migration(&report, "add_on_hold");
+    assert_eq!(on_hold["forward"]["ok"], true, "{}", run.stderr);
+    assert!(outside_a_transaction(&on_hold["forward"]), "{on_hold}");
+    let reads = migration(&report, "remember_versions");
+    assert_eq!(reads["verdict"], "pass", "{reads}");
+    assert_bookkeeping_left_out(&report, "schema_migrations");
+}
+
+#[test]
+fn golang_migrate_schema_migrations_holds_the_one_current_version() {
+    let run = rehearse_local(&fixture("formats/golang_project"), &[]);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.report();
+    assert_eq!(
+        migration(&report, "record_schema_version")["verdict"],
+        "pass"
+    );
+}
+
+#[test]
+fn syntax_newer_than_the_server_fails_with_a_hint_naming_the_version_to_choose() {
+    let run = rehearse_local(&fixture("formats/needs_pg18"), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.report();
+    let virtual_column = migration(&report, "add_title_search");
+    let error = &virtual_column["forward"]["error"];
+    assert_eq!(error["code"], "42601", "{error}");
+    assert_eq!(error["line"], 3, "{error}");
+    let message = error["message"].as_str().unwrap();
+    let server = report["database"]["server_version"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("PostgreSQL {server}")),
+        "{message}"
+    );
+    assert!(message.contains("[database] version = 18"), "{message}");
+    assert!(message.contains("--pg-version 18"), "{message}");
+}
+
+#[test]
+fn image_and_pg_version_that_disagree_are_refused_in_one_sentence() {
+    let run = rehearse(&[
+        "run",
+        "scenarios/quickstart",
+        "--image",
+        "postgres:17",
+        "--pg-version",
+        "15",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let lines: Vec<_> = run
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", run.stderr);
+    assert!(
+        lines[0].contains("postgres:17") && lines[0].contains("PostgreSQL 15"),
+        "{}",
+        lines[0]
+    );
+    assert!(!run.out.path().join("report.json").exists());
+}
+
+#[test]
+fn url_alone_means_the_url_provider() {
+    // Nothing listens on port 1: the run must try that server (environment, exit 3), not start
+    // a local or docker one.
+    let run = rehearse(&[
+        "run",
+        "scenarios/quickstart",
+        "--url",
+        "postgresql://ci@127.0.0.1:1/postgres",
+    ]);
+    assert_eq!(
+        run.code, 3,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    assert!(run.stderr.contains("127.0.0.1:1"), "{}", run.stderr);
+    assert!(!run.stderr.contains("via Local"), "{}", run.stderr);
+    assert!(!run.stderr.contains("via Docker"), "{}", run.stderr);
+}
+
+#[test]
+fn url_beside_another_provider_is_refused_instead_of_ignored() {
+    let run = rehearse(&[
+        "run",
+        "scenarios/quickstart",
+        "--provider",
+        "local",
+        "--url",
+        "postgresql://ci@127.0.0.1:1/postgres",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--url") && run.stderr.contains("--provider local"),
+        "{}",
+        run.stderr
+    );
+}
