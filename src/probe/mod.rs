@@ -18,6 +18,8 @@
 pub mod execute;
 mod long_transaction;
 mod observe;
+mod parameters;
+mod query_kind;
 pub mod timeline;
 pub mod workload;
 
@@ -110,6 +112,8 @@ impl ProbeSettings {
 pub struct Probe {
     connection: ConnectionInfo,
     settings: ProbeSettings,
+    /// The workload's parameter values, kept across the steps of the rehearsal.
+    parameters: parameters::ParameterCache,
 }
 
 impl Probe {
@@ -119,6 +123,7 @@ impl Probe {
         Probe {
             connection,
             settings,
+            parameters: parameters::ParameterCache::default(),
         }
     }
 
