@@ -249,7 +249,7 @@ async fn default_queries(
     let rows = client
         .query(
             "SELECT format('%I.%I', n.nspname, c.relname), format('%I', a.attname),
-                    format('%I', w.attname)
+                    pg_catalog.quote_ident(w.attname)
              FROM pg_catalog.pg_class c
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
              JOIN pg_catalog.pg_index i ON i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1
