@@ -182,7 +182,7 @@ async fn reads(client: &Client, sql: &str) -> Reads {
     let theirs = user_functions(client, &unqualified).await;
     let calls_user_function = kind.functions.iter().any(|(schema, name)| match schema {
         Some(s) => s != "pg_catalog",
-        None => theirs.as_ref().map_or(true, |t| t.contains(name)),
+        None => theirs.as_ref().is_none_or(|t| t.contains(name)),
     });
     if calls_user_function || kind.writes_rows {
         // A function may read anything: the values are kept only while nothing is written.
