@@ -263,3 +263,183 @@ async fn a_workload_or_long_transaction_that_cannot_start_is_a_finding_not_a_sil
     assert!(migration.forward.long_transaction.is_none());
     assert!(!migration.forward.unobserved.is_empty());
 }
+
+#[tokio::test]
+async fn the_default_workload_blocks_writers_on_a_table_with_a_generated_always_identity_key() {
+    let db = database().await;
+    let client = db.connection.connect().await.unwrap();
+    client
+        .batch_execute(&std::fs::read_to_string(fixture("identity_tables.sql")).unwrap())
+        .await
+        .unwrap();
+    let probe = Probe::new(
+        db.connection.clone(),
+        ProbeSettings::from_scenario(&Scenario::bare(&fixture("."))),
+    );
+    let d = probe
+        .run(
+            &client,
+            &script("hold_access_exclusive_on_ident.sql"),
+            "hold_access_exclusive_on_ident.sql",
+            Step::Forward,
+        )
+        .await;
+    assert!(d.ok, "{:?}", d.error);
+    let workload = d
+        .workload
+        .as_ref()
+        .unwrap_or_else(|| panic!("the default workload did not run: {:?}", d.unobserved));
+    assert!(workload.writes_rolled_back, "{workload:#?}");
+    let names: Vec<&str> = workload.queries.iter().map(|q| q.name.as_str()).collect();
+    // A table whose only column is an identity gets reads, and no update it could not run.
+    assert!(names.contains(&"read public.only_ids by id"), "{names:?}");
+    assert!(
+        !names.iter().any(|n| n.starts_with("update public.only_ids")),
+        "{names:?}"
+    );
+    let update = workload
+        .queries
+        .iter()
+        .find(|q| q.name == "update public.ident by id")
+        .unwrap_or_else(|| panic!("{names:?}"));
+    assert_eq!(update.sql, "UPDATE public.ident SET v = v WHERE id = $1");
+    assert!(update.rolled_back);
+    assert!(
+        update.stats.queries > 0 && update.stats.errors == 0,
+        "{update:#?} {:?}",
+        workload.error_samples
+    );
+    // The updates queued behind the ALTER's ACCESS EXCLUSIVE, held through the 1.5 s sleep.
+    assert!(update.stats.blocked_count > 0, "{update:#?}");
+    assert!(
+        update.stats.blocked_longest_ms > 750.0,
+        "the longest blocked update waited {:.0} ms of the 1500 ms hold: {update:#?}",
+        update.stats.blocked_longest_ms
+    );
+    let reads = workload
+        .queries
+        .iter()
+        .find(|q| q.name == "read public.ident by id")
+        .unwrap();
+    assert!(!reads.rolled_back, "a read by key runs as written");
+}
+
+#[tokio::test]
+async fn a_writing_workload_query_changes_no_data_and_the_migration_keeps_its_pass() {
+    let report = rehearse_locally("writing-workload").await;
+    let migration = &report.migrations[0];
+    assert_eq!(migration.id, "002");
+    assert_eq!(
+        migration.verdict,
+        rehearse::report::Verdict::Pass,
+        "{:#?} {:#?}",
+        migration.findings,
+        migration.data_differences
+    );
+    assert_eq!(migration.data_preserved, Some(true));
+    for direction in [&migration.forward, migration.rollback.as_ref().unwrap()] {
+        let workload = direction.workload.as_ref().unwrap();
+        let bump = &workload.queries[0];
+        assert!(bump.rolled_back && workload.writes_rolled_back);
+        assert!(
+            bump.stats.queries > 0 && bump.stats.errors == 0,
+            "{bump:#?} {:?}",
+            workload.error_samples
+        );
+    }
+}
+
+#[tokio::test]
+async fn parameters_are_drawn_once_per_rehearsal_and_again_after_a_migration_writes_their_table() {
+    let report = rehearse_locally("parameter-draws").await;
+    let ids: Vec<&str> = report.migrations.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["002", "003", "004"]);
+    let mut draws = Vec::new();
+    for m in &report.migrations {
+        assert_eq!(m.verdict, rehearse::report::Verdict::Pass, "{m:#?}");
+        for direction in [Some(&m.forward), m.rollback.as_ref(), m.redo.as_ref()] {
+            let workload = direction.unwrap().workload.as_ref().unwrap();
+            assert!(workload.queries.iter().all(|q| q.skipped.is_none()));
+            draws.push(workload.parameter_draws);
+        }
+    }
+    // Two parameter queries, drawn before the first step; `items` again after each step of V004,
+    // which updates it; `others` (only commented on) never again.
+    assert_eq!(draws, [2, 0, 0, 0, 0, 0, 0, 1, 1]);
+}
+
+#[tokio::test]
+async fn the_default_draw_reads_a_bounded_number_of_blocks_of_a_huge_table() {
+    let db = database().await;
+    let client = db.connection.connect().await.unwrap();
+    client
+        .batch_execute(
+            "CREATE TABLE huge (id bigint PRIMARY KEY, v integer) WITH (autovacuum_enabled = false);
+             INSERT INTO huge SELECT g, g FROM generate_series(1, 1000000) g;",
+        )
+        .await
+        .unwrap();
+    let pages: i64 = client
+        .query_one(
+            "SELECT pg_relation_size('huge') / current_setting('block_size')::int",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let blocks = || async {
+        client
+            .query_one(
+                "SELECT coalesce(heap_blks_read, 0) + coalesce(heap_blks_hit, 0)
+                 FROM pg_statio_user_tables WHERE relname = 'huge'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get::<_, i64>(0)
+    };
+    // The INSERT's own block accesses are flushed when this session is idle, at most a second on.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let before = blocks().await;
+    // A slow default workload: the draw, and a query or two by key.
+    let section = rehearse::scenario::WorkloadSection {
+        clients: 1,
+        rate: 1.0,
+        ..Default::default()
+    };
+    let probe = Probe::new(
+        db.connection.clone(),
+        ProbeSettings {
+            workload: Some(section),
+            ..Default::default()
+        },
+    );
+    let d = probe
+        .run(&client, &script("sleep.sql"), "sleep.sql", Step::Forward)
+        .await;
+    let workload = d.workload.as_ref().unwrap();
+    assert!(
+        workload
+            .queries
+            .iter()
+            .any(|q| q.name == "read public.huge by id" && q.skipped.is_none()),
+        "{workload:#?}"
+    );
+    // The workload's sessions flush their statistics as they exit.
+    let mut after = before;
+    for _ in 0..30 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        after = blocks().await;
+        if after > before {
+            break;
+        }
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    after = after.max(blocks().await);
+    let read = after - before;
+    assert!(read > 0, "the draw read no block of huge");
+    assert!(
+        read < pages / 20,
+        "drawing keys read {read} blocks of a table of {pages}"
+    );
+}

@@ -291,3 +291,33 @@ fn scenario_with_a_typo_is_bad_input_naming_file_and_line() {
         run.stderr
     );
 }
+
+#[test]
+fn lock_queue_scenario_passes_and_reports_the_wait_and_the_blocked_reads() {
+    let run = rehearse_local(&repo().join("scenarios/lock-queue"), &[]);
+    // Its workload marks orders paid while the migration runs: rolled back, never blamed on it.
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.report();
+    let m = &report["migrations"][0];
+    assert_eq!(m["id"], "002");
+    assert_eq!(m["data_preserved"], true, "{}", m["data_differences"]);
+    let forward = &m["forward"];
+    assert!(forward["lock_wait_ms"].as_f64().unwrap() > 0.0, "{forward}");
+    let long = &forward["long_transaction"];
+    assert!(long["migration_lock_wait_ms"].as_f64().unwrap() > 0.0, "{long}");
+    assert!(long["blocked_queries"].as_u64().unwrap() > 0, "{long}");
+    let workload = &forward["workload"];
+    assert_eq!(workload["writes_rolled_back"], true);
+    let read = &workload["queries"][0];
+    assert_eq!(read["name"], "read order");
+    assert_eq!(read["rolled_back"], false);
+    assert!(read["stats"]["blocked_count"].as_u64().unwrap() > 0, "{read}");
+    let paid = &workload["queries"][1];
+    assert_eq!(paid["rolled_back"], true);
+    assert!(paid["stats"]["queries"].as_u64().unwrap() > 0, "{paid}");
+    assert_eq!(paid["stats"]["errors"], 0, "{}", workload["error_samples"]);
+}

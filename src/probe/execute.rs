@@ -73,6 +73,7 @@ async fn observed(
     let interval = settings.sample_interval;
     let Ok(monitor) = probe.connection.connect().await else {
         // No monitor connection: the migration still runs, unobserved, rather than not at all.
+        probe.parameters.forget_all();
         return run_script(client, script, file_label).await;
     };
     let monitor = Arc::new(monitor);
@@ -81,7 +82,9 @@ async fn observed(
     // the measurement someone gates on must not look like a clean one.
     let mut unobserved = Vec::new();
     let workload = match &settings.workload {
-        Some(section) => match Workload::prepare(&probe.connection, section).await {
+        Some(section) => match Workload::prepare(&probe.connection, section, &probe.parameters)
+            .await
+        {
             Ok(w) => Some(w),
             Err(e) => {
                 unobserved.push(format!(
@@ -110,6 +113,7 @@ async fn observed(
         None => None,
     };
     let Ok(mut observation) = Observation::start(client, monitor.clone()).await else {
+        probe.parameters.forget_all();
         return run_script(client, script, file_label).await;
     };
     let t0 = observation.t0;
@@ -123,6 +127,7 @@ async fn observed(
     let interval_ms = interval.as_secs_f64() * 1000.0;
     direction.wal_bytes = observation.wal_bytes();
     direction.lock_wait_ms = observation.finish(&samples, interval_ms, &mut direction.statements);
+    probe.parameters.forget_written(script, &direction);
     if let Some(running) = running {
         let records = running.finish().await;
         let report = records.summarise(&samples, interval_ms, &mut direction.statements);

@@ -18,6 +18,8 @@
 pub mod execute;
 mod long_transaction;
 mod observe;
+mod parameters;
+mod query_kind;
 pub mod timeline;
 pub mod workload;
 
@@ -115,6 +117,8 @@ impl ProbeSettings {
 pub struct Probe {
     connection: ConnectionInfo,
     settings: ProbeSettings,
+    /// The workload's parameter values, kept across the steps of the rehearsal.
+    parameters: parameters::ParameterCache,
 }
 
 impl Probe {
@@ -124,6 +128,7 @@ impl Probe {
         Probe {
             connection,
             settings,
+            parameters: parameters::ParameterCache::default(),
         }
     }
 

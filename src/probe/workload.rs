@@ -1,12 +1,28 @@
 //! The concurrent workload: client connections that keep running weighted, parameterized
 //! application queries at a target rate while one migration step runs.
 //!
-//! Parameters are drawn from the data once, before the step. Latency goes into HDR histograms;
-//! the time a query was blocked by the migration comes from the monitor's samples of
-//! `pg_blocking_pids`. The workload is bounded: it stops when the step ends, and it only talks to
-//! the rehearsal database.
+//! Parameters come from the [`ParameterCache`]: drawn once per rehearsal and drawn again only after
+//! a step that may have changed what they read. The default workload draws its keys with
+//! `TABLESAMPLE SYSTEM` sized to read a few dozen blocks, never the whole table. Latency goes into
+//! HDR histograms; the time a query was blocked by the migration comes from the monitor's samples
+//! of `pg_blocking_pids`. The workload is bounded: it stops when the step ends, and it only talks
+//! to the rehearsal database.
+//!
+//! Writes are rehearsed, never committed. Every query that is not a plain read (a SELECT with no
+//! locking clause, no data-modifying CTE and no call to a function outside `pg_catalog`, as
+//! `pg_query` reads it) is sent as `BEGIN; <query>; ROLLBACK` in one simple-query round trip. So
+//! it takes and waits for exactly the locks the same write takes in production (table and row
+//! locks, foreign-key checks, triggers, which fire as they would), is blocked by the migration
+//! exactly as long, and blocks it in turn; but nothing it does survives, so the rollback's data
+//! check can never blame the workload's writes on the migration. What this does not measure is
+//! the commit itself: the WAL flush (and synchronous replication) a committed write waits for,
+//! which the migration does not change. Plain reads run as written.
+//!
+//! It must never commit a write, and never scan a whole table to draw the default parameters.
 
 use super::observe::Sample;
+use super::parameters::{self, ParameterCache};
+use super::query_kind::QueryKind;
 use super::timeline;
 use crate::provision::ConnectionInfo;
 use crate::report::{
@@ -17,12 +33,15 @@ use hdrhistogram::Histogram;
 use rand::{Rng, SeedableRng};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio_postgres::{CancelToken, Client, SimpleQueryMessage};
+use tokio_postgres::{CancelToken, Client};
 
 /// How long in-flight queries may run on after the step ended before they are cancelled.
 const GRACE: Duration = Duration::from_secs(2);
 /// Values drawn per parameter.
 const DEFAULT_SAMPLE: u32 = 100;
+/// Heap blocks the default workload's key sample reads at least: enough rows for the sample on
+/// most tables, a few hundred kB to read on any table.
+const SAMPLE_BLOCKS: u32 = 32;
 
 /// One kind of query, with the values its parameters take.
 #[derive(Debug, Clone)]
@@ -31,13 +50,26 @@ struct Planned {
     sql: String,
     weight: u32,
     /// One list of values per parameter ($1, $2, ...); a value may be NULL.
-    values: Vec<Vec<Option<String>>>,
+    values: Vec<parameters::Values>,
     skipped: Option<String>,
+    /// Not a plain read: runs in a transaction that is rolled back.
+    rolled_back: bool,
 }
 
 impl Planned {
     fn runnable(&self) -> bool {
         self.skipped.is_none()
+    }
+
+    /// What a client sends: the bound query, inside a transaction that is rolled back unless it
+    /// is a plain read. The newlines keep a trailing `--` comment from swallowing the ROLLBACK.
+    fn text(&self, rng: &mut impl Rng) -> String {
+        let sql = self.bind(rng);
+        if self.rolled_back {
+            format!("BEGIN;\n{sql}\n;ROLLBACK")
+        } else {
+            sql
+        }
     }
 
     /// The query text with each `$n` replaced by a literal drawn at random.
@@ -78,12 +110,16 @@ pub(crate) struct Workload {
     clients: Vec<(Client, i32)>,
     rate: f64,
     default: bool,
+    parameter_draws: u32,
 }
 
 impl Workload {
+    /// Plans the queries of `section` (the default workload when it has none) with parameter
+    /// values from `cache`, and connects the clients.
     pub async fn prepare(
         connection: &ConnectionInfo,
         section: &WorkloadSection,
+        cache: &ParameterCache,
     ) -> Result<Workload, tokio_postgres::Error> {
         let setup = connection.connect().await?;
         let default = section.queries.is_empty();
@@ -104,32 +140,50 @@ impl Workload {
                 })
                 .collect()
         };
+        // The default workload's reads and updates share their draw.
+        let mut parameter_queries: Vec<String> = Vec::new();
+        for param in wanted.iter().flat_map(|w| &w.3) {
+            if !parameter_queries.contains(param) {
+                parameter_queries.push(param.clone());
+            }
+        }
+        let draws = cache.values(&setup, &parameter_queries).await?;
+        let kinds: Vec<Option<QueryKind>> = wanted.iter().map(|w| QueryKind::of(&w.1)).collect();
+        let unqualified: Vec<&str> = kinds
+            .iter()
+            .flatten()
+            .flat_map(QueryKind::unqualified_functions)
+            .collect();
+        // Where the catalog cannot say, every unqualified function may be the user's.
+        let theirs = parameters::user_functions(&setup, &unqualified).await;
         let mut queries = Vec::new();
-        let mut drawn = std::collections::HashMap::new();
-        for (name, sql, weight, params) in wanted {
+        for ((name, sql, weight, params), kind) in wanted.into_iter().zip(kinds) {
+            let rolled_back = !kind.as_ref().is_some_and(|k| {
+                k.is_plain_read(|f| theirs.as_ref().is_none_or(|t| t.contains(f)))
+            });
             let mut planned = Planned {
                 name,
                 sql,
                 weight,
                 values: Vec::new(),
                 skipped: None,
+                rolled_back,
             };
+            if kind.as_ref().is_some_and(|k| k.transaction_control) {
+                planned.skipped = Some(
+                    "it controls its own transaction, and the workload runs every write in a transaction it rolls back".into(),
+                );
+            }
             for param in &params {
-                // The default workload's reads and updates share their draw.
-                if !drawn.contains_key(param) {
-                    drawn.insert(param.clone(), draw(&setup, param).await);
-                }
-                match &drawn[param] {
+                match &draws.values[param] {
                     Ok(values) if values.is_empty() => {
                         planned.skipped =
                             Some(format!("the parameter query `{param}` returned no rows"));
                     }
                     Ok(values) => planned.values.push(values.clone()),
                     Err(e) => {
-                        planned.skipped = Some(format!(
-                            "the parameter query `{param}` failed: {}",
-                            crate::error::server_message(e)
-                        ));
+                        planned.skipped =
+                            Some(format!("the parameter query `{param}` failed: {e}"));
                     }
                 }
             }
@@ -139,14 +193,6 @@ impl Workload {
         if queries.iter().any(Planned::runnable) {
             for _ in 0..section.clients {
                 let client = connection.connect().await?;
-                if default {
-                    // The default updates change no value, but user triggers (updated_at = now())
-                    // would, and the rollback's data check must not see the workload's writes.
-                    // Needs superuser; where refused, triggers fire as they would in production.
-                    let _ = client
-                        .batch_execute("SET session_replication_role = replica")
-                        .await;
-                }
                 let pid: i32 = client
                     .query_one("SELECT pg_backend_pid()", &[])
                     .await?
@@ -159,6 +205,7 @@ impl Workload {
             clients,
             rate: section.rate,
             default,
+            parameter_draws: draws.queries_run,
         })
     }
 
@@ -188,21 +235,32 @@ impl Workload {
             clients: connected,
             rate: self.rate,
             default: self.default,
+            parameter_draws: self.parameter_draws,
         }
     }
 }
 
-/// The largest tables with a one-column primary key: reads and no-op updates by key.
+/// The largest tables with a one-column primary key: reads by key, and updates by key that set
+/// a column to itself (one that is neither an identity nor a generated column, which could not
+/// be set; tables without such a column get no update).
 async fn default_queries(
     client: &Client,
 ) -> Result<Vec<(String, String, u32, Vec<String>)>, tokio_postgres::Error> {
     let rows = client
         .query(
-            "SELECT format('%I.%I', n.nspname, c.relname), format('%I', a.attname)
+            "SELECT format('%I.%I', n.nspname, c.relname), format('%I', a.attname),
+                    pg_catalog.quote_ident(w.attname)
              FROM pg_catalog.pg_class c
              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
              JOIN pg_catalog.pg_index i ON i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1
              JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
+             LEFT JOIN LATERAL (
+                 SELECT x.attname FROM pg_catalog.pg_attribute x
+                 WHERE x.attrelid = c.oid AND x.attnum > 0 AND NOT x.attisdropped
+                   AND x.attidentity = '' AND x.attgenerated = ''
+                 ORDER BY x.attnum = a.attnum, x.attnum
+                 LIMIT 1
+             ) w ON true
              WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
                AND n.nspname !~ '^pg_'
              ORDER BY pg_catalog.pg_relation_size(c.oid) DESC, 1
@@ -214,35 +272,45 @@ async fn default_queries(
     for row in rows {
         let table: String = row.get(0);
         let key: String = row.get(1);
-        let params = vec![format!(
-            "SELECT {key}::text FROM {table} ORDER BY random() LIMIT {DEFAULT_SAMPLE}"
-        )];
+        let writable: Option<String> = row.get(2);
+        let params = vec![key_sample(&table, &key)];
         queries.push((
             format!("read {table} by {key}"),
             format!("SELECT * FROM {table} WHERE {key} = $1"),
             4,
             params.clone(),
         ));
-        queries.push((
-            format!("update {table} by {key}"),
-            format!("UPDATE {table} SET {key} = {key} WHERE {key} = $1"),
-            1,
-            params,
-        ));
+        if let Some(column) = writable {
+            queries.push((
+                format!("update {table} by {key}"),
+                format!("UPDATE {table} SET {column} = {column} WHERE {key} = $1"),
+                1,
+                params,
+            ));
+        }
     }
     Ok(queries)
 }
 
-async fn draw(client: &Client, sql: &str) -> Result<Vec<Option<String>>, tokio_postgres::Error> {
-    Ok(client
-        .simple_query(sql)
-        .await?
-        .into_iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(row) => Some(row.get(0).map(str::to_string)),
-            _ => None,
-        })
-        .collect())
+/// Up to [`DEFAULT_SAMPLE`] keys of `table` at random, from a block sample: at least
+/// [`SAMPLE_BLOCKS`] blocks, more where the statistics say rows are wide, all of a small table.
+/// Its text depends on the table's name only, so that the cache knows it again after the table
+/// grew. Where the sample finds no row (a table of mostly empty pages), the first rows do.
+fn key_sample(table: &str, key: &str) -> String {
+    let regclass = format!("'{}'::pg_catalog.regclass", table.replace('\'', "''"));
+    let percent = format!(
+        "(SELECT least(100, 100.0 * greatest({SAMPLE_BLOCKS}, \
+         CASE WHEN c.reltuples > 0 AND c.relpages > 0 THEN {} * c.relpages / c.reltuples ELSE 0 END) \
+         / greatest(1, pg_catalog.pg_relation_size(c.oid) / pg_catalog.current_setting('block_size')::int)) \
+         FROM pg_catalog.pg_class c WHERE c.oid = {regclass})",
+        4.0 * f64::from(DEFAULT_SAMPLE)
+    );
+    format!(
+        "WITH sample AS (SELECT {key} FROM {table} TABLESAMPLE SYSTEM ({percent})) \
+         (SELECT {key}::text FROM sample ORDER BY pg_catalog.random() LIMIT {DEFAULT_SAMPLE}) \
+         UNION ALL \
+         (SELECT {key}::text FROM {table} WHERE NOT EXISTS (SELECT FROM sample) LIMIT {DEFAULT_SAMPLE})"
+    )
 }
 
 /// One query a client ran.
@@ -295,10 +363,14 @@ async fn run_client(
                 }
             })
             .expect("the pick is below the total weight");
-        let sql = queries[query].bind(&mut rng);
+        let sql = queries[query].text(&mut rng);
         let start = Instant::now();
         let result = client.simple_query(&sql).await;
         let end = Instant::now();
+        if result.is_err() && queries[query].rolled_back {
+            // The error skipped the ROLLBACK: the transaction is open, aborted.
+            let _ = client.batch_execute("ROLLBACK").await;
+        }
         records.push(Record {
             pid,
             query,
@@ -322,6 +394,7 @@ pub(crate) struct RunningWorkload {
     clients: u32,
     rate: f64,
     default: bool,
+    parameter_draws: u32,
 }
 
 impl RunningWorkload {
@@ -355,6 +428,7 @@ impl RunningWorkload {
             clients: self.clients,
             rate: self.rate,
             default: self.default,
+            parameter_draws: self.parameter_draws,
         }
     }
 }
@@ -367,6 +441,7 @@ pub(crate) struct Records {
     clients: u32,
     rate: f64,
     default: bool,
+    parameter_draws: u32,
 }
 
 /// Counts and a latency histogram, folded into a report value at the end.
@@ -476,6 +551,8 @@ impl Records {
             clients: self.clients,
             target_rate: self.rate,
             default: self.default,
+            writes_rolled_back: self.queries.iter().any(|q| q.rolled_back),
+            parameter_draws: self.parameter_draws,
             totals: totals.done(),
             queries: self
                 .queries
@@ -486,6 +563,7 @@ impl Records {
                     sql: q.sql.clone(),
                     stats: tally.done(),
                     skipped: q.skipped.clone(),
+                    rolled_back: q.rolled_back,
                 })
                 .collect(),
             error_samples,
@@ -503,14 +581,45 @@ mod tests {
             name: "q".into(),
             sql: "SELECT * FROM t WHERE a = $1 AND b = $2 AND c = $10".into(),
             weight: 1,
-            values: vec![vec![Some("it's".into())], vec![None]],
+            values: vec![Arc::new(vec![Some("it's".into())]), Arc::new(vec![None])],
             skipped: None,
+            rolled_back: false,
         };
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
         assert_eq!(
             q.bind(&mut rng),
             "SELECT * FROM t WHERE a = 'it''s' AND b = NULL AND c = $10"
         );
+    }
+
+    #[test]
+    fn a_write_is_sent_inside_a_transaction_that_is_rolled_back_and_a_read_as_written() {
+        let mut q = Planned {
+            name: "q".into(),
+            sql: "UPDATE t SET v = v + 1 WHERE id = $1 -- bump".into(),
+            weight: 1,
+            values: vec![Arc::new(vec![Some("7".into())])],
+            skipped: None,
+            rolled_back: true,
+        };
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        assert_eq!(
+            q.text(&mut rng),
+            "BEGIN;\nUPDATE t SET v = v + 1 WHERE id = '7' -- bump\n;ROLLBACK"
+        );
+        q.rolled_back = false;
+        assert_eq!(q.text(&mut rng), "UPDATE t SET v = v + 1 WHERE id = '7' -- bump");
+    }
+
+    #[test]
+    fn the_key_sample_is_a_plain_read_of_its_table_by_block_sample() {
+        let sql = key_sample("public.\"Order's\"", "id");
+        let kind = QueryKind::of(&sql).expect("the key sample parses");
+        assert!(kind.is_plain_read(|_| false), "{sql}");
+        assert!(kind
+            .relations
+            .contains(&(Some("public".into()), "Order's".into())));
+        assert!(sql.contains("TABLESAMPLE SYSTEM"), "{sql}");
     }
 
     #[test]

@@ -310,6 +310,9 @@ fn direction(out: &mut String, title: &str, file: &str, d: &Direction) {
             duration(t.blocked_total_ms),
             duration(t.blocked_longest_ms)
         );
+        if w.writes_rolled_back {
+            out.push_str("The workload's writes ran as `BEGIN; …; ROLLBACK`: they took and waited for production's locks, and committed nothing (the commit's WAL flush is not measured).\n\n");
+        }
     }
 }
 

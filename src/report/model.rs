@@ -368,6 +368,14 @@ pub struct WorkloadReport {
     pub target_rate: f64,
     /// True when this is the default workload (no `[workload]` in the scenario).
     pub default: bool,
+    /// True when some queries write: each ran as `BEGIN; <query>; ROLLBACK`, so it took and waited
+    /// for the locks production's would, and committed nothing (the commit's WAL flush is not
+    /// measured).
+    #[serde(default)]
+    pub writes_rolled_back: bool,
+    /// Parameter queries run before this step: 0 when every value was kept from an earlier step.
+    #[serde(default)]
+    pub parameter_draws: u32,
     pub totals: StatementWorkload,
     pub queries: Vec<WorkloadQueryReport>,
     /// The first distinct error messages, for a reader to see what failed.
@@ -382,6 +390,9 @@ pub struct WorkloadQueryReport {
     /// Why the query never ran (no parameter values, ...), when it did not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
+    /// Not a plain read: it ran in a transaction that was rolled back.
+    #[serde(default)]
+    pub rolled_back: bool,
 }
 
 /// A transaction that held a lock from before the migration started: the lock-queue outage.

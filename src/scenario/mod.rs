@@ -133,8 +133,9 @@ pub struct WorkloadQuery {
     pub sql: String,
     #[serde(default = "default_weight")]
     pub weight: u32,
-    /// One query per parameter, run once before the step; its first column gives the values
-    /// (for example `SELECT id FROM users ORDER BY random() LIMIT 100`).
+    /// One query per parameter, run as written before the first step that needs it and again
+    /// only after a step wrote a table it reads; its first column gives the values (for example
+    /// `SELECT id FROM users ORDER BY random() LIMIT 100`).
     #[serde(default)]
     pub params: Vec<String>,
 }
