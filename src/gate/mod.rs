@@ -209,6 +209,10 @@ fn judge(
     large: &dyn Fn(&str) -> Option<bool>,
 ) {
     m.irreversible = declared.marked_irreversible;
+    if m.verdict == Verdict::NotRun {
+        // Nothing ran, so nothing can be judged: it stays not run, with the reason it carries.
+        return;
+    }
     m.destructive_changes = destructive_changes(m, declared);
     m.gates = gates(m, config, declared);
     m.hazards = advice::hazards(m, large);

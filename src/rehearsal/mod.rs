@@ -508,7 +508,7 @@ fn not_run(set: &MigrationSet, migration: &Migration, blocker: &str) -> Migratio
     MigrationReport {
         id: migration.version.to_string(),
         name: migration.name.clone(),
-        verdict: Verdict::Fail,
+        verdict: Verdict::NotRun,
         rollback_file: migration.rollback.as_ref().map(|r| label(set, &r.path)),
         forward: Direction::default(),
         rollback: None,

@@ -334,6 +334,7 @@ fn verdict(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "✅ pass",
         Verdict::Fail => "❌ fail",
+        Verdict::NotRun => "⏭️ not run",
     }
 }
 

@@ -12,6 +12,10 @@ pub enum Verdict {
     /// The default, so that a report nobody finished never reads as a pass.
     #[default]
     Fail,
+    /// A migration that was never rehearsed (one before it failed): neither a pass nor a
+    /// failure of its own. Only migrations have it; a run's verdict is pass or fail.
+    #[serde(rename = "not_run")]
+    NotRun,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -326,6 +330,7 @@ pub struct LongTransactionReport {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Difference {
+    /// One of [`crate::snapshot::diff::KINDS`].
     pub kind: String,
     pub object: String,
     pub detail: String,
@@ -333,6 +338,13 @@ pub struct Difference {
     pub before: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// Someone accepted this difference (`[accept]` or `-- rehearse:accept`): still listed, but
+    /// it does not fail the migration.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub accepted: bool,
+    /// Why it was accepted, and where that was said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -109,6 +109,8 @@ impl Differ {
             detail,
             before,
             after,
+            accepted: false,
+            accepted_reason: None,
         });
     }
 
