@@ -277,9 +277,17 @@ fn migration(out: &mut String, index: usize, m: &MigrationReport) {
         );
         out.push_str("<table><thead><tr><th>Kind</th><th>Object</th><th>Detail</th><th>Before</th><th>After</th></tr></thead><tbody>");
         for d in &m.differences {
+            let accepted = if d.accepted {
+                format!(
+                    " <span class=\"badge not_measured\">accepted</span> <span class=\"advice\">{}</span>",
+                    escape(d.accepted_reason.as_deref().unwrap_or(""))
+                )
+            } else {
+                String::new()
+            };
             let _ = write!(
                 out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td><pre>{}</pre></td><td><pre>{}</pre></td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}{accepted}</td><td><pre>{}</pre></td><td><pre>{}</pre></td></tr>",
                 escape(&d.kind),
                 escape(&d.object),
                 escape(&d.detail),

@@ -214,10 +214,11 @@ fn details(out: &mut String, m: &MigrationReport) {
         for d in &m.differences {
             let _ = writeln!(
                 out,
-                "- {} {}: {}",
+                "- {} {}: {}{}",
                 text(&d.kind),
                 text(&d.object),
-                text(&d.detail)
+                text(&d.detail),
+                accepted(d)
             );
         }
         out.push('\n');
@@ -310,6 +311,15 @@ fn direction(out: &mut String, title: &str, file: &str, d: &Direction) {
             duration(t.blocked_total_ms),
             duration(t.blocked_longest_ms)
         );
+    }
+}
+
+/// " (accepted: reason)" for an accepted difference, else nothing.
+fn accepted(d: &super::Difference) -> String {
+    match (&d.accepted, &d.accepted_reason) {
+        (true, Some(r)) => format!(" *(accepted: {})*", text(r)),
+        (true, None) => " *(accepted)*".into(),
+        _ => String::new(),
     }
 }
 
