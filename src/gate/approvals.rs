@@ -58,12 +58,18 @@ impl Approvals {
     /// The declarations for migration `id`, matched as versions (`2` is `002`).
     pub fn for_migration(&self, id: &str) -> Declarations {
         let wanted = Version::new(id);
-        let mut d = self
+        // `2` in the scenario and `002` in the file name are one migration: merge every match.
+        let mut d = Declarations::default();
+        for (_, found) in self
             .by_version
             .iter()
-            .find(|(v, _)| Version::new(v.as_str()).same_as(&wanted))
-            .map(|(_, d)| d.clone())
-            .unwrap_or_default();
+            .filter(|(v, _)| Version::new(v.as_str()).same_as(&wanted))
+        {
+            d.destructive = d.destructive.or_else(|| found.destructive.clone());
+            d.irreversible = d.irreversible.or_else(|| found.irreversible.clone());
+            d.marked_irreversible |= found.marked_irreversible;
+            d.accepts.extend(found.accepts.iter().cloned());
+        }
         d.accepts.extend(self.run_wide.iter().cloned());
         d
     }

@@ -62,7 +62,7 @@ impl SeedPoints {
             .await
             .map_err(|e| Error::Environment(format!("could not list the tables to seed: {e}")))?;
         let mut seeded = false;
-        if !tables.is_subset(&self.known) {
+        if self.request.enabled && !tables.is_subset(&self.known) {
             let mut request = self.request.clone();
             request.plan.known = self.known.clone();
             request.progress = progress.seed_mode();

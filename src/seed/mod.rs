@@ -32,6 +32,8 @@ use std::time::Instant;
 /// Everything a seeding run needs besides the database.
 #[derive(Debug, Clone)]
 pub struct SeedRequest {
+    /// False: no seed point loads anything (`--no-seed`, `[dataset] enabled = false`).
+    pub enabled: bool,
     pub definitions: LoadedDefinitions,
     pub plan: PlanOptions,
     pub load: LoadOptions,
@@ -59,6 +61,7 @@ impl SeedRequest {
             )));
         }
         Ok(SeedRequest {
+            enabled: section.enabled.unwrap_or(true),
             plan: PlanOptions {
                 seed: section.seed.unwrap_or(1),
                 scale,
