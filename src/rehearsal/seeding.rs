@@ -81,6 +81,9 @@ impl SeedPoints {
                         _ => String::new(),
                     }
                 ));
+                for limit in &outcome.report().limits {
+                    progress.step(&format!("seed: {}", limit.sentence()));
+                }
                 match &mut self.outcome {
                     Some(sum) => sum.absorb(outcome),
                     None => self.outcome = Some(outcome),

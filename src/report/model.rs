@@ -63,6 +63,35 @@ pub struct SeedReport {
     /// Seconds to clone the seeded database into the template, over every seed point.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_seconds: Option<f64>,
+    /// Tables nobody defined that got fewer rows than asked for, because a constraint allows
+    /// no more (down to none), each with the reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub limits: Vec<SeedLimit>,
+}
+
+/// An inferred table given fewer rows than asked for.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SeedLimit {
+    /// Schema-qualified.
+    pub table: String,
+    pub asked: u64,
+    pub rows: u64,
+    /// One sentence naming the constraint.
+    pub reason: String,
+}
+
+impl SeedLimit {
+    /// "public.user_ban gets 1 row instead of 1000: its foreign key ... references ...".
+    pub fn sentence(&self) -> String {
+        format!(
+            "{} gets {} row{} instead of {}: {}",
+            self.table,
+            self.rows,
+            if self.rows == 1 { "" } else { "s" },
+            self.asked,
+            self.reason
+        )
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -78,6 +107,9 @@ pub struct SeedTableReport {
     pub seconds: f64,
     /// `bytes` per second, in MB (10^6).
     pub mb_per_s: f64,
+    /// Nobody defined the table: its rows were inferred from the catalog.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inferred: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

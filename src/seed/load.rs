@@ -67,6 +67,8 @@ pub struct TableLoad {
     pub table_bytes: u64,
     /// Generation and COPY, wall time.
     pub seconds: f64,
+    /// Nobody defined the table: its rows were inferred from the catalog.
+    pub inferred: bool,
 }
 
 /// What the load dropped and must put back.
@@ -438,6 +440,7 @@ async fn load_table(
         copy_bytes,
         table_bytes: 0,
         seconds,
+        inferred: table.inferred,
     })
 }
 

@@ -84,6 +84,8 @@ pub struct SeedOutcome {
     /// Wall time of the whole run: catalog, plan, load, index rebuild, vacuum and analyze.
     pub seconds: f64,
     pub tables: Vec<TableLoad>,
+    /// Tables nobody defined that got fewer rows than asked for, and why.
+    pub limits: Vec<plan::RowLimit>,
 }
 
 impl SeedOutcome {
@@ -91,6 +93,7 @@ impl SeedOutcome {
     pub fn absorb(&mut self, later: SeedOutcome) {
         self.seconds += later.seconds;
         self.tables.extend(later.tables);
+        self.limits.extend(later.limits);
     }
 
     pub fn rows(&self) -> u64 {
@@ -165,6 +168,7 @@ pub async fn seed(conn: &ConnectionInfo, request: &SeedRequest) -> Result<SeedOu
         scale: request.plan.scale,
         seconds: started.elapsed().as_secs_f64(),
         tables,
+        limits: plan.limits,
     })
 }
 
@@ -189,6 +193,17 @@ impl SeedOutcome {
                     copy_bytes: t.copy_bytes,
                     seconds: t.seconds,
                     mb_per_s: mb(t.table_bytes, t.seconds),
+                    inferred: t.inferred,
+                })
+                .collect(),
+            limits: self
+                .limits
+                .iter()
+                .map(|l| crate::report::SeedLimit {
+                    table: l.table.clone(),
+                    asked: l.asked,
+                    rows: l.rows,
+                    reason: l.reason.clone(),
                 })
                 .collect(),
             template: None,
