@@ -756,7 +756,8 @@ fn column_gen(ctx: &mut Ctx, table: &Table, column: &Column) -> Result<Option<Co
         }));
     }
 
-    let def = infer(table, column, &ty);
+    let mut def = infer(table, column, &ty);
+    within_partitions(table, column, &ty, &mut def);
     if def.kind == Kind::Default {
         return Ok(None);
     }
@@ -768,6 +769,82 @@ fn column_gen(ctx: &mut Ctx, table: &Table, column: &Column) -> Result<Option<Co
         nulls: def.nulls,
         seed,
     }))
+}
+
+/// A partition key nobody defined gets values that some partition accepts: a listed value, or
+/// one between the lowest bound and the highest of the ranges (a DEFAULT partition takes
+/// anything, and a hash partition every value). A key with a DEFAULT expression (`now()`) is
+/// generated too, since its default may fall outside every partition. Timestamps keep a day
+/// clear of each end, so that a bound printed in another time zone is still respected.
+fn within_partitions(table: &Table, column: &Column, ty: &PgType, def: &mut ColumnDef) {
+    let Some(p) = &table.partitions else {
+        return;
+    };
+    if p.column != column.name || p.has_default {
+        return;
+    }
+    match p.strategy.as_str() {
+        "list" if !p.values.is_empty() => {
+            let nulls = def.nulls;
+            *def = ColumnDef::of(Kind::Choice);
+            def.nulls = if column.not_null { 0.0 } else { nulls.min(0.0) };
+            def.values = Some(
+                p.values
+                    .iter()
+                    .map(|v| match v.parse::<i64>() {
+                        Ok(n) if ty.is_integer() => toml::Value::Integer(n),
+                        _ => toml::Value::String(v.clone()),
+                    })
+                    .collect(),
+            );
+        }
+        "range" if !p.ranges.is_empty() => {
+            let unbounded_low = p.ranges.iter().any(|(from, _)| from.is_none());
+            let unbounded_high = p.ranges.iter().any(|(_, to)| to.is_none());
+            let values = |pick: &dyn Fn(&(Option<String>, Option<String>)) -> Option<String>| {
+                p.ranges.iter().filter_map(pick).collect::<Vec<String>>()
+            };
+            let froms = values(&|r| r.0.clone());
+            let tos = values(&|r| r.1.clone());
+            def.nulls = 0.0;
+            if ty.is_integer() {
+                let lo = froms.iter().filter_map(|v| v.parse::<i64>().ok()).min();
+                let hi = tos.iter().filter_map(|v| v.parse::<i64>().ok()).max();
+                def.kind = Kind::Int;
+                if let (Some(lo), false) = (lo, unbounded_low) {
+                    def.min = Some(toml::Value::Integer(lo));
+                }
+                if let (Some(hi), false) = (hi, unbounded_high) {
+                    def.max = Some(toml::Value::Integer(hi - 1));
+                }
+            } else if matches!(ty, PgType::Date | PgType::Timestamp | PgType::Timestamptz) {
+                let lo = froms.iter().filter_map(|v| copy::parse_timestamp(v)).min();
+                let hi = tos.iter().filter_map(|v| copy::parse_timestamp(v)).max();
+                let date = *ty == PgType::Date;
+                def.kind = if date { Kind::Date } else { Kind::Timestamp };
+                let day = copy::US_PER_DAY;
+                let margin = match (lo, hi) {
+                    (Some(lo), Some(hi)) if !date && hi - lo > 3 * day => day,
+                    _ if date => 0,
+                    _ => 1_000_000,
+                };
+                let show = |us: i64| {
+                    toml::Value::String(if date {
+                        copy::format_date(us.div_euclid(day))
+                    } else {
+                        copy::format_timestamp(us)
+                    })
+                };
+                if let (Some(lo), false) = (lo, unbounded_low) {
+                    def.min = Some(show(lo + margin));
+                }
+                if let (Some(hi), false) = (hi, unbounded_high) {
+                    def.max = Some(show(hi - if date { day } else { margin.max(1_000_000) }));
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 fn in_unique(table: &Table, column: &str) -> bool {
