@@ -25,7 +25,7 @@ struct Cli {
 enum Command {
     /// Rehearse every migration forward, back and forward again, and write the reports.
     #[command(after_help = RUN_EXAMPLES)]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Write the schema of a live database to a JSON snapshot file.
     #[command(after_help = SNAPSHOT_EXAMPLES)]
     Snapshot(SnapshotArgs),
@@ -200,7 +200,7 @@ fn main() -> std::process::ExitCode {
     let code = runtime.block_on(async {
         cleanup::install_signal_handlers();
         match cli.command {
-            Command::Run(args) => run(args).await,
+            Command::Run(args) => run(*args).await,
             Command::Snapshot(args) => report_error(write_snapshot(args).await),
             Command::Diff(args) => report_error(diff(args).await),
             Command::Compare(args) => compare(args),

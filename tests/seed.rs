@@ -629,3 +629,44 @@ async fn a_defined_table_that_cannot_get_its_rows_is_still_bad_input() {
         other => panic!("expected bad input, got {:?}", other.map(|o| o.rows())),
     }
 }
+
+#[tokio::test]
+async fn partitioned_tables_are_seeded_within_their_partitions_bounds() {
+    let server = server().await;
+    let db = database(
+        &server,
+        "partitioned",
+        &["tests/fixtures/seed/partitioned/V001__partitioned.sql"],
+    )
+    .await;
+    let before = schema_dump(&db);
+    seed::seed(&db, &request(DatasetSection::default()))
+        .await
+        .expect("every row finds its partition");
+    for table in ["events", "event_notes", "daily_totals", "buckets", "regions"] {
+        assert_eq!(
+            count(&db, &format!("SELECT count(*) FROM {table}")).await,
+            1000,
+            "{table}"
+        );
+    }
+    // Both months get rows, and nothing falls outside them.
+    assert_eq!(
+        count(&db, "SELECT count(DISTINCT tableoid) FROM events").await,
+        2
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM regions WHERE code NOT IN ('de', 'fr', 'us')").await,
+        0
+    );
+    // The foreign keys from and to the partitioned table are back, and validated.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND NOT convalidated"
+        )
+        .await,
+        0
+    );
+    assert_eq!(schema_dump(&db), before, "seeding changed the schema");
+}

@@ -190,9 +190,9 @@ fn table(c: &mut Comment, migrations: &[&MigrationReport]) {
         rows += 1;
     }
     if rows < migrations.len() {
-        let _ = write!(
+        let _ = writeln!(
             c.out,
-            "| … {} more in report.html | | | | | | | | |\n",
+            "| … {} more in report.html | | | | | | | | |",
             migrations.len() - rows
         );
     }

@@ -182,6 +182,8 @@ const CONSTRAINTS: &str = "
     FROM pg_constraint con
     LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
     WHERE con.conrelid = ANY($1) AND con.contype IN ('p', 'u', 'f', 'c')
+      -- A key referencing a partitioned table has a copy per partition; the parent's is enough.
+      AND con.conparentid = 0
     ORDER BY con.conrelid, con.conname";
 
 const UNIQUE_INDEXES: &str = "

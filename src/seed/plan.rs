@@ -801,11 +801,8 @@ fn within_partitions(table: &Table, column: &Column, ty: &PgType, def: &mut Colu
         "range" if !p.ranges.is_empty() => {
             let unbounded_low = p.ranges.iter().any(|(from, _)| from.is_none());
             let unbounded_high = p.ranges.iter().any(|(_, to)| to.is_none());
-            let values = |pick: &dyn Fn(&(Option<String>, Option<String>)) -> Option<String>| {
-                p.ranges.iter().filter_map(pick).collect::<Vec<String>>()
-            };
-            let froms = values(&|r| r.0.clone());
-            let tos = values(&|r| r.1.clone());
+            let froms: Vec<&String> = p.ranges.iter().filter_map(|r| r.0.as_ref()).collect();
+            let tos: Vec<&String> = p.ranges.iter().filter_map(|r| r.1.as_ref()).collect();
             def.nulls = 0.0;
             if ty.is_integer() {
                 let lo = froms.iter().filter_map(|v| v.parse::<i64>().ok()).min();
