@@ -26,6 +26,10 @@ pub(super) struct SeedPoints {
     known: BTreeSet<String>,
     /// Every seed point's outcome, summed.
     outcome: Option<SeedOutcome>,
+    /// Seed points after the template that loaded rows: (the rehearsed migration they precede,
+    /// the tables known before them). A reset replays them between the forwards, so the
+    /// template need not be cloned again at every seed point.
+    since_template: Vec<(usize, BTreeSet<String>)>,
 }
 
 impl SeedPoints {
@@ -42,14 +46,16 @@ impl SeedPoints {
             template_seconds: 0.0,
             known: BTreeSet::new(),
             outcome: None,
+            since_template: Vec::new(),
         }
     }
 
     /// The seed point before rehearsed migration `at` (`next`; None when nothing is rehearsed
-    /// after the baseline). Seeds the tables no earlier seed point saw; then, when rows were
-    /// loaded or there is no template yet, clones the state into the template, which ends every
-    /// session on the database: the client comes back reconnected. Returns whether rows were
-    /// loaded.
+    /// after the baseline). Seeds the tables no earlier seed point saw; then, when there is no
+    /// template yet, clones the state into the template, which ends every session on the
+    /// database: the client comes back reconnected. A later seed point leaves the template as it
+    /// is (a clone costs the whole database, the seeding only the new tables) and is replayed by
+    /// a reset instead. Returns whether rows were loaded.
     pub async fn seed(
         &mut self,
         database: &Database,
@@ -62,6 +68,7 @@ impl SeedPoints {
             .await
             .map_err(|e| Error::Environment(format!("could not list the tables to seed: {e}")))?;
         let mut seeded = false;
+        let known_before = self.known.clone();
         if self.request.enabled && !tables.is_subset(&self.known) {
             let mut request = self.request.clone();
             request.plan.known = self.known.clone();
@@ -90,7 +97,10 @@ impl SeedPoints {
                 }
             }
         }
-        if next.is_none() || !self.keep_template || !(seeded || self.template.is_none()) {
+        if seeded && self.template.is_some() {
+            self.since_template.push((at, known_before));
+        }
+        if next.is_none() || !self.keep_template || self.template.is_some() {
             return Ok((client, seeded));
         }
         drop(client);
@@ -131,6 +141,7 @@ impl SeedPoints {
             Ok(seconds) => {
                 self.template_seconds += seconds;
                 self.template_at = at;
+                self.since_template.clear();
             }
             Err(e) => {
                 progress.step(&format!(
@@ -140,6 +151,20 @@ impl SeedPoints {
                 self.keep_template = false;
             }
         }
+    }
+
+    /// Loads again, on a database just reset from the template, the rows the seed point before
+    /// rehearsed migration `at` loaded, if it loaded any after the template was taken: the same
+    /// request on the same state gives the same rows.
+    pub async fn replay(&self, database: &Database, at: usize) -> Result<(), Error> {
+        let Some((_, known)) = self.since_template.iter().find(|(point, _)| *point == at) else {
+            return Ok(());
+        };
+        let mut request = self.request.clone();
+        request.plan.known = known.clone();
+        request.progress = seed::ProgressMode::Quiet;
+        seed::seed(&database.connection, &request).await?;
+        Ok(())
     }
 
     /// The template and the number of rehearsed migrations it holds, when one is kept.

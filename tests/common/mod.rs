@@ -147,6 +147,7 @@ pub fn large_report(n: usize) -> rehearse::report::Report {
             acquired_ms: 0.0,
             held_ms,
             sampled: false,
+            ..Default::default()
         }],
         ..Default::default()
     };
