@@ -25,7 +25,7 @@ struct Cli {
 enum Command {
     /// Rehearse every migration forward, back and forward again, and write the reports.
     #[command(after_help = RUN_EXAMPLES)]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Write the schema of a live database to a JSON snapshot file.
     #[command(after_help = SNAPSHOT_EXAMPLES)]
     Snapshot(SnapshotArgs),
@@ -154,6 +154,12 @@ struct RunArgs {
     /// Seed of the synthetic data: the same seed gives the same rows (overrides [dataset] seed).
     #[arg(long)]
     seed: Option<u64>,
+    /// Rows for each table the dataset does not define, before scale (overrides [dataset] default_rows; default 1000).
+    #[arg(long, value_name = "N")]
+    rows: Option<u64>,
+    /// Seed no rows at all: the migrations run on the tables as the migrations leave them.
+    #[arg(long, conflicts_with_all = ["scale", "seed", "rows"])]
+    no_seed: bool,
     #[command(flatten)]
     gates: GateArgs,
 }
@@ -194,7 +200,7 @@ fn main() -> std::process::ExitCode {
     let code = runtime.block_on(async {
         cleanup::install_signal_handlers();
         match cli.command {
-            Command::Run(args) => run(args).await,
+            Command::Run(args) => run(*args).await,
             Command::Snapshot(args) => report_error(write_snapshot(args).await),
             Command::Diff(args) => report_error(diff(args).await),
             Command::Compare(args) => compare(args),
@@ -341,7 +347,7 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
     if args.baseline.is_some() {
         scenario.baseline = args.baseline;
     }
-    if args.scale.is_some() || args.seed.is_some() {
+    if args.scale.is_some() || args.seed.is_some() || args.rows.is_some() || args.no_seed {
         let dataset = scenario.raw.dataset.get_or_insert_with(Default::default);
         if let Some(s) = args.scale {
             if !(s >= 0.0 && s.is_finite()) {
@@ -353,6 +359,12 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
         }
         if args.seed.is_some() {
             dataset.seed = args.seed;
+        }
+        if args.rows.is_some() {
+            dataset.default_rows = args.rows;
+        }
+        if args.no_seed {
+            dataset.enabled = Some(false);
         }
     }
     // `--url` names the server to use: alone it means the url provider, whatever the scenario

@@ -8,7 +8,7 @@ mod common;
 use rehearse::report::{self, Report};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn fixture(name: &str) -> Report {
     let path = common::fixture("reports").join(name);
@@ -40,7 +40,7 @@ struct Browser {
 /// Runs headless Chromium on `page` with extra arguments, with its own profile, under a timeout.
 fn browse(chromium: &Path, page: &Path, extra: &[&str]) -> Browser {
     let profile = tempfile::tempdir().unwrap();
-    let mut child = Command::new(chromium)
+    let child = Command::new(chromium)
         .args([
             "--headless",
             "--disable-gpu",
@@ -58,15 +58,18 @@ fn browse(chromium: &Path, page: &Path, extra: &[&str]) -> Browser {
         .stderr(Stdio::piped())
         .spawn()
         .expect("chromium starts");
-    let deadline = Instant::now() + Duration::from_secs(90);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("chromium did not finish within 90 s on {}", page.display());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let out = child.wait_with_output().unwrap();
+    // Its output is read while it runs: a page's DOM is larger than a pipe's buffer, and a
+    // browser blocked on a full pipe never exits.
+    let pid = child.id();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(child.wait_with_output());
+    });
+    let Ok(out) = receiver.recv_timeout(Duration::from_secs(90)) else {
+        let _ = Command::new("kill").arg(pid.to_string()).status();
+        panic!("chromium did not finish within 90 s on {}", page.display());
+    };
+    let out = out.unwrap();
     Browser {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -218,4 +221,31 @@ fn hostile_identifiers_show_as_text_and_no_script_runs() {
         ],
     );
     assert!(shot.is_file(), "no screenshot of the hostile report");
+}
+
+#[test]
+fn the_html_of_350_migrations_opens_with_the_verdict_first() {
+    let Some(chromium) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let written = report::write_all(&common::large_report(350), dir.path()).unwrap();
+    let shot = screenshot_dir().join("large-350.png");
+    let _ = std::fs::remove_file(&shot);
+    // The first screen at 1400 px wide: the verdict, then the overview.
+    let run = browse(
+        &chromium,
+        &written.html,
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1400,900",
+        ],
+    );
+    let errors = console_errors(&run.stderr);
+    assert!(errors.is_empty(), "console errors:\n{}", errors.join("\n"));
+    assert!(std::fs::metadata(&shot).map(|m| m.len() > 10_000).unwrap_or(false), "no screenshot: {}", run.stderr);
+    let dom = browse(&chromium, &written.html, &["--dump-dom"]).stdout;
+    let verdict = dom
+        .find("FAIL: 128 of 350 migration(s) failed, 94 not run, 128 passed")
+        .expect("the verdict is in the page");
+    let first_migration = dom.find("<details class=\"migration\"").unwrap();
+    assert!(verdict < first_migration, "the verdict is not first");
 }

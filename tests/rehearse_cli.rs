@@ -69,7 +69,7 @@ fn forward_failure_names_file_line_and_server_message() {
     // A failed forward is rolled back: nothing of it remains, and later migrations are not run.
     assert!(failing["rollback"].is_null());
     let later = &report["migrations"][2];
-    assert_eq!(later["verdict"], "fail");
+    assert_eq!(later["verdict"], "not_run");
     assert!(
         later["findings"][0]["message"]
             .as_str()
@@ -77,6 +77,38 @@ fn forward_failure_names_file_line_and_server_message() {
             .contains("was not rehearsed"),
         "{later}"
     );
+}
+
+#[test]
+fn a_migration_after_a_failure_is_not_run_in_every_rendering() {
+    let run = rehearse_local(&fixture("rehearsals/forward_fails"), &[]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let report = run.report();
+    let verdicts: Vec<&str> = report["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(verdicts, ["pass", "fail", "not_run"]);
+    // The run still fails: something failed.
+    assert_eq!(report["verdict"], "fail");
+    let headline = "FAIL: 1 of 3 migration(s) failed, 1 not run, 1 passed";
+    assert!(run.stdout.contains(headline), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("FAIL 003"),
+        "a migration that did not run is not a failure: {}",
+        run.stdout
+    );
+    let md = std::fs::read_to_string(run.out.path().join("report.md")).unwrap();
+    assert!(md.contains(headline), "{md}");
+    assert!(md.contains("not run"), "{md}");
+    let html = std::fs::read_to_string(run.out.path().join("report.html")).unwrap();
+    assert!(html.contains(headline), "{html}");
+    let junit = std::fs::read_to_string(run.out.path().join("junit.xml")).unwrap();
+    let suite = &junit[junit.find("<testsuite name=\"003").unwrap()..];
+    let suite = &suite[..suite.find("</testsuite>").unwrap()];
+    assert!(suite.contains("failures=\"0\"") && suite.contains("skipped=\"5\""), "{suite}");
 }
 
 #[test]

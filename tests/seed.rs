@@ -577,3 +577,96 @@ async fn array_columns_get_elements_of_their_type() {
         "{null_elements} NULL of {all_elements}"
     );
 }
+
+#[tokio::test]
+async fn inferred_tables_get_as_many_rows_as_their_constraints_allow_and_say_why() {
+    let server = server().await;
+    let db = database(
+        &server,
+        "limits",
+        &["tests/fixtures/seed/limits/V001__limits.sql"],
+    )
+    .await;
+    // The moderators stay empty, as after a migration that emptied them.
+    let section: DatasetSection = toml::from_str("[tables.moderator]\nskip = true\n").unwrap();
+    let outcome = seed::seed(&db, &request(section)).await.unwrap();
+    // A unique reference into a parent with 1 row: 1 row, not an abort.
+    assert_eq!(count(&db, "SELECT count(*) FROM user_ban").await, 1);
+    // A required reference into a parent without rows: none.
+    assert_eq!(count(&db, "SELECT count(*) FROM sticky_post").await, 0);
+    // An optional reference into it: every row, the reference NULL.
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM post WHERE pinned_by IS NULL").await,
+        1000
+    );
+    let report = outcome.report();
+    let lines: Vec<String> = report.limits.iter().map(|l| l.sentence()).collect();
+    assert_eq!(
+        lines,
+        [
+            "public.sticky_post gets 0 rows instead of 1000: its foreign key sticky_post_mod_user_id_fkey (mod_user_id) is NOT NULL and references moderator, which has no rows",
+            "public.user_ban gets 1 row instead of 1000: its foreign key user_ban_user_id_fkey (user_id) is unique and references user_, which has 1 rows",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_defined_table_that_cannot_get_its_rows_is_still_bad_input() {
+    let server = server().await;
+    let db = database(
+        &server,
+        "limits_defined",
+        &["tests/fixtures/seed/limits/V001__limits.sql"],
+    )
+    .await;
+    let section: DatasetSection =
+        toml::from_str("[tables.moderator]\nskip = true\n[tables.user_ban]\nrows = 10\n").unwrap();
+    match seed::seed(&db, &request(section)).await {
+        Err(Error::Input(m)) => assert!(
+            m.contains("user_ban.user_id") && m.contains("fewer than the 10 rows asked for"),
+            "{m}"
+        ),
+        other => panic!("expected bad input, got {:?}", other.map(|o| o.rows())),
+    }
+}
+
+#[tokio::test]
+async fn partitioned_tables_are_seeded_within_their_partitions_bounds() {
+    let server = server().await;
+    let db = database(
+        &server,
+        "partitioned",
+        &["tests/fixtures/seed/partitioned/V001__partitioned.sql"],
+    )
+    .await;
+    let before = schema_dump(&db);
+    seed::seed(&db, &request(DatasetSection::default()))
+        .await
+        .expect("every row finds its partition");
+    for table in ["events", "event_notes", "daily_totals", "buckets", "regions"] {
+        assert_eq!(
+            count(&db, &format!("SELECT count(*) FROM {table}")).await,
+            1000,
+            "{table}"
+        );
+    }
+    // Both months get rows, and nothing falls outside them.
+    assert_eq!(
+        count(&db, "SELECT count(DISTINCT tableoid) FROM events").await,
+        2
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM regions WHERE code NOT IN ('de', 'fr', 'us')").await,
+        0
+    );
+    // The foreign keys from and to the partitioned table are back, and validated.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND NOT convalidated"
+        )
+        .await,
+        0
+    );
+    assert_eq!(schema_dump(&db), before, "seeding changed the schema");
+}

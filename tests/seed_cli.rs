@@ -247,3 +247,68 @@ fn a_definition_whose_table_never_appears_fails_the_rehearsal_naming_it() {
         .iter()
         .all(|m| m["verdict"] == "pass"));
 }
+
+#[test]
+fn a_seed_point_that_fails_after_migrations_ran_is_a_finding_in_a_written_report() {
+    let (code, stderr, out) = run_local("tests/fixtures/seed/seed_point_fails");
+    assert_eq!(code, Some(1), "{stderr}");
+    let report = report(&out);
+    let finding = entry(&report["findings"], "kind", "seed_failed").expect("a seed_failed finding");
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("seeding the tables created before 003 add_reason failed:")
+            && message.contains("user_ban.user_id"),
+        "{message}"
+    );
+    let verdicts: Vec<&str> = report["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(verdicts, ["pass", "pass", "not_run"]);
+    assert!(
+        report["migrations"][2]["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("was not rehearsed because the seed point before 003 failed"),
+        "{}",
+        report["migrations"][2]
+    );
+}
+
+#[test]
+fn inferred_rows_limited_by_a_unique_reference_are_said_in_one_line() {
+    // The same folder without its dataset: user_ban is inferred, so it gets the 1 row its
+    // unique reference to the one user allows, and the run goes on.
+    let (code, stderr, out) = run_local("tests/fixtures/seed/seed_point_fails/migrations");
+    assert_eq!(code, Some(0), "{stderr}");
+    let line = "seed: public.user_ban gets 1 row instead of 1000: its foreign key user_ban_user_id_fkey (user_id) is unique and references user_, which has 1 rows";
+    assert_eq!(stderr.matches(line).count(), 1, "{stderr}");
+    let report = report(&out);
+    let limit = &report["seed"]["limits"][0];
+    assert_eq!(limit["table"], "public.user_ban");
+    assert_eq!(limit["rows"], 1);
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(md.contains("public.user\\_ban gets 1 row instead of 1000"), "{md}");
+}
+
+#[test]
+fn no_seed_loads_nothing_and_rows_sets_the_default_row_count() {
+    let out = tempfile::tempdir().unwrap();
+    let run = rehearse()
+        .args(["run", "scenarios/quickstart", "--provider", "local", "--no-seed", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(report(&out)["seed"].is_null());
+    let out = tempfile::tempdir().unwrap();
+    let run = rehearse()
+        .args(["run", "scenarios/quickstart", "--provider", "local", "--rows", "37", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(report(&out)["seed"]["rows"], 37);
+}

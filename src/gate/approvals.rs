@@ -27,12 +27,17 @@ pub struct Declarations {
     pub irreversible: Option<Approval>,
     /// `-- rehearse:irreversible` (or an irreversible approval, which implies it).
     pub marked_irreversible: bool,
+    /// Differences accepted for this migration (its own `-- rehearse:accept` lines, the
+    /// scenario's entries for it and those for the whole run).
+    pub accepts: Vec<super::accept::Acceptance>,
 }
 
 /// Declarations for every migration, by version as written.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Approvals {
     by_version: BTreeMap<String, Declarations>,
+    /// Differences accepted for every migration.
+    run_wide: Vec<super::accept::Acceptance>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,11 +58,42 @@ impl Approvals {
     /// The declarations for migration `id`, matched as versions (`2` is `002`).
     pub fn for_migration(&self, id: &str) -> Declarations {
         let wanted = Version::new(id);
-        self.by_version
+        // `2` in the scenario and `002` in the file name are one migration: merge every match.
+        let mut d = Declarations::default();
+        for (_, found) in self
+            .by_version
             .iter()
-            .find(|(v, _)| Version::new(v.as_str()).same_as(&wanted))
-            .map(|(_, d)| d.clone())
-            .unwrap_or_default()
+            .filter(|(v, _)| Version::new(v.as_str()).same_as(&wanted))
+        {
+            d.destructive = d.destructive.or_else(|| found.destructive.clone());
+            d.irreversible = d.irreversible.or_else(|| found.irreversible.clone());
+            d.marked_irreversible |= found.marked_irreversible;
+            d.accepts.extend(found.accepts.iter().cloned());
+        }
+        d.accepts.extend(self.run_wide.iter().cloned());
+        d
+    }
+
+    /// Adds the scenario's `[accept]` entries: those naming a migration for it, the others for
+    /// every migration. `source` names the scenario file.
+    pub fn accept(&mut self, entries: &[super::accept::AcceptEntry], source: &str) {
+        for e in entries {
+            let acceptance = super::accept::Acceptance {
+                kind: e.kind.0.clone(),
+                object: e.object.clone(),
+                reason: e.reason.clone(),
+                source: format!("{source} [accept]"),
+            };
+            match &e.migration {
+                Some(v) => self
+                    .by_version
+                    .entry(v.clone())
+                    .or_default()
+                    .accepts
+                    .push(acceptance),
+                None => self.run_wide.push(acceptance),
+            }
+        }
     }
 
     pub fn insert(&mut self, version: &str, declarations: Declarations) {
@@ -69,6 +105,7 @@ impl Approvals {
             entry.irreversible = declarations.irreversible;
         }
         entry.marked_irreversible |= declarations.marked_irreversible;
+        entry.accepts.extend(declarations.accepts);
     }
 
     /// Reads the annotations of every forward script in `set`.
@@ -83,7 +120,19 @@ impl Approvals {
                 .unwrap_or(path)
                 .display()
                 .to_string();
-            let d = parse_annotations(&text, &label)?;
+            let mut d = parse_annotations(&text, &label)?;
+            // A difference shows after the rollback, so its acceptance may sit in the rollback.
+            if let Some(rollback) = &m.rollback {
+                let text = std::fs::read_to_string(&rollback.path)
+                    .map_err(|e| format!("{} cannot be read: {e}", rollback.path.display()))?;
+                let label = rollback
+                    .path
+                    .strip_prefix(&set.root)
+                    .unwrap_or(&rollback.path)
+                    .display()
+                    .to_string();
+                d.accepts.extend(parse_accepts(&text, &label)?);
+            }
             approvals.insert(m.version.as_str(), d);
         }
         Ok(approvals)
@@ -133,6 +182,7 @@ impl Approvals {
                     destructive: approval(entry.destructive)?,
                     marked_irreversible: irreversible.is_some(),
                     irreversible,
+                    accepts: Vec::new(),
                 },
             );
         }
@@ -144,6 +194,7 @@ impl Approvals {
         for (v, d) in other.by_version {
             self.insert(&v, d);
         }
+        self.run_wide.extend(other.run_wide);
         self
     }
 }
@@ -162,6 +213,13 @@ pub fn parse_annotations(text: &str, label: &str) -> Result<Declarations, String
         let mut words = rest.splitn(2, char::is_whitespace);
         match words.next().unwrap_or_default() {
             "irreversible" => d.marked_irreversible = true,
+            "accept" => d.accepts.push(
+                super::accept::parse_annotation(
+                    words.next().unwrap_or_default(),
+                    format!("{label}, line {}", i + 1),
+                )
+                .map_err(at)?,
+            ),
             "approve" => {
                 let rest = words.next().unwrap_or_default().trim_start();
                 let (what, pairs) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
@@ -195,7 +253,7 @@ pub fn parse_annotations(text: &str, label: &str) -> Result<Declarations, String
             }
             other => {
                 return Err(at(format!(
-                    "rehearse:{other} is not a known annotation: use rehearse:approve destructive|irreversible by=\"...\" reason=\"...\", or rehearse:irreversible"
+                    "rehearse:{other} is not a known annotation: use rehearse:approve destructive|irreversible by=\"...\" reason=\"...\", rehearse:accept KIND [object] reason=\"...\", or rehearse:irreversible"
                 )))
             }
         }
@@ -203,8 +261,30 @@ pub fn parse_annotations(text: &str, label: &str) -> Result<Declarations, String
     Ok(d)
 }
 
+/// The `-- rehearse:accept` lines of a file that holds no other annotation (a rollback script).
+pub fn parse_accepts(
+    text: &str,
+    label: &str,
+) -> Result<Vec<super::accept::Acceptance>, String> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let rest = line
+            .trim_start()
+            .strip_prefix("--")
+            .and_then(|c| c.trim_start().strip_prefix("rehearse:accept"));
+        if let Some(rest) = rest.filter(|r| r.is_empty() || r.starts_with(char::is_whitespace)) {
+            let source = format!("{label}, line {}", i + 1);
+            out.push(
+                super::accept::parse_annotation(rest, source.clone())
+                    .map_err(|e| format!("{source}: {e}"))?,
+            );
+        }
+    }
+    Ok(out)
+}
+
 /// `by="Ana" reason="it is \"fine\""` → pairs. Values are double-quoted; `\"` and `\\` escape.
-fn key_values(text: &str) -> Result<Vec<(String, String)>, String> {
+pub(super) fn key_values(text: &str) -> Result<Vec<(String, String)>, String> {
     let mut out = Vec::new();
     let mut chars = text.trim().chars().peekable();
     loop {

@@ -5,6 +5,7 @@
 //! verdicts). It never measures and never reads a file; [`Approvals`] and [`GateConfig`] are
 //! built at the edge.
 
+pub mod accept;
 mod advice;
 pub mod approvals;
 pub mod sql;
@@ -209,6 +210,10 @@ fn judge(
     large: &dyn Fn(&str) -> Option<bool>,
 ) {
     m.irreversible = declared.marked_irreversible;
+    if m.verdict == Verdict::NotRun {
+        // Nothing ran, so nothing can be judged: it stays not run, with the reason it carries.
+        return;
+    }
     m.destructive_changes = destructive_changes(m, declared);
     m.gates = gates(m, config, declared);
     m.hazards = advice::hazards(m, large);
@@ -220,7 +225,16 @@ fn judge(
     if rollback_excused {
         m.findings.retain(|f| f.kind != "missing_rollback");
     }
+    // Differences someone accepted stay listed; when every one is accepted they fail nothing.
+    let schema_accepted = accept::apply(&mut m.differences, &declared.accepts);
+    if schema_accepted {
+        m.findings.retain(|f| f.kind != "schema_not_restored");
+    }
+    if accept::apply(&mut m.redo_differences, &declared.accepts) {
+        m.findings.retain(|f| f.kind != "redo_differs");
+    }
     if m.schema_restored == Some(false)
+        && !schema_accepted
         && !m.findings.iter().any(|f| f.kind == "schema_not_restored")
     {
         m.findings.push(Finding::new(
@@ -577,6 +591,14 @@ pub fn prepare(
         }
     }
     let mut approvals = Approvals::from_annotations(set).map_err(crate::Error::Input)?;
+    if let Some(section) = &scenario.raw.accept {
+        let source = scenario
+            .file
+            .as_ref()
+            .map(|f| f.display().to_string())
+            .unwrap_or_else(|| "the scenario".into());
+        approvals.accept(&section.0, &source);
+    }
     if let Some(file) = &config.approvals_file {
         approvals = approvals.merged(Approvals::from_file(file).map_err(crate::Error::Input)?);
     }

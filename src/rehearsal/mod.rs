@@ -109,9 +109,22 @@ pub async fn rehearse_on(
     let mut seeding = SeedPoints::new(seed_request, keep_template);
     seeding.leave_alone(set.bookkeeping.iter().map(|b| b.table.clone()));
     if blocked_by.is_none() {
-        (client, _) = seeding
+        match seeding
             .seed(database, client, 0, rehearsed.first(), progress)
-            .await?;
+            .await
+        {
+            Ok((reconnected, _)) => client = reconnected,
+            // Nothing has run yet: a dataset that cannot be loaded is the input's fault.
+            Err(e) if baseline.is_empty() => return Err(e),
+            // The baseline has run: keep it, and say why nothing after it was rehearsed.
+            Err(e) => {
+                let message = format!("seeding after the baseline failed: {e}");
+                progress.step(&message);
+                findings.push(Finding::new("seed_failed", message));
+                blocked_by = Some("the seed point after the baseline".into());
+                client = connect(database).await?;
+            }
+        }
     }
 
     // Sizes as the rehearsed migrations find them (after seeding), for the "large table" hazards.
@@ -128,13 +141,33 @@ pub async fn rehearse_on(
         }
         let seed_started = Instant::now();
         if index > 0 {
-            let seeded;
-            (client, seeded) = seeding
+            // Migrations have run: a seed point that fails is a finding of this run, and the
+            // migrations from here on are not run; the report keeps everything done so far.
+            match seeding
                 .seed(database, client, index, Some(migration), progress)
-                .await?;
-            if seeded {
-                let fresh = crate::probe::table_sizes(&client).await.unwrap_or_default();
-                seeding::merge_sizes(&mut tables, fresh);
+                .await
+            {
+                Ok((reconnected, seeded)) => {
+                    client = reconnected;
+                    if seeded {
+                        let fresh = crate::probe::table_sizes(&client).await.unwrap_or_default();
+                        seeding::merge_sizes(&mut tables, fresh);
+                    }
+                }
+                Err(e) => {
+                    let message = format!(
+                        "seeding the tables created before {} {} failed: {}",
+                        migration.version,
+                        migration.name,
+                        e
+                    );
+                    progress.step(&message);
+                    findings.push(Finding::new("seed_failed", message));
+                    blocked_by = Some(format!("the seed point before {}", migration.version));
+                    migrations.push(not_run(set, migration, blocked_by.as_deref().unwrap_or("")));
+                    client = connect(database).await?;
+                    continue;
+                }
             }
         }
         let seed_ms = elapsed_ms(seed_started);
@@ -629,7 +662,7 @@ fn not_run(set: &MigrationSet, migration: &Migration, blocker: &str) -> Migratio
     MigrationReport {
         id: migration.version.to_string(),
         name: migration.name.clone(),
-        verdict: Verdict::Fail,
+        verdict: Verdict::NotRun,
         rollback_file: migration.rollback.as_ref().map(|r| label(set, &r.path)),
         forward: Direction::default(),
         rollback: None,
@@ -640,9 +673,11 @@ fn not_run(set: &MigrationSet, migration: &Migration, blocker: &str) -> Migratio
         data_differences: Vec::new(),
         findings: vec![Finding {
             kind: "not_run".into(),
-            message: format!(
-                "{file} was not rehearsed because migration {blocker} before it failed"
-            ),
+            message: if blocker.starts_with("the ") {
+                format!("{file} was not rehearsed because {blocker} failed")
+            } else {
+                format!("{file} was not rehearsed because migration {blocker} before it failed")
+            },
             ..Default::default()
         }],
         file,

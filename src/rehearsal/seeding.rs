@@ -74,7 +74,7 @@ impl SeedPoints {
             .map_err(|e| Error::Environment(format!("could not list the tables to seed: {e}")))?;
         let mut seeded = false;
         let known_before = self.known.clone();
-        if !tables.is_subset(&self.known) {
+        if self.request.enabled && !tables.is_subset(&self.known) {
             let mut request = self.request.clone();
             request.plan.known = self.known.clone();
             request.progress = progress.seed_mode();
@@ -93,6 +93,9 @@ impl SeedPoints {
                         _ => String::new(),
                     }
                 ));
+                for limit in &outcome.report().limits {
+                    progress.step(&format!("seed: {}", limit.sentence()));
+                }
                 match &mut self.outcome {
                     Some(sum) => sum.absorb(outcome),
                     None => self.outcome = Some(outcome),

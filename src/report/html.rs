@@ -1,5 +1,7 @@
 //! `report.html`: one self-contained file for a release manager. Verdict first; per migration the
-//! statements, a lock timeline and the workload's latency as inline SVG made here. It loads
+//! statements, a lock timeline and the workload's latency as inline SVG made here. It stays fast
+//! for hundreds of migrations: a migration's details are folded (`<details>`, open for failures),
+//! and charts are drawn only where a lock was held or a query blocked past [`CHART_FROM_MS`]. It loads
 //! nothing from anywhere and carries no script; every piece of user text goes through [`escape`],
 //! and a Content-Security-Policy forbids scripts as a second line of defence.
 
@@ -11,7 +13,7 @@ const STYLE: &str = r#"
 :root { --pass: #1a7f37; --fail: #cf222e; --warn: #9a6700; --muted: #57606a; --line: #d0d7de; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1f2328; background: #f6f8fa; }
-main { max-width: 1100px; margin: 0 auto; padding: 24px; }
+main { max-width: 1340px; margin: 0 auto; padding: 24px; }
 .verdict { padding: 20px 24px; border-radius: 8px; color: #fff; margin-bottom: 16px; }
 .verdict.pass { background: var(--pass); } .verdict.fail { background: var(--fail); }
 .verdict h1 { margin: 0 0 6px; font-size: 24px; }
@@ -21,6 +23,10 @@ h2 { margin: 0 0 8px; font-size: 18px; } h3 { font-size: 15px; margin: 18px 0 6p
 table { border-collapse: collapse; width: 100%; margin: 6px 0; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: break-word; }
 section { overflow-x: auto; }
+td { overflow-wrap: anywhere; } th { overflow-wrap: normal; }
+details.migration { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 10px 20px; margin-bottom: 10px; }
+details.migration > summary { cursor: pointer; font-weight: 600; font-size: 15px; }
+details.migration[open] > summary { margin-bottom: 8px; }
 th { background: #f6f8fa; font-weight: 600; }
 td.num { text-align: right; white-space: nowrap; }
 pre { margin: 0; white-space: pre-wrap; word-break: break-word; font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; }
@@ -35,6 +41,23 @@ svg text { font: 11px system-ui, sans-serif; fill: #1f2328; }
 .legend i { display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: -2px; border-radius: 2px; }
 footer { color: var(--muted); font-size: 12px; text-align: center; padding: 8px; }
 "#;
+
+/// A lock held this long, a statement that waited this long for its lock, or a workload query
+/// blocked this long gets its direction's charts; below it the tables say everything.
+pub const CHART_FROM_MS: f64 = 100.0;
+
+/// Whether a direction is worth a picture: a lock held or waited for, or a query blocked, past
+/// [`CHART_FROM_MS`].
+fn worth_a_chart(d: &Direction) -> bool {
+    d.statements.iter().any(|s| {
+        s.lock_wait_ms >= CHART_FROM_MS
+            || s.locks.iter().any(|l| l.held_ms >= CHART_FROM_MS)
+            || s.workload
+                .as_ref()
+                .is_some_and(|w| w.blocked_longest_ms >= CHART_FROM_MS)
+    }) || d.lock_wait_ms >= CHART_FROM_MS
+        || d.long_transaction.is_some()
+}
 
 /// Colour of each lock mode, weakest (blue) to strongest (dark red).
 fn lock_colour(mode: &str) -> &'static str {
@@ -215,7 +238,8 @@ fn overview(out: &mut String, report: &Report) {
 fn migration(out: &mut String, index: usize, m: &MigrationReport) {
     let _ = writeln!(
         out,
-        "<section class=\"migration\" id=\"m{index}\"><h2>{} {} {}</h2><p class=\"muted\">{}{}{}</p>",
+        "<details class=\"migration\" id=\"m{index}\"{}><summary>{} {} {}</summary><p class=\"muted\">{}{}{}</p>",
+        if m.verdict == Verdict::Fail { " open" } else { "" },
         escape(&m.id),
         escape(&m.name),
         badge(m.verdict),
@@ -277,9 +301,17 @@ fn migration(out: &mut String, index: usize, m: &MigrationReport) {
         );
         out.push_str("<table><thead><tr><th>Kind</th><th>Object</th><th>Detail</th><th>Before</th><th>After</th></tr></thead><tbody>");
         for d in &m.differences {
+            let accepted = if d.accepted {
+                format!(
+                    " <span class=\"badge not_measured\">accepted</span> <span class=\"advice\">{}</span>",
+                    escape(d.accepted_reason.as_deref().unwrap_or(""))
+                )
+            } else {
+                String::new()
+            };
             let _ = write!(
                 out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td><pre>{}</pre></td><td><pre>{}</pre></td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}{accepted}</td><td><pre>{}</pre></td><td><pre>{}</pre></td></tr>",
                 escape(&d.kind),
                 escape(&d.object),
                 escape(&d.detail),
@@ -313,7 +345,7 @@ fn migration(out: &mut String, index: usize, m: &MigrationReport) {
             escape(&measures::reset_sentence(r))
         );
     }
-    out.push_str("</section>\n");
+    out.push_str("</details>\n");
 }
 
 fn direction(out: &mut String, index: usize, name: &str, file: &str, d: &Direction) {
@@ -375,7 +407,8 @@ fn direction(out: &mut String, index: usize, name: &str, file: &str, d: &Directi
     }
     out.push_str("</tbody></table>");
     let starts = statement_starts(d);
-    if d.statements.iter().any(|s| !s.locks.is_empty()) {
+    let charts = worth_a_chart(d);
+    if charts && d.statements.iter().any(|s| !s.locks.is_empty()) {
         let _ = write!(out, "<h3>Lock timeline, {name}</h3>");
         out.push_str(&lock_timeline(
             d,
@@ -401,9 +434,10 @@ fn direction(out: &mut String, index: usize, name: &str, file: &str, d: &Directi
             duration(t.blocked_total_ms),
             duration(t.blocked_longest_ms)
         );
-        if d.statements
-            .iter()
-            .any(|s| s.workload.as_ref().is_some_and(|w| w.queries > 0))
+        if charts
+            && d.statements
+                .iter()
+                .any(|s| s.workload.as_ref().is_some_and(|w| w.queries > 0))
         {
             out.push_str(&latency_chart(d, &starts));
         }
@@ -489,6 +523,23 @@ fn lock_timeline(d: &Direction, starts: &[f64], id: &str) -> String {
         })
         .fold(d.duration_ms, f64::max)
         .max(0.001);
+    // The workload's queries queued behind a statement: the longest block, from its start.
+    let queued: Vec<(usize, f64, f64)> = d
+        .statements
+        .iter()
+        .zip(starts)
+        .enumerate()
+        .filter_map(|(i, (s, start))| {
+            s.workload
+                .as_ref()
+                .filter(|w| w.blocked_longest_ms > 0.0)
+                .map(|w| (i, *start, w.blocked_longest_ms))
+        })
+        .collect();
+    let span = queued
+        .iter()
+        .map(|(_, start, ms)| start + ms)
+        .fold(span, f64::max);
     let lane = 12.0;
     let pad = 5.0;
     let top = 12.0;
@@ -497,6 +548,10 @@ fn lock_timeline(d: &Direction, starts: &[f64], id: &str) -> String {
     for (_, modes) in &relations {
         row_top.push(y);
         y += pad * 2.0 + lane * modes.len() as f64;
+    }
+    let queue_top = y;
+    if !queued.is_empty() {
+        y += pad * 2.0 + lane;
     }
     let axis_y = y + 2.0;
     let height = axis_y + 34.0;
@@ -523,6 +578,28 @@ fn lock_timeline(d: &Direction, starts: &[f64], id: &str) -> String {
             escape(&shorten(rel, 34))
         );
     }
+    if !queued.is_empty() {
+        let _ = write!(
+            svg,
+            "<rect x=\"{LABEL_W}\" y=\"{queue_top}\" width=\"{PLOT_W}\" height=\"{}\" fill=\"#fff5f5\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">workload queued behind</text>",
+            pad * 2.0 + lane - 1.0,
+            LABEL_W - 6.0,
+            queue_top + (pad * 2.0 + lane) / 2.0 + 4.0
+        );
+        for (i, start, ms) in &queued {
+            let (x0, x1) = (x_of(*start, span), x_of(start + ms, span));
+            let _ = write!(
+                svg,
+                "<rect x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{}\" rx=\"2\" fill=\"#cf222e\" fill-opacity=\"0.8\"><title>a workload query queued behind statement {} for {}</title></rect>",
+                queue_top + pad + 1.0,
+                (x1 - x0).max(2.0),
+                lane - 2.0,
+                i + 1,
+                duration(*ms)
+            );
+        }
+    }
+    let mut waited = false;
     let mut estimated = false;
     let mut modes: Vec<&str> = Vec::new();
     for (i, (s, start)) in d.statements.iter().zip(starts).enumerate() {
@@ -540,6 +617,30 @@ fn lock_timeline(d: &Direction, starts: &[f64], id: &str) -> String {
             estimated |= l.sampled;
             let from = acquired(l, *start);
             let to = from + l.held_ms;
+            // The wait before the lock was granted: from the statement's start to the grant
+            // when the grant time was measured, else the statement's sampled lock wait.
+            let wait_to = if from > *start + 0.5 {
+                from
+            } else {
+                start + s.lock_wait_ms
+            };
+            if wait_to - start >= 1.0 {
+                waited = true;
+                let (w0, w1) = (x_of(*start, span), x_of(wait_to, span));
+                let _ = write!(
+                    svg,
+                    "<rect x=\"{w0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{}\" rx=\"2\" fill=\"#8c8c8c\" fill-opacity=\"0.35\" stroke=\"{}\" stroke-dasharray=\"3 2\"><title>statement {} (line {}) waited {} for {} on {}</title></rect>",
+                    row_top[r] + pad + lane * lane_index as f64 + 1.0,
+                    (w1 - w0).max(2.0),
+                    lane - 2.0,
+                    lock_colour(&l.mode),
+                    i + 1,
+                    s.line,
+                    duration(wait_to - start),
+                    escape(&l.mode),
+                    escape(&l.relation)
+                );
+            }
             let (x0, x1) = (x_of(from, span), x_of(to, span));
             if !modes.contains(&l.mode.as_str()) {
                 modes.push(&l.mode);
@@ -573,6 +674,12 @@ fn lock_timeline(d: &Direction, starts: &[f64], id: &str) -> String {
             lock_colour(m),
             escape(m)
         );
+    }
+    if waited {
+        legend.push_str("<span><i style=\"background:#8c8c8c;opacity:.35;border:1px dashed #57606a\"></i>waiting for the lock</span>");
+    }
+    if !queued.is_empty() {
+        legend.push_str("<span><i style=\"background:#cf222e\"></i>longest workload query queued behind the statement</span>");
     }
     if estimated {
         legend.push_str(
@@ -744,6 +851,7 @@ fn badge(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "<span class=\"badge pass\">pass</span>",
         Verdict::Fail => "<span class=\"badge fail\">fail</span>",
+        Verdict::NotRun => "<span class=\"badge not_measured\">not run</span>",
     }
 }
 

@@ -113,12 +113,25 @@ fn cases(m: &MigrationReport) -> Vec<(&'static str, f64, Outcome)> {
             .collect::<Vec<_>>()
             .join("\n")
     };
+    if m.verdict == super::Verdict::NotRun {
+        // Never rehearsed: every promise is unknown, none broken.
+        let why = or(messages(&["not_run"]), "the migration was not rehearsed");
+        return [
+            "forward applies",
+            "rollback applies",
+            "rollback restores schema",
+            "rollback preserves data",
+            "gates",
+        ]
+        .into_iter()
+        .map(|case| (case, 0.0, Outcome::Skip(why.clone())))
+        .collect();
+    }
     let forward = if m.forward.ok {
         Outcome::Pass
     } else {
         let msg = messages(&[
             "forward_failed",
-            "not_run",
             "lock_timeout",
             "statement_timeout",
         ]);
@@ -159,8 +172,10 @@ fn cases(m: &MigrationReport) -> Vec<(&'static str, f64, Outcome)> {
     };
     let rollback_ms = m.rollback.as_ref().map(|r| r.duration_ms).unwrap_or(0.0);
 
+    let all_accepted = !m.differences.is_empty() && m.differences.iter().all(|d| d.accepted);
     let schema = match m.schema_restored {
         Some(true) => Outcome::Pass,
+        Some(false) if all_accepted => Outcome::Pass,
         Some(false) => Outcome::Fail(or(
             m.differences
                 .iter()

@@ -12,20 +12,54 @@ const COMMENT_LIMIT: usize = 60_000;
 /// Statements longer than this are cut in the Markdown (the HTML report has them whole).
 const SQL_LIMIT: usize = 600;
 
+/// What is kept for the closing line that points at the HTML report.
+const TRAILER: usize = 400;
+
+/// The comment being written: every piece goes in only while the whole stays under
+/// [`COMMENT_LIMIT`]; what does not fit is counted for the closing pointer.
+struct Comment {
+    out: String,
+    cut: usize,
+}
+
+impl Comment {
+    fn fits(&self, piece: &str) -> bool {
+        self.out.len() + piece.len() + TRAILER <= COMMENT_LIMIT
+    }
+    /// Adds `piece` when it fits; returns whether it did.
+    fn push(&mut self, piece: &str) -> bool {
+        if self.fits(piece) {
+            self.out.push_str(piece);
+            true
+        } else {
+            self.cut += 1;
+            false
+        }
+    }
+}
+
+/// The comment: verdict, run findings and the seed, then the failures with their details
+/// (before and after of every difference), the migrations that did not run in one line, the
+/// passes in one table, and the details of the passes while there is room. Never longer than
+/// [`COMMENT_LIMIT`] characters; what is left out is said, with a pointer to report.html.
 pub fn render(report: &Report) -> String {
-    let mut out = String::new();
+    let mut c = Comment {
+        out: String::new(),
+        cut: 0,
+    };
     let icon = if report.verdict == Verdict::Pass {
         "✅"
     } else {
         "❌"
     };
+    let mut head = String::new();
     let _ = writeln!(
-        out,
+        head,
         "## {icon} rehearse: {}\n",
         text(&measures::headline(report))
     );
     let _ = writeln!(
-        out,
+        head,
         "Scenario **{}** · PostgreSQL {} ({}) · {} migration(s) · {}\n",
         text(&report.scenario),
         text(&report.database.server_version),
@@ -33,39 +67,27 @@ pub fn render(report: &Report) -> String {
         report.migrations.len(),
         duration(report.duration_ms)
     );
+    c.push(&head);
 
     for f in &report.findings {
-        let _ = writeln!(out, "- ❌ {}", finding(f));
+        c.push(&format!("- ❌ {}\n", cut_text(&finding(f), 2000)));
     }
     if !report.findings.is_empty() {
-        out.push('\n');
+        c.push("\n");
     }
-
-    if !report.migrations.is_empty() {
-        out.push_str("| Migration | Verdict | Forward | Rollback | Strongest lock (held) | Rewrites | Rollback restored schema | Data preserved | Workload blocked |\n");
-        out.push_str("|---|:-:|--:|--:|---|---|:-:|:-:|--:|\n");
-        for m in &report.migrations {
-            let _ = writeln!(
-                out,
-                "| {} {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                text(&m.id),
-                text(&m.name),
-                verdict(m.verdict),
-                duration(m.forward.duration_ms),
-                m.rollback
-                    .as_ref()
-                    .map(|r| duration(r.duration_ms))
-                    .unwrap_or_else(|| "—".into()),
-                strongest(m),
-                join_or_dash(&measures::rewrites(m)),
-                check(m.schema_restored),
-                check(m.data_preserved),
-                measures::blocked_ms(m)
-                    .map(duration)
-                    .unwrap_or_else(|| "—".into()),
-            );
+    if let Some(seed) = &report.seed {
+        let mut block = format!(
+            "Seeded {} rows into {} tables ({}) in {}.\n",
+            seed.rows,
+            seed.tables.len(),
+            measures::bytes(seed.bytes),
+            duration(seed.seconds * 1000.0)
+        );
+        for l in &seed.limits {
+            let _ = writeln!(block, "- {}", text(&l.sentence()));
         }
-        out.push('\n');
+        block.push('\n');
+        c.push(&block);
     }
 
     let pending: Vec<_> = report
@@ -79,38 +101,112 @@ pub fn render(report: &Report) -> String {
         })
         .collect();
     if !pending.is_empty() {
-        out.push_str("### Needs approval\n\n");
+        c.push("### Needs approval\n\n");
         for (m, d) in pending {
-            let _ = writeln!(
-                out,
-                "- **{} {}**, line {}: {} of {}",
+            c.push(&format!(
+                "- **{} {}**, line {}: {} of {}\n",
                 text(&m.id),
                 text(&m.name),
                 d.line,
                 text(&d.kind.replace('_', " ")),
                 text(&d.object)
-            );
+            ));
         }
-        out.push_str("\nApprove with `-- rehearse:approve destructive by=\"...\" reason=\"...\"` in the migration file, or in the approvals file.\n\n");
+        c.push("\nApprove with `-- rehearse:approve destructive by=\"...\" reason=\"...\"` in the migration file, or in the approvals file.\n\n");
     }
 
-    let mut left_out = 0;
-    for m in &report.migrations {
-        let mut block = String::new();
-        details(&mut block, m);
-        if out.len() + block.len() + 200 > COMMENT_LIMIT {
-            left_out += 1;
-        } else {
-            out.push_str(&block);
+    let of = |v: Verdict| -> Vec<&MigrationReport> {
+        report.migrations.iter().filter(|m| m.verdict == v).collect()
+    };
+    let (failed, not_run, passed) = (of(Verdict::Fail), of(Verdict::NotRun), of(Verdict::Pass));
+
+    if !failed.is_empty() {
+        c.push(&format!("### Failed ({})\n\n", failed.len()));
+        table(&mut c, &failed);
+        for m in &failed {
+            let mut block = String::new();
+            details(&mut block, m);
+            c.push(&block);
         }
     }
-    if left_out > 0 {
+    if !not_run.is_empty() {
+        let ids: Vec<String> = not_run.iter().map(|m| text(&m.id)).collect();
+        let why = not_run
+            .first()
+            .and_then(|m| m.findings.iter().find(|f| f.kind == "not_run"))
+            .map(|f| format!(" The first: {}", text(&f.message)))
+            .unwrap_or_default();
+        c.push(&format!(
+            "### Not run ({})\n\nThese migrations were not rehearsed, because something before them failed:{why}\n\n{}\n\n",
+            not_run.len(),
+            cut_text(&ids.join(", "), 4000)
+        ));
+    }
+    if !passed.is_empty() {
+        c.push(&format!("### Passed ({})\n\n", passed.len()));
+        table(&mut c, &passed);
+        for m in &passed {
+            let mut block = String::new();
+            details(&mut block, m);
+            c.push(&block);
+        }
+    }
+    if c.cut > 0 {
         let _ = writeln!(
-            out,
-            "_The details of {left_out} migration(s) were left out to fit a pull-request comment; report.html has everything._"
+            c.out,
+            "_{} part(s) of this report were left out to fit a pull-request comment ({} characters at most); report.html has everything._",
+            c.cut, COMMENT_LIMIT
         );
     }
-    out
+    c.out
+}
+
+/// One row per migration, as long as there is room.
+fn table(c: &mut Comment, migrations: &[&MigrationReport]) {
+    c.push("| Migration | Verdict | Forward | Rollback | Strongest lock (held) | Rewrites | Rollback restored schema | Data preserved | Workload blocked |\n|---|:-:|--:|--:|---|---|:-:|:-:|--:|\n");
+    let mut rows = 0;
+    for m in migrations {
+        let row = format!(
+            "| {} {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            text(&m.id),
+            text(&m.name),
+            verdict(m.verdict),
+            duration(m.forward.duration_ms),
+            m.rollback
+                .as_ref()
+                .map(|r| duration(r.duration_ms))
+                .unwrap_or_else(|| "—".into()),
+            strongest(m),
+            join_or_dash(&measures::rewrites(m)),
+            check(m.schema_restored),
+            check(m.data_preserved),
+            measures::blocked_ms(m)
+                .map(duration)
+                .unwrap_or_else(|| "—".into()),
+        );
+        if !c.push(&row) {
+            break;
+        }
+        rows += 1;
+    }
+    if rows < migrations.len() {
+        let _ = writeln!(
+            c.out,
+            "| … {} more in report.html | | | | | | | | |",
+            migrations.len() - rows
+        );
+    }
+    c.out.push('\n');
+}
+
+/// At most `max` characters of `s`, cut with an ellipsis.
+fn cut_text(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(max).collect();
+        format!("{cut} …")
+    }
 }
 
 fn details(out: &mut String, m: &MigrationReport) {
@@ -214,10 +310,12 @@ fn details(out: &mut String, m: &MigrationReport) {
         for d in &m.differences {
             let _ = writeln!(
                 out,
-                "- {} {}: {}",
+                "- {} {}: {}{}{}",
                 text(&d.kind),
                 text(&d.object),
-                text(&d.detail)
+                text(&d.detail),
+                before_after(d),
+                accepted(d)
             );
         }
         out.push('\n');
@@ -316,6 +414,27 @@ fn direction(out: &mut String, title: &str, file: &str, d: &Direction) {
     }
 }
 
+/// " (before `x`, after `y`)", each cut short: what the rollback should have restored.
+fn before_after(d: &super::Difference) -> String {
+    let show = |v: &Option<String>| match v {
+        Some(v) => text(&cut_text(v, 200)),
+        None => "none".into(),
+    };
+    if d.before.is_none() && d.after.is_none() {
+        return String::new();
+    }
+    format!(" (before: {}; after: {})", show(&d.before), show(&d.after))
+}
+
+/// " (accepted: reason)" for an accepted difference, else nothing.
+fn accepted(d: &super::Difference) -> String {
+    match (&d.accepted, &d.accepted_reason) {
+        (true, Some(r)) => format!(" *(accepted: {})*", text(r)),
+        (true, None) => " *(accepted)*".into(),
+        _ => String::new(),
+    }
+}
+
 fn strongest(m: &MigrationReport) -> String {
     match measures::strongest_lock(m) {
         None => "—".into(),
@@ -337,6 +456,7 @@ fn verdict(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "✅ pass",
         Verdict::Fail => "❌ fail",
+        Verdict::NotRun => "⏭️ not run",
     }
 }
 

@@ -168,24 +168,34 @@ pub fn verdict_word(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "pass",
         Verdict::Fail => "fail",
+        Verdict::NotRun => "not run",
     }
+}
+
+/// Migrations by verdict: (passed, failed, not run).
+pub fn counts(report: &Report) -> (usize, usize, usize) {
+    let count = |v: Verdict| report.migrations.iter().filter(|m| m.verdict == v).count();
+    (
+        count(Verdict::Pass),
+        count(Verdict::Fail),
+        count(Verdict::NotRun),
+    )
 }
 
 /// The one-line headline every format starts with.
 pub fn headline(report: &Report) -> String {
     let total = report.migrations.len();
-    let failed = report
-        .migrations
-        .iter()
-        .filter(|m| m.verdict == Verdict::Fail)
-        .count();
+    let (passed, failed, not_run) = counts(report);
     let approvals: usize = report.migrations.iter().map(unapproved).sum();
     let mut line = match report.verdict {
         Verdict::Pass => format!("PASS: all {total} migration(s) passed"),
-        Verdict::Fail if failed == 0 => {
+        _ if failed == 0 && not_run == 0 => {
             format!("FAIL: {total} migration(s) passed but the run failed")
         }
-        Verdict::Fail => format!("FAIL: {failed} of {total} migration(s) failed"),
+        _ if not_run == 0 => format!("FAIL: {failed} of {total} migration(s) failed"),
+        _ => format!(
+            "FAIL: {failed} of {total} migration(s) failed, {not_run} not run, {passed} passed"
+        ),
     };
     if approvals > 0 {
         line.push_str(&format!(

@@ -12,6 +12,10 @@ pub enum Verdict {
     /// The default, so that a report nobody finished never reads as a pass.
     #[default]
     Fail,
+    /// A migration that was never rehearsed (one before it failed): neither a pass nor a
+    /// failure of its own. Only migrations have it; a run's verdict is pass or fail.
+    #[serde(rename = "not_run")]
+    NotRun,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -59,6 +63,35 @@ pub struct SeedReport {
     /// Seconds to clone the seeded database into the template, over every seed point.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_seconds: Option<f64>,
+    /// Tables nobody defined that got fewer rows than asked for, because a constraint allows
+    /// no more (down to none), each with the reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub limits: Vec<SeedLimit>,
+}
+
+/// An inferred table given fewer rows than asked for.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SeedLimit {
+    /// Schema-qualified.
+    pub table: String,
+    pub asked: u64,
+    pub rows: u64,
+    /// One sentence naming the constraint.
+    pub reason: String,
+}
+
+impl SeedLimit {
+    /// "public.user_ban gets 1 row instead of 1000: its foreign key ... references ...".
+    pub fn sentence(&self) -> String {
+        format!(
+            "{} gets {} row{} instead of {}: {}",
+            self.table,
+            self.rows,
+            if self.rows == 1 { "" } else { "s" },
+            self.asked,
+            self.reason
+        )
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -74,6 +107,9 @@ pub struct SeedTableReport {
     pub seconds: f64,
     /// `bytes` per second, in MB (10^6).
     pub mb_per_s: f64,
+    /// Nobody defined the table: its rows were inferred from the catalog.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inferred: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -412,6 +448,7 @@ pub struct LongTransactionReport {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Difference {
+    /// One of [`crate::snapshot::diff::KINDS`].
     pub kind: String,
     pub object: String,
     pub detail: String,
@@ -419,6 +456,13 @@ pub struct Difference {
     pub before: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// Someone accepted this difference (`[accept]` or `-- rehearse:accept`): still listed, but
+    /// it does not fail the migration.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub accepted: bool,
+    /// Why it was accepted, and where that was said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -1,12 +1,18 @@
-//! The terminal summary: the verdict line, one line per migration, and under it what failed,
-//! what needs approval and which hazards were seen. Plain text for CI logs.
+//! The terminal summary: the verdict line, one line per migration, and under a failed one what
+//! failed and what needs approval. Hazards and unmeasured gates seen by more than one migration
+//! are said once, with a count (`no_lock_timeout: 153 migrations`), so a long run stays
+//! readable. Plain text for CI logs.
 
 use super::measures::{self, duration};
 use super::{GateStatus, Report, Verdict};
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
-    let mark = |v: Verdict| if v == Verdict::Pass { "PASS" } else { "FAIL" };
+    let mark = |v: Verdict| match v {
+        Verdict::Pass => "PASS",
+        Verdict::Fail => "FAIL",
+        Verdict::NotRun => "SKIP",
+    };
     out.push_str(&format!(
         "{} — {}, {} migration(s) on PostgreSQL {} ({})\n",
         measures::headline(report),
@@ -19,6 +25,16 @@ pub fn render(report: &Report) -> String {
         out.push_str(&format!("  ! {}\n", f.message));
     }
     for m in &report.migrations {
+        if m.verdict == Verdict::NotRun {
+            let why = m
+                .findings
+                .iter()
+                .find(|f| f.kind == "not_run")
+                .map(|f| format!(": {}", f.message))
+                .unwrap_or_default();
+            out.push_str(&format!("  {} {} {}: not run{why}\n", mark(m.verdict), m.id, m.name));
+            continue;
+        }
         let ms = |d: &Option<super::Direction>| {
             d.as_ref()
                 .map(|d| duration(d.duration_ms))
@@ -62,15 +78,43 @@ pub fn render(report: &Report) -> String {
                 d.object
             ));
         }
-        for g in m
-            .gates
+    }
+    // Hazards and unmeasured gates, by kind: one line for one migration, a count for several.
+    let mut seen: Vec<(String, Vec<&str>, String)> = Vec::new();
+    for m in &report.migrations {
+        let notes = m
+            .hazards
             .iter()
-            .filter(|g| g.status == GateStatus::NotMeasured)
-        {
-            out.push_str(&format!("      ~ {}: {}\n", g.gate, g.message));
+            .map(|h| (format!("⚠ {}", h.kind), h.message.clone()))
+            .chain(
+                m.gates
+                    .iter()
+                    .filter(|g| g.status == GateStatus::NotMeasured)
+                    .map(|g| (format!("~ {} not measured", g.gate), g.message.clone())),
+            );
+        for (kind, message) in notes {
+            match seen.iter_mut().find(|(k, _, _)| *k == kind) {
+                Some((_, ids, _)) => {
+                    if ids.last() != Some(&m.id.as_str()) {
+                        ids.push(&m.id)
+                    }
+                }
+                None => seen.push((kind, vec![&m.id], message)),
+            }
         }
-        for h in &m.hazards {
-            out.push_str(&format!("      ⚠ {}\n", h.message));
+    }
+    for (kind, ids, first) in seen {
+        if ids.len() == 1 {
+            let mark = kind.split(' ').next().unwrap_or_default();
+            out.push_str(&format!("  {mark} {} {first}\n", ids[0]));
+        } else {
+            let shown: Vec<&str> = ids.iter().take(8).copied().collect();
+            out.push_str(&format!(
+                "  {kind}: {} migrations ({}{}); first: {first}\n",
+                ids.len(),
+                shown.join(", "),
+                if ids.len() > shown.len() { ", …" } else { "" }
+            ));
         }
     }
     out

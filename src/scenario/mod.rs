@@ -30,6 +30,8 @@ pub struct ScenarioFile {
     pub probe: Option<ProbeSection>,
     /// Gates: thresholds and the approvals file.
     pub gates: Option<crate::gate::GatesSection>,
+    /// Schema differences accepted on purpose, by kind and object, per migration or for the run.
+    pub accept: Option<crate::gate::accept::AcceptSection>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -28,6 +28,61 @@ pub struct Table {
     pub row_checks: Vec<(String, String)>,
     /// Rows already present (an estimate is not enough: we need to know empty from not).
     pub has_rows: bool,
+    /// How a partitioned table routes rows to its partitions; None for a plain table.
+    pub partitions: Option<Partitions>,
+}
+
+/// The partitions of a table partitioned on one column: what values a row's key may take so
+/// that some partition accepts it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Partitions {
+    /// The partition key column.
+    pub column: String,
+    /// `range`, `list` or `hash`.
+    pub strategy: String,
+    /// Range partitions: (from, to) as the bound prints its literals; `None` for MINVALUE or
+    /// MAXVALUE.
+    pub ranges: Vec<(Option<String>, Option<String>)>,
+    /// List partitions: every listed value.
+    pub values: Vec<String>,
+    /// A DEFAULT partition takes any row.
+    pub has_default: bool,
+}
+
+impl Partitions {
+    /// Adds one partition's bound as `pg_get_expr(relpartbound)` prints it.
+    pub fn add_bound(&mut self, bound: &str) {
+        let literals = |text: &str| -> Vec<Option<String>> {
+            text.split(',')
+                .map(|v| {
+                    let v = v.trim();
+                    if v.eq_ignore_ascii_case("MINVALUE") || v.eq_ignore_ascii_case("MAXVALUE") {
+                        None
+                    } else {
+                        Some(v.trim_matches('\'').replace("''", "'"))
+                    }
+                })
+                .collect()
+        };
+        let inner = |after: &str| -> Option<&str> {
+            let start = bound.find(after)? + after.len();
+            let rest = &bound[start..];
+            let open = rest.find('(')? + 1;
+            let close = open + rest[open..].find(')')?;
+            Some(&rest[open..close])
+        };
+        if bound.trim() == "DEFAULT" {
+            self.has_default = true;
+        } else if bound.contains(" FROM (") {
+            if let (Some(from), Some(to)) = (inner(" FROM "), inner(" TO ")) {
+                let from = literals(from).into_iter().next().flatten();
+                let to = literals(to).into_iter().next().flatten();
+                self.ranges.push((from, to));
+            }
+        } else if let Some(values) = inner(" IN ") {
+            self.values.extend(literals(values).into_iter().flatten());
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +157,14 @@ const COLUMNS: &str = "
     WHERE a.attrelid = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped
     ORDER BY a.attrelid, a.attnum";
 
+const PARTITIONS: &str = "
+    SELECT p.partrelid, p.partstrat::text, a.attname::text,
+           ARRAY(SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i
+                 JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = p.partrelid)
+    FROM pg_partitioned_table p
+    JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
+    WHERE p.partrelid = ANY($1) AND p.partnatts = 1";
+
 const TYPES: &str = "
     SELECT t.oid, t.typname, t.typtype::text, t.typelem,
            (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)
@@ -119,6 +182,8 @@ const CONSTRAINTS: &str = "
     FROM pg_constraint con
     LEFT JOIN pg_class fc ON fc.oid = con.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
     WHERE con.conrelid = ANY($1) AND con.contype IN ('p', 'u', 'f', 'c')
+      -- A key referencing a partitioned table has a copy per partition; the parent's is enough.
+      AND con.conparentid = 0
     ORDER BY con.conrelid, con.conname";
 
 const UNIQUE_INDEXES: &str = "
@@ -159,11 +224,32 @@ pub async fn read(client: &Client) -> Result<Catalog, tokio_postgres::Error> {
             checks: Vec::new(),
             row_checks: Vec::new(),
             has_rows: false,
+            partitions: None,
         };
         by_oid.insert(oid, table.key());
         tables.insert(table.key(), table);
     }
     let oids: Vec<u32> = by_oid.keys().copied().collect();
+    for row in client.query(PARTITIONS, &[&oids]).await? {
+        let oid: u32 = row.get(0);
+        let strategy: String = row.get(1);
+        let mut partitions = Partitions {
+            column: row.get(2),
+            strategy: match strategy.as_str() {
+                "r" => "range",
+                "l" => "list",
+                _ => "hash",
+            }
+            .into(),
+            ..Default::default()
+        };
+        for bound in row.get::<_, Vec<Option<String>>>(3).into_iter().flatten() {
+            partitions.add_bound(&bound);
+        }
+        if let Some(t) = by_oid.get(&oid).and_then(|k| tables.get_mut(k)) {
+            t.partitions = Some(partitions);
+        }
+    }
 
     struct RawColumn {
         table: u32,

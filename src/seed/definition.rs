@@ -179,6 +179,8 @@ pub struct DatasetSection {
     pub default_rows: Option<u64>,
     /// Whether tables without a definition are seeded from the catalog (default true).
     pub infer: Option<bool>,
+    /// `false` seeds nothing at all, defined or not (`--no-seed`); default true.
+    pub enabled: Option<bool>,
     /// Keep the seeded state as a template database so that a reset is a clone (default true).
     pub template: Option<bool>,
     /// Inline table definitions, merged over the file's (inline wins).

@@ -67,6 +67,8 @@ pub struct TableLoad {
     pub table_bytes: u64,
     /// Generation and COPY, wall time.
     pub seconds: f64,
+    /// Nobody defined the table: its rows were inferred from the catalog.
+    pub inferred: bool,
 }
 
 /// What the load dropped and must put back.
@@ -78,6 +80,10 @@ struct Dropped {
     indexes: Vec<(String, String, Option<String>)>,
     /// (table, constraint name, definition, comment): foreign keys.
     foreign_keys: Vec<(String, String, String, Option<String>)>,
+    /// (table, constraint name) of foreign keys from or to a partitioned table: put back
+    /// validated in one step, since a NOT VALID one is refused on a partitioned table and, to
+    /// one, leaves its copies on the partitions unvalidated after VALIDATE.
+    partitioned_keys: std::collections::BTreeSet<(String, String)>,
 }
 
 /// A load failure: data the constraints refuse is the dataset's fault (exit 2); anything else
@@ -216,8 +222,9 @@ async fn drop_for_load(
     let oids: Vec<u32> = plan.tables.iter().map(|t| t.oid).collect();
     let fks = admin
         .query(
-            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), obj_description(oid, 'pg_constraint')
-             FROM pg_constraint WHERE contype = 'f' AND (conrelid = ANY($1) OR confrelid = ANY($1))
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), obj_description(oid, 'pg_constraint'),
+                    EXISTS (SELECT 1 FROM pg_class c WHERE c.oid IN (conrelid, confrelid) AND c.relkind = 'p')
+             FROM pg_constraint WHERE contype = 'f' AND conparentid = 0 AND (conrelid = ANY($1) OR confrelid = ANY($1))
              ORDER BY conrelid::regclass::text, conname",
             &[&oids],
         )
@@ -227,7 +234,11 @@ async fn drop_for_load(
         let (table, name, def, comment): (String, String, String, Option<String>) =
             (row.get(0), row.get(1), row.get(2), row.get(3));
         let q = format!("ALTER TABLE {table} DROP CONSTRAINT {}", quote_ident(&name));
+        let partitioned: bool = row.get(4);
         if admin.batch_execute(&q).await.is_ok() {
+            if partitioned {
+                dropped.partitioned_keys.insert((table.clone(), name.clone()));
+            }
             dropped.foreign_keys.push((table, name, def, comment));
         }
     }
@@ -333,10 +344,13 @@ async fn restore(
     let mut to_validate: Vec<(String, String)> = Vec::new();
     for (table, name, def, comment) in &dropped.foreign_keys {
         let already_not_valid = def.trim_end().ends_with("NOT VALID");
+        let at_once = dropped
+            .partitioned_keys
+            .contains(&(table.clone(), name.clone()));
         let mut s = format!(
             "ALTER TABLE {table} ADD CONSTRAINT {} {def}{};",
             quote_ident(name),
-            if already_not_valid { "" } else { " NOT VALID" }
+            if already_not_valid || at_once { "" } else { " NOT VALID" }
         );
         if let Some(c) = comment {
             s.push_str(&format!(
@@ -351,7 +365,8 @@ async fn restore(
                 e,
             )
         })?;
-        if !already_not_valid {
+        let validated = at_once;
+        if !already_not_valid && !validated {
             to_validate.push((table.clone(), name.clone()));
         }
     }
@@ -438,6 +453,7 @@ async fn load_table(
         copy_bytes,
         table_bytes: 0,
         seconds,
+        inferred: table.inferred,
     })
 }
 

@@ -32,6 +32,8 @@ use std::time::Instant;
 /// Everything a seeding run needs besides the database.
 #[derive(Debug, Clone)]
 pub struct SeedRequest {
+    /// False: no seed point loads anything (`--no-seed`, `[dataset] enabled = false`).
+    pub enabled: bool,
     pub definitions: LoadedDefinitions,
     pub plan: PlanOptions,
     pub load: LoadOptions,
@@ -59,6 +61,7 @@ impl SeedRequest {
             )));
         }
         Ok(SeedRequest {
+            enabled: section.enabled.unwrap_or(true),
             plan: PlanOptions {
                 seed: section.seed.unwrap_or(1),
                 scale,
@@ -81,6 +84,8 @@ pub struct SeedOutcome {
     /// Wall time of the whole run: catalog, plan, load, index rebuild, vacuum and analyze.
     pub seconds: f64,
     pub tables: Vec<TableLoad>,
+    /// Tables nobody defined that got fewer rows than asked for, and why.
+    pub limits: Vec<plan::RowLimit>,
 }
 
 impl SeedOutcome {
@@ -88,6 +93,7 @@ impl SeedOutcome {
     pub fn absorb(&mut self, later: SeedOutcome) {
         self.seconds += later.seconds;
         self.tables.extend(later.tables);
+        self.limits.extend(later.limits);
     }
 
     pub fn rows(&self) -> u64 {
@@ -162,6 +168,7 @@ pub async fn seed(conn: &ConnectionInfo, request: &SeedRequest) -> Result<SeedOu
         scale: request.plan.scale,
         seconds: started.elapsed().as_secs_f64(),
         tables,
+        limits: plan.limits,
     })
 }
 
@@ -186,6 +193,17 @@ impl SeedOutcome {
                     copy_bytes: t.copy_bytes,
                     seconds: t.seconds,
                     mb_per_s: mb(t.table_bytes, t.seconds),
+                    inferred: t.inferred,
+                })
+                .collect(),
+            limits: self
+                .limits
+                .iter()
+                .map(|l| crate::report::SeedLimit {
+                    table: l.table.clone(),
+                    asked: l.asked,
+                    rows: l.rows,
+                    reason: l.reason.clone(),
                 })
                 .collect(),
             template: None,

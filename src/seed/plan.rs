@@ -52,12 +52,27 @@ pub struct TablePlan {
     /// The table was empty before seeding.
     pub was_empty: bool,
     pub oid: u32,
+    /// Nobody defined the table: its rows were inferred from the catalog.
+    pub inferred: bool,
+}
+
+/// A table nobody defined that gets fewer rows than asked for, because a constraint allows no
+/// more; the reason is one sentence naming the constraint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowLimit {
+    /// `schema.name`.
+    pub table: String,
+    pub asked: u64,
+    pub rows: u64,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// Tables in foreign-key order; `layers` index into it.
     pub tables: Vec<TablePlan>,
+    /// Inferred tables given fewer rows than asked for, and why.
+    pub limits: Vec<RowLimit>,
     /// Groups of tables whose parents are all in earlier groups: each group loads in parallel.
     pub layers: Vec<Vec<usize>>,
 }
@@ -267,6 +282,7 @@ pub fn build(
     }
 
     check_not_null_cycles(&ctx)?;
+    let limits = limit_inferred_rows(&mut ctx);
 
     let mut tables = Vec::new();
     let seeded: Vec<String> = ctx.rows.keys().cloned().collect();
@@ -301,6 +317,7 @@ pub fn build(
             sequences,
             was_empty: !table.has_rows,
             oid: table.oid,
+            inferred: !ctx.defs.contains_key(key),
         });
     }
     let layers = layers(catalog, &tables);
@@ -319,8 +336,130 @@ pub fn build(
     debug_assert_eq!(order.len(), tables.len());
     Ok(Plan {
         tables: reordered,
+        limits,
         layers: new_layers,
     })
+}
+
+/// Rows a parent will hold when its children are generated: what it is seeded with, else the
+/// keys read from it; None when nothing is known.
+fn parent_rows(ctx: &Ctx, parent: &str) -> Option<u64> {
+    ctx.rows
+        .get(parent)
+        .copied()
+        .or_else(|| ctx.existing.get(parent).map(|r| r.len() as u64))
+}
+
+/// Gives each table nobody defined as many rows as its constraints allow, down to none: a
+/// required reference to a parent without rows allows none, a unique reference no more than the
+/// parent's rows, a unique set of references no more than their combinations. Parents are
+/// limited before their children (repeated until nothing changes). Defined tables are left as
+/// asked: a definition that cannot be met stays an error.
+fn limit_inferred_rows(ctx: &mut Ctx) -> Vec<RowLimit> {
+    let inferred: Vec<String> = ctx
+        .rows
+        .keys()
+        .filter(|k| !ctx.defs.contains_key(*k))
+        .cloned()
+        .collect();
+    let mut limits: BTreeMap<String, RowLimit> = BTreeMap::new();
+    for _ in 0..=inferred.len() {
+        let mut changed = false;
+        for key in &inferred {
+            let table = &ctx.catalog.tables[key];
+            let rows = ctx.rows[key];
+            if rows == 0 {
+                continue;
+            }
+            let mut cap: Option<(u64, String)> = None;
+            let mut tighten = |n: u64, reason: String| {
+                if n < rows && cap.as_ref().is_none_or(|(c, _)| n < *c) {
+                    cap = Some((n, reason));
+                }
+            };
+            for fk in &table.foreign_keys {
+                if fk.parent == *key {
+                    continue;
+                }
+                let Some(n) = parent_rows(ctx, &fk.parent) else {
+                    continue;
+                };
+                let required = fk
+                    .columns
+                    .iter()
+                    .all(|c| table.column(c).is_some_and(|c| c.not_null));
+                let columns = fk.columns.join(", ");
+                if required && n == 0 {
+                    tighten(
+                        0,
+                        format!(
+                            "its foreign key {} ({columns}) is NOT NULL and references {}, which has no rows",
+                            fk.name,
+                            display_name(&fk.parent)
+                        ),
+                    );
+                }
+                let one_to_one = table
+                    .unique
+                    .iter()
+                    .any(|u| u.iter().all(|c| fk.columns.contains(c)));
+                if one_to_one {
+                    tighten(
+                        n,
+                        format!(
+                            "its foreign key {} ({columns}) is unique and references {}, which has {n} rows",
+                            fk.name,
+                            display_name(&fk.parent)
+                        ),
+                    );
+                }
+            }
+            // A unique constraint made only of foreign-key columns (a join table).
+            for u in &table.unique {
+                let covering: Vec<_> = table
+                    .foreign_keys
+                    .iter()
+                    .filter(|f| f.columns.iter().all(|c| u.contains(c)))
+                    .collect();
+                let covered = u
+                    .iter()
+                    .all(|c| covering.iter().any(|f| f.columns.contains(c)));
+                if !covered || covering.len() < 2 {
+                    continue;
+                }
+                let total = covering.iter().try_fold(1u128, |acc, f| {
+                    parent_rows(ctx, &f.parent).map(|n| acc * n as u128)
+                });
+                if let Some(total) = total {
+                    tighten(
+                        total.min(u64::MAX as u128) as u64,
+                        format!(
+                            "its unique ({}) allows {total} combinations of parent rows",
+                            u.join(", ")
+                        ),
+                    );
+                }
+            }
+            if let Some((n, reason)) = cap {
+                let asked = limits.get(key).map(|l| l.asked).unwrap_or(rows);
+                ctx.rows.insert(key.clone(), n);
+                limits.insert(
+                    key.clone(),
+                    RowLimit {
+                        table: key.clone(),
+                        asked,
+                        rows: n,
+                        reason,
+                    },
+                );
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    limits.into_values().collect()
 }
 
 /// Derives the greater column of each CHECK that orders two columns from the lesser one, so
@@ -577,7 +716,7 @@ fn column_gen(ctx: &mut Ctx, table: &Table, column: &Column) -> Result<Option<Co
                 .iter()
                 .any(|c| table.column(c).is_some_and(|c| !c.not_null));
             let pick = fk_pick(ctx, table, fk_index, &parent, &label(&None))?;
-            if parent.is_empty() && !nullable {
+            if parent.is_empty() && !nullable && ctx.rows.get(&key).is_some_and(|r| *r > 0) {
                 return Err(format!(
                     "{}: it references {}, which has no rows and gets none",
                     label(&None),
@@ -617,7 +756,8 @@ fn column_gen(ctx: &mut Ctx, table: &Table, column: &Column) -> Result<Option<Co
         }));
     }
 
-    let def = infer(table, column, &ty);
+    let mut def = infer(table, column, &ty);
+    within_partitions(table, column, &ty, &mut def);
     if def.kind == Kind::Default {
         return Ok(None);
     }
@@ -629,6 +769,79 @@ fn column_gen(ctx: &mut Ctx, table: &Table, column: &Column) -> Result<Option<Co
         nulls: def.nulls,
         seed,
     }))
+}
+
+/// A partition key nobody defined gets values that some partition accepts: a listed value, or
+/// one between the lowest bound and the highest of the ranges (a DEFAULT partition takes
+/// anything, and a hash partition every value). A key with a DEFAULT expression (`now()`) is
+/// generated too, since its default may fall outside every partition. Timestamps keep a day
+/// clear of each end, so that a bound printed in another time zone is still respected.
+fn within_partitions(table: &Table, column: &Column, ty: &PgType, def: &mut ColumnDef) {
+    let Some(p) = &table.partitions else {
+        return;
+    };
+    if p.column != column.name || p.has_default {
+        return;
+    }
+    match p.strategy.as_str() {
+        "list" if !p.values.is_empty() => {
+            let nulls = def.nulls;
+            *def = ColumnDef::of(Kind::Choice);
+            def.nulls = if column.not_null { 0.0 } else { nulls.min(0.0) };
+            def.values = Some(
+                p.values
+                    .iter()
+                    .map(|v| match v.parse::<i64>() {
+                        Ok(n) if ty.is_integer() => toml::Value::Integer(n),
+                        _ => toml::Value::String(v.clone()),
+                    })
+                    .collect(),
+            );
+        }
+        "range" if !p.ranges.is_empty() => {
+            let unbounded_low = p.ranges.iter().any(|(from, _)| from.is_none());
+            let unbounded_high = p.ranges.iter().any(|(_, to)| to.is_none());
+            let froms: Vec<&String> = p.ranges.iter().filter_map(|r| r.0.as_ref()).collect();
+            let tos: Vec<&String> = p.ranges.iter().filter_map(|r| r.1.as_ref()).collect();
+            def.nulls = 0.0;
+            if ty.is_integer() {
+                let lo = froms.iter().filter_map(|v| v.parse::<i64>().ok()).min();
+                let hi = tos.iter().filter_map(|v| v.parse::<i64>().ok()).max();
+                def.kind = Kind::Int;
+                if let (Some(lo), false) = (lo, unbounded_low) {
+                    def.min = Some(toml::Value::Integer(lo));
+                }
+                if let (Some(hi), false) = (hi, unbounded_high) {
+                    def.max = Some(toml::Value::Integer(hi - 1));
+                }
+            } else if matches!(ty, PgType::Date | PgType::Timestamp | PgType::Timestamptz) {
+                let lo = froms.iter().filter_map(|v| copy::parse_timestamp(v)).min();
+                let hi = tos.iter().filter_map(|v| copy::parse_timestamp(v)).max();
+                let date = *ty == PgType::Date;
+                def.kind = if date { Kind::Date } else { Kind::Timestamp };
+                let day = copy::US_PER_DAY;
+                let margin = match (lo, hi) {
+                    (Some(lo), Some(hi)) if !date && hi - lo > 3 * day => day,
+                    _ if date => 0,
+                    _ => 1_000_000,
+                };
+                let show = |us: i64| {
+                    toml::Value::String(if date {
+                        copy::format_date(us.div_euclid(day))
+                    } else {
+                        copy::format_timestamp(us)
+                    })
+                };
+                if let (Some(lo), false) = (lo, unbounded_low) {
+                    def.min = Some(show(lo + margin));
+                }
+                if let (Some(hi), false) = (hi, unbounded_high) {
+                    def.max = Some(show(hi - if date { day } else { margin.max(1_000_000) }));
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 fn in_unique(table: &Table, column: &str) -> bool {

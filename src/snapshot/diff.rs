@@ -10,6 +10,68 @@ use crate::report::Difference;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
+/// Every `kind` a [`Difference`] can have: the one list that `[accept]`, `-- rehearse:accept` and
+/// the documentation check against. A kind the diff produces must be listed here (the diff
+/// asserts it in debug builds, and a test reads this file for kinds spelled out).
+pub const KINDS: &[&str] = &[
+    "object_missing",
+    "object_left_behind",
+    "owner_changed",
+    "privileges_changed",
+    "comment_changed",
+    "extension_version",
+    "extension_schema",
+    "type_changed",
+    "enum_values",
+    "nullability_changed",
+    "default_changed",
+    "collation_changed",
+    "constraint_changed",
+    "sequence_changed",
+    "kind_changed",
+    "persistence_changed",
+    "partitioning_changed",
+    "inheritance_changed",
+    "storage_option",
+    "rls_changed",
+    "replica_identity_changed",
+    "view_changed",
+    "trigger_changed",
+    "trigger_enabled",
+    "policy_changed",
+    "rule_changed",
+    "constraint_missing",
+    "constraint_added",
+    "trigger_missing",
+    "trigger_added",
+    "policy_missing",
+    "policy_added",
+    "rule_missing",
+    "rule_added",
+    "column_missing",
+    "column_added",
+    "column_order",
+    "column_type",
+    "identity_changed",
+    "generated_changed",
+    "index_missing",
+    "index_added",
+    "index_changed",
+    "statistics_changed",
+    "event_trigger_changed",
+    "publication_changed",
+    "cast_changed",
+    "text_search_changed",
+    "foreign_changed",
+    "default_privileges_changed",
+    "function_changed",
+];
+
+/// True when `kind` is one of [`KINDS`].
+pub fn is_kind(kind: &str) -> bool {
+    KINDS.contains(&kind)
+}
+
 /// Every difference between `before` and `after`, in a deterministic order; empty when equal.
 pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<Difference> {
     let mut d = Differ::default();
@@ -103,12 +165,15 @@ impl Differ {
         before: Option<String>,
         after: Option<String>,
     ) {
+        debug_assert!(is_kind(kind), "difference kind {kind} is not in KINDS");
         self.out.push(Difference {
             kind: kind.to_string(),
             object: object.to_string(),
             detail,
             before,
             after,
+            accepted: false,
+            accepted_reason: None,
         });
     }
 
@@ -894,6 +959,28 @@ fn trigger_state(c: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kind_spelled_in_the_diff_is_listed_once() {
+        let source = include_str!("diff.rs");
+        let code = &source[source.find("pub fn diff(").unwrap()..source.find("#[cfg(test)]").unwrap()];
+        let mut spelled = std::collections::BTreeSet::new();
+        for literal in code.split('"').skip(1).step_by(2) {
+            let snake = literal.contains('_')
+                && literal.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+            if snake {
+                spelled.insert(literal);
+            }
+        }
+        for kind in &spelled {
+            assert!(is_kind(kind), "{kind} is produced but not in KINDS");
+        }
+        for what in ["constraint", "trigger", "policy", "rule"] {
+            assert!(is_kind(&format!("{what}_missing")) && is_kind(&format!("{what}_added")));
+        }
+        let unique: std::collections::BTreeSet<_> = KINDS.iter().collect();
+        assert_eq!(unique.len(), KINDS.len(), "a kind is listed twice");
+    }
 
     fn table(cols: &[&str]) -> Relation {
         Relation {

@@ -126,3 +126,122 @@ impl Running {
         }
     }
 }
+
+/// A report the size of a real project's history: `n` migrations, most passing with a hazard
+/// each, 150 failing with schema differences (before and after), 94 not run after a failure,
+/// and 10 holding an AccessExclusiveLock for seconds while workload queries queue behind them.
+pub fn large_report(n: usize) -> rehearse::report::Report {
+    use rehearse::report::*;
+    let statement = |i: usize, held_ms: f64| StatementReport {
+        sql: format!(
+            "ALTER TABLE public.table_{i} ADD COLUMN column_{i} text NOT NULL DEFAULT 'a fairly long default value for column {i}'"
+        ),
+        line: 3,
+        duration_ms: held_ms,
+        ok: true,
+        transactional: true,
+        locks: vec![LockReport {
+            relation: format!("public.table_{i}"),
+            mode: "AccessExclusiveLock".into(),
+            kind: "table".into(),
+            acquired_ms: 0.0,
+            held_ms,
+            sampled: false,
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let direction = |i: usize, held_ms: f64| Direction {
+        ok: true,
+        duration_ms: held_ms * 3.0,
+        statements: (0..3).map(|_| statement(i, held_ms)).collect(),
+        ..Default::default()
+    };
+    let hazard = |i: usize| Finding {
+        kind: "no_lock_timeout".into(),
+        message: format!("V{i:04}__change_{i}.sql takes an AccessExclusiveLock without setting lock_timeout."),
+        advice: Some("Start the migration with SET lock_timeout = '2s'.".into()),
+    };
+    let migrations = (0..n)
+        .map(|i| {
+            let id = format!("{i:04}");
+            let name = format!("change_number_{i}_of_the_project");
+            let file = format!("V{id}__{name}.sql");
+            if i >= n - 94 {
+                return MigrationReport {
+                    id,
+                    name,
+                    verdict: Verdict::NotRun,
+                    findings: vec![Finding::new(
+                        "not_run",
+                        format!("{file} was not rehearsed because migration {:04} before it failed", n - 95),
+                    )],
+                    file,
+                    ..Default::default()
+                };
+            }
+            let slow = i % 25 == 7;
+            let held = if slow { 2970.0 } else { 4.0 };
+            let mut forward = direction(i, held);
+            if slow {
+                forward.statements[0].lock_wait_ms = 2950.0;
+                forward.statements[0].workload = Some(StatementWorkload {
+                    queries: 400,
+                    blocked_count: 120,
+                    blocked_total_ms: 90_000.0,
+                    blocked_longest_ms: 2960.0,
+                    ..Default::default()
+                });
+            }
+            let failed = i % 2 == 1 && i < 301;
+            let differences = if failed {
+                (0..4)
+                    .map(|k| Difference {
+                        kind: "column_order".into(),
+                        object: format!("public.table_{i}"),
+                        detail: format!("column_{k} was column {k} and is now column {}", k + 5),
+                        before: Some(format!("id, column_0, column_1, column_2, column_3, column_{i}")),
+                        after: Some(format!("id, column_{i}, column_3, column_2, column_1, column_0")),
+                        accepted: false,
+                        accepted_reason: None,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            MigrationReport {
+                id,
+                name,
+                verdict: if failed { Verdict::Fail } else { Verdict::Pass },
+                rollback_file: Some(format!("V{i:04}__rollback.sql")),
+                rollback: Some(direction(i, 2.0)),
+                redo: Some(direction(i, 4.0)),
+                forward,
+                schema_restored: Some(!failed),
+                data_preserved: Some(true),
+                findings: if failed {
+                    vec![Finding::new(
+                        "schema_not_restored",
+                        format!("the rollback of {file} does not restore the schema: 4 differences"),
+                    )]
+                } else {
+                    Vec::new()
+                },
+                differences,
+                hazards: vec![hazard(i)],
+                file,
+                ..Default::default()
+            }
+        })
+        .collect();
+    Report {
+        schema_version: 1,
+        verdict: Verdict::Fail,
+        rehearse_version: "0.1.0".into(),
+        scenario: "a-real-project".into(),
+        started_at: "2026-11-27T12:00:00Z".into(),
+        duration_ms: 1_234_567.0,
+        migrations,
+        ..Default::default()
+    }
+}
