@@ -16,6 +16,7 @@ use crate::Error;
 use seeding::SeedPoints;
 use std::time::Instant;
 
+pub mod journal;
 mod progress;
 mod seeding;
 
@@ -30,6 +31,13 @@ pub async fn rehearse(
     // A missing or malformed dataset definition is bad input: say so before starting a server.
     seed_request(scenario, set)?;
     let database = provision::provision(&scenario.database).await?;
+    journal::provisioned(DatabaseInfo {
+        provider: database.kind,
+        server_version: database.server_version.clone(),
+        reason: database.reason.clone(),
+        image: (database.kind == provision::ProviderKind::Docker)
+            .then(|| provision::docker::image_for(&scenario.database)),
+    });
     progress.step(&format!(
         "PostgreSQL {} via {:?} ({})",
         database.server_version, database.kind, database.reason
@@ -81,6 +89,8 @@ pub async fn rehearse_on(
         }
     }
 
+    journal::run_findings(&findings);
+
     // Seed points: right after the baseline, then before every rehearsed migration whose
     // predecessors created tables. Each keeps the state as a template so that a reset is a clone;
     // without seeded rows the clone is cheap, and still saves replaying the baseline. The
@@ -107,9 +117,12 @@ pub async fn rehearse_on(
     );
     for (index, migration) in rehearsed.iter().enumerate() {
         if let Some(blocker) = &blocked_by {
-            migrations.push(not_run(set, migration, blocker));
+            let skipped = not_run(set, migration, blocker);
+            journal::finished(&skipped);
+            migrations.push(skipped);
             continue;
         }
+        journal::rehearsing(&migration.version.to_string());
         if index > 0 {
             let seeded;
             (client, seeded) = seeding
@@ -163,6 +176,7 @@ pub async fn rehearse_on(
         } else if redo_failed {
             blocked_by = Some(migration.version.to_string());
         }
+        journal::finished(&report);
         migrations.push(report);
     }
 

@@ -744,6 +744,7 @@ fn badge(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "<span class=\"badge pass\">pass</span>",
         Verdict::Fail => "<span class=\"badge fail\">fail</span>",
+        Verdict::Interrupted => "<span class=\"badge fail\">interrupted</span>",
     }
 }
 

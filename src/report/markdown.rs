@@ -14,10 +14,10 @@ const SQL_LIMIT: usize = 600;
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
-    let icon = if report.verdict == Verdict::Pass {
-        "✅"
-    } else {
-        "❌"
+    let icon = match report.verdict {
+        Verdict::Pass => "✅",
+        Verdict::Fail => "❌",
+        Verdict::Interrupted => "⏹",
     };
     let _ = writeln!(
         out,
@@ -334,6 +334,7 @@ fn verdict(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "✅ pass",
         Verdict::Fail => "❌ fail",
+        Verdict::Interrupted => "⏹ interrupted",
     }
 }
 

@@ -168,6 +168,7 @@ pub fn verdict_word(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "pass",
         Verdict::Fail => "fail",
+        Verdict::Interrupted => "interrupted",
     }
 }
 
@@ -186,6 +187,14 @@ pub fn headline(report: &Report) -> String {
             format!("FAIL: {total} migration(s) passed but the run failed")
         }
         Verdict::Fail => format!("FAIL: {failed} of {total} migration(s) failed"),
+        Verdict::Interrupted => {
+            let finished = report
+                .migrations
+                .iter()
+                .filter(|m| m.verdict != Verdict::Interrupted)
+                .count();
+            format!("INTERRUPTED: {finished} migration(s) finished before the run was stopped")
+        }
     };
     if approvals > 0 {
         line.push_str(&format!(

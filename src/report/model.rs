@@ -12,6 +12,9 @@ pub enum Verdict {
     /// The default, so that a report nobody finished never reads as a pass.
     #[default]
     Fail,
+    /// A signal (SIGINT, SIGTERM, SIGHUP) stopped the run: the report says what ran before it,
+    /// and the migration that was running has this verdict. Neither a pass nor a finding.
+    Interrupted,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -6,7 +6,11 @@ use super::{GateStatus, Report, Verdict};
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
-    let mark = |v: Verdict| if v == Verdict::Pass { "PASS" } else { "FAIL" };
+    let mark = |v: Verdict| match v {
+        Verdict::Pass => "PASS",
+        Verdict::Fail => "FAIL",
+        Verdict::Interrupted => "INTERRUPTED",
+    };
     out.push_str(&format!(
         "{} — {}, {} migration(s) on PostgreSQL {} ({})\n",
         measures::headline(report),
