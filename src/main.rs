@@ -214,24 +214,14 @@ fn main() -> std::process::ExitCode {
     };
     let code = runtime.block_on(async {
         cleanup::install_signal_handlers();
-        let command = async {
-            match cli.command {
-                Command::Run(args) => run(args).await,
-                Command::Snapshot(args) => report_error(write_snapshot(args).await),
-                Command::Diff(args) => report_error(diff(args).await),
-                Command::Compare(args) => compare(args),
-                Command::Render(args) => render(args),
-                Command::Clean(args) => clean(args).await,
-            }
-        };
-        // A signal stops the command where it is: dropping its work releases what it holds
-        // (`run` writes its partial report first).
-        // Biased: the command hears the signal first, so `run` writes its report before the
-        // command is dropped.
-        tokio::select! {
-            biased;
-            code = command => code,
-            _ = cleanup::interruption() => ExitCode::Fail,
+        match cli.command {
+            // `run` hears the signal itself: it writes its partial report before it returns.
+            Command::Run(args) => run(args).await,
+            // Any other command stops where it is: dropping its work releases what it holds.
+            other => tokio::select! {
+                code = command(other) => code,
+                _ = cleanup::interruption() => ExitCode::Fail,
+            },
         }
     });
     // Anything still registered (a panic in a task, say) is released before we go; when a signal
@@ -242,6 +232,17 @@ fn main() -> std::process::ExitCode {
     }
     drop(runtime);
     std::process::ExitCode::from(code as u8)
+}
+
+async fn command(command: Command) -> ExitCode {
+    match command {
+        Command::Run(args) => run(args).await,
+        Command::Snapshot(args) => report_error(write_snapshot(args).await),
+        Command::Diff(args) => report_error(diff(args).await),
+        Command::Compare(args) => compare(args),
+        Command::Render(args) => render(args),
+        Command::Clean(args) => clean(args).await,
+    }
 }
 
 fn render(args: RenderArgs) -> ExitCode {
