@@ -37,6 +37,27 @@ enum Command {
     Compare(CompareArgs),
     /// Write report.md, report.html and junit.xml again from a report.json.
     Render(RenderArgs),
+    /// Remove what killed runs left behind: containers, local servers and folders, and with
+    /// --url their scratch databases. What live runs hold is never touched.
+    #[command(after_help = CLEAN_EXAMPLES)]
+    Clean(CleanArgs),
+}
+
+const CLEAN_EXAMPLES: &str = "\
+Examples:
+  rehearse clean
+  rehearse clean --url postgresql://ci@staging-db:5432/postgres
+
+Every run marks what it creates with this machine and its process id; `clean` removes what
+belongs to runs that are no longer running on this machine (every run also does this for its
+provider before it starts). Things made by older versions, or by other machines, are left alone.
+Exit codes: 0 done (each removal printed); 3 Docker or the --url server could not be asked.";
+
+#[derive(Args)]
+struct CleanArgs {
+    /// Also drop the scratch databases killed runs left on this server.
+    #[arg(long, env = "REHEARSE_URL", hide_env_values = true)]
+    url: Option<String>,
 }
 
 const SNAPSHOT_EXAMPLES: &str = "\
@@ -200,11 +221,13 @@ fn main() -> std::process::ExitCode {
     let code = runtime.block_on(async {
         cleanup::install_signal_handlers();
         match cli.command {
+            // `run` hears the signal itself: it writes its partial report before it returns.
             Command::Run(args) => run(*args).await,
-            Command::Snapshot(args) => report_error(write_snapshot(args).await),
-            Command::Diff(args) => report_error(diff(args).await),
-            Command::Compare(args) => compare(args),
-            Command::Render(args) => render(args),
+            // Any other command stops where it is: dropping its work releases what it holds.
+            other => tokio::select! {
+                code = command(other) => code,
+                _ = cleanup::interruption() => ExitCode::Fail,
+            },
         }
     });
     // Anything still registered (a panic in a task, say) is released before we go; when a signal
@@ -215,6 +238,17 @@ fn main() -> std::process::ExitCode {
     }
     drop(runtime);
     std::process::ExitCode::from(code as u8)
+}
+
+async fn command(command: Command) -> ExitCode {
+    match command {
+        Command::Run(args) => run(*args).await,
+        Command::Snapshot(args) => report_error(write_snapshot(args).await),
+        Command::Diff(args) => report_error(diff(args).await),
+        Command::Compare(args) => compare(args),
+        Command::Render(args) => render(args),
+        Command::Clean(args) => clean(args).await,
+    }
 }
 
 fn render(args: RenderArgs) -> ExitCode {
@@ -267,6 +301,36 @@ fn compare(args: CompareArgs) -> ExitCode {
     }
 }
 
+async fn clean(args: CleanArgs) -> ExitCode {
+    use rehearse::provision::{docker, leftovers, url};
+    let mut removed = leftovers::reap_local_folders(&std::env::temp_dir());
+    let mut code = ExitCode::Pass;
+    match docker::reap_dead_runs().await {
+        Ok(containers) => removed.extend(containers),
+        Err(why) => eprintln!("rehearse: containers not checked: {why}"),
+    }
+    if let Some(target) = &args.url {
+        let outcome = match url::parse(target) {
+            Ok(target) => leftovers::reap_scratch_databases(&target).await,
+            Err(e) => Err(e.to_string()),
+        };
+        match outcome {
+            Ok(databases) => removed.extend(databases),
+            Err(why) => {
+                eprintln!("rehearse: {}", report::redact(&why));
+                code = ExitCode::Environment;
+            }
+        }
+    }
+    for what in &removed {
+        println!("removed {}", report::redact(what));
+    }
+    if removed.is_empty() {
+        println!("nothing to remove: no run that is gone left anything behind");
+    }
+    code
+}
+
 async fn run(args: RunArgs) -> ExitCode {
     match try_run(args).await {
         Ok(code) => code,
@@ -275,6 +339,27 @@ async fn run(args: RunArgs) -> ExitCode {
             e.exit_code()
         }
     }
+}
+
+/// Writes the report of a run a signal stopped (what finished, the migration that was running
+/// marked interrupted), and says where. The exit code is the signal's, set by `main`.
+fn write_interrupted(out: &std::path::Path) -> ExitCode {
+    let code = cleanup::interrupted().unwrap_or(130);
+    let signal = cleanup::signal_name(code);
+    if let Some(report) = rehearsal::journal::interrupted_report(signal) {
+        match report::write_all(&report, out) {
+            Ok(written) => eprintln!(
+                "rehearse: {}; partial report: {}",
+                report::measures::headline(&report),
+                written.json.display()
+            ),
+            Err(e) => eprintln!(
+                "rehearse: could not write the partial report into {}: {e}",
+                out.display()
+            ),
+        }
+    }
+    ExitCode::Fail
 }
 
 fn report_error(result: Result<ExitCode, Error>) -> ExitCode {
@@ -405,11 +490,24 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
         eprintln!("rehearse: note: {note}");
     }
     let progress = rehearsal::for_stderr();
-    let report = rehearsal::rehearse(&scenario, &set, progress.as_ref()).await?;
+    rehearsal::journal::begin(&scenario, &set);
+    let journaled = rehearsal::journal::Journaled(progress.as_ref());
+    let outcome = tokio::select! {
+        report = rehearsal::rehearse(&scenario, &set, &journaled) => Some(report),
+        _ = cleanup::interruption() => None,
+    };
+    let report = match outcome {
+        Some(report) => report,
+        // Stopped by a signal: the rehearsal's work was dropped above, which released its
+        // database; what ran so far is the report.
+        None => return Ok(write_interrupted(&args.out)),
+    };
     if cleanup::interrupted().is_some() {
-        // The servers were taken away under the run: its report would only show the interruption.
-        return Ok(ExitCode::Fail);
+        // The signal came as the rehearsal finished: its report is whole, but the run was
+        // still stopped.
+        return Ok(write_interrupted(&args.out));
     }
+    let report = report?;
     let report = gate::evaluate(&report, &gates, &approvals);
     let written = report::write_all(&report, &args.out).map_err(|e| {
         Error::Environment(format!(

@@ -358,6 +358,8 @@ mod tests {
             path: "m.sql".into(),
             first_line: 1,
             statements,
+            parse_error: None,
+            bookkeeping: None,
         };
         Written::by(
             &script,

@@ -33,6 +33,9 @@ use testcontainers::bollard::{
 pub const LABEL: &str = "rehearse";
 /// And the run that started it (see [`run_id`]).
 pub const RUN_LABEL: &str = "rehearse.run";
+/// The run's mark (machine, pid, start time; see [`super::ownership`]): what a run that is gone
+/// left behind is removed by the next one, or by `rehearse clean`.
+pub const OWNER_LABEL: &str = "rehearse.owner";
 
 const PORT: &str = "5432/tcp";
 /// Where the images keep PGDATA unless their `PGDATA` says otherwise (ours, and the official
@@ -179,6 +182,10 @@ fn container_body(
     let labels = HashMap::from([
         (LABEL.to_string(), "1".to_string()),
         (RUN_LABEL.to_string(), run_id().to_string()),
+        (
+            OWNER_LABEL.to_string(),
+            super::ownership::this_run().to_mark(),
+        ),
     ]);
     Ok(ContainerCreateBody {
         image: Some(image.to_string()),
@@ -381,6 +388,62 @@ async fn last_log_lines(docker: &Docker, id: &str, n: usize) -> String {
     }
 }
 
+/// Removes the containers (and their volumes) of runs that are gone; says what it removed.
+/// Without a Docker daemon there is nothing to remove.
+pub async fn reap_dead_runs() -> Result<Vec<String>, String> {
+    use testcontainers::bollard::query_parameters::ListContainersOptionsBuilder;
+    let docker = connect().await?;
+    let filters = HashMap::from([("label".to_string(), vec![OWNER_LABEL.to_string()])]);
+    let list = docker
+        .list_containers(Some(
+            ListContainersOptionsBuilder::new()
+                .all(true)
+                .filters(&filters)
+                .build(),
+        ))
+        .await
+        .map_err(|e| format!("Docker could not list containers: {}", docker_message(&e)))?;
+    let mut removed = Vec::new();
+    for container in list {
+        let labels = container.labels.unwrap_or_default();
+        let Some(owner) = labels
+            .get(OWNER_LABEL)
+            .and_then(|mark| super::ownership::Owner::from_mark(mark))
+        else {
+            continue;
+        };
+        if owner.is_alive() {
+            continue;
+        }
+        let Some(id) = container.id else { continue };
+        let name = container
+            .names
+            .and_then(|n| n.first().map(|n| n.trim_start_matches('/').to_string()))
+            .unwrap_or_else(|| id.clone());
+        let options = RemoveContainerOptionsBuilder::new()
+            .force(true)
+            .v(true)
+            .build();
+        match docker.remove_container(&id, Some(options)).await {
+            Ok(()) => removed.push(format!(
+                "container {name} and its volumes (run {} is gone)",
+                owner.pid
+            )),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404 | 409,
+                ..
+            }) => {}
+            Err(e) => {
+                return Err(format!(
+                    "Docker could not remove container {name}: {}",
+                    docker_message(&e)
+                ))
+            }
+        }
+    }
+    Ok(removed)
+}
+
 /// Removes a container and its anonymous volumes, synchronously: it runs in `Drop` and in the
 /// signal handler, where no async runtime can be relied on, so it uses a thread of its own.
 fn remove_container_blocking(name_or_id: &str) {
@@ -391,11 +454,23 @@ fn remove_container_blocking(name_or_id: &str) {
             .force(true)
             .v(true)
             .build();
-        match docker.remove_container(&id, Some(options)).await {
+        match docker.remove_container(&id, Some(options.clone())).await {
             Ok(()) => Some(()),
             Err(bollard::errors::Error::DockerResponseServerError {
                 status_code: 404, ..
-            }) => Some(()),
+            }) => {
+                // Registered before it was created: an interrupted create may still be under
+                // way in the daemon. Look again for a moment before calling it gone.
+                if cleanup::interrupted().is_some() {
+                    for _ in 0..10 {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        if docker.remove_container(&id, Some(options.clone())).await.is_ok() {
+                            break;
+                        }
+                    }
+                }
+                Some(())
+            }
             Err(e) => {
                 eprintln!(
                     "rehearse: could not remove container {id}: {}",

@@ -3,13 +3,14 @@
 //! (`postgres` when it exists, else `nobody`), because PostgreSQL refuses to run as root.
 
 use super::{
-    cleanup, wait_until_ready, ConnectionInfo, Database, DatabaseRequest, ProviderKind,
+    cleanup, ownership, wait_until_ready, ConnectionInfo, Database, DatabaseRequest, ProviderKind,
     ProvisionError,
 };
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The folder holding `initdb`, `postgres` and `pg_ctl` for the requested major version.
@@ -131,19 +132,35 @@ fn free_port() -> Result<u16, ProvisionError> {
 }
 
 /// Starts a private server. `reason` says why the local provider was chosen.
+///
+/// Everything it creates is released on every path, a signal included: the folder is registered
+/// for removal the moment it exists (and carries this run's mark, for `rehearse clean` after a
+/// SIGKILL), `initdb` runs in a process group of its own that is killed if the start-up is
+/// abandoned, and `initdb` and the server die with this process whatever ends it.
 pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database, ProvisionError> {
     let bindir = find_bindir(request.major)?;
     let user = server_user()?;
-    let root = tempfile::Builder::new()
-        .prefix("rehearse-local-")
+    let folder = tempfile::Builder::new()
+        .prefix(&ownership::local_folder_prefix())
         .tempdir()
-        .map_err(|e| ProvisionError::Failed(format!("could not create a temporary folder: {e}")))?;
-    let data = root.path().join("data");
-    let sockets = root.path().join("sockets");
+        .map_err(|e| ProvisionError::Failed(format!("could not create a temporary folder: {e}")))?
+        .keep();
+    let root_path = folder.clone();
+    let folder_guard = cleanup::register(move || {
+        let _ = std::fs::remove_dir_all(&root_path);
+    });
+    let root = folder.as_path();
+    std::fs::write(
+        root.join(ownership::MARKER_FILE),
+        format!("{}\n", ownership::this_run().to_mark()),
+    )
+    .map_err(|e| ProvisionError::Failed(format!("could not mark {}: {e}", root.display())))?;
+    let data = root.join("data");
+    let sockets = root.join("sockets");
     std::fs::create_dir(&sockets).map_err(|e| ProvisionError::Failed(e.to_string()))?;
-    let log = root.path().join("server.log");
+    let log = root.join("server.log");
     std::fs::File::create(&log).map_err(|e| ProvisionError::Failed(e.to_string()))?;
-    for p in [root.path(), sockets.as_path(), log.as_path()] {
+    for p in [root, sockets.as_path(), log.as_path()] {
         chown(p, &user).map_err(|e| {
             ProvisionError::Failed(format!(
                 "could not hand {} to the server user: {e}",
@@ -151,7 +168,7 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
             ))
         })?;
     }
-    std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o700)).ok();
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o700)).ok();
 
     let mut initdb = Command::new(bindir.join("initdb"));
     initdb
@@ -167,23 +184,27 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
             "--no-sync",
             "--no-instructions",
         ])
-        .stdin(Stdio::null());
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        // Its own group, so that abandoning it stops the single-user backends it runs too.
+        .process_group(0);
     as_user(&mut initdb, &user);
-    let out = tokio::task::spawn_blocking(move || initdb.output())
-        .await
-        .map_err(|e| ProvisionError::Failed(e.to_string()))?
-        .map_err(|e| {
-            ProvisionError::Unavailable(format!(
-                "could not run {}: {e}",
-                bindir.join("initdb").display()
-            ))
-        })?;
-    if !out.status.success() {
+    let initdb = Tied::spawn(initdb, libc::SIGKILL, libc::SIGKILL).map_err(|e| {
+        ProvisionError::Unavailable(format!(
+            "could not run {}: {e}",
+            bindir.join("initdb").display()
+        ))
+    })?;
+    let status = initdb.wait().await;
+    if !status.success() {
+        let stderr = initdb.stderr();
         return Err(ProvisionError::Failed(format!(
             "initdb failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
+            stderr.trim()
         )));
     }
+    drop(initdb);
 
     let mut last_error = String::new();
     for _attempt in 0..3 {
@@ -215,21 +236,14 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
             // Its own process group: a terminal's Ctrl-C reaches us, and we shut the server down in order.
             .process_group(0);
         as_user(&mut postgres, &user);
-        let child = postgres.spawn().map_err(|e| {
+        // SIGQUIT when this process dies: the postmaster's immediate shutdown, which takes its
+        // backends with it.
+        let server = Tied::spawn(postgres, libc::SIGQUIT, libc::SIGINT).map_err(|e| {
             ProvisionError::Unavailable(format!(
                 "could not start {}: {e}",
                 bindir.join("postgres").display()
             ))
         })?;
-        let pid = child.id();
-        let server = LocalServer {
-            child: Some(child),
-            pid,
-        };
-        let guard = cleanup::register(move || {
-            let mut server = server;
-            server.stop();
-        });
         let connection = ConnectionInfo {
             host: "127.0.0.1".into(),
             port,
@@ -237,24 +251,37 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
             password: None,
             dbname: "postgres".into(),
         };
-        match wait_until_ready(&connection, Duration::from_secs(60)).await {
+        let outcome = tokio::select! {
+            ready = wait_until_ready(&connection, Duration::from_secs(60)) => ready,
+            status = server.wait() => {
+                // A bad setting, a port taken meanwhile: the server said why in its log.
+                let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+                let said = server_complaint(&log_text);
+                if !is_port_clash(&log_text) {
+                    return Err(ProvisionError::Failed(format!(
+                        "the local PostgreSQL server exited before it answered ({status}): {said}"
+                    )));
+                }
+                Err(said)
+            }
+        };
+        match outcome {
             Ok(version) => {
-                // The folder goes with the server, in the same action, so a signal removes both.
-                let folder = root.keep();
-                let owner = cleanup::register(move || {
-                    drop(guard);
-                    let _ = std::fs::remove_dir_all(&folder);
-                });
+                // The server goes before its folder (actions run newest first, and the folder's
+                // action was registered first).
                 return Ok(Database::new(
                     ProviderKind::Local,
                     connection,
                     version,
                     reason,
-                    Box::new(owner),
+                    Box::new(OwnedServer {
+                        server: Some(server),
+                        folder: Some(folder_guard),
+                    }),
                 ));
             }
             Err(e) => {
-                drop(guard);
+                drop(server);
                 let log_text = std::fs::read_to_string(&log).unwrap_or_default();
                 last_error = format!(
                     "{e}; server log: {}",
@@ -268,9 +295,7 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
                         .collect::<Vec<_>>()
                         .join(" | ")
                 );
-                if !log_text.contains("could not bind")
-                    && !log_text.contains("Address already in use")
-                {
+                if !is_port_clash(&log_text) {
                     break;
                 }
             }
@@ -281,30 +306,182 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
     )))
 }
 
-struct LocalServer {
-    child: Option<std::process::Child>,
-    pid: u32,
+/// What the server and its folder are, held by the [`Database`]: dropped, the server stops
+/// first, then the folder goes.
+struct OwnedServer {
+    server: Option<Tied>,
+    folder: Option<cleanup::CleanupGuard>,
 }
 
-impl LocalServer {
-    /// Fast shutdown (SIGINT), then SIGKILL if the server has not gone within 15 seconds.
-    fn stop(&mut self) {
-        let Some(mut child) = self.child.take() else {
-            return;
-        };
-        // SAFETY: kill(2) on our own child's pid.
-        unsafe { libc::kill(self.pid as i32, libc::SIGINT) };
-        let deadline = Instant::now() + Duration::from_secs(15);
+impl Drop for OwnedServer {
+    fn drop(&mut self) {
+        drop(self.server.take());
+        drop(self.folder.take());
+    }
+}
+
+fn is_port_clash(log: &str) -> bool {
+    log.contains("could not bind") || log.contains("Address already in use")
+}
+
+/// The server's own sentence on why it stopped: its last FATAL (or PANIC, or ERROR) line without
+/// the timestamp and severity prefix, else its last line.
+pub fn server_complaint(log: &str) -> String {
+    let lines: Vec<&str> = log.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let pick = ["FATAL:", "PANIC:", "ERROR:"]
+        .iter()
+        .find_map(|severity| lines.iter().rev().find(|l| l.contains(severity)).map(|l| (l, *severity)));
+    match pick {
+        Some((line, severity)) => {
+            let at = line.find(severity).unwrap_or(0) + severity.len();
+            line[at..].trim().to_string()
+        }
+        None => lines
+            .last()
+            .map(|l| l.to_string())
+            .unwrap_or_else(|| "its log is empty".into()),
+    }
+}
+
+/// A child process tied to this one: the kernel sends it `signal` when this process dies (even
+/// by SIGKILL), and dropping the value stops it (the whole process group when it leads one).
+struct Tied {
+    child: Arc<Mutex<Option<Child>>>,
+    guard: Option<cleanup::CleanupGuard>,
+}
+
+impl Tied {
+    /// Spawns `cmd` with `death_signal` as its parent-death signal, and registers its stop:
+    /// `stop` first (SIGKILL goes to the whole process group `cmd` leads).
+    fn spawn(cmd: Command, death_signal: i32, stop_signal: i32) -> std::io::Result<Tied> {
+        let child = spawn_from_lasting_thread(cmd, death_signal)?;
+        let child = Arc::new(Mutex::new(Some(child)));
+        let held = child.clone();
+        let guard = cleanup::register(move || stop(&held, stop_signal));
+        Ok(Tied {
+            child,
+            guard: Some(guard),
+        })
+    }
+
+    /// Waits until the process exits (polling: the value stays droppable, which stops it).
+    async fn wait(&self) -> std::process::ExitStatus {
         loop {
-            match child.try_wait() {
-                Ok(Some(_)) => return,
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(20))
+            {
+                let mut slot = self.child.lock().unwrap_or_else(|e| e.into_inner());
+                match slot.as_mut().map(|c| c.try_wait()) {
+                    Some(Ok(Some(status))) => return status,
+                    Some(Ok(None)) => {}
+                    // Gone or unwaitable: nothing more will come.
+                    _ => return std::process::ExitStatus::default(),
                 }
-                _ => break,
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// What the process wrote to its piped stderr (after it exited).
+    fn stderr(&self) -> String {
+        use std::io::Read;
+        let mut text = String::new();
+        if let Some(err) = self
+            .child
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+            .and_then(|c| c.stderr.as_mut())
+        {
+            let _ = err.read_to_string(&mut text);
+        }
+        text
+    }
+}
+
+impl Drop for Tied {
+    fn drop(&mut self) {
+        // The guard's action stops the process.
+        self.guard.take();
+    }
+}
+
+/// `signal` (SIGINT: a server's fast shutdown; SIGKILL: to the whole group, for a tool such as
+/// initdb), then SIGKILL if it has not gone within 15 seconds; then reaps it.
+fn stop(child: &Mutex<Option<Child>>, signal: i32) {
+    let Some(mut child) = child.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+        return;
+    };
+    if let Ok(Some(_)) = child.try_wait() {
+        return;
+    }
+    let pid = child.id() as i32;
+    // SAFETY: kill(2) on our own child (and the group it leads: it was started with
+    // process_group(0)), which has not been reaped, so the pid is still ours.
+    unsafe {
+        if signal == libc::SIGKILL {
+            libc::kill(-pid, libc::SIGKILL);
+        } else {
+            libc::kill(pid, signal);
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break;
             }
         }
-        let _ = child.kill();
-        let _ = child.wait();
     }
+    // Whatever the group still holds (initdb's backends) goes too.
+    // SAFETY: as above; a group with no members left makes this a no-op (ESRCH).
+    unsafe {
+        libc::kill(-pid, libc::SIGKILL);
+    }
+}
+
+/// Spawns `cmd` from a thread that lasts as long as the process, with `signal` as the child's
+/// parent-death signal. The kernel sends it when the thread that forked ends, so the fork must
+/// not happen on a pool thread that may retire while the server runs.
+fn spawn_from_lasting_thread(mut cmd: Command, signal: i32) -> std::io::Result<Child> {
+    type Job = (Command, std::sync::mpsc::Sender<std::io::Result<Child>>);
+    static SPAWNER: OnceLock<Mutex<std::sync::mpsc::Sender<Job>>> = OnceLock::new();
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: the closure runs in the child between fork and exec and calls only
+    // async-signal-safe functions (prctl, getppid).
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, signal as libc::c_ulong) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent may have died before the prctl: then nobody would send the signal.
+            if libc::getppid() != parent {
+                return Err(std::io::Error::other("the parent process has exited"));
+            }
+            Ok(())
+        });
+    }
+    let spawner = SPAWNER.get_or_init(|| {
+        let (send, receive) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("rehearse-spawner".into())
+            .spawn(move || {
+                for (mut cmd, reply) in receive {
+                    let _ = reply.send(cmd.spawn());
+                }
+            })
+            .expect("a thread to start servers from");
+        Mutex::new(send)
+    });
+    let (reply, answer) = std::sync::mpsc::channel();
+    spawner
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .send((cmd, reply))
+        .map_err(|_| std::io::Error::other("the spawner thread has gone"))?;
+    answer
+        .recv()
+        .map_err(|_| std::io::Error::other("the spawner thread has gone"))?
 }

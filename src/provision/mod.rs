@@ -7,7 +7,9 @@
 
 pub mod cleanup;
 pub mod docker;
+pub mod leftovers;
 pub mod local;
+pub mod ownership;
 pub mod url;
 
 use thiserror::Error;
@@ -204,8 +206,17 @@ pub enum ProvisionError {
     Refused(String),
 }
 
-/// Starts (or connects to) a database as `request` asks.
+/// Starts (or connects to) a database as `request` asks. What runs that are gone left behind
+/// for the same provider is removed first (and said on stderr).
 pub async fn provision(request: &DatabaseRequest) -> Result<Database, ProvisionError> {
+    if matches!(request.provider, ProviderChoice::Local | ProviderChoice::Auto) {
+        leftovers::tell(&leftovers::reap_local_folders(&std::env::temp_dir()));
+    }
+    if matches!(request.provider, ProviderChoice::Docker | ProviderChoice::Auto) {
+        if let Ok(removed) = docker::reap_dead_runs().await {
+            leftovers::tell(&removed);
+        }
+    }
     match request.provider {
         ProviderChoice::Local => local::start(request, "--provider local was given".into()).await,
         ProviderChoice::Docker => {

@@ -93,7 +93,18 @@ pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError
                 super::super::report::redact(&e)
             ))
         })?;
-    let scratch = format!("rehearse_scratch_{:016x}", rand::random::<u64>());
+    // Scratch databases of runs that were killed before they could drop theirs.
+    if let Ok(removed) = super::leftovers::reap_scratch_databases(&target).await {
+        super::leftovers::tell(&removed);
+    }
+    // The name carries this run's machine and pid, and its drop is registered before it
+    // exists: a signal during CREATE DATABASE still drops it, a SIGKILL leaves it findable.
+    let scratch = super::ownership::scratch_database_name();
+    let guard = cleanup::register({
+        let admin_target = target.clone();
+        let name = scratch.clone();
+        move || cleanup::drop_database_blocking(&admin_target, &name)
+    });
     let admin = target.connect().await.map_err(|e| {
         ProvisionError::Unavailable(format!("could not connect to {}: {e}", target.redacted()))
     })?;
@@ -107,9 +118,6 @@ pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError
             ))
         })?;
     drop(admin);
-    let admin_target = target.clone();
-    let name = scratch.clone();
-    let guard = cleanup::register(move || cleanup::drop_database_blocking(&admin_target, &name));
     let connection = target.with_dbname(&scratch);
     Ok(Database::new(
         ProviderKind::Url,

@@ -17,6 +17,7 @@ use crate::Error;
 use seeding::SeedPoints;
 use std::time::Instant;
 
+pub mod journal;
 mod progress;
 mod seeding;
 
@@ -31,6 +32,13 @@ pub async fn rehearse(
     // A missing or malformed dataset definition is bad input: say so before starting a server.
     seed_request(scenario, set)?;
     let database = provision::provision(&scenario.database).await?;
+    journal::provisioned(DatabaseInfo {
+        provider: database.kind,
+        server_version: database.server_version.clone(),
+        reason: database.reason.clone(),
+        image: (database.kind == provision::ProviderKind::Docker)
+            .then(|| provision::docker::image_for(&scenario.database)),
+    });
     progress.step(&format!(
         "PostgreSQL {} via {:?} ({})",
         database.server_version, database.kind, database.reason
@@ -96,6 +104,8 @@ pub async fn rehearse_on(
         }
     }
 
+    journal::run_findings(&findings);
+
     // Seed points: right after the baseline, then before every rehearsed migration whose
     // predecessors created tables. Each keeps the state as a template so that a reset is a clone;
     // without seeded rows the clone is cheap, and still saves replaying the baseline. The
@@ -136,9 +146,12 @@ pub async fn rehearse_on(
     );
     for (index, migration) in rehearsed.iter().enumerate() {
         if let Some(blocker) = &blocked_by {
-            migrations.push(not_run(set, migration, blocker));
+            let skipped = not_run(set, migration, blocker);
+            journal::finished(&skipped);
+            migrations.push(skipped);
             continue;
         }
+        journal::rehearsing(&migration.version.to_string());
         let seed_started = Instant::now();
         if index > 0 {
             // Migrations have run: a seed point that fails is a finding of this run, and the
@@ -225,6 +238,7 @@ pub async fn rehearse_on(
             t.wall_ms += t.seed_ms + t.reset_ms;
             t.settle();
         }
+        journal::finished(&report);
         migrations.push(report);
     }
 

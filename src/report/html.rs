@@ -852,6 +852,7 @@ fn badge(v: Verdict) -> &'static str {
         Verdict::Pass => "<span class=\"badge pass\">pass</span>",
         Verdict::Fail => "<span class=\"badge fail\">fail</span>",
         Verdict::NotRun => "<span class=\"badge not_measured\">not run</span>",
+        Verdict::Interrupted => "<span class=\"badge fail\">interrupted</span>",
     }
 }
 

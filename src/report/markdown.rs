@@ -47,10 +47,10 @@ pub fn render(report: &Report) -> String {
         out: String::new(),
         cut: 0,
     };
-    let icon = if report.verdict == Verdict::Pass {
-        "✅"
-    } else {
-        "❌"
+    let icon = match report.verdict {
+        Verdict::Pass => "✅",
+        Verdict::Interrupted => "⏹",
+        _ => "❌",
     };
     let mut head = String::new();
     let _ = writeln!(
@@ -457,6 +457,7 @@ fn verdict(v: Verdict) -> &'static str {
         Verdict::Pass => "✅ pass",
         Verdict::Fail => "❌ fail",
         Verdict::NotRun => "⏭️ not run",
+        Verdict::Interrupted => "⏹ interrupted",
     }
 }
 

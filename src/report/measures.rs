@@ -169,6 +169,7 @@ pub fn verdict_word(v: Verdict) -> &'static str {
         Verdict::Pass => "pass",
         Verdict::Fail => "fail",
         Verdict::NotRun => "not run",
+        Verdict::Interrupted => "interrupted",
     }
 }
 
@@ -189,6 +190,14 @@ pub fn headline(report: &Report) -> String {
     let approvals: usize = report.migrations.iter().map(unapproved).sum();
     let mut line = match report.verdict {
         Verdict::Pass => format!("PASS: all {total} migration(s) passed"),
+        Verdict::Interrupted => {
+            let finished = report
+                .migrations
+                .iter()
+                .filter(|m| !matches!(m.verdict, Verdict::Interrupted | Verdict::NotRun))
+                .count();
+            format!("INTERRUPTED: {finished} migration(s) finished before the run was stopped")
+        }
         _ if failed == 0 && not_run == 0 => {
             format!("FAIL: {total} migration(s) passed but the run failed")
         }

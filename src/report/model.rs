@@ -16,6 +16,9 @@ pub enum Verdict {
     /// failure of its own. Only migrations have it; a run's verdict is pass or fail.
     #[serde(rename = "not_run")]
     NotRun,
+    /// A signal (SIGINT, SIGTERM, SIGHUP) stopped the run: the report says what ran before it,
+    /// and the migration that was running has this verdict. Neither a pass nor a finding.
+    Interrupted,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

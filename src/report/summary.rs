@@ -12,6 +12,7 @@ pub fn render(report: &Report) -> String {
         Verdict::Pass => "PASS",
         Verdict::Fail => "FAIL",
         Verdict::NotRun => "SKIP",
+        Verdict::Interrupted => "INTERRUPTED",
     };
     out.push_str(&format!(
         "{} — {}, {} migration(s) on PostgreSQL {} ({})\n",

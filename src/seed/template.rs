@@ -113,16 +113,17 @@ impl Template {
             .connect()
             .await
             .map_err(|e| format!("could not connect to create the template database: {e}"))?;
-        let started = Instant::now();
-        clone_database(&admin, &database.dbname, &name, !drop_on_exit)
-            .await
-            .map_err(|e| format!("could not keep the seeded database as a template: {e}"))?;
-        let create_seconds = started.elapsed().as_secs_f64();
+        // Registered before the clone: a signal while it runs still drops the template.
         let guard = drop_on_exit.then(|| {
             let admin_info = admin_info.clone();
             let name = name.clone();
             cleanup::register(move || cleanup::drop_database_blocking(&admin_info, &name))
         });
+        let started = Instant::now();
+        clone_database(&admin, &database.dbname, &name, !drop_on_exit)
+            .await
+            .map_err(|e| format!("could not keep the seeded database as a template: {e}"))?;
+        let create_seconds = started.elapsed().as_secs_f64();
         Ok(Template {
             name,
             database: database.clone(),
