@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod gate;
+pub mod identifier;
 pub mod migrations;
 pub mod probe;
 pub mod provision;

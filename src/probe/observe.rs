@@ -44,7 +44,7 @@ WITH RECURSIVE rel AS (
     FROM seg s
     WHERE s.size >= pg_catalog.pg_size_bytes(pg_catalog.current_setting('segment_size'))
 )
-SELECT r.oid, r.nspname::text, r.relname::text, r.relkind, r.relfilenode, s.bytes,
+SELECT r.oid, pg_catalog.quote_ident(r.nspname) || '.' || pg_catalog.quote_ident(r.relname), r.relkind, r.relfilenode, s.bytes,
        pg_catalog.pg_current_wal_insert_lsn()::text AS lsn
 FROM rel r
 LEFT JOIN (SELECT oid, sum(size)::int8 AS bytes FROM seg GROUP BY oid) s USING (oid)";
@@ -70,16 +70,16 @@ pub(crate) async fn read_catalog(
     let mut catalog = Catalog::default();
     for row in rows {
         let oid: u32 = row.get(0);
-        let schema: String = row.get(1);
-        let name: String = row.get(2);
-        let kind: String = row.get(3);
-        let filenode: u32 = row.get(4);
-        let bytes: Option<i64> = row.get(5);
-        catalog.wal_lsn = parse_lsn(row.get::<_, &str>(6));
+        // Spelled by the server, as the snapshot spells it, so that the names match.
+        let name: String = row.get(1);
+        let kind: String = row.get(2);
+        let filenode: u32 = row.get(3);
+        let bytes: Option<i64> = row.get(4);
+        catalog.wal_lsn = parse_lsn(row.get::<_, &str>(5));
         catalog.relations.insert(
             oid,
             Relation {
-                name: format!("{}.{}", quote_ident(&schema), quote_ident(&name)),
+                name,
                 kind: relation_kind(&kind),
                 filenode,
                 bytes: bytes.map(|b| b as u64),
@@ -145,22 +145,6 @@ fn relation_kind(relkind: &str) -> &'static str {
         "t" => "toast_table",
         "c" => "composite_type",
         _ => "relation",
-    }
-}
-
-/// Quotes an identifier only when PostgreSQL would need it, so `public.users` reads naturally.
-fn quote_ident(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
     }
 }
 
@@ -668,12 +652,5 @@ mod tests {
         assert_eq!(parse_lsn("0/10"), Some(16));
         assert_eq!(parse_lsn("1/0"), Some(1 << 32));
         assert_eq!(parse_lsn("nope"), None);
-    }
-
-    #[test]
-    fn identifiers_are_quoted_only_when_needed() {
-        assert_eq!(quote_ident("users"), "users");
-        assert_eq!(quote_ident("Users"), "\"Users\"");
-        assert_eq!(quote_ident("my table"), "\"my table\"");
     }
 }

@@ -98,7 +98,10 @@ pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError
         ProvisionError::Unavailable(format!("could not connect to {}: {e}", target.redacted()))
     })?;
     admin
-        .batch_execute(&format!("CREATE DATABASE {scratch}"))
+        .batch_execute(&format!(
+            "CREATE DATABASE {}",
+            crate::identifier::quote(&scratch)
+        ))
         .await
         .map_err(|e| {
             ProvisionError::Failed(format!(
