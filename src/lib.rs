@@ -15,5 +15,6 @@ pub mod report;
 pub mod scenario;
 pub mod seed;
 pub mod snapshot;
+pub mod toml_lines;
 
 pub use error::{Error, ExitCode};

@@ -60,9 +60,18 @@ impl<'de> Deserialize<'de> for Millis {
             Int(i64),
             Text(String),
         }
+        let ms = |n: f64| {
+            if n >= 0.0 && n.is_finite() {
+                Ok(Millis(n))
+            } else {
+                Err(serde::de::Error::custom(format!(
+                    "{n} is not a duration: give milliseconds of zero or more, or a text such as \"2s\""
+                )))
+            }
+        };
         match Raw::deserialize(d)? {
-            Raw::Number(n) => Ok(Millis(n)),
-            Raw::Int(n) => Ok(Millis(n as f64)),
+            Raw::Number(n) => ms(n),
+            Raw::Int(n) => ms(n as f64),
             Raw::Text(t) => parse_duration(&t)
                 .map(Millis)
                 .map_err(serde::de::Error::custom),
@@ -70,24 +79,33 @@ impl<'de> Deserialize<'de> for Millis {
     }
 }
 
-/// `"2s"`, `"500ms"`, `"1.5min"`, `"250"` (ms) → milliseconds.
+/// `"2s"`, `"500ms"`, `"1.5min"` → milliseconds. The unit is required: a bare `5` could mean
+/// five seconds as easily as five milliseconds.
 pub fn parse_duration(text: &str) -> Result<f64, String> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
+    let shown = crate::scenario::excerpt(text);
     let n: f64 = number
         .parse()
-        .map_err(|_| format!("\"{text}\" is not a duration such as \"2s\" or \"500ms\""))?;
+        .ok()
+        .filter(|n: &f64| n.is_finite())
+        .ok_or_else(|| format!("\"{shown}\" is not a duration such as \"2s\" or \"500ms\""))?;
     let factor = match unit.trim() {
-        "" | "ms" => 1.0,
+        "" => {
+            return Err(format!(
+                "\"{shown}\" has no unit: write \"{shown}ms\" or \"{shown}s\""
+            ))
+        }
+        "ms" => 1.0,
         "s" | "sec" => 1000.0,
         "m" | "min" => 60_000.0,
         "h" => 3_600_000.0,
         _ => {
             return Err(format!(
-                "\"{text}\" is not a duration such as \"2s\" or \"500ms\""
+                "\"{shown}\" is not a duration such as \"2s\" or \"500ms\""
             ))
         }
     };
@@ -167,7 +185,10 @@ impl GateConfig {
 /// Parses `AccessExclusiveLock=2s` (a `--max-lock-hold` value).
 pub fn parse_lock_limit(text: &str) -> Result<(String, f64), String> {
     let (mode, limit) = text.split_once('=').ok_or_else(|| {
-        format!("\"{text}\" should be MODE=DURATION, as in AccessExclusiveLock=2s")
+        format!(
+            "\"{}\" should be MODE=DURATION, as in AccessExclusiveLock=2s",
+            crate::scenario::excerpt(text)
+        )
     })?;
     Ok((mode.trim().to_string(), parse_duration(limit)?))
 }
@@ -592,7 +613,7 @@ mod tests {
         assert_eq!(parse_duration("2s"), Ok(2000.0));
         assert_eq!(parse_duration("500ms"), Ok(500.0));
         assert_eq!(parse_duration("1.5min"), Ok(90_000.0));
-        assert_eq!(parse_duration("250"), Ok(250.0));
+        assert!(parse_duration("250").unwrap_err().contains("no unit"));
         assert!(parse_duration("soon").is_err());
         assert_eq!(
             parse_lock_limit("AccessExclusiveLock=2s"),
