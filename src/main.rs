@@ -228,6 +228,10 @@ fn main() -> std::process::ExitCode {
 }
 
 fn render(args: RenderArgs) -> ExitCode {
+    if let Err(e) = report::prepare_out_dir(&args.out) {
+        eprintln!("rehearse: {e}");
+        return ExitCode::BadInput;
+    }
     let report = match report::read_json(&args.report) {
         Ok(r) => r,
         Err(e) => {
@@ -379,6 +383,7 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
     scenario.database.allow_non_disposable |= args.allow_non_disposable;
 
     // Everything the user wrote is checked before anything starts.
+    report::prepare_out_dir(&args.out).map_err(Error::Input)?;
     let set = migrations::discover(&scenario.migrations_dir, scenario.format)?;
     let (gates, approvals) = gate::prepare(
         &scenario,

@@ -121,6 +121,9 @@ pub struct GateConfig {
     pub require_rollback: bool,
     pub large_table_rows: u64,
     pub approvals_file: Option<PathBuf>,
+    /// The scenario sets `lock_timeout` for the migration session ([migrations] lock_timeout),
+    /// so a migration that does not set it itself still gives up instead of queueing.
+    pub lock_timeout_in_session: bool,
 }
 
 impl Default for GateConfig {
@@ -132,6 +135,7 @@ impl Default for GateConfig {
             require_rollback: true,
             large_table_rows: DEFAULT_LARGE_TABLE_ROWS,
             approvals_file: None,
+            lock_timeout_in_session: false,
         }
     }
 }
@@ -193,6 +197,14 @@ pub fn parse_lock_limit(text: &str) -> Result<(String, f64), String> {
     Ok((mode.trim().to_string(), parse_duration(limit)?))
 }
 
+/// `0`, `0ms`, `0s`: PostgreSQL's "no timeout".
+fn is_zero_duration(setting: &str) -> bool {
+    setting
+        .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+        .parse::<u64>()
+        .is_ok_and(|n| n == 0)
+}
+
 /// Judges a rehearsal: the report with gate results, destructive changes, findings with advice,
 /// hazards, and every verdict recomputed.
 pub fn evaluate(report: &Report, config: &GateConfig, approvals: &Approvals) -> Report {
@@ -223,6 +235,28 @@ pub fn evaluate(report: &Report, config: &GateConfig, approvals: &Approvals) -> 
     judged
 }
 
+/// The locks of a direction on relations that existed before it: a table the direction itself
+/// created (its parse tree says CREATE TABLE, or the probe saw it appear) is used by no one yet,
+/// so holding a lock on it blocks nobody and no lock gate counts it.
+fn locks_on_existing(d: &crate::report::Direction) -> Vec<&crate::report::LockReport> {
+    let mut created = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for s in &d.statements {
+        for a in sql::actions(&s.sql) {
+            if let sql::Action::CreateTable { table } = a {
+                created.insert(table);
+            }
+        }
+        for c in &s.size_changes {
+            if c.before_bytes.is_none() {
+                created.insert(c.relation.clone());
+            }
+        }
+        out.extend(s.locks.iter().filter(|l| !created.contains(&l.relation)));
+    }
+    out
+}
+
 fn judge(
     m: &mut MigrationReport,
     config: &GateConfig,
@@ -232,7 +266,7 @@ fn judge(
     m.irreversible = declared.marked_irreversible;
     m.destructive_changes = destructive_changes(m, declared);
     m.gates = gates(m, config, declared);
-    m.hazards = advice::hazards(m, large);
+    m.hazards = advice::hazards(m, large, config.lock_timeout_in_session);
 
     // A missing rollback is no failure when nobody requires one or an approved irreversible
     // migration explains it; the rollback gate says which.
@@ -389,8 +423,7 @@ fn gates(m: &MigrationReport, config: &GateConfig, declared: &Declarations) -> V
     for (mode, limit) in &config.max_lock_hold_ms {
         let locks: Vec<_> = measures::directions(m)
             .into_iter()
-            .flat_map(|(_, d)| d.statements.iter())
-            .flat_map(|s| s.locks.iter())
+            .flat_map(|(_, d)| locks_on_existing(d))
             .filter(|l| &l.mode == mode)
             .collect();
         let longest = locks.iter().max_by(|a, b| {
@@ -574,6 +607,12 @@ pub fn prepare(
     let section = scenario.raw.gates.clone().unwrap_or_default();
     let mut config = GateConfig::from_section(&section, &base)
         .map_err(|e| crate::Error::Input(format!("{label}, [gates]: {e}")))?;
+    config.lock_timeout_in_session = scenario
+        .raw
+        .migrations
+        .lock_timeout
+        .as_ref()
+        .is_some_and(|t| t.as_setting().is_some_and(|v| !is_zero_duration(&v)));
     if let Some(ms) = overrides.max_duration_ms {
         config.max_duration_ms = Some(ms);
     }

@@ -134,6 +134,7 @@ async fn observed(
                     ));
                 }
             }
+            unobserved.extend(failing_queries(&report));
         }
         direction.workload = Some(report);
     }
@@ -142,6 +143,27 @@ async fn observed(
     }
     direction.unobserved = unobserved;
     direction
+}
+
+/// A query the scenario wrote that failed every time it ran measured nothing: a workload of
+/// errors must not read as a workload the migration did not disturb.
+fn failing_queries(report: &crate::report::WorkloadReport) -> Vec<String> {
+    report
+        .queries
+        .iter()
+        .filter(|q| q.stats.queries > 0 && q.stats.errors == q.stats.queries)
+        .map(|q| {
+            let sample = report
+                .error_samples
+                .first()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
+            format!(
+                "the scenario's workload query \"{}\" failed every time it ran beside the migration ({} of {}), so it measured nothing{sample}",
+                q.name, q.stats.errors, q.stats.queries
+            )
+        })
+        .collect()
 }
 
 async fn apply_timeouts(

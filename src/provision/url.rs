@@ -112,7 +112,7 @@ pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError
         })?;
     let scratch = format!("rehearse_scratch_{:016x}", rand::random::<u64>());
     let admin = target.connect().await.map_err(|e| {
-        ProvisionError::Unavailable(format!("could not connect to {}: {e}", target.redacted()))
+        ProvisionError::Unavailable(format!("could not connect to {}: {}", target.redacted(), crate::error::server_message(&e)))
     })?;
     admin
         .batch_execute(&format!(
@@ -122,8 +122,9 @@ pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError
         .await
         .map_err(|e| {
             ProvisionError::Failed(format!(
-                "could not create the scratch database {scratch} on {}: {e}",
-                target.redacted()
+                "could not create the scratch database {scratch} on {}: {}",
+                target.redacted(),
+                crate::error::server_message(&e)
             ))
         })?;
     drop(admin);

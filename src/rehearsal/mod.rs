@@ -27,8 +27,10 @@ pub async fn rehearse(
     set: &MigrationSet,
     progress: &dyn Progress,
 ) -> Result<Report, Error> {
-    // A missing or malformed dataset definition is bad input: say so before starting a server.
+    // A missing or malformed dataset definition, or a baseline that names no migration, is bad
+    // input: say so before starting a server.
     seed_request(scenario, set)?;
+    split_baseline(set, scenario.baseline.as_deref())?;
     let database = provision::provision(&scenario.database).await?;
     progress.step(&format!(
         "PostgreSQL {} via {:?} ({})",
@@ -544,7 +546,7 @@ fn split_baseline<'a>(
         .position(|m| m.version.same_as(&target))
     else {
         return Err(Error::Input(format!(
-            "the scenario's baseline version {version} is not a migration in {}",
+            "the baseline version {version} (--baseline or [migrations] baseline) is not a migration in {}",
             set.root.display()
         )));
     };
