@@ -69,6 +69,9 @@ pub async fn rehearse_on(
             &label(set, &migration.forward.path),
         )
         .await;
+        if let Some(what) = crate::probe::environment_failure(std::iter::once(&direction)) {
+            return Err(Error::Environment(what));
+        }
         if let Some(e) = direction.error {
             findings.push(Finding {
                 kind: "baseline_failed".into(),
@@ -123,6 +126,9 @@ pub async fn rehearse_on(
             }
         }
         let mut report = rehearse_migration(&client, &probe, set, migration, progress).await;
+        if let Some(what) = crate::probe::environment_failure(measures_directions(&report)) {
+            return Err(Error::Environment(what));
+        }
         let redo_failed = report.redo.as_ref().is_some_and(|r| !r.ok);
         if !report.forward.ok {
             blocked_by = Some(migration.version.to_string());
@@ -406,6 +412,13 @@ pub async fn rehearse_migration(
         findings,
         ..Default::default()
     }
+}
+
+/// The directions a migration ran, in order.
+fn measures_directions(m: &MigrationReport) -> impl Iterator<Item = &crate::report::Direction> {
+    std::iter::once(&m.forward)
+        .chain(m.rollback.as_ref())
+        .chain(m.redo.as_ref())
 }
 
 async fn connect(database: &Database) -> Result<tokio_postgres::Client, Error> {
