@@ -235,26 +235,47 @@ pub fn evaluate(report: &Report, config: &GateConfig, approvals: &Approvals) -> 
     judged
 }
 
-/// The locks of a direction on relations that existed before it: a table the direction itself
-/// created (its parse tree says CREATE TABLE, or the probe saw it appear) is used by no one yet,
-/// so holding a lock on it blocks nobody and no lock gate counts it.
-fn locks_on_existing(d: &crate::report::Direction) -> Vec<&crate::report::LockReport> {
-    let mut created = std::collections::BTreeSet::new();
+/// The locks of a migration on relations that existed before it: a relation the migration
+/// itself created (its parse tree says CREATE TABLE, or the probe saw it appear) is used by no
+/// one yet, so holding a lock on it blocks nobody and no lock gate counts it. The rollback's
+/// locks on what the forward created (dropping it again) count as the migration's own too.
+fn locks_on_existing(m: &MigrationReport) -> Vec<&crate::report::LockReport> {
+    let forward_created = created_relations(&m.forward);
     let mut out = Vec::new();
-    for s in &d.statements {
-        for a in sql::actions(&s.sql) {
-            if let sql::Action::CreateTable { table } = a {
-                created.insert(table);
-            }
+    for (name, d) in measures::directions(m) {
+        let mut created = if name == "rollback" {
+            forward_created.clone()
+        } else {
+            std::collections::BTreeSet::new()
+        };
+        for s in &d.statements {
+            add_created(s, &mut created);
+            out.extend(s.locks.iter().filter(|l| !created.contains(&l.relation)));
         }
-        for c in &s.size_changes {
-            if c.before_bytes.is_none() {
-                created.insert(c.relation.clone());
-            }
-        }
-        out.extend(s.locks.iter().filter(|l| !created.contains(&l.relation)));
     }
     out
+}
+
+/// Every relation `d` creates.
+fn created_relations(d: &crate::report::Direction) -> std::collections::BTreeSet<String> {
+    let mut created = std::collections::BTreeSet::new();
+    for s in &d.statements {
+        add_created(s, &mut created);
+    }
+    created
+}
+
+fn add_created(s: &crate::report::StatementReport, created: &mut std::collections::BTreeSet<String>) {
+    for a in sql::actions(&s.sql) {
+        if let sql::Action::CreateTable { table } = a {
+            created.insert(table);
+        }
+    }
+    for c in &s.size_changes {
+        if c.before_bytes.is_none() {
+            created.insert(c.relation.clone());
+        }
+    }
 }
 
 fn judge(
@@ -421,9 +442,8 @@ fn gates(m: &MigrationReport, config: &GateConfig, declared: &Declarations) -> V
     }
 
     for (mode, limit) in &config.max_lock_hold_ms {
-        let locks: Vec<_> = measures::directions(m)
+        let locks: Vec<_> = locks_on_existing(m)
             .into_iter()
-            .flat_map(|(_, d)| locks_on_existing(d))
             .filter(|l| &l.mode == mode)
             .collect();
         let longest = locks.iter().max_by(|a, b| {
@@ -457,7 +477,10 @@ fn gates(m: &MigrationReport, config: &GateConfig, declared: &Declarations) -> V
             None => out.push(result(
                 "max_lock_hold",
                 true,
-                format!("no {mode} was taken (limit {})", duration(*limit)),
+                format!(
+                    "no {mode} was taken on a relation that existed before the migration (limit {})",
+                    duration(*limit)
+                ),
                 Some(*limit),
                 None,
             )),
