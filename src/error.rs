@@ -60,9 +60,14 @@ impl From<crate::provision::ProvisionError> for Error {
 /// What the server said, for a sentence: `tokio_postgres`'s own text of a server error is only
 /// "db error", so the server's message is taken when there is one.
 pub fn server_message(e: &tokio_postgres::Error) -> String {
-    e.as_db_error()
-        .map(|d| d.message().to_string())
-        .unwrap_or_else(|| e.to_string())
+    match e.as_db_error() {
+        Some(d) => d.message().to_string(),
+        // "error connecting to server" says nothing without its cause ("Connection refused").
+        None => match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
+    }
 }
 
 /// A parser's message of a readable size. PostgreSQL quotes the text "at or near" an error, and

@@ -70,11 +70,30 @@ pub struct MigrationsSection {
 }
 
 /// A PostgreSQL duration setting as the scenario writes it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Timeout {
     Millis(u64),
     Text(String),
+}
+
+impl<'de> Deserialize<'de> for Timeout {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(i64),
+            Text(String),
+        }
+        let wrong = || {
+            serde::de::Error::custom(
+                "a timeout is a duration such as \"5s\" or \"500ms\", or a whole number of milliseconds (zero or more)",
+            )
+        };
+        match Raw::deserialize(d).map_err(|_: D::Error| wrong())? {
+            Raw::Int(ms) => u64::try_from(ms).map(Timeout::Millis).map_err(|_| wrong()),
+            Raw::Text(t) => Ok(Timeout::Text(t)),
+        }
+    }
 }
 
 impl Timeout {
@@ -281,7 +300,7 @@ impl Scenario {
     pub fn from_file(path: &Path) -> Result<Scenario, ScenarioError> {
         let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Unreadable {
             path: path.to_path_buf(),
-            reason: e.to_string(),
+            reason: crate::migrations::io_reason(&e),
         })?;
         let raw: ScenarioFile = toml::from_str(&text).map_err(|e| {
             let line = e
@@ -352,7 +371,10 @@ impl Scenario {
             if !(c > 0.0 && c <= MAX_CPUS) {
                 return Err(invalid_at(
                     &["database".into(), "cpus".into()],
-                    format!("[database] cpus = {c} must be more than 0 and at most {MAX_CPUS}"),
+                    format!(
+                        "[database] cpus = {} must be more than 0 and at most {MAX_CPUS}",
+                        shown(c)
+                    ),
                 ));
             }
         }
@@ -390,7 +412,7 @@ impl Scenario {
                 if !(scale >= 0.0) {
                     return Err(invalid_at(
                         &["dataset".into(), "scale".into()],
-                        format!("[dataset] scale = {scale} must be zero or more"),
+                        format!("[dataset] scale = {} must be zero or more", shown(scale)),
                     ));
                 }
             }
@@ -417,7 +439,7 @@ impl Scenario {
                     &at("rate"),
                     format!(
                         "[workload] rate = {} must be between {MIN_RATE} and {MAX_RATE} queries per second (or set enabled = false)",
-                        w.rate
+                        shown(w.rate)
                     ),
                 ));
             }
@@ -450,7 +472,7 @@ impl Scenario {
                         &at("seconds"),
                         format!(
                             "[workload.long_transaction] seconds = {} must be between 0 and {MAX_LONG_TRANSACTION_SECONDS}",
-                            lt.seconds
+                            shown(lt.seconds)
                         ),
                     ));
                 }
@@ -494,6 +516,16 @@ impl Scenario {
             database,
             raw,
         })
+    }
+}
+
+/// A number as a message shows it: plain when it reads well, in exponent form when it is very
+/// large or very small (`1e300`, not three hundred digits).
+pub fn shown(n: f64) -> String {
+    if n == 0.0 || (1e-6..1e15).contains(&n.abs()) {
+        format!("{n}")
+    } else {
+        format!("{n:e}")
     }
 }
 
