@@ -461,3 +461,52 @@ fn every_bad_input_is_one_sentence_with_its_exit_code() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
     insta::assert_snapshot!(transcript);
 }
+
+/// Reads the first lines of `args`' stdout and closes the pipe, as `| head -3` does.
+fn first_lines_then_close(args: &[&str]) -> (Option<i32>, String) {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = Command::new(common::binary())
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    for _ in 0..3 {
+        let mut line = String::new();
+        assert!(out.read_line(&mut line).unwrap() > 0);
+    }
+    drop(out);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    (child.wait().unwrap().code(), stderr)
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = rehearse::snapshot::Snapshot {
+        format: rehearse::snapshot::model::FORMAT,
+        ..Default::default()
+    };
+    let mut after = before.clone();
+    // Far more than a pipe buffer holds, so the writer meets the closed pipe.
+    for i in 0..20_000 {
+        after
+            .statistics
+            .insert(format!("public.stat_{i}"), "ndistinct ON (a, b) FROM t".into());
+    }
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    before.save(&a).unwrap();
+    after.save(&b).unwrap();
+    let (code, stderr) =
+        first_lines_then_close(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+    // Differences were found (exit 1), and nothing was said about the closed pipe.
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(stderr, "");
+}
