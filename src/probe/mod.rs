@@ -60,6 +60,8 @@ pub struct ProbeSettings {
     pub statement_timeout: Option<String>,
     /// The concurrent workload; None runs none.
     pub workload: Option<WorkloadSection>,
+    /// Sign every table around every migration instead of the ones it could have changed.
+    pub data_check_all: bool,
 }
 
 impl Default for ProbeSettings {
@@ -69,6 +71,7 @@ impl Default for ProbeSettings {
             lock_timeout: None,
             statement_timeout: None,
             workload: None,
+            data_check_all: false,
         }
     }
 }
@@ -102,6 +105,8 @@ impl ProbeSettings {
                 .as_ref()
                 .and_then(|t| t.as_setting()),
             workload,
+            data_check_all: raw.probe.as_ref().and_then(|p| p.data_check)
+                == Some(crate::scenario::DataCheckScope::All),
         }
     }
 }
@@ -124,6 +129,11 @@ impl Probe {
 
     pub fn settings(&self) -> &ProbeSettings {
         &self.settings
+    }
+
+    /// The database the probe observes, for other connections to it (the data check's).
+    pub fn connection(&self) -> &ConnectionInfo {
+        &self.connection
     }
 
     /// Runs `script` on `client` as one step of a rehearsal, observed.

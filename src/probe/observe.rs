@@ -640,6 +640,7 @@ impl Observation {
                     held_ms: (released - granted_at - self.probing_within(granted_at, released))
                         .max(0.0),
                     sampled: false,
+                    oid: hold.key.0,
                 });
             }
             // Locks taken and released within the statement (outside a transaction block) are
@@ -667,6 +668,7 @@ impl Observation {
                     acquired_ms: lo,
                     held_ms: hi - lo,
                     sampled: true,
+                    oid: key.0,
                 });
             }
             report.locks = locks;

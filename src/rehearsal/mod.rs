@@ -7,7 +7,8 @@ use crate::migrations::{Migration, MigrationSet};
 use crate::probe::{self, Probe, ProbeSettings, Step};
 use crate::provision::{self, Database};
 use crate::report::{
-    DatabaseInfo, Direction, Finding, MigrationReport, Report, StateReset, Verdict, SCHEMA_VERSION,
+    DatabaseInfo, Direction, Finding, MigrationReport, Report, StateReset, Timings, Verdict,
+    SCHEMA_VERSION,
 };
 use crate::scenario::Scenario;
 use crate::seed::{self, Template};
@@ -115,6 +116,7 @@ pub async fn rehearse_on(
             migrations.push(not_run(set, migration, blocker));
             continue;
         }
+        let seed_started = Instant::now();
         if index > 0 {
             let seeded;
             (client, seeded) = seeding
@@ -125,10 +127,12 @@ pub async fn rehearse_on(
                 seeding::merge_sizes(&mut tables, fresh);
             }
         }
+        let seed_ms = elapsed_ms(seed_started);
         let mut report = rehearse_migration(&client, &probe, set, migration, progress).await;
         if let Some(what) = crate::probe::environment_failure(measures_directions(&report)) {
             return Err(Error::Environment(what));
         }
+        let reset_started = Instant::now();
         let redo_failed = report.redo.as_ref().is_some_and(|r| !r.ok);
         if !report.forward.ok {
             blocked_by = Some(migration.version.to_string());
@@ -170,6 +174,16 @@ pub async fn rehearse_on(
             report.reset = Some(reset);
         } else if redo_failed {
             blocked_by = Some(migration.version.to_string());
+        }
+        if let Some(t) = report.timings.as_mut() {
+            t.seed_ms = seed_ms;
+            t.reset_ms = if report.reset.is_some() {
+                elapsed_ms(reset_started)
+            } else {
+                0.0
+            };
+            t.wall_ms += t.seed_ms + t.reset_ms;
+            t.settle();
         }
         migrations.push(report);
     }
@@ -246,21 +260,34 @@ pub async fn rehearse_migration(
     migration: &Migration,
     progress: &dyn Progress,
 ) -> MigrationReport {
+    let started = Instant::now();
+    let mut timings = Timings::default();
     let forward_file = label(set, &migration.forward.path);
     let rollback_file = migration.rollback.as_ref().map(|r| label(set, &r.path));
     let mut findings = Vec::new();
 
-    let checkpoint = match snapshot::checkpoint(client).await {
-        Ok(c) => Some(c),
+    let mut scripts = vec![&migration.forward];
+    scripts.extend(migration.rollback.as_ref());
+    let checkpoint = match snapshot::checkpoint_scoped(
+        client,
+        probe.connection(),
+        &scripts,
+        probe.settings().data_check_all,
+    )
+    .await
+    {
+        Ok(c) => {
+            timings.snapshots_ms += c.schema_ms;
+            timings.signatures_ms += c.signature_ms;
+            Some(c)
+        }
         Err(e) => {
             findings.push(snapshot_failed("before the forward", &e));
             None
         }
     };
     progress.running(&format!("{} {} forward", migration.version, migration.name));
-    let forward = probe
-        .run(client, &migration.forward, &forward_file, Step::Forward)
-        .await;
+    let forward = observed(&mut timings, probe.run(client, &migration.forward, &forward_file, Step::Forward)).await;
     findings.extend(probe.direction_findings(&forward));
     progress.step(&format!(
         "{} {} forward {}",
@@ -281,7 +308,10 @@ pub async fn rehearse_migration(
     let mut redo_differences = Vec::new();
     let mut restoration = None;
     let after_forward = if forward.ok && migration.rollback.is_some() {
-        match snapshot::snapshot(client).await {
+        let t = Instant::now();
+        let s1 = snapshot::snapshot(client).await;
+        timings.snapshots_ms += elapsed_ms(t);
+        match s1 {
             Ok(s) => Some(s),
             Err(e) => {
                 findings.push(snapshot_failed("after the forward", &e));
@@ -306,14 +336,16 @@ pub async fn rehearse_migration(
                     "{} {} rollback",
                     migration.version, migration.name
                 ));
-                let back = probe
-                    .run(
+                let back = observed(
+                    &mut timings,
+                    probe.run(
                         client,
                         script,
                         rollback_file.as_deref().unwrap_or_default(),
                         Step::Rollback,
-                    )
-                    .await;
+                    ),
+                )
+                .await;
                 findings.extend(probe.direction_findings(&back));
                 progress.step(&format!(
                     "{} {} rollback {}",
@@ -328,9 +360,22 @@ pub async fn rehearse_migration(
                         ..Default::default()
                     });
                 } else {
-                    if let Some(checkpoint) = &checkpoint {
-                        match snapshot::restoration(client, checkpoint).await {
+                    if let Some(checkpoint) = checkpoint {
+                        let written = snapshot::written_tables(&[
+                            ("forward", &forward),
+                            ("rollback", &back),
+                        ]);
+                        match snapshot::restoration_scoped(
+                            client,
+                            probe.connection(),
+                            checkpoint,
+                            &written,
+                        )
+                        .await
+                        {
                             Ok(r) => {
+                                timings.snapshots_ms += r.schema_ms;
+                                timings.signatures_ms += r.signature_ms;
                                 findings.extend(restoration_findings(&forward_file, &r));
                                 restoration = Some(r);
                             }
@@ -341,9 +386,11 @@ pub async fn rehearse_migration(
                         "{} {} forward again",
                         migration.version, migration.name
                     ));
-                    let again = probe
-                        .run(client, &migration.forward, &forward_file, Step::Redo)
-                        .await;
+                    let again = observed(
+                        &mut timings,
+                        probe.run(client, &migration.forward, &forward_file, Step::Redo),
+                    )
+                    .await;
                     findings.extend(probe.direction_findings(&again));
                     progress.step(&format!(
                         "{} {} forward again {}",
@@ -358,7 +405,10 @@ pub async fn rehearse_migration(
                             ..Default::default()
                         });
                     } else if let Some(s1) = &after_forward {
-                        match snapshot::snapshot(client).await {
+                        let t = Instant::now();
+                        let s3 = snapshot::snapshot(client).await;
+                        timings.snapshots_ms += elapsed_ms(t);
+                        match s3 {
                             Ok(s3) => {
                                 redo_differences = snapshot::diff(s1, &s3);
                                 let differences = &redo_differences;
@@ -388,6 +438,16 @@ pub async fn rehearse_migration(
     let mut seen = std::collections::HashSet::new();
     findings.retain(|f| seen.insert((f.kind.clone(), f.message.clone())));
 
+    timings.statements_ms = [Some(&forward), rollback.as_ref(), redo.as_ref()]
+        .into_iter()
+        .flatten()
+        .flat_map(|d| d.statements.iter())
+        .map(|s| s.duration_ms)
+        .sum();
+    timings.observation_ms = (timings.observation_ms - timings.statements_ms).max(0.0);
+    timings.wall_ms = elapsed_ms(started);
+    timings.settle();
+
     MigrationReport {
         id: migration.version.to_string(),
         name: migration.name.clone(),
@@ -402,14 +462,16 @@ pub async fn rehearse_migration(
         rollback,
         redo,
         schema_restored: restoration.as_ref().map(|r| r.schema_restored()),
-        data_preserved: restoration.as_ref().map(|r| r.data_preserved()),
+        data_preserved: restoration.as_ref().and_then(|r| r.data_verdict()),
         differences: restoration
             .as_ref()
             .map(|r| r.differences.clone())
             .unwrap_or_default(),
+        data_check: restoration.as_ref().and_then(|r| r.data_check.clone()),
         data_differences: restoration.map(|r| r.data_differences).unwrap_or_default(),
         redo_differences,
         findings,
+        timings: Some(timings),
         ..Default::default()
     }
 }
@@ -419,6 +481,22 @@ fn measures_directions(m: &MigrationReport) -> impl Iterator<Item = &crate::repo
     std::iter::once(&m.forward)
         .chain(m.rollback.as_ref())
         .chain(m.redo.as_ref())
+}
+
+/// Runs one observed step, adding its wall time to the observation bucket (the statements'
+/// share is taken out once all steps have run).
+async fn observed(
+    timings: &mut Timings,
+    step: impl std::future::Future<Output = Direction>,
+) -> Direction {
+    let t = Instant::now();
+    let direction = step.await;
+    timings.observation_ms += elapsed_ms(t);
+    direction
+}
+
+fn elapsed_ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
 }
 
 async fn connect(database: &Database) -> Result<tokio_postgres::Client, Error> {
@@ -489,6 +567,21 @@ fn restoration_findings(forward_file: &str, r: &snapshot::Restoration) -> Vec<Fi
             ),
             advice: Some(
                 "make the rollback recreate every object it drops exactly as it was (name, column position, default, privileges, comment), or rebuild the table when column order matters".into(),
+            ),
+        });
+    }
+    if let Some(check) = r.data_check.as_ref().filter(|c| !c.unproven.is_empty()) {
+        let first = &check.unproven[0];
+        findings.push(Finding {
+            kind: "data_unproven".into(),
+            message: format!(
+                "the data of {} table(s) that the migration {forward_file} changed could not be compared with the state before it: {} {}",
+                check.unproven.len(),
+                first.table,
+                first.why
+            ),
+            advice: Some(
+                "a table's layout changed where no statement of the scripts names it (DDL run by a trigger or an event trigger): set `[probe] data_check = \"all\"` in the scenario to sign every table before each migration".into(),
             ),
         });
     }

@@ -141,6 +141,74 @@ pub struct MigrationReport {
     /// left a state unlike "forward applied cleanly"; absent when no reset happened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reset: Option<StateReset>,
+    /// Which tables the data check signed and why the others needed no check; absent when the
+    /// rollback did not run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_check: Option<DataCheck>,
+    /// Where this migration's wall time went, the tool's own work included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timings: Option<Timings>,
+}
+
+/// The data check's scope: a table's rows change only through a session holding
+/// `RowExclusiveLock` on it or through a new layout (file node, columns), so the check signs
+/// the tables the migration locked that way or changed, and proves the rest unchanged unread.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct DataCheck {
+    /// `touched`: only the tables the migration could have changed; `all`: every table, because
+    /// the proof does not hold for these scripts (`reason` says why).
+    pub scope: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The tables compared before and after, each with why it was checked.
+    pub checked: Vec<CheckedTable>,
+    /// Tables proven unchanged without reading them.
+    pub unchanged_tables: usize,
+    /// Tables the migration may have changed whose state before it could not be read exactly:
+    /// their data is not judged (never a guess).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unproven: Vec<CheckedTable>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CheckedTable {
+    pub table: String,
+    pub why: String,
+}
+
+/// Milliseconds of one migration's wall time, by what spent them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Timings {
+    /// From the first step of this migration (its seed point) to the end of its reset.
+    pub wall_ms: f64,
+    /// The migration's own statements, forward, rollback and redo.
+    pub statements_ms: f64,
+    /// The probe around the statements: monitor and workload connections, parameter draws,
+    /// catalog reads between statements, the workload's grace period.
+    pub observation_ms: f64,
+    /// Schema snapshots (before, after the forward, after the rollback, after the redo).
+    pub snapshots_ms: f64,
+    /// Data signatures before the forward and after the rollback.
+    pub signatures_ms: f64,
+    /// Seeding the tables earlier migrations created, before this one.
+    pub seed_ms: f64,
+    /// Resetting from the template and replaying, after this one.
+    pub reset_ms: f64,
+    /// Everything else (connections, bookkeeping).
+    pub other_ms: f64,
+}
+
+impl Timings {
+    /// Sets `other_ms` to what the named parts leave of `wall_ms`.
+    pub fn settle(&mut self) {
+        let named = self.statements_ms
+            + self.observation_ms
+            + self.snapshots_ms
+            + self.signatures_ms
+            + self.seed_ms
+            + self.reset_ms;
+        self.other_ms = (self.wall_ms - named).max(0.0);
+    }
 }
 
 /// A reset from the template, and the forward scripts replayed on the clone so that the next
@@ -247,6 +315,9 @@ pub struct LockReport {
     /// transaction block; times are then accurate to the sampling interval.
     #[serde(default)]
     pub sampled: bool,
+    /// The relation's OID in the rehearsal database, for the data check's scope; not reported.
+    #[serde(skip)]
+    pub oid: u32,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

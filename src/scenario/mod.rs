@@ -119,6 +119,19 @@ impl Timeout {
 pub struct ProbeSection {
     /// How often `pg_locks` and `pg_blocking_pids` are sampled from the monitor connection.
     pub sample_interval_ms: Option<u64>,
+    /// Which tables the data check signs: `touched` (default) signs the tables a migration could
+    /// have changed and proves the others unchanged from its locks and the catalog; `all` signs
+    /// every table before and after every migration.
+    pub data_check: Option<DataCheckScope>,
+}
+
+/// `[probe] data_check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DataCheckScope {
+    #[default]
+    Touched,
+    All,
 }
 
 /// `[workload]`: client connections that keep querying while each migration step runs.

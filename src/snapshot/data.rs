@@ -1,21 +1,31 @@
 //! Data signatures: per table, the row count and, per column, an order-independent hash of the
 //! multiset of its values, computed in the server in one pass over the table.
 //!
-//! A value's hash is the first (and, separately, the last) 64 bits of `md5(value::text)`; a
-//! column's signature is the count of non-null values and the two *sums* of those hashes, kept as
-//! exact `numeric`. Sums, not XOR: with XOR a value present twice cancels out, so `{a, a}` and
-//! `{b, b}` would look the same; with sums every multiplicity counts. NULLs are counted, not
-//! hashed. A row hash (the same sums over `ROW(columns in name order)`) notices rows whose
-//! columns each kept their values but were recombined (`UPDATE ... SET a = b, b = a`).
+//! A value's hash is 64 bits from PostgreSQL's own extended hash functions, computed on the value
+//! where its type hashes by identity (integers and `oid` as `int8`, `boolean`, `uuid`) and on its
+//! text form otherwise (`hashtextextended(value::text COLLATE "C")`: numeric `1.0` and `1.00`,
+//! `-0` and `0`, or `'A'` and `'a'` under a case-insensitive collation stay different values, as
+//! they are to a user). Text forms are fixed by the signing transaction's own settings (ISO dates,
+//! UTC, hex bytea), so two connections agree. A column's signature is the count of non-null
+//! values and the *sum* of their hashes as an exact `numeric`. Sums, not XOR: with XOR a value
+//! present twice cancels out, so `{a, a}` and `{b, b}` would look the same; with sums every
+//! multiplicity counts. NULLs are counted, not hashed. A row hash (the same sum over
+//! `hash_record_extended` of the row's column hashes) notices rows whose columns each kept their
+//! values but were recombined (`UPDATE ... SET a = b, b = a`).
+//!
+//! Tables are signed on several connections at once, largest first, all reading one exported
+//! snapshot, so both cores work and the tables agree with each other; a snapshot exported
+//! earlier (held open across a migration) signs the tables as they were then.
 //!
 //! Rows never leave the server: the client receives one row of aggregates per table. The
 //! signature never writes and never takes more than the `ACCESS SHARE` lock a `SELECT` takes.
 
 use super::model::Snapshot;
+use crate::provision::ConnectionInfo;
 use crate::report::DataDifference;
-use futures_util::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use tokio_postgres::Client;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -38,117 +48,245 @@ pub struct ColumnSignature {
     pub hash: String,
 }
 
-/// Columns per aggregate query: PostgreSQL allows 1664 result columns, each column takes 3.
-const COLUMNS_PER_PASS: usize = 400;
+/// One table to sign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRead {
+    /// Schema-qualified, quoted as the snapshot model quotes it.
+    pub table: String,
+    /// Columns (quoted names) with their types as `format_type` prints them.
+    pub columns: Vec<(String, String)>,
+    /// Every column of the reference exists: the row hash is meaningful.
+    pub complete: bool,
+    /// Pages, for the order of work (largest first); 0 when unknown.
+    pub pages: i64,
+}
 
-/// Concurrent table reads pipelined on the one connection.
-const IN_FLIGHT: usize = 8;
+impl TableRead {
+    /// Every column of `table` in `snapshot`; None when it is not an ordinary table there.
+    pub fn of(snapshot: &Snapshot, table: &str) -> Option<TableRead> {
+        let rel = snapshot.relations.get(table).filter(|r| r.kind == "table")?;
+        let mut columns: Vec<(String, String)> = rel
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.data_type.clone()))
+            .collect();
+        columns.sort();
+        Some(TableRead {
+            table: table.to_string(),
+            columns,
+            complete: true,
+            pages: 0,
+        })
+    }
 
-/// The signature of every ordinary table of `snapshot` (taken of the same database).
+    /// The columns of `reference` that still exist in `now` (the database as it is), so that
+    /// the two signatures compare column by column; None when the table is gone.
+    pub fn like(reference: &TableSignature, now: &Snapshot, table: &str) -> Option<TableRead> {
+        let rel = now.relations.get(table).filter(|r| r.kind == "table")?;
+        let columns: Vec<(String, String)> = reference
+            .columns
+            .keys()
+            .filter_map(|c| {
+                rel.columns
+                    .iter()
+                    .find(|x| &x.name == c)
+                    .map(|x| (x.name.clone(), x.data_type.clone()))
+            })
+            .collect();
+        Some(TableRead {
+            table: table.to_string(),
+            complete: columns.len() == reference.columns.len(),
+            columns,
+            pages: 0,
+        })
+    }
+}
+
+/// Columns per aggregate query: PostgreSQL allows 1664 result columns, each column takes 2.
+const COLUMNS_PER_PASS: usize = 600;
+
+/// Connections that sign tables side by side.
+fn workers() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(2, 4)
+}
+
+/// Makes text forms independent of the server's and the session's settings; a policy that would
+/// filter rows is an error rather than a silently smaller count.
+const SETTINGS: &str = "SELECT pg_catalog.set_config('search_path', '', true), \
+    pg_catalog.set_config('row_security', 'off', true), \
+    pg_catalog.set_config('DateStyle', 'ISO, MDY', true), \
+    pg_catalog.set_config('TimeZone', 'UTC', true), \
+    pg_catalog.set_config('IntervalStyle', 'postgres', true), \
+    pg_catalog.set_config('extra_float_digits', '3', true), \
+    pg_catalog.set_config('bytea_output', 'hex', true), \
+    pg_catalog.set_config('statement_timeout', '0', true), \
+    pg_catalog.set_config('lock_timeout', '0', true)";
+
+/// The signature of every ordinary table of `snapshot` (taken of the same database), read on
+/// `client` alone.
 pub async fn signature(
     client: &Client,
     snapshot: &Snapshot,
 ) -> Result<DataSignature, tokio_postgres::Error> {
-    let plan: Vec<(String, Vec<String>, bool)> = snapshot
+    let reads = snapshot
         .relations
-        .iter()
-        .filter(|(_, r)| r.kind == "table")
-        .map(|(name, r)| {
-            let mut cols: Vec<String> = r.columns.iter().map(|c| c.name.clone()).collect();
-            cols.sort();
-            (name.clone(), cols, true)
-        })
+        .keys()
+        .filter_map(|name| TableRead::of(snapshot, name))
         .collect();
-    read(client, plan).await
+    read_on(client, reads, None).await
 }
 
 /// The signature of the tables and columns of `reference` that still exist in `now` (the
-/// snapshot of the database as it is), so that the two signatures compare column by column.
+/// snapshot of the database as it is), read on `client` alone.
 pub async fn signature_like(
     client: &Client,
     reference: &DataSignature,
     now: &Snapshot,
 ) -> Result<DataSignature, tokio_postgres::Error> {
-    let plan = reference
+    let reads = reference
         .tables
         .iter()
-        .filter_map(|(name, t)| {
-            let rel = now.relations.get(name).filter(|r| r.kind == "table")?;
-            let cols: Vec<String> = t
-                .columns
-                .keys()
-                .filter(|c| rel.columns.iter().any(|x| &x.name == *c))
-                .cloned()
-                .collect();
-            let complete = cols.len() == t.columns.len();
-            Some((name.clone(), cols, complete))
-        })
+        .filter_map(|(name, t)| TableRead::like(t, now, name))
         .collect();
-    read(client, plan).await
+    read_on(client, reads, None).await
 }
 
-async fn read(
+/// Signs `reads` on one client, in a transaction of its own (importing `at` when given).
+async fn read_on(
     client: &Client,
-    plan: Vec<(String, Vec<String>, bool)>,
+    reads: Vec<TableRead>,
+    at: Option<&str>,
 ) -> Result<DataSignature, tokio_postgres::Error> {
-    // row_security=off: an error rather than a silently filtered count if a policy would apply.
-    client
-        .batch_execute(
-            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; \
-             SELECT pg_catalog.set_config('search_path', '', true), \
-                    pg_catalog.set_config('row_security', 'off', true);",
-        )
-        .await?;
-    let result = futures_util::stream::iter(plan)
-        .map(|(table, cols, complete)| async move {
-            let sig = table_signature(client, &table, &cols, complete).await?;
-            Ok::<_, tokio_postgres::Error>((table, sig))
-        })
-        .buffered(IN_FLIGHT)
-        .try_collect::<BTreeMap<_, _>>()
-        .await;
+    begin(client, at).await?;
+    let mut tables = BTreeMap::new();
+    let mut result = Ok(());
+    for read in reads {
+        match table_signature(client, &read).await {
+            Ok(sig) => {
+                tables.insert(read.table, sig);
+            }
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
     let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
     let ended = client.batch_execute(end).await;
-    let tables = result?;
+    result?;
     ended?;
     Ok(DataSignature { tables })
 }
 
-fn hash_sums(expr: &str) -> String {
-    format!(
-        "count({expr})::int8, \
-         (coalesce(sum(('x' || substr({expr}, 1, 16))::bit(64)::int8), 0)::text || ':' || \
-          coalesce(sum(('x' || substr({expr}, 17, 16))::bit(64)::int8), 0)::text)"
-    )
+async fn begin(client: &Client, at: Option<&str>) -> Result<(), tokio_postgres::Error> {
+    let import = match at {
+        Some(id) => format!("SET TRANSACTION SNAPSHOT '{}';", id.replace('\'', "''")),
+        None => String::new(),
+    };
+    client
+        .batch_execute(&format!(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; {import} {SETTINGS};"
+        ))
+        .await
+}
+
+/// Signs `reads` on several new connections to `conn`, largest table first, all in one snapshot:
+/// `at` (exported by a transaction that is still open) or one exported for this call.
+pub async fn sign(
+    conn: &ConnectionInfo,
+    mut reads: Vec<TableRead>,
+    at: Option<&str>,
+) -> Result<DataSignature, tokio_postgres::Error> {
+    if reads.is_empty() {
+        return Ok(DataSignature::default());
+    }
+    reads.sort_by(|a, b| b.pages.cmp(&a.pages).then_with(|| a.table.cmp(&b.table)));
+    let first = conn.connect().await?;
+    begin(&first, at).await?;
+    let id: String = match at {
+        Some(id) => id.to_string(),
+        None => first
+            .query_one("SELECT pg_catalog.pg_export_snapshot()", &[])
+            .await?
+            .get(0),
+    };
+    let mut clients = vec![first];
+    for _ in 1..workers().min(reads.len()) {
+        let client = conn.connect().await?;
+        begin(&client, Some(&id)).await?;
+        clients.push(client);
+    }
+    let queue = Arc::new(Mutex::new(std::collections::VecDeque::from(reads)));
+    let results = futures_util::future::join_all(clients.iter().map(|client| {
+        let queue = queue.clone();
+        async move {
+            let mut out = Vec::new();
+            loop {
+                let next = queue.lock().expect("the queue is never poisoned").pop_front();
+                let Some(read) = next else { break };
+                let sig = table_signature(client, &read).await?;
+                out.push((read.table, sig));
+            }
+            Ok::<_, tokio_postgres::Error>(out)
+        }
+    }))
+    .await;
+    let mut tables = BTreeMap::new();
+    for r in results {
+        tables.extend(r?);
+    }
+    Ok(DataSignature { tables })
+}
+
+/// The hash of one value of a column of type `data_type` (as `format_type` prints it, with the
+/// snapshot's empty `search_path`: built-in types are unqualified).
+fn value_hash(column: &str, data_type: &str) -> String {
+    let base = data_type.split('(').next().unwrap_or(data_type).trim();
+    match base {
+        "smallint" | "integer" | "bigint" | "oid" => {
+            format!("pg_catalog.hashint8extended(({column})::pg_catalog.int8, 0)")
+        }
+        "boolean" => format!("pg_catalog.hashint4extended(({column})::pg_catalog.int4, 0)"),
+        "uuid" => format!("pg_catalog.uuid_hash_extended({column}, 0)"),
+        _ => format!(
+            "pg_catalog.hashtextextended(({column})::pg_catalog.text COLLATE \"C\", 0)"
+        ),
+    }
 }
 
 async fn table_signature(
     client: &Client,
-    table: &str,
-    cols: &[String],
-    complete: bool,
+    read: &TableRead,
 ) -> Result<TableSignature, tokio_postgres::Error> {
+    let table = &read.table;
+    let cols = &read.columns;
     let mut sig = TableSignature::default();
-    let chunks: Vec<&[String]> = if cols.is_empty() {
+    let chunks: Vec<&[(String, String)]> = if cols.is_empty() {
         vec![&[]]
     } else {
         cols.chunks(COLUMNS_PER_PASS).collect()
     };
     for (i, chunk) in chunks.iter().enumerate() {
-        let with_rows = i == 0 && complete && !cols.is_empty();
+        let with_rows = i == 0 && read.complete && !cols.is_empty();
         let mut inner: Vec<String> = chunk
             .iter()
             .enumerate()
-            .map(|(j, c)| format!("pg_catalog.md5({c}::text) AS h{j}"))
+            .map(|(j, (c, t))| format!("{} AS h{j}", value_hash(c, t)))
             .collect();
         let mut outer: Vec<String> = vec!["count(*)::int8".to_string()];
-        outer.extend((0..chunk.len()).map(|j| hash_sums(&format!("h{j}"))));
+        outer.extend(
+            (0..chunk.len()).map(|j| format!("count(h{j})::int8, coalesce(sum(h{j}), 0)::text")),
+        );
         if with_rows {
+            let all: Vec<String> = cols.iter().map(|(c, t)| value_hash(c, t)).collect();
             inner.push(format!(
-                "pg_catalog.md5(ROW({})::text) AS hrow",
-                cols.join(", ")
+                "pg_catalog.hash_record_extended(ROW({}), 0) AS hrow",
+                all.join(", ")
             ));
-            outer.push(hash_sums("hrow"));
+            outer.push("coalesce(sum(hrow), 0)::text".to_string());
         }
         if inner.is_empty() {
             inner.push("1".to_string());
@@ -160,7 +298,7 @@ async fn table_signature(
         );
         let row = client.query_one(&sql, &[]).await?;
         sig.rows = row.get(0);
-        for (j, c) in chunk.iter().enumerate() {
+        for (j, (c, _)) in chunk.iter().enumerate() {
             sig.columns.insert(
                 c.clone(),
                 ColumnSignature {
@@ -170,7 +308,7 @@ async fn table_signature(
             );
         }
         if with_rows {
-            sig.row_hash = Some(row.get::<_, String>(2 + 2 * chunk.len()));
+            sig.row_hash = Some(row.get::<_, String>(1 + 2 * chunk.len()));
         }
     }
     Ok(sig)

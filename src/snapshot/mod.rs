@@ -5,6 +5,8 @@
 //! - [`introspect`] reads the catalogs, one bulk query per object kind, never one per table.
 //! - [`diff`] is pure: two snapshots in, a list of named differences out.
 //! - [`data`] hashes each column's values inside the server, one pass per table.
+//! - [`scope`] and [`layout`] decide which tables a migration could have changed, so that the
+//!   data check reads those and proves the others unchanged without reading them.
 //!
 //! What this module must never do:
 //! - the schema snapshot never reads table rows (only the catalogs), and never writes anything;
@@ -17,10 +19,15 @@ pub mod check;
 pub mod data;
 pub mod diff;
 pub mod introspect;
+pub mod layout;
 pub mod model;
+pub mod scope;
 pub mod source;
 
-pub use check::{checkpoint, restoration, Checkpoint, Restoration};
+pub use check::{
+    checkpoint, checkpoint_scoped, restoration, restoration_scoped, written_tables, Checkpoint,
+    Restoration,
+};
 pub use data::{DataSignature, TableSignature};
 pub use diff::diff;
 pub use introspect::{snapshot, snapshot_parallel};
