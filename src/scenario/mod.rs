@@ -422,7 +422,7 @@ impl Scenario {
         }
         if let Some(d) = &raw.dataset {
             if let Some(scale) = d.scale {
-                if !(scale >= 0.0) {
+                if scale < 0.0 || scale.is_nan() {
                     return Err(invalid_at(
                         &["dataset".into(), "scale".into()],
                         format!("[dataset] scale = {} must be zero or more", shown(scale)),
