@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod gate;
+pub mod identifier;
 pub mod migrations;
 pub mod probe;
 pub mod provision;
@@ -14,5 +15,6 @@ pub mod report;
 pub mod scenario;
 pub mod seed;
 pub mod snapshot;
+pub mod toml_lines;
 
 pub use error::{Error, ExitCode};

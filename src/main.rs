@@ -206,6 +206,22 @@ struct GateArgs {
     approvals: Option<PathBuf>,
 }
 
+/// Writes to stdout; a reader that went away (`rehearse diff A B | head -3`) ends the output
+/// quietly instead of panicking, and the run still cleans up and exits with its own code.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -252,6 +268,10 @@ async fn command(command: Command) -> ExitCode {
 }
 
 fn render(args: RenderArgs) -> ExitCode {
+    if let Err(e) = report::prepare_out_dir(&args.out) {
+        eprintln!("rehearse: {e}");
+        return ExitCode::BadInput;
+    }
     let report = match report::read_json(&args.report) {
         Ok(r) => r,
         Err(e) => {
@@ -261,7 +281,7 @@ fn render(args: RenderArgs) -> ExitCode {
     };
     match report::write_all(&report, &args.out) {
         Ok(w) => {
-            println!(
+            outln!(
                 "reports: {}, {}, {}, {}",
                 w.json.display(),
                 w.markdown.display(),
@@ -290,9 +310,9 @@ fn compare(args: CompareArgs) -> ExitCode {
     };
     let comparison = report::compare::compare(&old, &new);
     if args.markdown {
-        print!("{}", report::compare::render_markdown(&comparison));
+        out!("{}", report::compare::render_markdown(&comparison));
     } else {
-        print!("{}", report::compare::render_text(&comparison));
+        out!("{}", report::compare::render_text(&comparison));
     }
     if args.fail_on_regression && comparison.regressions() > 0 {
         ExitCode::Fail
@@ -400,13 +420,13 @@ async fn diff(args: DiffArgs) -> Result<ExitCode, Error> {
             out.push_str(&format!("    after:  {a}\n"));
         }
     }
-    print!("{}", report::redact(&out));
+    out!("{}", report::redact(&out));
     let (b, a) = (report::redact(&args.before), report::redact(&args.after));
     if differences.is_empty() {
-        println!("no difference between {b} and {a}");
+        outln!("no difference between {b} and {a}");
         Ok(ExitCode::Pass)
     } else {
-        println!("{} differences between {b} and {a}", differences.len());
+        outln!("{} differences between {b} and {a}", differences.len());
         Ok(ExitCode::Fail)
     }
 }
@@ -474,6 +494,7 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
     scenario.database.allow_non_disposable |= args.allow_non_disposable;
 
     // Everything the user wrote is checked before anything starts.
+    report::prepare_out_dir(&args.out).map_err(Error::Input)?;
     let set = migrations::discover(&scenario.migrations_dir, scenario.format)?;
     let (gates, approvals) = gate::prepare(
         &scenario,
@@ -515,8 +536,8 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
             args.out.display()
         ))
     })?;
-    print!("{}", report::redact(&report::summary::render(&report)));
-    println!(
+    out!("{}", report::redact(&report::summary::render(&report)));
+    outln!(
         "reports: {} (also report.md, report.html, junit.xml)",
         written.json.display()
     );

@@ -154,6 +154,16 @@ fn the_password_in_a_url_is_in_no_report_log_or_error() {
         !wrong.stderr.trim().is_empty(),
         "a refused connection must say so"
     );
+    // The server's reason, not tokio-postgres' bare "db error".
+    let expected = format!(
+        "password authentication failed for user \"{}\"",
+        server.connection.user
+    );
+    assert!(
+        wrong.stderr.contains(&expected) && !wrong.stderr.contains("db error"),
+        "{}",
+        wrong.stderr
+    );
     assert_no_password(&wrong, WRONG);
 
     // The same through the environment variable.

@@ -57,10 +57,15 @@ fn hazard(kind: &str, message: String) -> Finding {
 }
 
 /// The hazards of one migration's forward direction.
-pub fn hazards(m: &MigrationReport, large: &dyn Fn(&str) -> Option<bool>) -> Vec<Finding> {
+/// `lock_timeout_in_session`: the scenario sets lock_timeout for the migration's session.
+pub fn hazards(
+    m: &MigrationReport,
+    large: &dyn Fn(&str) -> Option<bool>,
+    lock_timeout_in_session: bool,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut created: BTreeSet<String> = BTreeSet::new();
-    let mut lock_timeout_set = false;
+    let mut lock_timeout_set = lock_timeout_in_session;
     let mut warned_timeout = false;
     let file = &m.file;
     for s in &m.forward.statements {

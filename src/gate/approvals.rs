@@ -142,7 +142,13 @@ impl Approvals {
     /// `irreversible`, each with `by` and `reason`.
     pub fn from_file(path: &Path) -> Result<Approvals, String> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("the approvals file {} cannot be read: {e}", path.display()))?;
+            .map_err(|e| {
+                format!(
+                    "the approvals file {} cannot be read: {}",
+                    path.display(),
+                    crate::migrations::io_reason(&e)
+                )
+            })?;
         Self::from_toml(&text, &path.display().to_string())
     }
 
@@ -154,7 +160,7 @@ impl Approvals {
                 .unwrap_or_default();
             format!(
                 "{label}{line}: {} (expected entries such as [003] destructive = {{ by = \"...\", reason = \"...\" }})",
-                e.message().trim()
+                crate::scenario::toml_message(e.message())
             )
         })?;
         let mut approvals = Approvals::default();

@@ -61,9 +61,18 @@ impl<'de> Deserialize<'de> for Millis {
             Int(i64),
             Text(String),
         }
+        let ms = |n: f64| {
+            if n >= 0.0 && n.is_finite() {
+                Ok(Millis(n))
+            } else {
+                Err(serde::de::Error::custom(format!(
+                    "{n} is not a duration: give milliseconds of zero or more, or a text such as \"2s\""
+                )))
+            }
+        };
         match Raw::deserialize(d)? {
-            Raw::Number(n) => Ok(Millis(n)),
-            Raw::Int(n) => Ok(Millis(n as f64)),
+            Raw::Number(n) => ms(n),
+            Raw::Int(n) => ms(n as f64),
             Raw::Text(t) => parse_duration(&t)
                 .map(Millis)
                 .map_err(serde::de::Error::custom),
@@ -71,24 +80,33 @@ impl<'de> Deserialize<'de> for Millis {
     }
 }
 
-/// `"2s"`, `"500ms"`, `"1.5min"`, `"250"` (ms) → milliseconds.
+/// `"2s"`, `"500ms"`, `"1.5min"` → milliseconds. The unit is required: a bare `5` could mean
+/// five seconds as easily as five milliseconds.
 pub fn parse_duration(text: &str) -> Result<f64, String> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
+    let shown = crate::scenario::excerpt(text);
     let n: f64 = number
         .parse()
-        .map_err(|_| format!("\"{text}\" is not a duration such as \"2s\" or \"500ms\""))?;
+        .ok()
+        .filter(|n: &f64| n.is_finite())
+        .ok_or_else(|| format!("\"{shown}\" is not a duration such as \"2s\" or \"500ms\""))?;
     let factor = match unit.trim() {
-        "" | "ms" => 1.0,
+        "" => {
+            return Err(format!(
+                "\"{shown}\" has no unit: write \"{shown}ms\" or \"{shown}s\""
+            ))
+        }
+        "ms" => 1.0,
         "s" | "sec" => 1000.0,
         "m" | "min" => 60_000.0,
         "h" => 3_600_000.0,
         _ => {
             return Err(format!(
-                "\"{text}\" is not a duration such as \"2s\" or \"500ms\""
+                "\"{shown}\" is not a duration such as \"2s\" or \"500ms\""
             ))
         }
     };
@@ -104,6 +122,9 @@ pub struct GateConfig {
     pub require_rollback: bool,
     pub large_table_rows: u64,
     pub approvals_file: Option<PathBuf>,
+    /// The scenario sets `lock_timeout` for the migration session ([migrations] lock_timeout),
+    /// so a migration that does not set it itself still gives up instead of queueing.
+    pub lock_timeout_in_session: bool,
 }
 
 impl Default for GateConfig {
@@ -115,6 +136,7 @@ impl Default for GateConfig {
             require_rollback: true,
             large_table_rows: DEFAULT_LARGE_TABLE_ROWS,
             approvals_file: None,
+            lock_timeout_in_session: false,
         }
     }
 }
@@ -168,9 +190,20 @@ impl GateConfig {
 /// Parses `AccessExclusiveLock=2s` (a `--max-lock-hold` value).
 pub fn parse_lock_limit(text: &str) -> Result<(String, f64), String> {
     let (mode, limit) = text.split_once('=').ok_or_else(|| {
-        format!("\"{text}\" should be MODE=DURATION, as in AccessExclusiveLock=2s")
+        format!(
+            "\"{}\" should be MODE=DURATION, as in AccessExclusiveLock=2s",
+            crate::scenario::excerpt(text)
+        )
     })?;
     Ok((mode.trim().to_string(), parse_duration(limit)?))
+}
+
+/// `0`, `0ms`, `0s`: PostgreSQL's "no timeout".
+fn is_zero_duration(setting: &str) -> bool {
+    setting
+        .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+        .parse::<u64>()
+        .is_ok_and(|n| n == 0)
 }
 
 /// Judges a rehearsal: the report with gate results, destructive changes, findings with advice,
@@ -203,6 +236,49 @@ pub fn evaluate(report: &Report, config: &GateConfig, approvals: &Approvals) -> 
     judged
 }
 
+/// The locks of a migration on relations that existed before it: a relation the migration
+/// itself created (its parse tree says CREATE TABLE, or the probe saw it appear) is used by no
+/// one yet, so holding a lock on it blocks nobody and no lock gate counts it. The rollback's
+/// locks on what the forward created (dropping it again) count as the migration's own too.
+fn locks_on_existing(m: &MigrationReport) -> Vec<&crate::report::LockReport> {
+    let forward_created = created_relations(&m.forward);
+    let mut out = Vec::new();
+    for (name, d) in measures::directions(m) {
+        let mut created = if name == "rollback" {
+            forward_created.clone()
+        } else {
+            std::collections::BTreeSet::new()
+        };
+        for s in &d.statements {
+            add_created(s, &mut created);
+            out.extend(s.locks.iter().filter(|l| !created.contains(&l.relation)));
+        }
+    }
+    out
+}
+
+/// Every relation `d` creates.
+fn created_relations(d: &crate::report::Direction) -> std::collections::BTreeSet<String> {
+    let mut created = std::collections::BTreeSet::new();
+    for s in &d.statements {
+        add_created(s, &mut created);
+    }
+    created
+}
+
+fn add_created(s: &crate::report::StatementReport, created: &mut std::collections::BTreeSet<String>) {
+    for a in sql::actions(&s.sql) {
+        if let sql::Action::CreateTable { table } = a {
+            created.insert(table);
+        }
+    }
+    for c in &s.size_changes {
+        if c.before_bytes.is_none() {
+            created.insert(c.relation.clone());
+        }
+    }
+}
+
 fn judge(
     m: &mut MigrationReport,
     config: &GateConfig,
@@ -216,7 +292,7 @@ fn judge(
     }
     m.destructive_changes = destructive_changes(m, declared);
     m.gates = gates(m, config, declared);
-    m.hazards = advice::hazards(m, large);
+    m.hazards = advice::hazards(m, large, config.lock_timeout_in_session);
 
     // A missing rollback is no failure when nobody requires one or an approved irreversible
     // migration explains it; the rollback gate says which.
@@ -380,10 +456,8 @@ fn gates(m: &MigrationReport, config: &GateConfig, declared: &Declarations) -> V
     }
 
     for (mode, limit) in &config.max_lock_hold_ms {
-        let locks: Vec<_> = measures::directions(m)
+        let locks: Vec<_> = locks_on_existing(m)
             .into_iter()
-            .flat_map(|(_, d)| d.statements.iter())
-            .flat_map(|s| s.locks.iter())
             .filter(|l| &l.mode == mode)
             .collect();
         let longest = locks.iter().max_by(|a, b| {
@@ -417,7 +491,10 @@ fn gates(m: &MigrationReport, config: &GateConfig, declared: &Declarations) -> V
             None => out.push(result(
                 "max_lock_hold",
                 true,
-                format!("no {mode} was taken (limit {})", duration(*limit)),
+                format!(
+                    "no {mode} was taken on a relation that existed before the migration (limit {})",
+                    duration(*limit)
+                ),
                 Some(*limit),
                 None,
             )),
@@ -567,6 +644,12 @@ pub fn prepare(
     let section = scenario.raw.gates.clone().unwrap_or_default();
     let mut config = GateConfig::from_section(&section, &base)
         .map_err(|e| crate::Error::Input(format!("{label}, [gates]: {e}")))?;
+    config.lock_timeout_in_session = scenario
+        .raw
+        .migrations
+        .lock_timeout
+        .as_ref()
+        .is_some_and(|t| t.as_setting().is_some_and(|v| !is_zero_duration(&v)));
     if let Some(ms) = overrides.max_duration_ms {
         config.max_duration_ms = Some(ms);
     }
@@ -614,7 +697,7 @@ mod tests {
         assert_eq!(parse_duration("2s"), Ok(2000.0));
         assert_eq!(parse_duration("500ms"), Ok(500.0));
         assert_eq!(parse_duration("1.5min"), Ok(90_000.0));
-        assert_eq!(parse_duration("250"), Ok(250.0));
+        assert!(parse_duration("250").unwrap_err().contains("no unit"));
         assert!(parse_duration("soon").is_err());
         assert_eq!(
             parse_lock_limit("AccessExclusiveLock=2s"),

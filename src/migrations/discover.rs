@@ -131,9 +131,34 @@ fn list(root: &Path) -> Result<Vec<Entry>, MigrationError> {
         let entry = entry.map_err(unreadable)?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let path = entry.path();
-        let is_dir = path.is_dir();
         if name.starts_with('.') {
             continue;
+        }
+        // Symbolic links are followed, as the migration tools follow them.
+        let meta = std::fs::metadata(&path).map_err(|e| MigrationError::Unreadable {
+            path: path.clone(),
+            reason: io_reason(&e),
+        })?;
+        let is_dir = meta.is_dir();
+        if !name.ends_with(".sql") {
+            // Folders hold migrations (diesel, sqlx); other files are noted as ignored.
+            entries.push(Entry { path, name, is_dir });
+            continue;
+        }
+        // Named like a migration, it must be one: a folder would be skipped silently and a FIFO
+        // would block the read forever.
+        if !meta.is_file() {
+            let what = if is_dir {
+                "a folder"
+            } else {
+                "not a regular file (a FIFO, socket or device)"
+            };
+            return Err(MigrationError::Structure {
+                path,
+                message: format!(
+                    "it is named like a migration but is {what}; a migration is a .sql file"
+                ),
+            });
         }
         entries.push(Entry { path, name, is_dir });
     }

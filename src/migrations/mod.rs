@@ -150,7 +150,7 @@ pub enum MigrationError {
     EmptyFile(PathBuf),
     #[error("{} cannot be read: {reason}", .path.display())]
     Unreadable { path: PathBuf, reason: String },
-    #[error("{}, line {line}: {message}", .path.display())]
+    #[error("{}, line {line}: {}", .path.display(), crate::error::shorten(.message))]
     Syntax {
         path: PathBuf,
         line: usize,

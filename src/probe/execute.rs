@@ -49,17 +49,54 @@ pub(crate) async fn run_observed(
                 file: file_label.to_string(),
                 line: first.map(|s| s.line).unwrap_or(script.first_line),
                 code: None,
+                environment: None,
             }),
             ..Default::default()
         };
     }
-    let direction = observed(probe, client, script, file_label, long_transaction).await;
+    let mut direction = observed(probe, client, script, file_label, long_transaction).await;
+    confirm_environment_failure(probe, &mut direction).await;
     if settings.lock_timeout.is_some() || settings.statement_timeout.is_some() {
         let _ = client
             .batch_execute("RESET lock_timeout; RESET statement_timeout")
             .await;
     }
     direction
+}
+
+/// A lost connection is the environment's failure only if the server is really gone: when a new
+/// connection works, the server lived and only the migration's session ended (a migration that
+/// terminates its own backend, a backend that crashed on the statement), which is the
+/// migration's to answer for.
+async fn confirm_environment_failure(probe: &Probe, direction: &mut Direction) {
+    let Some(error) = direction.error.as_mut() else {
+        return;
+    };
+    let Some(what) = error.environment.take() else {
+        return;
+    };
+    if error.code.as_deref() == Some("53100") {
+        error.environment = Some(what);
+        return;
+    }
+    // A server that crashed restarts within moments; one that was killed never answers.
+    let mut last = String::new();
+    for _ in 0..3 {
+        match probe.connection.connect().await {
+            Ok(c) => match c.simple_query("SELECT 1").await {
+                Ok(_) => {
+                    error.message.push_str(
+                        " (the server itself stayed up: the migration's own session ended)",
+                    );
+                    return;
+                }
+                Err(e) => last = crate::error::server_message(&e),
+            },
+            Err(e) => last = crate::error::server_message(&e),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    error.environment = Some(format!("{what}, and it does not answer any more ({last})"));
 }
 
 async fn observed(
@@ -71,10 +108,19 @@ async fn observed(
 ) -> Direction {
     let settings = &probe.settings;
     let interval = settings.sample_interval;
-    let Ok(monitor) = probe.connection.connect().await else {
-        // No monitor connection: the migration still runs, unobserved, rather than not at all.
-        probe.parameters.forget_all();
-        return run_script(client, script, file_label).await;
+    let monitor = match probe.connection.connect().await {
+        Ok(m) => m,
+        Err(e) => {
+            // No monitor connection: the migration still runs, unobserved, rather than not at
+            // all, and the report says that its locks were not read.
+            probe.parameters.forget_all();
+            let mut direction = run_script(client, script, file_label).await;
+            direction.unobserved.push(format!(
+                "the probe could not open its monitor connection ({}), so the migration's locks and lock waits were not observed",
+                crate::error::server_message(&e)
+            ));
+            return direction;
+        }
     };
     let monitor = Arc::new(monitor);
     // Parameters are drawn before the long transaction takes its lock, which could block them.
@@ -112,18 +158,38 @@ async fn observed(
         }
         None => None,
     };
-    let Ok(mut observation) = Observation::start(client, monitor.clone()).await else {
-        probe.parameters.forget_all();
-        return run_script(client, script, file_label).await;
-    };
+    let mut observation =
+        match Observation::start(client, monitor.clone(), probe.connection.clone()).await {
+            Ok(o) => o,
+            Err(e) => {
+                probe.parameters.forget_all();
+                let mut direction = run_script(client, script, file_label).await;
+                unobserved.push(format!(
+                    "the probe could not read the starting catalog ({}), so the migration's locks and rewrites were not observed",
+                    crate::error::server_message(&e)
+                ));
+                direction.unobserved = unobserved;
+                return direction;
+            }
+        };
     let t0 = observation.t0;
     let running = workload.map(|w| w.start(t0));
     let watched = running.as_ref().map(|r| r.pids()).unwrap_or_default();
-    let sampler = Sampler::start(monitor, observation.pid, watched, t0, interval);
+    let sampler = Sampler::start(
+        monitor,
+        probe.connection.clone(),
+        observation.pid,
+        watched,
+        t0,
+        interval,
+    );
 
     let mut direction = execute(client, script, file_label, t0, Some(&mut observation)).await;
 
-    let samples = sampler.finish().await;
+    let (samples, sampler_lost) = sampler.finish().await;
+    // A probe that lost sight of the migration says so: an empty lock list must mean no locks.
+    unobserved.append(&mut observation.lost);
+    unobserved.extend(sampler_lost);
     let interval_ms = interval.as_secs_f64() * 1000.0;
     direction.wal_bytes = observation.wal_bytes();
     direction.lock_wait_ms = observation.finish(&samples, interval_ms, &mut direction.statements);
@@ -142,6 +208,7 @@ async fn observed(
                     ));
                 }
             }
+            unobserved.extend(failing_queries(&report));
         }
         direction.workload = Some(report);
     }
@@ -150,6 +217,27 @@ async fn observed(
     }
     direction.unobserved = unobserved;
     direction
+}
+
+/// A query the scenario wrote that failed every time it ran measured nothing: a workload of
+/// errors must not read as a workload the migration did not disturb.
+fn failing_queries(report: &crate::report::WorkloadReport) -> Vec<String> {
+    report
+        .queries
+        .iter()
+        .filter(|q| q.stats.queries > 0 && q.stats.errors == q.stats.queries)
+        .map(|q| {
+            let sample = report
+                .error_samples
+                .first()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
+            format!(
+                "the scenario's workload query \"{}\" failed every time it ran beside the migration ({} of {}), so it measured nothing{sample}",
+                q.name, q.stats.errors, q.stats.queries
+            )
+        })
+        .collect()
 }
 
 async fn apply_timeouts(
@@ -275,6 +363,7 @@ async fn execute(
                     file: file_label.to_string(),
                     line: at,
                     code: e.as_db_error().map(|d| d.code().code().to_string()),
+                    environment: None,
                 });
             }
         }
@@ -365,6 +454,7 @@ fn unparsed(script: &Script, file_label: &str) -> Option<Direction> {
             file: file_label.to_string(),
             line: failure.line,
             code: None,
+            environment: None,
         }),
         ..Default::default()
     })
@@ -386,7 +476,7 @@ fn to_error(e: &tokio_postgres::Error, statement: &Statement, file_label: &str) 
                 }
                 _ => statement.line,
             };
-            let mut message = db.message().to_string();
+            let mut message = crate::error::shorten(db.message());
             if let Some(detail) = db.detail() {
                 message.push_str(&format!(" ({detail})"));
             }
@@ -394,10 +484,38 @@ fn to_error(e: &tokio_postgres::Error, statement: &Statement, file_label: &str) 
         }
         None => (e.to_string(), None, statement.line),
     };
+    let environment = environment_failure(e, code.as_deref(), &message);
     StatementError {
         message,
         file: file_label.to_string(),
         line,
         code,
+        environment,
+    }
+}
+
+/// What happened, when a statement failed because of the environment rather than itself: the
+/// server went away (stopped, killed, crashed, its container removed) or its disk is full.
+/// Production would not fail this way, so the migration must not be blamed for it.
+fn environment_failure(e: &tokio_postgres::Error, code: Option<&str>, message: &str) -> Option<String> {
+    match code {
+        Some("53100") => Some(format!(
+            "the rehearsal server's disk is full ({message}); free space where its data lives (the docker volume or the local provider's temporary folder) and run again"
+        )),
+        Some("57P01") | Some("57P02") => Some(format!(
+            "the rehearsal server shut down while the statement ran ({message})"
+        )),
+        Some("57P03") => Some(format!(
+            "the rehearsal server is not accepting connections ({message})"
+        )),
+        Some(class) if class.starts_with("08") => Some(format!(
+            "the connection to the rehearsal server failed ({message})"
+        )),
+        Some(_) => None,
+        None if e.as_db_error().is_none() => Some(format!(
+            "the connection to the rehearsal server was lost while the statement ran ({})",
+            if e.is_closed() { "connection closed".to_string() } else { e.to_string() }
+        )),
+        None => None,
     }
 }

@@ -3,6 +3,7 @@
 //! written into the statement reports.
 
 use super::timeline;
+use crate::provision::ConnectionInfo;
 use crate::report::{LockReport, SizeChange, StatementReport};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -44,7 +45,7 @@ WITH RECURSIVE rel AS (
     FROM seg s
     WHERE s.size >= pg_catalog.pg_size_bytes(pg_catalog.current_setting('segment_size'))
 )
-SELECT r.oid, r.nspname::text, r.relname::text, r.relkind, r.relfilenode, s.bytes,
+SELECT r.oid, pg_catalog.quote_ident(r.nspname) || '.' || pg_catalog.quote_ident(r.relname), r.relkind, r.relfilenode, s.bytes,
        pg_catalog.pg_current_wal_insert_lsn()::text AS lsn
 FROM rel r
 LEFT JOIN (SELECT oid, sum(size)::int8 AS bytes FROM seg GROUP BY oid) s USING (oid)";
@@ -70,16 +71,16 @@ pub(crate) async fn read_catalog(
     let mut catalog = Catalog::default();
     for row in rows {
         let oid: u32 = row.get(0);
-        let schema: String = row.get(1);
-        let name: String = row.get(2);
-        let kind: String = row.get(3);
-        let filenode: u32 = row.get(4);
-        let bytes: Option<i64> = row.get(5);
-        catalog.wal_lsn = parse_lsn(row.get::<_, &str>(6));
+        // Spelled by the server, as the snapshot spells it, so that the names match.
+        let name: String = row.get(1);
+        let kind: String = row.get(2);
+        let filenode: u32 = row.get(3);
+        let bytes: Option<i64> = row.get(4);
+        catalog.wal_lsn = parse_lsn(row.get::<_, &str>(5));
         catalog.relations.insert(
             oid,
             Relation {
-                name: format!("{}.{}", quote_ident(&schema), quote_ident(&name)),
+                name,
                 kind: relation_kind(&kind),
                 filenode,
                 bytes: bytes.map(|b| b as u64),
@@ -145,22 +146,6 @@ fn relation_kind(relkind: &str) -> &'static str {
         "t" => "toast_table",
         "c" => "composite_type",
         _ => "relation",
-    }
-}
-
-/// Quotes an identifier only when PostgreSQL would need it, so `public.users` reads naturally.
-fn quote_ident(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
     }
 }
 
@@ -267,15 +252,20 @@ const ACTIVITY_SQL: &str = "SELECT pid, coalesce(wait_event_type = 'Lock', false
         CASE WHEN wait_event_type = 'Lock' THEN $1 = ANY(pg_catalog.pg_blocking_pids(pid)) ELSE false END
     FROM pg_catalog.pg_stat_activity WHERE pid = ANY($2)";
 
-/// Polls the monitor connection until stopped; returns what it saw.
+/// Polls the monitor connection until stopped; returns what it saw, and what it could not see.
+///
+/// A migration may terminate the monitor's backend (`pg_terminate_backend` on every other
+/// session): the sampler reconnects and says how long it was blind, or says that it stayed blind.
+/// Either way the gap is reported, never left as an empty result.
 pub(crate) struct Sampler {
     stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<Vec<Sample>>,
+    task: tokio::task::JoinHandle<(Vec<Sample>, Vec<String>)>,
 }
 
 impl Sampler {
     pub fn start(
         monitor: Arc<Client>,
+        connection: ConnectionInfo,
         pid: i32,
         watched: Vec<i32>,
         t0: Instant,
@@ -284,11 +274,35 @@ impl Sampler {
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let mut samples = Vec::new();
-            let (Ok(locks), Ok(activity)) = tokio::join!(
+            let mut lost = Vec::new();
+            let mut monitor = monitor;
+            let prepared = match tokio::join!(
                 monitor.prepare(SAMPLED_LOCKS_SQL),
                 monitor.prepare(ACTIVITY_SQL)
-            ) else {
-                return samples;
+            ) {
+                (Ok(l), Ok(a)) => Ok((l, a)),
+                // Closed already (a migration that terminates every other session runs again
+                // on each step): one more connection.
+                _ => async {
+                    let client = connection.connect().await?;
+                    let (l, a) = tokio::join!(
+                        client.prepare(SAMPLED_LOCKS_SQL),
+                        client.prepare(ACTIVITY_SQL)
+                    );
+                    monitor = Arc::new(client);
+                    Ok::<_, tokio_postgres::Error>((l?, a?))
+                }
+                .await,
+            };
+            let (mut locks, mut activity) = match prepared {
+                Ok(p) => p,
+                Err(e) => {
+                    lost.push(format!(
+                        "the probe's sampler could not prepare its queries on a monitor connection ({}), so lock waits and blocked queries were not sampled",
+                        crate::error::server_message(&e)
+                    ));
+                    return (samples, lost);
+                }
             };
             let watching = !watched.is_empty();
             let mut pids = watched;
@@ -315,7 +329,40 @@ impl Sampler {
                 } else {
                     (monitor.query(&locks, &lock_params).await, Ok(None))
                 };
-                let (Ok(l), Ok(a)) = (l, a) else { break };
+                let (l, a) = match (l, a) {
+                    (Ok(l), Ok(a)) => (l, a),
+                    (Err(e), _) | (_, Err(e)) => {
+                        let why = crate::error::server_message(&e);
+                        let reconnected = async {
+                            let client = connection.connect().await?;
+                            let (l, a) = tokio::join!(
+                                client.prepare(SAMPLED_LOCKS_SQL),
+                                client.prepare(ACTIVITY_SQL)
+                            );
+                            Ok::<_, tokio_postgres::Error>((client, l?, a?))
+                        }
+                        .await;
+                        match reconnected {
+                            Ok((client, l, a)) => {
+                                let back = t0.elapsed().as_secs_f64() * 1000.0;
+                                lost.push(format!(
+                                    "the probe's monitor connection was closed under it ({why}); it reconnected, but lock waits and blocked queries were not sampled from {sent:.0} ms to {back:.0} ms of the direction"
+                                ));
+                                monitor = Arc::new(client);
+                                locks = l;
+                                activity = a;
+                                continue;
+                            }
+                            Err(e) => {
+                                lost.push(format!(
+                                    "the probe's monitor connection was closed under it ({why}) and could not be reopened ({}), so lock waits and blocked queries were not sampled after {sent:.0} ms of the direction",
+                                    crate::error::server_message(&e)
+                                ));
+                                break;
+                            }
+                        }
+                    }
+                };
                 let received = t0.elapsed().as_secs_f64() * 1000.0;
                 let mut sample = Sample {
                     at: (sent + received) / 2.0,
@@ -340,14 +387,20 @@ impl Sampler {
                 }
                 samples.push(sample);
             }
-            samples
+            (samples, lost)
         });
         Sampler { stop, task }
     }
 
-    pub async fn finish(self) -> Vec<Sample> {
+    /// The samples, and one sentence per time the sampler went blind.
+    pub async fn finish(self) -> (Vec<Sample>, Vec<String>) {
         let _ = self.stop.send(());
-        self.task.await.unwrap_or_default()
+        self.task.await.unwrap_or_else(|e| {
+            (
+                Vec::new(),
+                vec![format!("the probe's sampler stopped unexpectedly ({e}), so lock waits and blocked queries were not sampled")],
+            )
+        })
     }
 }
 
@@ -364,6 +417,10 @@ pub(crate) struct Observation {
     pub t0: Instant,
     pub pid: i32,
     pub monitor: Arc<Client>,
+    /// Where the monitor reconnects when the migration closed its connection.
+    connection: ConnectionInfo,
+    /// One sentence per statement whose locks could not be read: the monitor connection was lost.
+    pub lost: Vec<String>,
     with_sizes: bool,
     /// The last catalog snapshot of the migration's backend.
     current: Catalog,
@@ -383,6 +440,7 @@ impl Observation {
     pub async fn start(
         client: &Client,
         monitor: Arc<Client>,
+        connection: ConnectionInfo,
     ) -> Result<Observation, tokio_postgres::Error> {
         let pid: i32 = client
             .query_one("SELECT pg_backend_pid()", &[])
@@ -394,6 +452,8 @@ impl Observation {
             t0: Instant::now(),
             pid,
             monitor,
+            connection,
+            lost: Vec::new(),
             with_sizes,
             first_lsn: current.wal_lsn,
             current: Catalog::default(),
@@ -438,15 +498,19 @@ impl Observation {
         self.windows.push((start, end));
         report.started_ms = start;
         let probe_start = self.now_ms();
+        let monitor = self.monitor.clone();
         let (catalog, locks) = if ok {
-            let (c, l) = tokio::join!(
+            tokio::join!(
                 read_catalog_guarded(client, self.with_sizes, in_transaction),
-                granted_locks(&self.monitor, self.pid)
-            );
-            (c, l.ok())
+                granted_locks(&monitor, self.pid)
+            )
         } else {
             // The transaction is aborted: the catalog cannot be read, the locks still can.
-            (None, granted_locks(&self.monitor, self.pid).await.ok())
+            (None, granted_locks(&monitor, self.pid).await)
+        };
+        let locks = match locks {
+            Ok(held) => Some(held),
+            Err(e) => self.reconnected_locks(&e, report.line).await,
         };
         if let Some(catalog) = catalog {
             let (rewrites, sizes) = compare(&self.current, &catalog);
@@ -485,6 +549,39 @@ impl Observation {
             }
         }
         self.probing.push((probe_start, self.now_ms()));
+    }
+
+    /// The monitor connection failed (the migration may have terminated it): reconnect and read
+    /// the locks again, which a transaction still holds. Either way the loss is said.
+    async fn reconnected_locks(
+        &mut self,
+        error: &tokio_postgres::Error,
+        line: usize,
+    ) -> Option<HashSet<LockKey>> {
+        let why = crate::error::server_message(error);
+        let retried = match self.connection.connect().await {
+            Ok(client) => {
+                self.monitor = Arc::new(client);
+                granted_locks(&self.monitor, self.pid)
+                    .await
+                    .map_err(|e| crate::error::server_message(&e))
+            }
+            Err(e) => Err(crate::error::server_message(&e)),
+        };
+        match retried {
+            Ok(held) => {
+                self.lost.push(format!(
+                    "the probe's monitor connection was closed after the statement at line {line} ({why}); it reconnected and read that statement's locks again, but locks taken and released in between were not seen"
+                ));
+                Some(held)
+            }
+            Err(again) => {
+                self.lost.push(format!(
+                    "the probe's monitor connection was closed after the statement at line {line} ({why}) and could not be reopened ({again}), so that statement's locks are missing from the report"
+                ));
+                None
+            }
+        }
     }
 
     /// Time the probe spent reading between `from` and `to`.
@@ -670,12 +767,5 @@ mod tests {
         assert_eq!(parse_lsn("0/10"), Some(16));
         assert_eq!(parse_lsn("1/0"), Some(1 << 32));
         assert_eq!(parse_lsn("nope"), None);
-    }
-
-    #[test]
-    fn identifiers_are_quoted_only_when_needed() {
-        assert_eq!(quote_ident("users"), "users");
-        assert_eq!(quote_ident("Users"), "\"Users\"");
-        assert_eq!(quote_ident("my table"), "\"my table\"");
     }
 }

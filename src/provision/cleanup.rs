@@ -122,7 +122,7 @@ pub fn drop_database_blocking(admin: &super::ConnectionInfo, name: &str) {
     let admin = admin.clone();
     let name = name.to_string();
     block_on_own_thread(async move {
-        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        let quoted = crate::identifier::quote(&name);
         let outcome = match admin.connect().await {
             Ok(client) => {
                 let drop = format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)");

@@ -247,6 +247,13 @@ pub async fn provision(request: &DatabaseRequest) -> Result<Database, ProvisionE
 
 /// Waits until the server answers a query: readiness is a working connection, not a log line.
 /// Returns the server's version number (`15.18`, without the distribution's suffix).
+/// A connection refused by the server for a reason time does not fix: authentication
+/// (28000, 28P01) or a database that does not exist (3D000).
+fn refused_for_good(e: &tokio_postgres::Error) -> bool {
+    e.as_db_error()
+        .is_some_and(|d| matches!(d.code().code(), "28000" | "28P01" | "3D000"))
+}
+
 pub async fn wait_until_ready(
     conn: &ConnectionInfo,
     timeout: std::time::Duration,
@@ -266,9 +273,12 @@ pub async fn wait_until_ready(
                         .unwrap_or_default()
                         .to_string());
                 }
-                Err(e) => e.to_string(),
+                Err(e) => crate::error::server_message(&e),
             },
-            Err(e) => e.to_string(),
+            // The server answered and refused: waiting will not change a wrong password or a
+            // missing database.
+            Err(e) if refused_for_good(&e) => return Err(crate::error::server_message(&e)),
+            Err(e) => crate::error::server_message(&e),
         };
         if std::time::Instant::now() > deadline {
             return Err(last);

@@ -58,7 +58,7 @@ pub fn parse(url: &str) -> Result<ConnectionInfo, ProvisionError> {
 /// True when the target is loopback, a Unix socket, or named like a throw-away server.
 pub fn looks_disposable(target: &ConnectionInfo) -> bool {
     let host = target.host.to_ascii_lowercase();
-    if host.starts_with('/') || host == "localhost" || host == "::1" || host.starts_with("127.") {
+    if host.starts_with('/') || is_loopback(&host, target.port) {
         return true;
     }
     let names = format!("{} {}", host, target.dbname.to_ascii_lowercase());
@@ -68,6 +68,23 @@ pub fn looks_disposable(target: &ConnectionInfo) -> bool {
     names
         .split(|c: char| !c.is_ascii_alphanumeric())
         .any(|word| DISPOSABLE_MARKERS.contains(&word))
+}
+
+/// Whether `host` is loopback: a literal IP is judged as it is, a name by every address it
+/// resolves to (all loopback), never by how the name begins: `127.attacker.invalid` is a name.
+pub fn is_loopback(host: &str, port: u16) -> bool {
+    let literal = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = literal.parse::<std::net::IpAddr>() {
+        return ip.is_loopback();
+    }
+    use std::net::ToSocketAddrs;
+    match (host, port).to_socket_addrs() {
+        Ok(addrs) => {
+            let addrs: Vec<_> = addrs.collect();
+            !addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback())
+        }
+        Err(_) => false,
+    }
 }
 
 pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError> {
@@ -106,15 +123,19 @@ pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError
         move || cleanup::drop_database_blocking(&admin_target, &name)
     });
     let admin = target.connect().await.map_err(|e| {
-        ProvisionError::Unavailable(format!("could not connect to {}: {e}", target.redacted()))
+        ProvisionError::Unavailable(format!("could not connect to {}: {}", target.redacted(), crate::error::server_message(&e)))
     })?;
     admin
-        .batch_execute(&format!("CREATE DATABASE {scratch}"))
+        .batch_execute(&format!(
+            "CREATE DATABASE {}",
+            crate::identifier::quote(&scratch)
+        ))
         .await
         .map_err(|e| {
             ProvisionError::Failed(format!(
-                "could not create the scratch database {scratch} on {}: {e}",
-                target.redacted()
+                "could not create the scratch database {scratch} on {}: {}",
+                target.redacted(),
+                crate::error::server_message(&e)
             ))
         })?;
     drop(admin);
@@ -162,5 +183,20 @@ mod tests {
             "postgresql://u@prod-db.internal/app_test"
         )));
         assert!(!looks_disposable(&target("postgresql://u@10.0.0.5/app")));
+    }
+
+    #[test]
+    fn loopback_is_decided_on_the_address_never_on_the_name() {
+        assert!(is_loopback("127.0.0.1", 5432));
+        assert!(is_loopback("127.4.5.6", 5432));
+        assert!(is_loopback("::1", 5432));
+        assert!(is_loopback("[::1]", 5432));
+        assert!(is_loopback("localhost", 5432));
+        assert!(!is_loopback("127.attacker.invalid", 5432));
+        assert!(!is_loopback("127.0.0.1.nip.invalid", 5432));
+        assert!(!is_loopback("10.0.0.5", 5432));
+        assert!(!looks_disposable(&target(
+            "postgresql://u@127.attacker.invalid:5432/app"
+        )));
     }
 }

@@ -29,8 +29,10 @@ pub async fn rehearse(
     set: &MigrationSet,
     progress: &dyn Progress,
 ) -> Result<Report, Error> {
-    // A missing or malformed dataset definition is bad input: say so before starting a server.
+    // A missing or malformed dataset definition, or a baseline that names no migration, is bad
+    // input: say so before starting a server.
     seed_request(scenario, set)?;
+    split_baseline(set, scenario.baseline.as_deref())?;
     let database = provision::provision(&scenario.database).await?;
     journal::provisioned(DatabaseInfo {
         provider: database.kind,
@@ -90,6 +92,9 @@ pub async fn rehearse_on(
             &label(set, &migration.forward.path),
         )
         .await;
+        if let Some(what) = crate::probe::environment_failure(std::iter::once(&direction)) {
+            return Err(Error::Environment(what));
+        }
         if let Some(e) = direction.error {
             findings.push(Finding {
                 kind: "baseline_failed".into(),
@@ -185,6 +190,9 @@ pub async fn rehearse_on(
         }
         let seed_ms = elapsed_ms(seed_started);
         let mut report = rehearse_migration(&client, &probe, set, migration, progress).await;
+        if let Some(what) = crate::probe::environment_failure(measures_directions(&report)) {
+            return Err(Error::Environment(what));
+        }
         let reset_started = Instant::now();
         let redo_failed = report.redo.as_ref().is_some_and(|r| !r.ok);
         if !report.forward.ok {
@@ -532,6 +540,13 @@ pub async fn rehearse_migration(
     }
 }
 
+/// The directions a migration ran, in order.
+fn measures_directions(m: &MigrationReport) -> impl Iterator<Item = &crate::report::Direction> {
+    std::iter::once(&m.forward)
+        .chain(m.rollback.as_ref())
+        .chain(m.redo.as_ref())
+}
+
 /// Runs one observed step, adding its wall time to the observation bucket (the statements'
 /// share is taken out once all steps have run).
 async fn observed(
@@ -714,7 +729,7 @@ fn split_baseline<'a>(
         .position(|m| m.version.same_as(&target))
     else {
         return Err(Error::Input(format!(
-            "the scenario's baseline version {version} is not a migration in {}",
+            "the baseline version {version} (--baseline or [migrations] baseline) is not a migration in {}",
             set.root.display()
         )));
     };

@@ -62,7 +62,13 @@ pub fn write_json(report: &Report, dir: &Path) -> std::io::Result<std::path::Pat
 /// Reads a report.json written by any version of schema 1.
 pub fn read_json(path: &Path) -> Result<Report, String> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{} cannot be read: {e}", path.display()))?;
+        .map_err(|e| {
+            format!(
+                "{} cannot be read: {}",
+                path.display(),
+                crate::migrations::io_reason(&e)
+            )
+        })?;
     serde_json::from_str(&text).map_err(|e| {
         format!(
             "{}, line {}: not a rehearse report.json: {e}",
@@ -83,6 +89,34 @@ pub struct Written {
 
 /// Writes every rendering of the report into `dir` (created): `report.json`, `report.md`,
 /// `report.html`, `junit.xml`. Each passes through [`redact`] on its way to disk.
+/// Makes sure the reports can be written into `dir` before any work starts: it is created when
+/// missing, and a file or an unwritable folder there is bad usage, said in one sentence.
+pub fn prepare_out_dir(dir: &Path) -> Result<(), String> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(format!(
+            "--out {} is a file, not a folder: the reports (report.json, report.md, report.html, junit.xml) need a folder",
+            dir.display()
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| {
+        format!(
+            "--out {}: the folder cannot be created: {}",
+            dir.display(),
+            crate::migrations::io_reason(&e)
+        )
+    })?;
+    let probe = dir.join(".rehearse-write-check");
+    std::fs::write(&probe, b"")
+        .and_then(|_| std::fs::remove_file(&probe))
+        .map_err(|e| {
+            format!(
+                "--out {}: the folder is not writable: {}",
+                dir.display(),
+                crate::migrations::io_reason(&e)
+            )
+        })
+}
+
 pub fn write_all(report: &Report, dir: &Path) -> std::io::Result<Written> {
     let json = write_json(report, dir)?;
     let write = |name: &str, text: String| -> std::io::Result<PathBuf> {

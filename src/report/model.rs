@@ -301,6 +301,11 @@ pub struct StatementError {
     /// SQLSTATE, when the server gave one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// Set when the failure is the environment's, not the statement's (the server died, its
+    /// disk is full): one sentence saying what happened. The run then ends with exit 3 instead
+    /// of blaming the migration, so it never reaches report.json.
+    #[serde(skip)]
+    pub environment: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -5,9 +5,31 @@
 
 use crate::migrations::Format;
 use crate::provision::{DatabaseRequest, ProviderChoice};
+use crate::toml_lines::{Step, TomlLines};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
+
+/// Limits on the scenario's numbers: beyond them a value is a typo, and some (a rate of 1e-300,
+/// a long transaction of 1e300 seconds) would overflow a timer.
+const MAX_CPUS: f64 = 4096.0;
+const MAX_CLIENTS: u32 = 1000;
+const MIN_RATE: f64 = 0.001;
+const MAX_RATE: f64 = 1_000_000.0;
+const MAX_LONG_TRANSACTION_SECONDS: f64 = 86_400.0;
+const MAX_SAMPLE_INTERVAL_MS: u64 = 60_000;
+
+/// A value the user wrote, cut short for a message: a runaway string (an unterminated quote that
+/// swallowed the rest of the file) must not be echoed whole.
+pub fn excerpt(text: &str) -> String {
+    const MAX: usize = 80;
+    let first_line = text.lines().next().unwrap_or_default();
+    if first_line.chars().count() > MAX || first_line.len() < text.trim_end().len() {
+        format!("{}...", first_line.chars().take(MAX).collect::<String>())
+    } else {
+        first_line.to_string()
+    }
+}
 
 /// The file name looked for inside a scenario folder.
 pub const SCENARIO_FILE: &str = "rehearse.toml";
@@ -50,11 +72,30 @@ pub struct MigrationsSection {
 }
 
 /// A PostgreSQL duration setting as the scenario writes it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Timeout {
     Millis(u64),
     Text(String),
+}
+
+impl<'de> Deserialize<'de> for Timeout {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(i64),
+            Text(String),
+        }
+        let wrong = || {
+            serde::de::Error::custom(
+                "a timeout is a duration such as \"5s\" or \"500ms\", or a whole number of milliseconds (zero or more)",
+            )
+        };
+        match Raw::deserialize(d).map_err(|_: D::Error| wrong())? {
+            Raw::Int(ms) => u64::try_from(ms).map(Timeout::Millis).map_err(|_| wrong()),
+            Raw::Text(t) => Ok(Timeout::Text(t)),
+        }
+    }
 }
 
 impl Timeout {
@@ -275,7 +316,7 @@ impl Scenario {
     pub fn from_file(path: &Path) -> Result<Scenario, ScenarioError> {
         let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Unreadable {
             path: path.to_path_buf(),
-            reason: e.to_string(),
+            reason: crate::migrations::io_reason(&e),
         })?;
         let raw: ScenarioFile = toml::from_str(&text).map_err(|e| {
             let line = e
@@ -284,7 +325,7 @@ impl Scenario {
             ScenarioError::Invalid {
                 path: path.to_path_buf(),
                 line,
-                message: e.message().trim().to_string(),
+                message: toml_message(e.message()),
             }
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
@@ -294,11 +335,19 @@ impl Scenario {
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("migrations")),
         );
-        let invalid = |message: String| ScenarioError::Invalid {
+        let lines = TomlLines::new(&text);
+        let invalid_at = |key: &[Step], message: String| ScenarioError::Invalid {
             path: path.to_path_buf(),
-            line: None,
+            line: lines.line(key),
             message,
         };
+        if let Some((line, key)) = lines.first_non_finite() {
+            return Err(ScenarioError::Invalid {
+                path: path.to_path_buf(),
+                line: Some(line),
+                message: format!("{key} is not a finite number"),
+            });
+        }
 
         let mut settings = Vec::new();
         for (name, value) in &raw.database.settings {
@@ -314,27 +363,35 @@ impl Scenario {
                     }
                 }
                 other => {
-                    return Err(invalid(format!(
-                        "[database.settings] {name} must be a string, number or boolean, not {}",
-                        other.type_str()
-                    )))
+                    return Err(invalid_at(
+                        &["database".into(), "settings".into(), name.into()],
+                        format!(
+                            "[database.settings] {name} must be a string, number or boolean, not {}",
+                            other.type_str()
+                        ),
+                    ))
                 }
             };
             settings.push((name.clone(), value));
         }
         let memory_bytes = match &raw.database.memory {
             Some(m) => Some(parse_bytes(m).ok_or_else(|| {
-                invalid(format!(
-                    "[database] memory = \"{m}\" is not a size such as \"512MiB\" or \"2GB\""
-                ))
+                invalid_at(
+                    &["database".into(), "memory".into()],
+                    format!("[database] memory = \"{}\" is not a size such as \"512MiB\" or \"2GB\"", excerpt(m)),
+                )
             })?),
             None => None,
         };
         if let Some(c) = raw.database.cpus {
-            if c <= 0.0 {
-                return Err(invalid(format!(
-                    "[database] cpus = {c} must be greater than zero"
-                )));
+            if !(c > 0.0 && c <= MAX_CPUS) {
+                return Err(invalid_at(
+                    &["database".into(), "cpus".into()],
+                    format!(
+                        "[database] cpus = {} must be more than 0 and at most {MAX_CPUS}",
+                        shown(c)
+                    ),
+                ));
             }
         }
         for (name, value) in [
@@ -343,42 +400,110 @@ impl Scenario {
         ] {
             if let Some(t) = value {
                 if t.as_setting().is_none() {
-                    return Err(invalid(format!(
-                        "[migrations] {name} = {t:?} is not a duration such as \"5s\" or 500"
-                    )));
+                    let shown = match t {
+                        Timeout::Millis(ms) => ms.to_string(),
+                        Timeout::Text(text) => format!("\"{}\"", excerpt(text)),
+                    };
+                    return Err(invalid_at(
+                        &["migrations".into(), name.into()],
+                        format!(
+                            "[migrations] {name} = {shown} is not a duration such as \"5s\" or 500"
+                        ),
+                    ));
                 }
             }
         }
+        if let Some(p) = &raw.probe {
+            if let Some(ms) = p.sample_interval_ms {
+                if !(1..=MAX_SAMPLE_INTERVAL_MS).contains(&ms) {
+                    return Err(invalid_at(
+                        &["probe".into(), "sample_interval_ms".into()],
+                        format!("[probe] sample_interval_ms = {ms} must be between 1 and {MAX_SAMPLE_INTERVAL_MS}"),
+                    ));
+                }
+            }
+        }
+        if let Some(d) = &raw.dataset {
+            if let Some(scale) = d.scale {
+                if scale < 0.0 || scale.is_nan() {
+                    return Err(invalid_at(
+                        &["dataset".into(), "scale".into()],
+                        format!("[dataset] scale = {} must be zero or more", shown(scale)),
+                    ));
+                }
+            }
+            crate::seed::definition::check_numbers(&d.tables, &["dataset", "tables"], &lines)
+                .map_err(|(line, message)| ScenarioError::Invalid {
+                    path: path.to_path_buf(),
+                    line,
+                    message,
+                })?;
+        }
         if let Some(w) = &raw.workload {
-            if w.enabled && (w.clients == 0 || w.rate <= 0.0) {
-                return Err(invalid(
-                    "[workload] clients and rate must be greater than zero (or set enabled = false)"
-                        .into(),
+            let at = |key: &'static str| [Step::Key("workload"), Step::Key(key)];
+            if w.enabled && !(1..=MAX_CLIENTS).contains(&w.clients) {
+                return Err(invalid_at(
+                    &at("clients"),
+                    format!(
+                        "[workload] clients = {} must be between 1 and {MAX_CLIENTS} (or set enabled = false)",
+                        w.clients
+                    ),
                 ));
             }
-            for q in &w.queries {
+            if w.enabled && !(w.rate >= MIN_RATE && w.rate <= MAX_RATE) {
+                return Err(invalid_at(
+                    &at("rate"),
+                    format!(
+                        "[workload] rate = {} must be between {MIN_RATE} and {MAX_RATE} queries per second (or set enabled = false)",
+                        shown(w.rate)
+                    ),
+                ));
+            }
+            for (i, q) in w.queries.iter().enumerate() {
                 if q.weight == 0 {
-                    return Err(invalid(format!(
-                        "[workload] the query {:?} has weight 0: give it a positive weight or remove it",
-                        q.sql
-                    )));
+                    return Err(invalid_at(
+                        &["workload".into(), "queries".into(), i.into(), "weight".into()],
+                        format!(
+                            "[workload] the query \"{}\" has weight 0: give it a positive weight or remove it",
+                            excerpt(&q.sql)
+                        ),
+                    ));
                 }
             }
             if let Some(lt) = &w.long_transaction {
+                let at = |key: &'static str| {
+                    [Step::Key("workload"), Step::Key("long_transaction"), Step::Key(key)]
+                };
                 if lock_table_mode(&lt.mode).is_none() {
-                    return Err(invalid(format!(
-                        "[workload.long_transaction] mode = {:?} is not a table lock mode such as \"ACCESS SHARE\" or \"ShareLock\"",
-                        lt.mode
-                    )));
+                    return Err(invalid_at(
+                        &at("mode"),
+                        format!(
+                            "[workload.long_transaction] mode = \"{}\" is not a table lock mode such as \"ACCESS SHARE\" or \"ShareLock\"",
+                            excerpt(&lt.mode)
+                        ),
+                    ));
+                }
+                if !(lt.seconds >= 0.0 && lt.seconds <= MAX_LONG_TRANSACTION_SECONDS) {
+                    return Err(invalid_at(
+                        &at("seconds"),
+                        format!(
+                            "[workload.long_transaction] seconds = {} must be between 0 and {MAX_LONG_TRANSACTION_SECONDS}",
+                            shown(lt.seconds)
+                        ),
+                    ));
                 }
                 if let Some(step) = lt
                     .during
                     .iter()
                     .find(|s| !["forward", "rollback", "redo"].contains(&s.as_str()))
                 {
-                    return Err(invalid(format!(
-                        "[workload.long_transaction] during = {step:?}: the steps are \"forward\", \"rollback\" and \"redo\""
-                    )));
+                    return Err(invalid_at(
+                        &at("during"),
+                        format!(
+                            "[workload.long_transaction] during = \"{}\": the steps are \"forward\", \"rollback\" and \"redo\"",
+                            excerpt(step)
+                        ),
+                    ));
                 }
             }
         }
@@ -407,6 +532,28 @@ impl Scenario {
             database,
             raw,
         })
+    }
+}
+
+/// A number as a message shows it: plain when it reads well, in exponent form when it is very
+/// large or very small (`1e300`, not three hundred digits).
+pub fn shown(n: f64) -> String {
+    if n == 0.0 || (1e-6..1e15).contains(&n.abs()) {
+        format!("{n}")
+    } else {
+        format!("{n:e}")
+    }
+}
+
+/// A TOML parser's message on one line and of a readable length: it may quote the value it
+/// could not take, and that value may be the rest of the file.
+pub fn toml_message(message: &str) -> String {
+    const MAX: usize = 240;
+    let one_line = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > MAX {
+        format!("{}...", one_line.chars().take(MAX).collect::<String>())
+    } else {
+        one_line
     }
 }
 

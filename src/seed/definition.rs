@@ -1,6 +1,7 @@
 //! Dataset definitions as users write them: `data-generators/<name>.toml` files and the
 //! `[dataset]` section of a scenario. Pure data; nothing here knows about the database.
 
+use crate::toml_lines::{Step, TomlLines};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -227,9 +228,130 @@ pub fn read_file(path: &Path) -> Result<DatasetFile, String> {
             "{}{}: {}",
             path.display(),
             line.map(|l| format!(", line {l}")).unwrap_or_default(),
-            e.message().trim()
+            crate::scenario::toml_message(e.message())
         )
     })
+    .and_then(|file: DatasetFile| {
+        let lines = TomlLines::new(&text);
+        let at = |line: Option<usize>| {
+            format!(
+                "{}{}",
+                path.display(),
+                line.map(|l| format!(", line {l}")).unwrap_or_default()
+            )
+        };
+        if let Some((line, key)) = lines.first_non_finite() {
+            return Err(format!("{}: {key} is not a finite number", at(Some(line))));
+        }
+        check_numbers(&file.tables, &["tables"], &lines)
+            .map_err(|(line, message)| format!("{}: {message}", at(line)))?;
+        Ok(file)
+    })
+}
+
+/// Checks the numbers of every column generator (standard deviations, zipf exponents, fractions,
+/// weights, counts) before anything starts; the error is (line, sentence). `prefix` is where the
+/// tables sit in the file (`tables`, or `dataset.tables` in a scenario).
+pub fn check_numbers(
+    tables: &BTreeMap<String, TableDef>,
+    prefix: &[&str],
+    lines: &TomlLines,
+) -> Result<(), (Option<usize>, String)> {
+    for (table, def) in tables {
+        for (column, c) in &def.columns {
+            let mut path: Vec<String> = prefix.iter().map(|s| s.to_string()).collect();
+            path.extend([table.clone(), "columns".into(), column.clone()]);
+            check_column(c, &format!("{table}.{column}"), &mut path, lines)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_column(
+    c: &ColumnDef,
+    label: &str,
+    path: &mut Vec<String>,
+    lines: &TomlLines,
+) -> Result<(), (Option<usize>, String)> {
+    let fail = |key: &str, message: String| {
+        let mut at: Vec<Step> = path.iter().map(Step::from).collect();
+        at.push(Step::Key(key));
+        let line = lines.line(&at).or_else(|| lines.line(&at[..at.len() - 1]));
+        Err((line, format!("column {label}: {message}")))
+    };
+    if !(0.0..=1.0).contains(&c.nulls) {
+        return fail("nulls", format!("nulls = {} must be between 0 and 1", c.nulls));
+    }
+    if let Some(sd) = c.std_dev {
+        if !(sd > 0.0 && sd.is_finite()) {
+            return fail("std_dev", format!("std_dev = {sd} must be greater than 0"));
+        }
+    }
+    if let Some(mean) = c.mean {
+        if !mean.is_finite() {
+            return fail("mean", format!("mean = {mean} is not a finite number"));
+        }
+    }
+    if let Some(e) = c.exponent {
+        if !(e > 0.0 && e <= 100.0) {
+            return fail(
+                "exponent",
+                format!("exponent = {e} must be greater than 0 and at most 100 (zipf)"),
+            );
+        }
+    }
+    if let Some(f) = c.true_fraction {
+        if !(0.0..=1.0).contains(&f) {
+            return fail(
+                "true_fraction",
+                format!("true_fraction = {f} must be between 0 and 1"),
+            );
+        }
+    }
+    if let Some(w) = &c.weights {
+        if w.iter().any(|x| !(*x >= 0.0 && x.is_finite())) || w.iter().sum::<f64>() <= 0.0 {
+            return fail(
+                "weights",
+                "weights must be zero or more, and not all zero".into(),
+            );
+        }
+    }
+    if let Some(d) = c.decimals {
+        if d > 1000 {
+            return fail(
+                "decimals",
+                format!("decimals = {d} must be at most 1000 (numeric's largest scale)"),
+            );
+        }
+    }
+    if let Some([lo, hi]) = c.count {
+        if lo > hi || hi > 10_000 {
+            return fail(
+                "count",
+                format!("count = [{lo}, {hi}] must be [min, max] with min <= max <= 10000"),
+            );
+        }
+    }
+    for (key, value) in [("min", &c.min), ("max", &c.max)] {
+        if let Some(toml::Value::Float(f)) = value {
+            if !f.is_finite() {
+                return fail(key, format!("{key} = {f} is not a finite number"));
+            }
+        }
+    }
+    if let Some(fields) = &c.fields {
+        for (name, f) in fields {
+            path.extend(["fields".to_string(), name.clone()]);
+            check_column(f, &format!("{label}.{name}"), path, lines)?;
+            path.truncate(path.len() - 2);
+        }
+    }
+    if let Some(e) = &c.element {
+        path.push("element".into());
+        check_column(e, &format!("{label} (element)"), path, lines)?;
+        path.pop();
+    }
+    Ok(())
 }
 
 /// The scenario's dataset section resolved: the file's tables with the inline ones over them.

@@ -3,7 +3,7 @@
 //! parallel. Foreign keys, and for large tables their keys and indexes, are dropped before the
 //! load and recreated from their own definitions afterwards, so the schema is unchanged.
 
-use super::catalog::quote_ident;
+use crate::identifier::quote as quote_ident;
 use super::copy::{CopyEncoder, HEADER, TRAILER};
 use super::plan::{Plan, TablePlan};
 use super::progress::{SeedProgress, TableProgress};

@@ -118,7 +118,7 @@ pub async fn plan(conn: &ConnectionInfo, request: &SeedRequest) -> Result<plan::
         let t = &catalog.tables[&table];
         let cols: Vec<String> = columns
             .iter()
-            .map(|c| format!("{}::text", catalog::quote_ident(c)))
+            .map(|c| format!("{}::text", crate::identifier::quote(c)))
             .collect();
         let q = format!(
             "SELECT {} FROM {} ORDER BY 1 LIMIT 1000000",

@@ -6,7 +6,7 @@
 //! time, and a disposable server loses nothing by it (a crash discards the whole server anyway).
 //! `fsync` is back on before the rehearsal measures anything again.
 
-use super::catalog::quote_ident;
+use crate::identifier::quote as quote_ident;
 use crate::provision::{cleanup, ConnectionInfo};
 use std::time::Instant;
 
