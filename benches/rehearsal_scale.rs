@@ -61,7 +61,11 @@ fn ms(m: &Value, field: &str) -> f64 {
 
 /// Seconds of every rehearsed statement (forward, rollback, redo).
 fn statement_seconds(report: &Value) -> f64 {
-    migrations(report).iter().map(|m| ms(m, "statements_ms")).sum::<f64>() / 1000.0
+    migrations(report)
+        .iter()
+        .map(|m| ms(m, "statements_ms"))
+        .sum::<f64>()
+        / 1000.0
 }
 
 /// Seconds spent seeding, the template included.
@@ -160,7 +164,11 @@ fn part_b(scales: &[f64]) {
 
 /// (c): 40 migrations that each create a table with one line, with every default.
 fn many_small(dir: &Path, seeding: bool) -> PathBuf {
-    let root = dir.join(if seeding { "many_seeded" } else { "many_unseeded" });
+    let root = dir.join(if seeding {
+        "many_seeded"
+    } else {
+        "many_unseeded"
+    });
     for i in 1..=40 {
         write(
             &root.join(format!("migrations/V{i:03}__table_{i}.sql")),
@@ -171,7 +179,11 @@ fn many_small(dir: &Path, seeding: bool) -> PathBuf {
             &format!("DROP TABLE t{i};\n"),
         );
     }
-    let dataset = if seeding { "" } else { "[dataset]\ninfer = false\n" };
+    let dataset = if seeding {
+        ""
+    } else {
+        "[dataset]\ninfer = false\n"
+    };
     write(
         &root.join("rehearse.toml"),
         &format!("[migrations]\npath = \"migrations\"\n\n{dataset}"),
@@ -182,7 +194,11 @@ fn many_small(dir: &Path, seeding: bool) -> PathBuf {
 fn part_c(dir: &Path) {
     let (unseeded, _) = run(&many_small(dir, false), &[]);
     let (seeded, report) = run(&many_small(dir, true), &[]);
-    let seed_points: f64 = migrations(&report).iter().map(|m| ms(m, "seed_ms")).sum::<f64>() / 1000.0;
+    let seed_points: f64 = migrations(&report)
+        .iter()
+        .map(|m| ms(m, "seed_ms"))
+        .sum::<f64>()
+        / 1000.0;
     println!(
         "(c) 40 one-line migrations: defaults {seeded:.1} s (seed points {seed_points:.1} s), seeding off {unseeded:.1} s: ratio {:.2} (target <= 1.5)",
         seeded / unseeded

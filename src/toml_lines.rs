@@ -104,7 +104,10 @@ impl TomlLines {
     }
 
     fn line_at(&self, offset: usize) -> usize {
-        self.text[..offset.min(self.text.len())].matches('\n').count() + 1
+        self.text[..offset.min(self.text.len())]
+            .matches('\n')
+            .count()
+            + 1
     }
 }
 
@@ -173,7 +176,10 @@ mod tests {
     fn a_non_finite_float_is_found_with_its_line() {
         let lines = TomlLines::new("[a]\nx = 1.5\n[b]\ny = [1.0, nan]\n");
         assert_eq!(lines.first_non_finite(), Some((4, "b.y".into())));
-        assert_eq!(TomlLines::new("x = inf\n").first_non_finite(), Some((1, "x".into())));
+        assert_eq!(
+            TomlLines::new("x = inf\n").first_non_finite(),
+            Some((1, "x".into()))
+        );
         assert_eq!(TomlLines::new("x = 1e300\n").first_non_finite(), None);
     }
 }

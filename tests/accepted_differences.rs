@@ -22,7 +22,11 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn a_difference_accepted_in_the_migration_file_is_listed_and_passes() {
     let run = rehearse_local(&fixture("accept/in_file"), &["--no-seed"]);
-    assert_eq!(run.code, 0, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     let report = run.report();
     let m = &report["migrations"][1];
     assert_eq!(m["verdict"], "pass", "{m}");
@@ -32,8 +36,14 @@ fn a_difference_accepted_in_the_migration_file_is_listed_and_passes() {
     assert_eq!(d["kind"], "column_order");
     assert_eq!(d["accepted"], true);
     let reason = d["accepted_reason"].as_str().unwrap();
-    assert!(reason.contains("nothing reads columns by position"), "{reason}");
-    assert!(reason.contains("V002__drop_nickname.sql, line 1"), "{reason}");
+    assert!(
+        reason.contains("nothing reads columns by position"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("V002__drop_nickname.sql, line 1"),
+        "{reason}"
+    );
     let md = std::fs::read_to_string(run.out.path().join("report.md")).unwrap();
     assert!(md.contains("accepted: re-adding a column"), "{md}");
     let junit = std::fs::read_to_string(run.out.path().join("junit.xml")).unwrap();
@@ -45,7 +55,11 @@ fn the_same_difference_not_accepted_fails() {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&fixture("accept/scenario/migrations"), dir.path());
     let run = rehearse_local(dir.path(), &["--no-seed"]);
-    assert_eq!(run.code, 1, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     let m = &run.report()["migrations"][1];
     assert_eq!(m["verdict"], "fail");
     assert!(m["differences"][0].get("accepted").is_none(), "{m}");
@@ -54,11 +68,18 @@ fn the_same_difference_not_accepted_fails() {
 #[test]
 fn a_difference_accepted_in_the_scenario_for_its_migration_passes() {
     let run = rehearse_local(&fixture("accept/scenario"), &[]);
-    assert_eq!(run.code, 0, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     let d = &run.report()["migrations"][1]["differences"][0];
     assert_eq!(d["accepted"], true);
     assert!(
-        d["accepted_reason"].as_str().unwrap().contains("rehearse.toml [accept]"),
+        d["accepted_reason"]
+            .as_str()
+            .unwrap()
+            .contains("rehearse.toml [accept]"),
         "{d}"
     );
 }
@@ -66,9 +87,15 @@ fn a_difference_accepted_in_the_scenario_for_its_migration_passes() {
 #[test]
 fn an_acceptance_for_another_migration_or_object_does_not_apply() {
     for (entry, what) in [
-        ("migration = \"1\"\nobject = \"public.users\"", "another migration"),
+        (
+            "migration = \"1\"\nobject = \"public.users\"",
+            "another migration",
+        ),
         ("object = \"public.orders\"", "another object"),
-        ("migration = \"2\"\nobject = \"public.users\"\nkind_typo = 1", "unknown field"),
+        (
+            "migration = \"2\"\nobject = \"public.users\"\nkind_typo = 1",
+            "unknown field",
+        ),
     ] {
         let dir = tempfile::tempdir().unwrap();
         copy_dir(&fixture("accept/scenario"), dir.path());
@@ -82,7 +109,11 @@ fn an_acceptance_for_another_migration_or_object_does_not_apply() {
             assert_eq!(run.code, 2, "{what}: {}", run.stderr);
             continue;
         }
-        assert_eq!(run.code, 1, "{what}: stdout: {}\nstderr: {}", run.stdout, run.stderr);
+        assert_eq!(
+            run.code, 1,
+            "{what}: stdout: {}\nstderr: {}",
+            run.stdout, run.stderr
+        );
         assert_eq!(run.report()["migrations"][1]["verdict"], "fail", "{what}");
     }
 }
@@ -97,7 +128,11 @@ fn a_run_wide_acceptance_covers_every_migration() {
     )
     .unwrap();
     let run = rehearse_local(dir.path(), &[]);
-    assert_eq!(run.code, 0, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
 }
 
 #[test]
@@ -111,9 +146,14 @@ fn an_unknown_kind_in_the_scenario_is_bad_input_naming_file_and_line() {
     .unwrap();
     let run = rehearse_local(dir.path(), &[]);
     assert_eq!(run.code, 2, "stderr: {}", run.stderr);
-    assert!(run.stderr.contains("rehearse.toml, line 5"), "{}", run.stderr);
     assert!(
-        run.stderr.contains("\"column_ordr\" is not a difference kind"),
+        run.stderr.contains("rehearse.toml, line 5"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("\"column_ordr\" is not a difference kind"),
         "{}",
         run.stderr
     );
@@ -132,8 +172,9 @@ fn an_unknown_kind_in_a_migration_file_is_bad_input_naming_file_and_line() {
     let run = rehearse_local(dir.path(), &["--no-seed"]);
     assert_eq!(run.code, 2, "stderr: {}", run.stderr);
     assert!(
-        run.stderr
-            .contains("V002__drop_nickname_rollback.sql, line 2: \"column_place\" is not a difference kind"),
+        run.stderr.contains(
+            "V002__drop_nickname_rollback.sql, line 2: \"column_place\" is not a difference kind"
+        ),
         "{}",
         run.stderr
     );

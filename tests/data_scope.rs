@@ -8,7 +8,9 @@ use common::*;
 use serde_json::Value;
 
 fn scenario(name: &str) -> std::path::PathBuf {
-    fixture("rehearsals/data_scope").join(name).join("rehearse.toml")
+    fixture("rehearsals/data_scope")
+        .join(name)
+        .join("rehearse.toml")
 }
 
 fn migration<'a>(report: &'a Value, id: &str) -> &'a Value {
@@ -50,9 +52,18 @@ fn a_migration_on_a_small_table_signs_only_it_and_proves_the_large_one_unchanged
     assert_eq!(checked(m), ["public.small"], "{check}");
     let why = check["checked"][0]["why"].as_str().unwrap();
     assert!(why.contains("RowExclusiveLock in the forward"), "{why}");
-    assert_eq!(check["unchanged_tables"], 1, "public.big needs no check: {check}");
+    assert_eq!(
+        check["unchanged_tables"], 1,
+        "public.big needs no check: {check}"
+    );
     let timings = &m["timings"];
-    for part in ["statements_ms", "snapshots_ms", "signatures_ms", "observation_ms", "wall_ms"] {
+    for part in [
+        "statements_ms",
+        "snapshots_ms",
+        "signatures_ms",
+        "observation_ms",
+        "wall_ms",
+    ] {
         assert!(timings[part].as_f64().unwrap() > 0.0, "{part}: {timings}");
     }
     let parts: f64 = [
@@ -68,7 +79,10 @@ fn a_migration_on_a_small_table_signs_only_it_and_proves_the_large_one_unchanged
     .map(|p| timings[p].as_f64().unwrap())
     .sum();
     let wall = timings["wall_ms"].as_f64().unwrap();
-    assert!((parts - wall).abs() < 1.0, "the parts add up to the wall time: {timings}");
+    assert!(
+        (parts - wall).abs() < 1.0,
+        "the parts add up to the wall time: {timings}"
+    );
 }
 
 #[test]

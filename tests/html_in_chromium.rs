@@ -241,7 +241,13 @@ fn the_html_of_350_migrations_opens_with_the_verdict_first() {
     );
     let errors = console_errors(&run.stderr);
     assert!(errors.is_empty(), "console errors:\n{}", errors.join("\n"));
-    assert!(std::fs::metadata(&shot).map(|m| m.len() > 10_000).unwrap_or(false), "no screenshot: {}", run.stderr);
+    assert!(
+        std::fs::metadata(&shot)
+            .map(|m| m.len() > 10_000)
+            .unwrap_or(false),
+        "no screenshot: {}",
+        run.stderr
+    );
     let dom = browse(&chromium, &written.html, &["--dump-dom"]).stdout;
     let verdict = dom
         .find("FAIL: 128 of 350 migration(s) failed, 94 not run, 128 passed")

@@ -294,7 +294,9 @@ async fn the_default_workload_blocks_writers_on_a_table_with_a_generated_always_
     // A table whose only column is an identity gets reads, and no update it could not run.
     assert!(names.contains(&"read public.only_ids by id"), "{names:?}");
     assert!(
-        !names.iter().any(|n| n.starts_with("update public.only_ids")),
+        !names
+            .iter()
+            .any(|n| n.starts_with("update public.only_ids")),
         "{names:?}"
     );
     let update = workload

@@ -108,7 +108,10 @@ fn a_migration_after_a_failure_is_not_run_in_every_rendering() {
     let junit = std::fs::read_to_string(run.out.path().join("junit.xml")).unwrap();
     let suite = &junit[junit.find("<testsuite name=\"003").unwrap()..];
     let suite = &suite[..suite.find("</testsuite>").unwrap()];
-    assert!(suite.contains("failures=\"0\"") && suite.contains("skipped=\"5\""), "{suite}");
+    assert!(
+        suite.contains("failures=\"0\"") && suite.contains("skipped=\"5\""),
+        "{suite}"
+    );
 }
 
 #[test]
@@ -340,14 +343,20 @@ fn lock_queue_scenario_passes_and_reports_the_wait_and_the_blocked_reads() {
     let forward = &m["forward"];
     assert!(forward["lock_wait_ms"].as_f64().unwrap() > 0.0, "{forward}");
     let long = &forward["long_transaction"];
-    assert!(long["migration_lock_wait_ms"].as_f64().unwrap() > 0.0, "{long}");
+    assert!(
+        long["migration_lock_wait_ms"].as_f64().unwrap() > 0.0,
+        "{long}"
+    );
     assert!(long["blocked_queries"].as_u64().unwrap() > 0, "{long}");
     let workload = &forward["workload"];
     assert_eq!(workload["writes_rolled_back"], true);
     let read = &workload["queries"][0];
     assert_eq!(read["name"], "read order");
     assert_eq!(read["rolled_back"], false);
-    assert!(read["stats"]["blocked_count"].as_u64().unwrap() > 0, "{read}");
+    assert!(
+        read["stats"]["blocked_count"].as_u64().unwrap() > 0,
+        "{read}"
+    );
     let paid = &workload["queries"][1];
     assert_eq!(paid["rolled_back"], true);
     assert!(paid["stats"]["queries"].as_u64().unwrap() > 0, "{paid}");

@@ -72,7 +72,8 @@ fn a_migration_that_terminates_the_probes_connections_is_still_seen_and_said() {
         .map(|f| f["message"].as_str().unwrap())
         .collect();
     assert!(
-        lost.iter().any(|f| f.contains("monitor connection was closed")),
+        lost.iter()
+            .any(|f| f.contains("monitor connection was closed")),
         "{lost:?}"
     );
 }
@@ -81,7 +82,12 @@ fn a_migration_that_terminates_the_probes_connections_is_still_seen_and_said() {
 fn a_lock_gate_does_not_count_tables_the_migration_creates() {
     let run = rehearse_local(
         &fixture("rehearsals/creates_and_locks_new_table"),
-        &["--baseline", "001", "--max-lock-hold", "AccessExclusiveLock=0ms"],
+        &[
+            "--baseline",
+            "001",
+            "--max-lock-hold",
+            "AccessExclusiveLock=0ms",
+        ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = run.report();
@@ -96,7 +102,12 @@ fn a_lock_gate_does_not_count_tables_the_migration_creates() {
     // The same limit fails a migration that locks a table that existed before it.
     let old = rehearse_local(
         &fixture("rehearsals/terminates_other_sessions"),
-        &["--baseline", "001", "--max-lock-hold", "AccessExclusiveLock=0ms"],
+        &[
+            "--baseline",
+            "001",
+            "--max-lock-hold",
+            "AccessExclusiveLock=0ms",
+        ],
     );
     assert_eq!(
         gate(&old.report()["migrations"][0], "max_lock_hold")["status"],
@@ -138,8 +149,7 @@ fn a_scenario_that_sets_lock_timeout_gets_no_lock_timeout_hint() {
     assert!(hazard_kinds(&without.report()).contains(&"no_lock_timeout".to_string()));
 
     let with = rehearse_local(
-        scenario_over_reserved_words("lock_timeout = \"2s\"\n[workload]\nenabled = false\n")
-            .path(),
+        scenario_over_reserved_words("lock_timeout = \"2s\"\n[workload]\nenabled = false\n").path(),
         &[],
     );
     assert_eq!(with.code, 0, "{}", with.stderr);
@@ -200,7 +210,10 @@ fn children(parent: u32, name: &str) -> Vec<i32> {
         let Some((comm, rest)) = stat.split_once(") ") else {
             continue;
         };
-        let ppid = rest.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok());
+        let ppid = rest
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok());
         if ppid == Some(parent) && comm.ends_with(&format!("({name}")) {
             out.push(pid);
         }
@@ -261,7 +274,13 @@ impl SmallDisk {
         let dir = std::env::temp_dir().join(format!("rehearse-small-disk-{}", std::process::id()));
         std::fs::create_dir_all(&dir).ok()?;
         let ok = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}M,mode=1777"), "tmpfs"])
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={megabytes}M,mode=1777"),
+                "tmpfs",
+            ])
             .arg(&dir)
             .status()
             .is_ok_and(|s| s.success());
@@ -279,14 +298,20 @@ impl Drop for SmallDisk {
 #[test]
 fn a_full_disk_is_an_environment_failure_that_says_so() {
     let Some(disk) = SmallDisk::mount(100) else {
-        assert!(!common::in_ci(), "CI must be able to mount a tmpfs (run as root)");
+        assert!(
+            !common::in_ci(),
+            "CI must be able to mount a tmpfs (run as root)"
+        );
         eprintln!("skipped: mounting a tmpfs needs root");
         return;
     };
     let migrations = tempfile::tempdir().unwrap();
     let m = migrations.path();
-    std::fs::write(m.join("V001__create_big.sql"), "CREATE TABLE big (id int, pad text);\n")
-        .unwrap();
+    std::fs::write(
+        m.join("V001__create_big.sql"),
+        "CREATE TABLE big (id int, pad text);\n",
+    )
+    .unwrap();
     std::fs::write(m.join("V001__create_big_rollback.sql"), "DROP TABLE big;\n").unwrap();
     std::fs::write(
         m.join("V002__fill.sql"),

@@ -11,15 +11,31 @@ fn the_markdown_of_350_migrations_fits_a_pull_request_comment_failures_first() {
     let md = report::markdown::render(&r);
     let chars = md.chars().count();
     assert!(chars <= 60_000, "{chars} characters");
-    let failed = r.migrations.iter().filter(|m| m.verdict == Verdict::Fail).count();
+    let failed = r
+        .migrations
+        .iter()
+        .filter(|m| m.verdict == Verdict::Fail)
+        .count();
     let headline = format!("FAIL: {failed} of 350 migration(s) failed, 94 not run");
-    assert!(md.starts_with(&format!("## ❌ rehearse: {headline}")), "{}", &md[..200]);
-    let (failures, rest) = md.split_once("### Not run (94)").expect("a not-run section");
+    assert!(
+        md.starts_with(&format!("## ❌ rehearse: {headline}")),
+        "{}",
+        &md[..200]
+    );
+    let (failures, rest) = md
+        .split_once("### Not run (94)")
+        .expect("a not-run section");
     assert!(failures.contains(&format!("### Failed ({failed})")));
     // The first failure's details, with what the schema was and became.
-    assert!(failures.contains("<details><summary>0001 change"), "{failures}");
+    assert!(
+        failures.contains("<details><summary>0001 change"),
+        "{failures}"
+    );
     assert!(failures.contains("(before: id, column\\_0"), "{failures}");
-    assert!(rest.contains("### Passed ("), "the passes are summarized after the failures");
+    assert!(
+        rest.contains("### Passed ("),
+        "the passes are summarized after the failures"
+    );
     assert!(md.contains("report.html has everything"));
     // A small run is not cut.
     let small = report::markdown::render(&common::large_report(100));
@@ -32,13 +48,25 @@ fn the_console_prints_one_line_per_migration_and_each_repeated_hint_once() {
     let summary = report::summary::render(&r);
     let per_migration = summary
         .lines()
-        .filter(|l| l.starts_with("  PASS ") || l.starts_with("  FAIL ") || l.starts_with("  SKIP "))
+        .filter(|l| {
+            l.starts_with("  PASS ") || l.starts_with("  FAIL ") || l.starts_with("  SKIP ")
+        })
         .count();
     assert_eq!(per_migration, 350);
-    let hints: Vec<&str> = summary.lines().filter(|l| l.contains("no_lock_timeout")).collect();
+    let hints: Vec<&str> = summary
+        .lines()
+        .filter(|l| l.contains("no_lock_timeout"))
+        .collect();
     assert_eq!(hints.len(), 1, "{hints:?}");
-    assert!(hints[0].starts_with("  ⚠ no_lock_timeout: 256 migrations (0000, 0001,"), "{}", hints[0]);
-    assert!(!summary.contains("forward 0.0 ms, rollback -"), "a migration not run shows as run");
+    assert!(
+        hints[0].starts_with("  ⚠ no_lock_timeout: 256 migrations (0000, 0001,"),
+        "{}",
+        hints[0]
+    );
+    assert!(
+        !summary.contains("forward 0.0 ms, rollback -"),
+        "a migration not run shows as run"
+    );
 }
 
 #[test]
@@ -46,14 +74,21 @@ fn the_html_of_350_migrations_draws_charts_only_past_the_threshold() {
     let r = common::large_report(350);
     let html = report::html::render(&r);
     // 10 of the 256 run migrations held a lock for seconds: one timeline each, nothing else.
-    let slow = r.migrations.iter().filter(|m| m.forward.statements.iter().any(|s| s.lock_wait_ms > 0.0)).count();
+    let slow = r
+        .migrations
+        .iter()
+        .filter(|m| m.forward.statements.iter().any(|s| s.lock_wait_ms > 0.0))
+        .count();
     assert_eq!(html.matches("aria-label=\"lock timeline\"").count(), slow);
     // Migrations are folded, the failures open.
     assert_eq!(html.matches("<details class=\"migration\"").count(), 350);
     assert!(html.contains("id=\"m1\" open>"));
     assert!(!html.contains("id=\"m0\" open>"));
     // The lock wait and the queue behind it are drawn, not only the hold.
-    assert!(html.contains("waited 2.95 s for AccessExclusiveLock on public.table_7"), "no wait drawn");
+    assert!(
+        html.contains("waited 2.95 s for AccessExclusiveLock on public.table_7"),
+        "no wait drawn"
+    );
     assert!(html.contains("a workload query queued behind statement 1 for 2.96 s"));
     // The verdict comes first.
     let verdict = html.find("id=\"verdict\"").unwrap();

@@ -643,7 +643,13 @@ async fn partitioned_tables_are_seeded_within_their_partitions_bounds() {
     seed::seed(&db, &request(DatasetSection::default()))
         .await
         .expect("every row finds its partition");
-    for table in ["events", "event_notes", "daily_totals", "buckets", "regions"] {
+    for table in [
+        "events",
+        "event_notes",
+        "daily_totals",
+        "buckets",
+        "regions",
+    ] {
         assert_eq!(
             count(&db, &format!("SELECT count(*) FROM {table}")).await,
             1000,
@@ -656,7 +662,11 @@ async fn partitioned_tables_are_seeded_within_their_partitions_bounds() {
         2
     );
     assert_eq!(
-        count(&db, "SELECT count(*) FROM regions WHERE code NOT IN ('de', 'fr', 'us')").await,
+        count(
+            &db,
+            "SELECT count(*) FROM regions WHERE code NOT IN ('de', 'fr', 'us')"
+        )
+        .await,
         0
     );
     // The foreign keys from and to the partitioned table are back, and validated.

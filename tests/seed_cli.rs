@@ -290,25 +290,53 @@ fn inferred_rows_limited_by_a_unique_reference_are_said_in_one_line() {
     assert_eq!(limit["table"], "public.user_ban");
     assert_eq!(limit["rows"], 1);
     let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
-    assert!(md.contains("public.user\\_ban gets 1 row instead of 1000"), "{md}");
+    assert!(
+        md.contains("public.user\\_ban gets 1 row instead of 1000"),
+        "{md}"
+    );
 }
 
 #[test]
 fn no_seed_loads_nothing_and_rows_sets_the_default_row_count() {
     let out = tempfile::tempdir().unwrap();
     let run = rehearse()
-        .args(["run", "scenarios/quickstart", "--provider", "local", "--no-seed", "--out"])
+        .args([
+            "run",
+            "scenarios/quickstart",
+            "--provider",
+            "local",
+            "--no-seed",
+            "--out",
+        ])
         .arg(out.path())
         .output()
         .unwrap();
-    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert!(report(&out)["seed"].is_null());
     let out = tempfile::tempdir().unwrap();
     let run = rehearse()
-        .args(["run", "scenarios/quickstart", "--provider", "local", "--rows", "37", "--out"])
+        .args([
+            "run",
+            "scenarios/quickstart",
+            "--provider",
+            "local",
+            "--rows",
+            "37",
+            "--out",
+        ])
         .arg(out.path())
         .output()
         .unwrap();
-    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert_eq!(report(&out)["seed"]["rows"], 37);
 }

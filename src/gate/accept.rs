@@ -38,9 +38,10 @@ pub struct Acceptance {
 impl Acceptance {
     pub fn covers(&self, d: &Difference) -> bool {
         self.kind == d.kind
-            && self.object.as_deref().is_none_or(|o| {
-                d.object == o || d.object.starts_with(&format!("{o}."))
-            })
+            && self
+                .object
+                .as_deref()
+                .is_none_or(|o| d.object == o || d.object.starts_with(&format!("{o}.")))
     }
 }
 
@@ -101,7 +102,9 @@ impl<'de> Deserialize<'de> for AcceptSection {
         impl<'de> Visitor<'de> for Entries {
             type Value = AcceptSection;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("[[accept]] entries with kind, reason and optionally object and migration")
+                f.write_str(
+                    "[[accept]] entries with kind, reason and optionally object and migration",
+                )
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<AcceptSection, A::Error> {
                 let one = AcceptEntry::deserialize(de::value::MapAccessDeserializer::new(map))?;
@@ -146,7 +149,9 @@ pub fn parse_annotation(rest: &str, source: String) -> Result<Acceptance, String
             format!("an acceptance needs a non-empty reason=\"...\", as in -- rehearse:accept {kind} reason=\"why it is fine\"")
         })?;
     if let Some((k, _)) = fields.iter().find(|(k, _)| k != "reason") {
-        return Err(format!("rehearse:accept takes only reason=\"...\", not {k}"));
+        return Err(format!(
+            "rehearse:accept takes only reason=\"...\", not {k}"
+        ));
     }
     Ok(Acceptance {
         kind: kind.to_string(),
@@ -204,13 +209,21 @@ mod tests {
         assert_eq!(some[0].accepted_reason.as_deref(), Some("r (x)"));
         let mut all = vec![difference("column_order", "public.t")];
         assert!(apply(&mut all, &[a]));
-        assert!(!apply(&mut [], &[]), "nothing to accept is not 'all accepted'");
+        assert!(
+            !apply(&mut [], &[]),
+            "nothing to accept is not 'all accepted'"
+        );
     }
 
     #[test]
     fn an_unknown_kind_or_a_missing_reason_is_refused() {
         let err = parse_annotation("column_ordr reason=\"r\"", "x".into()).unwrap_err();
-        assert!(err.starts_with("\"column_ordr\" is not a difference kind; the kinds are object_missing,"), "{err}");
+        assert!(
+            err.starts_with(
+                "\"column_ordr\" is not a difference kind; the kinds are object_missing,"
+            ),
+            "{err}"
+        );
         let err = parse_annotation("column_order public.t", "x".into()).unwrap_err();
         assert!(err.contains("needs a non-empty reason"), "{err}");
     }
@@ -231,7 +244,11 @@ mod tests {
         let err = toml::from_str::<S>("[[accept]]\nkind = \"colum_order\"\nreason = \"r\"\n")
             .err()
             .unwrap();
-        assert!(err.message().contains("\"colum_order\" is not a difference kind"), "{err}");
+        assert!(
+            err.message()
+                .contains("\"colum_order\" is not a difference kind"),
+            "{err}"
+        );
         assert!(err.span().is_some());
     }
 }

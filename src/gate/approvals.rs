@@ -141,14 +141,13 @@ impl Approvals {
     /// Reads an approvals file; every entry must be a version with `destructive` and/or
     /// `irreversible`, each with `by` and `reason`.
     pub fn from_file(path: &Path) -> Result<Approvals, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| {
-                format!(
-                    "the approvals file {} cannot be read: {}",
-                    path.display(),
-                    crate::migrations::io_reason(&e)
-                )
-            })?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            format!(
+                "the approvals file {} cannot be read: {}",
+                path.display(),
+                crate::migrations::io_reason(&e)
+            )
+        })?;
         Self::from_toml(&text, &path.display().to_string())
     }
 
@@ -268,10 +267,7 @@ pub fn parse_annotations(text: &str, label: &str) -> Result<Declarations, String
 }
 
 /// The `-- rehearse:accept` lines of a file that holds no other annotation (a rollback script).
-pub fn parse_accepts(
-    text: &str,
-    label: &str,
-) -> Result<Vec<super::accept::Acceptance>, String> {
+pub fn parse_accepts(text: &str, label: &str) -> Result<Vec<super::accept::Acceptance>, String> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let rest = line

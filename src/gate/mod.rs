@@ -266,7 +266,10 @@ fn created_relations(d: &crate::report::Direction) -> std::collections::BTreeSet
     created
 }
 
-fn add_created(s: &crate::report::StatementReport, created: &mut std::collections::BTreeSet<String>) {
+fn add_created(
+    s: &crate::report::StatementReport,
+    created: &mut std::collections::BTreeSet<String>,
+) {
     for a in sql::actions(&s.sql) {
         if let sql::Action::CreateTable { table } = a {
             created.insert(table);

@@ -128,18 +128,18 @@ async fn observed(
     // the measurement someone gates on must not look like a clean one.
     let mut unobserved = Vec::new();
     let workload = match &settings.workload {
-        Some(section) => match Workload::prepare(&probe.connection, section, &probe.parameters)
-            .await
-        {
-            Ok(w) => Some(w),
-            Err(e) => {
-                unobserved.push(format!(
+        Some(section) => {
+            match Workload::prepare(&probe.connection, section, &probe.parameters).await {
+                Ok(w) => Some(w),
+                Err(e) => {
+                    unobserved.push(format!(
                     "the scenario's workload could not start, so no query ran beside the migration: {}",
                     crate::error::server_message(&e)
                 ));
-                None
+                    None
+                }
             }
-        },
+        }
         None => None,
     };
     let long = match long_transaction {
@@ -158,20 +158,25 @@ async fn observed(
         }
         None => None,
     };
-    let mut observation =
-        match Observation::start(client, monitor.clone(), probe.connection.clone()).await {
-            Ok(o) => o,
-            Err(e) => {
-                probe.parameters.forget_all();
-                let mut direction = run_script(client, script, file_label).await;
-                unobserved.push(format!(
+    let mut observation = match Observation::start(
+        client,
+        monitor.clone(),
+        probe.connection.clone(),
+    )
+    .await
+    {
+        Ok(o) => o,
+        Err(e) => {
+            probe.parameters.forget_all();
+            let mut direction = run_script(client, script, file_label).await;
+            unobserved.push(format!(
                     "the probe could not read the starting catalog ({}), so the migration's locks and rewrites were not observed",
                     crate::error::server_message(&e)
                 ));
-                direction.unobserved = unobserved;
-                return direction;
-            }
-        };
+            direction.unobserved = unobserved;
+            return direction;
+        }
+    };
     let t0 = observation.t0;
     let running = workload.map(|w| w.start(t0));
     let watched = running.as_ref().map(|r| r.pids()).unwrap_or_default();
@@ -449,7 +454,7 @@ fn unparsed(script: &Script, file_label: &str) -> Option<Direction> {
         error: Some(StatementError {
             message: format!(
                 "the file cannot be parsed, so none of it ran: {}",
-                failure.message
+                crate::error::shorten(&failure.message)
             ),
             file: file_label.to_string(),
             line: failure.line,
@@ -497,7 +502,11 @@ fn to_error(e: &tokio_postgres::Error, statement: &Statement, file_label: &str) 
 /// What happened, when a statement failed because of the environment rather than itself: the
 /// server went away (stopped, killed, crashed, its container removed) or its disk is full.
 /// Production would not fail this way, so the migration must not be blamed for it.
-fn environment_failure(e: &tokio_postgres::Error, code: Option<&str>, message: &str) -> Option<String> {
+fn environment_failure(
+    e: &tokio_postgres::Error,
+    code: Option<&str>,
+    message: &str,
+) -> Option<String> {
     match code {
         Some("53100") => Some(format!(
             "the rehearsal server's disk is full ({message}); free space where its data lives (the docker volume or the local provider's temporary folder) and run again"

@@ -182,7 +182,9 @@ impl Probe {
 /// The first direction that failed because of the environment (the server died, its disk is
 /// full), as one sentence naming the file and line: the run ends with exit 3, never blaming the
 /// migration for it.
-pub fn environment_failure<'a>(directions: impl IntoIterator<Item = &'a Direction>) -> Option<String> {
+pub fn environment_failure<'a>(
+    directions: impl IntoIterator<Item = &'a Direction>,
+) -> Option<String> {
     directions.into_iter().find_map(|d| {
         let e = d.error.as_ref()?;
         let what = e.environment.as_ref()?;

@@ -283,16 +283,18 @@ impl Sampler {
                 (Ok(l), Ok(a)) => Ok((l, a)),
                 // Closed already (a migration that terminates every other session runs again
                 // on each step): one more connection.
-                _ => async {
-                    let client = connection.connect().await?;
-                    let (l, a) = tokio::join!(
-                        client.prepare(SAMPLED_LOCKS_SQL),
-                        client.prepare(ACTIVITY_SQL)
-                    );
-                    monitor = Arc::new(client);
-                    Ok::<_, tokio_postgres::Error>((l?, a?))
+                _ => {
+                    async {
+                        let client = connection.connect().await?;
+                        let (l, a) = tokio::join!(
+                            client.prepare(SAMPLED_LOCKS_SQL),
+                            client.prepare(ACTIVITY_SQL)
+                        );
+                        monitor = Arc::new(client);
+                        Ok::<_, tokio_postgres::Error>((l?, a?))
+                    }
+                    .await
                 }
-                .await,
             };
             let (mut locks, mut activity) = match prepared {
                 Ok(p) => p,

@@ -94,7 +94,10 @@ impl ParameterCache {
             .get(0);
         let mut values = HashMap::new();
         {
-            let mut state = self.state.lock().expect("the parameter cache is never poisoned");
+            let mut state = self
+                .state
+                .lock()
+                .expect("the parameter cache is never poisoned");
             if state.database != Some(database) {
                 state.drawn.clear();
                 state.database = Some(database);
@@ -118,7 +121,10 @@ impl ParameterCache {
             if let Ok(v) = &drawn {
                 if !v.is_empty() {
                     let reads = reads(client, sql).await;
-                    let mut state = self.state.lock().expect("the parameter cache is never poisoned");
+                    let mut state = self
+                        .state
+                        .lock()
+                        .expect("the parameter cache is never poisoned");
                     state.drawn.insert(
                         sql.clone(),
                         Drawn {
@@ -142,7 +148,10 @@ impl ParameterCache {
         if written.nothing() {
             return;
         }
-        let mut state = self.state.lock().expect("the parameter cache is never poisoned");
+        let mut state = self
+            .state
+            .lock()
+            .expect("the parameter cache is never poisoned");
         state.drawn.retain(|_, d| match &d.reads {
             _ if written.everything => false,
             Reads::Unknown => false,
@@ -405,7 +414,10 @@ mod tests {
                 report(&[("public.c", "ShareUpdateExclusiveLock")], &[]),
             ),
             (
-                statement("ALTER TABLE d ALTER x TYPE bigint", Transactionality::Transactional),
+                statement(
+                    "ALTER TABLE d ALTER x TYPE bigint",
+                    Transactionality::Transactional,
+                ),
                 report(&[], &["public.d"]),
             ),
         ]);
@@ -432,17 +444,32 @@ mod tests {
                 statement("UPDATE t SET x = 1", Transactionality::Transactional),
                 report(&[], &[]),
             ),
-            (statement("BEGIN", Transactionality::Begin), report(&[], &[])),
-            (statement("COMMIT", Transactionality::Commit), report(&[], &[])),
+            (
+                statement("BEGIN", Transactionality::Begin),
+                report(&[], &[]),
+            ),
+            (
+                statement("COMMIT", Transactionality::Commit),
+                report(&[], &[]),
+            ),
         ]);
         assert!(autocommit.everything);
         let inside = written(vec![
-            (statement("BEGIN", Transactionality::Begin), report(&[], &[])),
             (
-                statement("DO $$ BEGIN PERFORM 1; END $$", Transactionality::Transactional),
+                statement("BEGIN", Transactionality::Begin),
                 report(&[], &[]),
             ),
-            (statement("COMMIT", Transactionality::Commit), report(&[], &[])),
+            (
+                statement(
+                    "DO $$ BEGIN PERFORM 1; END $$",
+                    Transactionality::Transactional,
+                ),
+                report(&[], &[]),
+            ),
+            (
+                statement("COMMIT", Transactionality::Commit),
+                report(&[], &[]),
+            ),
         ]);
         assert!(inside.nothing(), "{inside:?}");
     }

@@ -608,7 +608,10 @@ mod tests {
             "BEGIN;\nUPDATE t SET v = v + 1 WHERE id = '7' -- bump\n;ROLLBACK"
         );
         q.rolled_back = false;
-        assert_eq!(q.text(&mut rng), "UPDATE t SET v = v + 1 WHERE id = '7' -- bump");
+        assert_eq!(
+            q.text(&mut rng),
+            "UPDATE t SET v = v + 1 WHERE id = '7' -- bump"
+        );
     }
 
     #[test]

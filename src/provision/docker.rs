@@ -464,7 +464,11 @@ fn remove_container_blocking(name_or_id: &str) {
                 if cleanup::interrupted().is_some() {
                     for _ in 0..10 {
                         tokio::time::sleep(Duration::from_millis(100)).await;
-                        if docker.remove_container(&id, Some(options.clone())).await.is_ok() {
+                        if docker
+                            .remove_container(&id, Some(options.clone()))
+                            .await
+                            .is_ok()
+                        {
                             break;
                         }
                     }

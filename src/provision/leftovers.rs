@@ -142,7 +142,9 @@ mod tests {
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let dead_pid = child.id();
         child.wait().unwrap();
-        let dead = temp.path().join(format!("rehearse-local-{dead_pid}-bbbbbb"));
+        let dead = temp
+            .path()
+            .join(format!("rehearse-local-{dead_pid}-bbbbbb"));
         for f in [&mine, &unmarked, &dead] {
             std::fs::create_dir(f).unwrap();
         }

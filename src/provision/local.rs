@@ -327,10 +327,18 @@ fn is_port_clash(log: &str) -> bool {
 /// The server's own sentence on why it stopped: its last FATAL (or PANIC, or ERROR) line without
 /// the timestamp and severity prefix, else its last line.
 pub fn server_complaint(log: &str) -> String {
-    let lines: Vec<&str> = log.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    let pick = ["FATAL:", "PANIC:", "ERROR:"]
-        .iter()
-        .find_map(|severity| lines.iter().rev().find(|l| l.contains(severity)).map(|l| (l, *severity)));
+    let lines: Vec<&str> = log
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let pick = ["FATAL:", "PANIC:", "ERROR:"].iter().find_map(|severity| {
+        lines
+            .iter()
+            .rev()
+            .find(|l| l.contains(severity))
+            .map(|l| (l, *severity))
+    });
     match pick {
         Some((line, severity)) => {
             let at = line.find(severity).unwrap_or(0) + severity.len();

@@ -209,10 +209,16 @@ pub enum ProvisionError {
 /// Starts (or connects to) a database as `request` asks. What runs that are gone left behind
 /// for the same provider is removed first (and said on stderr).
 pub async fn provision(request: &DatabaseRequest) -> Result<Database, ProvisionError> {
-    if matches!(request.provider, ProviderChoice::Local | ProviderChoice::Auto) {
+    if matches!(
+        request.provider,
+        ProviderChoice::Local | ProviderChoice::Auto
+    ) {
         leftovers::tell(&leftovers::reap_local_folders(&std::env::temp_dir()));
     }
-    if matches!(request.provider, ProviderChoice::Docker | ProviderChoice::Auto) {
+    if matches!(
+        request.provider,
+        ProviderChoice::Docker | ProviderChoice::Auto
+    ) {
         if let Ok(removed) = docker::reap_dead_runs().await {
             leftovers::tell(&removed);
         }

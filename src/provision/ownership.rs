@@ -182,7 +182,10 @@ mod tests {
             pid: u32::MAX - 1,
             started: 1,
         };
-        assert!(elsewhere.is_alive(), "another machine's pids are not ours to judge");
+        assert!(
+            elsewhere.is_alive(),
+            "another machine's pids are not ours to judge"
+        );
     }
 
     #[test]
@@ -203,7 +206,10 @@ mod tests {
         let template = format!("{name}{TEMPLATE_SUFFIX}");
         assert_eq!(scratch_database_owner(&template), Some(owner));
         // Names of older versions carry no run: never taken for a dead one's.
-        assert_eq!(scratch_database_owner("rehearse_scratch_0123456789abcdef"), None);
+        assert_eq!(
+            scratch_database_owner("rehearse_scratch_0123456789abcdef"),
+            None
+        );
         assert_eq!(scratch_database_owner("rehearse_scratch_x_1_2"), None);
     }
 

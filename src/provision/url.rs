@@ -123,7 +123,11 @@ pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError
         move || cleanup::drop_database_blocking(&admin_target, &name)
     });
     let admin = target.connect().await.map_err(|e| {
-        ProvisionError::Unavailable(format!("could not connect to {}: {}", target.redacted(), crate::error::server_message(&e)))
+        ProvisionError::Unavailable(format!(
+            "could not connect to {}: {}",
+            target.redacted(),
+            crate::error::server_message(&e)
+        ))
     })?;
     admin
         .batch_execute(&format!(

@@ -8,9 +8,9 @@
 
 use super::progress::Progress;
 use crate::migrations::MigrationSet;
-use crate::scenario::Scenario;
 use crate::provision::cleanup;
 use crate::report::{DatabaseInfo, Finding, MigrationReport, Report, Verdict, SCHEMA_VERSION};
+use crate::scenario::Scenario;
 use std::sync::Mutex;
 use std::time::Instant;
 

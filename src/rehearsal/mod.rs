@@ -175,9 +175,7 @@ pub async fn rehearse_on(
                 Err(e) => {
                     let message = format!(
                         "seeding the tables created before {} {} failed: {}",
-                        migration.version,
-                        migration.name,
-                        e
+                        migration.version, migration.name, e
                     );
                     progress.step(&message);
                     findings.push(Finding::new("seed_failed", message));
@@ -208,9 +206,15 @@ pub async fn rehearse_on(
                 "{} {} resetting the state from the template",
                 migration.version, migration.name
             ));
-            let (reconnected, reset, failure) =
-                reset_state(database, template, &seeding, set, rehearsed, template_at..=index)
-                    .await?;
+            let (reconnected, reset, failure) = reset_state(
+                database,
+                template,
+                &seeding,
+                set,
+                rehearsed,
+                template_at..=index,
+            )
+            .await?;
             client = reconnected;
             progress.step(&format!(
                 "{} {} state reset from the template in {:.1}s, replayed {} migrations",

@@ -130,11 +130,7 @@ fn cases(m: &MigrationReport) -> Vec<(&'static str, f64, Outcome)> {
     let forward = if m.forward.ok {
         Outcome::Pass
     } else {
-        let msg = messages(&[
-            "forward_failed",
-            "lock_timeout",
-            "statement_timeout",
-        ]);
+        let msg = messages(&["forward_failed", "lock_timeout", "statement_timeout"]);
         Outcome::Fail(if msg.is_empty() {
             "the forward script did not apply".into()
         } else {

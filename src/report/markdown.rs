@@ -116,7 +116,11 @@ pub fn render(report: &Report) -> String {
     }
 
     let of = |v: Verdict| -> Vec<&MigrationReport> {
-        report.migrations.iter().filter(|m| m.verdict == v).collect()
+        report
+            .migrations
+            .iter()
+            .filter(|m| m.verdict == v)
+            .collect()
     };
     let (failed, not_run, passed) = (of(Verdict::Fail), of(Verdict::NotRun), of(Verdict::Pass));
 

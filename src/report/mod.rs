@@ -61,14 +61,13 @@ pub fn write_json(report: &Report, dir: &Path) -> std::io::Result<std::path::Pat
 
 /// Reads a report.json written by any version of schema 1.
 pub fn read_json(path: &Path) -> Result<Report, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| {
-            format!(
-                "{} cannot be read: {}",
-                path.display(),
-                crate::migrations::io_reason(&e)
-            )
-        })?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "{} cannot be read: {}",
+            path.display(),
+            crate::migrations::io_reason(&e)
+        )
+    })?;
     serde_json::from_str(&text).map_err(|e| {
         format!(
             "{}, line {}: not a rehearse report.json: {e}",

@@ -33,7 +33,12 @@ pub fn render(report: &Report) -> String {
                 .find(|f| f.kind == "not_run")
                 .map(|f| format!(": {}", f.message))
                 .unwrap_or_default();
-            out.push_str(&format!("  {} {} {}: not run{why}\n", mark(m.verdict), m.id, m.name));
+            out.push_str(&format!(
+                "  {} {} {}: not run{why}\n",
+                mark(m.verdict),
+                m.id,
+                m.name
+            ));
             continue;
         }
         let ms = |d: &Option<super::Direction>| {

@@ -362,15 +362,13 @@ impl Scenario {
                         "off".into()
                     }
                 }
-                other => {
-                    return Err(invalid_at(
-                        &["database".into(), "settings".into(), name.into()],
-                        format!(
-                            "[database.settings] {name} must be a string, number or boolean, not {}",
-                            other.type_str()
-                        ),
-                    ))
-                }
+                other => return Err(invalid_at(
+                    &["database".into(), "settings".into(), name.into()],
+                    format!(
+                        "[database.settings] {name} must be a string, number or boolean, not {}",
+                        other.type_str()
+                    ),
+                )),
             };
             settings.push((name.clone(), value));
         }
@@ -378,7 +376,10 @@ impl Scenario {
             Some(m) => Some(parse_bytes(m).ok_or_else(|| {
                 invalid_at(
                     &["database".into(), "memory".into()],
-                    format!("[database] memory = \"{}\" is not a size such as \"512MiB\" or \"2GB\"", excerpt(m)),
+                    format!(
+                        "[database] memory = \"{}\" is not a size such as \"512MiB\" or \"2GB\"",
+                        excerpt(m)
+                    ),
                 )
             })?),
             None => None,
@@ -472,7 +473,11 @@ impl Scenario {
             }
             if let Some(lt) = &w.long_transaction {
                 let at = |key: &'static str| {
-                    [Step::Key("workload"), Step::Key("long_transaction"), Step::Key(key)]
+                    [
+                        Step::Key("workload"),
+                        Step::Key("long_transaction"),
+                        Step::Key(key),
+                    ]
                 };
                 if lock_table_mode(&lt.mode).is_none() {
                     return Err(invalid_at(

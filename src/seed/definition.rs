@@ -220,33 +220,34 @@ pub fn resolve_generators(base: &Path, reference: &str) -> Option<PathBuf> {
 pub fn read_file(path: &Path) -> Result<DatasetFile, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("{} cannot be read: {e}", path.display()))?;
-    toml::from_str(&text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-        format!(
-            "{}{}: {}",
-            path.display(),
-            line.map(|l| format!(", line {l}")).unwrap_or_default(),
-            crate::scenario::toml_message(e.message())
-        )
-    })
-    .and_then(|file: DatasetFile| {
-        let lines = TomlLines::new(&text);
-        let at = |line: Option<usize>| {
+    toml::from_str(&text)
+        .map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
             format!(
-                "{}{}",
+                "{}{}: {}",
                 path.display(),
-                line.map(|l| format!(", line {l}")).unwrap_or_default()
+                line.map(|l| format!(", line {l}")).unwrap_or_default(),
+                crate::scenario::toml_message(e.message())
             )
-        };
-        if let Some((line, key)) = lines.first_non_finite() {
-            return Err(format!("{}: {key} is not a finite number", at(Some(line))));
-        }
-        check_numbers(&file.tables, &["tables"], &lines)
-            .map_err(|(line, message)| format!("{}: {message}", at(line)))?;
-        Ok(file)
-    })
+        })
+        .and_then(|file: DatasetFile| {
+            let lines = TomlLines::new(&text);
+            let at = |line: Option<usize>| {
+                format!(
+                    "{}{}",
+                    path.display(),
+                    line.map(|l| format!(", line {l}")).unwrap_or_default()
+                )
+            };
+            if let Some((line, key)) = lines.first_non_finite() {
+                return Err(format!("{}: {key} is not a finite number", at(Some(line))));
+            }
+            check_numbers(&file.tables, &["tables"], &lines)
+                .map_err(|(line, message)| format!("{}: {message}", at(line)))?;
+            Ok(file)
+        })
 }
 
 /// Checks the numbers of every column generator (standard deviations, zipf exponents, fractions,
@@ -280,7 +281,10 @@ fn check_column(
         Err((line, format!("column {label}: {message}")))
     };
     if !(0.0..=1.0).contains(&c.nulls) {
-        return fail("nulls", format!("nulls = {} must be between 0 and 1", c.nulls));
+        return fail(
+            "nulls",
+            format!("nulls = {} must be between 0 and 1", c.nulls),
+        );
     }
     if let Some(sd) = c.std_dev {
         if !(sd > 0.0 && sd.is_finite()) {

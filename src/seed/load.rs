@@ -3,10 +3,10 @@
 //! parallel. Foreign keys, and for large tables their keys and indexes, are dropped before the
 //! load and recreated from their own definitions afterwards, so the schema is unchanged.
 
-use crate::identifier::quote as quote_ident;
 use super::copy::{CopyEncoder, HEADER, TRAILER};
 use super::plan::{Plan, TablePlan};
 use super::progress::{SeedProgress, TableProgress};
+use crate::identifier::quote as quote_ident;
 use crate::provision::ConnectionInfo;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
@@ -237,7 +237,9 @@ async fn drop_for_load(
         let partitioned: bool = row.get(4);
         if admin.batch_execute(&q).await.is_ok() {
             if partitioned {
-                dropped.partitioned_keys.insert((table.clone(), name.clone()));
+                dropped
+                    .partitioned_keys
+                    .insert((table.clone(), name.clone()));
             }
             dropped.foreign_keys.push((table, name, def, comment));
         }
@@ -350,7 +352,11 @@ async fn restore(
         let mut s = format!(
             "ALTER TABLE {table} ADD CONSTRAINT {} {def}{};",
             quote_ident(name),
-            if already_not_valid || at_once { "" } else { " NOT VALID" }
+            if already_not_valid || at_once {
+                ""
+            } else {
+                " NOT VALID"
+            }
         );
         if let Some(c) = comment {
             s.push_str(&format!(

@@ -963,7 +963,8 @@ mod tests {
     #[test]
     fn every_kind_spelled_in_the_diff_is_listed_once() {
         let source = include_str!("diff.rs");
-        let code = &source[source.find("pub fn diff(").unwrap()..source.find("#[cfg(test)]").unwrap()];
+        let code =
+            &source[source.find("pub fn diff(").unwrap()..source.find("#[cfg(test)]").unwrap()];
         let mut spelled = std::collections::BTreeSet::new();
         for literal in code.split('"').skip(1).step_by(2) {
             let snake = literal.contains('_')

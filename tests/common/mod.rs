@@ -132,7 +132,8 @@ impl Running {
 /// and 10 holding an AccessExclusiveLock for seconds while workload queries queue behind them.
 pub fn large_report(n: usize) -> rehearse::report::Report {
     use rehearse::report::*;
-    let statement = |i: usize, held_ms: f64| StatementReport {
+    let statement = |i: usize, held_ms: f64| {
+        StatementReport {
         sql: format!(
             "ALTER TABLE public.table_{i} ADD COLUMN column_{i} text NOT NULL DEFAULT 'a fairly long default value for column {i}'"
         ),
@@ -150,6 +151,7 @@ pub fn large_report(n: usize) -> rehearse::report::Report {
             ..Default::default()
         }],
         ..Default::default()
+    }
     };
     let direction = |i: usize, held_ms: f64| Direction {
         ok: true,
@@ -159,7 +161,9 @@ pub fn large_report(n: usize) -> rehearse::report::Report {
     };
     let hazard = |i: usize| Finding {
         kind: "no_lock_timeout".into(),
-        message: format!("V{i:04}__change_{i}.sql takes an AccessExclusiveLock without setting lock_timeout."),
+        message: format!(
+            "V{i:04}__change_{i}.sql takes an AccessExclusiveLock without setting lock_timeout."
+        ),
         advice: Some("Start the migration with SET lock_timeout = '2s'.".into()),
     };
     let migrations = (0..n)
@@ -174,7 +178,10 @@ pub fn large_report(n: usize) -> rehearse::report::Report {
                     verdict: Verdict::NotRun,
                     findings: vec![Finding::new(
                         "not_run",
-                        format!("{file} was not rehearsed because migration {:04} before it failed", n - 95),
+                        format!(
+                            "{file} was not rehearsed because migration {:04} before it failed",
+                            n - 95
+                        ),
                     )],
                     file,
                     ..Default::default()
@@ -200,8 +207,12 @@ pub fn large_report(n: usize) -> rehearse::report::Report {
                         kind: "column_order".into(),
                         object: format!("public.table_{i}"),
                         detail: format!("column_{k} was column {k} and is now column {}", k + 5),
-                        before: Some(format!("id, column_0, column_1, column_2, column_3, column_{i}")),
-                        after: Some(format!("id, column_{i}, column_3, column_2, column_1, column_0")),
+                        before: Some(format!(
+                            "id, column_0, column_1, column_2, column_3, column_{i}"
+                        )),
+                        after: Some(format!(
+                            "id, column_{i}, column_3, column_2, column_1, column_0"
+                        )),
                         accepted: false,
                         accepted_reason: None,
                     })
@@ -222,7 +233,9 @@ pub fn large_report(n: usize) -> rehearse::report::Report {
                 findings: if failed {
                     vec![Finding::new(
                         "schema_not_restored",
-                        format!("the rollback of {file} does not restore the schema: 4 differences"),
+                        format!(
+                            "the rollback of {file} does not restore the schema: 4 differences"
+                        ),
                     )]
                 } else {
                     Vec::new()
