@@ -76,6 +76,7 @@ pub async fn reap_scratch_databases(admin: &ConnectionInfo) -> Result<Vec<String
         .connect()
         .await
         .map_err(|e| format!("could not connect to {}: {e}", admin.redacted()))?;
+    wait_for_dead_runs_statements(&client).await;
     let rows = client
         .query(
             "SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY datname DESC",
@@ -117,6 +118,38 @@ pub async fn reap_scratch_databases(admin: &ConnectionInfo) -> Result<Vec<String
         ));
     }
     Ok(removed)
+}
+
+/// Waits (at most a minute) until no session still runs a statement naming a dead run's scratch
+/// database: a killed run's `CREATE DATABASE ... TEMPLATE` goes on in the server after its client
+/// is gone, and the database it creates appears only when it ends, after a listing would have
+/// missed it.
+async fn wait_for_dead_runs_statements(client: &tokio_postgres::Client) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        let Ok(rows) = client
+            .query(
+                "SELECT query FROM pg_stat_activity
+                 WHERE pid <> pg_backend_pid() AND state = 'active' AND strpos(query, $1) > 0",
+                &[&ownership::SCRATCH_PREFIX],
+            )
+            .await
+        else {
+            return;
+        };
+        let busy = rows.iter().any(|row| {
+            let query: &str = row.get(0);
+            query
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .filter(|word| word.starts_with(ownership::SCRATCH_PREFIX))
+                .filter_map(ownership::scratch_database_owner)
+                .any(|owner| !owner.is_alive())
+        });
+        if !busy {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 /// Says on stderr what was removed before a run.

@@ -362,13 +362,15 @@ impl Scenario {
                         "off".into()
                     }
                 }
-                other => return Err(invalid_at(
-                    &["database".into(), "settings".into(), name.into()],
-                    format!(
+                other => {
+                    return Err(invalid_at(
+                        &["database".into(), "settings".into(), name.into()],
+                        format!(
                         "[database.settings] {name} must be a string, number or boolean, not {}",
                         other.type_str()
                     ),
-                )),
+                    ))
+                }
             };
             settings.push((name.clone(), value));
         }
