@@ -169,15 +169,12 @@ pub async fn checkpoint_scoped(
 /// Every table of `names` that `schema` holds as an ordinary table, with its size for the order
 /// of work.
 fn reads_of(schema: &Snapshot, layouts: &Layouts, names: &BTreeSet<String>) -> Vec<TableRead> {
+    let pages = layouts.pages_by_name();
     names
         .iter()
         .filter_map(|name| {
             let mut read = TableRead::of(schema, name)?;
-            read.pages = layouts
-                .oid_of(name)
-                .and_then(|oid| layouts.tables.get(&oid))
-                .map(|l| l.pages)
-                .unwrap_or(0);
+            read.pages = pages.get(name.as_str()).copied().unwrap_or(0);
             Some(read)
         })
         .collect()
@@ -344,6 +341,7 @@ pub async fn restoration_scoped(
         }
     }
 
+    let pages_by_name = before_layouts.pages_by_name();
     let mut before = DataSignature::default();
     let mut past_reads = Vec::new();
     let mut now_reads = Vec::new();
@@ -354,11 +352,7 @@ pub async fn restoration_scoped(
             table: name.clone(),
             why: why.clone(),
         };
-        let pages = before_layouts
-            .oid_of(name)
-            .and_then(|oid| before_layouts.tables.get(&oid))
-            .map(|l| l.pages)
-            .unwrap_or(0);
+        let pages = pages_by_name.get(name.as_str()).copied().unwrap_or(0);
         if let Some(reference) = checkpoint.data.tables.get(name) {
             before.tables.insert(name.clone(), reference.clone());
             if let Some(mut read) = TableRead::like(reference, &schema, name) {

@@ -134,12 +134,13 @@ impl Layouts {
         seen
     }
 
-    /// The OID of the table named `name` (quoted, schema-qualified).
-    pub fn oid_of(&self, name: &str) -> Option<u32> {
+    /// Pages of each table by name (quoted, schema-qualified), for the order of work: one map
+    /// instead of a scan per table.
+    pub fn pages_by_name(&self) -> BTreeMap<&str, i64> {
         self.tables
-            .iter()
-            .find(|(_, t)| t.name == name)
-            .map(|(oid, _)| *oid)
+            .values()
+            .map(|t| (t.name.as_str(), t.pages))
+            .collect()
     }
 }
 
