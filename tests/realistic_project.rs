@@ -127,14 +127,12 @@ fn assert_rehearsed_to_the_end(run: &Run, newer_syntax_fails: bool) {
 }
 
 #[test]
-#[ignore = "issue G open: inferred rows break the one-row site table's CHECK (id = 1), so the seed point before 2019-09-17-081917 fails and 61 of 68 migrations are not run"]
 fn bare_command_rehearses_the_realistic_project_to_the_end_on_15() {
     let run = rehearse_local(&project(), &[]);
     assert_rehearsed_to_the_end(&run, true);
 }
 
 #[test]
-#[ignore = "issue G open: inferred rows break the one-row site table's CHECK (id = 1), so the seed point before 2019-09-17-081917 fails and 61 of 68 migrations are not run"]
 fn bare_command_rehearses_the_realistic_project_to_the_end_on_18() {
     let image = std::env::var("REHEARSE_TEST_IMAGE_18")
         .unwrap_or_else(|_| "rehearse/postgres:18".to_string());

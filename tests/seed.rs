@@ -611,6 +611,65 @@ async fn inferred_tables_get_as_many_rows_as_their_constraints_allow_and_say_why
 }
 
 #[tokio::test]
+async fn inference_keeps_single_value_checks_and_columns_named_for_a_table_hold_its_keys() {
+    let server = server().await;
+    let db = database(
+        &server,
+        "implied",
+        &["tests/fixtures/seed/implied/V001__implied.sql"],
+    )
+    .await;
+    let outcome = seed::seed(&db, &request(DatasetSection::default()))
+        .await
+        .unwrap();
+    // CHECK (id = 1) on the key: one row, and the one allowed key.
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM site_settings WHERE id = 1").await,
+        1
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM default_choice").await, 2);
+    let lines: Vec<String> = outcome
+        .report()
+        .limits
+        .iter()
+        .map(|l| l.sentence())
+        .collect();
+    assert!(
+        lines.iter().any(
+            |l| l.starts_with("public.site_settings gets 1 row instead of 1000")
+                && l.contains("CHECK ((id = 1))")
+        ),
+        "{lines:?}"
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM articles").await, 1000);
+    // author_id and category_id hold keys of the tables they are named for, so the foreign
+    // keys a later migration adds validate; the optional one is sometimes NULL.
+    let client = db.connect().await.unwrap();
+    client
+        .batch_execute(
+            "ALTER TABLE articles ADD FOREIGN KEY (author_id) REFERENCES authors (id);
+             ALTER TABLE articles ADD FOREIGN KEY (category_id) REFERENCES categories (id);",
+        )
+        .await
+        .expect("the implied references hold existing keys");
+    let nulls = count(
+        &db,
+        "SELECT count(*) FROM articles WHERE category_id IS NULL",
+    )
+    .await;
+    assert!((30..=200).contains(&nulls), "{nulls} NULL category_id");
+    // A text editor_id cannot hold authors' bigint keys: it is inferred, not referenced.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM articles WHERE editor_id ~ '^[0-9]+$'"
+        )
+        .await,
+        0
+    );
+}
+
+#[tokio::test]
 async fn a_defined_table_that_cannot_get_its_rows_is_still_bad_input() {
     let server = server().await;
     let db = database(

@@ -479,8 +479,16 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
         let mut hms = time.split(':');
         let h: i64 = hms.next()?.parse().ok()?;
         let mi: i64 = hms.next().unwrap_or("0").parse().ok()?;
-        let s: f64 = hms.next().unwrap_or("0").parse().ok()?;
-        us += (h * 3600 + mi * 60) * 1_000_000 + (s * 1e6) as i64;
+        // Seconds with their fraction read as digits, not as a float: a key read back from the
+        // server must encode to the very microsecond it holds.
+        let seconds = hms.next().unwrap_or("0");
+        let (whole, fraction) = seconds.split_once('.').unwrap_or((seconds, ""));
+        let s: i64 = whole.parse().ok()?;
+        if fraction.len() > 6 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let micros: i64 = format!("{fraction:0<6}").parse().ok()?;
+        us += (h * 3600 + mi * 60 + s) * 1_000_000 + micros;
     }
     Some(us)
 }

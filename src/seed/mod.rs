@@ -113,6 +113,11 @@ pub async fn plan(conn: &ConnectionInfo, request: &SeedRequest) -> Result<plan::
     let catalog = catalog::read(&client)
         .await
         .map_err(|e| Error::Environment(format!("could not read the catalog to seed: {e}")))?;
+    // Keys are read as text; in UTC a timestamptz prints with the offset `value_from_text` reads.
+    client
+        .batch_execute("SET TIME ZONE 'UTC'")
+        .await
+        .map_err(|e| Error::Environment(format!("could not read the keys to seed: {e}")))?;
     let mut existing = plan::ExistingKeys::new();
     for (table, columns) in plan::existing_parents(&catalog, &request.definitions, &request.plan) {
         let t = &catalog.tables[&table];

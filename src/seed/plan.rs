@@ -165,6 +165,13 @@ pub fn existing_parents(
                 out.insert(fk.parent.clone(), fk.parent_columns.clone());
             }
         }
+        for column in &t.columns {
+            if let Some((parent, key)) = implied_reference(catalog, t, column) {
+                if !rows.contains_key(&parent) && catalog.tables[&parent].has_rows {
+                    out.entry(parent).or_insert_with(|| vec![key]);
+                }
+            }
+        }
         if let Some(def) = defs.tables.get(display_name(key)).or(defs.tables.get(key)) {
             for c in def.columns.values() {
                 if let (Kind::Reference, Some(parent)) = (c.kind, &c.table) {
@@ -414,6 +421,15 @@ fn limit_inferred_rows(ctx: &mut Ctx) -> Vec<RowLimit> {
                     );
                 }
             }
+            // A unique column that CHECKs or its type allow only so many values.
+            for u in table.unique.iter().filter(|u| u.len() == 1) {
+                let Some(column) = table.column(&u[0]) else {
+                    continue;
+                };
+                if let Some((n, why)) = distinct_values_allowed(table, column) {
+                    tighten(n, format!("its column {} is unique and {why}", column.name));
+                }
+            }
             // A unique constraint made only of foreign-key columns (a join table).
             for u in &table.unique {
                 let covering: Vec<_> = table
@@ -460,6 +476,65 @@ fn limit_inferred_rows(ctx: &mut Ctx) -> Vec<RowLimit> {
         }
     }
     limits.into_values().collect()
+}
+
+/// How many distinct values a column nobody defined can take, when its CHECKs or its type
+/// bound them (`CHECK (id = 1)` on a one-row table, a `boolean`, an integer range), with the
+/// reason in words; None when the column is filled from elsewhere or is unbounded.
+fn distinct_values_allowed(table: &Table, column: &Column) -> Option<(u64, String)> {
+    if column.generated
+        || table
+            .foreign_keys
+            .iter()
+            .any(|f| f.columns.contains(&column.name))
+    {
+        return None;
+    }
+    let facts = facts_for(table, &column.name);
+    if let Some(values) = &facts.values {
+        let n = values.iter().collect::<BTreeSet<_>>().len() as u64;
+        let constraint = table
+            .checks
+            .iter()
+            .find(|(c, _)| *c == column.name)
+            .map(|(_, d)| d.as_str())
+            .unwrap_or("its CHECK");
+        return Some((n, format!("{constraint} allows {n} value{}", plural(n))));
+    }
+    match &column.ty {
+        Some(PgType::Bool) => Some((2, "a boolean has 2 values".into())),
+        Some(PgType::Enum(labels)) => {
+            let n = labels.len() as u64;
+            Some((
+                n,
+                format!("its enum {} has {n} label{}", column.type_name, plural(n)),
+            ))
+        }
+        Some(ty) if ty.is_integer() && column.sequence.is_none() => {
+            let (lo, hi) = (facts.min?, facts.max?);
+            let lo = if facts.min_exclusive {
+                lo.floor() + 1.0
+            } else {
+                lo.ceil()
+            };
+            let hi = if facts.max_exclusive {
+                hi.ceil() - 1.0
+            } else {
+                hi.floor()
+            };
+            let n = if hi < lo { 0 } else { (hi - lo + 1.0) as u64 };
+            Some((n, format!("its CHECKs allow {n} integer{}", plural(n))))
+        }
+        _ => None,
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }
 
 /// Derives the greater column of each CHECK that orders two columns from the lesser one, so
@@ -756,6 +831,28 @@ fn column_gen(ctx: &mut Ctx, table: &Table, column: &Column) -> Result<Option<Co
         }));
     }
 
+    // A column named for a table (`user_id` beside `users`) holds that table's keys in
+    // production even without a foreign key; a later `ADD FOREIGN KEY` must find them valid.
+    if let Some((parent_key, parent_column)) = implied_reference(ctx.catalog, table, column) {
+        if ctx.existing.contains_key(&parent_key) || ctx.rows.contains_key(&parent_key) {
+            let parent = key_source(ctx, &parent_key, &[parent_column], &label(&None))?;
+            if let Some(parent) = parent.filter(|p| !p.is_empty()) {
+                return Ok(Some(ColumnGen {
+                    name: column.name.clone(),
+                    ty,
+                    gen: Gen::Reference {
+                        seed: hash_name(ctx.options.seed, &format!("{key}~{}", column.name)),
+                        parent,
+                        column: 0,
+                        pick: Pick::Uniform,
+                    },
+                    nulls: if column.not_null { 0.0 } else { 0.1 },
+                    seed,
+                }));
+            }
+        }
+    }
+
     let mut def = infer(table, column, &ty);
     within_partitions(table, column, &ty, &mut def);
     if def.kind == Kind::Default {
@@ -769,6 +866,49 @@ fn column_gen(ctx: &mut Ctx, table: &Table, column: &Column) -> Result<Option<Co
         nulls: def.nulls,
         seed,
     }))
+}
+
+/// The table a column is named after when no foreign key says so: `user_id` (or `userid`)
+/// beside a table `user`, `users`, `useres` or (for `category_id`) `categories` in the same
+/// schema, whose primary key is one column of the same type. A unique, generated or
+/// CHECK-bounded column is left to inference: its values have rules of their own.
+pub fn implied_reference(
+    catalog: &Catalog,
+    table: &Table,
+    column: &Column,
+) -> Option<(String, String)> {
+    if column.generated
+        || column.sequence.is_some()
+        || in_unique(table, &column.name)
+        || table.checks.iter().any(|(c, _)| *c == column.name)
+        || table
+            .foreign_keys
+            .iter()
+            .any(|f| f.columns.contains(&column.name))
+    {
+        return None;
+    }
+    let name = column.name.to_ascii_lowercase();
+    let stem = name
+        .strip_suffix("_id")
+        .or_else(|| name.strip_suffix("id"))?;
+    let stem = stem.trim_end_matches('_');
+    if stem.is_empty() {
+        return None;
+    }
+    let mut candidates = vec![stem.to_string(), format!("{stem}s"), format!("{stem}es")];
+    if let Some(base) = stem.strip_suffix('y') {
+        candidates.push(format!("{base}ies"));
+    }
+    candidates.into_iter().find_map(|candidate| {
+        let key = format!("{}.{candidate}", table.schema);
+        let parent = catalog.tables.get(&key)?;
+        if parent.key() == table.key() || parent.primary_key.len() != 1 {
+            return None;
+        }
+        let pk = parent.column(&parent.primary_key[0])?;
+        (pk.ty.is_some() && pk.ty == column.ty).then(|| (key, pk.name.clone()))
+    })
 }
 
 /// A partition key nobody defined gets values that some partition accepts: a listed value, or
@@ -1138,6 +1278,11 @@ pub fn check_facts(column: &str, defs: &[&str]) -> CheckFacts {
             } else {
                 continue;
             };
+            if op == "=" {
+                // `CHECK (id = 1)`: the one value the column may take (a one-row table's key).
+                facts.values = Some(vec![number.trim_matches('\'').to_string()]);
+                continue;
+            }
             let Ok(n) = number.trim_matches('\'').parse::<f64>() else {
                 continue;
             };
@@ -1196,10 +1341,21 @@ pub fn infer(table: &Table, column: &Column, ty: &PgType) -> ColumnDef {
 
     if let Some(values) = &facts.values {
         def.kind = Kind::Choice;
+        // Typed as the column is: `CHECK (id = 1)` on an int column allows the integer 1.
         def.values = Some(
             values
                 .iter()
-                .map(|v| toml::Value::String(v.clone()))
+                .map(|v| match ty {
+                    _ if ty.is_integer() => v
+                        .parse::<i64>()
+                        .map(toml::Value::Integer)
+                        .unwrap_or_else(|_| toml::Value::String(v.clone())),
+                    PgType::Float4 | PgType::Float8 | PgType::Numeric { .. } => v
+                        .parse::<f64>()
+                        .map(toml::Value::Float)
+                        .unwrap_or_else(|_| toml::Value::String(v.clone())),
+                    _ => toml::Value::String(v.clone()),
+                })
                 .collect(),
         );
     } else if column.sequence.is_some() && ty.is_integer() {
@@ -2086,13 +2242,60 @@ pub fn value_from_text(text: &str, ty: &PgType) -> Value {
         PgType::Date => copy::parse_timestamp(text)
             .map(|us| Value::Date(us.div_euclid(copy::US_PER_DAY)))
             .unwrap_or(Value::Text(text.to_string())),
+        // Read in a session whose time zone is UTC, so the offset is always +00.
+        PgType::Timestamp | PgType::Timestamptz => copy::parse_timestamp(text)
+            .map(Value::Timestamp)
+            .unwrap_or(Value::Text(text.to_string())),
+        PgType::Uuid => parse_uuid(text)
+            .map(Value::Uuid)
+            .unwrap_or(Value::Text(text.to_string())),
+        PgType::Bool => match text {
+            "t" | "true" => Value::Bool(true),
+            "f" | "false" => Value::Bool(false),
+            _ => Value::Text(text.to_string()),
+        },
+        PgType::Inet => text
+            .split('/')
+            .next()
+            .and_then(|ip| ip.parse().ok())
+            .map(Value::Ip)
+            .unwrap_or(Value::Text(text.to_string())),
         _ => Value::Text(text.to_string()),
     }
+}
+
+/// A UUID as PostgreSQL prints it (`8-4-4-4-12` hex digits).
+fn parse_uuid(text: &str) -> Option<[u8; 16]> {
+    let hex: Vec<u8> = text.bytes().filter(|b| *b != b'-').collect();
+    if hex.len() != 32 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, pair) in hex.chunks(2).enumerate() {
+        out[i] = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_read_as_text_come_back_as_the_values_they_print() {
+        let ts = value_from_text("2024-01-05 10:00:00.123456+00", &PgType::Timestamptz);
+        let Value::Timestamp(us) = ts else {
+            panic!("{ts:?}")
+        };
+        assert_eq!(us.rem_euclid(1_000_000), 123_456);
+        assert_eq!(copy::format_timestamp(us), "2024-01-05T10:00:00Z");
+        let id = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11";
+        let Value::Uuid(u) = value_from_text(id, &PgType::Uuid) else {
+            panic!("not a uuid")
+        };
+        assert_eq!(copy::format_uuid(&u), id);
+        assert_eq!(value_from_text("t", &PgType::Bool), Value::Bool(true));
+    }
 
     #[test]
     fn check_bounds_are_read_from_constraint_definitions() {
