@@ -617,7 +617,7 @@ fn sigterm_writes_the_partial_report_and_no_spurious_failure() {
     let tmp = open_tempdir();
     let mut run = Launched::start(&["run", &path, "--provider", "local"], tmp.path());
     assert!(
-        run.wait_for("001 create_accounts forward again ok"),
+        run.wait_for("001 create_accounts (1 of 2)"),
         "{}",
         run.stderr()
     );

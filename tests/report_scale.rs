@@ -43,7 +43,8 @@ fn the_markdown_of_350_migrations_fits_a_pull_request_comment_failures_first() {
 }
 
 #[test]
-fn the_console_prints_one_line_per_migration_and_each_repeated_hint_once() {
+fn the_console_prints_one_line_per_rehearsed_migration_one_per_run_left_behind_and_each_repeated_hint_once(
+) {
     let r = common::large_report(350);
     let summary = report::summary::render(&r);
     let per_migration = summary
@@ -52,7 +53,14 @@ fn the_console_prints_one_line_per_migration_and_each_repeated_hint_once() {
             l.starts_with("  PASS ") || l.starts_with("  FAIL ") || l.starts_with("  SKIP ")
         })
         .count();
-    assert_eq!(per_migration, 350);
+    // 256 rehearsed, then the 94 that one failure left behind, in one line.
+    assert_eq!(per_migration, 257, "{summary}");
+    assert!(
+        summary.contains(
+            "  SKIP 94 migrations, 0256 to 0349: not run because migration 0255 before it failed\n"
+        ),
+        "{summary}"
+    );
     let hints: Vec<&str> = summary
         .lines()
         .filter(|l| l.contains("no_lock_timeout"))

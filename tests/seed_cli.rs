@@ -144,13 +144,16 @@ fn a_bare_folder_seeds_the_table_its_first_migration_creates_before_the_second_r
     // V002 met the seeded rows: the sizes it was judged against, and the seed point before it.
     let sized = entry(&report["tables"], "relation", "public.users").expect("users sized");
     assert_eq!(sized["rows"], 1000, "{sized}");
+    // One line for V002, saying what was seeded before it.
+    let v002: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("002 add_status_column"))
+        .collect();
+    assert_eq!(v002.len(), 1, "{stderr}");
     assert!(
-        stderr.contains("seeded 1000 rows into 1 tables")
-            && stderr.contains(" before 002 add_status_column"),
+        v002[0].contains("; seeded 1000 rows into 1 tables") && v002[0].ends_with(" before it"),
         "{stderr}"
     );
-    let v002 = stderr.find("002 add_status_column forward").unwrap();
-    assert!(stderr.find("seeded 1000 rows").unwrap() < v002, "{stderr}");
 }
 
 #[test]
@@ -171,8 +174,10 @@ fn a_table_a_migration_creates_is_seeded_from_its_definition_before_the_next_mig
     );
     assert_eq!(seed["rows"], 400, "{seed}");
     assert!(
-        stderr.contains("seeded 300 rows into 1 tables")
-            && stderr.contains(" before 003 index_invoices_account"),
+        stderr
+            .lines()
+            .any(|l| l.starts_with("rehearse: 003 index_invoices_account (")
+                && l.contains("; seeded 300 rows into 1 tables")),
         "{stderr}"
     );
     let sized = entry(&report["tables"], "relation", "public.invoices").expect("invoices sized");
@@ -339,4 +344,36 @@ fn no_seed_loads_nothing_and_rows_sets_the_default_row_count() {
         String::from_utf8_lossy(&run.stderr)
     );
     assert_eq!(report(&out)["seed"]["rows"], 37);
+}
+
+#[test]
+fn an_error_on_inferred_rows_says_so_and_names_the_column_to_define() {
+    let (code, stderr, out) = run_local("tests/fixtures/seed/inferred_breaks/migrations");
+    assert_eq!(code, Some(1), "{stderr}");
+    let inferred = report(&out);
+    let v002 = &inferred["migrations"][1];
+    assert_eq!(v002["forward"]["error"]["code"], "23502", "{v002}");
+    let finding = entry(&v002["findings"], "kind", "forward_failed").expect("forward_failed");
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("(on inferred data)"),
+        "{finding}"
+    );
+    let advice = finding["advice"].as_str().unwrap();
+    assert!(
+        advice.contains("rehearse's inferred data")
+            && advice.contains("define public.users.gh_login"),
+        "{advice}"
+    );
+
+    // The same NULLs asked for by the dataset: the error is the migration's own.
+    let (code, stderr, out) = run_local("tests/fixtures/seed/inferred_breaks");
+    assert_eq!(code, Some(1), "{stderr}");
+    let defined = report(&out);
+    let v002 = &defined["migrations"][1];
+    assert_eq!(v002["forward"]["error"]["code"], "23502", "{v002}");
+    let finding = entry(&v002["findings"], "kind", "forward_failed").expect("forward_failed");
+    assert!(!finding.to_string().contains("inferred"), "{finding}");
 }

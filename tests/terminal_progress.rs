@@ -40,7 +40,10 @@ fn a_terminal_sees_a_spinner_with_the_elapsed_time_while_a_migration_runs() {
         screen.contains("rehearse: 1 slow forward (0s)"),
         "no spinner line for the running forward: {screen}"
     );
-    assert!(screen.contains("rehearse: 1 slow forward ok ("), "{screen}");
+    assert!(
+        screen.contains("rehearse: 1 slow (1 of 1): forward "),
+        "{screen}"
+    );
 }
 
 #[test]
@@ -49,7 +52,7 @@ fn a_log_gets_only_plain_lines() {
     let run = rehearse_local(folder.path(), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stderr.contains("rehearse: 1 slow forward ok ("),
+        run.stderr.contains("rehearse: 1 slow (1 of 1): forward "),
         "{}",
         run.stderr
     );

@@ -5,7 +5,7 @@ use super::observe::{Observation, Sampler};
 use super::workload::Workload;
 use super::Probe;
 use crate::migrations::{Script, Statement, Transactionality};
-use crate::report::{Direction, StatementError, StatementReport};
+use crate::report::{Culprit, Direction, StatementError, StatementReport};
 use crate::scenario::LongTransactionSection;
 use std::sync::Arc;
 use std::time::Instant;
@@ -50,6 +50,7 @@ pub(crate) async fn run_observed(
                 line: first.map(|s| s.line).unwrap_or(script.first_line),
                 code: None,
                 environment: None,
+                culprit: None,
             }),
             ..Default::default()
         };
@@ -201,7 +202,12 @@ async fn observed(
     probe.parameters.forget_written(script, &direction);
     if let Some(running) = running {
         let records = running.finish().await;
-        let report = records.summarise(&samples, interval_ms, &mut direction.statements);
+        let report = records.summarise(
+            &samples,
+            interval_ms,
+            &mut direction.statements,
+            direction.duration_ms,
+        );
         // The default workload skips tables it cannot draw keys from; a query the scenario
         // wrote itself that never ran is a measurement missing.
         if !report.default {
@@ -369,6 +375,7 @@ async fn execute(
                     line: at,
                     code: e.as_db_error().map(|d| d.code().code().to_string()),
                     environment: None,
+                    culprit: None,
                 });
             }
         }
@@ -460,6 +467,7 @@ fn unparsed(script: &Script, file_label: &str) -> Option<Direction> {
             line: failure.line,
             code: None,
             environment: None,
+            culprit: None,
         }),
         ..Default::default()
     })
@@ -496,7 +504,43 @@ fn to_error(e: &tokio_postgres::Error, statement: &Statement, file_label: &str) 
         line,
         code,
         environment,
+        culprit: e.as_db_error().and_then(culprit),
     }
+}
+
+/// What an integrity error (class 23: NOT NULL, foreign key, unique, CHECK) is about.
+fn culprit(db: &tokio_postgres::error::DbError) -> Option<Culprit> {
+    if !db.code().code().starts_with("23") {
+        return None;
+    }
+    let columns = match db.column() {
+        Some(c) => vec![c.to_string()],
+        None => db.detail().map(key_columns).unwrap_or_default(),
+    };
+    Some(Culprit {
+        schema: db.schema()?.to_string(),
+        table: db.table()?.to_string(),
+        columns,
+        constraint: db.constraint().map(str::to_string),
+    })
+}
+
+/// The columns of a detail `Key (user_id, kind)=(7, a) is not present …`; none for an
+/// expression (`Key (lower(email))=…`).
+fn key_columns(detail: &str) -> Vec<String> {
+    let Some(rest) = detail.strip_prefix("Key (") else {
+        return Vec::new();
+    };
+    let Some((inside, _)) = rest.split_once(")=(") else {
+        return Vec::new();
+    };
+    if inside.contains('(') {
+        return Vec::new();
+    }
+    inside
+        .split(", ")
+        .map(|c| c.trim_matches('"').to_string())
+        .collect()
 }
 
 /// What happened, when a statement failed because of the environment rather than itself: the

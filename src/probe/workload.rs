@@ -26,7 +26,8 @@ use super::query_kind::QueryKind;
 use super::timeline;
 use crate::provision::ConnectionInfo;
 use crate::report::{
-    Latency, StatementReport, StatementWorkload, WorkloadQueryReport, WorkloadReport,
+    Latency, LatencyBucket, StatementReport, StatementWorkload, WorkloadQueryReport,
+    WorkloadReport, LATENCY_BUCKETS,
 };
 use crate::scenario::WorkloadSection;
 use hdrhistogram::Histogram;
@@ -512,6 +513,7 @@ impl Records {
         samples: &[Sample],
         interval: f64,
         statements: &mut [StatementReport],
+        span_ms: f64,
     ) -> WorkloadReport {
         let at: Vec<f64> = samples.iter().map(|s| s.at).collect();
         let period_ms = 1000.0 * f64::from(self.clients.max(1)) / self.rate;
@@ -542,6 +544,7 @@ impl Records {
                 }
             }
         }
+        let timeline = latency_timeline(&self.records, span_ms);
         if self.clients > 0 {
             for (report, tally) in statements.iter_mut().zip(per_statement) {
                 report.workload = Some(tally.done());
@@ -567,8 +570,54 @@ impl Records {
                 })
                 .collect(),
             error_samples,
+            timeline,
         }
     }
+}
+
+/// The workload's latency in buckets over `span_ms` (the direction's time, or the last query's
+/// end when later): per bucket, the queries that finished in it and their 95th percentile, and
+/// the age of the oldest query still waiting at its end.
+fn latency_timeline(records: &[Record], span_ms: f64) -> Vec<LatencyBucket> {
+    if records.is_empty() {
+        return Vec::new();
+    }
+    let span = records
+        .iter()
+        .map(|r| r.end)
+        .fold(span_ms, f64::max)
+        .max(1.0);
+    let width = (span / LATENCY_BUCKETS as f64).max(50.0);
+    let count = ((span / width).ceil() as usize).clamp(1, LATENCY_BUCKETS);
+    let mut finished: Vec<Vec<f64>> = vec![Vec::new(); count];
+    for r in records {
+        let i = ((r.end / width) as usize).min(count - 1);
+        finished[i].push(r.end - r.start);
+    }
+    finished
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut latencies)| {
+            let (start, end) = (i as f64 * width, (i + 1) as f64 * width);
+            latencies.sort_by(f64::total_cmp);
+            let p95 = latencies
+                .get(((latencies.len() as f64 * 0.95).ceil() as usize).saturating_sub(1))
+                .copied()
+                .unwrap_or(0.0);
+            let oldest = records
+                .iter()
+                .filter(|r| r.start < end && r.end > end)
+                .map(|r| end - r.start)
+                .fold(0.0, f64::max);
+            LatencyBucket {
+                start_ms: start,
+                width_ms: width,
+                completed: latencies.len() as u64,
+                p95_ms: p95,
+                oldest_waiting_ms: oldest,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -623,6 +672,40 @@ mod tests {
             .relations
             .contains(&(Some("public".into()), "Order's".into())));
         assert!(sql.contains("TABLESAMPLE SYSTEM"), "{sql}");
+    }
+
+    #[test]
+    fn the_timeline_shows_where_an_outage_starts_and_ends() {
+        // Queries every 10 ms for 3 s; the ones sent between 1 s and 2 s wait until 2 s.
+        let records: Vec<Record> = (0..300)
+            .map(|i| {
+                let start = i as f64 * 10.0;
+                let end = if (1000.0..2000.0).contains(&start) {
+                    2000.0
+                } else {
+                    start + 1.0
+                };
+                Record {
+                    pid: 1,
+                    query: 0,
+                    start,
+                    end,
+                    error: None,
+                }
+            })
+            .collect();
+        let timeline = latency_timeline(&records, 3000.0);
+        assert_eq!(timeline.len(), 60);
+        let at = |ms: f64| &timeline[(ms / 50.0) as usize];
+        assert_eq!(at(500.0).oldest_waiting_ms, 0.0);
+        assert!(at(500.0).p95_ms <= 1.0);
+        // Inside the outage nothing finishes and the oldest waiter ages.
+        assert_eq!(at(1500.0).completed, 0);
+        assert_eq!(at(1500.0).oldest_waiting_ms, 550.0);
+        // At the release everything finishes at once, with the long latencies.
+        assert_eq!(at(2000.0).completed, 100 + 5);
+        assert!(at(2000.0).p95_ms >= 900.0);
+        assert_eq!(at(2500.0).oldest_waiting_ms, 0.0);
     }
 
     #[test]

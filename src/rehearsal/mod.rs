@@ -158,6 +158,7 @@ pub async fn rehearse_on(
         }
         journal::rehearsing(&migration.version.to_string());
         let seed_started = Instant::now();
+        let mut seeded_before = None;
         if index > 0 {
             // Migrations have run: a seed point that fails is a finding of this run, and the
             // migrations from here on are not run; the report keeps everything done so far.
@@ -167,10 +168,11 @@ pub async fn rehearse_on(
             {
                 Ok((reconnected, seeded)) => {
                     client = reconnected;
-                    if seeded {
+                    if seeded.is_some() {
                         let fresh = crate::probe::table_sizes(&client).await.unwrap_or_default();
                         seeding::merge_sizes(&mut tables, fresh);
                     }
+                    seeded_before = seeded;
                 }
                 Err(e) => {
                     let message = format!(
@@ -188,6 +190,7 @@ pub async fn rehearse_on(
         }
         let seed_ms = elapsed_ms(seed_started);
         let mut report = rehearse_migration(&client, &probe, set, migration, progress).await;
+        seeding.explain_inferred(&client, &mut report).await;
         if let Some(what) = crate::probe::environment_failure(measures_directions(&report)) {
             return Err(Error::Environment(what));
         }
@@ -216,13 +219,6 @@ pub async fn rehearse_on(
             )
             .await?;
             client = reconnected;
-            progress.step(&format!(
-                "{} {} state reset from the template in {:.1}s, replayed {} migrations",
-                migration.version,
-                migration.name,
-                reset.seconds,
-                reset.replayed.len()
-            ));
             if let Some(failure) = failure {
                 report.findings.push(failure);
                 report.verdict = Verdict::Fail;
@@ -250,8 +246,29 @@ pub async fn rehearse_on(
             t.wall_ms += t.seed_ms + t.reset_ms;
             t.settle();
         }
+        progress.step(&progress::migration_line(
+            &report,
+            index + 1,
+            rehearsed.len(),
+            seeded_before.as_deref(),
+        ));
         journal::finished(&report);
         migrations.push(report);
+    }
+    let skipped = migrations
+        .iter()
+        .filter(|m| m.verdict == Verdict::NotRun)
+        .count();
+    if let (Some(blocker), 1..) = (&blocked_by, skipped) {
+        progress.step(&format!(
+            "{skipped} migration{} not run because {} failed",
+            if skipped == 1 { "" } else { "s" },
+            if blocker.starts_with("the ") {
+                blocker.clone()
+            } else {
+                format!("migration {blocker}")
+            }
+        ));
     }
 
     // Definitions that waited for a table no seed point saw. A table that appeared after the last
@@ -359,12 +376,6 @@ pub async fn rehearse_migration(
     )
     .await;
     findings.extend(probe.direction_findings(&forward));
-    progress.step(&format!(
-        "{} {} forward {}",
-        migration.version,
-        migration.name,
-        outcome(&forward)
-    ));
     if let Some(e) = &forward.error {
         findings.push(Finding {
             kind: "forward_failed".into(),
@@ -417,12 +428,6 @@ pub async fn rehearse_migration(
                 )
                 .await;
                 findings.extend(probe.direction_findings(&back));
-                progress.step(&format!(
-                    "{} {} rollback {}",
-                    migration.version,
-                    migration.name,
-                    outcome(&back)
-                ));
                 if let Some(e) = &back.error {
                     findings.push(Finding {
                         kind: "rollback_failed".into(),
@@ -460,12 +465,6 @@ pub async fn rehearse_migration(
                     )
                     .await;
                     findings.extend(probe.direction_findings(&again));
-                    progress.step(&format!(
-                        "{} {} forward again {}",
-                        migration.version,
-                        migration.name,
-                        outcome(&again)
-                    ));
                     if let Some(e) = &again.error {
                         findings.push(Finding {
                             kind: "redo_failed".into(),
@@ -745,13 +744,6 @@ fn label(set: &MigrationSet, path: &std::path::Path) -> String {
         .unwrap_or(path)
         .display()
         .to_string()
-}
-
-fn outcome(d: &Direction) -> String {
-    match &d.error {
-        None => format!("ok ({:.1} ms)", d.duration_ms),
-        Some(e) => format!("FAILED at {}, line {}: {}", e.file, e.line, e.message),
-    }
 }
 
 fn now_rfc3339() -> String {

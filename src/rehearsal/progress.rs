@@ -1,7 +1,12 @@
 //! How a rehearsal tells a person what it is doing: plain lines on stderr (CI logs, pipes), or
 //! on a terminal the same lines with a spinner and the elapsed time under the step that is
 //! running, so a migration that takes minutes is visibly alive.
+//!
+//! One line per migration, when it is done ([`migration_line`]): a 342-migration run is 342
+//! lines, not three per direction; the steps in between live only in the spinner.
 
+use crate::report::measures::duration;
+use crate::report::{MigrationReport, Verdict};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::Mutex;
@@ -90,5 +95,90 @@ pub fn for_stderr() -> Box<dyn Progress> {
         Box::new(TerminalProgress::default())
     } else {
         Box::new(PlainProgress)
+    }
+}
+
+/// The line a rehearsed migration leaves on stderr: its place in the run, the time of each
+/// direction, the first reason it failed, what was seeded before it and whether the state was
+/// reset after it. The verdict is the rehearsal's; gates are judged after the run.
+pub fn migration_line(
+    report: &MigrationReport,
+    index: usize,
+    total: usize,
+    seeded_before: Option<&str>,
+) -> String {
+    let mut line = format!("{} {} ({index} of {total})", report.id, report.name);
+    let mut directions = vec![format!("forward {}", duration(report.forward.duration_ms))];
+    if let Some(d) = &report.rollback {
+        directions.push(format!("rollback {}", duration(d.duration_ms)));
+    }
+    if let Some(d) = &report.redo {
+        directions.push(format!("redo {}", duration(d.duration_ms)));
+    }
+    line.push_str(&format!(": {}", directions.join(", ")));
+    if report.verdict != Verdict::Pass {
+        let reason = report
+            .findings
+            .first()
+            .map(|f| f.message.lines().next().unwrap_or_default().to_string())
+            .unwrap_or_default();
+        line.push_str(&format!("; FAILED: {reason}"));
+    }
+    if let Some(seeded) = seeded_before {
+        line.push_str(&format!("; {seeded} before it"));
+    }
+    if let Some(reset) = &report.reset {
+        line.push_str(&format!(
+            "; state reset from the template in {:.1}s, replayed {} migrations",
+            reset.seconds,
+            reset.replayed.len()
+        ));
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Direction, Finding};
+
+    #[test]
+    fn a_migration_is_one_line_with_its_directions_its_failure_and_its_seed_point() {
+        let mut report = MigrationReport {
+            id: "004".into(),
+            name: "drop_totals".into(),
+            verdict: Verdict::Pass,
+            forward: Direction {
+                duration_ms: 12.04,
+                ok: true,
+                ..Default::default()
+            },
+            rollback: Some(Direction {
+                duration_ms: 1500.0,
+                ok: true,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            migration_line(&report, 4, 13, None),
+            "004 drop_totals (4 of 13): forward 12.0 ms, rollback 1.50 s"
+        );
+        report.verdict = Verdict::Fail;
+        report.findings.push(Finding::new(
+            "data_not_preserved",
+            "the rollback of V004 does not preserve the data\nsecond line",
+        ));
+        let line = migration_line(
+            &report,
+            4,
+            13,
+            Some("seeded 300 rows into 1 tables (0.1 MB) in 0.1s"),
+        );
+        assert_eq!(
+            line,
+            "004 drop_totals (4 of 13): forward 12.0 ms, rollback 1.50 s; FAILED: the rollback of V004 does not preserve the data; seeded 300 rows into 1 tables (0.1 MB) in 0.1s before it"
+        );
+        assert!(!line.contains('\n'));
     }
 }

@@ -7,7 +7,7 @@
 use super::{connect, Progress};
 use crate::migrations::{CreatedTables, Migration, MigrationSet};
 use crate::provision::{Database, ProviderKind};
-use crate::report::{SeedReport, TableSize};
+use crate::report::{MigrationReport, SeedReport, TableSize};
 use crate::seed::{self, plan::table_key, SeedOutcome, SeedRequest, Template};
 use crate::Error;
 use std::collections::BTreeSet;
@@ -50,6 +50,95 @@ impl SeedPoints {
         }
     }
 
+    /// When a direction of `report` failed on rows that a seed point generated without a
+    /// definition (a NOT NULL, foreign key, unique or CHECK error on an inferred column), says so
+    /// in its finding and names the column to define: the error is then rehearse's guess at the
+    /// data, not necessarily what production would give.
+    pub async fn explain_inferred(&self, client: &Client, report: &mut MigrationReport) {
+        let Some(outcome) = &self.outcome else {
+            return;
+        };
+        let directions = [
+            ("forward_failed", Some(&report.forward)),
+            ("rollback_failed", report.rollback.as_ref()),
+            ("redo_failed", report.redo.as_ref()),
+        ];
+        let mut explained = Vec::new();
+        for (kind, direction) in directions {
+            let Some(culprit) = direction
+                .and_then(|d| d.error.as_ref())
+                .and_then(|e| e.culprit.as_ref())
+            else {
+                continue;
+            };
+            // A partition's rows were generated through its partitioned table.
+            let root = client
+                .query_opt(
+                    "SELECT n.nspname, c.relname FROM pg_class c
+                       JOIN pg_namespace n ON n.oid = c.relnamespace
+                      WHERE c.oid = coalesce(pg_partition_root(to_regclass($1)), to_regclass($1))",
+                    &[&crate::identifier::quote_qualified(
+                        &culprit.schema,
+                        &culprit.table,
+                    )],
+                )
+                .await
+                .ok()
+                .flatten()
+                .map(|row| format!("{}.{}", row.get::<_, String>(0), row.get::<_, String>(1)))
+                .unwrap_or_else(|| format!("{}.{}", culprit.schema, culprit.table));
+            let Some(load) = outcome.tables.iter().find(|t| t.table == root) else {
+                continue;
+            };
+            let defined = self.defined_columns(&root);
+            let columns: Vec<&String> = culprit
+                .columns
+                .iter()
+                .filter(|c| load.inferred || !defined.contains(*c))
+                .collect();
+            if culprit.columns.is_empty() && !load.inferred {
+                continue;
+            }
+            if !culprit.columns.is_empty() && columns.is_empty() {
+                continue;
+            }
+            let what = if columns.is_empty() {
+                format!(
+                    "the columns of {} on {root}",
+                    culprit.constraint.as_deref().unwrap_or("the constraint")
+                )
+            } else {
+                columns
+                    .iter()
+                    .map(|c| format!("{root}.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            explained.push((
+                kind,
+                format!(
+                    "The rows it fails on are rehearse's inferred data, not a definition of yours: define {what} in the dataset (data-generators/README.md) with the values production holds, then rehearse again"
+                ),
+            ));
+        }
+        for (kind, advice) in explained {
+            if let Some(f) = report.findings.iter_mut().find(|f| f.kind == kind) {
+                f.message.push_str(" (on inferred data)");
+                f.advice = Some(advice);
+            }
+        }
+    }
+
+    /// The columns the dataset defines for `table` (`schema.name`).
+    fn defined_columns(&self, table: &str) -> BTreeSet<String> {
+        let defs = &self.request.definitions.tables;
+        let short = table.strip_prefix("public.").unwrap_or(table);
+        defs.get(table)
+            .or_else(|| defs.get(short))
+            .map(|d| d.columns.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// Tables no seed point fills (the migration tool's bookkeeping table), by `schema.name`.
     pub fn leave_alone(&mut self, tables: impl IntoIterator<Item = String>) {
         self.known.extend(tables);
@@ -60,7 +149,9 @@ impl SeedPoints {
     /// template yet, clones the state into the template, which ends every session on the
     /// database: the client comes back reconnected. A later seed point leaves the template as it
     /// is (a clone costs the whole database, the seeding only the new tables) and is replayed by
-    /// a reset instead. Returns whether rows were loaded.
+    /// a reset instead. Returns what was loaded, in words ("seeded 300 rows into 1 tables …"),
+    /// None when nothing was: the seed point after the baseline says it on a line of its own,
+    /// a later one in the line of the migration it precedes.
     pub async fn seed(
         &mut self,
         database: &Database,
@@ -68,11 +159,11 @@ impl SeedPoints {
         at: usize,
         next: Option<&Migration>,
         progress: &dyn Progress,
-    ) -> Result<(Client, bool), Error> {
+    ) -> Result<(Client, Option<String>), Error> {
         let tables = seed::catalog::table_keys(&client)
             .await
             .map_err(|e| Error::Environment(format!("could not list the tables to seed: {e}")))?;
-        let mut seeded = false;
+        let mut seeded = None;
         let known_before = self.known.clone();
         if self.request.enabled && !tables.is_subset(&self.known) {
             let mut request = self.request.clone();
@@ -81,18 +172,17 @@ impl SeedPoints {
             let outcome = seed::seed(&database.connection, &request).await?;
             self.known.extend(tables);
             if !outcome.tables.is_empty() {
-                seeded = true;
-                progress.step(&format!(
-                    "seeded {} rows into {} tables ({:.1} MB) in {:.1}s{}",
+                let said = format!(
+                    "seeded {} rows into {} tables ({:.1} MB) in {:.1}s",
                     outcome.rows(),
                     outcome.tables.len(),
                     outcome.bytes() as f64 / 1e6,
                     outcome.seconds,
-                    match (at, next) {
-                        (1.., Some(m)) => format!(" before {} {}", m.version, m.name),
-                        _ => String::new(),
-                    }
-                ));
+                );
+                if at == 0 {
+                    progress.step(&said);
+                }
+                seeded = Some(said);
                 for limit in &outcome.report().limits {
                     progress.step(&format!("seed: {}", limit.sentence()));
                 }
@@ -102,7 +192,7 @@ impl SeedPoints {
                 }
             }
         }
-        if seeded && self.template.is_some() {
+        if seeded.is_some() && self.template.is_some() {
             self.since_template.push((at, known_before));
         }
         if next.is_none() || !self.keep_template || self.template.is_some() {

@@ -710,9 +710,15 @@ fn latency_chart(d: &Direction, starts: &[f64]) -> String {
         .map(|(_, end, _, _)| *end)
         .fold(d.duration_ms, f64::max)
         .max(0.001);
+    let timeline = d
+        .workload
+        .as_ref()
+        .map(|w| w.timeline.as_slice())
+        .unwrap_or_default();
     let max_latency = spans
         .iter()
         .map(|(_, _, _, w)| w.latency.max_ms.max(w.blocked_longest_ms))
+        .chain(timeline.iter().map(|b| b.p95_ms.max(b.oldest_waiting_ms)))
         .fold(0.0, f64::max)
         .max(0.001);
     let (top, plot_h) = (18.0, 160.0);
@@ -753,6 +759,9 @@ fn latency_chart(d: &Direction, starts: &[f64]) -> String {
         LABEL_W - 70.0,
         top + plot_h / 2.0
     );
+    if !timeline.is_empty() {
+        return bucket_chart(d, timeline, starts, svg, hi);
+    }
     for (start, end, i, w) in &spans {
         let (x0, x1) = (x_of(*start, span), x_of(*end, span));
         let width = (x1 - x0).max(2.0);
@@ -790,6 +799,81 @@ fn latency_chart(d: &Direction, starts: &[f64]) -> String {
     statement_marks(&mut svg, starts, span, top, axis_y);
     axis(&mut svg, span, axis_y);
     svg.push_str("</svg><p class=\"legend\"><span><i style=\"background:#3182bd;opacity:.55\"></i>p95 latency while the statement ran</span><span><i style=\"background:#08519c\"></i>slowest query</span><span><i style=\"background:#cf222e\"></i>longest block by the migration</span><span class=\"muted\">dashed lines: statement starts</span></p>");
+    svg
+}
+
+/// The latency chart from the workload's timeline: per short bucket a bar to the p95 of the
+/// queries that finished in it, and in red the age of the oldest query still waiting, which
+/// climbs from the moment queries queue behind a lock to the moment it is released.
+fn bucket_chart(
+    d: &Direction,
+    timeline: &[super::LatencyBucket],
+    starts: &[f64],
+    mut svg: String,
+    hi: f64,
+) -> String {
+    // `svg` holds the opening tag, the background and the grid drawn up to `hi`: the bars use
+    // the same scale.
+    let span = timeline
+        .last()
+        .map(|b| b.start_ms + b.width_ms)
+        .unwrap_or(0.0)
+        .max(d.duration_ms)
+        .max(0.001);
+    let (top, plot_h) = (18.0, 160.0);
+    let axis_y = top + plot_h + 2.0;
+    let lo = 0.1_f64;
+    let y_of = |v: f64| {
+        let f = (v.max(lo) / lo).log10() / (hi / lo).log10();
+        top + plot_h - f.clamp(0.0, 1.0) * plot_h
+    };
+    let mut waiting = Vec::new();
+    for b in timeline {
+        let (x0, x1) = (x_of(b.start_ms, span), x_of(b.start_ms + b.width_ms, span));
+        let width = (x1 - x0 - 0.5).max(1.0);
+        let tip = format!(
+            "{} to {}: {} queries finished, p95 {}; oldest still waiting {}",
+            duration(b.start_ms),
+            duration(b.start_ms + b.width_ms),
+            b.completed,
+            duration(b.p95_ms),
+            duration(b.oldest_waiting_ms)
+        );
+        let _ = write!(
+            svg,
+            "<g><title>{}</title><rect x=\"{x0:.1}\" y=\"{top}\" width=\"{width:.1}\" height=\"{plot_h}\" fill=\"transparent\"/>",
+            escape(&tip)
+        );
+        if b.completed > 0 {
+            let _ = write!(
+                svg,
+                "<rect x=\"{x0:.1}\" y=\"{:.1}\" width=\"{width:.1}\" height=\"{:.1}\" fill=\"#3182bd\" fill-opacity=\"0.55\"/>",
+                y_of(b.p95_ms),
+                (top + plot_h - y_of(b.p95_ms)).max(1.0)
+            );
+        }
+        svg.push_str("</g>");
+        waiting.push(format!(
+            "{x0:.1},{:.1} {x1:.1},{:.1}",
+            y_of(b.oldest_waiting_ms),
+            y_of(b.oldest_waiting_ms)
+        ));
+    }
+    if timeline.iter().any(|b| b.oldest_waiting_ms >= 1.0) {
+        let _ = write!(
+            svg,
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"#cf222e\" stroke-width=\"2\"/>",
+            waiting.join(" ")
+        );
+    }
+    statement_marks(&mut svg, starts, span, top, axis_y);
+    axis(&mut svg, span, axis_y);
+    let width = timeline.first().map(|b| b.width_ms).unwrap_or(0.0);
+    let _ = write!(
+        svg,
+        "</svg><p class=\"legend\"><span><i style=\"background:#3182bd;opacity:.55\"></i>p95 latency of the queries that finished, per {}</span><span><i style=\"background:#cf222e\"></i>how long the oldest query still running had waited</span><span class=\"muted\">dashed lines: statement starts</span></p>",
+        escape(&duration(width))
+    );
     svg
 }
 

@@ -306,6 +306,20 @@ pub struct StatementError {
     /// of blaming the migration, so it never reaches report.json.
     #[serde(skip)]
     pub environment: Option<String>,
+    /// The rows an integrity error (SQLSTATE class 23) is about, as the server named them: the
+    /// rehearsal says when they are its own inferred data rather than production's.
+    #[serde(skip)]
+    pub culprit: Option<Culprit>,
+}
+
+/// The table, columns and constraint an integrity error names.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Culprit {
+    pub schema: String,
+    pub table: String,
+    /// From the error's column, or its detail's `Key (a, b)=(...)`; empty when it names none.
+    pub columns: Vec<String>,
+    pub constraint: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -424,6 +438,29 @@ pub struct WorkloadReport {
     pub queries: Vec<WorkloadQueryReport>,
     /// The first distinct error messages, for a reader to see what failed.
     pub error_samples: Vec<String>,
+    /// Latency over the direction's time in short buckets (at most [`LATENCY_BUCKETS`], none
+    /// shorter than 50 ms), so an outage's start and end show: a direction of a few
+    /// milliseconds has one bucket.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<LatencyBucket>,
+}
+
+/// At most this many buckets in a workload timeline.
+pub const LATENCY_BUCKETS: usize = 60;
+
+/// The workload in one short stretch of a direction.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct LatencyBucket {
+    /// Since the direction started.
+    pub start_ms: f64,
+    pub width_ms: f64,
+    /// Queries that finished in the bucket.
+    pub completed: u64,
+    /// The 95th percentile latency of those queries (0 when none finished).
+    pub p95_ms: f64,
+    /// How long the oldest query still running at the bucket's end had waited: it climbs while
+    /// queries queue behind a lock and falls when the lock is released.
+    pub oldest_waiting_ms: f64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

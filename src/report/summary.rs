@@ -25,20 +25,47 @@ pub fn render(report: &Report) -> String {
     for f in &report.findings {
         out.push_str(&format!("  ! {}\n", f.message));
     }
-    for m in &report.migrations {
+    let migrations = &report.migrations;
+    let mut i = 0;
+    while i < migrations.len() {
+        let m = &migrations[i];
+        i += 1;
         if m.verdict == Verdict::NotRun {
-            let why = m
-                .findings
-                .iter()
-                .find(|f| f.kind == "not_run")
-                .map(|f| format!(": {}", f.message))
-                .unwrap_or_default();
-            out.push_str(&format!(
-                "  {} {} {}: not run{why}\n",
-                mark(m.verdict),
-                m.id,
-                m.name
-            ));
+            // A run of migrations left behind one failure is one line, not one per migration.
+            let why = |m: &super::MigrationReport| {
+                m.findings
+                    .iter()
+                    .find(|f| f.kind == "not_run")
+                    .map(|f| {
+                        f.message
+                            .split_once(" was not rehearsed ")
+                            .map(|(_, why)| why.to_string())
+                            .unwrap_or_else(|| f.message.clone())
+                    })
+                    .unwrap_or_default()
+            };
+            let reason = why(m);
+            let mut last = m;
+            let mut count = 1;
+            while let Some(next) = migrations.get(i) {
+                if next.verdict != Verdict::NotRun || why(next) != reason {
+                    break;
+                }
+                last = next;
+                count += 1;
+                i += 1;
+            }
+            let what = if count == 1 {
+                format!("{} {}", m.id, m.name)
+            } else {
+                format!("{count} migrations, {} to {}", m.id, last.id)
+            };
+            let reason = if reason.is_empty() {
+                String::new()
+            } else {
+                format!(" {reason}")
+            };
+            out.push_str(&format!("  {} {what}: not run{reason}\n", mark(m.verdict)));
             continue;
         }
         let ms = |d: &Option<super::Direction>| {

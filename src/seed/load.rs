@@ -155,12 +155,15 @@ pub async fn load(
     let rebuild = Instant::now();
     restore(conn, &admin, &dropped).await?;
     if !(dropped.keys.is_empty() && dropped.indexes.is_empty() && dropped.foreign_keys.is_empty()) {
-        progress.note(&format!(
-            "seed: rebuilt {} keys and indexes and {} foreign keys in {:.1}s",
-            dropped.keys.len() + dropped.indexes.len(),
-            dropped.foreign_keys.len(),
-            rebuild.elapsed().as_secs_f64()
-        ));
+        let seconds = rebuild.elapsed().as_secs_f64();
+        progress.note(
+            &format!(
+                "seed: rebuilt {} keys and indexes and {} foreign keys in {seconds:.1}s",
+                dropped.keys.len() + dropped.indexes.len(),
+                dropped.foreign_keys.len(),
+            ),
+            seconds,
+        );
     }
     for t in &plan.tables {
         for (sequence, column) in &t.sequences {
@@ -203,11 +206,14 @@ pub async fn load(
             .batch_execute(&format!("VACUUM (ANALYZE) {}", names.join(", ")))
             .await
             .map_err(|e| db_err("could not vacuum and analyze the seeded tables", e))?;
-        progress.note(&format!(
-            "seed: vacuumed and analyzed {} tables in {:.1}s",
-            names.len(),
-            vacuum.elapsed().as_secs_f64()
-        ));
+        let seconds = vacuum.elapsed().as_secs_f64();
+        progress.note(
+            &format!(
+                "seed: vacuumed and analyzed {} tables in {seconds:.1}s",
+                names.len()
+            ),
+            seconds,
+        );
     }
     Ok(results)
 }

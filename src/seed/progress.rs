@@ -1,4 +1,6 @@
 //! Seeding progress: indicatif bars (rows/s, ETA) on a terminal, plain periodic lines in CI logs.
+//! A log gets a line only for a step that took a second or more: a run with a seed point before
+//! each of hundreds of migrations would otherwise drown its log in "1000 rows in 0.0s".
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -42,14 +44,15 @@ impl SeedProgress {
         }
     }
 
-    /// A one-line note (index rebuild, analyze), shown in line mode and above the bars.
-    pub fn note(&self, message: &str) {
+    /// A one-line note (index rebuild, analyze) on a step that took `seconds`, shown above the
+    /// bars, and in line mode when it took a second or more.
+    pub fn note(&self, message: &str, seconds: f64) {
         match self {
             SeedProgress::Bars(multi) => {
                 let _ = multi.println(format!("rehearse: {message}"));
             }
-            SeedProgress::Lines => eprintln!("rehearse: {message}"),
-            SeedProgress::Quiet => {}
+            SeedProgress::Lines if seconds >= WORTH_A_LINE => eprintln!("rehearse: {message}"),
+            SeedProgress::Lines | SeedProgress::Quiet => {}
         }
     }
 
@@ -91,6 +94,8 @@ pub enum TableProgress {
 }
 
 const LINE_EVERY: Duration = Duration::from_secs(5);
+/// A step shorter than this gets no line of its own in a log.
+const WORTH_A_LINE: f64 = 1.0;
 
 impl TableProgress {
     /// `rows` more rows are loaded (streams of one table report concurrently).
@@ -129,11 +134,11 @@ impl TableProgress {
     pub fn finish(&self, rows: u64, seconds: f64) {
         match self {
             TableProgress::Bar(b) => b.finish(),
-            TableProgress::Line { name, .. } => eprintln!(
+            TableProgress::Line { name, .. } if seconds >= WORTH_A_LINE => eprintln!(
                 "rehearse: seed {name}: {rows} rows in {seconds:.1}s ({:.0} rows/s)",
                 rows as f64 / seconds.max(1e-9)
             ),
-            TableProgress::Quiet => {}
+            TableProgress::Line { .. } | TableProgress::Quiet => {}
         }
     }
 }
