@@ -43,6 +43,16 @@ pub fn advice_for(kind: &str) -> Option<&'static str> {
     })
 }
 
+/// The advice for a statement that failed with SQLSTATE `code`, when the code says more than
+/// the finding's kind: a deadlock (40P01) in a rehearsal is with the concurrent workload, and
+/// production's writers would meet the same one.
+pub fn advice_for_error(code: Option<&str>) -> Option<&'static str> {
+    match code? {
+        "40P01" => Some("The migration deadlocked with the application's concurrent writes, as it can in production: take the strongest lock it needs first (LOCK TABLE ... at the start of the transaction), or move the backfill into its own transaction before the ALTER, and SET lock_timeout so a retry is cheap. Whether a rehearsal meets the deadlock depends on timing: rehearse again to see how often."),
+        _ => None,
+    }
+}
+
 /// Adds the advice for its kind to a finding that has none.
 pub fn attach(f: &mut Finding) {
     if f.advice.is_none() {

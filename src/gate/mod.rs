@@ -6,7 +6,7 @@
 //! built at the edge.
 
 pub mod accept;
-mod advice;
+pub(crate) mod advice;
 pub mod approvals;
 pub mod sql;
 

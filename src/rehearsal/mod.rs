@@ -235,14 +235,19 @@ pub async fn rehearse_on(
             report.reset = Some(reset);
         } else if redo_failed {
             blocked_by = Some(migration.version.to_string());
+        } else if index + 1 < rehearsed.len() && seeding.passed(report.forward.duration_ms, seed_ms)
+        {
+            // Replaying since the template now costs more than a clone: clone now instead.
+            drop(client);
+            seeding
+                .advance_template(database, index + 1, progress)
+                .await;
+            client = connect(database).await?;
         }
         if let Some(t) = report.timings.as_mut() {
             t.seed_ms = seed_ms;
-            t.reset_ms = if report.reset.is_some() {
-                elapsed_ms(reset_started)
-            } else {
-                0.0
-            };
+            // A reset, or the template's refresh once replays would cost more than a clone.
+            t.reset_ms = elapsed_ms(reset_started);
             t.wall_ms += t.seed_ms + t.reset_ms;
             t.settle();
         }
@@ -380,6 +385,7 @@ pub async fn rehearse_migration(
         findings.push(Finding {
             kind: "forward_failed".into(),
             message: format!("{}, line {}: {}", e.file, e.line, e.message),
+            advice: crate::gate::advice::advice_for_error(e.code.as_deref()).map(str::to_string),
             ..Default::default()
         });
     }
@@ -432,6 +438,8 @@ pub async fn rehearse_migration(
                     findings.push(Finding {
                         kind: "rollback_failed".into(),
                         message: format!("{}, line {}: {}", e.file, e.line, e.message),
+                        advice: crate::gate::advice::advice_for_error(e.code.as_deref())
+                            .map(str::to_string),
                         ..Default::default()
                     });
                 } else {
@@ -469,7 +477,8 @@ pub async fn rehearse_migration(
                         findings.push(Finding {
                             kind: "redo_failed".into(),
                             message: format!("{}, line {}: the migration does not apply again after its rollback: {}", e.file, e.line, e.message),
-                            ..Default::default()
+                            advice: crate::gate::advice::advice_for_error(e.code.as_deref()).map(str::to_string),
+                        ..Default::default()
                         });
                     } else if let Some(s1) = &after_forward {
                         let t = Instant::now();

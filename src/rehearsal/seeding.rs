@@ -14,6 +14,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use tokio_postgres::Client;
 
+/// Replays shorter than this are never worth a clone, however fast the clone: a small
+/// database's migrations replay in milliseconds.
+const MIN_REFRESH_SECONDS: f64 = 1.0;
+
 pub(super) struct SeedPoints {
     request: SeedRequest,
     keep_template: bool,
@@ -30,6 +34,10 @@ pub(super) struct SeedPoints {
     /// the tables known before them). A reset replays them between the forwards, so the
     /// template need not be cloned again at every seed point.
     since_template: Vec<(usize, BTreeSet<String>)>,
+    /// Seconds the last clone into the template took: what refreshing it costs.
+    clone_seconds: f64,
+    /// What a reset would replay now: the forwards and seed points since the template, in ms.
+    replay_ms: f64,
 }
 
 impl SeedPoints {
@@ -47,6 +55,8 @@ impl SeedPoints {
             known: BTreeSet::new(),
             outcome: None,
             since_template: Vec::new(),
+            clone_seconds: 0.0,
+            replay_ms: 0.0,
         }
     }
 
@@ -203,6 +213,19 @@ impl SeedPoints {
         Ok((connect(database).await?, seeded))
     }
 
+    /// Counts a migration that passed (its forward, and the seed point before it) into what a
+    /// reset would replay, and says whether the template is now worth refreshing: once
+    /// replaying would cost more than one clone, a clone now bounds any later reset to about
+    /// two clones, and a run that never resets pays at most as much again as its forwards
+    /// (the ski-rental rule, since nobody knows which migration will need a reset).
+    pub fn passed(&mut self, forward_ms: f64, seed_ms: f64) -> bool {
+        if self.template.is_none() {
+            return false;
+        }
+        self.replay_ms += forward_ms + seed_ms;
+        self.replay_ms / 1000.0 > self.clone_seconds.max(MIN_REFRESH_SECONDS)
+    }
+
     /// After a reset replayed the rehearsed migrations before `at`, the template takes that
     /// state, so a later reset replays only the migrations after it. Nobody may be connected to
     /// the database meanwhile.
@@ -237,6 +260,8 @@ impl SeedPoints {
                 self.template_seconds += seconds;
                 self.template_at = at;
                 self.since_template.clear();
+                self.clone_seconds = seconds;
+                self.replay_ms = 0.0;
             }
             Err(e) => {
                 progress.step(&format!(

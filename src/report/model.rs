@@ -231,7 +231,8 @@ pub struct Timings {
     pub signatures_ms: f64,
     /// Seeding the tables earlier migrations created, before this one.
     pub seed_ms: f64,
-    /// Resetting from the template and replaying, after this one.
+    /// Resetting from the template and replaying after this one, or refreshing the template
+    /// (once replaying the migrations since it would cost more than a clone).
     pub reset_ms: f64,
     /// Everything else (connections, bookkeeping).
     pub other_ms: f64,
