@@ -243,14 +243,8 @@ const CASES: &[Case] = &[
     ),
     // SQL. A file that cannot be parsed is no longer bad input: it is that migration's failure
     // in the written report (issue G; tests/formats_cli.rs, tests/rehearse_cli.rs), and so
-    // are an empty file (a no-op), a Flyway repeatable and a diesel folder's stray file.
-    files(
-        "dbmate file with two up markers",
-        &[(
-            "migrations/20240101000000_a.sql",
-            "-- migrate:up\nCREATE TABLE t (id int);\n-- migrate:up\nSELECT 1;\n",
-        )],
-    ),
+    // are an empty file (a no-op), a Flyway repeatable, a diesel folder's stray file and a
+    // dbmate file with two up markers.
     // Flags.
     flags("max-duration without unit", &["run", "{dir}/migrations", "--max-duration", "5"]),
     flags("max-duration not a duration", &["run", "{dir}/migrations", "--max-duration", "soon"]),

@@ -208,6 +208,34 @@ fn dbmate_transaction_false_and_schema_migrations_behave_as_dbmate_runs_them() {
 }
 
 #[test]
+fn a_dbmate_file_dbmate_would_refuse_is_that_migrations_failure_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("20240101000000_users.sql"),
+        "-- migrate:up\nCREATE TABLE users (id int);\n-- migrate:down\nDROP TABLE users;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("20240102000000_twice.sql"),
+        "-- a comment\n-- migrate:up\nALTER TABLE users ADD COLUMN a int;\n-- migrate:up\nSELECT 1;\n",
+    )
+    .unwrap();
+    let run = rehearse_local(dir.path(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.report();
+    assert_eq!(migration(&report, "users")["verdict"], "pass");
+    let twice = migration(&report, "twice");
+    assert_eq!(twice["verdict"], "fail", "{twice}");
+    let error = &twice["forward"]["error"];
+    assert_eq!(error["line"], 2, "{error}");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("dbmate cannot run it") && message.contains("lines 2, 4"),
+        "{message}"
+    );
+}
+
+#[test]
 fn golang_migrate_schema_migrations_holds_the_one_current_version() {
     let run = rehearse_local(&fixture("formats/golang_project"), &[]);
     assert_eq!(

@@ -54,6 +54,13 @@ fn marker(line: &str) -> Option<(Direction, bool)> {
     Some((direction, no_transaction))
 }
 
+/// The line of the file's first `-- migrate:` marker, where a structure error is shown.
+pub(crate) fn first_marker_line(text: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| marker(line).is_some())
+        .map(|i| i + 1)
+}
+
 /// Splits the file at its markers and each section into statements.
 pub(crate) fn sections(path: &Path, text: &str) -> Result<Sections, MigrationError> {
     let structure = |message: String| MigrationError::Structure {

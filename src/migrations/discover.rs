@@ -13,7 +13,8 @@ use super::bookkeeping::{self, Tool};
 use super::layout::{self, Name, Role};
 use super::split::read_script;
 use super::{
-    dbmate, io_reason, options, read_text, Format, Migration, MigrationError, MigrationSet, Version,
+    dbmate, io_reason, options, read_text, Format, Migration, MigrationError, MigrationSet,
+    ParseFailure, Script, Version,
 };
 use std::path::{Path, PathBuf};
 
@@ -558,12 +559,33 @@ fn dbmate_migrations(
     let mut migrations = Vec::with_capacity(files.len());
     for file in files {
         let text = read_text(&file.path)?;
-        let sections = dbmate::sections(&file.path, &text)?;
+        // A file dbmate would refuse (no `-- migrate:up`, two of them, SQL before the first) is
+        // that migration's failure in the report, as a file that does not parse is.
+        let (forward, rollback) = match dbmate::sections(&file.path, &text) {
+            Ok(sections) => (sections.up, sections.down),
+            Err(e @ (MigrationError::Structure { .. } | MigrationError::Syntax { .. })) => {
+                let failure = match &e {
+                    MigrationError::Structure { message, .. } => ParseFailure {
+                        line: dbmate::first_marker_line(&text).unwrap_or(1),
+                        message: format!("dbmate cannot run it: {message}"),
+                    },
+                    other => other.as_parse_failure(),
+                };
+                let forward = Script {
+                    path: file.path.clone(),
+                    first_line: 1,
+                    parse_error: Some(failure),
+                    ..Default::default()
+                };
+                (forward, None)
+            }
+            Err(e) => return Err(e),
+        };
         migrations.push(Migration {
             version: Version::new(file.name.version),
             name: file.name.description,
-            forward: sections.up,
-            rollback: sections.down,
+            forward,
+            rollback,
             repeatable: false,
         });
     }
