@@ -9,6 +9,7 @@ pub mod gate;
 pub mod identifier;
 pub mod migrations;
 pub mod probe;
+pub mod profile;
 pub mod provision;
 pub mod rehearsal;
 pub mod report;

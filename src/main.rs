@@ -35,6 +35,10 @@ enum Command {
     /// Compare two report.json files: what got slower or locks longer (main against a branch).
     #[command(after_help = COMPARE_EXAMPLES)]
     Compare(CompareArgs),
+    /// Write a dataset definition shaped like a live database, from its statistics (never
+    /// its rows), for `run --dataset`.
+    #[command(after_help = PROFILE_EXAMPLES)]
+    Profile(ProfileArgs),
     /// Write report.md, report.html and junit.xml again from a report.json.
     Render(RenderArgs),
     /// Remove what killed runs left behind: containers, local servers and folders, and with
@@ -58,6 +62,35 @@ struct CleanArgs {
     /// Also drop the scratch databases killed runs left on this server.
     #[arg(long, env = "REHEARSE_URL", hide_env_values = true)]
     url: Option<String>,
+}
+
+const PROFILE_EXAMPLES: &str = "\
+Examples:
+  rehearse profile --url postgresql://ci@replica:5432/app --out data-generators/prod.toml
+  rehearse run migrations/ --dataset data-generators/prod.toml --scale 0.1
+
+Reads pg_class and pg_stats on a read-only connection (CONNECT and SELECT on the catalogs are
+enough; a table never analyzed is counted). Text values are replaced by synthetic ones of the
+same width and weight unless an enum or CHECK names them or --include-values is given.
+Exit codes: 0 written; 2 bad input; 3 the server could not be reached or read.";
+
+#[derive(Args)]
+struct ProfileArgs {
+    /// The database to profile (its password is never printed).
+    #[arg(long, env = "REHEARSE_URL", hide_env_values = true)]
+    url: String,
+    /// The definition file to write.
+    #[arg(long, default_value = "profile.toml")]
+    out: PathBuf,
+    /// Schemas to profile (repeatable; default public).
+    #[arg(long = "schema", value_name = "SCHEMA")]
+    schemas: Vec<String>,
+    /// Copy the most common text values as they are (they may be personal data).
+    #[arg(long)]
+    include_values: bool,
+    /// Leave out the bounds and common values of numbers, dates and timestamps too.
+    #[arg(long)]
+    no_values: bool,
 }
 
 const SNAPSHOT_EXAMPLES: &str = "\
@@ -179,8 +212,12 @@ struct RunArgs {
     #[arg(long, value_name = "N")]
     rows: Option<u64>,
     /// Seed no rows at all: the migrations run on the tables as the migrations leave them.
-    #[arg(long, conflicts_with_all = ["scale", "seed", "rows"])]
+    #[arg(long, conflicts_with_all = ["scale", "seed", "rows", "dataset"])]
     no_seed: bool,
+    /// Seed from this definition file (overrides [dataset] generators), e.g. one written by
+    /// `rehearse profile`.
+    #[arg(long, value_name = "FILE")]
+    dataset: Option<PathBuf>,
     #[command(flatten)]
     gates: GateArgs,
 }
@@ -262,6 +299,7 @@ async fn command(command: Command) -> ExitCode {
         Command::Snapshot(args) => report_error(write_snapshot(args).await),
         Command::Diff(args) => report_error(diff(args).await),
         Command::Compare(args) => compare(args),
+        Command::Profile(args) => report_error(write_profile(args).await),
         Command::Render(args) => render(args),
         Command::Clean(args) => clean(args).await,
     }
@@ -406,6 +444,31 @@ async fn write_snapshot(args: SnapshotArgs) -> Result<ExitCode, Error> {
     Ok(ExitCode::Pass)
 }
 
+async fn write_profile(args: ProfileArgs) -> Result<ExitCode, Error> {
+    let request = rehearse::profile::ProfileRequest {
+        url: args.url,
+        schemas: if args.schemas.is_empty() {
+            vec!["public".into()]
+        } else {
+            args.schemas
+        },
+        values: rehearse::profile::fit::ValuePolicy {
+            text: args.include_values,
+            numbers: !args.no_values,
+        },
+    };
+    let text = rehearse::profile::profile(&request).await?;
+    std::fs::write(&args.out, &text)
+        .map_err(|e| Error::Input(format!("could not write {}: {e}", args.out.display())))?;
+    eprintln!(
+        "rehearse: profile of {} ({} tables) written to {}",
+        report::redact(&request.url),
+        text.matches("\nrows = ").count(),
+        args.out.display()
+    );
+    Ok(ExitCode::Pass)
+}
+
 async fn diff(args: DiffArgs) -> Result<ExitCode, Error> {
     let before = rehearse::snapshot::source::load(&args.before).await?;
     let after = rehearse::snapshot::source::load(&args.after).await?;
@@ -452,8 +515,23 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
     if args.baseline.is_some() {
         scenario.baseline = args.baseline;
     }
-    if args.scale.is_some() || args.seed.is_some() || args.rows.is_some() || args.no_seed {
+    if args.scale.is_some()
+        || args.seed.is_some()
+        || args.rows.is_some()
+        || args.no_seed
+        || args.dataset.is_some()
+    {
         let dataset = scenario.raw.dataset.get_or_insert_with(Default::default);
+        if let Some(file) = &args.dataset {
+            if !file.is_file() {
+                return Err(Error::Input(format!(
+                    "--dataset {}: no such file",
+                    file.display()
+                )));
+            }
+            let file = std::path::absolute(file).unwrap_or_else(|_| file.clone());
+            dataset.generators = Some(file.display().to_string());
+        }
         if let Some(s) = args.scale {
             if !(s >= 0.0 && s.is_finite()) {
                 return Err(Error::Input(format!(

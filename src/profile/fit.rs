@@ -1,0 +1,480 @@
+//! From a column's statistics to a generator: the pure half of `rehearse profile`.
+//!
+//! PostgreSQL's `pg_stats` already describes each column's shape (NULL fraction, distinct count,
+//! most common values and their frequencies, histogram bounds, average width); this module turns
+//! one column's statistics into the `data-generators` definition that reproduces that shape.
+//! It must never put a source text value in the definition unless the schema names the domain
+//! (an enum, a CHECK `IN` list) or the user asked for values (`--include-values`): a profile is
+//! meant to be committed and read in CI, where personal data has no place.
+
+use toml::Value;
+
+/// What the statistics say about one column, read by [`super::read`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ColumnStats {
+    pub name: String,
+    /// `format_type`, for the kind of generator.
+    pub type_name: String,
+    pub not_null: bool,
+    /// Filled by a sequence or identity: left to inference (a sequence).
+    pub sequence: bool,
+    pub generated: bool,
+    /// The column alone is a unique key or primary key.
+    pub unique: bool,
+    /// Values the schema allows (enum labels, a CHECK `IN` list): not personal, kept.
+    pub domain: Option<Vec<String>>,
+    /// The table and column it references, when it is a one-column foreign key.
+    pub references: Option<(String, String)>,
+    /// None when the table was never analyzed.
+    pub stats: Option<Stats>,
+}
+
+/// One row of `pg_stats`, as text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    pub null_frac: f64,
+    pub avg_width: i32,
+    /// Positive: a count; negative: minus the fraction of rows (-1: every value distinct).
+    pub n_distinct: f64,
+    pub most_common_vals: Vec<String>,
+    pub most_common_freqs: Vec<f64>,
+    pub histogram_bounds: Vec<String>,
+}
+
+/// Which values may be copied into the profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValuePolicy {
+    /// `--include-values`: text values as they are.
+    pub text: bool,
+    /// Not `--no-values`: numeric, date and timestamp bounds and common values.
+    pub numbers: bool,
+}
+
+/// What the profile says of a column: its generator as an inline TOML table, or why it is
+/// left to inference.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fitted {
+    Generator(toml::Table),
+    Inferred(&'static str),
+}
+
+/// The share of non-NULL rows the most common values cover, above which a column is a choice
+/// among them.
+const CHOICE_COVERAGE: f64 = 0.95;
+
+/// The generator that reproduces `column`'s statistics over `rows` rows.
+pub fn fit(column: &ColumnStats, rows: f64, policy: ValuePolicy) -> Fitted {
+    if column.generated {
+        return Fitted::Inferred("generated column");
+    }
+    if column.sequence {
+        return Fitted::Inferred("filled by its sequence");
+    }
+    let Some(stats) = &column.stats else {
+        return Fitted::Inferred("never analyzed");
+    };
+    let mut g = toml::Table::new();
+    let nulls = round(stats.null_frac, 4);
+    let non_null = (1.0 - stats.null_frac).max(1e-9);
+    let covered: f64 = stats.most_common_freqs.iter().sum::<f64>() / non_null;
+    let distinct = distinct_count(stats.n_distinct, rows);
+    let class = TypeClass::of(&column.type_name);
+
+    if let Some((table, key)) = &column.references {
+        g.insert("kind".into(), "reference".into());
+        g.insert("table".into(), table.clone().into());
+        g.insert("column".into(), key.clone().into());
+        if let Some(s) = zipf_exponent(&stats.most_common_freqs) {
+            g.insert("skew".into(), "zipf".into());
+            g.insert("exponent".into(), Value::Float(round(s, 3)));
+        }
+    } else if class == TypeClass::Bool {
+        g.insert("kind".into(), "bool".into());
+        let t = stats
+            .most_common_vals
+            .iter()
+            .zip(&stats.most_common_freqs)
+            .find(|(v, _)| *v == "t" || *v == "true")
+            .map(|(_, f)| f / non_null)
+            .unwrap_or(0.0);
+        g.insert("true_fraction".into(), Value::Float(round(t, 4)));
+    } else if !column.unique && !stats.most_common_vals.is_empty() && covered >= CHOICE_COVERAGE {
+        // A column of few values: a choice among the common ones, weighted as they are.
+        let values: Vec<Value> = match (class, &column.domain) {
+            (_, Some(_)) => stats
+                .most_common_vals
+                .iter()
+                .map(|v| typed(v, class))
+                .collect(),
+            (TypeClass::Text | TypeClass::Other, None) if !policy.text => stats
+                .most_common_vals
+                .iter()
+                .enumerate()
+                .map(|(i, v)| Value::String(synthetic(&column.name, i, v.chars().count())))
+                .collect(),
+            (TypeClass::Text | TypeClass::Other, None) => stats
+                .most_common_vals
+                .iter()
+                .map(|v| Value::String(v.clone()))
+                .collect(),
+            _ if !policy.numbers => return range_or_inferred(column, class, stats, policy, g),
+            _ => stats
+                .most_common_vals
+                .iter()
+                .map(|v| typed(v, class))
+                .collect(),
+        };
+        g.insert("kind".into(), "choice".into());
+        g.insert("values".into(), Value::Array(values));
+        g.insert(
+            "weights".into(),
+            Value::Array(
+                stats
+                    .most_common_freqs
+                    .iter()
+                    .map(|f| Value::Float(round(f / non_null, 4)))
+                    .collect(),
+            ),
+        );
+    } else {
+        return finish(
+            range_or_inferred(column, class, stats, policy, g),
+            column,
+            nulls,
+            distinct,
+            rows,
+        );
+    }
+    finish(Fitted::Generator(g), column, nulls, distinct, rows)
+}
+
+/// Sets `nulls` and `unique` on a fitted generator.
+fn finish(fitted: Fitted, column: &ColumnStats, nulls: f64, distinct: f64, rows: f64) -> Fitted {
+    let Fitted::Generator(mut g) = fitted else {
+        return fitted;
+    };
+    if nulls > 0.0 && !column.not_null {
+        g.insert("nulls".into(), Value::Float(nulls));
+    }
+    let is_choice = g.get("kind").and_then(Value::as_str) == Some("choice");
+    let is_reference = g.get("kind").and_then(Value::as_str) == Some("reference");
+    if !is_choice && !is_reference && (column.unique || (rows > 0.0 && distinct >= rows * 0.999)) {
+        g.insert("unique".into(), Value::Boolean(true));
+    }
+    Fitted::Generator(g)
+}
+
+/// Numbers, dates and timestamps between their histogram's (or common values') bounds; text by
+/// its width; anything else left to inference.
+fn range_or_inferred(
+    column: &ColumnStats,
+    class: TypeClass,
+    stats: &Stats,
+    policy: ValuePolicy,
+    mut g: toml::Table,
+) -> Fitted {
+    let bounds: Vec<&String> = stats
+        .histogram_bounds
+        .iter()
+        .chain(&stats.most_common_vals)
+        .collect();
+    match class {
+        TypeClass::Int | TypeClass::Float | TypeClass::Date | TypeClass::Timestamp => {
+            g.insert(
+                "kind".into(),
+                match class {
+                    TypeClass::Int => "int",
+                    TypeClass::Float => "float",
+                    TypeClass::Date => "date",
+                    _ => "timestamp",
+                }
+                .into(),
+            );
+            if policy.numbers {
+                let (lo, hi) = match class {
+                    TypeClass::Int | TypeClass::Float => {
+                        let nums: Vec<f64> = bounds.iter().filter_map(|b| b.parse().ok()).collect();
+                        let lo = nums.iter().copied().fold(f64::INFINITY, f64::min);
+                        let hi = nums.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                        if !lo.is_finite() {
+                            return Fitted::Inferred("no bounds in its statistics");
+                        }
+                        if class == TypeClass::Int {
+                            (Value::Integer(lo as i64), Value::Integer(hi as i64))
+                        } else {
+                            (Value::Float(lo), Value::Float(hi))
+                        }
+                    }
+                    _ => {
+                        // ISO text sorts as time does.
+                        let mut times: Vec<String> = bounds.iter().map(|b| iso(b)).collect();
+                        times.sort();
+                        match (times.first(), times.last()) {
+                            (Some(lo), Some(hi)) => {
+                                (Value::String(lo.clone()), Value::String(hi.clone()))
+                            }
+                            _ => return Fitted::Inferred("no bounds in its statistics"),
+                        }
+                    }
+                };
+                g.insert("min".into(), lo);
+                g.insert("max".into(), hi);
+            }
+            Fitted::Generator(g)
+        }
+        TypeClass::Text if column.name.to_ascii_lowercase().contains("email") => {
+            g.insert("kind".into(), "email".into());
+            Fitted::Generator(g)
+        }
+        TypeClass::Text => {
+            // Lorem words average about 6.5 characters with their space.
+            let width = f64::from(stats.avg_width.max(1));
+            let words = (width / 6.5).round().max(1.0) as i64;
+            g.insert("kind".into(), "words".into());
+            g.insert(
+                "count".into(),
+                Value::Array(vec![
+                    Value::Integer((words / 2).max(1)),
+                    Value::Integer(words + words / 2),
+                ]),
+            );
+            Fitted::Generator(g)
+        }
+        TypeClass::Uuid => {
+            g.insert("kind".into(), "uuid".into());
+            Fitted::Generator(g)
+        }
+        TypeClass::Bool | TypeClass::Other => Fitted::Inferred("its type is left to inference"),
+    }
+}
+
+/// `status_1`, padded to the width of the value it stands for, so that sizes stay the same.
+fn synthetic(column: &str, index: usize, width: usize) -> String {
+    let base = format!("{column}_{}", index + 1);
+    if base.len() >= width {
+        base
+    } else {
+        format!("{base}{}", "x".repeat(width - base.len()))
+    }
+}
+
+/// The number of distinct values `n_distinct` stands for over `rows` rows.
+pub fn distinct_count(n_distinct: f64, rows: f64) -> f64 {
+    if n_distinct < 0.0 {
+        -n_distinct * rows
+    } else {
+        n_distinct
+    }
+}
+
+/// The exponent `s` of a zipf law `f(k) ∝ k^-s` fitted to the most common frequencies by least
+/// squares on their logarithms; None when there are too few to say, or no skew.
+pub fn zipf_exponent(freqs: &[f64]) -> Option<f64> {
+    let points: Vec<(f64, f64)> = freqs
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| **f > 0.0)
+        .map(|(i, f)| (((i + 1) as f64).ln(), f.ln()))
+        .collect();
+    if points.len() < 3 {
+        return None;
+    }
+    let n = points.len() as f64;
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxy: f64 = points.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
+    let sxx: f64 = points.iter().map(|(x, _)| (x - mx).powi(2)).sum();
+    let s = -sxy / sxx;
+    (s > 0.05).then_some(s)
+}
+
+/// A date or timestamp as PostgreSQL prints it, in the ISO form the definition format reads.
+fn iso(text: &str) -> String {
+    let t = text.trim();
+    match t.split_once(' ') {
+        Some((date, time)) => {
+            let time = time.split(['+', '-']).next().unwrap_or(time);
+            let time = time.split('.').next().unwrap_or(time);
+            format!("{date}T{time}Z")
+        }
+        None => t.to_string(),
+    }
+}
+
+fn typed(text: &str, class: TypeClass) -> Value {
+    match class {
+        TypeClass::Int => text
+            .parse()
+            .map(Value::Integer)
+            .unwrap_or_else(|_| Value::String(text.into())),
+        TypeClass::Float => text
+            .parse()
+            .map(Value::Float)
+            .unwrap_or_else(|_| Value::String(text.into())),
+        _ => Value::String(text.into()),
+    }
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let m = 10f64.powi(digits);
+    (x * m).round() / m
+}
+
+/// The families of types a generator is chosen for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TypeClass {
+    Int,
+    Float,
+    Bool,
+    Text,
+    Date,
+    Timestamp,
+    Uuid,
+    Other,
+}
+
+impl TypeClass {
+    fn of(type_name: &str) -> TypeClass {
+        let t = type_name.to_ascii_lowercase();
+        match t.split('(').next().unwrap_or(&t).trim() {
+            "smallint" | "integer" | "bigint" => TypeClass::Int,
+            "real" | "double precision" | "numeric" => TypeClass::Float,
+            "boolean" => TypeClass::Bool,
+            "text" | "character varying" | "character" | "citext" => TypeClass::Text,
+            "date" => TypeClass::Date,
+            s if s.starts_with("timestamp") => TypeClass::Timestamp,
+            "uuid" => TypeClass::Uuid,
+            _ => TypeClass::Other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(name: &str, ty: &str, stats: Stats) -> ColumnStats {
+        ColumnStats {
+            name: name.into(),
+            type_name: ty.into(),
+            stats: Some(stats),
+            ..Default::default()
+        }
+    }
+
+    const PRIVATE: ValuePolicy = ValuePolicy {
+        text: false,
+        numbers: true,
+    };
+
+    #[test]
+    fn a_few_text_values_become_synthetic_choices_of_the_same_width_and_weight() {
+        let c = column(
+            "status",
+            "text",
+            Stats {
+                most_common_vals: vec!["delivered".into(), "paid".into()],
+                most_common_freqs: vec![0.7, 0.3],
+                n_distinct: 2.0,
+                avg_width: 8,
+                ..Default::default()
+            },
+        );
+        let Fitted::Generator(g) = fit(&c, 1000.0, PRIVATE) else {
+            panic!()
+        };
+        assert_eq!(g["kind"].as_str(), Some("choice"));
+        let values: Vec<&str> = g["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        // As wide as "delivered" and "paid": the synthetic value is padded, never cut.
+        assert_eq!(values, ["status_1x", "status_2"]);
+        assert_eq!(g["weights"].as_array().unwrap()[0].as_float(), Some(0.7));
+        let text = toml::to_string(&g).unwrap();
+        assert!(
+            !text.contains("delivered") && !text.contains("paid"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_enum_keeps_its_labels_and_values_are_copied_only_when_asked() {
+        let mut c = column(
+            "status",
+            "text",
+            Stats {
+                most_common_vals: vec!["a".into(), "b".into()],
+                most_common_freqs: vec![0.5, 0.5],
+                ..Default::default()
+            },
+        );
+        let asked = ValuePolicy {
+            text: true,
+            numbers: true,
+        };
+        let Fitted::Generator(g) = fit(&c, 10.0, asked) else {
+            panic!()
+        };
+        assert_eq!(g["values"].as_array().unwrap()[0].as_str(), Some("a"));
+        c.domain = Some(vec!["a".into(), "b".into()]);
+        let Fitted::Generator(g) = fit(&c, 10.0, PRIVATE) else {
+            panic!()
+        };
+        assert_eq!(g["values"].as_array().unwrap()[1].as_str(), Some("b"));
+    }
+
+    #[test]
+    fn a_zipf_law_is_recovered_from_its_frequencies() {
+        let s = 1.3;
+        let norm: f64 = (1..=1000).map(|k| (k as f64).powf(-s)).sum();
+        let freqs: Vec<f64> = (1..=50).map(|k| (k as f64).powf(-s) / norm).collect();
+        let fitted = zipf_exponent(&freqs).unwrap();
+        assert!((fitted - s).abs() < 0.01, "{fitted}");
+        assert_eq!(zipf_exponent(&[0.01, 0.01, 0.01, 0.01]), None);
+    }
+
+    #[test]
+    fn numbers_and_times_take_their_bounds_unless_values_are_refused() {
+        let c = column(
+            "total",
+            "numeric(12,2)",
+            Stats {
+                histogram_bounds: vec!["1.50".into(), "20.00".into(), "999.99".into()],
+                n_distinct: -0.8,
+                ..Default::default()
+            },
+        );
+        let Fitted::Generator(g) = fit(&c, 100.0, PRIVATE) else {
+            panic!()
+        };
+        assert_eq!(g["min"].as_float(), Some(1.5));
+        assert_eq!(g["max"].as_float(), Some(999.99));
+        let none = ValuePolicy {
+            text: false,
+            numbers: false,
+        };
+        let Fitted::Generator(g) = fit(&c, 100.0, none) else {
+            panic!()
+        };
+        assert!(!g.contains_key("min"));
+        let t = column(
+            "created_at",
+            "timestamp with time zone",
+            Stats {
+                histogram_bounds: vec![
+                    "2023-01-01 00:00:05+00".into(),
+                    "2024-12-31 23:59:00.5+00".into(),
+                ],
+                ..Default::default()
+            },
+        );
+        let Fitted::Generator(g) = fit(&t, 100.0, PRIVATE) else {
+            panic!()
+        };
+        assert_eq!(g["min"].as_str(), Some("2023-01-01T00:00:05Z"));
+        assert_eq!(g["max"].as_str(), Some("2024-12-31T23:59:00Z"));
+    }
+}

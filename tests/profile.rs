@@ -1,0 +1,274 @@
+//! `rehearse profile` against a real PostgreSQL: a database filled with skewed rows is profiled,
+//! a fresh database is seeded from the profile, and profiling that one gives back the shape
+//! within the tolerances issue K names; no source text value is in the file.
+
+use rehearse::profile::{self, fit::ValuePolicy, ProfileRequest, TableProfile};
+use rehearse::provision::{self, ConnectionInfo, Database, DatabaseRequest, ProviderChoice};
+use rehearse::seed::{self, DatasetSection, ProgressMode, SeedRequest};
+
+async fn server() -> Database {
+    provision::provision(&DatabaseRequest {
+        provider: ProviderChoice::Local,
+        ..Default::default()
+    })
+    .await
+    .expect("local PostgreSQL starts")
+}
+
+async fn database(server: &Database, name: &str, files: &[&str]) -> ConnectionInfo {
+    let admin = server.connection.connect().await.unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let info = server.connection.with_dbname(name);
+    let client = info.connect().await.unwrap();
+    for file in files {
+        let sql = std::fs::read_to_string(format!("tests/fixtures/profile/{file}")).unwrap();
+        client.batch_execute(&sql).await.unwrap();
+    }
+    info
+}
+
+fn request(db: &ConnectionInfo, values: ValuePolicy) -> ProfileRequest {
+    ProfileRequest {
+        url: db.url(),
+        schemas: vec!["public".into()],
+        values,
+    }
+}
+
+const PRIVATE: ValuePolicy = ValuePolicy {
+    text: false,
+    numbers: true,
+};
+
+async fn read(db: &ConnectionInfo) -> Vec<TableProfile> {
+    let client = db.connect().await.unwrap();
+    profile::read(&client, &["public".to_string()])
+        .await
+        .unwrap()
+}
+
+fn stats<'a>(tables: &'a [TableProfile], table: &str, column: &str) -> &'a profile::fit::Stats {
+    tables
+        .iter()
+        .find(|t| t.name == table)
+        .unwrap()
+        .columns
+        .iter()
+        .find(|c| c.name == column)
+        .unwrap()
+        .stats
+        .as_ref()
+        .unwrap_or_else(|| panic!("{table}.{column} has no statistics"))
+}
+
+fn rows(tables: &[TableProfile], table: &str) -> f64 {
+    tables.iter().find(|t| t.name == table).unwrap().rows as f64
+}
+
+#[tokio::test]
+async fn a_database_seeded_from_a_profile_has_the_shape_of_the_source() {
+    let server = server().await;
+    let source = database(&server, "shop_source", &["schema.sql", "rows.sql"]).await;
+    let text = profile::profile(&request(&source, PRIVATE)).await.unwrap();
+
+    // Nothing personal in the file: no status word, e-mail or coupon code of the source.
+    for secret in [
+        "shipped-secretly",
+        "awaiting-courier",
+        "example.org",
+        "COUPON-",
+        "lorem",
+    ] {
+        assert!(
+            !text.contains(secret),
+            "{secret} copied into the profile:\n{text}"
+        );
+    }
+    // The schema names the tiers: they are kept.
+    assert!(text.contains("\"enterprise\""), "{text}");
+    assert!(text.starts_with("# A dataset shaped like"), "{text}");
+    assert!(!text.contains("secret"), "{text}");
+
+    // Seed a fresh database with the same schema from the profile.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("shop.toml");
+    std::fs::write(&file, &text).unwrap();
+    let twin = database(&server, "shop_twin", &["schema.sql"]).await;
+    let section = DatasetSection {
+        generators: Some(file.display().to_string()),
+        ..Default::default()
+    };
+    let mut seeding = SeedRequest::from_section(Some(&section), None).expect("the profile loads");
+    seeding.progress = ProgressMode::Quiet;
+    seed::seed(&twin, &seeding)
+        .await
+        .expect("the profile seeds");
+
+    let (before, after) = (read(&source).await, read(&twin).await);
+    for table in ["public.customers", "public.orders"] {
+        let (b, a) = (rows(&before, table), rows(&after, table));
+        assert!((a - b).abs() <= 0.05 * b, "{table}: {a} rows against {b}");
+    }
+    let coupon = (
+        stats(&before, "public.orders", "coupon"),
+        stats(&after, "public.orders", "coupon"),
+    );
+    assert!(
+        (coupon.0.null_frac - coupon.1.null_frac).abs() <= 0.02,
+        "null_frac {} against {}",
+        coupon.1.null_frac,
+        coupon.0.null_frac
+    );
+    // The status: four values, most common frequencies within 0.03 of 70/20/7/3.
+    let status = (
+        stats(&before, "public.orders", "status"),
+        stats(&after, "public.orders", "status"),
+    );
+    assert_eq!(status.1.most_common_freqs.len(), 4, "{:?}", status.1);
+    for (b, a) in status
+        .0
+        .most_common_freqs
+        .iter()
+        .zip(&status.1.most_common_freqs)
+    {
+        assert!(
+            (a - b).abs() <= 0.03,
+            "{:?} against {:?}",
+            status.1,
+            status.0
+        );
+    }
+    let distinct =
+        |s: &profile::fit::Stats, rows: f64| profile::fit::distinct_count(s.n_distinct, rows);
+    for (table, column) in [
+        ("public.orders", "status"),
+        ("public.customers", "tier"),
+        ("public.customers", "email"),
+    ] {
+        let (b, a) = (stats(&before, table, column), stats(&after, table, column));
+        let (nb, na) = (
+            distinct(b, rows(&before, table)),
+            distinct(a, rows(&after, table)),
+        );
+        assert!(
+            (na - nb).abs() <= 0.2 * nb,
+            "{table}.{column}: {na} distinct against {nb}"
+        );
+    }
+    // Long text keeps its width.
+    let notes = (
+        stats(&before, "public.orders", "notes"),
+        stats(&after, "public.orders", "notes"),
+    );
+    let (wb, wa) = (f64::from(notes.0.avg_width), f64::from(notes.1.avg_width));
+    assert!((wa - wb).abs() <= 0.2 * wb, "notes width {wa} against {wb}");
+    // The skewed foreign key stays skewed: its most common customer holds a share like the
+    // source's.
+    let fk = (
+        stats(&before, "public.orders", "customer_id"),
+        stats(&after, "public.orders", "customer_id"),
+    );
+    let (top_b, top_a) = (fk.0.most_common_freqs[0], fk.1.most_common_freqs[0]);
+    assert!(
+        top_a >= top_b / 2.0 && top_a <= top_b * 2.0,
+        "top customer {top_a} against {top_b}"
+    );
+}
+
+#[tokio::test]
+async fn values_are_copied_only_when_asked_and_the_source_is_only_read() {
+    let server = server().await;
+    let source = database(&server, "shop_values", &["schema.sql", "rows.sql"]).await;
+    let asked = ValuePolicy {
+        text: true,
+        numbers: true,
+    };
+    let text = profile::profile(&request(&source, asked)).await.unwrap();
+    assert!(text.contains("shipped-secretly"), "{text}");
+    let none = ValuePolicy {
+        text: false,
+        numbers: false,
+    };
+    let text = profile::profile(&request(&source, none)).await.unwrap();
+    assert!(!text.contains("2023-"), "{text}");
+    assert!(text.contains("--no-values"), "{text}");
+    // A table nobody analyzed yet is counted, and says so.
+    let client = source.connect().await.unwrap();
+    client
+        .batch_execute(
+            "CREATE TABLE fresh (id int); INSERT INTO fresh SELECT generate_series(1, 10);",
+        )
+        .await
+        .unwrap();
+    let text = profile::profile(&request(&source, PRIVATE)).await.unwrap();
+    assert!(
+        text.contains("# public.fresh was never analyzed: its rows were counted")
+            && text.contains("[tables.\"public.fresh\"]\nrows = 10\n"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn run_dataset_seeds_a_rehearsal_from_a_profile_at_a_scale() {
+    let server = server().await;
+    let source = database(&server, "shop_run", &["schema.sql", "rows.sql"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let profile_file = dir.path().join("prod.toml");
+    let written = std::process::Command::new(env!("CARGO_BIN_EXE_rehearse"))
+        .args(["profile", "--url", &source.url(), "--out"])
+        .arg(&profile_file)
+        .output()
+        .unwrap();
+    assert!(
+        written.status.success(),
+        "{}",
+        String::from_utf8_lossy(&written.stderr)
+    );
+    let migrations = dir.path().join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    std::fs::copy(
+        "tests/fixtures/profile/schema.sql",
+        migrations.join("V1__shop.sql"),
+    )
+    .unwrap();
+    std::fs::write(
+        migrations.join("V1__shop_rollback.sql"),
+        "DROP TABLE orders;\nDROP TABLE customers;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        migrations.join("V2__index_status.sql"),
+        "CREATE INDEX orders_status ON orders (status);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        migrations.join("V2__index_status_rollback.sql"),
+        "DROP INDEX orders_status;\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_rehearse"))
+        .args(["run"])
+        .arg(&migrations)
+        .args(["--provider", "local", "--scale", "0.5", "--dataset"])
+        .arg(&profile_file)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let orders = report["seed"]["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "public.orders")
+        .unwrap_or_else(|| panic!("{}", report["seed"]));
+    assert_eq!(orders["rows"], 30000, "{orders}");
+    assert!(orders.get("inferred").is_none(), "{orders}");
+}
