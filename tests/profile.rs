@@ -145,6 +145,7 @@ async fn a_database_seeded_from_a_profile_has_the_shape_of_the_source() {
         |s: &profile::fit::Stats, rows: f64| profile::fit::distinct_count(s.n_distinct, rows);
     for (table, column) in [
         ("public.orders", "status"),
+        ("public.orders", "city"),
         ("public.customers", "tier"),
         ("public.customers", "email"),
     ] {
@@ -158,6 +159,22 @@ async fn a_database_seeded_from_a_profile_has_the_shape_of_the_source() {
             "{table}.{column}: {na} distinct against {nb}"
         );
     }
+    // Skewed numbers keep their shape through the histogram: the median stays low.
+    let median = |s: &profile::fit::Stats| -> f64 {
+        s.histogram_bounds[s.histogram_bounds.len() / 2]
+            .parse()
+            .unwrap()
+    };
+    let total = (
+        stats(&before, "public.orders", "total"),
+        stats(&after, "public.orders", "total"),
+    );
+    let (mb, ma) = (median(total.0), median(total.1));
+    assert!(
+        (ma - mb).abs() <= 0.2 * mb,
+        "median total {ma} against {mb}"
+    );
+    assert!(!text.contains("town-"), "a city copied into the profile");
     // Long text keeps its width.
     let notes = (
         stats(&before, "public.orders", "notes"),

@@ -117,7 +117,9 @@ pub fn fit(column: &ColumnStats, rows: f64, policy: ValuePolicy) -> Fitted {
                 .iter()
                 .map(|v| Value::String(v.clone()))
                 .collect(),
-            _ if !policy.numbers => return range_or_inferred(column, class, stats, policy, g),
+            _ if !policy.numbers => {
+                return range_or_inferred(column, class, stats, policy, rows, g)
+            }
             _ => stats
                 .most_common_vals
                 .iter()
@@ -138,7 +140,7 @@ pub fn fit(column: &ColumnStats, rows: f64, policy: ValuePolicy) -> Fitted {
         );
     } else {
         return finish(
-            range_or_inferred(column, class, stats, policy, g),
+            range_or_inferred(column, class, stats, policy, rows, g),
             column,
             nulls,
             distinct,
@@ -171,6 +173,7 @@ fn range_or_inferred(
     class: TypeClass,
     stats: &Stats,
     policy: ValuePolicy,
+    rows: f64,
     mut g: toml::Table,
 ) -> Fitted {
     let bounds: Vec<&String> = stats
@@ -219,11 +222,31 @@ fn range_or_inferred(
                 };
                 g.insert("min".into(), lo);
                 g.insert("max".into(), hi);
+                // The histogram's buckets are equally frequent: their bounds give the shape.
+                let bounds: Vec<f64> = stats
+                    .histogram_bounds
+                    .iter()
+                    .filter_map(|b| b.parse().ok())
+                    .collect();
+                if matches!(class, TypeClass::Int | TypeClass::Float) && bounds.len() >= 3 {
+                    g.insert("distribution".into(), "histogram".into());
+                    g.insert(
+                        "bounds".into(),
+                        Value::Array(bounds.into_iter().map(Value::Float).collect()),
+                    );
+                }
             }
             Fitted::Generator(g)
         }
         TypeClass::Text if column.name.to_ascii_lowercase().contains("email") => {
             g.insert("kind".into(), "email".into());
+            Fitted::Generator(g)
+        }
+        TypeClass::Text if pooled(column, stats, rows).is_some() => {
+            let (values, weights) = pooled(column, stats, rows).unwrap_or_default();
+            g.insert("kind".into(), "choice".into());
+            g.insert("values".into(), Value::Array(values));
+            g.insert("weights".into(), Value::Array(weights));
             Fitted::Generator(g)
         }
         TypeClass::Text => {
@@ -246,6 +269,47 @@ fn range_or_inferred(
         }
         TypeClass::Bool | TypeClass::Other => Fitted::Inferred("its type is left to inference"),
     }
+}
+
+/// Most text columns with fewer distinct values than this come back as a pool of synthetic
+/// values (a longer list belongs in a generator of its own).
+const POOL_LIMIT: f64 = 2000.0;
+
+/// A text column with few distinct values that its most common ones do not cover: synthetic
+/// values as many as the distinct count, the common ones weighted as they are and the rest
+/// sharing what is left, each as wide as the column's average.
+fn pooled(column: &ColumnStats, stats: &Stats, rows: f64) -> Option<(Vec<Value>, Vec<Value>)> {
+    let distinct = distinct_count(stats.n_distinct, rows).round();
+    if column.unique || !(2.0..=POOL_LIMIT).contains(&distinct) || distinct >= rows * 0.5 {
+        return None;
+    }
+    let non_null = (1.0 - stats.null_frac).max(1e-9);
+    let width = stats.avg_width.max(1) as usize;
+    let common = stats.most_common_freqs.len().min(distinct as usize);
+    let covered: f64 = stats.most_common_freqs[..common].iter().sum::<f64>() / non_null;
+    let rest = distinct as usize - common;
+    let share = if rest > 0 {
+        (1.0 - covered).max(0.0) / rest as f64
+    } else {
+        0.0
+    };
+    let values = (0..distinct as usize)
+        .map(|i| Value::String(synthetic(&column.name, i, width)))
+        .collect();
+    let weights = (0..distinct as usize)
+        .map(|i| {
+            Value::Float(round(
+                stats
+                    .most_common_freqs
+                    .get(i)
+                    .filter(|_| i < common)
+                    .map(|f| f / non_null)
+                    .unwrap_or(share),
+                6,
+            ))
+        })
+        .collect();
+    Some((values, weights))
 }
 
 /// `status_1`, padded to the width of the value it stands for, so that sizes stay the same.

@@ -39,6 +39,9 @@ pub enum Distribution {
     Uniform,
     Normal,
     Zipf,
+    /// Equally frequent buckets between `bounds` (as `pg_stats.histogram_bounds` gives them):
+    /// a bucket at random, then a value uniformly within it.
+    Histogram,
 }
 
 /// The generator kinds a column can name.
@@ -104,6 +107,8 @@ pub struct ColumnDef {
     pub std_dev: Option<f64>,
     /// `zipf` exponent (default 1.1).
     pub exponent: Option<f64>,
+    /// `histogram`: ascending bucket bounds, each bucket as frequent as the others.
+    pub bounds: Option<Vec<f64>>,
     /// `float`: digits after the decimal point (default 2).
     pub decimals: Option<u32>,
     /// `choice`: the values; `weights` the same length (default equal).
@@ -146,6 +151,7 @@ impl ColumnDef {
             mean: None,
             std_dev: None,
             exponent: None,
+            bounds: None,
             decimals: None,
             values: None,
             weights: None,

@@ -48,8 +48,13 @@ pub enum FakeKind {
 #[derive(Debug, Clone)]
 pub enum Dist {
     Uniform,
-    Normal { mean: f64, std_dev: f64 },
+    Normal {
+        mean: f64,
+        std_dev: f64,
+    },
     Zipf(rand_distr::Zipf<f64>),
+    /// Ascending bounds of equally frequent buckets.
+    Histogram(Vec<f64>),
 }
 
 /// How a reference picks its parent row.
@@ -202,6 +207,12 @@ impl Dist {
                 (mean + z * std_dev).clamp(min, max)
             }
             Dist::Zipf(z) => (min + z.sample(rng) - 1.0).min(max),
+            Dist::Histogram(bounds) => {
+                let buckets = bounds.len().saturating_sub(1).max(1);
+                let i = ((rng.f64() * buckets as f64) as usize).min(buckets - 1);
+                let (lo, hi) = (bounds[i], bounds.get(i + 1).copied().unwrap_or(bounds[i]));
+                (lo + rng.f64() * (hi - lo)).clamp(min, max)
+            }
         }
     }
 }

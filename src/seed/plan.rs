@@ -1711,6 +1711,22 @@ fn compile(
                 rand_distr::Zipf::new((hi - lo + 1.0).max(1.0), def.exponent.unwrap_or(1.1))
                     .map_err(|e| format!("{label}: the zipf distribution is invalid: {e}"))?,
             ),
+            Distribution::Histogram => {
+                let bounds = def.bounds.clone().unwrap_or_default();
+                if bounds.len() < 2 || bounds.windows(2).any(|w| !(w[0] <= w[1])) {
+                    return Err(format!(
+                        "{label}: distribution = \"histogram\" needs bounds, at least two, ascending"
+                    ));
+                }
+                if bounds[0] < lo || bounds[bounds.len() - 1] > hi {
+                    return Err(format!(
+                        "{label}: the histogram's bounds {} to {} fall outside min and max ({lo} to {hi})",
+                        bounds[0],
+                        bounds[bounds.len() - 1]
+                    ));
+                }
+                Dist::Histogram(bounds)
+            }
         })
     };
     let check_range = |lo: f64, hi: f64| -> Result<(), String> {
