@@ -80,8 +80,8 @@ struct ProfileArgs {
     #[arg(long, env = "REHEARSE_URL", hide_env_values = true)]
     url: String,
     /// The definition file to write.
-    #[arg(long, default_value = "profile.toml")]
-    out: PathBuf,
+    #[arg(long)]
+    out: Option<PathBuf>,
     /// Schemas to profile (repeatable; default public).
     #[arg(long = "schema", value_name = "SCHEMA")]
     schemas: Vec<String>,
@@ -91,6 +91,13 @@ struct ProfileArgs {
     /// Leave out the bounds and common values of numbers, dates and timestamps too.
     #[arg(long)]
     no_values: bool,
+    /// Instead of writing a profile, compare the database with this one (a twin seeded from
+    /// it): exit 0 when every table and column is within tolerance, 1 when one is not.
+    #[arg(long, value_name = "FILE", conflicts_with = "out")]
+    compare: Option<PathBuf>,
+    /// With --compare: the scale the twin was seeded at (its rows against the profile's).
+    #[arg(long, default_value_t = 1.0, requires = "compare")]
+    scale: f64,
 }
 
 const SNAPSHOT_EXAMPLES: &str = "\
@@ -457,14 +464,36 @@ async fn write_profile(args: ProfileArgs) -> Result<ExitCode, Error> {
             numbers: !args.no_values,
         },
     };
+    if let Some(file) = &args.compare {
+        let checks = rehearse::profile::compare_with(&request, file, args.scale).await?;
+        let mut out = String::new();
+        for c in &checks {
+            out.push_str(&c.line());
+            out.push('\n');
+        }
+        let failed = checks.iter().filter(|c| !c.ok).count();
+        out.push_str(&format!(
+            "{} of {} checks within tolerance against {}\n",
+            checks.len() - failed,
+            checks.len(),
+            file.display()
+        ));
+        out!("{}", report::redact(&out));
+        return Ok(if failed == 0 {
+            ExitCode::Pass
+        } else {
+            ExitCode::Fail
+        });
+    }
+    let out = args.out.unwrap_or_else(|| PathBuf::from("profile.toml"));
     let text = rehearse::profile::profile(&request).await?;
-    std::fs::write(&args.out, &text)
-        .map_err(|e| Error::Input(format!("could not write {}: {e}", args.out.display())))?;
+    std::fs::write(&out, &text)
+        .map_err(|e| Error::Input(format!("could not write {}: {e}", out.display())))?;
     eprintln!(
         "rehearse: profile of {} ({} tables) written to {}",
         report::redact(&request.url),
         text.matches("\nrows = ").count(),
-        args.out.display()
+        out.display()
     );
     Ok(ExitCode::Pass)
 }

@@ -193,6 +193,34 @@ async fn a_database_seeded_from_a_profile_has_the_shape_of_the_source() {
         top_a >= top_b / 2.0 && top_a <= top_b * 2.0,
         "top customer {top_a} against {top_b}"
     );
+    // And the tool says so itself.
+    let compared = std::process::Command::new(env!("CARGO_BIN_EXE_rehearse"))
+        .args(["profile", "--url", &twin.url(), "--compare"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&compared.stdout);
+    assert_eq!(compared.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("ok   public.orders.status most common weights"),
+        "{out}"
+    );
+    // A twin at a tenth of the rows is compared at that scale, and fails without it.
+    let scaled = std::process::Command::new(env!("CARGO_BIN_EXE_rehearse"))
+        .args([
+            "profile",
+            "--url",
+            &twin.url(),
+            "--scale",
+            "0.1",
+            "--compare",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&scaled.stdout);
+    assert_eq!(scaled.status.code(), Some(1), "{out}");
+    assert!(out.contains("FAIL public.orders rows: 60"), "{out}");
 }
 
 #[tokio::test]

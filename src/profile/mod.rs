@@ -8,6 +8,7 @@
 //! table's rows except to count a table that was never analyzed, and never copy a text value
 //! unless the schema names the domain or `--include-values` asks for it.
 
+pub mod compare;
 pub mod fit;
 
 use crate::report::redact;
@@ -238,6 +239,29 @@ pub async fn profile(request: &ProfileRequest) -> Result<String, Error> {
         .map_err(failed)?;
     let tables = read(&client, &request.schemas).await.map_err(failed)?;
     Ok(render(&tables, request))
+}
+
+/// Compares the database at `request.url` with a profile written earlier (its rows times
+/// `scale`): one check per table and column property, as `compare` judges them.
+pub async fn compare_with(
+    request: &ProfileRequest,
+    file: &std::path::Path,
+    scale: f64,
+) -> Result<Vec<compare::Check>, Error> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Error::Input(format!("could not read {}: {e}", file.display())))?;
+    let expected: crate::seed::definition::DatasetFile = toml::from_str(&text).map_err(|e| {
+        Error::Input(format!(
+            "{}: not a dataset definition: {}",
+            file.display(),
+            e.message()
+        ))
+    })?;
+    let now = profile(request).await?;
+    let actual: crate::seed::definition::DatasetFile = toml::from_str(&now).map_err(|e| {
+        Error::Environment(format!("the profile just written does not read back: {e}"))
+    })?;
+    Ok(compare::compare(&expected, &actual, scale))
 }
 
 /// The definition file: a header saying what it holds and leaves out, then one table each.
