@@ -128,6 +128,7 @@ fn events() -> TableGen {
                     min: 1_600_000_000_000_000,
                     max: 1_700_000_000_000_000,
                     unique: None,
+                    dist: Dist::Uniform,
                 },
                 8,
             ),

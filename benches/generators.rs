@@ -80,6 +80,7 @@ fn generators(c: &mut Criterion) {
                 min: 0,
                 max: 1_700_000_000_000_000,
                 unique: None,
+                dist: Dist::Uniform,
             },
         ),
         ("uuid", Gen::Uuid),

@@ -175,6 +175,23 @@ async fn a_database_seeded_from_a_profile_has_the_shape_of_the_source() {
         "median total {ma} against {mb}"
     );
     assert!(!text.contains("town-"), "a city copied into the profile");
+    // Times too: orders crowd the start of the range, and the twin's median day stays there.
+    let day = |s: &profile::fit::Stats| {
+        s.histogram_bounds[s.histogram_bounds.len() / 2][..10].to_string()
+    };
+    let placed = (
+        stats(&before, "public.orders", "placed_at"),
+        stats(&after, "public.orders", "placed_at"),
+    );
+    let (db, da) = (day(placed.0), day(placed.1));
+    assert!(
+        db.as_str() < "2023-08-01",
+        "the fixture's median day is {db}"
+    );
+    assert!(
+        da.as_str() < "2023-08-01" && da.as_str() > "2023-04-01",
+        "median day {da} against {db}"
+    );
     // Long text keeps its width.
     let notes = (
         stats(&before, "public.orders", "notes"),

@@ -160,7 +160,11 @@ fn finish(fitted: Fitted, column: &ColumnStats, nulls: f64, distinct: f64, rows:
     }
     let is_choice = g.get("kind").and_then(Value::as_str) == Some("choice");
     let is_reference = g.get("kind").and_then(Value::as_str) == Some("reference");
-    if !is_choice && !is_reference && (column.unique || (rows > 0.0 && distinct >= rows * 0.999)) {
+    // Values drawn from a histogram are distinct by chance at microsecond or cent resolution; a
+    // permutation would flatten the shape, so only a declared key makes them unique.
+    let from_histogram = g.get("distribution").and_then(Value::as_str) == Some("histogram");
+    let all_distinct = rows > 0.0 && distinct >= rows * 0.999 && !from_histogram;
+    if !is_choice && !is_reference && (column.unique || all_distinct) {
         g.insert("unique".into(), Value::Boolean(true));
     }
     Fitted::Generator(g)
@@ -233,6 +237,18 @@ fn range_or_inferred(
                     g.insert(
                         "bounds".into(),
                         Value::Array(bounds.into_iter().map(Value::Float).collect()),
+                    );
+                } else if class == TypeClass::Timestamp && stats.histogram_bounds.len() >= 3 {
+                    g.insert("distribution".into(), "histogram".into());
+                    g.insert(
+                        "bounds".into(),
+                        Value::Array(
+                            stats
+                                .histogram_bounds
+                                .iter()
+                                .map(|b| Value::String(iso(b)))
+                                .collect(),
+                        ),
                     );
                 }
             }
@@ -540,5 +556,9 @@ mod tests {
         };
         assert_eq!(g["min"].as_str(), Some("2023-01-01T00:00:05Z"));
         assert_eq!(g["max"].as_str(), Some("2024-12-31T23:59:00Z"));
+        assert!(
+            !g.contains_key("distribution"),
+            "two bounds are one bucket: no shape to keep"
+        );
     }
 }

@@ -107,8 +107,9 @@ pub struct ColumnDef {
     pub std_dev: Option<f64>,
     /// `zipf` exponent (default 1.1).
     pub exponent: Option<f64>,
-    /// `histogram`: ascending bucket bounds, each bucket as frequent as the others.
-    pub bounds: Option<Vec<f64>>,
+    /// `histogram`: ascending bucket bounds, each bucket as frequent as the others (numbers,
+    /// or times as `min` and `max` take them for `timestamp`).
+    pub bounds: Option<Vec<toml::Value>>,
     /// `float`: digits after the decimal point (default 2).
     pub decimals: Option<u32>,
     /// `choice`: the values; `weights` the same length (default equal).

@@ -141,6 +141,8 @@ pub enum Gen {
         min: i64,
         max: i64,
         unique: Option<Permutation>,
+        /// Uniform, or a histogram of microseconds.
+        dist: Dist,
     },
     Choice {
         values: Vec<Value>,
@@ -256,9 +258,15 @@ impl Gen {
                 Some(p) => min + p.apply(row) as i64,
                 None => rng.between(*min, *max),
             }),
-            Gen::Timestamp { min, max, unique } => Value::Timestamp(match unique {
-                Some(p) => min + p.apply(row) as i64,
-                None => rng.between(*min, *max),
+            Gen::Timestamp {
+                min,
+                max,
+                unique,
+                dist,
+            } => Value::Timestamp(match (unique, dist) {
+                (Some(p), _) => min + p.apply(row) as i64,
+                (None, Dist::Uniform) => rng.between(*min, *max),
+                (None, d) => d.sample(rng, *min as f64, *max as f64) as i64,
             }),
             Gen::Choice {
                 values,

@@ -214,6 +214,7 @@ fn cap(gen: &mut Gen, top: f64) {
             min,
             max,
             unique: None,
+            ..
         } => {
             *max = (*max).min(top.floor() as i64).max(*min);
         }
@@ -317,6 +318,7 @@ mod tests {
                 min: 0,
                 max: 1_000_000_000,
                 unique: None,
+                dist: crate::seed::generator::Dist::Uniform,
             },
             seed,
         )

@@ -1712,7 +1712,19 @@ fn compile(
                     .map_err(|e| format!("{label}: the zipf distribution is invalid: {e}"))?,
             ),
             Distribution::Histogram => {
-                let bounds = def.bounds.clone().unwrap_or_default();
+                // Numbers as they are; times in microseconds, as `lo` and `hi` are then.
+                let bounds: Vec<f64> = def
+                    .bounds
+                    .iter()
+                    .flatten()
+                    .map(|b| match b {
+                        toml::Value::String(t) => copy::parse_timestamp(t)
+                            .map(|us| us as f64)
+                            .ok_or_else(|| format!("{label}: the bound \"{t}\" is not a time such as \"2024-01-31T12:00:00Z\"")),
+                        other => toml_f64(Some(other))
+                            .ok_or_else(|| format!("{label}: the bound {other} is not a number")),
+                    })
+                    .collect::<Result<_, _>>()?;
                 if bounds.len() < 2 || bounds.windows(2).any(|w| !(w[0] <= w[1])) {
                     return Err(format!(
                         "{label}: distribution = \"histogram\" needs bounds, at least two, ascending"
@@ -1989,6 +2001,10 @@ fn compile(
                     min: lo,
                     max: hi,
                     unique: perm((hi - lo + 1) as u128)?,
+                    dist: match def.distribution {
+                        Distribution::Histogram => dist(lo as f64, hi as f64)?,
+                        _ => Dist::Uniform,
+                    },
                 }
             }
         }
