@@ -3,31 +3,21 @@
 //! within the tolerances issue K names; no source text value is in the file.
 
 use rehearse::profile::{self, fit::ValuePolicy, ProfileRequest, TableProfile};
-use rehearse::provision::{self, ConnectionInfo, Database, DatabaseRequest, ProviderChoice};
+use rehearse::provision::{ConnectionInfo, Database};
 use rehearse::seed::{self, DatasetSection, ProgressMode, SeedRequest};
 
+mod common;
+
 async fn server() -> Database {
-    provision::provision(&DatabaseRequest {
-        provider: ProviderChoice::Local,
-        ..Default::default()
-    })
-    .await
-    .expect("local PostgreSQL starts")
+    common::local_server().await
 }
 
 async fn database(server: &Database, name: &str, files: &[&str]) -> ConnectionInfo {
-    let admin = server.connection.connect().await.unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let info = server.connection.with_dbname(name);
-    let client = info.connect().await.unwrap();
-    for file in files {
-        let sql = std::fs::read_to_string(format!("tests/fixtures/profile/{file}")).unwrap();
-        client.batch_execute(&sql).await.unwrap();
-    }
-    info
+    let files: Vec<_> = files
+        .iter()
+        .map(|f| common::fixture(&format!("profile/{f}")))
+        .collect();
+    common::database_with(server, name, &files).await
 }
 
 fn request(db: &ConnectionInfo, values: ValuePolicy) -> ProfileRequest {

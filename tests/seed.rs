@@ -1,7 +1,7 @@
 //! Seeding against a real PostgreSQL: determinism, validity after the load, an unchanged
 //! schema, inference on a bare schema, and every validation error before any row is written.
 
-use rehearse::provision::{self, ConnectionInfo, Database, DatabaseRequest, ProviderChoice};
+use rehearse::provision::{ConnectionInfo, Database};
 use rehearse::seed::{self, DatasetSection, ProgressMode, SeedRequest};
 use rehearse::Error;
 use std::collections::BTreeMap;
@@ -9,29 +9,16 @@ use std::collections::BTreeMap;
 const SHOP: &str = "tests/fixtures/seed/shop/V001__shop.sql";
 const SHOP_DATASET: &str = "tests/fixtures/seed/shop.toml";
 
+mod common;
+
 async fn server() -> Database {
-    provision::provision(&DatabaseRequest {
-        provider: ProviderChoice::Local,
-        ..Default::default()
-    })
-    .await
-    .expect("local PostgreSQL starts")
+    common::local_server().await
 }
 
 /// A fresh database on `server` with the fixture schema applied.
 async fn database(server: &Database, name: &str, schema: &[&str]) -> ConnectionInfo {
-    let admin = server.connection.connect().await.unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let info = server.connection.with_dbname(name);
-    let client = info.connect().await.unwrap();
-    for file in schema {
-        let sql = std::fs::read_to_string(file).unwrap();
-        client.batch_execute(&sql).await.unwrap();
-    }
-    info
+    let files: Vec<_> = schema.iter().map(|f| common::repo().join(f)).collect();
+    common::database_with(server, name, &files).await
 }
 
 fn request(section: DatasetSection) -> SeedRequest {

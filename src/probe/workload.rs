@@ -218,13 +218,13 @@ impl Workload {
         let mut pids = Vec::new();
         let mut cancels = Vec::new();
         let mut tasks = Vec::new();
-        for (client, pid) in self.clients {
+        for (index, (client, pid)) in self.clients.into_iter().enumerate() {
             pids.push(pid);
             cancels.push(client.cancel_token());
             let queries = self.queries.clone();
             let stopped = stopped.clone();
             tasks.push(tokio::spawn(run_client(
-                client, pid, queries, period, t0, stopped,
+                client, pid, index, queries, period, t0, stopped,
             )));
         }
         RunningWorkload {
@@ -324,9 +324,14 @@ struct Record {
     error: Option<String>,
 }
 
+/// One workload client: sends on schedule until stopped. Client `index` sends the runnable
+/// query of that index first, so that with as many clients as queries every query is sent at
+/// least once even when the first ones block for the whole step (a client waiting behind a lock
+/// sends nothing else); after that the picks are weighted at random.
 async fn run_client(
     client: Client,
     pid: i32,
+    index: usize,
     queries: Arc<Vec<Planned>>,
     period: Duration,
     t0: Instant,
@@ -352,18 +357,27 @@ async fn run_client(
             _ = stopped.changed() => break,
             _ = tokio::time::sleep_until(next) => {}
         }
-        let mut pick = rng.random_range(0..total);
-        let query = *runnable
-            .iter()
-            .find(|&&i| {
-                if pick < queries[i].weight {
-                    true
-                } else {
-                    pick -= queries[i].weight;
-                    false
-                }
-            })
-            .expect("the pick is below the total weight");
+        let query = if records.is_empty() {
+            let weighted: Vec<usize> = runnable
+                .iter()
+                .copied()
+                .filter(|&i| queries[i].weight > 0)
+                .collect();
+            weighted[index % weighted.len()]
+        } else {
+            let mut pick = rng.random_range(0..total);
+            *runnable
+                .iter()
+                .find(|&&i| {
+                    if pick < queries[i].weight {
+                        true
+                    } else {
+                        pick -= queries[i].weight;
+                        false
+                    }
+                })
+                .expect("the pick is below the total weight")
+        };
         let sql = queries[query].text(&mut rng);
         let start = Instant::now();
         let result = client.simple_query(&sql).await;

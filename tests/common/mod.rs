@@ -258,3 +258,34 @@ pub fn large_report(n: usize) -> rehearse::report::Report {
         ..Default::default()
     }
 }
+
+/// A local PostgreSQL for tests that call the library (dropped with the value).
+pub async fn local_server() -> rehearse::provision::Database {
+    rehearse::provision::provision(&rehearse::provision::DatabaseRequest {
+        provider: rehearse::provision::ProviderChoice::Local,
+        ..Default::default()
+    })
+    .await
+    .expect("local PostgreSQL starts")
+}
+
+/// A fresh database `name` on `server` with each SQL file run in it, in order.
+pub async fn database_with(
+    server: &rehearse::provision::Database,
+    name: &str,
+    files: &[PathBuf],
+) -> rehearse::provision::ConnectionInfo {
+    let admin = server.connection.connect().await.unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let info = server.connection.with_dbname(name);
+    let client = info.connect().await.unwrap();
+    for file in files {
+        let sql =
+            std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        client.batch_execute(&sql).await.unwrap();
+    }
+    info
+}
