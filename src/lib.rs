@@ -4,6 +4,17 @@
 //! rehearsal → report → gates. Each stage is a module with one job; the binary in `main.rs` only
 //! parses arguments and maps [`Error`] to exit codes.
 
+/// A line on stderr that never panics: a reader that went away (`rehearse run … 2>&1 | head`)
+/// must not turn a rehearsal into a crash that leaves its database behind. Use it instead of
+/// `crate::say!`, which panics when stderr is a closed pipe.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 pub mod error;
 pub mod gate;
 pub mod identifier;

@@ -274,7 +274,7 @@ fn main() -> std::process::ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("rehearse: could not start the async runtime: {e}");
+            rehearse::say!("rehearse: could not start the async runtime: {e}");
             return std::process::ExitCode::from(ExitCode::Environment as u8);
         }
     };
@@ -314,13 +314,13 @@ async fn command(command: Command) -> ExitCode {
 
 fn render(args: RenderArgs) -> ExitCode {
     if let Err(e) = report::prepare_out_dir(&args.out) {
-        eprintln!("rehearse: {e}");
+        rehearse::say!("rehearse: {e}");
         return ExitCode::BadInput;
     }
     let report = match report::read_json(&args.report) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("rehearse: {e}");
+            rehearse::say!("rehearse: {e}");
             return ExitCode::BadInput;
         }
     };
@@ -336,7 +336,7 @@ fn render(args: RenderArgs) -> ExitCode {
             ExitCode::Pass
         }
         Err(e) => {
-            eprintln!(
+            rehearse::say!(
                 "rehearse: could not write the reports into {}: {e}",
                 args.out.display()
             );
@@ -349,7 +349,7 @@ fn compare(args: CompareArgs) -> ExitCode {
     let (old, new) = match (report::read_json(&args.old), report::read_json(&args.new)) {
         (Ok(o), Ok(n)) => (o, n),
         (Err(e), _) | (_, Err(e)) => {
-            eprintln!("rehearse: {e}");
+            rehearse::say!("rehearse: {e}");
             return ExitCode::BadInput;
         }
     };
@@ -372,7 +372,7 @@ async fn clean(args: CleanArgs) -> ExitCode {
     let mut code = ExitCode::Pass;
     match docker::reap_dead_runs().await {
         Ok(containers) => removed.extend(containers),
-        Err(why) => eprintln!("rehearse: containers not checked: {why}"),
+        Err(why) => rehearse::say!("rehearse: containers not checked: {why}"),
     }
     if let Some(target) = &args.url {
         let outcome = match url::parse(target) {
@@ -382,7 +382,7 @@ async fn clean(args: CleanArgs) -> ExitCode {
         match outcome {
             Ok(databases) => removed.extend(databases),
             Err(why) => {
-                eprintln!("rehearse: {}", report::redact(&why));
+                rehearse::say!("rehearse: {}", report::redact(&why));
                 code = ExitCode::Environment;
             }
         }
@@ -400,7 +400,7 @@ async fn run(args: RunArgs) -> ExitCode {
     match try_run(args).await {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("rehearse: {}", report::redact(&e.to_string()));
+            rehearse::say!("rehearse: {}", report::redact(&e.to_string()));
             e.exit_code()
         }
     }
@@ -413,12 +413,12 @@ fn write_interrupted(out: &std::path::Path) -> ExitCode {
     let signal = cleanup::signal_name(code);
     if let Some(report) = rehearsal::journal::interrupted_report(signal) {
         match report::write_all(&report, out) {
-            Ok(written) => eprintln!(
+            Ok(written) => rehearse::say!(
                 "rehearse: {}; partial report: {}",
                 report::measures::headline(&report),
                 written.json.display()
             ),
-            Err(e) => eprintln!(
+            Err(e) => rehearse::say!(
                 "rehearse: could not write the partial report into {}: {e}",
                 out.display()
             ),
@@ -431,7 +431,7 @@ fn report_error(result: Result<ExitCode, Error>) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("rehearse: {}", report::redact(&e.to_string()));
+            rehearse::say!("rehearse: {}", report::redact(&e.to_string()));
             e.exit_code()
         }
     }
@@ -442,7 +442,7 @@ async fn write_snapshot(args: SnapshotArgs) -> Result<ExitCode, Error> {
     snapshot
         .save(&args.out)
         .map_err(|e| Error::Input(format!("could not write {}: {e}", args.out.display())))?;
-    eprintln!(
+    rehearse::say!(
         "rehearse: {} objects of {} written to {}",
         snapshot.object_count(),
         report::redact(&args.url),
@@ -489,7 +489,7 @@ async fn write_profile(args: ProfileArgs) -> Result<ExitCode, Error> {
     let text = rehearse::profile::profile(&request).await?;
     std::fs::write(&out, &text)
         .map_err(|e| Error::Input(format!("could not write {}: {e}", out.display())))?;
-    eprintln!(
+    rehearse::say!(
         "rehearse: profile of {} ({} tables) written to {}",
         report::redact(&request.url),
         text.matches("\nrows = ").count(),
@@ -615,7 +615,7 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
         },
     )?;
     for note in &set.notes {
-        eprintln!("rehearse: note: {note}");
+        rehearse::say!("rehearse: note: {note}");
     }
     let progress = rehearsal::for_stderr();
     rehearsal::journal::begin(&scenario, &set);

@@ -337,3 +337,24 @@ fn a_full_disk_is_an_environment_failure_that_says_so() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_reader_that_closes_stderr_early_does_not_crash_the_run() {
+    // `rehearse run … 2>&1 | head -1`: the pipe closes after the first line, and every later
+    // line meets a broken pipe. The run must still end with its own exit code and clean up.
+    let out = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rehearse"))
+        .args(["run"])
+        .arg(fixture("rehearsals/seed_points"))
+        .args(["--provider", "local", "--out"])
+        .arg(out.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    // seed_points fails one migration on purpose: exit 1, never a panic's 101.
+    assert_eq!(status.code(), Some(1), "{status}");
+    assert!(out.path().join("report.json").is_file());
+}

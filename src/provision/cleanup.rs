@@ -148,7 +148,7 @@ pub fn drop_database_blocking(admin: &super::ConnectionInfo, name: &str) {
             Err(e) => Err(format!("could not reconnect: {e}")),
         };
         if let Err(e) = outcome {
-            eprintln!("rehearse: could not drop database {name}: {e}");
+            crate::say!("rehearse: could not drop database {name}: {e}");
         }
     });
 }
@@ -237,7 +237,7 @@ pub fn install_signal_handlers() {
             _ = hup.recv() => 129,
         };
         interrupt(code);
-        eprintln!(
+        crate::say!(
             "rehearse: interrupted ({}), removing what this run started",
             signal_name(code)
         );

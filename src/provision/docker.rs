@@ -476,7 +476,7 @@ fn remove_container_blocking(name_or_id: &str) {
                 Some(())
             }
             Err(e) => {
-                eprintln!(
+                crate::say!(
                     "rehearse: could not remove container {id}: {}",
                     docker_message(&e)
                 );

@@ -155,7 +155,7 @@ async fn wait_for_dead_runs_statements(client: &tokio_postgres::Client) {
 /// Says on stderr what was removed before a run.
 pub fn tell(removed: &[String]) {
     for what in removed {
-        eprintln!("rehearse: removed what an earlier run left: {what}");
+        crate::say!("rehearse: removed what an earlier run left: {what}");
     }
 }
 

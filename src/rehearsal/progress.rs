@@ -29,7 +29,7 @@ pub struct PlainProgress;
 
 impl Progress for PlainProgress {
     fn step(&self, message: &str) {
-        eprintln!("rehearse: {message}");
+        crate::say!("rehearse: {message}");
     }
 }
 
@@ -66,7 +66,7 @@ impl TerminalProgress {
 impl Progress for TerminalProgress {
     fn step(&self, message: &str) {
         self.clear();
-        eprintln!("rehearse: {message}");
+        crate::say!("rehearse: {message}");
     }
 
     fn running(&self, message: &str) {

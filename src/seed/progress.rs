@@ -51,7 +51,7 @@ impl SeedProgress {
             SeedProgress::Bars(multi) => {
                 let _ = multi.println(format!("rehearse: {message}"));
             }
-            SeedProgress::Lines if seconds >= WORTH_A_LINE => eprintln!("rehearse: {message}"),
+            SeedProgress::Lines if seconds >= WORTH_A_LINE => crate::say!("rehearse: {message}"),
             SeedProgress::Lines | SeedProgress::Quiet => {}
         }
     }
@@ -122,7 +122,7 @@ impl TableProgress {
                 } else {
                     0.0
                 };
-                eprintln!(
+                crate::say!(
                     "rehearse: seed {name}: {done}/{rows} rows ({:.0}%), {rate:.0} rows/s, ETA {eta:.0}s",
                     100.0 * done as f64 / (*rows).max(1) as f64
                 );
@@ -134,7 +134,7 @@ impl TableProgress {
     pub fn finish(&self, rows: u64, seconds: f64) {
         match self {
             TableProgress::Bar(b) => b.finish(),
-            TableProgress::Line { name, .. } if seconds >= WORTH_A_LINE => eprintln!(
+            TableProgress::Line { name, .. } if seconds >= WORTH_A_LINE => crate::say!(
                 "rehearse: seed {name}: {rows} rows in {seconds:.1}s ({:.0} rows/s)",
                 rows as f64 / seconds.max(1e-9)
             ),
