@@ -51,7 +51,14 @@ async fn add_column_with_constant_default_takes_access_exclusive_without_rewrite
     assert!(s.rewrites.is_empty(), "{:?}", s.rewrites);
     let lock = locks_on(s, "public.accounts")[0];
     assert_eq!(lock.kind, "table");
-    assert!(lock.held_ms >= 0.0 && lock.acquired_ms >= s.started_ms);
+    // Held from its acquisition, within the statement, until the commit that ends the direction.
+    assert!(lock.acquired_ms >= s.started_ms, "{lock:?}");
+    assert!(lock.held_ms > 0.0, "{lock:?}");
+    assert!(
+        lock.acquired_ms + lock.held_ms <= d.duration_ms + 1.0,
+        "held past the direction's end: {lock:?}, direction {} ms",
+        d.duration_ms
+    );
     assert!(s.wal_bytes.is_some_and(|w| w > 0), "{:?}", s.wal_bytes);
 }
 

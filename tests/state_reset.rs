@@ -55,8 +55,12 @@ fn a_rollback_that_loses_data_is_followed_by_a_reset_so_the_next_migration_meets
     assert!(kinds(widen).contains(&"data_not_preserved"), "{widen}");
     let reset = &widen["reset"];
     assert_eq!(reset["replayed"], serde_json::json!(["002"]), "{widen}");
-    assert!(reset["seconds"].as_f64().unwrap() > 0.0, "{reset}");
-    assert!(reset["replay_seconds"].as_f64().unwrap() >= 0.0, "{reset}");
+    // Replaying 002 (an ALTER COLUMN TYPE over seeded rows) takes time, and is part of the reset.
+    let (seconds, replay) = (
+        reset["seconds"].as_f64().unwrap(),
+        reset["replay_seconds"].as_f64().unwrap(),
+    );
+    assert!(replay > 0.0 && replay <= seconds, "{reset}");
 
     // On the rollback's NULLs SET NOT NULL fails; on the reset state it applies and rolls back.
     let require = migration(&report, "003");
