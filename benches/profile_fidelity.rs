@@ -9,8 +9,11 @@
 //! `cargo bench --bench profile_fidelity`. Pause other compiles first: two shared cores move
 //! these ratios by 20-30%.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use rehearse::profile::{self, fit::ValuePolicy, ProfileRequest};
-use rehearse::provision::{self, ConnectionInfo, Database, DatabaseRequest, ProviderChoice};
+use rehearse::provision::{ConnectionInfo, Database};
 use rehearse::seed::{self, DatasetSection, ProgressMode, SeedRequest};
 use std::time::Instant;
 
@@ -20,18 +23,20 @@ fn rows_sql(orders: u64) -> String {
     include_str!("../tests/fixtures/profile/rows.sql").replace("60000", &orders.to_string())
 }
 
+/// A fresh database `name` on `server`, each SQL text run in it in order (the tests' helper
+/// takes files; the bench's SQL is built in memory).
 async fn database(server: &Database, name: &str, sql: &[&str]) -> ConnectionInfo {
-    let admin = server.connection.connect().await.unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let info = server.connection.with_dbname(name);
-    let client = info.connect().await.unwrap();
-    for s in sql {
-        client.batch_execute(s).await.unwrap();
-    }
-    info
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<_> = sql
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let path = dir.path().join(format!("{i}.sql"));
+            std::fs::write(&path, text).unwrap();
+            path
+        })
+        .collect();
+    common::database_with(server, name, &files).await
 }
 
 async fn seeded(db: &ConnectionInfo, section: DatasetSection) {
@@ -78,12 +83,7 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    let server = provision::provision(&DatabaseRequest {
-        provider: ProviderChoice::Local,
-        ..Default::default()
-    })
-    .await
-    .expect("local PostgreSQL starts");
+    let server = common::local_server().await;
 
     let rows = rows_sql(orders);
     let source = database(&server, "bench_source", &[SCHEMA, &rows]).await;

@@ -382,12 +382,7 @@ pub async fn rehearse_migration(
     .await;
     findings.extend(probe.direction_findings(&forward));
     if let Some(e) = &forward.error {
-        findings.push(Finding {
-            kind: "forward_failed".into(),
-            message: format!("{}, line {}: {}", e.file, e.line, e.message),
-            advice: crate::gate::advice::advice_for_error(e.code.as_deref()).map(str::to_string),
-            ..Default::default()
-        });
+        findings.push(statement_failed("forward_failed", e, ""));
     }
 
     let mut rollback = None;
@@ -435,13 +430,7 @@ pub async fn rehearse_migration(
                 .await;
                 findings.extend(probe.direction_findings(&back));
                 if let Some(e) = &back.error {
-                    findings.push(Finding {
-                        kind: "rollback_failed".into(),
-                        message: format!("{}, line {}: {}", e.file, e.line, e.message),
-                        advice: crate::gate::advice::advice_for_error(e.code.as_deref())
-                            .map(str::to_string),
-                        ..Default::default()
-                    });
+                    findings.push(statement_failed("rollback_failed", e, ""));
                 } else {
                     if let Some(checkpoint) = checkpoint {
                         let written =
@@ -474,12 +463,11 @@ pub async fn rehearse_migration(
                     .await;
                     findings.extend(probe.direction_findings(&again));
                     if let Some(e) = &again.error {
-                        findings.push(Finding {
-                            kind: "redo_failed".into(),
-                            message: format!("{}, line {}: the migration does not apply again after its rollback: {}", e.file, e.line, e.message),
-                            advice: crate::gate::advice::advice_for_error(e.code.as_deref()).map(str::to_string),
-                        ..Default::default()
-                        });
+                        findings.push(statement_failed(
+                            "redo_failed",
+                            e,
+                            "the migration does not apply again after its rollback: ",
+                        ));
                     } else if let Some(s1) = &after_forward {
                         let t = Instant::now();
                         let s3 = snapshot::snapshot(client).await;
@@ -549,6 +537,16 @@ pub async fn rehearse_migration(
         findings,
         timings: Some(timings),
         ..Default::default()
+    }
+}
+
+/// The finding of a direction whose statement failed: where, what the server said (after
+/// `lead`), and advice of its own when the error code says more than the kind (a deadlock).
+fn statement_failed(kind: &str, e: &crate::report::StatementError, lead: &str) -> Finding {
+    Finding {
+        kind: kind.into(),
+        message: format!("{}, line {}: {lead}{}", e.file, e.line, e.message),
+        advice: crate::gate::advice::advice_for_error(e.code.as_deref()).map(str::to_string),
     }
 }
 

@@ -106,10 +106,9 @@ impl SeedPoints {
                 .iter()
                 .filter(|c| load.inferred || !defined.contains(*c))
                 .collect();
-            if culprit.columns.is_empty() && !load.inferred {
-                continue;
-            }
-            if !culprit.columns.is_empty() && columns.is_empty() {
+            // Named columns all defined by the user, or no column named on a defined table: the
+            // rows are the user's.
+            if columns.is_empty() && !(culprit.columns.is_empty() && load.inferred) {
                 continue;
             }
             let what = if columns.is_empty() {
