@@ -175,6 +175,10 @@ Examples:
   rehearse run rehearse.toml --provider docker --image postgres:17
   rehearse run db/migrations --provider local --pg-version 15
   rehearse run db/migrations --provider url --url postgresql://ci@localhost:5432/postgres
+  rehearse run db/migrations --url postgresql://ci@staging-db:5432/app --clone
+      rehearse the migrations app has not applied yet, on a copy of app's rows
+  rehearse run db/migrations --url postgresql://ci@staging-db:5432/app --in-transaction
+      the same on app itself, every migration inside a transaction that is rolled back
   rehearse run scenarios/saas --scale 0.01 --seed 7
       seed the scenario's dataset at 1% of its rows, with a fixed seed
 
@@ -206,6 +210,19 @@ struct RunArgs {
     /// Accept a --url target that does not look disposable (not loopback, no test/ci/staging in its name).
     #[arg(long)]
     allow_non_disposable: bool,
+    /// With --url: the scratch database starts as a copy of the URL's database, schema and
+    /// rows, which is only ever read. auto (default): a template copy when nobody else is
+    /// connected to it, else pg_dump's schema and parallel binary COPY.
+    #[arg(long, value_name = "METHOD", value_enum, num_args = 0..=1, default_missing_value = "auto")]
+    clone: Option<rehearse::provision::clone::CloneMethod>,
+    /// With --url: rehearse on the URL's database itself, every migration inside one
+    /// transaction that is always rolled back (lock_timeout 2s and statement_timeout 30s unless
+    /// the scenario sets them). For a server where nothing can be cloned.
+    #[arg(long, conflicts_with = "clone")]
+    in_transaction: bool,
+    /// Connections streaming rows at once for --clone (default 4).
+    #[arg(long, value_name = "N", requires = "clone", value_parser = clap::value_parser!(u16).range(1..=64))]
+    clone_jobs: Option<u16>,
     /// Apply migrations up to this version before the rehearsal instead of rehearsing them.
     #[arg(long)]
     baseline: Option<String>,
@@ -599,6 +616,23 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
     }
     scenario.database.check_version()?;
     scenario.database.allow_non_disposable |= args.allow_non_disposable;
+    if let Some(method) = args.clone {
+        if scenario.database.provider != ProviderChoice::Url {
+            return Err(Error::Input(
+                "--clone copies the database of --url: give --url postgresql://… (the database to copy)".into(),
+            ));
+        }
+        scenario.database.clone = Some(method);
+        scenario.database.clone_jobs = args.clone_jobs.map(usize::from);
+    }
+    if args.in_transaction {
+        if scenario.database.provider != ProviderChoice::Url {
+            return Err(Error::Input(
+                "--in-transaction runs on the database of --url: give --url postgresql://… (the database to rehearse on)".into(),
+            ));
+        }
+        scenario.database.in_transaction = true;
+    }
 
     // Everything the user wrote is checked before anything starts.
     report::prepare_out_dir(&args.out).map_err(Error::Input)?;

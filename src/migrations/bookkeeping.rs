@@ -76,6 +76,7 @@ pub struct Bookkeeping {
     pub table: String,
     /// The tool's DDL, and the comment the snapshot leaves the table out by.
     pub create_sql: String,
+    tool: Tool,
 }
 
 impl Bookkeeping {
@@ -83,7 +84,78 @@ impl Bookkeeping {
         Bookkeeping {
             table: table_of(tool).to_string(),
             create_sql: create_sql_for(tool),
+            tool,
         }
+    }
+
+    /// The query reading what the table says is applied: each row a version as text and
+    /// whether it marks a failed, half-applied migration (golang-migrate's `dirty`, a Flyway or
+    /// sqlx row that did not succeed).
+    pub fn applied_sql(&self) -> &'static str {
+        match self.tool {
+            Tool::Flyway => "SELECT version::text, NOT success FROM public.flyway_schema_history WHERE version IS NOT NULL AND type <> 'UNDO_SQL'",
+            Tool::Sqlx => "SELECT version::text, NOT success FROM public._sqlx_migrations",
+            Tool::Diesel => "SELECT version::text, false FROM public.__diesel_schema_migrations",
+            Tool::GolangMigrate => "SELECT version::text, dirty FROM public.schema_migrations",
+            Tool::Dbmate => "SELECT version::text, false FROM public.schema_migrations",
+        }
+    }
+
+    /// How many of `migrations` (in order) the table's `rows` say are applied. golang-migrate
+    /// keeps one row, the last version applied; the others one row per migration. Applied
+    /// migrations must come first: a gap, or a failed row, is a sentence for the user.
+    /// Versions the table holds that the folder lacks are returned for a note.
+    pub fn applied_count(
+        &self,
+        rows: &[(String, bool)],
+        migrations: &[Migration],
+    ) -> Result<(usize, Vec<String>), String> {
+        if let Some((version, _)) = rows.iter().find(|(_, failed)| *failed) {
+            return Err(format!(
+                "{} marks version {version} as failed (half applied): repair it with the migration tool before rehearsing on this database",
+                self.table
+            ));
+        }
+        let is_applied: Vec<bool> = if self.tool == Tool::GolangMigrate {
+            let last = rows
+                .iter()
+                .map(|(v, _)| super::Version::new(v.clone()))
+                .max();
+            migrations
+                .iter()
+                .map(|m| last.as_ref().is_some_and(|l| m.version <= *l))
+                .collect()
+        } else {
+            migrations
+                .iter()
+                .map(|m| {
+                    rows.iter()
+                        .any(|(v, _)| super::Version::new(v.clone()).same_as(&m.version))
+                })
+                .collect()
+        };
+        let count = is_applied.iter().rposition(|a| *a).map_or(0, |i| i + 1);
+        if let Some(gap) = is_applied[..count].iter().position(|a| !a) {
+            return Err(format!(
+                "{} lists later migrations as applied but not {} ({}): rehearse runs pending migrations in order, so apply or remove it first",
+                self.table,
+                migrations[gap].version,
+                super::file_name(&migrations[gap].forward.path)
+            ));
+        }
+        let unknown = if self.tool == Tool::GolangMigrate {
+            Vec::new()
+        } else {
+            rows.iter()
+                .filter(|(v, _)| {
+                    !migrations
+                        .iter()
+                        .any(|m| super::Version::new(v.clone()).same_as(&m.version))
+                })
+                .map(|(v, _)| v.clone())
+                .collect()
+        };
+        Ok((count, unknown))
     }
 }
 

@@ -23,8 +23,13 @@ enum Wrapping {
 /// Runs `script` on `client` without observing it (baselines); stops at the first error, rolling
 /// back the open transaction.
 pub async fn run_script(client: &Client, script: &Script, file_label: &str) -> Direction {
-    execute(client, script, file_label, Instant::now(), None).await
+    execute(client, script, file_label, Instant::now(), None, false).await
 }
+
+/// The savepoint a file's own BEGIN … COMMIT becomes inside a transaction it must not end.
+const STEP_SAVEPOINT: &str = "rehearse_step";
+/// The savepoint around a whole script inside such a transaction: a failure undoes the script.
+const SCRIPT_SAVEPOINT: &str = "rehearse_script";
 
 /// Runs `script` observed: locks, rewrites, WAL, sizes, lock waits, and the workload around it.
 pub(crate) async fn run_observed(
@@ -190,7 +195,15 @@ async fn observed(
         interval,
     );
 
-    let mut direction = execute(client, script, file_label, t0, Some(&mut observation)).await;
+    let mut direction = execute(
+        client,
+        script,
+        file_label,
+        t0,
+        Some(&mut observation),
+        settings.nested,
+    )
+    .await;
 
     let (samples, sampler_lost) = sampler.finish().await;
     // A probe that lost sight of the migration says so: an empty lock list must mean no locks.
@@ -269,13 +282,16 @@ async fn apply_timeouts(
 }
 
 /// The statement loop. `t0` is the direction's start; `observation`, when given, is told about
-/// each statement and each end of a transaction.
+/// each statement and each end of a transaction. `nested`: the session is inside a transaction
+/// that must stay open (`--in-transaction`): the script's transaction, ours or the file's, is a
+/// savepoint; an error rolls back to it; nothing is ever committed.
 async fn execute(
     client: &Client,
     script: &Script,
     file_label: &str,
     t0: Instant,
     mut observation: Option<&mut Observation>,
+    nested: bool,
 ) -> Direction {
     if let Some(failed) = unparsed(script, file_label) {
         return failed;
@@ -296,11 +312,43 @@ async fn execute(
     // The file's own BEGIN ... COMMIT is open (AsWritten scripts).
     let mut in_file_tx = false;
     let mut error = None;
+    let savepoint = format!("SAVEPOINT {STEP_SAVEPOINT}");
+    let release = format!("RELEASE SAVEPOINT {STEP_SAVEPOINT}");
+    if nested {
+        if let Err(e) = client
+            .batch_execute(&format!("SAVEPOINT {SCRIPT_SAVEPOINT}"))
+            .await
+        {
+            error = script
+                .statements
+                .first()
+                .map(|first| to_error(&e, first, file_label));
+        }
+    }
 
     for (index, statement) in script.statements.iter().enumerate() {
+        if error.is_some() {
+            break;
+        }
         let transactional = statement.transactionality != Transactionality::NonTransactional;
+        if nested && !transactional {
+            // Never reached through the rehearsal, which does not run such scripts nested; a
+            // COMMIT here would end the transaction that must be rolled back.
+            error = Some(StatementError {
+                message: "this statement cannot run inside a transaction, so it was not run (--in-transaction)".into(),
+                file: file_label.to_string(),
+                line: statement.line,
+                code: None,
+                environment: None,
+                culprit: None,
+            });
+            break;
+        }
         if wrapping == Wrapping::Managed {
-            if transactional && !in_managed_tx {
+            // Nested, the script's savepoint is its transaction: nothing to open or commit.
+            if transactional && !in_managed_tx && nested {
+                in_managed_tx = true;
+            } else if transactional && !in_managed_tx {
                 if let Err(e) = client.batch_execute("BEGIN").await {
                     error = Some(to_error(&e, statement, file_label));
                     break;
@@ -318,8 +366,15 @@ async fn execute(
                 }
             }
         }
+        // Inside a transaction that must stay open, the file's own BEGIN and COMMIT become a
+        // savepoint and its release.
+        let sql = match (nested, statement.transactionality) {
+            (true, Transactionality::Begin) => savepoint.as_str(),
+            (true, Transactionality::Commit) => release.as_str(),
+            _ => statement.sql.as_str(),
+        };
         let t = Instant::now();
-        let result = client.batch_execute(&statement.sql).await;
+        let result = client.batch_execute(sql).await;
         let end = Instant::now();
         let mut report = StatementReport {
             sql: statement.sql.clone(),
@@ -338,7 +393,7 @@ async fn execute(
             }
         }
         if let Some(o) = observation.as_deref_mut() {
-            let in_transaction = in_managed_tx || in_file_tx;
+            let in_transaction = nested || in_managed_tx || in_file_tx;
             o.after_statement(
                 client,
                 index,
@@ -380,13 +435,31 @@ async fn execute(
             }
         }
     }
+    if error.is_none() && nested {
+        // Deferred constraints are checked at a commit, which never comes here: not checked.
+        if let Err(e) = client
+            .batch_execute(&format!("RELEASE SAVEPOINT {SCRIPT_SAVEPOINT}"))
+            .await
+        {
+            let last = script.statements.last().expect("a script has statements");
+            error = Some(to_error(&e, last, file_label));
+        }
+    }
     if error.is_some() {
         // Whatever is open (ours or the file's), it must not leak into the next step.
-        let _ = client.batch_execute("ROLLBACK").await;
+        let undo = if nested {
+            // The whole script is undone, as a failed script's transaction is.
+            format!(
+                "ROLLBACK TO SAVEPOINT {SCRIPT_SAVEPOINT}; RELEASE SAVEPOINT {SCRIPT_SAVEPOINT}"
+            )
+        } else {
+            "ROLLBACK".to_string()
+        };
+        let _ = client.batch_execute(&undo).await;
         if let Some(o) = observation.as_deref_mut() {
             o.released_all();
         }
-    } else if in_managed_tx {
+    } else if in_managed_tx && !nested {
         let t = Instant::now();
         if let Err(e) = client.batch_execute("COMMIT").await {
             let last = script

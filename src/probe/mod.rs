@@ -64,6 +64,9 @@ pub struct ProbeSettings {
     pub workload: Option<WorkloadSection>,
     /// Sign every table around every migration instead of the ones it could have changed.
     pub data_check_all: bool,
+    /// The migration session is inside a transaction that must never end here
+    /// (`--in-transaction`): scripts run under savepoints, never BEGIN or COMMIT.
+    pub nested: bool,
 }
 
 impl Default for ProbeSettings {
@@ -74,6 +77,7 @@ impl Default for ProbeSettings {
             statement_timeout: None,
             workload: None,
             data_check_all: false,
+            nested: false,
         }
     }
 }
@@ -109,6 +113,7 @@ impl ProbeSettings {
             workload,
             data_check_all: raw.probe.as_ref().and_then(|p| p.data_check)
                 == Some(crate::scenario::DataCheckScope::All),
+            nested: false,
         }
     }
 }

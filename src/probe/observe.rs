@@ -430,6 +430,9 @@ pub(crate) struct Observation {
     /// Every user relation seen in any snapshot of this direction (names of dropped ones too).
     names: HashMap<u32, (String, &'static str)>,
     holds: Vec<Hold>,
+    /// Locks the session held before this direction began (an earlier step's, inside the
+    /// transaction `--in-transaction` keeps open): not this direction's, so never reported.
+    held_before: HashSet<LockKey>,
     /// Each statement's (start, end), ms since t0.
     windows: Vec<(f64, f64)>,
     /// When the probe itself read the catalog and the locks between statements; inside a
@@ -450,6 +453,7 @@ impl Observation {
             .get(0);
         let with_sizes = can_stat_files(client).await;
         let current = read_catalog(client, with_sizes).await?;
+        let held_before = granted_locks(&monitor, pid).await?;
         let mut observation = Observation {
             t0: Instant::now(),
             pid,
@@ -461,6 +465,7 @@ impl Observation {
             current: Catalog::default(),
             names: HashMap::new(),
             holds: Vec::new(),
+            held_before,
             windows: Vec::new(),
             probing: Vec::new(),
         };
@@ -533,7 +538,7 @@ impl Observation {
             }
             let mut new: Vec<LockKey> = held
                 .into_iter()
-                .filter(|k| self.names.contains_key(&k.0))
+                .filter(|k| self.names.contains_key(&k.0) && !self.held_before.contains(k))
                 .filter(|k| {
                     !self
                         .holds
@@ -651,7 +656,7 @@ impl Observation {
                 .iter()
                 .filter(|s| s.at >= start && s.at <= end)
                 .flat_map(|s| s.granted.iter())
-                .filter(|k| self.names.contains_key(&k.0))
+                .filter(|k| self.names.contains_key(&k.0) && !self.held_before.contains(k))
                 .filter(|k| !self.held_during(k, start, end))
                 .collect();
             sampled.sort();

@@ -6,6 +6,7 @@
 //! caller writes cleanup code.
 
 pub mod cleanup;
+pub mod clone;
 pub mod docker;
 pub mod leftovers;
 pub mod local;
@@ -63,6 +64,12 @@ pub struct DatabaseRequest {
     pub url: Option<String>,
     /// `url` provider: accept a target that does not look disposable.
     pub allow_non_disposable: bool,
+    /// `url` provider: start the scratch database as a copy of the URL's database, this way.
+    pub clone: Option<clone::CloneMethod>,
+    /// `--clone`: connection pairs streaming rows at once.
+    pub clone_jobs: Option<usize>,
+    /// `url` provider: run on the URL's database itself, in transactions always rolled back.
+    pub in_transaction: bool,
 }
 
 impl DatabaseRequest {
@@ -173,6 +180,8 @@ pub struct Database {
     pub server_version: String,
     /// Why this provider was chosen (auto mode explains itself).
     pub reason: String,
+    /// Where its rows come from: synthetic unless the url provider cloned a database.
+    pub data: crate::report::DataSource,
     /// Whatever must be released: a container, a server process, a scratch database.
     _owner: Box<dyn Send + Sync>,
 }
@@ -190,8 +199,14 @@ impl Database {
             connection,
             server_version,
             reason,
+            data: crate::report::DataSource::Synthetic,
             _owner: owner,
         }
+    }
+
+    /// The same database, its rows from `data`.
+    pub fn with_data(self, data: crate::report::DataSource) -> Self {
+        Database { data, ..self }
     }
 }
 

@@ -95,7 +95,14 @@ pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError
         )
     })?;
     let target = parse(url)?;
-    if !request.allow_non_disposable && !looks_disposable(&target) {
+    // The rule guards what is written: with --clone that is a scratch database on the server,
+    // never the source, which is only read; so the server alone is judged.
+    let written = if request.clone.is_some() {
+        target.with_dbname("")
+    } else {
+        target.clone()
+    };
+    if !request.allow_non_disposable && !looks_disposable(&written) {
         return Err(ProvisionError::Refused(format!(
             "refusing to rehearse on {}: it is not on loopback and its host and database names do not mark it as disposable (test, ci, staging, ...); pass --allow-non-disposable if this server may take scratch databases",
             target.redacted()
@@ -114,6 +121,9 @@ pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError
     if let Ok(removed) = super::leftovers::reap_scratch_databases(&target).await {
         super::leftovers::tell(&removed);
     }
+    if request.in_transaction {
+        return in_transaction(target, version).await;
+    }
     // The name carries this run's machine and pid, and its drop is registered before it
     // exists: a signal during CREATE DATABASE still drops it, a SIGKILL leaves it findable.
     let scratch = super::ownership::scratch_database_name();
@@ -122,6 +132,41 @@ pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError
         let name = scratch.clone();
         move || cleanup::drop_database_blocking(&admin_target, &name)
     });
+    if let Some(method) = request.clone {
+        let cloned = super::clone::clone_into(
+            &target,
+            &scratch,
+            method,
+            request.clone_jobs.unwrap_or(super::clone::DEFAULT_JOBS),
+        )
+        .await?;
+        let connection = target.with_dbname(&scratch);
+        let reason = format!(
+            "--provider url --clone: scratch database {scratch}, a copy of {} ({} in {:.1}s)",
+            target.redacted(),
+            cloned.method,
+            cloned.seconds
+        );
+        for note in &cloned.notes {
+            crate::say!("rehearse: note: clone of {}: {note}", cloned.source);
+        }
+        let data = crate::report::DataSource::Clone {
+            database: cloned.source,
+            bytes: cloned.source_bytes,
+            method: cloned.method.to_string(),
+            why: cloned.why,
+            seconds: cloned.seconds,
+            notes: cloned.notes,
+        };
+        return Ok(Database::new(
+            ProviderKind::Url,
+            connection,
+            version,
+            reason,
+            Box::new(guard),
+        )
+        .with_data(data));
+    }
     let admin = target.connect().await.map_err(|e| {
         ProvisionError::Unavailable(format!(
             "could not connect to {}: {}",
@@ -154,6 +199,35 @@ pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError
         ),
         Box::new(guard),
     ))
+}
+
+/// `--in-transaction`: the URL's database itself, where every transaction the rehearsal opens is
+/// rolled back. Nothing is created, so nothing is left to release.
+async fn in_transaction(
+    target: ConnectionInfo,
+    version: String,
+) -> Result<Database, ProvisionError> {
+    let client = target.connect().await.map_err(|e| {
+        ProvisionError::Unavailable(format!(
+            "could not connect to {}: {}",
+            target.redacted(),
+            crate::error::server_message(&e)
+        ))
+    })?;
+    let bytes = client
+        .query_one("SELECT pg_database_size(current_database())::bigint", &[])
+        .await
+        .map(|r| r.get::<_, i64>(0).max(0) as u64)
+        .unwrap_or(0);
+    let reason = format!(
+        "--provider url --in-transaction: on {} itself, inside a transaction that is rolled back",
+        target.redacted()
+    );
+    let data = crate::report::DataSource::InTransaction {
+        database: target.dbname.clone(),
+        bytes,
+    };
+    Ok(Database::new(ProviderKind::Url, target, version, reason, Box::new(())).with_data(data))
 }
 
 #[cfg(test)]

@@ -17,6 +17,9 @@ use crate::Error;
 use seeding::SeedPoints;
 use std::time::Instant;
 
+mod applied;
+mod drift;
+mod in_transaction;
 pub mod journal;
 mod progress;
 mod seeding;
@@ -40,6 +43,7 @@ pub async fn rehearse(
         reason: database.reason.clone(),
         image: (database.kind == provision::ProviderKind::Docker)
             .then(|| provision::docker::image_for(&scenario.database)),
+        data: database.data.clone(),
     });
     progress.step(&format!(
         "PostgreSQL {} via {:?} ({})",
@@ -62,8 +66,47 @@ pub async fn rehearse_on(
     let seed_request = seed_request(scenario, set)?;
     let mut client = connect(database).await?;
 
+    // A clone of a live database has its migrations applied already: which ones, its
+    // bookkeeping table (or --baseline) says; only the rest are rehearsed.
+    // --in-transaction: everything from here runs inside one transaction on the target, rolled
+    // back at the end (and by the server if this process dies first).
+    let in_transaction = matches!(
+        database.data,
+        crate::report::DataSource::InTransaction { .. }
+    );
+    if in_transaction {
+        client
+            .batch_execute(&format!(
+                "BEGIN; SET LOCAL lock_timeout = '{}'",
+                in_transaction::LOCK_TIMEOUT
+            ))
+            .await
+            .map_err(|e| {
+                Error::Environment(format!(
+                    "could not open the transaction on the target: {}",
+                    crate::error::server_message(&e)
+                ))
+            })?;
+    }
+    let cloned = match &database.data {
+        crate::report::DataSource::Clone {
+            database: source, ..
+        }
+        | crate::report::DataSource::InTransaction {
+            database: source, ..
+        } => {
+            let (count, notes) =
+                applied::already_applied(&client, set, scenario.baseline.as_deref(), source)
+                    .await?;
+            for note in notes {
+                progress.step(&note);
+            }
+            Some(count)
+        }
+        _ => None,
+    };
     // The migration tool's bookkeeping table, as the tool creates it before its first migration.
-    if let Some(bookkeeping) = &set.bookkeeping {
+    if let (Some(bookkeeping), None) = (&set.bookkeeping, cloned) {
         client
             .batch_execute(&bookkeeping.create_sql)
             .await
@@ -76,12 +119,49 @@ pub async fn rehearse_on(
             })?;
     }
 
-    let (baseline, rehearsed) = split_baseline(set, scenario.baseline.as_deref())?;
+    let (baseline, rehearsed) = match cloned {
+        Some(count) => set.migrations.split_at(count),
+        None => split_baseline(set, scenario.baseline.as_deref())?,
+    };
     let mut findings = Vec::new();
     let mut migrations = Vec::new();
     let mut blocked_by: Option<String> = None;
 
-    for migration in baseline {
+    // A clone whose schema is not what its applied migrations give is said before anything runs.
+    if let (
+        Some(count @ 1..),
+        crate::report::DataSource::Clone {
+            database: source, ..
+        },
+    ) = (cloned, &database.data)
+    {
+        progress.running(&format!(
+            "comparing {source}'s schema with what its {count} applied migrations give"
+        ));
+        match drift::check(
+            &client,
+            &database.connection,
+            set.bookkeeping.as_ref(),
+            baseline,
+        )
+        .await
+        {
+            drift::Drift::Agrees => progress.step(&format!(
+                "{source}'s schema is the one its {count} applied migrations give: no drift"
+            )),
+            drift::Drift::Differs(differences) => {
+                let finding = drift::finding(source, count, &differences);
+                progress.step(&finding.message);
+                findings.push(finding);
+            }
+            drift::Drift::NotJudged(why) => {
+                progress.step(&format!("drift of {source} not checked: {why}"))
+            }
+        }
+    }
+
+    // A clone has its baseline already: nothing to replay.
+    for migration in baseline.iter().filter(|_| cloned.is_none()) {
         progress.step(&format!(
             "baseline {} {}",
             migration.version, migration.name
@@ -123,7 +203,19 @@ pub async fn rehearse_on(
         .unwrap_or(true);
     let mut seeding = SeedPoints::new(seed_request, keep_template);
     seeding.leave_alone(set.bookkeeping.iter().map(|b| b.table.clone()));
-    if blocked_by.is_none() {
+    if cloned.is_some() {
+        // The clone's tables hold staging's rows: only tables the migrations create are seeded.
+        let existing = seed::catalog::table_keys(&client).await.map_err(|e| {
+            Error::Environment(format!(
+                "could not list the clone's tables: {}",
+                crate::error::server_message(&e)
+            ))
+        })?;
+        seeding.leave_alone(existing);
+    }
+    // Inside the target's transaction nothing is seeded: its rows are the data, and a template
+    // (CREATE DATABASE) cannot be made in a transaction.
+    if blocked_by.is_none() && !in_transaction {
         match seeding
             .seed(database, client, 0, rehearsed.first(), progress)
             .await
@@ -145,10 +237,13 @@ pub async fn rehearse_on(
     // Sizes as the rehearsed migrations find them (after seeding), for the "large table" hazards.
     let mut tables = crate::probe::table_sizes(&client).await.unwrap_or_default();
 
-    let probe = Probe::new(
-        database.connection.clone(),
-        ProbeSettings::from_scenario(scenario),
-    );
+    let mut settings = ProbeSettings::from_scenario(scenario);
+    if in_transaction {
+        settings = in_transaction::settings(settings);
+    }
+    let probe = Probe::new(database.connection.clone(), settings);
+    // --in-transaction: the migration that could not run inside it, which those after wait on.
+    let mut outside: Option<String> = None;
     for (index, migration) in rehearsed.iter().enumerate() {
         if let Some(blocker) = &blocked_by {
             let skipped = not_run(set, migration, blocker);
@@ -156,10 +251,34 @@ pub async fn rehearse_on(
             migrations.push(skipped);
             continue;
         }
+        if in_transaction {
+            let file = label(set, &migration.forward.path);
+            let why = match (&outside, in_transaction::outside_transaction(migration)) {
+                (Some(earlier), _) => Some(format!(
+                    "{file} was not rehearsed: it follows {earlier}, which cannot run inside a transaction (--in-transaction)"
+                )),
+                (None, Some((script, line, words))) => {
+                    outside = Some(migration.version.to_string());
+                    Some(format!(
+                        "{}, line {line}: {words} … cannot run inside a transaction, so --in-transaction did not rehearse {}",
+                        label(set, &script.path),
+                        migration.version
+                    ))
+                }
+                (None, None) => None,
+            };
+            if let Some(why) = why {
+                let skipped = in_transaction::not_rehearsed(file, migration, why);
+                progress.step(&skipped.findings[0].message);
+                journal::finished(&skipped);
+                migrations.push(skipped);
+                continue;
+            }
+        }
         journal::rehearsing(&migration.version.to_string());
         let seed_started = Instant::now();
         let mut seeded_before = None;
-        if index > 0 {
+        if index > 0 && !in_transaction {
             // Migrations have run: a seed point that fails is a finding of this run, and the
             // migrations from here on are not run; the report keeps everything done so far.
             match seeding
@@ -235,7 +354,9 @@ pub async fn rehearse_on(
             report.reset = Some(reset);
         } else if redo_failed {
             blocked_by = Some(migration.version.to_string());
-        } else if index + 1 < rehearsed.len() && seeding.passed(report.forward.duration_ms, seed_ms)
+        } else if index + 1 < rehearsed.len()
+            && !in_transaction
+            && seeding.passed(report.forward.duration_ms, seed_ms)
         {
             // Replaying since the template now costs more than a clone: clone now instead.
             drop(client);
@@ -301,6 +422,15 @@ pub async fn rehearse_on(
         }
     }
 
+    if in_transaction {
+        // Nothing the rehearsal did may stay: the one transaction ends here, rolled back.
+        client.batch_execute("ROLLBACK").await.map_err(|e| {
+            Error::Environment(format!(
+                "could not roll back the transaction on the target (the server rolls it back when this connection closes): {}",
+                crate::error::server_message(&e)
+            ))
+        })?;
+    }
     let verdict = if findings.is_empty() && migrations.iter().all(|m| m.verdict == Verdict::Pass) {
         Verdict::Pass
     } else {
@@ -319,6 +449,7 @@ pub async fn rehearse_on(
             reason: database.reason.clone(),
             image: (database.kind == provision::ProviderKind::Docker)
                 .then(|| provision::docker::image_for(&scenario.database)),
+            data: database.data.clone(),
         },
         migrations,
         findings,
@@ -356,14 +487,18 @@ pub async fn rehearse_migration(
 
     let mut scripts = vec![&migration.forward];
     scripts.extend(migration.rollback.as_ref());
-    let checkpoint = match snapshot::checkpoint_scoped(
-        client,
-        probe.connection(),
-        &scripts,
-        probe.settings().data_check_all,
-    )
-    .await
-    {
+    let checkpoint = if probe.settings().nested {
+        snapshot::check::checkpoint_schema_only(client, in_transaction::UNSIGNED).await
+    } else {
+        snapshot::checkpoint_scoped(
+            client,
+            probe.connection(),
+            &scripts,
+            probe.settings().data_check_all,
+        )
+        .await
+    };
+    let checkpoint = match checkpoint {
         Ok(c) => {
             timings.snapshots_ms += c.schema_ms;
             timings.signatures_ms += c.signature_ms;
@@ -391,7 +526,7 @@ pub async fn rehearse_migration(
     let mut restoration = None;
     let after_forward = if forward.ok && migration.rollback.is_some() {
         let t = Instant::now();
-        let s1 = snapshot::snapshot(client).await;
+        let s1 = snapshot::snapshot_of(client, probe.settings().nested).await;
         timings.snapshots_ms += elapsed_ms(t);
         match s1 {
             Ok(s) => Some(s),
@@ -470,7 +605,7 @@ pub async fn rehearse_migration(
                         ));
                     } else if let Some(s1) = &after_forward {
                         let t = Instant::now();
-                        let s3 = snapshot::snapshot(client).await;
+                        let s3 = snapshot::snapshot_of(client, probe.settings().nested).await;
                         timings.snapshots_ms += elapsed_ms(t);
                         match s3 {
                             Ok(s3) => {

@@ -97,6 +97,9 @@ pub fn render(report: &Report) -> String {
         duration(report.duration_ms),
         escape(&report.started_at)
     );
+    if let Some(data) = report.database.data.phrase() {
+        let _ = writeln!(out, "<p class=\"data-source\">Data: {}</p>", escape(&data));
+    }
 
     if !report.findings.is_empty() {
         out.push_str("<section id=\"run-findings\"><h2>Run findings</h2><ul class=\"findings\">");

@@ -67,6 +67,9 @@ pub fn render(report: &Report) -> String {
         report.migrations.len(),
         duration(report.duration_ms)
     );
+    if let Some(data) = report.database.data.phrase() {
+        let _ = writeln!(head, "Data: {}\n", text(&data));
+    }
     c.push(&head);
 
     for f in &report.findings {

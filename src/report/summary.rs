@@ -22,6 +22,9 @@ pub fn render(report: &Report) -> String {
         report.database.server_version,
         measures::provider(report)
     ));
+    if let Some(data) = report.database.data.phrase() {
+        out.push_str(&format!("  data: {data}\n"));
+    }
     for f in &report.findings {
         out.push_str(&format!("  ! {}\n", f.message));
     }

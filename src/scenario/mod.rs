@@ -523,6 +523,7 @@ impl Scenario {
             memory_bytes,
             url: raw.database.url.clone(),
             allow_non_disposable: false,
+            ..Default::default()
         };
         let name = raw.name.clone().unwrap_or_else(|| {
             base.canonicalize()

@@ -25,6 +25,8 @@ pub struct Checkpoint {
     pub data: DataSignature,
     /// How the data check is scoped; None: every table was signed (the unscoped check).
     scoped: Option<Scoped>,
+    /// Why no table was signed at all, when none was: the data is then not judged.
+    unsigned: Option<String>,
     /// Milliseconds spent on the schema snapshot and on data signatures.
     pub schema_ms: f64,
     pub signature_ms: f64,
@@ -74,7 +76,7 @@ impl Restoration {
             return Some(false);
         }
         match &self.data_check {
-            Some(check) if !check.unproven.is_empty() => None,
+            Some(check) if !check.unproven.is_empty() || check.scope == "none" => None,
             _ => Some(true),
         }
     }
@@ -95,8 +97,29 @@ pub async fn checkpoint(client: &Client) -> Result<Checkpoint, tokio_postgres::E
         schema,
         data,
         scoped: None,
+        unsigned: None,
         schema_ms,
         signature_ms: ms(t),
+    })
+}
+
+/// S0 alone, for a migration rehearsed inside a transaction other sessions cannot see into
+/// (`--in-transaction`): signatures are read on other connections, which would see the rows as
+/// committed, unchanged whatever the migration did; so the data is not judged, and the report
+/// says `why`.
+pub async fn checkpoint_schema_only(
+    client: &Client,
+    why: &str,
+) -> Result<Checkpoint, tokio_postgres::Error> {
+    let t = Instant::now();
+    let schema = introspect::snapshot_within(client).await?;
+    Ok(Checkpoint {
+        schema,
+        data: DataSignature::default(),
+        scoped: None,
+        unsigned: Some(why.to_string()),
+        schema_ms: ms(t),
+        signature_ms: 0.0,
     })
 }
 
@@ -161,6 +184,7 @@ pub async fn checkpoint_scoped(
             everything_after: prediction.everything_after,
             held,
         }),
+        unsigned: None,
         schema_ms,
         signature_ms: ms(t),
     })
@@ -310,6 +334,22 @@ pub async fn restoration_scoped(
     checkpoint: Checkpoint,
     written: &BTreeMap<u32, String>,
 ) -> Result<Restoration, tokio_postgres::Error> {
+    if let Some(why) = &checkpoint.unsigned {
+        let t = Instant::now();
+        let schema = introspect::snapshot_within(client).await?;
+        return Ok(Restoration {
+            differences: diff(&checkpoint.schema, &schema),
+            data_differences: Vec::new(),
+            schema,
+            data_check: Some(DataCheck {
+                scope: "none".into(),
+                reason: Some(why.clone()),
+                ..Default::default()
+            }),
+            schema_ms: ms(t),
+            signature_ms: 0.0,
+        });
+    }
     let Some(scoped) = checkpoint.scoped else {
         return restoration(client, &checkpoint).await;
     };

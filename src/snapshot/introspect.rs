@@ -545,6 +545,24 @@ async fn run(
     .await
 }
 
+/// Reads the schema as the open transaction of `client` sees it (`--in-transaction`), under a
+/// savepoint that is rolled back afterwards, so the snapshot's settings (an empty search_path)
+/// never reach the migration's statements and a failed query never aborts the transaction.
+pub async fn snapshot_within(client: &Client) -> Result<Snapshot, tokio_postgres::Error> {
+    let version = begin(client, &format!("SAVEPOINT rehearse_snapshot; {SETTINGS}")).await?;
+    let all = queries(version);
+    let which: Vec<usize> = (0..all.len()).collect();
+    let result = run(client, &all, &which).await;
+    let ended = client
+        .batch_execute(
+            "ROLLBACK TO SAVEPOINT rehearse_snapshot; RELEASE SAVEPOINT rehearse_snapshot",
+        )
+        .await;
+    let rows = result?;
+    ended?;
+    Ok(decode(rows))
+}
+
 /// Reads the schema of the database `client` is connected to, on that one connection.
 ///
 /// The client must not be inside a transaction.

@@ -30,5 +30,17 @@ pub use check::{
 };
 pub use data::{DataSignature, TableSignature};
 pub use diff::diff;
-pub use introspect::{snapshot, snapshot_parallel};
+pub use introspect::{snapshot, snapshot_parallel, snapshot_within};
+
+/// The schema as `client` sees it: inside its open transaction when `nested` (`--in-transaction`).
+pub async fn snapshot_of(
+    client: &tokio_postgres::Client,
+    nested: bool,
+) -> Result<Snapshot, tokio_postgres::Error> {
+    if nested {
+        snapshot_within(client).await
+    } else {
+        snapshot(client).await
+    }
+}
 pub use model::Snapshot;

@@ -1,0 +1,601 @@
+//! Rehearsals on staging's real rows, seen from the command line, on a server the test starts
+//! and fills: `--clone` (a copy of the database) and `--in-transaction` (the database itself,
+//! every transaction rolled back). The source must come out byte-for-byte as it went in (row
+//! checksums, sequences, pg_dump's schema) whatever happens to the run, and no scratch database
+//! may remain.
+
+mod common;
+
+use common::*;
+use rehearse::provision::ConnectionInfo;
+use std::path::Path;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// The shop's history as dbmate files: two applied on the source, two pending.
+const MIGRATIONS: &[(&str, &str, &str)] = &[
+    (
+        "20240101000001_create_shop.sql",
+        "CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, city text);
+CREATE TABLE orders (
+    id bigserial PRIMARY KEY,
+    customer_id bigint NOT NULL REFERENCES customers (id),
+    total numeric(10,2) NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    total_cents bigint GENERATED ALWAYS AS ((total * 100)::bigint) STORED
+);",
+        "DROP TABLE orders; DROP TABLE customers;",
+    ),
+    (
+        "20240101000002_index_customer.sql",
+        "CREATE INDEX orders_customer_idx ON orders (customer_id);",
+        "DROP INDEX orders_customer_idx;",
+    ),
+    (
+        "20240101000003_order_status.sql",
+        "ALTER TABLE orders ADD COLUMN status text NOT NULL DEFAULT 'new';",
+        "ALTER TABLE orders DROP COLUMN status;",
+    ),
+    (
+        "20240101000004_index_created.sql",
+        "CREATE INDEX orders_created_idx ON orders (created_at);",
+        "DROP INDEX orders_created_idx;",
+    ),
+];
+
+const ROWS: &str = "
+INSERT INTO customers (email, city)
+     SELECT 'c' || i || '@example.com', (ARRAY['Lyon', 'Oslo', NULL])[1 + i % 3]
+       FROM generate_series(1, 2000) i;
+INSERT INTO orders (customer_id, total, created_at)
+     SELECT 1 + (i * 7919) % 2000, (i % 500) + 0.99, timestamptz '2024-01-01' + i * interval '1 minute'
+       FROM generate_series(1, 60000) i;";
+
+fn write_migrations(dir: &Path, with: &[(&str, &str, &str)]) {
+    for (name, up, down) in with {
+        std::fs::write(
+            dir.join(name),
+            format!("-- migrate:up\n{up}\n\n-- migrate:down\n{down}\n"),
+        )
+        .unwrap();
+    }
+}
+
+/// A source database `name` with the first two migrations applied, rows in both tables, and
+/// (when `bookkeeping`) dbmate's table saying so.
+async fn source(
+    server: &rehearse::provision::Database,
+    name: &str,
+    bookkeeping: bool,
+) -> ConnectionInfo {
+    let admin = server.connection.connect().await.unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let info = server.connection.with_dbname(name);
+    let client = info.connect().await.unwrap();
+    for (_, up, _) in &MIGRATIONS[..2] {
+        client.batch_execute(up).await.unwrap();
+    }
+    client.batch_execute(ROWS).await.unwrap();
+    if bookkeeping {
+        client
+            .batch_execute(
+                "CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY);
+                 INSERT INTO schema_migrations VALUES ('20240101000001'), ('20240101000002');",
+            )
+            .await
+            .unwrap();
+    }
+    client.batch_execute("ANALYZE").await.unwrap();
+    info
+}
+
+/// What must not change: every table's rows (an order-independent checksum), the sequences'
+/// positions, and the schema as pg_dump prints it.
+async fn fingerprint(info: &ConnectionInfo) -> (Vec<(String, String)>, String) {
+    let client = info.connect().await.unwrap();
+    let tables: Vec<String> = client
+        .query(
+            "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables \
+              WHERE schemaname = 'public' ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut sums = Vec::new();
+    for t in tables {
+        let row = client
+            .query_one(
+                &format!(
+                    "SELECT count(*)::text || ':' || coalesce(md5(string_agg(md5(x::text), '' ORDER BY md5(x::text))), '') FROM {t} x"
+                ),
+                &[],
+            )
+            .await
+            .unwrap();
+        sums.push((t, row.get(0)));
+    }
+    for r in client
+        .query(
+            "SELECT format('%I.%I', schemaname, sequencename), coalesce(last_value, 0)::text FROM pg_sequences ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+    {
+        sums.push((r.get(0), r.get(1)));
+    }
+    (sums, schema_dump(info))
+}
+
+fn schema_dump(info: &ConnectionInfo) -> String {
+    let out = std::process::Command::new("pg_dump")
+        .args(["--schema-only", "--dbname", &info.url()])
+        .output()
+        .expect("pg_dump runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // pg_dump 15.14+ wraps the dump in \restrict with a random key: not part of the schema.
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn scratch_databases(server: &rehearse::provision::Database) -> i64 {
+    let client = server.connection.connect().await.unwrap();
+    client
+        .query_one(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'rehearse\\_scratch\\_%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+fn rows_of(report: &serde_json::Value, relation: &str) -> u64 {
+    report["tables"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["relation"] == relation))
+        .and_then(|t| t["rows"].as_u64())
+        .unwrap_or_else(|| panic!("no size of {relation} in {}", report["tables"]))
+}
+
+fn run_clone(dir: &Path, url: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["run", dir.to_str().unwrap(), "--url", url, "--clone"];
+    args.extend_from_slice(extra);
+    rehearse(&args)
+}
+
+#[test]
+fn a_clone_with_a_baseline_rehearses_the_pending_migrations_on_the_sources_rows() {
+    let rt = runtime();
+    let server = rt.block_on(local_server());
+    let shop = rt.block_on(source(&server, "shop", false));
+    let before = rt.block_on(fingerprint(&shop));
+    let dir = tempfile::tempdir().unwrap();
+    write_migrations(dir.path(), MIGRATIONS);
+
+    let run = run_clone(dir.path(), &shop.url(), &["--baseline", "20240101000002"]);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.report();
+    let ids: Vec<_> = report["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["20240101000003", "20240101000004"]);
+    let data = &report["database"]["data"];
+    assert_eq!(data["kind"], "clone", "{data}");
+    assert_eq!(data["database"], "shop");
+    assert_eq!(
+        data["method"], "template",
+        "nobody else was connected: {data}"
+    );
+    assert!(data["bytes"].as_u64().unwrap() > 1_000_000, "{data}");
+    // The migrations ran on the source's rows, not on synthetic ones.
+    assert_eq!(rows_of(&report, "public.orders"), 60_000);
+    assert_eq!(rows_of(&report, "public.customers"), 2_000);
+    assert!(
+        report.get("seed").is_none_or(|s| s["rows"] == 0),
+        "{}",
+        report["seed"]
+    );
+    assert!(run.stdout.contains("clone of shop"), "{}", run.stdout);
+    assert!(run.stderr.contains("no drift"), "{}", run.stderr);
+
+    assert_eq!(
+        rt.block_on(fingerprint(&shop)),
+        before,
+        "the source changed"
+    );
+    assert_eq!(rt.block_on(scratch_databases(&server)), 0);
+}
+
+#[test]
+fn a_source_someone_is_connected_to_is_copied_in_parallel_streams() {
+    let rt = runtime();
+    let server = rt.block_on(local_server());
+    let shop = rt.block_on(source(&server, "busy_shop", true));
+    let before = rt.block_on(fingerprint(&shop));
+    // Another session on the source: it cannot be a template, so the copy path runs.
+    let other = rt.block_on(shop.connect()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_migrations(dir.path(), MIGRATIONS);
+
+    let run = run_clone(dir.path(), &shop.url(), &["--clone-jobs", "3"]);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.report();
+    let data = &report["database"]["data"];
+    assert_eq!(data["method"], "copy", "{data}");
+    assert!(
+        data["why"].as_str().unwrap().contains("other session"),
+        "{data}"
+    );
+    // The bookkeeping table said which migrations were applied.
+    assert_eq!(report["migrations"].as_array().unwrap().len(), 2);
+    assert_eq!(report["migrations"][0]["id"], "20240101000003");
+    assert_eq!(rows_of(&report, "public.orders"), 60_000);
+    // The copy's schema is the source's: the forward's rollback restored it, and nothing the
+    // copy lost (an index, the generated column, a constraint) would have let it pass.
+    assert_eq!(report["migrations"][0]["schema_restored"], true);
+    assert!(run.stderr.contains("by copy"), "{}", run.stderr);
+
+    drop(other);
+    assert_eq!(
+        rt.block_on(fingerprint(&shop)),
+        before,
+        "the source changed"
+    );
+    assert_eq!(rt.block_on(scratch_databases(&server)), 0);
+}
+
+#[test]
+fn the_copy_path_gives_the_same_schema_and_rows_as_the_source() {
+    let rt = runtime();
+    let server = rt.block_on(local_server());
+    let shop = rt.block_on(source(&server, "copied_shop", true));
+    let (sums, schema) = rt.block_on(fingerprint(&shop));
+    let scratch = "copied_shop_clone";
+    let cloned = rt
+        .block_on(rehearse::provision::clone::clone_into(
+            &shop,
+            scratch,
+            rehearse::provision::clone::CloneMethod::Copy,
+            2,
+        ))
+        .unwrap();
+    assert_eq!(cloned.method, "copy");
+    assert_eq!(cloned.tables, 3);
+    let copy = server.connection.with_dbname(scratch);
+    let (copy_sums, copy_schema) = rt.block_on(fingerprint(&copy));
+    assert_eq!(copy_sums, sums, "rows or sequences differ");
+    assert_eq!(copy_schema, schema, "pg_dump's schema differs");
+}
+
+#[test]
+fn a_failing_migration_and_an_interrupt_leave_the_source_as_it_was() {
+    let rt = runtime();
+    let server = rt.block_on(local_server());
+    let shop = rt.block_on(source(&server, "fragile_shop", true));
+    let before = rt.block_on(fingerprint(&shop));
+
+    // A pending migration that fails on the real rows: 60,000 orders break the new CHECK.
+    let failing = tempfile::tempdir().unwrap();
+    write_migrations(failing.path(), &MIGRATIONS[..2]);
+    write_migrations(
+        failing.path(),
+        &[(
+            "20240101000003_small_orders.sql",
+            "ALTER TABLE orders ADD CONSTRAINT small CHECK (total < 10);",
+            "ALTER TABLE orders DROP CONSTRAINT small;",
+        )],
+    );
+    let run = run_clone(failing.path(), &shop.url(), &[]);
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    assert_eq!(run.report()["migrations"][0]["forward"]["ok"], false);
+    assert_eq!(
+        rt.block_on(fingerprint(&shop)),
+        before,
+        "a failure changed the source"
+    );
+    assert_eq!(rt.block_on(scratch_databases(&server)), 0);
+
+    // Interrupted while a pending migration runs on the clone.
+    let slow = tempfile::tempdir().unwrap();
+    write_migrations(slow.path(), &MIGRATIONS[..2]);
+    write_migrations(
+        slow.path(),
+        &[(
+            "20240101000003_slow.sql",
+            "UPDATE orders SET total = total + 1 WHERE pg_sleep(0.0005) IS NOT NULL;",
+            "UPDATE orders SET total = total - 1;",
+        )],
+    );
+    let url = shop.url();
+    let running = start_until_provisioned(
+        &[
+            "run",
+            slow.path().to_str().unwrap(),
+            "--url",
+            &url,
+            "--clone",
+        ],
+        &[],
+    );
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let code = running.interrupt();
+    assert_eq!(code, Some(130));
+    assert_eq!(
+        rt.block_on(fingerprint(&shop)),
+        before,
+        "an interrupt changed the source"
+    );
+    assert_eq!(rt.block_on(scratch_databases(&server)), 0);
+}
+
+#[test]
+fn a_clone_that_cannot_tell_what_is_applied_says_so_and_runs_nothing() {
+    let rt = runtime();
+    let server = rt.block_on(local_server());
+    let shop = rt.block_on(source(&server, "unknown_shop", false));
+    let dir = tempfile::tempdir().unwrap();
+    write_migrations(dir.path(), MIGRATIONS);
+    let run = run_clone(dir.path(), &shop.url(), &[]);
+    assert_eq!(
+        run.code, 2,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    assert!(
+        run.stderr.contains("--baseline") && run.stderr.contains("unknown_shop"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(rt.block_on(scratch_databases(&server)), 0);
+}
+
+#[test]
+fn a_clone_whose_schema_drifted_from_its_migrations_is_reported_before_anything_runs() {
+    let rt = runtime();
+    let server = rt.block_on(local_server());
+    let shop = rt.block_on(source(&server, "drifted_shop", true));
+    // Someone added an index by hand on staging, and widened a column.
+    rt.block_on(async {
+        let c = shop.connect().await.unwrap();
+        c.batch_execute(
+            "CREATE INDEX by_hand ON customers (city); ALTER TABLE customers ALTER COLUMN city TYPE varchar(200);",
+        )
+        .await
+        .unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    write_migrations(dir.path(), MIGRATIONS);
+    let run = run_clone(dir.path(), &shop.url(), &[]);
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.report();
+    let drift = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "schema_drift")
+        .unwrap_or_else(|| panic!("no drift finding: {}", report["findings"]));
+    let message = drift["message"].as_str().unwrap();
+    assert!(
+        message.contains("by_hand") && message.contains("city"),
+        "{message}"
+    );
+    assert!(message.contains("2 applied migrations"), "{message}");
+    // The pending migrations were still rehearsed, on the drifted schema.
+    assert_eq!(report["migrations"].as_array().unwrap().len(), 2);
+    assert_eq!(report["migrations"][0]["verdict"], "pass");
+    assert_eq!(rt.block_on(scratch_databases(&server)), 0);
+}
+
+fn run_in_transaction(dir: &Path, url: &str) -> Run {
+    rehearse(&[
+        "run",
+        dir.to_str().unwrap(),
+        "--url",
+        url,
+        "--in-transaction",
+    ])
+}
+
+/// Sessions of rehearse still on the server, and transactions left open there.
+async fn lingering(server: &rehearse::provision::Database) -> (i64, i64) {
+    let client = server.connection.connect().await.unwrap();
+    let row = client
+        .query_one(
+            "SELECT count(*) FILTER (WHERE application_name = 'rehearse' AND pid <> pg_backend_pid()), \
+                    count(*) FILTER (WHERE state LIKE 'idle in transaction%') \
+               FROM pg_stat_activity",
+            &[],
+        )
+        .await
+        .unwrap();
+    (row.get(0), row.get(1))
+}
+
+fn locks_of(statement: &serde_json::Value) -> Vec<(String, String)> {
+    statement["locks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["relation"].as_str().unwrap().to_string(),
+                l["mode"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn in_a_transaction_the_pending_migrations_are_measured_and_leave_no_trace() {
+    let rt = runtime();
+    let server = rt.block_on(local_server());
+    let shop = rt.block_on(source(&server, "live_shop", true));
+    let before = rt.block_on(fingerprint(&shop));
+    let dir = tempfile::tempdir().unwrap();
+    write_migrations(dir.path(), MIGRATIONS);
+
+    let run = run_in_transaction(dir.path(), &shop.url());
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.report();
+    let data = &report["database"]["data"];
+    assert_eq!(data["kind"], "in_transaction", "{data}");
+    assert_eq!(data["database"], "live_shop");
+    assert!(
+        run.stdout.contains("nothing was committed"),
+        "{}",
+        run.stdout
+    );
+    let migrations = report["migrations"].as_array().unwrap();
+    assert_eq!(migrations.len(), 2, "only the pending ones");
+    // The ALTER TABLE's lock on the real table, and the index build's, each on its own step.
+    let alter = &migrations[0]["forward"]["statements"][0];
+    assert!(
+        locks_of(alter).contains(&("public.orders".into(), "AccessExclusiveLock".into())),
+        "{alter}"
+    );
+    let index = &migrations[1]["forward"]["statements"][0];
+    assert!(
+        locks_of(index).contains(&("public.orders".into(), "ShareLock".into())),
+        "{index}"
+    );
+    // The index was built over the 60,000 real rows: it took measurable time.
+    assert!(index["duration_ms"].as_f64().unwrap() > 1.0, "{index}");
+    // The rollback's schema is compared inside the transaction; the rows cannot be.
+    assert_eq!(migrations[0]["schema_restored"], true);
+    assert!(migrations[0]["data_preserved"].is_null());
+    assert_eq!(migrations[0]["data_check"]["scope"], "none");
+
+    assert_eq!(
+        rt.block_on(fingerprint(&shop)),
+        before,
+        "the target kept a change"
+    );
+    assert_eq!(rt.block_on(lingering(&server)), (0, 0));
+}
+
+#[test]
+fn in_a_transaction_what_cannot_run_there_is_not_rehearsed_and_staging_waits_only_briefly() {
+    let rt = runtime();
+    let server = rt.block_on(local_server());
+    let shop = rt.block_on(source(&server, "busy_live_shop", true));
+    let before = rt.block_on(fingerprint(&shop));
+
+    // 003 needs ACCESS EXCLUSIVE on orders while staging's session reads it in an open
+    // transaction: the short lock_timeout gives up instead of queueing staging behind it.
+    let reader = rt.block_on(shop.connect()).unwrap();
+    rt.block_on(reader.batch_execute("BEGIN; SELECT count(*) FROM orders;"))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_migrations(dir.path(), &MIGRATIONS[..3]);
+    let started = std::time::Instant::now();
+    let run = run_in_transaction(dir.path(), &shop.url());
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.report();
+    let forward = &report["migrations"][0]["forward"];
+    assert_eq!(forward["ok"], false);
+    assert_eq!(forward["error"]["code"], "55P03", "lock_timeout: {forward}");
+    assert!(started.elapsed().as_secs() < 60);
+    rt.block_on(reader.batch_execute("COMMIT")).unwrap();
+    drop(reader);
+
+    // CREATE INDEX CONCURRENTLY cannot run in a transaction: not rehearsed, nor what follows.
+    let dir = tempfile::tempdir().unwrap();
+    write_migrations(dir.path(), &MIGRATIONS[..2]);
+    write_migrations(
+        dir.path(),
+        &[
+            (
+                "20240101000003_concurrent_index.sql",
+                "CREATE INDEX CONCURRENTLY orders_total_idx ON orders (total);",
+                "DROP INDEX CONCURRENTLY orders_total_idx;",
+            ),
+            MIGRATIONS[3],
+        ],
+    );
+    let run = run_in_transaction(dir.path(), &shop.url());
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.report();
+    let verdicts: Vec<_> = report["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["verdict"].as_str().unwrap().to_string(),
+                m["findings"][0]["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(verdicts.len(), 2);
+    assert_eq!(verdicts[0].0, "not_run");
+    assert!(
+        verdicts[0].1.contains("CONCURRENTLY") && verdicts[0].1.contains("line 2"),
+        "{verdicts:?}"
+    );
+    assert_eq!(verdicts[1].0, "not_run");
+    assert!(
+        verdicts[1].1.contains("follows 20240101000003"),
+        "{verdicts:?}"
+    );
+
+    assert_eq!(
+        rt.block_on(fingerprint(&shop)),
+        before,
+        "the target kept a change"
+    );
+    assert_eq!(rt.block_on(lingering(&server)), (0, 0));
+}
