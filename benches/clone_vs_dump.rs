@@ -45,7 +45,7 @@ fn main() {
         let src = server.connection.with_dbname("src");
         let t = Instant::now();
         let status = Command::new("pgbench")
-            .args(["-i", "-q", "-s", &scale.to_string(), "--dbname", &src.url()])
+            .args(["-i", "-q", "-s", &scale.to_string(), &src.url()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
@@ -60,9 +60,14 @@ fn main() {
                       SELECT 1 + i % ({scale} * 100000), timestamptz '2024-01-01' + i * interval '1 second',
                              jsonb_build_object('kind', 'k' || (i % 17), 'n', i)
                         FROM generate_series(1, {scale} * 20000) i;
-                 CREATE INDEX events_aid ON events (aid);
-                 VACUUM ANALYZE;"
+                 CREATE INDEX events_aid ON events (aid);"
             ))
+            .await
+            .unwrap();
+        src.connect()
+            .await
+            .unwrap()
+            .batch_execute("VACUUM ANALYZE")
             .await
             .unwrap();
         let size: i64 = admin
