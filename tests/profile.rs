@@ -182,6 +182,23 @@ async fn a_database_seeded_from_a_profile_has_the_shape_of_the_source() {
         da.as_str() < "2023-08-01" && da.as_str() > "2023-04-01",
         "median day {da} against {db}"
     );
+    // Rows loaded in a column's order are loaded in it again; a column in random order stays
+    // out of order.
+    let received = (
+        stats(&before, "public.orders", "received_at"),
+        stats(&after, "public.orders", "received_at"),
+    );
+    assert!(received.0.correlation > 0.99, "{}", received.0.correlation);
+    assert!(
+        received.1.correlation > 0.9,
+        "the twin's received_at correlation is {}",
+        received.1.correlation
+    );
+    assert!(
+        placed.1.correlation.abs() < 0.5,
+        "the twin's placed_at correlation is {}",
+        placed.1.correlation
+    );
     // Long text keeps its width.
     let notes = (
         stats(&before, "public.orders", "notes"),

@@ -39,7 +39,13 @@ pub struct Stats {
     pub most_common_vals: Vec<String>,
     pub most_common_freqs: Vec<f64>,
     pub histogram_bounds: Vec<String>,
+    /// How closely the rows' physical order follows the column's (-1 to 1; 0 when unknown).
+    pub correlation: f64,
 }
+
+/// A correlation this close to ±1 means the table was loaded in the column's order (a table
+/// filled over time, by its timestamp or its growing id).
+const ORDERED: f64 = 0.9;
 
 /// Which values may be copied into the profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,6 +258,16 @@ fn range_or_inferred(
                     );
                 }
             }
+            // Rows loaded in this column's order stay in it (dates have no ordered generator).
+            let unique = g.get("unique").and_then(Value::as_bool) == Some(true);
+            if stats.correlation.abs() >= ORDERED && class != TypeClass::Date && !unique {
+                let order = if stats.correlation > 0.0 {
+                    "ascending"
+                } else {
+                    "descending"
+                };
+                g.insert("order".into(), order.into());
+            }
             Fitted::Generator(g)
         }
         TypeClass::Text if column.name.to_ascii_lowercase().contains("email") => {
@@ -446,6 +462,29 @@ mod tests {
         text: false,
         numbers: true,
     };
+
+    #[test]
+    fn rows_loaded_in_a_columns_order_are_generated_in_it() {
+        let with = |ty: &str, correlation: f64| {
+            let c = column(
+                "received_at",
+                ty,
+                Stats {
+                    histogram_bounds: vec!["1".into(), "50".into(), "100".into()],
+                    correlation,
+                    ..Default::default()
+                },
+            );
+            match fit(&c, 1000.0, PRIVATE) {
+                Fitted::Generator(g) => g.get("order").and_then(|o| o.as_str()).map(str::to_string),
+                _ => panic!("not fitted"),
+            }
+        };
+        assert_eq!(with("bigint", 0.998).as_deref(), Some("ascending"));
+        assert_eq!(with("numeric", -0.95).as_deref(), Some("descending"));
+        assert_eq!(with("bigint", 0.4), None, "rows in no particular order");
+        assert_eq!(with("date", 0.99), None, "dates have no ordered generator");
+    }
 
     #[test]
     fn a_few_text_values_become_synthetic_choices_of_the_same_width_and_weight() {

@@ -111,7 +111,7 @@ async fn read_columns(
                       LIMIT 1),
                     s.null_frac::float8, s.avg_width, s.n_distinct::float8,
                     s.most_common_vals::text, s.most_common_freqs::float8[],
-                    s.histogram_bounds::text
+                    s.histogram_bounds::text, s.correlation::float8
                FROM pg_attribute a
                LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
                LEFT JOIN pg_stats s ON s.schemaname = $2 AND s.tablename = $3
@@ -157,6 +157,7 @@ async fn read_columns(
                         .get::<_, Option<String>>(14)
                         .map(|t| parse_array(&t))
                         .unwrap_or_default(),
+                    correlation: r.get::<_, Option<f64>>(15).unwrap_or(0.0),
                 }),
                 name,
             }
@@ -272,7 +273,8 @@ pub fn render(tables: &[TableProfile], request: &ProfileRequest) -> String {
         "# A dataset shaped like {} (schemas: {}), written by `rehearse profile` from the server's\n\
          # statistics (pg_class.reltuples, pg_stats), not from its rows.\n\
          # Holds: row counts; per column its NULL fraction, uniqueness, most common values' weights,\n\
-         # bounds of numbers and times, text width, and for a foreign key its skew (a fitted zipf).\n\
+         # bounds of numbers and times, text width, for a foreign key its skew (a fitted zipf), and\n\
+         # the order rows were loaded in (`order`, where pg_stats.correlation is beyond ±0.9).\n\
          # Leaves out: {}{}\n\
          # Seed from it with `rehearse run MIGRATIONS --dataset THIS_FILE [--scale 0.1]`.",
         redact(&request.url),

@@ -44,6 +44,14 @@ pub enum Distribution {
     Histogram,
 }
 
+/// The order of a column's values along the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    Ascending,
+    Descending,
+}
+
 /// The generator kinds a column can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -110,6 +118,10 @@ pub struct ColumnDef {
     /// `histogram`: ascending bucket bounds, each bucket as frequent as the others (numbers,
     /// or times as `min` and `max` take them for `timestamp`).
     pub bounds: Option<Vec<toml::Value>>,
+    /// Values follow the rows' order (uniform or histogram numbers and times): row i of n gets
+    /// the value at the distribution's quantile i/n, so the table is loaded in this column's
+    /// order, as a table filled over time is (`pg_stats.correlation` near 1, or -1).
+    pub order: Option<Order>,
     /// `float`: digits after the decimal point (default 2).
     pub decimals: Option<u32>,
     /// `choice`: the values; `weights` the same length (default equal).
@@ -153,6 +165,7 @@ impl ColumnDef {
             std_dev: None,
             exponent: None,
             bounds: None,
+            order: None,
             decimals: None,
             values: None,
             weights: None,

@@ -55,6 +55,12 @@ pub enum Dist {
     Zipf(rand_distr::Zipf<f64>),
     /// Ascending bounds of equally frequent buckets.
     Histogram(Vec<f64>),
+    /// `inner` (uniform or a histogram) read at quantile row/rows: values in the rows' order.
+    Ordered {
+        inner: Box<Dist>,
+        rows: u64,
+        descending: bool,
+    },
 }
 
 /// How a reference picks its parent row.
@@ -209,12 +215,42 @@ impl Dist {
                 (mean + z * std_dev).clamp(min, max)
             }
             Dist::Zipf(z) => (min + z.sample(rng) - 1.0).min(max),
+            Dist::Histogram(_) => {
+                let q = rng.f64();
+                self.quantile(q, min, max)
+            }
+            // Without a row there is no order to follow: as the distribution it orders.
+            Dist::Ordered { inner, .. } => inner.sample(rng, min, max),
+        }
+    }
+
+    /// A number under this distribution for row `row`: the same as [`Dist::sample`] except
+    /// that an ordered distribution gives row i of n its quantile (i + u) / n.
+    fn sample_at(&self, rng: &mut CellRng, min: f64, max: f64, row: u64) -> f64 {
+        match self {
+            Dist::Ordered {
+                inner,
+                rows,
+                descending,
+            } => {
+                let q = ((row as f64 + rng.f64()) / (*rows).max(1) as f64).clamp(0.0, 1.0);
+                inner.quantile(if *descending { 1.0 - q } else { q }, min, max)
+            }
+            other => other.sample(rng, min, max),
+        }
+    }
+
+    /// The value at quantile `q` (uniform and histogram; the plan orders no other).
+    fn quantile(&self, q: f64, min: f64, max: f64) -> f64 {
+        match self {
             Dist::Histogram(bounds) => {
                 let buckets = bounds.len().saturating_sub(1).max(1);
-                let i = ((rng.f64() * buckets as f64) as usize).min(buckets - 1);
+                let at = q * buckets as f64;
+                let i = (at as usize).min(buckets - 1);
                 let (lo, hi) = (bounds[i], bounds.get(i + 1).copied().unwrap_or(bounds[i]));
-                (lo + rng.f64() * (hi - lo)).clamp(min, max)
+                (lo + (at - i as f64).clamp(0.0, 1.0) * (hi - lo)).clamp(min, max)
             }
+            _ => min + q * (max - min),
         }
     }
 }
@@ -236,9 +272,10 @@ impl Gen {
             } => match (unique, dist) {
                 (Some(p), _) => Value::Int(min + p.apply(row) as i64),
                 (None, Dist::Uniform) => Value::Int(rng.between(*min, *max)),
-                (None, d) => {
-                    Value::Int(d.sample(rng, *min as f64, *max as f64 + 0.999).floor() as i64)
-                }
+                (None, d) => Value::Int(
+                    d.sample_at(rng, *min as f64, *max as f64 + 0.999, row)
+                        .floor() as i64,
+                ),
             },
             Gen::Float {
                 min,
@@ -250,7 +287,7 @@ impl Gen {
                 let f = 10f64.powi(*decimals as i32);
                 match unique {
                     Some(p) => Value::Float(min + p.apply(row) as f64 / f),
-                    None => Value::Float((dist.sample(rng, *min, *max) * f).round() / f),
+                    None => Value::Float((dist.sample_at(rng, *min, *max, row) * f).round() / f),
                 }
             }
             Gen::Bool { true_fraction } => Value::Bool(rng.f64() < *true_fraction),
@@ -266,7 +303,7 @@ impl Gen {
             } => Value::Timestamp(match (unique, dist) {
                 (Some(p), _) => min + p.apply(row) as i64,
                 (None, Dist::Uniform) => rng.between(*min, *max),
-                (None, d) => d.sample(rng, *min as f64, *max as f64) as i64,
+                (None, d) => d.sample_at(rng, *min as f64, *max as f64, row) as i64,
             }),
             Gen::Choice {
                 values,
@@ -545,6 +582,43 @@ mod tests {
             nulls: 0.0,
             seed: 7,
         }
+    }
+
+    #[test]
+    fn an_ordered_histogram_follows_the_rows_and_keeps_its_buckets() {
+        let rows = 1000;
+        let ordered = |descending| {
+            column(Gen::Int {
+                min: 0,
+                max: 1000,
+                dist: Dist::Ordered {
+                    inner: Box::new(Dist::Histogram(vec![0.0, 10.0, 1000.0])),
+                    rows,
+                    descending,
+                },
+                unique: None,
+            })
+        };
+        let values = |c: &ColumnGen| -> Vec<i64> {
+            (0..rows)
+                .map(|row| match c.value(row) {
+                    Value::Int(v) => v,
+                    other => panic!("{other:?}"),
+                })
+                .collect()
+        };
+        let up = values(&ordered(false));
+        assert!(
+            up.windows(2).all(|w| w[0] <= w[1]),
+            "ascending along the rows"
+        );
+        // Half the rows in each bucket, as the histogram says: the first half below 10.
+        assert!(up[..500].iter().all(|v| *v <= 10) && up[500..].iter().all(|v| *v >= 10));
+        let down = values(&ordered(true));
+        assert!(
+            down.windows(2).all(|w| w[0] >= w[1]),
+            "descending along the rows"
+        );
     }
 
     #[test]

@@ -1697,7 +1697,7 @@ fn compile(
         }
         Ok(Some(Permutation::new(n.min(u64::MAX as u128) as u64, seed)))
     };
-    let dist = |lo: f64, hi: f64| -> Result<Dist, String> {
+    let dist_unordered = |lo: f64, hi: f64| -> Result<Dist, String> {
         Ok(match def.distribution {
             Distribution::Uniform => Dist::Uniform,
             Distribution::Normal => Dist::Normal {
@@ -1740,6 +1740,27 @@ fn compile(
                 Dist::Histogram(bounds)
             }
         })
+    };
+    let dist = |lo: f64, hi: f64| -> Result<Dist, String> {
+        let base = dist_unordered(lo, hi)?;
+        let Some(order) = def.order else {
+            return Ok(base);
+        };
+        if def.unique {
+            return Err(format!(
+                "{label}: order and unique together: a unique column in row order is kind = \"sequence\""
+            ));
+        }
+        match base {
+            Dist::Uniform | Dist::Histogram(_) => Ok(Dist::Ordered {
+                inner: Box::new(base),
+                rows,
+                descending: order == crate::seed::definition::Order::Descending,
+            }),
+            _ => Err(format!(
+                "{label}: order needs distribution = \"uniform\" or \"histogram\""
+            )),
+        }
     };
     let check_range = |lo: f64, hi: f64| -> Result<(), String> {
         let below = facts
