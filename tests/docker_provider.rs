@@ -311,13 +311,9 @@ async fn auto_falls_back_to_local_when_the_image_is_absent_and_says_why() {
     assert!(containers_of_this_run().is_empty());
 }
 
-/// Not a test of its own: the child process of the signal tests. With `REHEARSE_SIGNAL_CHILD`
-/// set it holds a database under the binary's signal handlers until a signal ends it.
-#[test]
-fn signal_child_holds_a_database_until_signalled() {
-    if std::env::var_os("REHEARSE_SIGNAL_CHILD").is_none() {
-        return;
-    }
+/// The child half of a signal test (`REHEARSE_SIGNAL_CHILD` set): holds a database under the
+/// binary's signal handlers until a signal ends the process.
+fn hold_a_database_until_signalled() -> ! {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -332,7 +328,20 @@ fn signal_child_holds_a_database_until_signalled() {
     panic!("no signal arrived within 120s");
 }
 
-async fn signal_removes_the_container(signal: i32, expected_code: i32) {
+/// A signal test: run as itself (`name`) in a child process that holds a database, signal the
+/// child, and find its container gone. In the child, the same test holds the database.
+fn signal_test(name: &str, signal: i32, expected_code: i32) {
+    if std::env::var_os("REHEARSE_SIGNAL_CHILD").is_some() {
+        hold_a_database_until_signalled();
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(signal_removes_the_container(name, signal, expected_code));
+}
+
+async fn signal_removes_the_container(name: &str, signal: i32, expected_code: i32) {
     use std::io::BufRead;
     use std::os::unix::process::ExitStatusExt;
     let _lock = ONE_AT_A_TIME.lock().await;
@@ -340,11 +349,7 @@ async fn signal_removes_the_container(signal: i32, expected_code: i32) {
         return;
     }
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "signal_child_holds_a_database_until_signalled",
-            "--nocapture",
-        ])
+        .args(["--exact", name, "--nocapture"])
         .env("REHEARSE_SIGNAL_CHILD", "1")
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -374,14 +379,14 @@ async fn signal_removes_the_container(signal: i32, expected_code: i32) {
     );
 }
 
-#[tokio::test]
-async fn sigint_removes_the_container() {
-    signal_removes_the_container(libc::SIGINT, 130).await;
+#[test]
+fn sigint_removes_the_container() {
+    signal_test("sigint_removes_the_container", libc::SIGINT, 130);
 }
 
-#[tokio::test]
-async fn sigterm_removes_the_container() {
-    signal_removes_the_container(libc::SIGTERM, 143).await;
+#[test]
+fn sigterm_removes_the_container() {
+    signal_test("sigterm_removes_the_container", libc::SIGTERM, 143);
 }
 
 #[tokio::test]

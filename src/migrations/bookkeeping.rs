@@ -387,6 +387,85 @@ mod tests {
         );
     }
 
+    fn folder(versions: &[&str]) -> Vec<Migration> {
+        versions
+            .iter()
+            .map(|v| Migration {
+                version: super::super::Version::new(*v),
+                name: "m".into(),
+                forward: super::super::Script {
+                    path: format!("{v}_m.sql").into(),
+                    first_line: 1,
+                    statements: Vec::new(),
+                    parse_error: None,
+                    bookkeeping: None,
+                },
+                rollback: None,
+                repeatable: false,
+            })
+            .collect()
+    }
+
+    fn rows(versions: &[&str]) -> Vec<(String, bool)> {
+        versions.iter().map(|v| (v.to_string(), false)).collect()
+    }
+
+    #[test]
+    fn applied_migrations_are_read_as_each_tool_writes_them() {
+        // diesel drops the dashes, Flyway writes dots, sqlx a number without leading zeros.
+        let diesel = Bookkeeping::of(Tool::Diesel);
+        let set = folder(&[
+            "2024-01-01-000001",
+            "2024-01-02-000001",
+            "2024-01-03-000001",
+        ]);
+        assert_eq!(
+            diesel.applied_count(&rows(&["20240101000001", "20240102000001"]), &set),
+            Ok((2, vec![]))
+        );
+        let flyway = Bookkeeping::of(Tool::Flyway);
+        let set = folder(&["1", "1_1", "2"]);
+        assert_eq!(
+            flyway.applied_count(&rows(&["1", "1.1"]), &set),
+            Ok((2, vec![]))
+        );
+        let sqlx = Bookkeeping::of(Tool::Sqlx);
+        let set = folder(&["0001", "0002", "0003"]);
+        assert_eq!(
+            sqlx.applied_count(&rows(&["1", "2", "3", "4"]), &set),
+            Ok((3, vec!["4".to_string()]))
+        );
+        assert_eq!(sqlx.applied_count(&[], &set), Ok((0, vec![])));
+    }
+
+    #[test]
+    fn golang_migrate_keeps_only_the_last_version_and_a_dirty_flag() {
+        let golang = Bookkeeping::of(Tool::GolangMigrate);
+        let set = folder(&["1", "2", "10", "11"]);
+        // 10 is after 2 as a number: three applied, not one.
+        assert_eq!(golang.applied_count(&rows(&["10"]), &set), Ok((3, vec![])));
+        let dirty = golang
+            .applied_count(&[("10".to_string(), true)], &set)
+            .unwrap_err();
+        assert!(
+            dirty.contains("version 10") && dirty.contains("failed"),
+            "{dirty}"
+        );
+    }
+
+    #[test]
+    fn a_gap_in_what_is_applied_names_the_missing_migration() {
+        let dbmate = Bookkeeping::of(Tool::Dbmate);
+        let set = folder(&["20240101", "20240102", "20240103"]);
+        let gap = dbmate
+            .applied_count(&rows(&["20240101", "20240103"]), &set)
+            .unwrap_err();
+        assert!(
+            gap.contains("not 20240102") && gap.contains("20240102_m.sql"),
+            "{gap}"
+        );
+    }
+
     #[test]
     fn versions_become_numbers_without_leading_zeros() {
         assert_eq!(number("0001"), "1");

@@ -87,6 +87,16 @@ pub fn is_loopback(host: &str, port: u16) -> bool {
     }
 }
 
+/// What the disposable rule judges: what is written. With `--clone` that is a scratch database
+/// on the server, never the source database (only read), so the server alone is judged.
+fn judged(target: &ConnectionInfo, clone: bool) -> ConnectionInfo {
+    if clone {
+        target.with_dbname("")
+    } else {
+        target.clone()
+    }
+}
+
 pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError> {
     let url = request.url.as_deref().ok_or_else(|| {
         ProvisionError::Refused(
@@ -95,14 +105,8 @@ pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError
         )
     })?;
     let target = parse(url)?;
-    // The rule guards what is written: with --clone that is a scratch database on the server,
-    // never the source, which is only read; so the server alone is judged.
-    let written = if request.clone.is_some() {
-        target.with_dbname("")
-    } else {
-        target.clone()
-    };
-    if !request.allow_non_disposable && !looks_disposable(&written) {
+    if !request.allow_non_disposable && !looks_disposable(&judged(&target, request.clone.is_some()))
+    {
         return Err(ProvisionError::Refused(format!(
             "refusing to rehearse on {}: it is not on loopback and its host and database names do not mark it as disposable (test, ci, staging, ...); pass --allow-non-disposable if this server may take scratch databases",
             target.redacted()
@@ -261,6 +265,16 @@ mod tests {
             "postgresql://u@prod-db.internal/app_test"
         )));
         assert!(!looks_disposable(&target("postgresql://u@10.0.0.5/app")));
+    }
+
+    #[test]
+    fn a_clone_is_judged_by_the_server_it_writes_on_not_by_the_source_it_reads() {
+        let prod_named = target("postgresql://u@db.staging.example.com/app_prod");
+        assert!(!looks_disposable(&judged(&prod_named, false)));
+        assert!(looks_disposable(&judged(&prod_named, true)));
+        let test_named = target("postgresql://u@db.example.com/app_test");
+        assert!(looks_disposable(&judged(&test_named, false)));
+        assert!(!looks_disposable(&judged(&test_named, true)));
     }
 
     #[test]
