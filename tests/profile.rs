@@ -136,6 +136,7 @@ async fn a_database_seeded_from_a_profile_has_the_shape_of_the_source() {
     for (table, column) in [
         ("public.orders", "status"),
         ("public.orders", "city"),
+        ("public.orders", "units"),
         ("public.customers", "tier"),
         ("public.customers", "email"),
     ] {

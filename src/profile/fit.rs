@@ -144,6 +144,16 @@ pub fn fit(column: &ColumnStats, rows: f64, policy: ValuePolicy) -> Fitted {
                     .collect(),
             ),
         );
+    } else if let Some((values, weights)) = (class == TypeClass::Int && policy.numbers)
+        .then(|| integer_pool(column, stats, rows))
+        .flatten()
+    {
+        // Integers of few values: as many values as the column has, its common ones weighted as
+        // they are, the rest spread over the histogram's buckets (a histogram alone would give
+        // every integer of the range).
+        g.insert("kind".into(), "choice".into());
+        g.insert("values".into(), Value::Array(values));
+        g.insert("weights".into(), Value::Array(weights));
     } else {
         return finish(
             range_or_inferred(column, class, stats, policy, rows, g),
@@ -344,6 +354,101 @@ fn pooled(column: &ColumnStats, stats: &Stats, rows: f64) -> Option<(Vec<Value>,
     Some((values, weights))
 }
 
+/// An integer column's values when it has few (up to [`POOL_LIMIT`], and fewer than half its
+/// rows): its most common values with their weights, and the others evenly spaced inside the
+/// histogram's buckets, each bucket holding its share of them and of the remaining rows.
+fn integer_pool(
+    column: &ColumnStats,
+    stats: &Stats,
+    rows: f64,
+) -> Option<(Vec<Value>, Vec<Value>)> {
+    let distinct = distinct_count(stats.n_distinct, rows).round();
+    if column.unique || !(2.0..=POOL_LIMIT).contains(&distinct) || distinct >= rows * 0.5 {
+        return None;
+    }
+    let bounds: Vec<i64> = stats
+        .histogram_bounds
+        .iter()
+        .filter_map(|b| b.parse().ok())
+        .collect();
+    if bounds.len() < 2 {
+        return None;
+    }
+    let non_null = (1.0 - stats.null_frac).max(1e-9);
+    let mut values: Vec<i64> = Vec::new();
+    let mut weights: Vec<f64> = Vec::new();
+    for (v, f) in stats.most_common_vals.iter().zip(&stats.most_common_freqs) {
+        if let Ok(v) = v.parse::<i64>() {
+            values.push(v);
+            weights.push(f / non_null);
+        }
+    }
+    let covered: f64 = weights.iter().sum();
+    let rest = (distinct as usize).saturating_sub(values.len());
+    if rest == 0 {
+        return None;
+    }
+    // Each bucket's share of the values the common ones leave, no more than it has integers
+    // for (a narrow bucket's excess goes to the wider ones).
+    let last = bounds.len() - 2;
+    let capacity: Vec<usize> = bounds
+        .windows(2)
+        .enumerate()
+        .map(|(k, pair)| {
+            let span = (pair[1] - pair[0]).max(0) as u64 + u64::from(k == last);
+            let taken = values
+                .iter()
+                .filter(|v| **v >= pair[0] && (**v < pair[1] || (k == last && **v == pair[1])))
+                .count() as u64;
+            span.saturating_sub(taken).min(POOL_LIMIT as u64) as usize
+        })
+        .collect();
+    let mut share = vec![0usize; capacity.len()];
+    let mut left = rest;
+    while left > 0 {
+        let open: Vec<usize> = (0..capacity.len())
+            .filter(|&k| share[k] < capacity[k])
+            .collect();
+        if open.is_empty() {
+            break;
+        }
+        let each = (left / open.len()).max(1);
+        for k in open {
+            let add = each.min(capacity[k] - share[k]).min(left);
+            share[k] += add;
+            left -= add;
+        }
+    }
+    let mut others = Vec::new();
+    for (k, pair) in bounds.windows(2).enumerate() {
+        let (lo, hi) = (pair[0], pair[1] + i64::from(k == last));
+        let n = share[k];
+        for j in 0..n {
+            // Evenly spaced, stepping past a value already taken.
+            let mut v = lo + ((hi - lo) as f64 * j as f64 / n as f64) as i64;
+            while v < hi && (values.contains(&v) || others.contains(&v)) {
+                v += 1;
+            }
+            if v < hi {
+                others.push(v);
+            }
+        }
+    }
+    if others.is_empty() {
+        return None;
+    }
+    let weight = (1.0 - covered).max(0.0) / others.len() as f64;
+    weights.extend(std::iter::repeat_n(weight, others.len()));
+    values.extend(others);
+    Some((
+        values.into_iter().map(Value::Integer).collect(),
+        weights
+            .into_iter()
+            .map(|w| Value::Float(round(w, 6)))
+            .collect(),
+    ))
+}
+
 /// `status_1`, padded to the width of the value it stands for, so that sizes stay the same.
 fn synthetic(column: &str, index: usize, width: usize) -> String {
     let base = format!("{column}_{}", index + 1);
@@ -462,6 +567,53 @@ mod tests {
         text: false,
         numbers: true,
     };
+
+    #[test]
+    fn integers_of_few_values_keep_their_count_and_common_weights() {
+        let c = column(
+            "quantity",
+            "integer",
+            Stats {
+                n_distinct: 40.0,
+                most_common_vals: vec!["1".into(), "2".into()],
+                most_common_freqs: vec![0.5, 0.2],
+                histogram_bounds: vec!["3".into(), "10".into(), "60".into()],
+                ..Default::default()
+            },
+        );
+        let Fitted::Generator(g) = fit(&c, 10_000.0, PRIVATE) else {
+            panic!()
+        };
+        assert_eq!(g["kind"].as_str(), Some("choice"));
+        let values = g["values"].as_array().unwrap();
+        let weights: Vec<f64> = g["weights"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_float().unwrap())
+            .collect();
+        assert_eq!(values.len(), 40);
+        assert_eq!(values[0].as_integer(), Some(1));
+        assert!((weights[0] - 0.5).abs() < 1e-9);
+        assert!((weights.iter().sum::<f64>() - 1.0).abs() < 1e-3);
+        assert!(values
+            .iter()
+            .all(|v| (1..=60).contains(&v.as_integer().unwrap())));
+        // Many values: the histogram keeps the shape, no pool.
+        let wide = column(
+            "amount",
+            "integer",
+            Stats {
+                n_distinct: -0.8,
+                histogram_bounds: vec!["3".into(), "10".into(), "60000".into()],
+                ..Default::default()
+            },
+        );
+        let Fitted::Generator(g) = fit(&wide, 10_000.0, PRIVATE) else {
+            panic!()
+        };
+        assert_eq!(g["kind"].as_str(), Some("int"));
+    }
 
     #[test]
     fn rows_loaded_in_a_columns_order_are_generated_in_it() {
