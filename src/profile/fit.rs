@@ -242,35 +242,52 @@ fn range_or_inferred(
                 };
                 g.insert("min".into(), lo);
                 g.insert("max".into(), hi);
-                // The histogram's buckets are equally frequent: their bounds give the shape.
-                let bounds: Vec<f64> = stats
+                // The histogram's buckets are equally frequent among the values that are not
+                // common; the common values hold their own frequencies. Both folded into one
+                // histogram of equally frequent buckets give the whole column's shape.
+                let as_number = |text: &str| -> Option<f64> {
+                    match class {
+                        TypeClass::Int | TypeClass::Float => text.parse().ok(),
+                        TypeClass::Date => crate::seed::copy::parse_timestamp(&iso(text))
+                            .map(|us| us.div_euclid(crate::seed::copy::US_PER_DAY) as f64),
+                        _ => crate::seed::copy::parse_timestamp(&iso(text)).map(|us| us as f64),
+                    }
+                };
+                let histogram: Vec<f64> = stats
                     .histogram_bounds
                     .iter()
-                    .filter_map(|b| b.parse().ok())
+                    .filter_map(|b| as_number(b))
                     .collect();
-                if matches!(class, TypeClass::Int | TypeClass::Float) && bounds.len() >= 3 {
+                let non_null = (1.0 - stats.null_frac).max(1e-9);
+                let common: Vec<(f64, f64)> = stats
+                    .most_common_vals
+                    .iter()
+                    .zip(&stats.most_common_freqs)
+                    .filter_map(|(v, f)| Some((as_number(v)?, f / non_null)))
+                    .collect();
+                if histogram.len() >= 3 {
+                    let folded = fold_common_values(&histogram, &common, FOLDED_BUCKETS);
+                    let bound = |x: f64| -> Value {
+                        match class {
+                            TypeClass::Int | TypeClass::Float => Value::Float(x),
+                            TypeClass::Date => {
+                                Value::String(crate::seed::copy::format_date(x.round() as i64))
+                            }
+                            _ => {
+                                Value::String(crate::seed::copy::format_timestamp(x.round() as i64))
+                            }
+                        }
+                    };
                     g.insert("distribution".into(), "histogram".into());
                     g.insert(
                         "bounds".into(),
-                        Value::Array(bounds.into_iter().map(Value::Float).collect()),
-                    );
-                } else if class == TypeClass::Timestamp && stats.histogram_bounds.len() >= 3 {
-                    g.insert("distribution".into(), "histogram".into());
-                    g.insert(
-                        "bounds".into(),
-                        Value::Array(
-                            stats
-                                .histogram_bounds
-                                .iter()
-                                .map(|b| Value::String(iso(b)))
-                                .collect(),
-                        ),
+                        Value::Array(folded.into_iter().map(bound).collect()),
                     );
                 }
             }
-            // Rows loaded in this column's order stay in it (dates have no ordered generator).
+            // Rows loaded in this column's order stay in it.
             let unique = g.get("unique").and_then(Value::as_bool) == Some(true);
-            if stats.correlation.abs() >= ORDERED && class != TypeClass::Date && !unique {
+            if stats.correlation.abs() >= ORDERED && !unique {
                 let order = if stats.correlation > 0.0 {
                     "ascending"
                 } else {
@@ -352,6 +369,50 @@ fn pooled(column: &ColumnStats, stats: &Stats, rows: f64) -> Option<(Vec<Value>,
         })
         .collect();
     Some((values, weights))
+}
+
+/// Buckets of a histogram that holds the common values as well as the rest.
+const FOLDED_BUCKETS: usize = 100;
+
+/// Equally frequent bucket bounds (`buckets + 1` of them) for a column whose statistics split it
+/// in two: `common` values with their frequencies (of the non-NULL rows), and a `histogram` of
+/// equally frequent buckets over the rest. A common value becomes a run of equal bounds (buckets
+/// of width zero) as long as its frequency; without common values the histogram comes back as
+/// it is.
+fn fold_common_values(histogram: &[f64], common: &[(f64, f64)], buckets: usize) -> Vec<f64> {
+    if common.is_empty() || histogram.len() < 2 {
+        return histogram.to_vec();
+    }
+    let covered: f64 = common.iter().map(|(_, f)| f).sum::<f64>().min(1.0);
+    let per_bucket = (1.0 - covered) / (histogram.len() - 1) as f64;
+    // (from, to, mass), walked in order of where they start.
+    let mut pieces: Vec<(f64, f64, f64)> = histogram
+        .windows(2)
+        .map(|w| (w[0], w[1], per_bucket))
+        .chain(common.iter().map(|&(v, f)| (v, v, f)))
+        .collect();
+    pieces.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let total: f64 = pieces.iter().map(|p| p.2).sum::<f64>().max(1e-12);
+    let mut bounds = Vec::with_capacity(buckets + 1);
+    let (mut piece, mut before) = (0, 0.0);
+    for k in 0..=buckets {
+        let q = total * k as f64 / buckets as f64;
+        while piece + 1 < pieces.len() && before + pieces[piece].2 < q {
+            before += pieces[piece].2;
+            piece += 1;
+        }
+        let (from, to, mass) = pieces[piece];
+        let within = if mass > 0.0 {
+            ((q - before) / mass).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        bounds.push(from + within * (to - from));
+    }
+    // A common value inside a bucket's range is walked after that bucket: sorted, the bounds
+    // are the same values in the order a histogram needs.
+    bounds.sort_by(f64::total_cmp);
+    bounds
 }
 
 /// An integer column's values when it has few (up to [`POOL_LIMIT`], and fewer than half its
@@ -569,6 +630,23 @@ mod tests {
     };
 
     #[test]
+    fn common_values_are_folded_into_the_histogram_with_their_weight() {
+        // Half the rows are 0; the rest spread evenly between 100 and 200.
+        let bounds = fold_common_values(&[100.0, 150.0, 200.0], &[(0.0, 0.5)], 10);
+        assert_eq!(bounds.len(), 11);
+        assert!(bounds.windows(2).all(|w| w[0] <= w[1]));
+        // Five of the ten buckets are the common value alone, the others cover 100..200.
+        assert_eq!(bounds.iter().filter(|b| **b == 0.0).count(), 6);
+        assert!((bounds[10] - 200.0).abs() < 1e-9);
+        assert!((bounds[8] - 160.0).abs() < 1e-6, "{bounds:?}");
+        // Without common values, the histogram as it is.
+        assert_eq!(
+            fold_common_values(&[1.0, 2.0, 3.0], &[], 10),
+            vec![1.0, 2.0, 3.0]
+        );
+    }
+
+    #[test]
     fn integers_of_few_values_keep_their_count_and_common_weights() {
         let c = column(
             "quantity",
@@ -635,7 +713,7 @@ mod tests {
         assert_eq!(with("bigint", 0.998).as_deref(), Some("ascending"));
         assert_eq!(with("numeric", -0.95).as_deref(), Some("descending"));
         assert_eq!(with("bigint", 0.4), None, "rows in no particular order");
-        assert_eq!(with("date", 0.99), None, "dates have no ordered generator");
+        assert_eq!(with("date", 0.99).as_deref(), Some("ascending"));
     }
 
     #[test]

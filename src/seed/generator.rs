@@ -141,6 +141,8 @@ pub enum Gen {
         min: i64,
         max: i64,
         unique: Option<Permutation>,
+        /// Uniform, or a histogram of days (ordered or not).
+        dist: Dist,
     },
     /// Microseconds since 1970.
     Timestamp {
@@ -291,9 +293,17 @@ impl Gen {
                 }
             }
             Gen::Bool { true_fraction } => Value::Bool(rng.f64() < *true_fraction),
-            Gen::Date { min, max, unique } => Value::Date(match unique {
-                Some(p) => min + p.apply(row) as i64,
-                None => rng.between(*min, *max),
+            Gen::Date {
+                min,
+                max,
+                unique,
+                dist,
+            } => Value::Date(match (unique, dist) {
+                (Some(p), _) => min + p.apply(row) as i64,
+                (None, Dist::Uniform) => rng.between(*min, *max),
+                (None, d) => d
+                    .sample_at(rng, *min as f64, *max as f64 + 0.999, row)
+                    .floor() as i64,
             }),
             Gen::Timestamp {
                 min,

@@ -209,6 +209,7 @@ fn cap(gen: &mut Gen, top: f64) {
             min,
             max,
             unique: None,
+            ..
         }
         | Gen::Timestamp {
             min,

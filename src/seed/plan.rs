@@ -1697,7 +1697,8 @@ fn compile(
         }
         Ok(Some(Permutation::new(n.min(u64::MAX as u128) as u64, seed)))
     };
-    let dist_unordered = |lo: f64, hi: f64| -> Result<Dist, String> {
+    // `unit`: what a time bound is divided by (microseconds; a day's for dates).
+    let dist_unordered = |lo: f64, hi: f64, unit: f64| -> Result<Dist, String> {
         Ok(match def.distribution {
             Distribution::Uniform => Dist::Uniform,
             Distribution::Normal => Dist::Normal {
@@ -1719,7 +1720,7 @@ fn compile(
                     .flatten()
                     .map(|b| match b {
                         toml::Value::String(t) => copy::parse_timestamp(t)
-                            .map(|us| us as f64)
+                            .map(|us| (us as f64 / unit).floor())
                             .ok_or_else(|| format!("{label}: the bound \"{t}\" is not a time such as \"2024-01-31T12:00:00Z\"")),
                         other => toml_f64(Some(other))
                             .ok_or_else(|| format!("{label}: the bound {other} is not a number")),
@@ -1741,8 +1742,8 @@ fn compile(
             }
         })
     };
-    let dist = |lo: f64, hi: f64| -> Result<Dist, String> {
-        let base = dist_unordered(lo, hi)?;
+    let dist_in = |lo: f64, hi: f64, unit: f64| -> Result<Dist, String> {
+        let base = dist_unordered(lo, hi, unit)?;
         let Some(order) = def.order else {
             return Ok(base);
         };
@@ -1762,6 +1763,7 @@ fn compile(
             )),
         }
     };
+    let dist = |lo: f64, hi: f64| dist_in(lo, hi, 1.0);
     let check_range = |lo: f64, hi: f64| -> Result<(), String> {
         let below = facts
             .min
@@ -2016,14 +2018,20 @@ fn compile(
                     min: lo,
                     max: hi,
                     unique: perm((hi - lo + 1) as u128)?,
+                    dist: match (def.distribution, def.order) {
+                        (Distribution::Histogram, _) | (_, Some(_)) => {
+                            dist_in(lo as f64, hi as f64, copy::US_PER_DAY as f64)?
+                        }
+                        _ => Dist::Uniform,
+                    },
                 }
             } else {
                 Gen::Timestamp {
                     min: lo,
                     max: hi,
                     unique: perm((hi - lo + 1) as u128)?,
-                    dist: match def.distribution {
-                        Distribution::Histogram => dist(lo as f64, hi as f64)?,
+                    dist: match (def.distribution, def.order) {
+                        (Distribution::Histogram, _) | (_, Some(_)) => dist(lo as f64, hi as f64)?,
                         _ => Dist::Uniform,
                     },
                 }
