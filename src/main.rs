@@ -617,21 +617,33 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
     scenario.database.check_version()?;
     scenario.database.allow_non_disposable |= args.allow_non_disposable;
     if let Some(method) = args.clone {
-        if scenario.database.provider != ProviderChoice::Url {
-            return Err(Error::Input(
-                "--clone copies the database of --url: give --url postgresql://… (the database to copy)".into(),
-            ));
-        }
         scenario.database.clone = Some(method);
+        scenario.database.in_transaction = false;
+    }
+    if args.clone_jobs.is_some() {
         scenario.database.clone_jobs = args.clone_jobs.map(usize::from);
     }
     if args.in_transaction {
-        if scenario.database.provider != ProviderChoice::Url {
-            return Err(Error::Input(
-                "--in-transaction runs on the database of --url: give --url postgresql://… (the database to rehearse on)".into(),
-            ));
-        }
         scenario.database.in_transaction = true;
+        scenario.database.clone = None;
+    }
+    // Both work on the database of --url: with another provider they would be ignored.
+    let staging = match (scenario.database.clone.is_some(), scenario.database.in_transaction) {
+        (true, true) => {
+            return Err(Error::Input(
+                "[database] clone and in_transaction cannot both be set: a clone is rehearsed on a copy, in_transaction on the database itself; choose one".into(),
+            ))
+        }
+        (true, false) => Some("--clone (or [database] clone) copies the database of --url"),
+        (false, true) => Some("--in-transaction (or [database] in_transaction) runs on the database of --url"),
+        (false, false) => None,
+    };
+    if let Some(what) = staging {
+        if scenario.database.provider != ProviderChoice::Url {
+            return Err(Error::Input(format!(
+                "{what}: give --url postgresql://… (or [database] url), the database to use"
+            )));
+        }
     }
 
     // Everything the user wrote is checked before anything starts.

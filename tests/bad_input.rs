@@ -61,6 +61,15 @@ const fn flags(name: &'static str, args: &'static [&'static str]) -> Case {
 const CASES: &[Case] = &[
     // Scenario TOML.
     run("unknown top-level key", "nme = \"x\"\n"),
+    run(
+        "clone without the url provider",
+        "[database]\nprovider = \"local\"\nclone = \"auto\"\n",
+    ),
+    run(
+        "clone and in_transaction together",
+        "[database]\nurl = \"postgresql://ci@localhost/app\"\nclone = \"copy\"\nin_transaction = true\n",
+    ),
+    run("clone method unknown", "[database]\nclone = \"fast\"\n"),
     run("typo in a section", "name = \"x\"\n[database]\nprovder = \"local\"\n"),
     run("missing value", "name =\n"),
     run("unknown section", "[workloads]\nrate = 1\n"),
@@ -263,6 +272,15 @@ const CASES: &[Case] = &[
     flags("scale negative", &["run", "{dir}/migrations", "--scale=-1"]),
     flags("scale nan", &["run", "{dir}/migrations", "--scale", "nan"]),
     flags("baseline unknown", &["run", "{dir}/migrations", "--baseline", "999"]),
+    flags("in-transaction without url", &["run", "{dir}/migrations", "--in-transaction"]),
+    flags(
+        "clone and in-transaction flags",
+        &["run", "{dir}/migrations", "--url", "postgresql://ci@localhost/app", "--clone", "--in-transaction"],
+    ),
+    flags(
+        "clone-jobs zero",
+        &["run", "{dir}/migrations", "--url", "postgresql://ci@localhost/app", "--clone", "--clone-jobs", "0"],
+    ),
     flags("out is a file", &["run", "{dir}/migrations", "--out", "{dir}/migrations/V1__a.sql"]),
     flags("path missing", &["run", "{dir}/nowhere"]),
     flags("format unknown", &["run", "{dir}/migrations", "--format", "liquibase"]),

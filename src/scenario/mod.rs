@@ -249,6 +249,12 @@ pub struct DatabaseSection {
     /// Memory limit, for example "2GiB" or "512MB".
     pub memory: Option<String>,
     pub url: Option<String>,
+    /// Start the url provider's scratch database as a copy of `url`'s database (`--clone`).
+    pub clone: Option<crate::provision::clone::CloneMethod>,
+    /// Connections streaming rows at once for the clone's copy.
+    pub clone_jobs: Option<usize>,
+    /// Rehearse on `url`'s database itself, inside a transaction always rolled back.
+    pub in_transaction: Option<bool>,
 }
 
 /// A scenario ready to run: paths resolved, defaults applied.
@@ -523,7 +529,9 @@ impl Scenario {
             memory_bytes,
             url: raw.database.url.clone(),
             allow_non_disposable: false,
-            ..Default::default()
+            clone: raw.database.clone,
+            clone_jobs: raw.database.clone_jobs,
+            in_transaction: raw.database.in_transaction.unwrap_or(false),
         };
         let name = raw.name.clone().unwrap_or_else(|| {
             base.canonicalize()
