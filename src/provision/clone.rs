@@ -82,7 +82,16 @@ pub async fn clone_into(
 ) -> Result<Cloned, ProvisionError> {
     let started = Instant::now();
     let admin = admin_connection(source).await?;
-    let (source_bytes, others) = source_facts(&admin.client, &source.dbname).await?;
+    let (source_bytes, mut others) = source_facts(&admin.client, &source.dbname).await?;
+    // Sessions just closed (this run's own readiness check among them) take a moment to end:
+    // only one still there after a second counts.
+    for _ in 0..10 {
+        if others == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        others = source_facts(&admin.client, &source.dbname).await?.1;
+    }
     let try_template = match method {
         CloneMethod::Copy => None,
         CloneMethod::Template => Some(()),
