@@ -368,3 +368,77 @@ async fn run_dataset_seeds_a_rehearsal_from_a_profile_at_a_scale() {
     assert_eq!(orders["rows"], 30000, "{orders}");
     assert!(orders.get("inferred").is_none(), "{orders}");
 }
+
+/// Partitions are profiled through their partitioned table (the seeder routes rows through it, so
+/// every partition's bound holds); each partition must still get its own share of the rows, from
+/// the key's inherited statistics.
+#[tokio::test]
+async fn each_partition_of_a_profiled_table_gets_its_share_of_the_rows() {
+    let server = server().await;
+    let schema = "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, kind text NOT NULL)
+                      PARTITION BY RANGE (at);
+                  CREATE TABLE events_2022 PARTITION OF events FOR VALUES FROM ('2022-01-01') TO ('2023-01-01');
+                  CREATE TABLE events_2023 PARTITION OF events FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+                  CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');";
+    // 10%, 30% and 60% of 50,000 rows: a table growing year on year.
+    let rows_sql = "INSERT INTO events
+                    SELECT g, CASE WHEN g % 10 = 0 THEN date '2022-01-01' + g % 365
+                                   WHEN g % 10 < 4 THEN date '2023-01-01' + g % 365
+                                   ELSE date '2024-01-01' + g % 365 END,
+                           'k' || g % 7
+                      FROM generate_series(1, 50000) g;
+                    ANALYZE;";
+    let admin = server.connection.connect().await.unwrap();
+    for name in ["parts_source", "parts_twin"] {
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+    }
+    let source = server.connection.with_dbname("parts_source");
+    let twin = server.connection.with_dbname("parts_twin");
+    let s = source.connect().await.unwrap();
+    s.batch_execute(schema).await.unwrap();
+    s.batch_execute(rows_sql).await.unwrap();
+    twin.connect()
+        .await
+        .unwrap()
+        .batch_execute(schema)
+        .await
+        .unwrap();
+
+    let text = profile::profile(&request(&source, PRIVATE)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("parts.toml");
+    std::fs::write(&file, &text).unwrap();
+    let section = DatasetSection {
+        generators: Some(file.display().to_string()),
+        ..Default::default()
+    };
+    let mut seeding = SeedRequest::from_section(Some(&section), None).expect("the profile loads");
+    seeding.progress = ProgressMode::Quiet;
+    seed::seed(&twin, &seeding)
+        .await
+        .expect("the profile seeds");
+
+    let counts = |db: ConnectionInfo| async move {
+        let c = db.connect().await.unwrap();
+        let mut out = Vec::new();
+        for p in ["events_2022", "events_2023", "events_2024"] {
+            let n: i64 = c
+                .query_one(&format!("SELECT count(*) FROM {p}"), &[])
+                .await
+                .unwrap()
+                .get(0);
+            out.push(n as f64);
+        }
+        out
+    };
+    let (b, a) = (counts(source.clone()).await, counts(twin.clone()).await);
+    for (i, (b, a)) in b.iter().zip(&a).enumerate() {
+        assert!(
+            (a - b).abs() <= 0.05 * b,
+            "partition {i}: {a} rows in the twin against {b}\n{text}"
+        );
+    }
+}

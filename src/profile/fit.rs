@@ -27,6 +27,18 @@ pub struct ColumnStats {
     pub references: Option<(String, String)>,
     /// None when the table was never analyzed.
     pub stats: Option<Stats>,
+    /// The range partitions of the table this column is the partition key of, with their rows:
+    /// each partition gets its own share of the generated rows.
+    pub partition_rows: Vec<PartitionRows>,
+}
+
+/// One range partition: its bounds as the bound prints its literals (None for MINVALUE or
+/// MAXVALUE) and its rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartitionRows {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub rows: f64,
 }
 
 /// One row of `pg_stats`, as text.
@@ -266,7 +278,24 @@ fn range_or_inferred(
                     .filter_map(|(v, f)| Some((as_number(v)?, f / non_null)))
                     .collect();
                 if histogram.len() >= 3 {
-                    let folded = fold_common_values(&histogram, &common, FOLDED_BUCKETS);
+                    let mut folded = fold_common_values(&histogram, &common, FOLDED_BUCKETS);
+                    let partitions: Vec<(f64, f64, f64)> = column
+                        .partition_rows
+                        .iter()
+                        .map(|p| {
+                            let end = |b: &Option<String>, open: f64| {
+                                b.as_deref().and_then(as_number).unwrap_or(open)
+                            };
+                            (
+                                end(&p.from, f64::NEG_INFINITY),
+                                end(&p.to, f64::INFINITY),
+                                p.rows,
+                            )
+                        })
+                        .collect();
+                    if !partitions.is_empty() {
+                        folded = share_by_partition(&folded, &partitions, FOLDED_BUCKETS);
+                    }
                     let bound = |x: f64| -> Value {
                         match class {
                             TypeClass::Int | TypeClass::Float => Value::Float(x),
@@ -386,11 +415,21 @@ fn fold_common_values(histogram: &[f64], common: &[(f64, f64)], buckets: usize) 
     let covered: f64 = common.iter().map(|(_, f)| f).sum::<f64>().min(1.0);
     let per_bucket = (1.0 - covered) / (histogram.len() - 1) as f64;
     // (from, to, mass), walked in order of where they start.
-    let mut pieces: Vec<(f64, f64, f64)> = histogram
+    let pieces: Vec<(f64, f64, f64)> = histogram
         .windows(2)
         .map(|w| (w[0], w[1], per_bucket))
         .chain(common.iter().map(|&(v, f)| (v, v, f)))
         .collect();
+    equal_frequency(pieces, buckets)
+}
+
+/// Equally frequent bucket bounds of a distribution given as pieces (from, to, mass), each
+/// uniform over its range (a point when from = to).
+fn equal_frequency(mut pieces: Vec<(f64, f64, f64)>, buckets: usize) -> Vec<f64> {
+    pieces.retain(|p| p.2 > 0.0);
+    if pieces.is_empty() {
+        return Vec::new();
+    }
     pieces.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
     let total: f64 = pieces.iter().map(|p| p.2).sum::<f64>().max(1e-12);
     let mut bounds = Vec::with_capacity(buckets + 1);
@@ -413,6 +452,56 @@ fn fold_common_values(histogram: &[f64], common: &[(f64, f64)], buckets: usize) 
     // are the same values in the order a histogram needs.
     bounds.sort_by(f64::total_cmp);
     bounds
+}
+
+/// Reweights equally frequent `bounds` so that each range partition (from, to, rows) holds its
+/// share of the rows: the statistics of a partitioned table are a sample across its partitions,
+/// the partitions' row counts are exact. A partition the histogram missed gets its share spread
+/// over its range (when the range is bounded).
+fn share_by_partition(bounds: &[f64], partitions: &[(f64, f64, f64)], buckets: usize) -> Vec<f64> {
+    let total: f64 = partitions.iter().map(|p| p.2).sum();
+    if bounds.len() < 2 || total <= 0.0 {
+        return bounds.to_vec();
+    }
+    let per_bucket = 1.0 / (bounds.len() - 1) as f64;
+    // The histogram's buckets cut at the partitions' edges, each part with its partition.
+    let mut pieces: Vec<(usize, f64, f64, f64)> = Vec::new();
+    for w in bounds.windows(2) {
+        let (lo, hi) = (w[0], w[1]);
+        for (j, &(from, to, _)) in partitions.iter().enumerate() {
+            if hi == lo {
+                if lo >= from && lo < to {
+                    pieces.push((j, lo, lo, per_bucket));
+                }
+                continue;
+            }
+            let (a, b) = (lo.max(from), hi.min(to));
+            if b > a {
+                pieces.push((j, a, b, per_bucket * (b - a) / (hi - lo)));
+            }
+        }
+    }
+    let mut out: Vec<(f64, f64, f64)> = Vec::new();
+    for (j, &(from, to, rows)) in partitions.iter().enumerate() {
+        let share = rows / total;
+        let seen: f64 = pieces.iter().filter(|p| p.0 == j).map(|p| p.3).sum();
+        if seen > 0.0 {
+            out.extend(
+                pieces
+                    .iter()
+                    .filter(|p| p.0 == j)
+                    .map(|p| (p.1, p.2, p.3 * share / seen)),
+            );
+        } else if share > 0.0 && from.is_finite() && to.is_finite() {
+            out.push((from, to, share));
+        }
+    }
+    let shared = equal_frequency(out, buckets);
+    if shared.len() < 2 {
+        bounds.to_vec()
+    } else {
+        shared
+    }
 }
 
 /// An integer column's values when it has few (up to [`POOL_LIMIT`], and fewer than half its
@@ -628,6 +717,28 @@ mod tests {
         text: false,
         numbers: true,
     };
+
+    #[test]
+    fn each_partition_gets_its_share_whatever_the_sample_said() {
+        // The sample put half the rows in each of two partitions; they hold 10% and 90%.
+        let bounds: Vec<f64> = (0..=10).map(|i| f64::from(i) * 20.0).collect();
+        let shared =
+            share_by_partition(&bounds, &[(0.0, 100.0, 1000.0), (100.0, 200.0, 9000.0)], 10);
+        assert_eq!(shared.len(), 11);
+        assert!(shared.windows(2).all(|w| w[0] <= w[1]));
+        // One bucket of ten below 100, nine above.
+        assert!(shared[1] <= 100.0 + 1e-9 && shared[2] > 100.0, "{shared:?}");
+        // A partition the sample missed still gets its rows, over its range.
+        let missed = share_by_partition(
+            &[0.0, 50.0, 100.0],
+            &[(0.0, 100.0, 5000.0), (100.0, 200.0, 5000.0)],
+            10,
+        );
+        assert!(
+            missed[10] > 150.0 && missed[5] <= 100.0 + 1e-9,
+            "{missed:?}"
+        );
+    }
 
     #[test]
     fn common_values_are_folded_into_the_histogram_with_their_weight() {

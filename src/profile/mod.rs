@@ -32,7 +32,8 @@ pub struct TableProfile {
 }
 
 /// Reads the profile of every ordinary and partitioned table of `schemas` (partitions are seeded
-/// through their partitioned table, so they are counted in it).
+/// through their partitioned table, so they are counted in it; a range partition's own rows
+/// reach its key column as `partition_rows`).
 pub async fn read(
     client: &Client,
     schemas: &[String],
@@ -72,7 +73,14 @@ pub async fn read(
                 .get(0);
             (n as u64, true)
         };
-        let columns = read_columns(client, oid, &schema, &name, partitioned).await?;
+        let mut columns = read_columns(client, oid, &schema, &name, partitioned).await?;
+        if partitioned && !counted {
+            if let Some((key, shares)) = range_partition_rows(client, oid).await? {
+                if let Some(c) = columns.iter_mut().find(|c| c.name == key) {
+                    c.partition_rows = shares;
+                }
+            }
+        }
         out.push(TableProfile {
             name: format!("{schema}.{name}"),
             rows,
@@ -82,6 +90,46 @@ pub async fn read(
         });
     }
     Ok(out)
+}
+
+/// A table range-partitioned on one column: that column, and each partition's bounds (as the
+/// bound prints its literals; None for MINVALUE/MAXVALUE) with its rows (summed over its own
+/// partitions when it has some). None for other strategies, or a key of several columns.
+async fn range_partition_rows(
+    client: &Client,
+    oid: u32,
+) -> Result<Option<(String, Vec<fit::PartitionRows>)>, tokio_postgres::Error> {
+    let rows = client
+        .query(
+            "SELECT a.attname::text, pg_get_expr(c.relpartbound, c.oid),
+                    (SELECT coalesce(sum(greatest(l.reltuples, 0)), 0)::float8
+                       FROM pg_partition_tree(c.oid) t JOIN pg_class l ON l.oid = t.relid
+                      WHERE t.isleaf)
+               FROM pg_partitioned_table p
+               JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
+               JOIN pg_inherits i ON i.inhparent = p.partrelid
+               JOIN pg_class c ON c.oid = i.inhrelid
+              WHERE p.partrelid = $1 AND p.partstrat = 'r' AND p.partnatts = 1",
+            &[&oid],
+        )
+        .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let key: String = first.get(0);
+    let mut shares = Vec::new();
+    for row in &rows {
+        let mut bound = crate::seed::catalog::Partitions::default();
+        bound.add_bound(&row.get::<_, String>(1));
+        if let Some((from, to)) = bound.ranges.pop() {
+            shares.push(fit::PartitionRows {
+                from,
+                to,
+                rows: row.get(2),
+            });
+        }
+    }
+    Ok(Some((key, shares)))
 }
 
 async fn read_columns(
@@ -159,6 +207,7 @@ async fn read_columns(
                         .unwrap_or_default(),
                     correlation: r.get::<_, Option<f64>>(15).unwrap_or(0.0),
                 }),
+                partition_rows: Vec::new(),
                 name,
             }
         })
