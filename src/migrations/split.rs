@@ -53,7 +53,7 @@ pub fn split_statements(
         let node = raw.stmt.as_ref().and_then(|n| n.node.as_ref());
         statements.push(Statement {
             sql: sql[from..to].to_string(),
-            line: first_line + count_newlines(&sql[..from]),
+            line: first_line + syntax::count_newlines(&sql[..from]),
             transactionality: node.map_or(super::Transactionality::Transactional, transactionality),
         });
     }
@@ -108,10 +108,6 @@ impl Script {
             ..Default::default()
         })
     }
-}
-
-pub(crate) fn count_newlines(text: &str) -> usize {
-    text.bytes().filter(|&b| b == b'\n').count()
 }
 
 /// Byte range of `text` from its first real token to the end of its last one, so that leading

@@ -7,7 +7,6 @@
 //! input"), from L on it contains the offending token. This costs one parse per line, only when a
 //! file is already known to be broken.
 
-use super::split::count_newlines;
 use super::MigrationError;
 use std::path::Path;
 
@@ -64,6 +63,11 @@ fn last_token_line(sql: &str) -> usize {
     };
     let at = significant.unwrap_or_else(|| sql.trim_end().len());
     count_newlines(&sql[..at.min(sql.len())])
+}
+
+/// Lines a text spans before its end: the line of a position is the first line plus this.
+pub(crate) fn count_newlines(text: &str) -> usize {
+    text.bytes().filter(|&b| b == b'\n').count()
 }
 
 #[cfg(test)]

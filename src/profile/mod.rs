@@ -234,7 +234,7 @@ pub fn parse_array(text: &str) -> Vec<String> {
                     c => value.push(c),
                 }
             }
-            while let Some(c) = chars.next() {
+            for c in chars.by_ref() {
                 if c == ',' {
                     break;
                 }

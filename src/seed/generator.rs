@@ -411,7 +411,7 @@ impl Gen {
                 unit,
             } => match base.value(row) {
                 Value::Null => own.value(rng, row),
-                b => super::ordering::above(&b, own, *min_step, *max_step, *unit, rng),
+                b => above(&b, own, *min_step, *max_step, *unit, rng),
             },
             Gen::Reference {
                 seed,
@@ -577,6 +577,53 @@ impl TableGen {
             }
         }
         Ok(())
+    }
+}
+
+/// A value above `base` by `min_step` to `max_step`, within `own`'s range where it has one,
+/// in whole `unit`s (numbers keep their decimal places).
+fn above(
+    base: &Value,
+    own: &Gen,
+    min_step: f64,
+    max_step: f64,
+    unit: f64,
+    rng: &mut CellRng,
+) -> Value {
+    let Some(at) = number(base) else {
+        return base.clone();
+    };
+    let (own_min, own_max) = own.range().unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
+    let low = (at + min_step).max(own_min);
+    let high = (at + max_step).min(own_max).max(low);
+    let units = ((high - low) / unit).floor() as i64;
+    let v = low + rng.between(0, units) as f64 * unit;
+    match base {
+        Value::Int(_) => Value::Int(v as i64),
+        Value::Date(_) => Value::Date(v as i64),
+        Value::Timestamp(_) => Value::Timestamp(v as i64),
+        _ => Value::Float((v / unit).round() * unit),
+    }
+}
+
+impl Gen {
+    /// The numeric range of a number, date or timestamp generator (days, microseconds).
+    pub(super) fn range(&self) -> Option<(f64, f64)> {
+        match self {
+            Gen::Int { min, max, .. }
+            | Gen::Date { min, max, .. }
+            | Gen::Timestamp { min, max, .. } => Some((*min as f64, *max as f64)),
+            Gen::Float { min, max, .. } => Some((*min, *max)),
+            _ => None,
+        }
+    }
+}
+
+fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Int(i) | Value::Date(i) | Value::Timestamp(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        _ => None,
     }
 }
 

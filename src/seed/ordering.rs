@@ -7,9 +7,8 @@
 //! with PostgreSQL's own parser; any other multi-column CHECK is left to the data, and a row it
 //! refuses fails the load with the constraint's name (exit 2).
 
-use super::copy::{PgType, Value};
+use super::copy::PgType;
 use super::generator::{ColumnGen, Gen};
-use super::rng::CellRng;
 use pg_query::protobuf::{AExprKind, BoolExprType, Node};
 use pg_query::NodeEnum;
 
@@ -159,7 +158,7 @@ pub fn derive(
             continue;
         }
         let (min_step, max_step, unit) = steps.expect("checked above");
-        if let Some((_, greater_max)) = own_range(&greater.gen) {
+        if let Some((_, greater_max)) = greater.gen.range() {
             cap(&mut columns[li].gen, greater_max - min_step);
         }
         let (lesser, greater) = (&columns[li], &columns[gi]);
@@ -177,24 +176,6 @@ pub fn derive(
 }
 
 /// The generator's own range, in the value's unit, where it has one.
-fn own_range(gen: &Gen) -> Option<(f64, f64)> {
-    match gen {
-        Gen::Int { min, max, .. }
-        | Gen::Date { min, max, .. }
-        | Gen::Timestamp { min, max, .. } => Some((*min as f64, *max as f64)),
-        Gen::Float { min, max, .. } => Some((*min, *max)),
-        _ => None,
-    }
-}
-
-fn number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Int(i) | Value::Date(i) | Value::Timestamp(i) => Some(*i as f64),
-        Value::Float(f) => Some(*f),
-        _ => None,
-    }
-}
-
 /// Lowers the top of a generator's range to `max` (the lesser column of an ordering must leave
 /// room below the greater one's maximum).
 fn cap(gen: &mut Gen, top: f64) {
@@ -229,35 +210,10 @@ fn cap(gen: &mut Gen, top: f64) {
     }
 }
 
-/// A value above `base` by `min_step` to `max_step`, within `own`'s range where it has one,
-/// in whole `unit`s (numbers keep their decimal places).
-pub fn above(
-    base: &Value,
-    own: &Gen,
-    min_step: f64,
-    max_step: f64,
-    unit: f64,
-    rng: &mut CellRng,
-) -> Value {
-    let Some(at) = number(base) else {
-        return base.clone();
-    };
-    let (own_min, own_max) = own_range(own).unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
-    let low = (at + min_step).max(own_min);
-    let high = (at + max_step).min(own_max).max(low);
-    let units = ((high - low) / unit).floor() as i64;
-    let v = low + rng.between(0, units) as f64 * unit;
-    match base {
-        Value::Int(_) => Value::Int(v as i64),
-        Value::Date(_) => Value::Date(v as i64),
-        Value::Timestamp(_) => Value::Timestamp(v as i64),
-        _ => Value::Float((v / unit).round() * unit),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::seed::copy::Value;
     use crate::seed::generator::Dist;
 
     fn ordering(lesser: &str, greater: &str, strict: bool) -> Ordering {

@@ -1726,7 +1726,11 @@ fn compile(
                             .ok_or_else(|| format!("{label}: the bound {other} is not a number")),
                     })
                     .collect::<Result<_, _>>()?;
-                if bounds.len() < 2 || bounds.windows(2).any(|w| !(w[0] <= w[1])) {
+                if bounds.len() < 2
+                    || bounds
+                        .windows(2)
+                        .any(|w| w[0].partial_cmp(&w[1]).is_none_or(|o| o.is_gt()))
+                {
                     return Err(format!(
                         "{label}: distribution = \"histogram\" needs bounds, at least two, ascending"
                     ));
