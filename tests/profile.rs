@@ -54,6 +54,22 @@ fn stats<'a>(tables: &'a [TableProfile], table: &str, column: &str) -> &'a profi
         .unwrap_or_else(|| panic!("{table}.{column} has no statistics"))
 }
 
+/// Seeds `twin` from the profile `text`, written to a file as `run --dataset` reads it; the file
+/// (and its folder, which must outlive it) come back.
+async fn seed_from(text: &str, twin: &ConnectionInfo) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("profile.toml");
+    std::fs::write(&file, text).unwrap();
+    let section = DatasetSection {
+        generators: Some(file.display().to_string()),
+        ..Default::default()
+    };
+    let mut seeding = SeedRequest::from_section(Some(&section), None).expect("the profile loads");
+    seeding.progress = ProgressMode::Quiet;
+    seed::seed(twin, &seeding).await.expect("the profile seeds");
+    (dir, file)
+}
+
 fn rows(tables: &[TableProfile], table: &str) -> f64 {
     tables.iter().find(|t| t.name == table).unwrap().rows as f64
 }
@@ -83,19 +99,8 @@ async fn a_database_seeded_from_a_profile_has_the_shape_of_the_source() {
     assert!(!text.contains("secret"), "{text}");
 
     // Seed a fresh database with the same schema from the profile.
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("shop.toml");
-    std::fs::write(&file, &text).unwrap();
     let twin = database(&server, "shop_twin", &["schema.sql"]).await;
-    let section = DatasetSection {
-        generators: Some(file.display().to_string()),
-        ..Default::default()
-    };
-    let mut seeding = SeedRequest::from_section(Some(&section), None).expect("the profile loads");
-    seeding.progress = ProgressMode::Quiet;
-    seed::seed(&twin, &seeding)
-        .await
-        .expect("the profile seeds");
+    let (_dir, file) = seed_from(&text, &twin).await;
 
     let (before, after) = (read(&source).await, read(&twin).await);
     for table in ["public.customers", "public.orders"] {
@@ -408,18 +413,7 @@ async fn each_partition_of_a_profiled_table_gets_its_share_of_the_rows() {
         .unwrap();
 
     let text = profile::profile(&request(&source, PRIVATE)).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("parts.toml");
-    std::fs::write(&file, &text).unwrap();
-    let section = DatasetSection {
-        generators: Some(file.display().to_string()),
-        ..Default::default()
-    };
-    let mut seeding = SeedRequest::from_section(Some(&section), None).expect("the profile loads");
-    seeding.progress = ProgressMode::Quiet;
-    seed::seed(&twin, &seeding)
-        .await
-        .expect("the profile seeds");
+    seed_from(&text, &twin).await;
 
     let counts = |db: ConnectionInfo| async move {
         let c = db.connect().await.unwrap();

@@ -71,25 +71,6 @@ async fn count(info: &ConnectionInfo, sql: &str) -> i64 {
     client.query_one(sql, &[]).await.unwrap().get(0)
 }
 
-fn schema_dump(info: &ConnectionInfo) -> String {
-    let out = std::process::Command::new("pg_dump")
-        .args(["--schema-only", "--no-owner", "--dbname", &info.url()])
-        .output()
-        .expect("pg_dump runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // pg_dump 15.14+ wraps the dump in \restrict with a random key: not part of the schema.
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[tokio::test]
 async fn the_same_seed_gives_the_same_tables_and_another_seed_does_not() {
     let server = server().await;
@@ -125,13 +106,17 @@ async fn the_same_seed_gives_the_same_tables_and_another_seed_does_not() {
 async fn after_seeding_every_key_is_valid_every_constraint_holds_and_the_schema_is_unchanged() {
     let server = server().await;
     let db = database(&server, "shop", &[SHOP]).await;
-    let before = schema_dump(&db);
+    let before = common::schema_dump(&db, true);
 
     let mut req = request(shop_dataset(3));
     // Take the drop-and-rebuild path for every table, small as they are.
     req.load.rebuild_indexes_from_rows = 0;
     let outcome = seed::seed(&db, &req).await.unwrap();
-    assert_eq!(schema_dump(&db), before, "seeding changed the schema");
+    assert_eq!(
+        common::schema_dump(&db, true),
+        before,
+        "seeding changed the schema"
+    );
 
     let rows: BTreeMap<String, u64> = outcome
         .tables
@@ -685,7 +670,7 @@ async fn partitioned_tables_are_seeded_within_their_partitions_bounds() {
         &["tests/fixtures/seed/partitioned/V001__partitioned.sql"],
     )
     .await;
-    let before = schema_dump(&db);
+    let before = common::schema_dump(&db, true);
     seed::seed(&db, &request(DatasetSection::default()))
         .await
         .expect("every row finds its partition");
@@ -724,5 +709,9 @@ async fn partitioned_tables_are_seeded_within_their_partitions_bounds() {
         .await,
         0
     );
-    assert_eq!(schema_dump(&db), before, "seeding changed the schema");
+    assert_eq!(
+        common::schema_dump(&db, true),
+        before,
+        "seeding changed the schema"
+    );
 }

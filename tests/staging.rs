@@ -73,12 +73,7 @@ async fn source(
     name: &str,
     bookkeeping: bool,
 ) -> ConnectionInfo {
-    let admin = server.connection.connect().await.unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let info = server.connection.with_dbname(name);
+    let info = common::database_with(server, name, &[]).await;
     let client = info.connect().await.unwrap();
     for (_, up, _) in &MIGRATIONS[..2] {
         client.batch_execute(up).await.unwrap();
@@ -135,26 +130,24 @@ async fn fingerprint(info: &ConnectionInfo) -> (Vec<(String, String)>, String) {
     {
         sums.push((r.get(0), r.get(1)));
     }
-    (sums, schema_dump(info))
+    (sums, common::schema_dump(info, false))
 }
 
-fn schema_dump(info: &ConnectionInfo) -> String {
-    let out = std::process::Command::new("pg_dump")
-        .args(["--schema-only", "--dbname", &info.url()])
-        .output()
-        .expect("pg_dump runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+/// The source's rows, sequences and schema as `before` says, and no scratch database left on
+/// the server: what every rehearsal on staging's data must leave.
+fn left_as_it_was(
+    rt: &tokio::runtime::Runtime,
+    server: &rehearse::provision::Database,
+    shop: &ConnectionInfo,
+    before: &(Vec<(String, String)>, String),
+    what: &str,
+) {
+    assert_eq!(&rt.block_on(fingerprint(shop)), before, "{what}");
+    assert_eq!(
+        rt.block_on(scratch_databases(server)),
+        0,
+        "a scratch database was left"
     );
-    // pg_dump 15.14+ wraps the dump in \restrict with a random key: not part of the schema.
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 async fn scratch_databases(server: &rehearse::provision::Database) -> i64 {
@@ -177,6 +170,21 @@ fn rows_of(report: &serde_json::Value, relation: &str) -> u64 {
         .unwrap_or_else(|| panic!("no size of {relation} in {}", report["tables"]))
 }
 
+/// A migrations folder holding `with`.
+fn folder_with(with: &[(&str, &str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_migrations(dir.path(), with);
+    dir
+}
+
+fn expect_exit(run: &Run, code: i32) {
+    assert_eq!(
+        run.code, code,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+}
+
 fn run_clone(dir: &Path, url: &str, extra: &[&str]) -> Run {
     let mut args = vec!["run", dir.to_str().unwrap(), "--url", url, "--clone"];
     args.extend_from_slice(extra);
@@ -189,15 +197,10 @@ fn a_clone_with_a_baseline_rehearses_the_pending_migrations_on_the_sources_rows(
     let server = rt.block_on(local_server());
     let shop = rt.block_on(source(&server, "shop", false));
     let before = rt.block_on(fingerprint(&shop));
-    let dir = tempfile::tempdir().unwrap();
-    write_migrations(dir.path(), MIGRATIONS);
+    let dir = folder_with(MIGRATIONS);
 
     let run = run_clone(dir.path(), &shop.url(), &["--baseline", "20240101000002"]);
-    assert_eq!(
-        run.code, 0,
-        "stdout: {}\nstderr: {}",
-        run.stdout, run.stderr
-    );
+    expect_exit(&run, 0);
     let report = run.report();
     let ids: Vec<_> = report["migrations"]
         .as_array()
@@ -225,12 +228,7 @@ fn a_clone_with_a_baseline_rehearses_the_pending_migrations_on_the_sources_rows(
     assert!(run.stdout.contains("clone of shop"), "{}", run.stdout);
     assert!(run.stderr.contains("no drift"), "{}", run.stderr);
 
-    assert_eq!(
-        rt.block_on(fingerprint(&shop)),
-        before,
-        "the source changed"
-    );
-    assert_eq!(rt.block_on(scratch_databases(&server)), 0);
+    left_as_it_was(&rt, &server, &shop, &before, "the source changed");
 }
 
 #[test]
@@ -241,15 +239,10 @@ fn a_source_someone_is_connected_to_is_copied_in_parallel_streams() {
     let before = rt.block_on(fingerprint(&shop));
     // Another session on the source: it cannot be a template, so the copy path runs.
     let other = rt.block_on(shop.connect()).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    write_migrations(dir.path(), MIGRATIONS);
+    let dir = folder_with(MIGRATIONS);
 
     let run = run_clone(dir.path(), &shop.url(), &["--clone-jobs", "3"]);
-    assert_eq!(
-        run.code, 0,
-        "stdout: {}\nstderr: {}",
-        run.stdout, run.stderr
-    );
+    expect_exit(&run, 0);
     let report = run.report();
     let data = &report["database"]["data"];
     assert_eq!(data["method"], "copy", "{data}");
@@ -267,12 +260,7 @@ fn a_source_someone_is_connected_to_is_copied_in_parallel_streams() {
     assert!(run.stderr.contains("by copy"), "{}", run.stderr);
 
     drop(other);
-    assert_eq!(
-        rt.block_on(fingerprint(&shop)),
-        before,
-        "the source changed"
-    );
-    assert_eq!(rt.block_on(scratch_databases(&server)), 0);
+    left_as_it_was(&rt, &server, &shop, &before, "the source changed");
 }
 
 #[test]
@@ -317,18 +305,9 @@ fn a_failing_migration_and_an_interrupt_leave_the_source_as_it_was() {
         )],
     );
     let run = run_clone(failing.path(), &shop.url(), &[]);
-    assert_eq!(
-        run.code, 1,
-        "stdout: {}\nstderr: {}",
-        run.stdout, run.stderr
-    );
+    expect_exit(&run, 1);
     assert_eq!(run.report()["migrations"][0]["forward"]["ok"], false);
-    assert_eq!(
-        rt.block_on(fingerprint(&shop)),
-        before,
-        "a failure changed the source"
-    );
-    assert_eq!(rt.block_on(scratch_databases(&server)), 0);
+    left_as_it_was(&rt, &server, &shop, &before, "a failure changed the source");
 
     // Interrupted while a pending migration runs on the clone.
     let slow = tempfile::tempdir().unwrap();
@@ -355,12 +334,13 @@ fn a_failing_migration_and_an_interrupt_leave_the_source_as_it_was() {
     std::thread::sleep(std::time::Duration::from_secs(3));
     let code = running.interrupt();
     assert_eq!(code, Some(130));
-    assert_eq!(
-        rt.block_on(fingerprint(&shop)),
-        before,
-        "an interrupt changed the source"
+    left_as_it_was(
+        &rt,
+        &server,
+        &shop,
+        &before,
+        "an interrupt changed the source",
     );
-    assert_eq!(rt.block_on(scratch_databases(&server)), 0);
 }
 
 #[test]
@@ -368,14 +348,9 @@ fn a_clone_that_cannot_tell_what_is_applied_says_so_and_runs_nothing() {
     let rt = runtime();
     let server = rt.block_on(local_server());
     let shop = rt.block_on(source(&server, "unknown_shop", false));
-    let dir = tempfile::tempdir().unwrap();
-    write_migrations(dir.path(), MIGRATIONS);
+    let dir = folder_with(MIGRATIONS);
     let run = run_clone(dir.path(), &shop.url(), &[]);
-    assert_eq!(
-        run.code, 2,
-        "stdout: {}\nstderr: {}",
-        run.stdout, run.stderr
-    );
+    expect_exit(&run, 2);
     assert!(
         run.stderr.contains("--baseline") && run.stderr.contains("unknown_shop"),
         "{}",
@@ -398,14 +373,9 @@ fn a_clone_whose_schema_drifted_from_its_migrations_is_reported_before_anything_
         .await
         .unwrap();
     });
-    let dir = tempfile::tempdir().unwrap();
-    write_migrations(dir.path(), MIGRATIONS);
+    let dir = folder_with(MIGRATIONS);
     let run = run_clone(dir.path(), &shop.url(), &[]);
-    assert_eq!(
-        run.code, 1,
-        "stdout: {}\nstderr: {}",
-        run.stdout, run.stderr
-    );
+    expect_exit(&run, 1);
     let report = run.report();
     let drift = report["findings"]
         .as_array()
@@ -470,15 +440,10 @@ fn in_a_transaction_the_pending_migrations_are_measured_and_leave_no_trace() {
     let server = rt.block_on(local_server());
     let shop = rt.block_on(source(&server, "live_shop", true));
     let before = rt.block_on(fingerprint(&shop));
-    let dir = tempfile::tempdir().unwrap();
-    write_migrations(dir.path(), MIGRATIONS);
+    let dir = folder_with(MIGRATIONS);
 
     let run = run_in_transaction(dir.path(), &shop.url());
-    assert_eq!(
-        run.code, 0,
-        "stdout: {}\nstderr: {}",
-        run.stdout, run.stderr
-    );
+    expect_exit(&run, 0);
     let report = run.report();
     let data = &report["database"]["data"];
     assert_eq!(data["kind"], "in_transaction", "{data}");
@@ -532,11 +497,7 @@ fn in_a_transaction_what_cannot_run_there_is_not_rehearsed_and_staging_waits_onl
     write_migrations(dir.path(), &MIGRATIONS[..3]);
     let started = std::time::Instant::now();
     let run = run_in_transaction(dir.path(), &shop.url());
-    assert_eq!(
-        run.code, 1,
-        "stdout: {}\nstderr: {}",
-        run.stdout, run.stderr
-    );
+    expect_exit(&run, 1);
     let report = run.report();
     let forward = &report["migrations"][0]["forward"];
     assert_eq!(forward["ok"], false);
@@ -560,11 +521,7 @@ fn in_a_transaction_what_cannot_run_there_is_not_rehearsed_and_staging_waits_onl
         ],
     );
     let run = run_in_transaction(dir.path(), &shop.url());
-    assert_eq!(
-        run.code, 1,
-        "stdout: {}\nstderr: {}",
-        run.stdout, run.stderr
-    );
+    expect_exit(&run, 1);
     let report = run.report();
     let verdicts: Vec<_> = report["migrations"]
         .as_array()

@@ -173,13 +173,7 @@ async fn admin_connection(source: &ConnectionInfo) -> Result<Admin, ProvisionErr
             });
         }
     }
-    let client = source.connect().await.map_err(|e| {
-        ProvisionError::Unavailable(format!(
-            "could not connect to {}: {}",
-            source.redacted(),
-            crate::error::server_message(&e)
-        ))
-    })?;
+    let client = source.connect_or_unavailable().await?;
     Ok(Admin {
         client,
         off_source: false,

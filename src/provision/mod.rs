@@ -151,6 +151,17 @@ impl ConnectionInfo {
         )
     }
 
+    /// Connects, or says in one sentence (without the password) why the server is unavailable.
+    pub async fn connect_or_unavailable(&self) -> Result<tokio_postgres::Client, ProvisionError> {
+        self.connect().await.map_err(|e| {
+            ProvisionError::Unavailable(format!(
+                "could not connect to {}: {}",
+                self.redacted(),
+                crate::error::server_message(&e)
+            ))
+        })
+    }
+
     pub async fn connect(&self) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
         let (client, connection) = self.config().connect(tokio_postgres::NoTls).await?;
         tokio::spawn(async move {

@@ -171,13 +171,7 @@ pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError
         )
         .with_data(data));
     }
-    let admin = target.connect().await.map_err(|e| {
-        ProvisionError::Unavailable(format!(
-            "could not connect to {}: {}",
-            target.redacted(),
-            crate::error::server_message(&e)
-        ))
-    })?;
+    let admin = target.connect_or_unavailable().await?;
     admin
         .batch_execute(&format!(
             "CREATE DATABASE {}",
@@ -211,13 +205,7 @@ async fn in_transaction(
     target: ConnectionInfo,
     version: String,
 ) -> Result<Database, ProvisionError> {
-    let client = target.connect().await.map_err(|e| {
-        ProvisionError::Unavailable(format!(
-            "could not connect to {}: {}",
-            target.redacted(),
-            crate::error::server_message(&e)
-        ))
-    })?;
+    let client = target.connect_or_unavailable().await?;
     let bytes = client
         .query_one("SELECT pg_database_size(current_database())::bigint", &[])
         .await

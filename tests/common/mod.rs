@@ -289,3 +289,28 @@ pub async fn database_with(
     }
     info
 }
+
+/// The schema of `info`'s database as `pg_dump --schema-only` prints it: the oracle for schema
+/// comparisons. Without pg_dump 15.14+'s `\restrict` lines, which carry a random key.
+pub fn schema_dump(info: &rehearse::provision::ConnectionInfo, no_owner: bool) -> String {
+    let mut args = vec!["--schema-only"];
+    if no_owner {
+        args.push("--no-owner");
+    }
+    let out = std::process::Command::new("pg_dump")
+        .args(&args)
+        .args(["--dbname", &info.url()])
+        .output()
+        .expect("pg_dump runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
