@@ -6,7 +6,7 @@ use rehearse::migrations::{self, Format};
 use rehearse::provision::{cleanup, ProviderChoice};
 use rehearse::rehearsal;
 use rehearse::report::{self, Verdict};
-use rehearse::scenario::Scenario;
+use rehearse::scenario::{Overrides, Scenario};
 use rehearse::{Error, ExitCode};
 use std::path::PathBuf;
 
@@ -542,109 +542,33 @@ async fn diff(args: DiffArgs) -> Result<ExitCode, Error> {
 
 async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
     let mut scenario = Scenario::load(&args.path)?;
-    if let Some(f) = args.format {
-        scenario.format = Some(f);
-    }
-    if let Some(p) = args.provider {
-        scenario.database.provider = p;
-    }
-    if args.image.is_some() {
-        scenario.database.image = args.image;
-    }
-    if args.pg_version.is_some() {
-        scenario.database.major = args.pg_version;
-    }
-    let url_given = args.url.is_some();
-    if args.url.is_some() {
-        scenario.database.url = args.url;
-    }
-    if args.baseline.is_some() {
-        scenario.baseline = args.baseline;
-    }
-    if args.scale.is_some()
-        || args.seed.is_some()
-        || args.rows.is_some()
-        || args.no_seed
-        || args.dataset.is_some()
-    {
-        let dataset = scenario.raw.dataset.get_or_insert_with(Default::default);
-        if let Some(file) = &args.dataset {
-            if !file.is_file() {
-                return Err(Error::Input(format!(
-                    "--dataset {}: no such file",
-                    file.display()
-                )));
-            }
-            let file = std::path::absolute(file).unwrap_or_else(|_| file.clone());
-            dataset.generators = Some(file.display().to_string());
-        }
-        if let Some(s) = args.scale {
-            if !(s >= 0.0 && s.is_finite()) {
-                return Err(Error::Input(format!(
-                    "--scale {s} must be a number of zero or more"
-                )));
-            }
-            dataset.scale = Some(s);
-        }
-        if args.seed.is_some() {
-            dataset.seed = args.seed;
-        }
-        if args.rows.is_some() {
-            dataset.default_rows = args.rows;
-        }
-        if args.no_seed {
-            dataset.enabled = Some(false);
-        }
-    }
-    // `--url` names the server to use: alone it means the url provider, whatever the scenario
-    // says; beside another provider it would be silently ignored, so it is refused.
-    match (url_given, args.provider) {
-        (true, None) => scenario.database.provider = ProviderChoice::Url,
-        (true, Some(p)) if p != ProviderChoice::Url => {
+    let dataset = match &args.dataset {
+        Some(file) if !file.is_file() => {
             return Err(Error::Input(format!(
-                "--url (or REHEARSE_URL) names a server for --provider url, but --provider {} was given: drop one of them",
-                format!("{p:?}").to_lowercase()
+                "--dataset {}: no such file",
+                file.display()
             )))
         }
-        _ => {}
-    }
-    if scenario.database.url.is_some()
-        && args.provider.is_none()
-        && scenario.raw.database.provider.is_none()
-    {
-        scenario.database.provider = ProviderChoice::Url;
-    }
-    scenario.database.check_version()?;
-    scenario.database.allow_non_disposable |= args.allow_non_disposable;
-    if let Some(method) = args.clone {
-        scenario.database.clone = Some(method);
-        scenario.database.in_transaction = false;
-    }
-    if args.clone_jobs.is_some() {
-        scenario.database.clone_jobs = args.clone_jobs.map(usize::from);
-    }
-    if args.in_transaction {
-        scenario.database.in_transaction = true;
-        scenario.database.clone = None;
-    }
-    // Both work on the database of --url: with another provider they would be ignored.
-    let staging = match (scenario.database.clone.is_some(), scenario.database.in_transaction) {
-        (true, true) => {
-            return Err(Error::Input(
-                "[database] clone and in_transaction cannot both be set: a clone is rehearsed on a copy, in_transaction on the database itself; choose one".into(),
-            ))
-        }
-        (true, false) => Some("--clone (or [database] clone) copies the database of --url"),
-        (false, true) => Some("--in-transaction (or [database] in_transaction) runs on the database of --url"),
-        (false, false) => None,
+        Some(file) => Some(std::path::absolute(file).unwrap_or_else(|_| file.clone())),
+        None => None,
     };
-    if let Some(what) = staging {
-        if scenario.database.provider != ProviderChoice::Url {
-            return Err(Error::Input(format!(
-                "{what}: give --url postgresql://… (or [database] url), the database to use"
-            )));
-        }
-    }
+    scenario.apply(Overrides {
+        format: args.format,
+        provider: args.provider,
+        image: args.image,
+        pg_version: args.pg_version,
+        url: args.url,
+        allow_non_disposable: args.allow_non_disposable,
+        baseline: args.baseline,
+        scale: args.scale,
+        seed: args.seed,
+        rows: args.rows,
+        no_seed: args.no_seed,
+        dataset,
+        clone: args.clone,
+        clone_jobs: args.clone_jobs.map(usize::from),
+        in_transaction: args.in_transaction,
+    })?;
 
     // Everything the user wrote is checked before anything starts.
     report::prepare_out_dir(&args.out).map_err(Error::Input)?;

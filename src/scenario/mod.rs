@@ -3,6 +3,9 @@
 //! A scenario is a TOML file (`rehearse.toml`), or a bare migrations folder where every default
 //! applies. Validation happens here, before anything is started.
 
+mod overrides;
+pub use overrides::Overrides;
+
 use crate::migrations::Format;
 use crate::provision::{DatabaseRequest, ProviderChoice};
 use crate::toml_lines::{Step, TomlLines};
