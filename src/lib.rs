@@ -1,12 +1,12 @@
 //! `rehearse`: rehearse PostgreSQL schema migrations forward and back on an ephemeral database.
 //!
 //! The pipeline runs one way (see DESIGN.md): scenario → plan → provision → baseline → seed →
-//! rehearsal → report → gates. Each stage is a module with one job; the binary in `main.rs` only
-//! parses arguments and maps [`Error`] to exit codes.
+//! rehearsal → report → gates. Each stage is a module with one job; [`pipeline::run`] runs them
+//! all, and the binary in `main.rs` only parses arguments and maps [`Error`] to exit codes.
 
 /// A line on stderr that never panics: a reader that went away (`rehearse run … 2>&1 | head`)
 /// must not turn a rehearsal into a crash that leaves its database behind. Use it instead of
-/// `crate::say!`, which panics when stderr is a closed pipe.
+/// `eprintln!`, which panics when stderr is a closed pipe.
 #[macro_export]
 macro_rules! say {
     ($($arg:tt)*) => {{
@@ -19,6 +19,7 @@ pub mod error;
 pub mod gate;
 pub mod identifier;
 pub mod migrations;
+pub mod pipeline;
 pub mod probe;
 pub mod profile;
 pub mod provision;

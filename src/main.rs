@@ -2,9 +2,9 @@
 
 use clap::{Args, Parser, Subcommand};
 use rehearse::gate;
-use rehearse::migrations::{self, Format};
+use rehearse::migrations::Format;
+use rehearse::pipeline::{self, Outcome};
 use rehearse::provision::{cleanup, ProviderChoice};
-use rehearse::rehearsal;
 use rehearse::report::{self, Verdict};
 use rehearse::scenario::{Overrides, Scenario};
 use rehearse::{Error, ExitCode};
@@ -423,27 +423,6 @@ async fn run(args: RunArgs) -> ExitCode {
     }
 }
 
-/// Writes the report of a run a signal stopped (what finished, the migration that was running
-/// marked interrupted), and says where. The exit code is the signal's, set by `main`.
-fn write_interrupted(out: &std::path::Path) -> ExitCode {
-    let code = cleanup::interrupted().unwrap_or(130);
-    let signal = cleanup::signal_name(code);
-    if let Some(report) = rehearsal::journal::interrupted_report(signal) {
-        match report::write_all(&report, out) {
-            Ok(written) => rehearse::say!(
-                "rehearse: {}; partial report: {}",
-                report::measures::headline(&report),
-                written.json.display()
-            ),
-            Err(e) => rehearse::say!(
-                "rehearse: could not write the partial report into {}: {e}",
-                out.display()
-            ),
-        }
-    }
-    ExitCode::Fail
-}
-
 fn report_error(result: Result<ExitCode, Error>) -> ExitCode {
     match result {
         Ok(code) => code,
@@ -570,57 +549,27 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
         in_transaction: args.in_transaction,
     })?;
 
-    // Everything the user wrote is checked before anything starts.
-    report::prepare_out_dir(&args.out).map_err(Error::Input)?;
-    let set = migrations::discover(&scenario.migrations_dir, scenario.format)?;
-    let (gates, approvals) = gate::prepare(
-        &scenario,
-        &set,
-        &gate::GateOverrides {
-            max_duration_ms: args.gates.max_duration,
-            max_lock_hold: args.gates.max_lock_hold,
-            max_blocked_ms: args.gates.max_blocked,
-            allow_missing_rollback: args.gates.allow_missing_rollback,
-            approvals_file: args.gates.approvals,
-        },
-    )?;
-    for note in &set.notes {
-        rehearse::say!("rehearse: note: {note}");
-    }
-    let progress = rehearsal::for_stderr();
-    rehearsal::journal::begin(&scenario, &set);
-    let journaled = rehearsal::journal::Journaled(progress.as_ref());
-    let outcome = tokio::select! {
-        report = rehearsal::rehearse(&scenario, &set, &journaled) => Some(report),
-        _ = cleanup::interruption() => None,
+    let gates = gate::GateOverrides {
+        max_duration_ms: args.gates.max_duration,
+        max_lock_hold: args.gates.max_lock_hold,
+        max_blocked_ms: args.gates.max_blocked,
+        allow_missing_rollback: args.gates.allow_missing_rollback,
+        approvals_file: args.gates.approvals,
     };
-    let report = match outcome {
-        Some(report) => report,
-        // Stopped by a signal: the rehearsal's work was dropped above, which released its
-        // database; what ran so far is the report.
-        None => return Ok(write_interrupted(&args.out)),
-    };
-    if cleanup::interrupted().is_some() {
-        // The signal came as the rehearsal finished: its report is whole, but the run was
-        // still stopped.
-        return Ok(write_interrupted(&args.out));
+    match pipeline::run(&scenario, &args.out, &gates).await? {
+        // The exit code is the signal's, set by `main`.
+        Outcome::Interrupted => Ok(ExitCode::Fail),
+        Outcome::Finished { report, json } => {
+            out!("{}", report::redact(&report::summary::render(&report)));
+            outln!(
+                "reports: {} (also report.md, report.html, junit.xml)",
+                json.display()
+            );
+            Ok(if report.verdict == Verdict::Pass {
+                ExitCode::Pass
+            } else {
+                ExitCode::Fail
+            })
+        }
     }
-    let report = report?;
-    let report = gate::evaluate(&report, &gates, &approvals);
-    let written = report::write_all(&report, &args.out).map_err(|e| {
-        Error::Environment(format!(
-            "could not write the reports into {}: {e}",
-            args.out.display()
-        ))
-    })?;
-    out!("{}", report::redact(&report::summary::render(&report)));
-    outln!(
-        "reports: {} (also report.md, report.html, junit.xml)",
-        written.json.display()
-    );
-    Ok(if report.verdict == Verdict::Pass {
-        ExitCode::Pass
-    } else {
-        ExitCode::Fail
-    })
 }
