@@ -1,6 +1,7 @@
 //! The report: one serde model (the `report.json` contract of DESIGN.md); every output format is a
 //! pure rendering of it. Nothing here talks to a database.
 
+mod charts;
 pub mod compare;
 pub mod html;
 pub mod junit;
