@@ -8,9 +8,12 @@
 //! constraints dropped for speed are recreated from their own definitions.
 
 pub mod catalog;
+mod check_facts;
+mod compile;
 pub mod copy;
 pub mod definition;
 pub mod generator;
+mod infer;
 pub mod load;
 pub mod ordering;
 pub mod plan;
