@@ -10,6 +10,7 @@
 
 pub mod compare;
 pub mod fit;
+mod shape;
 
 use crate::report::redact;
 use crate::Error;
