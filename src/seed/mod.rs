@@ -12,6 +12,7 @@ mod check_facts;
 mod compile;
 pub mod copy;
 pub mod definition;
+mod fk_order;
 pub mod generator;
 mod infer;
 pub mod load;
@@ -19,6 +20,7 @@ pub mod ordering;
 pub mod plan;
 pub mod progress;
 pub mod rng;
+mod row_limits;
 pub mod template;
 
 pub use definition::{DatasetSection, LoadedDefinitions};

@@ -3,14 +3,15 @@
 //! one sentence that names the definition at fault.
 
 use super::catalog::{Catalog, Column, Table};
-use super::check_facts::facts_for;
 pub use super::check_facts::{check_facts, CheckFacts};
 use super::compile::compile;
 use super::copy::{self, CopyEncoder, PgType, Value};
 use super::definition::{ColumnDef, Kind, LoadedDefinitions, TableDef};
+use super::fk_order::{check_not_null_cycles, layers};
 use super::generator::{ColumnGen, Gen, KeySource, Pick, TableGen};
 pub use super::infer::infer;
 use super::rng::{hash_name, Permutation};
+use super::row_limits::limit_inferred_rows;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -103,7 +104,7 @@ pub fn table_key(name: &str) -> String {
     }
 }
 
-fn display_name(key: &str) -> &str {
+pub(super) fn display_name(key: &str) -> &str {
     key.strip_prefix("public.").unwrap_or(key)
 }
 
@@ -354,191 +355,11 @@ pub fn build(
 
 /// Rows a parent will hold when its children are generated: what it is seeded with, else the
 /// keys read from it; None when nothing is known.
-fn parent_rows(ctx: &Ctx, parent: &str) -> Option<u64> {
+pub(super) fn parent_rows(ctx: &Ctx, parent: &str) -> Option<u64> {
     ctx.rows
         .get(parent)
         .copied()
         .or_else(|| ctx.existing.get(parent).map(|r| r.len() as u64))
-}
-
-/// Gives each table nobody defined as many rows as its constraints allow, down to none: a
-/// required reference to a parent without rows allows none, a unique reference no more than the
-/// parent's rows, a unique set of references no more than their combinations. Parents are
-/// limited before their children (repeated until nothing changes). Defined tables are left as
-/// asked: a definition that cannot be met stays an error.
-fn limit_inferred_rows(ctx: &mut Ctx) -> Vec<RowLimit> {
-    let inferred: Vec<String> = ctx
-        .rows
-        .keys()
-        .filter(|k| !ctx.defs.contains_key(*k))
-        .cloned()
-        .collect();
-    let mut limits: BTreeMap<String, RowLimit> = BTreeMap::new();
-    for _ in 0..=inferred.len() {
-        let mut changed = false;
-        for key in &inferred {
-            let table = &ctx.catalog.tables[key];
-            let rows = ctx.rows[key];
-            if rows == 0 {
-                continue;
-            }
-            let mut cap: Option<(u64, String)> = None;
-            let mut tighten = |n: u64, reason: String| {
-                if n < rows && cap.as_ref().is_none_or(|(c, _)| n < *c) {
-                    cap = Some((n, reason));
-                }
-            };
-            for fk in &table.foreign_keys {
-                if fk.parent == *key {
-                    continue;
-                }
-                let Some(n) = parent_rows(ctx, &fk.parent) else {
-                    continue;
-                };
-                let required = fk
-                    .columns
-                    .iter()
-                    .all(|c| table.column(c).is_some_and(|c| c.not_null));
-                let columns = fk.columns.join(", ");
-                if required && n == 0 {
-                    tighten(
-                        0,
-                        format!(
-                            "its foreign key {} ({columns}) is NOT NULL and references {}, which has no rows",
-                            fk.name,
-                            display_name(&fk.parent)
-                        ),
-                    );
-                }
-                let one_to_one = table
-                    .unique
-                    .iter()
-                    .any(|u| u.iter().all(|c| fk.columns.contains(c)));
-                if one_to_one {
-                    tighten(
-                        n,
-                        format!(
-                            "its foreign key {} ({columns}) is unique and references {}, which has {n} rows",
-                            fk.name,
-                            display_name(&fk.parent)
-                        ),
-                    );
-                }
-            }
-            // A unique column that CHECKs or its type allow only so many values.
-            for u in table.unique.iter().filter(|u| u.len() == 1) {
-                let Some(column) = table.column(&u[0]) else {
-                    continue;
-                };
-                if let Some((n, why)) = distinct_values_allowed(table, column) {
-                    tighten(n, format!("its column {} is unique and {why}", column.name));
-                }
-            }
-            // A unique constraint made only of foreign-key columns (a join table).
-            for u in &table.unique {
-                let covering: Vec<_> = table
-                    .foreign_keys
-                    .iter()
-                    .filter(|f| f.columns.iter().all(|c| u.contains(c)))
-                    .collect();
-                let covered = u
-                    .iter()
-                    .all(|c| covering.iter().any(|f| f.columns.contains(c)));
-                if !covered || covering.len() < 2 {
-                    continue;
-                }
-                let total = covering.iter().try_fold(1u128, |acc, f| {
-                    parent_rows(ctx, &f.parent).map(|n| acc * n as u128)
-                });
-                if let Some(total) = total {
-                    tighten(
-                        total.min(u64::MAX as u128) as u64,
-                        format!(
-                            "its unique ({}) allows {total} combinations of parent rows",
-                            u.join(", ")
-                        ),
-                    );
-                }
-            }
-            if let Some((n, reason)) = cap {
-                let asked = limits.get(key).map(|l| l.asked).unwrap_or(rows);
-                ctx.rows.insert(key.clone(), n);
-                limits.insert(
-                    key.clone(),
-                    RowLimit {
-                        table: key.clone(),
-                        asked,
-                        rows: n,
-                        reason,
-                    },
-                );
-                changed = true;
-            }
-        }
-        if !changed {
-            break;
-        }
-    }
-    limits.into_values().collect()
-}
-
-/// How many distinct values a column nobody defined can take, when its CHECKs or its type
-/// bound them (`CHECK (id = 1)` on a one-row table, a `boolean`, an integer range), with the
-/// reason in words; None when the column is filled from elsewhere or is unbounded.
-fn distinct_values_allowed(table: &Table, column: &Column) -> Option<(u64, String)> {
-    if column.generated
-        || table
-            .foreign_keys
-            .iter()
-            .any(|f| f.columns.contains(&column.name))
-    {
-        return None;
-    }
-    let facts = facts_for(table, &column.name);
-    if let Some(values) = &facts.values {
-        let n = values.iter().collect::<BTreeSet<_>>().len() as u64;
-        let constraint = table
-            .checks
-            .iter()
-            .find(|(c, _)| *c == column.name)
-            .map(|(_, d)| d.as_str())
-            .unwrap_or("its CHECK");
-        return Some((n, format!("{constraint} allows {n} value{}", plural(n))));
-    }
-    match &column.ty {
-        Some(PgType::Bool) => Some((2, "a boolean has 2 values".into())),
-        Some(PgType::Enum(labels)) => {
-            let n = labels.len() as u64;
-            Some((
-                n,
-                format!("its enum {} has {n} label{}", column.type_name, plural(n)),
-            ))
-        }
-        Some(ty) if ty.is_integer() && column.sequence.is_none() => {
-            let (lo, hi) = (facts.min?, facts.max?);
-            let lo = if facts.min_exclusive {
-                lo.floor() + 1.0
-            } else {
-                lo.ceil()
-            };
-            let hi = if facts.max_exclusive {
-                hi.ceil() - 1.0
-            } else {
-                hi.floor()
-            };
-            let n = if hi < lo { 0 } else { (hi - lo + 1.0) as u64 };
-            Some((n, format!("its CHECKs allow {n} integer{}", plural(n))))
-        }
-        _ => None,
-    }
-}
-
-fn plural(n: u64) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 /// Derives the greater column of each CHECK that orders two columns from the lesser one, so
@@ -593,134 +414,6 @@ fn probe(ctx: &Ctx, key: &str, gen: &TableGen) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// A cycle of foreign keys whose columns are all NOT NULL cannot be loaded in any order.
-fn check_not_null_cycles(ctx: &Ctx) -> Result<(), String> {
-    let mut edges: BTreeMap<&str, Vec<(&str, String)>> = BTreeMap::new();
-    for key in ctx.rows.keys() {
-        let t = &ctx.catalog.tables[key];
-        for fk in &t.foreign_keys {
-            let not_null = fk
-                .columns
-                .iter()
-                .all(|c| t.column(c).is_some_and(|c| c.not_null));
-            if not_null && fk.parent != *key && ctx.rows.contains_key(&fk.parent) {
-                edges.entry(key.as_str()).or_default().push((
-                    fk.parent.as_str(),
-                    format!(
-                        "{}.{} → {}",
-                        display_name(key),
-                        fk.columns.join(","),
-                        display_name(&fk.parent)
-                    ),
-                ));
-            }
-        }
-    }
-    // Depth-first search with colours; the stack names the cycle.
-    let mut state: HashMap<&str, u8> = HashMap::new();
-    fn visit<'a>(
-        node: &'a str,
-        edges: &BTreeMap<&'a str, Vec<(&'a str, String)>>,
-        state: &mut HashMap<&'a str, u8>,
-        path: &mut Vec<(&'a str, String)>,
-    ) -> Option<Vec<String>> {
-        state.insert(node, 1);
-        for (next, label) in edges.get(node).into_iter().flatten() {
-            path.push((node, label.clone()));
-            match state.get(next).copied().unwrap_or(0) {
-                1 => {
-                    let start = path.iter().position(|(n, _)| n == next).unwrap_or(0);
-                    return Some(path[start..].iter().map(|(_, l)| l.clone()).collect());
-                }
-                0 => {
-                    if let Some(c) = visit(next, edges, state, path) {
-                        return Some(c);
-                    }
-                }
-                _ => {}
-            }
-            path.pop();
-        }
-        state.insert(node, 2);
-        None
-    }
-    for node in edges.keys().copied().collect::<Vec<_>>() {
-        if state.get(node).copied().unwrap_or(0) == 0 {
-            if let Some(cycle) = visit(node, &edges, &mut state, &mut Vec::new()) {
-                let files: BTreeSet<String> = ctx
-                    .defs
-                    .values()
-                    .map(|(_, f)| f.display().to_string())
-                    .collect();
-                return Err(format!(
-                    "{}the NOT NULL foreign keys {} form a cycle, so no table in it can be loaded first; make one of them nullable or leave one table out with skip = true",
-                    if files.is_empty() {
-                        String::new()
-                    } else {
-                        format!("{}: ", files.into_iter().collect::<Vec<_>>().join(", "))
-                    },
-                    cycle.join(", ")
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Tables grouped so that each group's parents are in earlier groups. Nullable foreign keys are
-/// dropped from the ordering when they would close a cycle.
-fn layers(catalog: &Catalog, tables: &[TablePlan]) -> Vec<Vec<usize>> {
-    let index: HashMap<&str, usize> = tables
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.key.as_str(), i))
-        .collect();
-    // (child, parent, hard)
-    let mut deps: Vec<Vec<(usize, bool)>> = vec![Vec::new(); tables.len()];
-    for (i, t) in tables.iter().enumerate() {
-        let table = &catalog.tables[&t.key];
-        for fk in &table.foreign_keys {
-            if let Some(&p) = index.get(fk.parent.as_str()) {
-                if p != i {
-                    let hard = fk
-                        .columns
-                        .iter()
-                        .all(|c| table.column(c).is_some_and(|c| c.not_null));
-                    deps[i].push((p, hard));
-                }
-            }
-        }
-    }
-    let mut done = vec![false; tables.len()];
-    let mut out = Vec::new();
-    let mut soft_ok = false;
-    while done.iter().any(|d| !d) {
-        let ready: Vec<usize> = (0..tables.len())
-            .filter(|&i| {
-                !done[i]
-                    && deps[i]
-                        .iter()
-                        .all(|&(p, hard)| done[p] || (soft_ok && !hard))
-            })
-            .collect();
-        if ready.is_empty() {
-            if soft_ok {
-                // Only NOT NULL cycles remain, which validation refused; load the rest anyway.
-                out.push((0..tables.len()).filter(|&i| !done[i]).collect());
-                break;
-            }
-            soft_ok = true;
-            continue;
-        }
-        soft_ok = false;
-        for &i in &ready {
-            done[i] = true;
-        }
-        out.push(ready);
-    }
-    out
 }
 
 /// The generator of one column: its definition, else its foreign key, else inference.
