@@ -15,6 +15,7 @@
 //!   databases with the same schema, and never depends on the session's `search_path`;
 //! - objects of the system schemas and objects that belong to an extension are never included.
 
+mod catalog_sql;
 pub mod check;
 pub mod data;
 pub mod diff;
