@@ -23,6 +23,7 @@ pub mod pipeline;
 pub mod probe;
 pub mod profile;
 pub mod provision;
+pub mod redact;
 pub mod rehearsal;
 pub mod report;
 pub mod scenario;

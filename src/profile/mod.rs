@@ -12,7 +12,7 @@ pub mod compare;
 pub mod fit;
 mod shape;
 
-use crate::report::redact;
+use crate::redact::redact;
 use crate::Error;
 use fit::{ColumnStats, Fitted, Stats, ValuePolicy};
 use std::collections::BTreeMap;

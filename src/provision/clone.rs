@@ -764,7 +764,7 @@ async fn run(mut command: tokio::process::Command, what: &str) -> Result<(), Pro
         .unwrap_or("no message");
     Err(ProvisionError::Failed(format!(
         "--clone: {what} failed: {}",
-        crate::report::redact(first.trim())
+        crate::redact::redact(first.trim())
     )))
 }
 

@@ -29,7 +29,7 @@ pub fn parse(url: &str) -> Result<ConnectionInfo, ProvisionError> {
     let config = tokio_postgres::Config::from_str(url).map_err(|e| {
         ProvisionError::Refused(format!(
             "the database URL cannot be parsed: {}",
-            super::super::report::redact(&e.to_string())
+            crate::redact::redact(&e.to_string())
         ))
     })?;
     let host = match config.get_hosts().first() {
@@ -118,7 +118,7 @@ pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError
             ProvisionError::Unavailable(format!(
                 "could not connect to {}: {}",
                 target.redacted(),
-                super::super::report::redact(&e)
+                crate::redact::redact(&e)
             ))
         })?;
     // Scratch databases of runs that were killed before they could drop theirs.

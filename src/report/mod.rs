@@ -14,42 +14,7 @@ pub use model::*;
 
 use std::path::{Path, PathBuf};
 
-/// Removes passwords from any text that may carry a connection string, before it is shown.
-pub fn redact(text: &str) -> String {
-    // postgresql://user:secret@host -> postgresql://user:***@host
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("://") {
-        let (head, tail) = rest.split_at(i + 3);
-        out.push_str(head);
-        let end = tail
-            .find(|c: char| c.is_whitespace() || c == '/' || c == '"' || c == '\'')
-            .unwrap_or(tail.len());
-        let authority = &tail[..end];
-        match (authority.rfind('@'), authority.find(':')) {
-            (Some(at), Some(colon)) if colon < at => {
-                out.push_str(&authority[..colon]);
-                out.push_str(":***");
-                out.push_str(&authority[at..]);
-            }
-            _ => out.push_str(authority),
-        }
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    // key=value connection strings: password=secret
-    let mut result = String::with_capacity(out.len());
-    for word in out.split_inclusive(char::is_whitespace) {
-        if let Some(stripped) = word.strip_prefix("password=") {
-            let ws: String = stripped.chars().filter(|c| c.is_whitespace()).collect();
-            result.push_str("password=***");
-            result.push_str(&ws);
-        } else {
-            result.push_str(word);
-        }
-    }
-    result
-}
+pub use crate::redact::redact;
 
 /// Writes `report.json` into `dir`, creating it.
 pub fn write_json(report: &Report, dir: &Path) -> std::io::Result<std::path::PathBuf> {

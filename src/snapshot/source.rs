@@ -2,7 +2,7 @@
 //! `postgres://` URL) or a file written by `rehearse snapshot`.
 
 use super::{introspect, Snapshot};
-use crate::report::redact;
+use crate::redact::redact;
 use crate::Error;
 use std::path::Path;
 
