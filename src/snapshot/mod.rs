@@ -19,6 +19,7 @@ mod catalog_sql;
 pub mod check;
 pub mod data;
 pub mod diff;
+mod diff_relations;
 pub mod introspect;
 pub mod layout;
 pub mod model;
