@@ -15,6 +15,12 @@ pub fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// `text` as an SQL string literal (standard_conforming_strings is on in every supported
+/// server): single-quoted, inner quotes doubled.
+pub fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 /// `schema.name`, both parts quoted for SQL.
 pub fn quote_qualified(schema: &str, name: &str) -> String {
     format!("{}.{}", quote(schema), quote(name))

@@ -14,6 +14,7 @@
 //! This module writes SQL text; it never talks to a database.
 
 use super::{Format, Migration};
+use crate::identifier::literal;
 
 /// The comment on the bookkeeping table that the snapshot recognises it by.
 pub const BOOKKEEPING_MARKER: &str = "rehearse: the migration tool's bookkeeping table";
@@ -329,11 +330,6 @@ impl Crc32 {
     fn finish(&self) -> u32 {
         self.0
     }
-}
-
-/// A string literal (standard_conforming_strings is on in every supported server).
-fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// A version as the bigint sqlx and golang-migrate store, leading zeros dropped.

@@ -18,6 +18,7 @@
 //! caller's cleanup guard, registered before it exists; `pg_dump` and `pg_restore` die with it.
 
 use super::{ConnectionInfo, ProvisionError};
+use crate::identifier::literal;
 use bytes::Bytes;
 use futures_util::{SinkExt, TryStreamExt};
 use std::collections::VecDeque;
@@ -356,11 +357,6 @@ fn megabytes(bytes: u64) -> String {
     } else {
         format!("{:.1} MB", bytes as f64 / (1u64 << 20) as f64)
     }
-}
-
-/// A string literal (standard_conforming_strings is on in every supported server).
-fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// The source's tables with rows of their own (ordinary tables and partitions; a partitioned

@@ -28,9 +28,9 @@ pub(super) async fn already_applied(
         // a rehearsal that created it. This writes the clone, never the source.
         client
             .batch_execute(&format!(
-                "COMMENT ON TABLE {} IS '{}'",
+                "COMMENT ON TABLE {} IS {}",
                 b.table,
-                BOOKKEEPING_MARKER.replace('\'', "''")
+                crate::identifier::literal(BOOKKEEPING_MARKER)
             ))
             .await
             .map_err(|e| {

@@ -88,7 +88,9 @@ pub async fn rehearse_on(
                 ))
             })?;
     }
-    let cloned = match &database.data {
+    // How many migrations a live source (a clone, or the target of --in-transaction) already
+    // has; None for a database rehearse builds from nothing.
+    let applied_already = match &database.data {
         crate::report::DataSource::Clone {
             database: source, ..
         }
@@ -106,7 +108,7 @@ pub async fn rehearse_on(
         _ => None,
     };
     // The migration tool's bookkeeping table, as the tool creates it before its first migration.
-    if let (Some(bookkeeping), None) = (&set.bookkeeping, cloned) {
+    if let (Some(bookkeeping), None) = (&set.bookkeeping, applied_already) {
         client
             .batch_execute(&bookkeeping.create_sql)
             .await
@@ -119,7 +121,7 @@ pub async fn rehearse_on(
             })?;
     }
 
-    let (baseline, rehearsed) = match cloned {
+    let (baseline, rehearsed) = match applied_already {
         Some(count) => set.migrations.split_at(count),
         None => split_baseline(set, scenario.baseline.as_deref())?,
     };
@@ -133,7 +135,7 @@ pub async fn rehearse_on(
         crate::report::DataSource::Clone {
             database: source, ..
         },
-    ) = (cloned, &database.data)
+    ) = (applied_already, &database.data)
     {
         progress.running(&format!(
             "comparing {source}'s schema with what its {count} applied migrations give"
@@ -161,7 +163,7 @@ pub async fn rehearse_on(
     }
 
     // A clone has its baseline already: nothing to replay.
-    for migration in baseline.iter().filter(|_| cloned.is_none()) {
+    for migration in baseline.iter().filter(|_| applied_already.is_none()) {
         progress.step(&format!(
             "baseline {} {}",
             migration.version, migration.name
@@ -203,7 +205,7 @@ pub async fn rehearse_on(
         .unwrap_or(true);
     let mut seeding = SeedPoints::new(seed_request, keep_template);
     seeding.leave_alone(set.bookkeeping.iter().map(|b| b.table.clone()));
-    if cloned.is_some() {
+    if applied_already.is_some() {
         // The clone's tables hold staging's rows: only tables the migrations create are seeded.
         let existing = seed::catalog::table_keys(&client).await.map_err(|e| {
             Error::Environment(format!(
