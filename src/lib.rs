@@ -15,6 +15,7 @@ macro_rules! say {
     }};
 }
 
+pub mod compare;
 pub mod error;
 pub mod gate;
 pub mod identifier;
@@ -25,9 +26,11 @@ pub mod profile;
 pub mod provision;
 pub mod redact;
 pub mod rehearsal;
+pub mod render;
 pub mod report;
 pub mod scenario;
 pub mod seed;
+pub mod server_text;
 pub mod snapshot;
 pub mod toml_lines;
 

@@ -7,6 +7,7 @@ use rehearse::pipeline::{self, Outcome};
 use rehearse::provision::{cleanup, ProviderChoice};
 use rehearse::report::{self, Verdict};
 use rehearse::scenario::{Overrides, Scenario};
+use rehearse::{compare, render};
 use rehearse::{Error, ExitCode};
 use std::path::PathBuf;
 
@@ -330,7 +331,7 @@ async fn command(command: Command) -> ExitCode {
 }
 
 fn render(args: RenderArgs) -> ExitCode {
-    if let Err(e) = report::prepare_out_dir(&args.out) {
+    if let Err(e) = render::prepare_out_dir(&args.out) {
         rehearse::say!("rehearse: {e}");
         return ExitCode::BadInput;
     }
@@ -341,7 +342,7 @@ fn render(args: RenderArgs) -> ExitCode {
             return ExitCode::BadInput;
         }
     };
-    match report::write_all(&report, &args.out) {
+    match render::write_all(&report, &args.out) {
         Ok(w) => {
             outln!(
                 "reports: {}, {}, {}, {}",
@@ -370,11 +371,11 @@ fn compare(args: CompareArgs) -> ExitCode {
             return ExitCode::BadInput;
         }
     };
-    let comparison = report::compare::compare(&old, &new);
+    let comparison = compare::compare(&old, &new);
     if args.markdown {
-        out!("{}", report::compare::render_markdown(&comparison));
+        out!("{}", compare::render_markdown(&comparison));
     } else {
-        out!("{}", report::compare::render_text(&comparison));
+        out!("{}", compare::render_text(&comparison));
     }
     if args.fail_on_regression && comparison.regressions() > 0 {
         ExitCode::Fail
@@ -560,7 +561,7 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
         // The exit code is the signal's, set by `main`.
         Outcome::Interrupted => Ok(ExitCode::Fail),
         Outcome::Finished { report, json } => {
-            out!("{}", report::redact(&report::summary::render(&report)));
+            out!("{}", report::redact(&render::summary::render(&report)));
             outln!(
                 "reports: {} (also report.md, report.html, junit.xml)",
                 json.display()

@@ -10,6 +10,7 @@ use crate::gate::{self, GateOverrides};
 use crate::migrations;
 use crate::provision::cleanup;
 use crate::rehearsal;
+use crate::render;
 use crate::report::{self, Report};
 use crate::scenario::Scenario;
 use crate::Error;
@@ -27,7 +28,7 @@ pub enum Outcome {
 /// Runs `scenario` with the command line's `gates` and writes the reports into `out`.
 pub async fn run(scenario: &Scenario, out: &Path, gates: &GateOverrides) -> Result<Outcome, Error> {
     // Everything the user wrote is checked before anything starts.
-    report::prepare_out_dir(out).map_err(Error::Input)?;
+    render::prepare_out_dir(out).map_err(Error::Input)?;
     let set = migrations::discover(&scenario.migrations_dir, scenario.format)?;
     let (gates, approvals) = gate::prepare(scenario, &set, gates)?;
     for note in &set.notes {
@@ -48,7 +49,7 @@ pub async fn run(scenario: &Scenario, out: &Path, gates: &GateOverrides) -> Resu
         return Ok(Outcome::Interrupted);
     };
     let report = gate::evaluate(&report?, &gates, &approvals);
-    let written = report::write_all(&report, out).map_err(|e| {
+    let written = render::write_all(&report, out).map_err(|e| {
         Error::Environment(format!(
             "could not write the reports into {}: {e}",
             out.display()
@@ -66,7 +67,7 @@ fn write_interrupted(out: &Path) {
     let code = cleanup::interrupted().unwrap_or(130);
     let signal = cleanup::signal_name(code);
     if let Some(report) = rehearsal::journal::interrupted_report(signal) {
-        match report::write_all(&report, out) {
+        match render::write_all(&report, out) {
             Ok(written) => crate::say!(
                 "rehearse: {}; partial report: {}",
                 report::measures::headline(&report),

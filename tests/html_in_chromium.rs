@@ -5,7 +5,8 @@
 
 mod common;
 
-use rehearse::report::{self, Report};
+use rehearse::render;
+use rehearse::report::Report;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -103,7 +104,7 @@ fn screenshot_dir() -> PathBuf {
 fn the_html_report_renders_without_console_errors_and_a_screenshot_is_written() {
     let Some(chromium) = chromium() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let written = report::write_all(&fixture("sample.json"), dir.path()).unwrap();
+    let written = render::write_all(&fixture("sample.json"), dir.path()).unwrap();
     let html = std::fs::read_to_string(&written.html).unwrap();
     // Self-contained: nothing is fetched from anywhere.
     for needle in ["http://", "https://", "src=", "<link", "@import", "url("] {
@@ -146,7 +147,7 @@ fn the_html_report_renders_without_console_errors_and_a_screenshot_is_written() 
 fn hostile_identifiers_show_as_text_and_no_script_runs() {
     let Some(chromium) = chromium() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let written = report::write_all(&fixture("hostile.json"), dir.path()).unwrap();
+    let written = render::write_all(&fixture("hostile.json"), dir.path()).unwrap();
     let html = std::fs::read_to_string(&written.html).unwrap();
     // Judge the escaping alone: the same page without its Content-Security-Policy, which would
     // otherwise stop an injected script even if escaping failed.
@@ -227,7 +228,7 @@ fn hostile_identifiers_show_as_text_and_no_script_runs() {
 fn the_html_of_350_migrations_opens_with_the_verdict_first() {
     let Some(chromium) = chromium() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let written = report::write_all(&common::large_report(350), dir.path()).unwrap();
+    let written = render::write_all(&common::large_report(350), dir.path()).unwrap();
     let shot = screenshot_dir().join("large-350.png");
     let _ = std::fs::remove_file(&shot);
     // The first screen at 1400 px wide: the verdict, then the overview.

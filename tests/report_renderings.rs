@@ -1,6 +1,7 @@
 //! Every rendering of one fixed report: Markdown and JUnit are snapshot-tested (a change in what
 //! users read is reviewed like code), and report.json is checked against the committed schema.
 
+use rehearse::render;
 use rehearse::report::{self, Report};
 use std::path::Path;
 
@@ -36,30 +37,30 @@ fn assert_valid(value: &serde_json::Value) {
 
 #[test]
 fn markdown_of_the_sample_report() {
-    insta::assert_snapshot!(report::markdown::render(&fixture("sample.json")));
+    insta::assert_snapshot!(render::markdown::render(&fixture("sample.json")));
 }
 
 /// The page a release manager reads, reviewed like code: a change to it shows in the diff.
 #[test]
 fn html_of_the_sample_report() {
-    insta::assert_snapshot!(report::html::render(&fixture("sample.json")));
+    insta::assert_snapshot!(render::html::render(&fixture("sample.json")));
 }
 
 #[test]
 fn junit_of_the_sample_report() {
-    insta::assert_snapshot!(report::junit::render(&fixture("sample.json")));
+    insta::assert_snapshot!(render::junit::render(&fixture("sample.json")));
 }
 
 #[test]
 fn terminal_summary_of_the_sample_report() {
-    insta::assert_snapshot!(report::summary::render(&fixture("sample.json")));
+    insta::assert_snapshot!(render::summary::render(&fixture("sample.json")));
 }
 
 #[test]
 fn written_report_json_matches_the_schema() {
     for name in ["sample.json", "hostile.json"] {
         let dir = tempfile::tempdir().unwrap();
-        let written = report::write_all(&fixture(name), dir.path()).unwrap();
+        let written = render::write_all(&fixture(name), dir.path()).unwrap();
         let text = std::fs::read_to_string(&written.json).unwrap();
         assert_valid(&serde_json::from_str(&text).unwrap());
     }
@@ -93,7 +94,7 @@ fn the_schema_rejects_a_report_that_breaks_the_contract() {
 #[test]
 fn write_all_writes_every_format() {
     let dir = tempfile::tempdir().unwrap();
-    let w = report::write_all(&fixture("sample.json"), dir.path()).unwrap();
+    let w = render::write_all(&fixture("sample.json"), dir.path()).unwrap();
     for path in [&w.json, &w.markdown, &w.html, &w.junit] {
         assert!(path.is_file(), "{} was not written", path.display());
     }
@@ -103,11 +104,11 @@ fn write_all_writes_every_format() {
 #[test]
 fn hostile_identifiers_are_escaped_in_markdown_and_junit() {
     let r = fixture("hostile.json");
-    let md = outside_code_fences(&report::markdown::render(&r));
+    let md = outside_code_fences(&render::markdown::render(&r));
     assert!(!md.contains("<script"), "{md}");
     assert!(!md.contains("<img"), "{md}");
     assert!(!md.contains("<svg"), "{md}");
-    let junit = report::junit::render(&r);
+    let junit = render::junit::render(&r);
     assert!(!junit.contains("<script"), "{junit}");
     // Still well-formed enough for a CI parser: every quote inside attributes is escaped.
     assert!(junit.contains("&quot;"), "{junit}");

@@ -3,12 +3,13 @@
 //! report.html whose charts are only where a lock or a block crossed the threshold.
 
 mod common;
-use rehearse::report::{self, Verdict};
+use rehearse::render;
+use rehearse::report::Verdict;
 
 #[test]
 fn the_markdown_of_350_migrations_fits_a_pull_request_comment_failures_first() {
     let r = common::large_report(350);
-    let md = report::markdown::render(&r);
+    let md = render::markdown::render(&r);
     let chars = md.chars().count();
     assert!(chars <= 60_000, "{chars} characters");
     let failed = r
@@ -38,7 +39,7 @@ fn the_markdown_of_350_migrations_fits_a_pull_request_comment_failures_first() {
     );
     assert!(md.contains("report.html has everything"));
     // A small run is not cut.
-    let small = report::markdown::render(&common::large_report(100));
+    let small = render::markdown::render(&common::large_report(100));
     assert!(!small.contains("were left out"), "{small}");
 }
 
@@ -46,7 +47,7 @@ fn the_markdown_of_350_migrations_fits_a_pull_request_comment_failures_first() {
 fn the_console_prints_one_line_per_rehearsed_migration_one_per_run_left_behind_and_each_repeated_hint_once(
 ) {
     let r = common::large_report(350);
-    let summary = report::summary::render(&r);
+    let summary = render::summary::render(&r);
     let per_migration = summary
         .lines()
         .filter(|l| {
@@ -80,7 +81,7 @@ fn the_console_prints_one_line_per_rehearsed_migration_one_per_run_left_behind_a
 #[test]
 fn the_html_of_350_migrations_draws_charts_only_past_the_threshold() {
     let r = common::large_report(350);
-    let html = report::html::render(&r);
+    let html = render::html::render(&r);
     // 10 of the 256 run migrations held a lock for seconds: one timeline each, nothing else.
     let slow = r
         .migrations
@@ -108,6 +109,6 @@ fn the_html_of_350_migrations_draws_charts_only_past_the_threshold() {
 #[test]
 fn write_the_large_report_when_asked() {
     if let Some(dir) = std::env::var_os("REHEARSE_LARGE_REPORT_DIR") {
-        report::write_all(&common::large_report(350), std::path::Path::new(&dir)).unwrap();
+        render::write_all(&common::large_report(350), std::path::Path::new(&dir)).unwrap();
     }
 }

@@ -150,7 +150,7 @@ pub enum MigrationError {
     EmptyFile(PathBuf),
     #[error("{} cannot be read: {reason}", .path.display())]
     Unreadable { path: PathBuf, reason: String },
-    #[error("{}, line {line}: {}", .path.display(), crate::error::shorten(.message))]
+    #[error("{}, line {line}: {}", .path.display(), crate::server_text::shorten(.message))]
     Syntax {
         path: PathBuf,
         line: usize,
@@ -162,6 +162,13 @@ pub enum MigrationError {
     UnknownConvention(PathBuf),
     #[error("{} mixes migration conventions ({conventions}): keep one convention per folder, or force one with --format", .path.display())]
     MixedConventions { path: PathBuf, conventions: String },
+}
+
+/// Bad migration files are bad input (exit 2).
+impl From<MigrationError> for crate::Error {
+    fn from(e: MigrationError) -> Self {
+        crate::Error::Input(e.to_string())
+    }
 }
 
 fn join_paths(paths: &[PathBuf]) -> String {

@@ -96,9 +96,9 @@ async fn confirm_environment_failure(probe: &Probe, direction: &mut Direction) {
                     );
                     return;
                 }
-                Err(e) => last = crate::error::server_message(&e),
+                Err(e) => last = crate::server_text::of(&e),
             },
-            Err(e) => last = crate::error::server_message(&e),
+            Err(e) => last = crate::server_text::of(&e),
         }
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
@@ -123,7 +123,7 @@ async fn observed(
             let mut direction = run_script(client, script, file_label).await;
             direction.unobserved.push(format!(
                 "the probe could not open its monitor connection ({}), so the migration's locks and lock waits were not observed",
-                crate::error::server_message(&e)
+                crate::server_text::of(&e)
             ));
             return direction;
         }
@@ -140,7 +140,7 @@ async fn observed(
                 Err(e) => {
                     unobserved.push(format!(
                     "the scenario's workload could not start, so no query ran beside the migration: {}",
-                    crate::error::server_message(&e)
+                    crate::server_text::of(&e)
                 ));
                     None
                 }
@@ -156,7 +156,7 @@ async fn observed(
                 Err(e) => {
                     unobserved.push(format!(
                         "the scenario's long transaction could not lock {table} in {mode} mode, so the lock queue was not measured: {}",
-                        crate::error::server_message(&e)
+                        crate::server_text::of(&e)
                     ));
                     None
                 }
@@ -177,7 +177,7 @@ async fn observed(
             let mut direction = run_script(client, script, file_label).await;
             unobserved.push(format!(
                     "the probe could not read the starting catalog ({}), so the migration's locks and rewrites were not observed",
-                    crate::error::server_message(&e)
+                    crate::server_text::of(&e)
                 ));
             direction.unobserved = unobserved;
             return direction;
@@ -424,7 +424,7 @@ async fn execute(
                 error = Some(StatementError {
                     message: format!(
                         "recording the migration in the tool's bookkeeping table failed, as it would in production: {}",
-                        crate::error::server_message(&e)
+                        crate::server_text::of(&e)
                     ),
                     file: file_label.to_string(),
                     line: at,
@@ -534,7 +534,7 @@ fn unparsed(script: &Script, file_label: &str) -> Option<Direction> {
         error: Some(StatementError {
             message: format!(
                 "the file cannot be parsed, so none of it ran: {}",
-                crate::error::shorten(&failure.message)
+                crate::server_text::shorten(&failure.message)
             ),
             file: file_label.to_string(),
             line: failure.line,
@@ -562,7 +562,7 @@ fn to_error(e: &tokio_postgres::Error, statement: &Statement, file_label: &str) 
                 }
                 _ => statement.line,
             };
-            let mut message = crate::error::shorten(db.message());
+            let mut message = crate::server_text::shorten(db.message());
             if let Some(detail) = db.detail() {
                 message.push_str(&format!(" ({detail})"));
             }

@@ -301,7 +301,7 @@ impl Sampler {
                 Err(e) => {
                     lost.push(format!(
                         "the probe's sampler could not prepare its queries on a monitor connection ({}), so lock waits and blocked queries were not sampled",
-                        crate::error::server_message(&e)
+                        crate::server_text::of(&e)
                     ));
                     return (samples, lost);
                 }
@@ -334,7 +334,7 @@ impl Sampler {
                 let (l, a) = match (l, a) {
                     (Ok(l), Ok(a)) => (l, a),
                     (Err(e), _) | (_, Err(e)) => {
-                        let why = crate::error::server_message(&e);
+                        let why = crate::server_text::of(&e);
                         let reconnected = async {
                             let client = connection.connect().await?;
                             let (l, a) = tokio::join!(
@@ -358,7 +358,7 @@ impl Sampler {
                             Err(e) => {
                                 lost.push(format!(
                                     "the probe's monitor connection was closed under it ({why}) and could not be reopened ({}), so lock waits and blocked queries were not sampled after {sent:.0} ms of the direction",
-                                    crate::error::server_message(&e)
+                                    crate::server_text::of(&e)
                                 ));
                                 break;
                             }
@@ -565,15 +565,15 @@ impl Observation {
         error: &tokio_postgres::Error,
         line: usize,
     ) -> Option<HashSet<LockKey>> {
-        let why = crate::error::server_message(error);
+        let why = crate::server_text::of(error);
         let retried = match self.connection.connect().await {
             Ok(client) => {
                 self.monitor = Arc::new(client);
                 granted_locks(&self.monitor, self.pid)
                     .await
-                    .map_err(|e| crate::error::server_message(&e))
+                    .map_err(|e| crate::server_text::of(&e))
             }
-            Err(e) => Err(crate::error::server_message(&e)),
+            Err(e) => Err(crate::server_text::of(&e)),
         };
         match retried {
             Ok(held) => {

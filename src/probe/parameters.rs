@@ -116,7 +116,7 @@ impl ParameterCache {
             queries_run += 1;
             let drawn = match draw(client, sql).await {
                 Ok(v) => Ok(Arc::new(v)),
-                Err(e) => Err(crate::error::server_message(&e)),
+                Err(e) => Err(crate::server_text::of(&e)),
             };
             if let Ok(v) = &drawn {
                 if !v.is_empty() {

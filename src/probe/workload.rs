@@ -391,7 +391,7 @@ async fn run_client(
             query,
             start: ms(start),
             end: ms(end),
-            error: result.err().map(|e| crate::error::server_message(&e)),
+            error: result.err().map(|e| crate::server_text::of(&e)),
         });
         // A blocked client does not fire a burst afterwards: the schedule restarts from now.
         next = (next + period).max(tokio::time::Instant::now());

@@ -280,7 +280,7 @@ pub async fn profile(request: &ProfileRequest) -> Result<String, Error> {
         Error::Environment(format!(
             "could not read the statistics of {}: {}",
             redact(&request.url),
-            crate::error::server_message(&e)
+            crate::server_text::of(&e)
         ))
     };
     // Read-only, and in UTC so that timestamptz bounds print with the offset the fit reads.

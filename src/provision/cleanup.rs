@@ -130,7 +130,7 @@ pub fn drop_database_blocking(admin: &super::ConnectionInfo, name: &str) {
                 let mut outcome = client
                     .batch_execute(&drop)
                     .await
-                    .map_err(|e| crate::error::server_message(&e));
+                    .map_err(|e| crate::server_text::of(&e));
                 if interrupted().is_some() {
                     // An interrupted CREATE DATABASE may still be on its way to the server (the
                     // connection sends what was queued): look once more after a moment.
@@ -140,7 +140,7 @@ pub fn drop_database_blocking(admin: &super::ConnectionInfo, name: &str) {
                         client
                             .batch_execute(&drop)
                             .await
-                            .map_err(|e| crate::error::server_message(&e)),
+                            .map_err(|e| crate::server_text::of(&e)),
                     );
                 }
                 outcome

@@ -133,14 +133,14 @@ pub async fn clone_into(
                 why = Some(format!(
                     "CREATE DATABASE … TEMPLATE {} was refused ({})",
                     source.dbname,
-                    crate::error::server_message(&e)
+                    crate::server_text::of(&e)
                 ));
             }
             Err(e) => {
                 return Err(ProvisionError::Failed(format!(
                     "--clone template: could not copy {} into a scratch database: {}",
                     source.dbname,
-                    crate::error::server_message(&e)
+                    crate::server_text::of(&e)
                 )))
             }
         }
@@ -197,7 +197,7 @@ async fn source_facts(
         .map_err(|e| {
             ProvisionError::Failed(format!(
                 "could not read the size of {source}: {}",
-                crate::error::server_message(&e)
+                crate::server_text::of(&e)
             ))
         })?;
     Ok((row.get::<_, i64>(0).max(0) as u64, row.get(1)))
@@ -217,12 +217,7 @@ pub async fn connect_read_only(
 }
 
 fn failed(what: &str) -> impl Fn(tokio_postgres::Error) -> ProvisionError + '_ {
-    move |e| {
-        ProvisionError::Failed(format!(
-            "--clone: {what}: {}",
-            crate::error::server_message(&e)
-        ))
-    }
+    move |e| ProvisionError::Failed(format!("--clone: {what}: {}", crate::server_text::of(&e)))
 }
 
 /// One unit of row copying: a table, or a range of its blocks.
@@ -321,7 +316,7 @@ async fn copy_into(
         {
             notes.push(format!(
                 "sequence {sequence} was left at its start: {}",
-                crate::error::server_message(&e)
+                crate::server_text::of(&e)
             ));
         }
     }
@@ -497,7 +492,7 @@ async fn stream_rows(
                         ProvisionError::Failed(format!(
                             "--clone: copying the rows of {} failed: {}",
                             piece.table,
-                            crate::error::server_message(&e)
+                            crate::server_text::of(&e)
                         ))
                     })?;
             }

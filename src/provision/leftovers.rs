@@ -87,7 +87,7 @@ pub async fn reap_scratch_databases(admin: &ConnectionInfo) -> Result<Vec<String
             format!(
                 "could not list the databases of {}: {}",
                 admin.redacted(),
-                crate::error::server_message(&e)
+                crate::server_text::of(&e)
             )
         })?;
     let mut removed = Vec::new();
@@ -108,7 +108,7 @@ pub async fn reap_scratch_databases(admin: &ConnectionInfo) -> Result<Vec<String
                 format!(
                     "could not drop database {name} on {}: {}",
                     admin.redacted(),
-                    crate::error::server_message(&e)
+                    crate::server_text::of(&e)
                 )
             })?;
         removed.push(format!(

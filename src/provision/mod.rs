@@ -37,14 +37,8 @@ pub enum ProviderChoice {
     Url,
 }
 
-/// The provider that actually runs the database, as the report names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ProviderKind {
-    Docker,
-    Local,
-    Url,
-}
+/// The provider that actually runs the database: the report's word for it.
+pub use crate::report::ProviderKind;
 
 /// What the scenario says about the database to start.
 #[derive(Debug, Clone, Default)]
@@ -157,7 +151,7 @@ impl ConnectionInfo {
             ProvisionError::Unavailable(format!(
                 "could not connect to {}: {}",
                 self.redacted(),
-                crate::error::server_message(&e)
+                crate::server_text::of(&e)
             ))
         })
     }
@@ -230,6 +224,16 @@ pub enum ProvisionError {
     /// The user asked for something we refuse (exit 2), e.g. a non-disposable URL target.
     #[error("{0}")]
     Refused(String),
+}
+
+/// A refused database is bad input (exit 2); anything else is the environment (exit 3).
+impl From<ProvisionError> for crate::Error {
+    fn from(e: ProvisionError) -> Self {
+        match e {
+            ProvisionError::Refused(_) => crate::Error::Input(e.to_string()),
+            _ => crate::Error::Environment(e.to_string()),
+        }
+    }
 }
 
 /// Starts (or connects to) a database as `request` asks. What runs that are gone left behind
@@ -305,12 +309,12 @@ pub async fn wait_until_ready(
                         .unwrap_or_default()
                         .to_string());
                 }
-                Err(e) => crate::error::server_message(&e),
+                Err(e) => crate::server_text::of(&e),
             },
             // The server answered and refused: waiting will not change a wrong password or a
             // missing database.
-            Err(e) if refused_for_good(&e) => return Err(crate::error::server_message(&e)),
-            Err(e) => crate::error::server_message(&e),
+            Err(e) if refused_for_good(&e) => return Err(crate::server_text::of(&e)),
+            Err(e) => crate::server_text::of(&e),
         };
         if std::time::Instant::now() > deadline {
             return Err(last);

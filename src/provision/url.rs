@@ -182,7 +182,7 @@ pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError
             ProvisionError::Failed(format!(
                 "could not create the scratch database {scratch} on {}: {}",
                 target.redacted(),
-                crate::error::server_message(&e)
+                crate::server_text::of(&e)
             ))
         })?;
     drop(admin);

@@ -37,7 +37,7 @@ pub(super) async fn already_applied(
                 Error::Environment(format!(
                     "could not mark the bookkeeping table {} in the clone: {}",
                     b.table,
-                    crate::error::server_message(&e)
+                    crate::server_text::of(&e)
                 ))
             })?;
     }
@@ -47,7 +47,7 @@ pub(super) async fn already_applied(
             Error::Environment(format!(
                 "could not create the bookkeeping table {} in the clone: {}",
                 b.table,
-                crate::error::server_message(&e)
+                crate::server_text::of(&e)
             ))
         })?;
     }
@@ -83,7 +83,7 @@ pub(super) async fn already_applied(
             Error::Input(format!(
                 "--clone: {} in {source} cannot be read as the migration tool writes it: {}",
                 b.table,
-                crate::error::server_message(&e)
+                crate::server_text::of(&e)
             ))
         })?
         .iter()
@@ -119,7 +119,7 @@ async fn exists(client: &Client, table: &str) -> Result<bool, Error> {
         .query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])
         .await
         .map(|r| r.get(0))
-        .map_err(|e| Error::Environment(crate::error::server_message(&e)))
+        .map_err(|e| Error::Environment(crate::server_text::of(&e)))
 }
 
 /// The database's own tables (not the system's, not an extension's).
@@ -134,5 +134,5 @@ pub(super) async fn user_tables(client: &Client) -> Result<i64, Error> {
         )
         .await
         .map(|r| r.get(0))
-        .map_err(|e| Error::Environment(crate::error::server_message(&e)))
+        .map_err(|e| Error::Environment(crate::server_text::of(&e)))
 }

@@ -31,7 +31,7 @@ pub(super) async fn check(
         Err(e) => {
             return Drift::NotJudged(format!(
                 "the clone's schema could not be read: {}",
-                crate::error::server_message(&e)
+                crate::server_text::of(&e)
             ))
         }
     };
@@ -64,7 +64,7 @@ async fn replay(
     let admin = server
         .connect()
         .await
-        .map_err(|e| format!("could not connect: {}", crate::error::server_message(&e)))?;
+        .map_err(|e| format!("could not connect: {}", crate::server_text::of(&e)))?;
     admin
         .batch_execute(&format!(
             "CREATE DATABASE {}",
@@ -74,20 +74,20 @@ async fn replay(
         .map_err(|e| {
             format!(
                 "an empty database to replay the applied migrations in could not be created: {}",
-                crate::error::server_message(&e)
+                crate::server_text::of(&e)
             )
         })?;
     let client = server
         .with_dbname(name)
         .connect()
         .await
-        .map_err(|e| format!("could not connect: {}", crate::error::server_message(&e)))?;
+        .map_err(|e| format!("could not connect: {}", crate::server_text::of(&e)))?;
     // The tool's table, which the scripts record themselves in (and the snapshot leaves out).
     if let Some(b) = bookkeeping {
         client.batch_execute(&b.create_sql).await.map_err(|e| {
             format!(
                 "the bookkeeping table could not be created for the replay: {}",
-                crate::error::server_message(&e)
+                crate::server_text::of(&e)
             )
         })?;
     }
@@ -104,7 +104,7 @@ async fn replay(
     crate::snapshot::snapshot(&client).await.map_err(|e| {
         format!(
             "the replay's schema could not be read: {}",
-            crate::error::server_message(&e)
+            crate::server_text::of(&e)
         )
     })
 }

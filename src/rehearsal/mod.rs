@@ -84,7 +84,7 @@ pub async fn rehearse_on(
             .map_err(|e| {
                 Error::Environment(format!(
                     "could not open the transaction on the target: {}",
-                    crate::error::server_message(&e)
+                    crate::server_text::of(&e)
                 ))
             })?;
     }
@@ -116,7 +116,7 @@ pub async fn rehearse_on(
                 Error::Environment(format!(
                     "could not create the bookkeeping table {}: {}",
                     bookkeeping.table,
-                    crate::error::server_message(&e)
+                    crate::server_text::of(&e)
                 ))
             })?;
     }
@@ -210,7 +210,7 @@ pub async fn rehearse_on(
         let existing = seed::catalog::table_keys(&client).await.map_err(|e| {
             Error::Environment(format!(
                 "could not list the clone's tables: {}",
-                crate::error::server_message(&e)
+                crate::server_text::of(&e)
             ))
         })?;
         seeding.leave_alone(existing);
@@ -429,7 +429,7 @@ pub async fn rehearse_on(
         client.batch_execute("ROLLBACK").await.map_err(|e| {
             Error::Environment(format!(
                 "could not roll back the transaction on the target (the server rolls it back when this connection closes): {}",
-                crate::error::server_message(&e)
+                crate::server_text::of(&e)
             ))
         })?;
     }
@@ -825,7 +825,7 @@ fn restoration_findings(forward_file: &str, r: &snapshot::Restoration) -> Vec<Fi
 }
 
 fn snapshot_failed(when: &str, e: &tokio_postgres::Error) -> Finding {
-    let message = crate::error::server_message(e);
+    let message = crate::server_text::of(e);
     Finding {
         kind: "snapshot_failed".into(),
         message: format!("the schema and data could not be read {when}: {message}"),

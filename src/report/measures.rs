@@ -158,9 +158,9 @@ pub fn reset_sentence(r: &StateReset) -> String {
 /// The provider as the report.json spells it.
 pub fn provider(report: &Report) -> &'static str {
     match report.database.provider {
-        crate::provision::ProviderKind::Docker => "docker",
-        crate::provision::ProviderKind::Local => "local",
-        crate::provision::ProviderKind::Url => "url",
+        crate::report::ProviderKind::Docker => "docker",
+        crate::report::ProviderKind::Local => "local",
+        crate::report::ProviderKind::Url => "url",
     }
 }
 

@@ -1,18 +1,13 @@
-//! The report: one serde model (the `report.json` contract of DESIGN.md); every output format is a
-//! pure rendering of it. Nothing here talks to a database.
+//! The report: one serde model (the `report.json` contract of DESIGN.md) that every stage writes
+//! into, the measures derived from it, and reading and writing `report.json`. The renderings live
+//! in [`crate::render`], above it: nothing here renders, and nothing here talks to a database.
 
-mod charts;
-pub mod compare;
-pub mod html;
-pub mod junit;
-pub mod markdown;
 pub mod measures;
 pub mod model;
-pub mod summary;
 
 pub use model::*;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub use crate::redact::redact;
 
@@ -40,60 +35,6 @@ pub fn read_json(path: &Path) -> Result<Report, String> {
             path.display(),
             e.line()
         )
-    })
-}
-
-/// The files [`write_all`] wrote.
-#[derive(Debug, Clone)]
-pub struct Written {
-    pub json: PathBuf,
-    pub markdown: PathBuf,
-    pub html: PathBuf,
-    pub junit: PathBuf,
-}
-
-/// Writes every rendering of the report into `dir` (created): `report.json`, `report.md`,
-/// `report.html`, `junit.xml`. Each passes through [`redact`] on its way to disk.
-/// Makes sure the reports can be written into `dir` before any work starts: it is created when
-/// missing, and a file or an unwritable folder there is bad usage, said in one sentence.
-pub fn prepare_out_dir(dir: &Path) -> Result<(), String> {
-    if dir.exists() && !dir.is_dir() {
-        return Err(format!(
-            "--out {} is a file, not a folder: the reports (report.json, report.md, report.html, junit.xml) need a folder",
-            dir.display()
-        ));
-    }
-    std::fs::create_dir_all(dir).map_err(|e| {
-        format!(
-            "--out {}: the folder cannot be created: {}",
-            dir.display(),
-            crate::migrations::io_reason(&e)
-        )
-    })?;
-    let probe = dir.join(".rehearse-write-check");
-    std::fs::write(&probe, b"")
-        .and_then(|_| std::fs::remove_file(&probe))
-        .map_err(|e| {
-            format!(
-                "--out {}: the folder is not writable: {}",
-                dir.display(),
-                crate::migrations::io_reason(&e)
-            )
-        })
-}
-
-pub fn write_all(report: &Report, dir: &Path) -> std::io::Result<Written> {
-    let json = write_json(report, dir)?;
-    let write = |name: &str, text: String| -> std::io::Result<PathBuf> {
-        let path = dir.join(name);
-        std::fs::write(&path, redact(&text))?;
-        Ok(path)
-    };
-    Ok(Written {
-        json,
-        markdown: write("report.md", markdown::render(report))?,
-        html: write("report.html", html::render(report))?,
-        junit: write("junit.xml", junit::render(report))?,
     })
 }
 

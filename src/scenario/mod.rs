@@ -287,6 +287,13 @@ pub enum ScenarioError {
     },
 }
 
+/// A bad scenario is bad input (exit 2).
+impl From<ScenarioError> for crate::Error {
+    fn from(e: ScenarioError) -> Self {
+        crate::Error::Input(e.to_string())
+    }
+}
+
 impl Scenario {
     /// Loads PATH as the CLI receives it: a scenario file, a folder with `rehearse.toml`, or a
     /// bare migrations folder.

@@ -194,7 +194,7 @@ async fn clone_database(
             .await
     }
     .await
-    .map_err(|e| crate::error::server_message(&e));
+    .map_err(|e| crate::server_text::of(&e));
     fsync_off.end().await?;
     result
 }

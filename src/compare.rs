@@ -1,8 +1,8 @@
 //! `rehearse compare OLD.json NEW.json`: what got slower or locks longer between two runs (main
 //! against a branch). Pure: two reports in, a list of changes out, rendered as text or Markdown.
 
-use super::measures::{self, duration};
-use super::{MigrationReport, Report, Verdict};
+use crate::report::measures::{self, duration};
+use crate::report::{MigrationReport, Report, Verdict};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -238,7 +238,7 @@ pub fn render_text(c: &Comparison) -> String {
 }
 
 pub fn render_markdown(c: &Comparison) -> String {
-    use super::markdown::text;
+    use crate::render::markdown::text;
     let mut out = String::new();
     let regressions = c.regressions();
     let _ = writeln!(

@@ -2,7 +2,7 @@
 //! of the rehearsal's promises broke: "forward applies", "rollback applies", "rollback restores
 //! schema", "rollback preserves data", "gates". A check that could not run is `skipped`, never a pass.
 
-use super::{GateStatus, MigrationReport, Report};
+use crate::report::{GateStatus, MigrationReport, Report};
 use std::fmt::Write;
 
 /// One migration's suite: its name and its (case, seconds, outcome) rows.
@@ -113,7 +113,7 @@ fn cases(m: &MigrationReport) -> Vec<(&'static str, f64, Outcome)> {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    if m.verdict == super::Verdict::NotRun {
+    if m.verdict == crate::report::Verdict::NotRun {
         // Never rehearsed: every promise is unknown, none broken.
         let why = or(messages(&["not_run"]), "the migration was not rehearsed");
         return [

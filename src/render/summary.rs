@@ -3,8 +3,8 @@
 //! are said once, with a count (`no_lock_timeout: 153 migrations`), so a long run stays
 //! readable. Plain text for CI logs.
 
-use super::measures::{self, duration};
-use super::{GateStatus, Report, Verdict};
+use crate::report::measures::{self, duration};
+use crate::report::{GateStatus, Report, Verdict};
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
@@ -35,7 +35,7 @@ pub fn render(report: &Report) -> String {
         i += 1;
         if m.verdict == Verdict::NotRun {
             // A run of migrations left behind one failure is one line, not one per migration.
-            let why = |m: &super::MigrationReport| {
+            let why = |m: &crate::report::MigrationReport| {
                 m.findings
                     .iter()
                     .find(|f| f.kind == "not_run")
@@ -71,7 +71,7 @@ pub fn render(report: &Report) -> String {
             out.push_str(&format!("  {} {what}: not run{reason}\n", mark(m.verdict)));
             continue;
         }
-        let ms = |d: &Option<super::Direction>| {
+        let ms = |d: &Option<crate::report::Direction>| {
             d.as_ref()
                 .map(|d| duration(d.duration_ms))
                 .unwrap_or_else(|| "-".into())

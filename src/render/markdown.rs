@@ -2,8 +2,8 @@
 //! everything else folded into `<details>` blocks. Every piece of user text is escaped, because the
 //! forges render HTML inside Markdown.
 
-use super::measures::{self, duration, tri};
-use super::{Direction, GateStatus, MigrationReport, Report, Verdict};
+use crate::report::measures::{self, duration, tri};
+use crate::report::{Direction, GateStatus, MigrationReport, Report, Verdict};
 use std::fmt::Write;
 
 /// Forges cap a comment at 65,536 characters; the details that do not fit are left to the HTML.
@@ -422,7 +422,7 @@ fn direction(out: &mut String, title: &str, file: &str, d: &Direction) {
 }
 
 /// " (before `x`, after `y`)", each cut short: what the rollback should have restored.
-fn before_after(d: &super::Difference) -> String {
+fn before_after(d: &crate::report::Difference) -> String {
     let show = |v: &Option<String>| match v {
         Some(v) => text(&cut_text(v, 200)),
         None => "none".into(),
@@ -434,7 +434,7 @@ fn before_after(d: &super::Difference) -> String {
 }
 
 /// " (accepted: reason)" for an accepted difference, else nothing.
-fn accepted(d: &super::Difference) -> String {
+fn accepted(d: &crate::report::Difference) -> String {
     match (&d.accepted, &d.accepted_reason) {
         (true, Some(r)) => format!(" *(accepted: {})*", text(r)),
         (true, None) => " *(accepted)*".into(),
@@ -452,7 +452,7 @@ fn strongest(m: &MigrationReport) -> String {
     }
 }
 
-fn finding(f: &super::Finding) -> String {
+fn finding(f: &crate::report::Finding) -> String {
     match &f.advice {
         Some(a) => format!("{} *{}*", text(&f.message), text(a)),
         None => text(&f.message),

@@ -6,8 +6,8 @@
 //! and a Content-Security-Policy forbids scripts as a second line of defence.
 
 use super::charts::{latency_chart, lock_colour, lock_timeline, statement_starts};
-use super::measures::{self, duration, tri};
-use super::{Direction, GateStatus, MigrationReport, Report, Verdict};
+use crate::report::measures::{self, duration, tri};
+use crate::report::{Direction, GateStatus, MigrationReport, Report, Verdict};
 use std::fmt::Write;
 
 const STYLE: &str = r#"
@@ -452,7 +452,7 @@ fn direction(out: &mut String, index: usize, name: &str, file: &str, d: &Directi
     }
 }
 
-fn finding(out: &mut String, f: &super::Finding, class: &str) {
+fn finding(out: &mut String, f: &crate::report::Finding, class: &str) {
     let _ = write!(
         out,
         "<li><span class=\"{class}\">{}</span>{}</li>",

@@ -5,8 +5,8 @@
 
 use super::html::escape;
 use super::html::shorten;
-use super::measures::{self, duration};
-use super::Direction;
+use crate::report::measures::{self, duration};
+use crate::report::Direction;
 use std::fmt::Write;
 
 /// Colour of each lock mode, weakest (blue) to strongest (dark red).
@@ -40,7 +40,7 @@ pub(super) fn statement_starts(d: &Direction) -> Vec<f64> {
 }
 
 /// When a lock was taken; a report without lock times (zero) uses its statement's start.
-fn acquired(l: &super::LockReport, statement_start: f64) -> f64 {
+fn acquired(l: &crate::report::LockReport, statement_start: f64) -> f64 {
     if l.acquired_ms > 0.0 {
         l.acquired_ms
     } else {
@@ -255,7 +255,7 @@ pub(super) fn lock_timeline(d: &Direction, starts: &[f64], id: &str) -> String {
 /// statement's time, a tick at the slowest query, and in red the longest block the migration
 /// caused; the statements are marked by dashed lines.
 pub(super) fn latency_chart(d: &Direction, starts: &[f64]) -> String {
-    let spans: Vec<(f64, f64, usize, &super::StatementWorkload)> = d
+    let spans: Vec<(f64, f64, usize, &crate::report::StatementWorkload)> = d
         .statements
         .iter()
         .zip(starts)
@@ -368,7 +368,7 @@ pub(super) fn latency_chart(d: &Direction, starts: &[f64]) -> String {
 /// climbs from the moment queries queue behind a lock to the moment it is released.
 fn bucket_chart(
     d: &Direction,
-    timeline: &[super::LatencyBucket],
+    timeline: &[crate::report::LatencyBucket],
     starts: &[f64],
     mut svg: String,
     hi: f64,
