@@ -3,8 +3,7 @@
 //! SVG text out; every piece of user text goes through [`escape`]. It never draws from anything
 //! but the report, and never emits a script or a link.
 
-use super::html::escape;
-use super::html::shorten;
+use super::escape::{html as escape, shorten};
 use crate::report::measures::{self, duration};
 use crate::report::Direction;
 use std::fmt::Write;

@@ -6,6 +6,7 @@
 //! and a Content-Security-Policy forbids scripts as a second line of defence.
 
 use super::charts::{latency_chart, lock_colour, lock_timeline, statement_starts};
+use super::escape::html as escape;
 use crate::report::measures::{self, duration, tri};
 use crate::report::{Direction, GateStatus, MigrationReport, Report, Verdict};
 use std::fmt::Write;
@@ -493,42 +494,4 @@ fn slug(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect()
-}
-
-pub(super) fn shorten(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let cut: String = s.chars().take(max - 1).collect();
-        format!("{cut}…")
-    }
-}
-
-/// Text and attribute values for HTML and SVG.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape;
-
-    #[test]
-    fn markup_in_identifiers_becomes_text() {
-        assert_eq!(
-            escape("<script>x=\"1\"&'</script>"),
-            "&lt;script&gt;x=&quot;1&quot;&amp;&#39;&lt;/script&gt;"
-        );
-    }
 }

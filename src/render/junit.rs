@@ -2,6 +2,7 @@
 //! of the rehearsal's promises broke: "forward applies", "rollback applies", "rollback restores
 //! schema", "rollback preserves data", "gates". A check that could not run is `skipped`, never a pass.
 
+use super::escape::{xml_attribute as attr, xml_text as body};
 use crate::report::{GateStatus, MigrationReport, Report};
 use std::fmt::Write;
 
@@ -231,42 +232,4 @@ fn or(s: String, default: &str) -> String {
 
 fn secs(ms: f64) -> String {
     format!("{:.3}", ms / 1000.0)
-}
-
-/// XML attribute text: escaped, and characters XML 1.0 forbids dropped.
-fn attr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\t' => out.push_str("&#9;"),
-            c if allowed(c) => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
-/// XML element text.
-fn body(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c if c == '\n' || c == '\t' || allowed(c) => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
-fn allowed(c: char) -> bool {
-    matches!(c, '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
 }

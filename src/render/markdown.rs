@@ -484,32 +484,14 @@ fn join_or_dash(items: &[&str]) -> String {
     }
 }
 
-/// Text for Markdown (tables included): HTML-escaped, pipes and backticks neutralised, and the
-/// characters that start emphasis or links escaped, so an identifier shows as written.
+/// Text for Markdown (tables included); see [`super::escape::markdown`].
 pub fn text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '|' => out.push_str("&#124;"),
-            '`' => out.push_str("&#96;"),
-            '*' | '_' | '[' | ']' | '\\' | '#' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\n' | '\r' => out.push(' '),
-            _ => out.push(c),
-        }
-    }
-    out
+    super::escape::markdown(s)
 }
 
 /// Text inside an HTML element, where Markdown is not processed.
 fn html(s: &str) -> String {
-    super::html::escape(s)
+    super::escape::html(s)
 }
 
 /// A fenced SQL block whose fence is longer than any backtick run inside it.
