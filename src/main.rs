@@ -252,13 +252,13 @@ struct RunArgs {
 #[command(next_help_heading = "Gates")]
 struct GateArgs {
     /// Longest a migration may take in one direction, e.g. 30s.
-    #[arg(long, value_name = "DURATION", value_parser = gate::parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = rehearse::scenario::gates::parse_duration)]
     max_duration: Option<f64>,
     /// Longest a lock mode may be held, e.g. AccessExclusiveLock=2s (repeatable).
     #[arg(long, value_name = "MODE=DURATION", value_parser = gate::parse_lock_limit)]
     max_lock_hold: Vec<(String, f64)>,
     /// Longest one workload query may be blocked by the migration, e.g. 500ms.
-    #[arg(long, value_name = "DURATION", value_parser = gate::parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = rehearse::scenario::gates::parse_duration)]
     max_blocked: Option<f64>,
     /// Do not fail migrations that have no rollback script.
     #[arg(long)]

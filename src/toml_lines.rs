@@ -5,6 +5,30 @@
 
 use toml_edit::{ImDocument, Item, TableLike, Value};
 
+/// A value the user wrote, cut short for a message: a runaway string (an unterminated quote that
+/// swallowed the rest of the file) must not be echoed whole.
+pub fn excerpt(text: &str) -> String {
+    const MAX: usize = 80;
+    let first_line = text.lines().next().unwrap_or_default();
+    if first_line.chars().count() > MAX || first_line.len() < text.trim_end().len() {
+        format!("{}...", first_line.chars().take(MAX).collect::<String>())
+    } else {
+        first_line.to_string()
+    }
+}
+
+/// A TOML parser's message on one line and of a readable length: it may quote the value it
+/// could not take, and that value may be the rest of the file.
+pub fn toml_message(message: &str) -> String {
+    const MAX: usize = 240;
+    let one_line = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > MAX {
+        format!("{}...", one_line.chars().take(MAX).collect::<String>())
+    } else {
+        one_line
+    }
+}
+
 /// A parsed TOML text that answers "on which line is this key".
 pub struct TomlLines {
     text: String,

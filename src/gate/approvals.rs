@@ -14,6 +14,7 @@
 //!
 //! Reading the files happens here, at the edge; judging them is [`super::evaluate`]'s job.
 
+use super::annotation::key_values;
 use crate::migrations::{MigrationSet, Version};
 use crate::report::Approval;
 use serde::Deserialize;
@@ -76,7 +77,7 @@ impl Approvals {
 
     /// Adds the scenario's `[accept]` entries: those naming a migration for it, the others for
     /// every migration. `source` names the scenario file.
-    pub fn accept(&mut self, entries: &[super::accept::AcceptEntry], source: &str) {
+    pub fn accept(&mut self, entries: &[crate::scenario::accept::AcceptEntry], source: &str) {
         for e in entries {
             let acceptance = super::accept::Acceptance {
                 kind: e.kind.0.clone(),
@@ -159,7 +160,7 @@ impl Approvals {
                 .unwrap_or_default();
             format!(
                 "{label}{line}: {} (expected entries such as [003] destructive = {{ by = \"...\", reason = \"...\" }})",
-                crate::scenario::toml_message(e.message())
+                crate::toml_lines::toml_message(e.message())
             )
         })?;
         let mut approvals = Approvals::default();
@@ -283,35 +284,6 @@ pub fn parse_accepts(text: &str, label: &str) -> Result<Vec<super::accept::Accep
         }
     }
     Ok(out)
-}
-
-/// `by="Ana" reason="it is \"fine\""` → pairs. Values are double-quoted; `\"` and `\\` escape.
-pub(super) fn key_values(text: &str) -> Result<Vec<(String, String)>, String> {
-    let mut out = Vec::new();
-    let mut chars = text.trim().chars().peekable();
-    loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-        if chars.peek().is_none() {
-            return Ok(out);
-        }
-        let key: String =
-            std::iter::from_fn(|| chars.next_if(|c| *c != '=' && !c.is_whitespace())).collect();
-        if chars.next() != Some('=') || chars.next() != Some('"') {
-            return Err(format!("expected {key}=\"...\""));
-        }
-        let mut value = String::new();
-        loop {
-            match chars.next() {
-                None => return Err(format!("the value of {key} has no closing quote")),
-                Some('"') => break,
-                Some('\\') => value.extend(chars.next()),
-                Some(c) => value.push(c),
-            }
-        }
-        out.push((key, value));
-    }
 }
 
 #[cfg(test)]

@@ -3,12 +3,14 @@
 //! A scenario is a TOML file (`rehearse.toml`), or a bare migrations folder where every default
 //! applies. Validation happens here, before anything is started.
 
+pub mod accept;
+pub mod gates;
 mod overrides;
 pub use overrides::Overrides;
 
 use crate::migrations::Format;
 use crate::provision::{DatabaseRequest, ProviderChoice};
-use crate::toml_lines::{Step, TomlLines};
+use crate::toml_lines::{excerpt, toml_message, Step, TomlLines};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -21,18 +23,6 @@ const MIN_RATE: f64 = 0.001;
 const MAX_RATE: f64 = 1_000_000.0;
 const MAX_LONG_TRANSACTION_SECONDS: f64 = 86_400.0;
 const MAX_SAMPLE_INTERVAL_MS: u64 = 60_000;
-
-/// A value the user wrote, cut short for a message: a runaway string (an unterminated quote that
-/// swallowed the rest of the file) must not be echoed whole.
-pub fn excerpt(text: &str) -> String {
-    const MAX: usize = 80;
-    let first_line = text.lines().next().unwrap_or_default();
-    if first_line.chars().count() > MAX || first_line.len() < text.trim_end().len() {
-        format!("{}...", first_line.chars().take(MAX).collect::<String>())
-    } else {
-        first_line.to_string()
-    }
-}
 
 /// The file name looked for inside a scenario folder.
 pub const SCENARIO_FILE: &str = "rehearse.toml";
@@ -54,9 +44,9 @@ pub struct ScenarioFile {
     /// How the probe observes the migration.
     pub probe: Option<ProbeSection>,
     /// Gates: thresholds and the approvals file.
-    pub gates: Option<crate::gate::GatesSection>,
+    pub gates: Option<gates::GatesSection>,
     /// Schema differences accepted on purpose, by kind and object, per migration or for the run.
-    pub accept: Option<crate::gate::accept::AcceptSection>,
+    pub accept: Option<accept::AcceptSection>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -568,18 +558,6 @@ pub fn shown(n: f64) -> String {
         format!("{n}")
     } else {
         format!("{n:e}")
-    }
-}
-
-/// A TOML parser's message on one line and of a readable length: it may quote the value it
-/// could not take, and that value may be the rest of the file.
-pub fn toml_message(message: &str) -> String {
-    const MAX: usize = 240;
-    let one_line = message.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() > MAX {
-        format!("{}...", one_line.chars().take(MAX).collect::<String>())
-    } else {
-        one_line
     }
 }
 

@@ -249,7 +249,7 @@ pub fn read_file(path: &Path) -> Result<DatasetFile, String> {
                 "{}{}: {}",
                 path.display(),
                 line.map(|l| format!(", line {l}")).unwrap_or_default(),
-                crate::scenario::toml_message(e.message())
+                crate::toml_lines::toml_message(e.message())
             )
         })
         .and_then(|file: DatasetFile| {
