@@ -15,6 +15,7 @@ macro_rules! say {
     }};
 }
 
+pub mod cli;
 pub mod compare;
 pub mod error;
 pub mod gate;
