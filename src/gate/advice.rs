@@ -5,7 +5,7 @@
 
 use super::sql::{self, Action};
 use crate::report::measures::{self, duration};
-use crate::report::{Finding, MigrationReport};
+use crate::report::{Finding, FindingKind, MigrationReport};
 use std::collections::BTreeSet;
 
 /// A statement this slow in the rehearsal is evidence of a large table when sizes are unknown.
@@ -13,57 +13,15 @@ const SLOW_STATEMENT_MS: f64 = 1000.0;
 /// An AccessExclusiveLock held this long blocks every reader of the table noticeably.
 const LONG_EXCLUSIVE_LOCK_MS: f64 = 1000.0;
 
-/// The safer pattern for a finding of this kind.
-pub fn advice_for(kind: &str) -> Option<&'static str> {
-    Some(match kind {
-        "forward_failed" => "Fix the statement and rehearse again: the error is the one production would give.",
-        "rollback_failed" => "Make the rollback undo exactly what the forward did, and rehearse forward and back again.",
-        "redo_failed" => "Make the rollback remove everything the forward creates, so the migration applies again after a rollback.",
-        "missing_rollback" => "Add a rollback script, or mark the migration -- rehearse:irreversible and get that approved.",
-        "not_run" => "Fix the earlier migration first; this one is rehearsed after it.",
-        "baseline_failed" => "Fix the baseline migration, or move the baseline version past it.",
-        "schema_not_restored" => "Make the rollback recreate exactly what the forward removed or changed (names, column order, defaults), or mark the migration irreversible and get it approved.",
-        "data_not_preserved" => "Keep what the forward removes (a copy table, or drop the column only in a later release) so that the rollback can bring the data back.",
-        "redo_differs" => "Make the rollback remove everything the forward creates: its leftovers change what the forward does the second time.",
-        "snapshot_failed" => "Run the rehearsal again; if it fails the same way, report it, because this rollback could not be checked.",
-        "lock_timeout" => "Run the statement when the table is quiet, or change it so it needs a weaker lock (CONCURRENTLY, NOT VALID), and retry on timeout.",
-        "statement_timeout" => "Make the statement cheaper (batches, CONCURRENTLY, NOT VALID then VALIDATE) or move the data work out of the migration.",
-        "gate_max_duration" => "Split the migration, and move data backfills into batched jobs outside it.",
-        "gate_max_lock_hold" => "Hold the lock for less time: SET lock_timeout, one change per transaction, and the CONCURRENTLY or NOT VALID forms.",
-        "gate_max_blocked" => "Use forms that take weaker locks (CREATE INDEX CONCURRENTLY, NOT VALID then VALIDATE) and SET lock_timeout so application queries do not queue behind the migration.",
-        "gate_rollback" => "Add a rollback script, or mark the migration -- rehearse:irreversible with an approval (-- rehearse:approve irreversible by=\"...\" reason=\"...\").",
-        "gate_destructive" => "Approve it with -- rehearse:approve destructive by=\"...\" reason=\"...\" in the migration or an approvals-file entry, and prefer expand-contract: stop using the object in one release, drop it in a later one.",
-        "index_without_concurrently" => "Build it with CREATE INDEX CONCURRENTLY, in a migration of its own outside a transaction.",
-        "foreign_key_validated" => "Add it with NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later step, which does not block writes.",
-        "set_not_null_scan" => "Add CHECK (column IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL (PostgreSQL 12+ skips the scan) and drop the check.",
-        "rewrite_large_table" => "Avoid the rewrite: add a new column, backfill it in batches and switch over, instead of changing the column in place.",
-        "long_access_exclusive_lock" => "Split the change so that each step holds the lock briefly, and SET lock_timeout so that nobody queues behind it for long.",
-        "no_lock_timeout" => "Start the migration with SET lock_timeout = '2s' so that it gives up (and can be retried) instead of queueing every query behind it.",
-        _ => return None,
-    })
-}
-
-/// The advice for a statement that failed with SQLSTATE `code`, when the code says more than
-/// the finding's kind: a deadlock (40P01) in a rehearsal is with the concurrent workload, and
-/// production's writers would meet the same one.
-pub fn advice_for_error(code: Option<&str>) -> Option<&'static str> {
-    match code? {
-        "40P01" => Some("The migration deadlocked with the application's concurrent writes, as it can in production: take the strongest lock it needs first (LOCK TABLE ... at the start of the transaction), or move the backfill into its own transaction before the ALTER, and SET lock_timeout so a retry is cheap. Whether a rehearsal meets the deadlock depends on timing: rehearse again to see how often."),
-        _ => None,
-    }
-}
-
 /// Adds the advice for its kind to a finding that has none.
 pub fn attach(f: &mut Finding) {
     if f.advice.is_none() {
-        f.advice = advice_for(&f.kind).map(str::to_string);
+        f.advice = f.catalogued().map(|k| k.advice().to_string());
     }
 }
 
-fn hazard(kind: &str, message: String) -> Finding {
-    let mut f = Finding::new(kind, message);
-    attach(&mut f);
-    f
+fn hazard(kind: FindingKind, message: String) -> Finding {
+    Finding::of(kind, message)
 }
 
 /// The hazards of one migration's forward direction.
@@ -115,7 +73,7 @@ pub fn hazards(
                     name,
                     concurrently: false,
                 } if !created.contains(table) && is_large(table) => out.push(hazard(
-                    "index_without_concurrently",
+                    FindingKind::IndexWithoutConcurrently,
                     format!(
                         "{file}, line {}: CREATE INDEX {name} without CONCURRENTLY blocks writes to {table}, {}, while it builds.",
                         s.line,
@@ -127,7 +85,7 @@ pub fn hazards(
                     name,
                     not_valid: false,
                 } if !created.contains(table) => out.push(hazard(
-                    "foreign_key_validated",
+                    FindingKind::ForeignKeyValidated,
                     format!(
                         "{file}, line {}: foreign key {name} on {table} is added without NOT VALID, so it scans the table while blocking writes to both tables.",
                         s.line
@@ -137,7 +95,7 @@ pub fn hazards(
                     if !created.contains(table) && is_large(table) =>
                 {
                     out.push(hazard(
-                        "set_not_null_scan",
+                    FindingKind::SetNotNullScan,
                         format!(
                             "{file}, line {}: SET NOT NULL on {table}.{column} scans {} under an AccessExclusiveLock.",
                             s.line,
@@ -151,7 +109,7 @@ pub fn hazards(
         for r in &s.rewrites {
             if !created.contains(r) && is_large(r) {
                 out.push(hazard(
-                    "rewrite_large_table",
+                    FindingKind::RewriteLargeTable,
                     format!(
                         "{file}, line {}: the statement rewrites {r}, {}, holding an AccessExclusiveLock throughout.",
                         s.line,
@@ -167,7 +125,7 @@ pub fn hazards(
                 && l.held_ms >= LONG_EXCLUSIVE_LOCK_MS
             {
                 out.push(hazard(
-                    "long_access_exclusive_lock",
+                    FindingKind::LongAccessExclusiveLock,
                     format!(
                         "{file}, line {}: AccessExclusiveLock on {} was held for {}; every query on the table waits that long.",
                         s.line,
@@ -180,7 +138,7 @@ pub fn hazards(
         if locks_existing && !lock_timeout_set && !warned_timeout {
             warned_timeout = true;
             out.push(hazard(
-                "no_lock_timeout",
+                    FindingKind::NoLockTimeout,
                 format!(
                     "{file}, line {}: the migration locks an existing table without setting lock_timeout first.",
                     s.line
@@ -414,7 +372,7 @@ mod tests {
             "gate_rollback",
             "gate_destructive",
         ] {
-            assert!(super::advice_for(kind).is_some(), "{kind}");
+            assert!(crate::report::FindingKind::parse(kind).is_some(), "{kind}");
         }
     }
 }

@@ -15,8 +15,8 @@ pub use approvals::{Approvals, Declarations};
 
 use crate::report::{
     measures::{self, duration},
-    DestructiveChange, Finding, GateResult, GateSettings, GateStatus, MigrationReport, Report,
-    Verdict,
+    DestructiveChange, Finding, FindingKind, GateResult, GateSettings, GateStatus, MigrationReport,
+    Report, Verdict,
 };
 use crate::scenario::gates::{parse_duration, GatesSection};
 use std::collections::BTreeMap;
@@ -214,22 +214,25 @@ fn judge(
     let rollback_excused = !config.require_rollback
         || (declared.marked_irreversible && declared.irreversible.is_some());
     if rollback_excused {
-        m.findings.retain(|f| f.kind != "missing_rollback");
+        m.findings.retain(|f| !f.is(FindingKind::MissingRollback));
     }
     // Differences someone accepted stay listed; when every one is accepted they fail nothing.
     let schema_accepted = accept::apply(&mut m.differences, &declared.accepts);
     if schema_accepted {
-        m.findings.retain(|f| f.kind != "schema_not_restored");
+        m.findings.retain(|f| !f.is(FindingKind::SchemaNotRestored));
     }
     if accept::apply(&mut m.redo_differences, &declared.accepts) {
-        m.findings.retain(|f| f.kind != "redo_differs");
+        m.findings.retain(|f| !f.is(FindingKind::RedoDiffers));
     }
     if m.schema_restored == Some(false)
         && !schema_accepted
-        && !m.findings.iter().any(|f| f.kind == "schema_not_restored")
+        && !m
+            .findings
+            .iter()
+            .any(|f| f.is(FindingKind::SchemaNotRestored))
     {
-        m.findings.push(Finding::new(
-            "schema_not_restored",
+        m.findings.push(Finding::of(
+            FindingKind::SchemaNotRestored,
             format!(
                 "{} does not restore the schema: {}",
                 m.rollback_file.as_deref().unwrap_or("the rollback"),
@@ -250,14 +253,17 @@ fn judge(
         && !m.data_differences.is_empty()
         && m.data_differences.iter().all(|d| signed_for(&d.object));
     if loss_approved {
-        m.findings.retain(|f| f.kind != "data_not_preserved");
+        m.findings.retain(|f| !f.is(FindingKind::DataNotPreserved));
     }
     if m.data_preserved == Some(false)
         && !loss_approved
-        && !m.findings.iter().any(|f| f.kind == "data_not_preserved")
+        && !m
+            .findings
+            .iter()
+            .any(|f| f.is(FindingKind::DataNotPreserved))
     {
-        m.findings.push(Finding::new(
-            "data_not_preserved",
+        m.findings.push(Finding::of(
+            FindingKind::DataNotPreserved,
             format!(
                 "{} does not preserve the data: {}",
                 m.rollback_file.as_deref().unwrap_or("the rollback"),
@@ -268,7 +274,11 @@ fn judge(
     for g in m.gates.iter().filter(|g| g.status == GateStatus::Fail) {
         let kind = format!("gate_{}", g.gate);
         // The rehearsal already said "no rollback script"; one sentence is enough.
-        if g.gate == "rollback" && m.findings.iter().any(|f| f.kind == "missing_rollback") {
+        if g.gate == "rollback"
+            && m.findings
+                .iter()
+                .any(|f| f.is(FindingKind::MissingRollback))
+        {
             continue;
         }
         m.findings

@@ -28,7 +28,7 @@ pub use observe::table_sizes;
 
 use crate::migrations::Script;
 use crate::provision::ConnectionInfo;
-use crate::report::{Direction, Finding};
+use crate::report::{Direction, Finding, FindingKind};
 use crate::scenario::{LongTransactionSection, Scenario, WorkloadSection};
 use std::time::Duration;
 use tokio_postgres::Client;
@@ -171,7 +171,7 @@ impl Probe {
             direction
                 .unobserved
                 .iter()
-                .map(|m| Finding::new("not_observed", m.clone())),
+                .map(|m| Finding::of(FindingKind::NotObserved, m.clone())),
         );
         findings
     }
@@ -214,28 +214,27 @@ pub fn timeout_findings(settings: &ProbeSettings, direction: &Direction) -> Vec<
         .unwrap_or_default();
     let (kind, what, value) = match error.code.as_deref() {
         Some("55P03") if error.message.contains("lock timeout") => (
-            "lock_timeout",
+            FindingKind::LockTimeout,
             "waited longer than lock_timeout",
             settings.lock_timeout.clone(),
         ),
         Some("57014") if error.message.contains("statement timeout") => (
-            "statement_timeout",
+            FindingKind::StatementTimeout,
             "ran longer than statement_timeout",
             settings.statement_timeout.clone(),
         ),
         _ => return Vec::new(),
     };
-    vec![Finding {
-        kind: kind.into(),
-        message: format!(
+    vec![Finding::of(
+        kind,
+        format!(
             "{}, line {}: `{}` {what} ({}) and was cancelled; in production it would fail the same way or block others for that long",
             error.file,
             error.line,
             statement,
             value.unwrap_or_else(|| "server setting".into())
         ),
-        ..Default::default()
-    }]
+    )]
 }
 
 fn first_line(sql: &str) -> String {

@@ -9,7 +9,7 @@
 
 use crate::migrations::{Bookkeeping, Migration};
 use crate::provision::{cleanup, ownership, ConnectionInfo};
-use crate::report::{Difference, Finding};
+use crate::report::{Difference, Finding, FindingKind};
 use tokio_postgres::Client;
 
 /// What the check found: differences (empty when the schemas agree), or why it could not judge.
@@ -116,8 +116,8 @@ pub(super) fn finding(source: &str, applied: usize, differences: &[Difference]) 
         .take(5)
         .map(crate::snapshot::check::describe)
         .collect();
-    Finding::new(
-        "schema_drift",
+    Finding::of(
+        FindingKind::SchemaDrift,
         format!(
             "{source} has drifted: its schema is not the one its {applied} applied migrations give ({} difference{}: {}{})",
             differences.len(),
@@ -125,8 +125,5 @@ pub(super) fn finding(source: &str, applied: usize, differences: &[Difference]) 
             shown.join("; "),
             if differences.len() > shown.len() { "; …" } else { "" }
         ),
-    )
-    .with_advice(
-        "bring the database back in line with its migrations (or write the migration that makes the change official) before trusting a rehearsal on it: production may not have what staging has",
     )
 }

@@ -13,7 +13,7 @@
 
 use crate::migrations::{Migration, Script, Transactionality};
 use crate::probe::ProbeSettings;
-use crate::report::{Finding, MigrationReport, Verdict};
+use crate::report::{Finding, FindingKind, MigrationReport, Verdict};
 
 /// Why the data check is not made (the report's `data_check.reason`).
 pub(super) const UNSIGNED: &str = "--in-transaction: other sessions see the rows as committed, unchanged whatever the migration did inside its transaction, so the rows were not compared";
@@ -61,9 +61,7 @@ pub(super) fn not_rehearsed(file: String, migration: &Migration, why: String) ->
         id: migration.version.to_string(),
         name: migration.name.clone(),
         verdict: Verdict::NotRun,
-        findings: vec![Finding::new("not_rehearsed", why).with_advice(
-            "rehearse it on a copy instead (--clone, or the docker or local provider), where statements outside a transaction can run",
-        )],
+        findings: vec![Finding::of(FindingKind::NotRehearsed, why)],
         file,
         ..Default::default()
     }

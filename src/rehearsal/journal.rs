@@ -9,7 +9,9 @@
 use super::progress::Progress;
 use crate::migrations::MigrationSet;
 use crate::provision::cleanup;
-use crate::report::{DatabaseInfo, Finding, MigrationReport, Report, Verdict, SCHEMA_VERSION};
+use crate::report::{
+    DatabaseInfo, Finding, FindingKind, MigrationReport, Report, Verdict, SCHEMA_VERSION,
+};
 use crate::scenario::Scenario;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -102,8 +104,8 @@ pub fn interrupted_report(signal: &str) -> Option<Report> {
             name: name.clone(),
             file: file.clone(),
             verdict: Verdict::Interrupted,
-            findings: vec![Finding::new(
-                "interrupted",
+            findings: vec![Finding::of(
+                FindingKind::Interrupted,
                 format!("{file} was being rehearsed when {signal} stopped the run{doing}; nothing after that point was measured"),
             )],
             ..Default::default()
@@ -115,8 +117,8 @@ pub fn interrupted_report(signal: &str) -> Option<Report> {
         .skip(migrations.len())
         .map(|(id, _, _)| id.as_str())
         .collect();
-    findings.push(Finding::new(
-        "interrupted",
+    findings.push(Finding::of(
+        FindingKind::Interrupted,
         format!(
             "{signal} stopped the run{doing}; {} of {} migration(s) finished{}",
             j.finished.len(),

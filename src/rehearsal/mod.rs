@@ -7,8 +7,8 @@ use crate::migrations::{Migration, MigrationSet};
 use crate::probe::{self, Probe, ProbeSettings, Step};
 use crate::provision::{self, Database};
 use crate::report::{
-    DatabaseInfo, Direction, Finding, MigrationReport, Report, StateReset, Timings, Verdict,
-    SCHEMA_VERSION,
+    DatabaseInfo, Direction, Finding, FindingKind, MigrationReport, Report, StateReset, Timings,
+    Verdict, SCHEMA_VERSION,
 };
 use crate::scenario::Scenario;
 use crate::seed::{self, Template};
@@ -178,14 +178,13 @@ pub async fn rehearse_on(
             return Err(Error::Environment(what));
         }
         if let Some(e) = direction.error {
-            findings.push(Finding {
-                kind: "baseline_failed".into(),
-                message: format!(
+            findings.push(Finding::of(
+                FindingKind::BaselineFailed,
+                format!(
                     "{}, line {}: the baseline migration {} failed: {}",
                     e.file, e.line, migration.version, e.message
                 ),
-                ..Default::default()
-            });
+            ));
             blocked_by = Some(migration.version.to_string());
             break;
         }
@@ -229,7 +228,7 @@ pub async fn rehearse_on(
             Err(e) => {
                 let message = format!("seeding after the baseline failed: {e}");
                 progress.step(&message);
-                findings.push(Finding::new("seed_failed", message));
+                findings.push(Finding::of(FindingKind::SeedFailed, message));
                 blocked_by = Some("the seed point after the baseline".into());
                 client = connect(database).await?;
             }
@@ -301,7 +300,7 @@ pub async fn rehearse_on(
                         migration.version, migration.name, e
                     );
                     progress.step(&message);
-                    findings.push(Finding::new("seed_failed", message));
+                    findings.push(Finding::of(FindingKind::SeedFailed, message));
                     blocked_by = Some(format!("the seed point before {}", migration.version));
                     migrations.push(not_run(set, migration, blocked_by.as_deref().unwrap_or("")));
                     client = connect(database).await?;
@@ -412,8 +411,7 @@ pub async fn rehearse_on(
                         file.display()
                     ));
                 } else {
-                    findings.push(Finding::new(
-                        "dataset_table_missing",
+                    findings.push(Finding::of(FindingKind::DatasetTableMissing,
                         format!(
                             "{}: table \"{name}\" is defined in the dataset, but the migrations never created it, so it was never seeded",
                             file.display()
@@ -519,7 +517,7 @@ pub async fn rehearse_migration(
     .await;
     findings.extend(probe.direction_findings(&forward));
     if let Some(e) = &forward.error {
-        findings.push(statement_failed("forward_failed", e, ""));
+        findings.push(statement_failed(FindingKind::ForwardFailed, e, ""));
     }
 
     let mut rollback = None;
@@ -542,14 +540,13 @@ pub async fn rehearse_migration(
     };
     if forward.ok {
         match &migration.rollback {
-            None => findings.push(Finding {
-                kind: "missing_rollback".into(),
-                message: format!(
+            None => findings.push(Finding::of(
+                FindingKind::MissingRollback,
+                format!(
                     "{} has no rollback script, so it cannot be undone if the release goes wrong",
                     forward_file
                 ),
-                ..Default::default()
-            }),
+            )),
             Some(script) => {
                 progress.running(&format!(
                     "{} {} rollback",
@@ -567,7 +564,7 @@ pub async fn rehearse_migration(
                 .await;
                 findings.extend(probe.direction_findings(&back));
                 if let Some(e) = &back.error {
-                    findings.push(statement_failed("rollback_failed", e, ""));
+                    findings.push(statement_failed(FindingKind::RollbackFailed, e, ""));
                 } else {
                     if let Some(checkpoint) = checkpoint {
                         let written =
@@ -601,7 +598,7 @@ pub async fn rehearse_migration(
                     findings.extend(probe.direction_findings(&again));
                     if let Some(e) = &again.error {
                         findings.push(statement_failed(
-                            "redo_failed",
+                            FindingKind::RedoFailed,
                             e,
                             "the migration does not apply again after its rollback: ",
                         ));
@@ -614,15 +611,14 @@ pub async fn rehearse_migration(
                                 redo_differences = snapshot::diff(s1, &s3);
                                 let differences = &redo_differences;
                                 if let Some(first) = differences.first() {
-                                    findings.push(Finding {
-                                        kind: "redo_differs".into(),
-                                        message: format!(
+                                    findings.push(Finding::of(
+                                        FindingKind::RedoDiffers,
+                                        format!(
                                             "{forward_file} applied again after its rollback gives another schema than the first time ({} differences, first {})",
                                             differences.len(),
                                             snapshot::check::describe(first)
                                         ),
-                                        ..Default::default()
-                                    });
+                                    ));
                                 }
                             }
                             Err(e) => findings.push(snapshot_failed("after the redo", &e)),
@@ -679,11 +675,14 @@ pub async fn rehearse_migration(
 
 /// The finding of a direction whose statement failed: where, what the server said (after
 /// `lead`), and advice of its own when the error code says more than the kind (a deadlock).
-fn statement_failed(kind: &str, e: &crate::report::StatementError, lead: &str) -> Finding {
-    Finding {
-        kind: kind.into(),
-        message: format!("{}, line {}: {lead}{}", e.file, e.line, e.message),
-        advice: crate::gate::advice::advice_for_error(e.code.as_deref()).map(str::to_string),
+fn statement_failed(kind: FindingKind, e: &crate::report::StatementError, lead: &str) -> Finding {
+    let finding = Finding::of(
+        kind,
+        format!("{}, line {}: {lead}{}", e.file, e.line, e.message),
+    );
+    match crate::report::catalogue::advice_for_error(e.code.as_deref()) {
+        Some(advice) => finding.with_advice(advice),
+        None => finding,
     }
 }
 
@@ -755,14 +754,13 @@ async fn reset_state(
         let file = label(set, &migration.forward.path);
         let direction = probe::run_script(&client, &migration.forward, &file).await;
         if let Some(e) = direction.error {
-            failure = Some(Finding {
-                kind: "replay_failed".into(),
-                message: format!(
+            failure = Some(Finding::of(
+                FindingKind::ReplayFailed,
+                format!(
                     "{}, line {}: replayed on the state reset from the template, the forward of {} failed, so later migrations cannot start clean: {}",
                     e.file, e.line, migration.version, e.message
                 ),
-                ..Default::default()
-            });
+            ));
             break;
         }
         replayed.push(migration.version.to_string());
@@ -780,57 +778,47 @@ async fn reset_state(
 fn restoration_findings(forward_file: &str, r: &snapshot::Restoration) -> Vec<Finding> {
     let mut findings = Vec::new();
     if let Some(first) = r.differences.first() {
-        findings.push(Finding {
-            kind: "schema_not_restored".into(),
-            message: format!(
+        findings.push(Finding::of(
+            FindingKind::SchemaNotRestored,
+            format!(
                 "the rollback of {forward_file} does not restore the schema: {} differences, first {}",
                 r.differences.len(),
                 snapshot::check::describe(first)
             ),
-            advice: Some(
-                "make the rollback recreate every object it drops exactly as it was (name, column position, default, privileges, comment), or rebuild the table when column order matters".into(),
-            ),
-        });
+        ));
     }
     if let Some(check) = r.data_check.as_ref().filter(|c| !c.unproven.is_empty()) {
         let first = &check.unproven[0];
-        findings.push(Finding {
-            kind: "data_unproven".into(),
-            message: format!(
+        findings.push(Finding::of(
+            FindingKind::DataUnproven,
+            format!(
                 "the data of {} table(s) that the migration {forward_file} changed could not be compared with the state before it: {} {}",
                 check.unproven.len(),
                 first.table,
                 first.why
             ),
-            advice: Some(
-                "a table's layout changed where no statement of the scripts names it (DDL run by a trigger or an event trigger): set `[probe] data_check = \"all\"` in the scenario to sign every table before each migration".into(),
-            ),
-        });
+        ));
     }
     if let Some(first) = r.data_differences.first() {
-        findings.push(Finding {
-            kind: "data_not_preserved".into(),
-            message: format!(
+        findings.push(Finding::of(
+            FindingKind::DataNotPreserved,
+            format!(
                 "the rollback of {forward_file} does not preserve the data: {} differences, first {}: {}",
                 r.data_differences.len(),
                 first.object,
                 first.detail
             ),
-            advice: Some(
-                "keep what the forward destroys (copy the column or rows into a backup table) so the rollback can put it back, or mark the migration irreversible".into(),
-            ),
-        });
+        ));
     }
     findings
 }
 
 fn snapshot_failed(when: &str, e: &tokio_postgres::Error) -> Finding {
     let message = crate::server_text::of(e);
-    Finding {
-        kind: "snapshot_failed".into(),
-        message: format!("the schema and data could not be read {when}: {message}"),
-        advice: None,
-    }
+    Finding::of(
+        FindingKind::SnapshotFailed,
+        format!("the schema and data could not be read {when}: {message}"),
+    )
 }
 
 fn not_run(set: &MigrationSet, migration: &Migration, blocker: &str) -> MigrationReport {
@@ -847,15 +835,14 @@ fn not_run(set: &MigrationSet, migration: &Migration, blocker: &str) -> Migratio
         differences: Vec::new(),
         data_preserved: None,
         data_differences: Vec::new(),
-        findings: vec![Finding {
-            kind: "not_run".into(),
-            message: if blocker.starts_with("the ") {
+        findings: vec![Finding::of(
+            FindingKind::NotRun,
+            if blocker.starts_with("the ") {
                 format!("{file} was not rehearsed because {blocker} failed")
             } else {
                 format!("{file} was not rehearsed because migration {blocker} before it failed")
             },
-            ..Default::default()
-        }],
+        )],
         file,
         ..Default::default()
     }

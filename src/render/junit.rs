@@ -3,7 +3,7 @@
 //! schema", "rollback preserves data", "gates". A check that could not run is `skipped`, never a pass.
 
 use super::escape::{xml_attribute as attr, xml_text as body};
-use crate::report::{GateStatus, MigrationReport, Report};
+use crate::report::{FindingKind, GateStatus, MigrationReport, Promise, Report};
 use std::fmt::Write;
 
 /// One migration's suite: its name and its (case, seconds, outcome) rows.
@@ -103,10 +103,11 @@ pub fn render(report: &Report) -> String {
 }
 
 fn cases(m: &MigrationReport) -> Vec<(&'static str, f64, Outcome)> {
-    let messages = |kinds: &[&str]| -> String {
+    // The findings about one promise, as the catalogue files them.
+    let messages = |promise: Promise| -> String {
         m.findings
             .iter()
-            .filter(|f| kinds.contains(&f.kind.as_str()))
+            .filter(|f| f.catalogued().map(FindingKind::promise) == Some(promise))
             .map(|f| match &f.advice {
                 Some(a) => format!("{}\n{}", f.message, a),
                 None => f.message.clone(),
@@ -116,7 +117,7 @@ fn cases(m: &MigrationReport) -> Vec<(&'static str, f64, Outcome)> {
     };
     if m.verdict == crate::report::Verdict::NotRun {
         // Never rehearsed: every promise is unknown, none broken.
-        let why = or(messages(&["not_run"]), "the migration was not rehearsed");
+        let why = or(messages(Promise::NotRun), "the migration was not rehearsed");
         return [
             "forward applies",
             "rollback applies",
@@ -131,7 +132,7 @@ fn cases(m: &MigrationReport) -> Vec<(&'static str, f64, Outcome)> {
     let forward = if m.forward.ok {
         Outcome::Pass
     } else {
-        let msg = messages(&["forward_failed", "lock_timeout", "statement_timeout"]);
+        let msg = messages(Promise::Forward);
         Outcome::Fail(if msg.is_empty() {
             "the forward script did not apply".into()
         } else {
@@ -149,12 +150,12 @@ fn cases(m: &MigrationReport) -> Vec<(&'static str, f64, Outcome)> {
                 && !m
                     .findings
                     .iter()
-                    .any(|f| f.kind == "redo_failed" || f.kind == "redo_differs") =>
+                    .any(|f| f.is(FindingKind::RedoFailed) || f.is(FindingKind::RedoDiffers)) =>
         {
             Outcome::Pass
         }
         Some(_) => Outcome::Fail(or(
-            messages(&["rollback_failed", "redo_failed", "redo_differs"]),
+            messages(Promise::Rollback),
             "the rollback script did not apply",
         )),
         None if !m.forward.ok => Outcome::Skip("the forward script did not apply".into()),
@@ -163,7 +164,7 @@ fn cases(m: &MigrationReport) -> Vec<(&'static str, f64, Outcome)> {
             Outcome::Skip("the migration is marked irreversible and that was approved".into())
         }
         None => Outcome::Fail(or(
-            messages(&["missing_rollback"]),
+            messages(Promise::Rollback),
             "the migration has no rollback script",
         )),
     };
@@ -181,7 +182,7 @@ fn cases(m: &MigrationReport) -> Vec<(&'static str, f64, Outcome)> {
                 .join("\n"),
             "the schema after the rollback differs from the schema before the migration",
         )),
-        None => match messages(&["snapshot_failed"]) {
+        None => match messages(Promise::Schema) {
             m if m.is_empty() => Outcome::Skip("the schema could not be compared".into()),
             m => Outcome::Fail(m),
         },

@@ -140,7 +140,11 @@ pub fn render(report: &Report) -> String {
         let ids: Vec<String> = not_run.iter().map(|m| text(&m.id)).collect();
         let why = not_run
             .first()
-            .and_then(|m| m.findings.iter().find(|f| f.kind == "not_run"))
+            .and_then(|m| {
+                m.findings
+                    .iter()
+                    .find(|f| f.is(crate::report::FindingKind::NotRun))
+            })
             .map(|f| format!(" The first: {}", text(&f.message)))
             .unwrap_or_default();
         c.push(&format!(

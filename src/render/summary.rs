@@ -38,7 +38,7 @@ pub fn render(report: &Report) -> String {
             let why = |m: &crate::report::MigrationReport| {
                 m.findings
                     .iter()
-                    .find(|f| f.kind == "not_run")
+                    .find(|f| f.is(crate::report::FindingKind::NotRun))
                     .map(|f| {
                         f.message
                             .split_once(" was not rehearsed ")

@@ -2,9 +2,11 @@
 //! into, the measures derived from it, and reading and writing `report.json`. The renderings live
 //! in [`crate::render`], above it: nothing here renders, and nothing here talks to a database.
 
+pub mod catalogue;
 pub mod measures;
 pub mod model;
 
+pub use catalogue::{FindingKind, Promise};
 pub use model::*;
 
 use std::path::Path;

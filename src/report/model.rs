@@ -612,6 +612,25 @@ impl Finding {
         }
     }
 
+    /// A finding of a kind in the catalogue, with the catalogue's advice.
+    pub fn of(kind: super::FindingKind, message: impl Into<String>) -> Finding {
+        Finding {
+            kind: kind.name().to_string(),
+            message: message.into(),
+            advice: Some(kind.advice().to_string()),
+        }
+    }
+
+    /// This finding's entry in the catalogue, when its kind is one of this version's.
+    pub fn catalogued(&self) -> Option<super::FindingKind> {
+        super::FindingKind::parse(&self.kind)
+    }
+
+    /// True when this finding is of `kind`.
+    pub fn is(&self, kind: super::FindingKind) -> bool {
+        self.kind == kind.name()
+    }
+
     pub fn with_advice(mut self, advice: impl Into<String>) -> Finding {
         self.advice = Some(advice.into());
         self
