@@ -4,8 +4,9 @@
 
 use bytes::{BufMut, BytesMut};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use rehearse::seed::copy::{CopyEncoder, PgType, Value};
+use rehearse::seed::copy::CopyEncoder;
 use rehearse::seed::generator::{ColumnGen, Dist, FakeKind, Gen, TableGen};
+use rehearse::seed::values::{PgType, Value};
 use std::hint::black_box;
 use tokio_postgres::types::{ToSql, Type};
 

@@ -2,9 +2,9 @@
 //! cheapest one (a uniform integer); the printed ratio says what realism costs.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use rehearse::seed::copy::PgType;
 use rehearse::seed::generator::{ColumnGen, Dist, FakeKind, Gen, KeySource, Pick};
 use rehearse::seed::rng::Permutation;
+use rehearse::seed::values::PgType;
 use std::hint::black_box;
 use std::sync::Arc;
 
@@ -106,8 +106,8 @@ fn generators(c: &mut Criterion) {
                     name: "source".into(),
                     ..column(Gen::Choice {
                         values: vec![
-                            rehearse::seed::copy::Value::Text("web".into()),
-                            rehearse::seed::copy::Value::Text("ios".into()),
+                            rehearse::seed::values::Value::Text("web".into()),
+                            rehearse::seed::values::Value::Text("ios".into()),
                         ],
                         cumulative: vec![3.0, 4.0],
                         unique: None,

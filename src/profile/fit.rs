@@ -261,9 +261,9 @@ fn range_or_inferred(
                 let as_number = |text: &str| -> Option<f64> {
                     match class {
                         TypeClass::Int | TypeClass::Float => text.parse().ok(),
-                        TypeClass::Date => crate::seed::copy::parse_timestamp(&iso(text))
-                            .map(|us| us.div_euclid(crate::seed::copy::US_PER_DAY) as f64),
-                        _ => crate::seed::copy::parse_timestamp(&iso(text)).map(|us| us as f64),
+                        TypeClass::Date => crate::seed::values::parse_timestamp(&iso(text))
+                            .map(|us| us.div_euclid(crate::seed::values::US_PER_DAY) as f64),
+                        _ => crate::seed::values::parse_timestamp(&iso(text)).map(|us| us as f64),
                     }
                 };
                 let histogram: Vec<f64> = stats
@@ -301,11 +301,11 @@ fn range_or_inferred(
                         match class {
                             TypeClass::Int | TypeClass::Float => Value::Float(x),
                             TypeClass::Date => {
-                                Value::String(crate::seed::copy::format_date(x.round() as i64))
+                                Value::String(crate::seed::values::format_date(x.round() as i64))
                             }
-                            _ => {
-                                Value::String(crate::seed::copy::format_timestamp(x.round() as i64))
-                            }
+                            _ => Value::String(crate::seed::values::format_timestamp(
+                                x.round() as i64
+                            )),
                         }
                     };
                     g.insert("distribution".into(), "histogram".into());

@@ -882,5 +882,5 @@ fn now_rfc3339() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    crate::seed::copy::format_timestamp(secs as i64 * 1_000_000)
+    crate::seed::values::format_timestamp(secs as i64 * 1_000_000)
 }

@@ -1,7 +1,7 @@
 //! What the seeder needs to know about the schema: tables, columns and their types, keys,
 //! foreign keys, CHECK constraints. Read from the catalog at each seed point.
 
-use super::copy::PgType;
+use super::values::PgType;
 use std::collections::BTreeMap;
 use tokio_postgres::Client;
 

@@ -5,12 +5,12 @@
 
 use super::catalog::{numeric_precision, Column, Table};
 use super::check_facts::facts_for;
-use super::copy::{self, PgType, Value};
 use super::definition::{ColumnDef, Distribution, Kind};
 use super::generator::{ColumnGen, Dist, FakeKind, Gen, Pick};
 use super::infer::infer;
 use super::plan::{key_source, table_key, Ctx};
 use super::rng::{hash_name, Permutation};
+use super::values::{self, PgType, Value};
 
 pub(super) fn toml_f64(v: Option<&toml::Value>) -> Option<f64> {
     match v? {
@@ -22,10 +22,10 @@ pub(super) fn toml_f64(v: Option<&toml::Value>) -> Option<f64> {
 
 pub(super) fn toml_time(v: Option<&toml::Value>) -> Option<Result<i64, String>> {
     Some(match v? {
-        toml::Value::String(s) => copy::parse_timestamp(s).ok_or_else(|| s.clone()),
+        toml::Value::String(s) => values::parse_timestamp(s).ok_or_else(|| s.clone()),
         toml::Value::Datetime(d) => {
             let s = d.to_string();
-            copy::parse_timestamp(&s).ok_or(s)
+            values::parse_timestamp(&s).ok_or(s)
         }
         other => Err(other.to_string()),
     })
@@ -37,7 +37,7 @@ pub(super) fn toml_value(v: &toml::Value) -> Value {
         toml::Value::Integer(i) => Value::Int(*i),
         toml::Value::Float(f) => Value::Float(*f),
         toml::Value::Boolean(b) => Value::Bool(*b),
-        toml::Value::Datetime(d) => copy::parse_timestamp(&d.to_string())
+        toml::Value::Datetime(d) => values::parse_timestamp(&d.to_string())
             .map(Value::Timestamp)
             .unwrap_or(Value::Text(d.to_string())),
         other => Value::Json(serde_json::to_string(other).unwrap_or_default()),
@@ -105,7 +105,7 @@ pub(super) fn compile(
                     .iter()
                     .flatten()
                     .map(|b| match b {
-                        toml::Value::String(t) => copy::parse_timestamp(t)
+                        toml::Value::String(t) => values::parse_timestamp(t)
                             .map(|us| (us as f64 / unit).floor())
                             .ok_or_else(|| format!("{label}: the bound \"{t}\" is not a time such as \"2024-01-31T12:00:00Z\"")),
                         other => toml_f64(Some(other))
@@ -387,7 +387,7 @@ pub(super) fn compile(
         Kind::Date | Kind::Timestamp => {
             let parse = |v: Option<&toml::Value>, default: &str| -> Result<i64, String> {
                 match toml_time(v) {
-                    None => Ok(copy::parse_timestamp(default).unwrap_or(0)),
+                    None => Ok(values::parse_timestamp(default).unwrap_or(0)),
                     Some(Ok(t)) => Ok(t),
                     Some(Err(s)) => Err(format!(
                         "{label}: \"{s}\" is not a date such as \"2024-01-31\" or \"2024-01-31T12:00:00Z\""
@@ -401,8 +401,8 @@ pub(super) fn compile(
             }
             if def.kind == Kind::Date || *ty == PgType::Date {
                 let (lo, hi) = (
-                    lo.div_euclid(copy::US_PER_DAY),
-                    hi.div_euclid(copy::US_PER_DAY),
+                    lo.div_euclid(values::US_PER_DAY),
+                    hi.div_euclid(values::US_PER_DAY),
                 );
                 Gen::Date {
                     min: lo,
@@ -410,7 +410,7 @@ pub(super) fn compile(
                     unique: perm((hi - lo + 1) as u128)?,
                     dist: match (def.distribution, def.order) {
                         (Distribution::Histogram, _) | (_, Some(_)) => {
-                            dist_in(lo as f64, hi as f64, copy::US_PER_DAY as f64)?
+                            dist_in(lo as f64, hi as f64, values::US_PER_DAY as f64)?
                         }
                         _ => Dist::Uniform,
                     },

@@ -4,8 +4,9 @@
 //! thread scheduling, lets a unique column be a permutation of the row index, and lets a
 //! reference recompute its parent's key at a parent row index instead of storing keys.
 
-use super::copy::{CopyEncoder, PgType, Value};
+use super::copy::CopyEncoder;
 use super::rng::{CellRng, Permutation};
+use super::values::{PgType, Value};
 use fake::Fake;
 use rand_distr::Distribution as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -491,7 +492,7 @@ fn make_unique(kind: FakeKind, s: String, row: u64, max_chars: Option<usize>) ->
             // Keep the suffix: cut the fake part so that the row number still fits.
             let suffix = format!("-{row}");
             let keep = n.saturating_sub(suffix.len());
-            format!("{}{suffix}", super::copy::truncate_chars(&s, keep))
+            format!("{}{suffix}", super::values::truncate_chars(&s, keep))
         }
         _ => full,
     }

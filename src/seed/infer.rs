@@ -5,9 +5,9 @@
 use super::catalog::{numeric_precision, Column, Table};
 use super::check_facts::facts_for;
 use super::compile::toml_f64;
-use super::copy::PgType;
 use super::definition::{ColumnDef, Kind};
 use super::plan::is_unique_alone;
+use super::values::PgType;
 use std::collections::BTreeMap;
 
 /// A generator for a column nobody defined, from its type, name and constraints.

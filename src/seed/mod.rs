@@ -22,6 +22,7 @@ pub mod progress;
 pub mod rng;
 mod row_limits;
 pub mod template;
+pub mod values;
 
 pub use definition::{DatasetSection, LoadedDefinitions};
 pub use load::{LoadOptions, TableLoad};
@@ -150,9 +151,9 @@ pub async fn plan(conn: &ConnectionInfo, request: &SeedRequest) -> Result<plan::
                         let ty = t
                             .column(c)
                             .and_then(|c| c.ty.clone())
-                            .unwrap_or(copy::PgType::Text { max_chars: None });
-                        text.map(|s| plan::value_from_text(&s, &ty))
-                            .unwrap_or(copy::Value::Null)
+                            .unwrap_or(values::PgType::Text { max_chars: None });
+                        text.map(|s| values::value_from_text(&s, &ty))
+                            .unwrap_or(values::Value::Null)
                     })
                     .collect()
             })

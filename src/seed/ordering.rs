@@ -7,8 +7,8 @@
 //! with PostgreSQL's own parser; any other multi-column CHECK is left to the data, and a row it
 //! refuses fails the load with the constraint's name (exit 2).
 
-use super::copy::PgType;
 use super::generator::{ColumnGen, Gen};
+use super::values::PgType;
 use pg_query::protobuf::{AExprKind, BoolExprType, Node};
 use pg_query::NodeEnum;
 
@@ -213,8 +213,8 @@ fn cap(gen: &mut Gen, top: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::seed::copy::Value;
     use crate::seed::generator::Dist;
+    use crate::seed::values::Value;
 
     fn ordering(lesser: &str, greater: &str, strict: bool) -> Ordering {
         Ordering {

@@ -5,13 +5,14 @@
 use super::catalog::{Catalog, Column, Table};
 pub use super::check_facts::{check_facts, CheckFacts};
 use super::compile::compile;
-use super::copy::{self, CopyEncoder, PgType, Value};
+use super::copy::CopyEncoder;
 use super::definition::{ColumnDef, Kind, LoadedDefinitions, TableDef};
 use super::fk_order::{check_not_null_cycles, layers};
 use super::generator::{ColumnGen, Gen, KeySource, Pick, TableGen};
 pub use super::infer::infer;
 use super::rng::{hash_name, Permutation};
 use super::row_limits::limit_inferred_rows;
+use super::values::{self, PgType, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -652,11 +653,14 @@ fn within_partitions(table: &Table, column: &Column, ty: &PgType, def: &mut Colu
                     def.max = Some(toml::Value::Integer(hi - 1));
                 }
             } else if matches!(ty, PgType::Date | PgType::Timestamp | PgType::Timestamptz) {
-                let lo = froms.iter().filter_map(|v| copy::parse_timestamp(v)).min();
-                let hi = tos.iter().filter_map(|v| copy::parse_timestamp(v)).max();
+                let lo = froms
+                    .iter()
+                    .filter_map(|v| values::parse_timestamp(v))
+                    .min();
+                let hi = tos.iter().filter_map(|v| values::parse_timestamp(v)).max();
                 let date = *ty == PgType::Date;
                 def.kind = if date { Kind::Date } else { Kind::Timestamp };
-                let day = copy::US_PER_DAY;
+                let day = values::US_PER_DAY;
                 let margin = match (lo, hi) {
                     (Some(lo), Some(hi)) if !date && hi - lo > 3 * day => day,
                     _ if date => 0,
@@ -664,9 +668,9 @@ fn within_partitions(table: &Table, column: &Column, ty: &PgType, def: &mut Colu
                 };
                 let show = |us: i64| {
                     toml::Value::String(if date {
-                        copy::format_date(us.div_euclid(day))
+                        values::format_date(us.div_euclid(day))
                     } else {
-                        copy::format_timestamp(us)
+                        values::format_timestamp(us)
                     })
                 };
                 if let (Some(lo), false) = (lo, unbounded_low) {
@@ -873,74 +877,9 @@ pub(super) fn key_source(
     Ok(Some(s))
 }
 
-/// Converts keys read as text into values of the parent column's type.
-pub fn value_from_text(text: &str, ty: &PgType) -> Value {
-    match ty {
-        PgType::Int2 | PgType::Int4 | PgType::Int8 => text
-            .parse()
-            .map(Value::Int)
-            .unwrap_or(Value::Text(text.to_string())),
-        PgType::Float4 | PgType::Float8 => text
-            .parse()
-            .map(Value::Float)
-            .unwrap_or(Value::Text(text.to_string())),
-        PgType::Date => copy::parse_timestamp(text)
-            .map(|us| Value::Date(us.div_euclid(copy::US_PER_DAY)))
-            .unwrap_or(Value::Text(text.to_string())),
-        // Read in a session whose time zone is UTC, so the offset is always +00.
-        PgType::Timestamp | PgType::Timestamptz => copy::parse_timestamp(text)
-            .map(Value::Timestamp)
-            .unwrap_or(Value::Text(text.to_string())),
-        PgType::Uuid => parse_uuid(text)
-            .map(Value::Uuid)
-            .unwrap_or(Value::Text(text.to_string())),
-        PgType::Bool => match text {
-            "t" | "true" => Value::Bool(true),
-            "f" | "false" => Value::Bool(false),
-            _ => Value::Text(text.to_string()),
-        },
-        PgType::Inet => text
-            .split('/')
-            .next()
-            .and_then(|ip| ip.parse().ok())
-            .map(Value::Ip)
-            .unwrap_or(Value::Text(text.to_string())),
-        _ => Value::Text(text.to_string()),
-    }
-}
-
-/// A UUID as PostgreSQL prints it (`8-4-4-4-12` hex digits).
-fn parse_uuid(text: &str) -> Option<[u8; 16]> {
-    let hex: Vec<u8> = text.bytes().filter(|b| *b != b'-').collect();
-    if hex.len() != 32 {
-        return None;
-    }
-    let mut out = [0u8; 16];
-    for (i, pair) in hex.chunks(2).enumerate() {
-        out[i] = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keys_read_as_text_come_back_as_the_values_they_print() {
-        let ts = value_from_text("2024-01-05 10:00:00.123456+00", &PgType::Timestamptz);
-        let Value::Timestamp(us) = ts else {
-            panic!("{ts:?}")
-        };
-        assert_eq!(us.rem_euclid(1_000_000), 123_456);
-        assert_eq!(copy::format_timestamp(us), "2024-01-05T10:00:00Z");
-        let id = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11";
-        let Value::Uuid(u) = value_from_text(id, &PgType::Uuid) else {
-            panic!("not a uuid")
-        };
-        assert_eq!(copy::format_uuid(&u), id);
-        assert_eq!(value_from_text("t", &PgType::Bool), Value::Bool(true));
-    }
 
     #[test]
     fn check_bounds_are_read_from_constraint_definitions() {

@@ -5,8 +5,8 @@
 
 use super::catalog::{Column, Table};
 use super::check_facts::facts_for;
-use super::copy::PgType;
 use super::plan::{display_name, parent_rows, Ctx, RowLimit};
+use super::values::PgType;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Gives each table nobody defined as many rows as its constraints allow, down to none: a
