@@ -405,7 +405,7 @@ pub async fn rehearse_on(
         if !unused.is_empty() {
             let now = seed::catalog::table_keys(&client).await.unwrap_or_default();
             for (name, file) in unused {
-                if now.contains(&seed::plan::table_key(name)) {
+                if now.contains(&seed::catalog::table_key(name)) {
                     progress.step(&format!(
                         "the dataset's definition of table {name} ({}) was not used: the table exists only after the last migration, and no seed point follows it",
                         file.display()

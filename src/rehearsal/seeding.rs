@@ -8,7 +8,7 @@ use super::{connect, Progress};
 use crate::migrations::{CreatedTables, Migration, MigrationSet};
 use crate::provision::{Database, ProviderKind};
 use crate::report::{MigrationReport, SeedReport, TableSize};
-use crate::seed::{self, plan::table_key, SeedOutcome, SeedRequest, Template};
+use crate::seed::{self, catalog::table_key, SeedOutcome, SeedRequest, Template};
 use crate::Error;
 use std::collections::BTreeSet;
 use std::path::Path;

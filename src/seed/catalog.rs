@@ -123,6 +123,29 @@ impl Table {
     }
 }
 
+/// The table key a definition name refers to (`users` is `public.users`).
+pub fn table_key(name: &str) -> String {
+    if name.contains('.') {
+        name.to_string()
+    } else {
+        format!("public.{name}")
+    }
+}
+
+pub(super) fn display_name(key: &str) -> &str {
+    key.strip_prefix("public.").unwrap_or(key)
+}
+
+/// The column is in some unique constraint (or the primary key), alone or with others.
+pub(super) fn in_unique(table: &Table, column: &str) -> bool {
+    table.unique.iter().any(|u| u.iter().any(|c| c == column))
+}
+
+/// The column is unique by itself.
+pub(super) fn is_unique_alone(table: &Table, column: &str) -> bool {
+    table.unique.iter().any(|u| u.len() == 1 && u[0] == column)
+}
+
 const USER_TABLES: &str = "
     SELECT c.oid, n.nspname, c.relname
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -3,12 +3,13 @@
 //! match of [`compile`]. Pure: a definition and the catalog's column in, a generator or one
 //! sentence naming the definition at fault out.
 
-use super::catalog::{numeric_precision, Column, Table};
+use super::catalog::{numeric_precision, table_key, Column, Table};
 use super::check_facts::facts_for;
+use super::column_gen::key_source;
+use super::context::Ctx;
 use super::definition::{ColumnDef, Distribution, Kind};
 use super::generator::{ColumnGen, Dist, FakeKind, Gen, Pick};
 use super::infer::infer;
-use super::plan::{key_source, table_key, Ctx};
 use super::rng::{hash_name, Permutation};
 use super::values::{self, PgType, Value};
 

@@ -2,8 +2,10 @@
 //! where they would close a cycle, and a cycle of NOT NULL foreign keys refused in one sentence
 //! (no order can load it). Pure.
 
+use super::catalog::display_name;
 use super::catalog::Catalog;
-use super::plan::{display_name, Ctx, TablePlan};
+use super::context::Ctx;
+use super::plan::TablePlan;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A cycle of foreign keys whose columns are all NOT NULL cannot be loaded in any order.

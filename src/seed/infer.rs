@@ -2,11 +2,11 @@
 //! inference of data-generators/README). Pure: the catalog's column in, a definition out; it
 //! never looks at rows.
 
+use super::catalog::is_unique_alone;
 use super::catalog::{numeric_precision, Column, Table};
 use super::check_facts::facts_for;
 use super::compile::toml_f64;
 use super::definition::{ColumnDef, Kind};
-use super::plan::is_unique_alone;
 use super::values::PgType;
 use std::collections::BTreeMap;
 

@@ -9,7 +9,9 @@
 
 pub mod catalog;
 mod check_facts;
+mod column_gen;
 mod compile;
+mod context;
 pub mod copy;
 pub mod definition;
 mod fk_order;
@@ -19,6 +21,7 @@ pub mod load;
 pub mod ordering;
 pub mod plan;
 pub mod progress;
+mod reference;
 pub mod rng;
 mod row_limits;
 pub mod template;
@@ -124,7 +127,7 @@ pub async fn plan(conn: &ConnectionInfo, request: &SeedRequest) -> Result<plan::
         .batch_execute("SET TIME ZONE 'UTC'")
         .await
         .map_err(|e| Error::Environment(format!("could not read the keys to seed: {e}")))?;
-    let mut existing = plan::ExistingKeys::new();
+    let mut existing = context::ExistingKeys::new();
     for (table, columns) in plan::existing_parents(&catalog, &request.definitions, &request.plan) {
         let t = &catalog.tables[&table];
         let cols: Vec<String> = columns

@@ -3,9 +3,11 @@
 //! parent's rows, a CHECK that pins a unique column). Each limit comes with one sentence naming
 //! the constraint. Pure; a defined table is never limited here.
 
+use super::catalog::display_name;
 use super::catalog::{Column, Table};
 use super::check_facts::facts_for;
-use super::plan::{display_name, parent_rows, Ctx, RowLimit};
+use super::context::{parent_rows, Ctx};
+use super::plan::RowLimit;
 use super::values::PgType;
 use std::collections::{BTreeMap, BTreeSet};
 
