@@ -5,7 +5,9 @@
 use bytes::{BufMut, BytesMut};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rehearse::seed::copy::CopyEncoder;
-use rehearse::seed::generator::{ColumnGen, Dist, FakeKind, Gen, TableGen};
+use rehearse::seed::distribution::Dist;
+use rehearse::seed::fake_text::FakeKind;
+use rehearse::seed::generator::{ColumnGen, Gen, TableGen};
 use rehearse::seed::values::{PgType, Value};
 use std::hint::black_box;
 use tokio_postgres::types::{ToSql, Type};

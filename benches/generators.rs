@@ -2,7 +2,9 @@
 //! cheapest one (a uniform integer); the printed ratio says what realism costs.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use rehearse::seed::generator::{ColumnGen, Dist, FakeKind, Gen, KeySource, Pick};
+use rehearse::seed::distribution::Dist;
+use rehearse::seed::fake_text::FakeKind;
+use rehearse::seed::generator::{ColumnGen, Gen, KeySource, Pick};
 use rehearse::seed::rng::Permutation;
 use rehearse::seed::values::PgType;
 use std::hint::black_box;

@@ -5,9 +5,10 @@
 //! reference recompute its parent's key at a parent row index instead of storing keys.
 
 use super::copy::CopyEncoder;
+use super::distribution::Dist;
+use super::fake_text::{fake_text, make_unique, FakeKind};
 use super::rng::{CellRng, Permutation};
 use super::values::{PgType, Value};
-use fake::Fake;
 use rand_distr::Distribution as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
@@ -21,47 +22,6 @@ pub struct ColumnGen {
     /// Fraction of NULLs.
     pub nulls: f64,
     pub seed: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FakeKind {
-    Name,
-    FirstName,
-    LastName,
-    Email,
-    Phone,
-    Street,
-    City,
-    Country,
-    CountryCode,
-    Company,
-    Username,
-    Url,
-    Word,
-    Words,
-    Sentence,
-    Sentences,
-    Paragraph,
-    Paragraphs,
-    UserAgent,
-}
-
-#[derive(Debug, Clone)]
-pub enum Dist {
-    Uniform,
-    Normal {
-        mean: f64,
-        std_dev: f64,
-    },
-    Zipf(rand_distr::Zipf<f64>),
-    /// Ascending bounds of equally frequent buckets.
-    Histogram(Vec<f64>),
-    /// `inner` (uniform or a histogram) read at quantile row/rows: values in the rows' order.
-    Ordered {
-        inner: Box<Dist>,
-        rows: u64,
-        descending: bool,
-    },
 }
 
 /// How a reference picks its parent row.
@@ -205,56 +165,6 @@ impl ColumnGen {
             return Value::Null;
         }
         self.gen.value(&mut rng, row)
-    }
-}
-
-impl Dist {
-    /// A number in [min, max] under this distribution (zipf: min is the most frequent).
-    fn sample(&self, rng: &mut CellRng, min: f64, max: f64) -> f64 {
-        match self {
-            Dist::Uniform => min + rng.f64() * (max - min),
-            Dist::Normal { mean, std_dev } => {
-                let z: f64 = rand_distr::StandardNormal.sample(rng);
-                (mean + z * std_dev).clamp(min, max)
-            }
-            Dist::Zipf(z) => (min + z.sample(rng) - 1.0).min(max),
-            Dist::Histogram(_) => {
-                let q = rng.f64();
-                self.quantile(q, min, max)
-            }
-            // Without a row there is no order to follow: as the distribution it orders.
-            Dist::Ordered { inner, .. } => inner.sample(rng, min, max),
-        }
-    }
-
-    /// A number under this distribution for row `row`: the same as [`Dist::sample`] except
-    /// that an ordered distribution gives row i of n its quantile (i + u) / n.
-    fn sample_at(&self, rng: &mut CellRng, min: f64, max: f64, row: u64) -> f64 {
-        match self {
-            Dist::Ordered {
-                inner,
-                rows,
-                descending,
-            } => {
-                let q = ((row as f64 + rng.f64()) / (*rows).max(1) as f64).clamp(0.0, 1.0);
-                inner.quantile(if *descending { 1.0 - q } else { q }, min, max)
-            }
-            other => other.sample(rng, min, max),
-        }
-    }
-
-    /// The value at quantile `q` (uniform and histogram; the plan orders no other).
-    fn quantile(&self, q: f64, min: f64, max: f64) -> f64 {
-        match self {
-            Dist::Histogram(bounds) => {
-                let buckets = bounds.len().saturating_sub(1).max(1);
-                let at = q * buckets as f64;
-                let i = (at as usize).min(buckets - 1);
-                let (lo, hi) = (bounds[i], bounds.get(i + 1).copied().unwrap_or(bounds[i]));
-                (lo + (at - i as f64).clamp(0.0, 1.0) * (hi - lo)).clamp(min, max)
-            }
-            _ => min + q * (max - min),
-        }
     }
 }
 
@@ -472,83 +382,6 @@ fn write_json_value(out: &mut Vec<u8>, value: &Value) {
         Value::Text(s) => write_json_string(out, s),
         other => {
             serde_json::to_writer(out, &other.to_json()).expect("writing to a Vec cannot fail")
-        }
-    }
-}
-
-/// Appends the row index to a fake value so that it is distinct (before the `@` of an email).
-fn make_unique(kind: FakeKind, s: String, row: u64, max_chars: Option<usize>) -> String {
-    let full = match kind {
-        FakeKind::Email => match s.split_once('@') {
-            Some((local, domain)) => format!("{local}.{row}@{domain}"),
-            None => format!("{s}.{row}"),
-        },
-        FakeKind::Url => format!("{s}/{row}"),
-        FakeKind::Username => format!("{s}{row}"),
-        _ => format!("{s} {row}"),
-    };
-    match max_chars {
-        Some(n) if full.chars().count() > n => {
-            // Keep the suffix: cut the fake part so that the row number still fits.
-            let suffix = format!("-{row}");
-            let keep = n.saturating_sub(suffix.len());
-            format!("{}{suffix}", super::values::truncate_chars(&s, keep))
-        }
-        _ => full,
-    }
-}
-
-fn range(count: [usize; 2]) -> std::ops::Range<usize> {
-    count[0]..count[1].max(count[0]) + 1
-}
-
-fn fake_text(kind: FakeKind, count: [usize; 2], rng: &mut CellRng) -> String {
-    use fake::faker::address::en::{
-        BuildingNumber, CityName, CountryCode, CountryName, StreetName, StreetSuffix,
-    };
-    use fake::faker::company::en::CompanyName;
-    use fake::faker::internet::en::{DomainSuffix, SafeEmail, UserAgent, Username};
-    use fake::faker::lorem::en::{Paragraph, Paragraphs, Sentence, Sentences, Word, Words};
-    use fake::faker::name::en::{FirstName, LastName, Name};
-    use fake::faker::phone_number::en::PhoneNumber;
-    match kind {
-        FakeKind::Name => Name().fake_with_rng(rng),
-        FakeKind::FirstName => FirstName().fake_with_rng(rng),
-        FakeKind::LastName => LastName().fake_with_rng(rng),
-        FakeKind::Email => SafeEmail().fake_with_rng(rng),
-        FakeKind::Phone => PhoneNumber().fake_with_rng(rng),
-        FakeKind::Street => {
-            let n: String = BuildingNumber().fake_with_rng(rng);
-            let s: String = StreetName().fake_with_rng(rng);
-            let suffix: String = StreetSuffix().fake_with_rng(rng);
-            format!("{n} {s} {suffix}")
-        }
-        FakeKind::City => CityName().fake_with_rng(rng),
-        FakeKind::Country => CountryName().fake_with_rng(rng),
-        FakeKind::CountryCode => CountryCode().fake_with_rng(rng),
-        FakeKind::Company => CompanyName().fake_with_rng(rng),
-        FakeKind::Username => Username().fake_with_rng(rng),
-        FakeKind::Url => {
-            let host: String = Word().fake_with_rng(rng);
-            let path: String = Word().fake_with_rng(rng);
-            let suffix: String = DomainSuffix().fake_with_rng(rng);
-            format!("https://www.{host}.{suffix}/{path}")
-        }
-        FakeKind::Word => Word().fake_with_rng(rng),
-        FakeKind::UserAgent => UserAgent().fake_with_rng(rng),
-        FakeKind::Words => {
-            let w: Vec<String> = Words(range(count)).fake_with_rng(rng);
-            w.join(" ")
-        }
-        FakeKind::Sentence => Sentence(range(count)).fake_with_rng(rng),
-        FakeKind::Sentences => {
-            let s: Vec<String> = Sentences(range(count)).fake_with_rng(rng);
-            s.join(" ")
-        }
-        FakeKind::Paragraph => Paragraph(range(count)).fake_with_rng(rng),
-        FakeKind::Paragraphs => {
-            let p: Vec<String> = Paragraphs(range(count)).fake_with_rng(rng);
-            p.join("\n\n")
         }
     }
 }

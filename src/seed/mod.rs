@@ -14,6 +14,8 @@ mod compile;
 mod context;
 pub mod copy;
 pub mod definition;
+pub mod distribution;
+pub mod fake_text;
 mod fk_order;
 pub mod generator;
 mod infer;

@@ -213,7 +213,7 @@ fn cap(gen: &mut Gen, top: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::seed::generator::Dist;
+    use crate::seed::distribution::Dist;
     use crate::seed::values::Value;
 
     fn ordering(lesser: &str, greater: &str, strict: bool) -> Ordering {
@@ -275,7 +275,7 @@ mod tests {
                 min: 0,
                 max: 1_000_000_000,
                 unique: None,
-                dist: crate::seed::generator::Dist::Uniform,
+                dist: crate::seed::distribution::Dist::Uniform,
             },
             seed,
         )
