@@ -5,23 +5,14 @@
 
 use super::catalog::{numeric_precision, table_key, Column, Table};
 use super::check_facts::facts_for;
-use super::column_gen::key_source;
 use super::context::Ctx;
-use super::definition::{ColumnDef, Distribution, Kind};
+use super::definition::{toml_f64, ColumnDef, Distribution, Kind};
 use super::distribution::Dist;
 use super::fake_text::FakeKind;
 use super::generator::{ColumnGen, Gen, Pick};
 use super::infer::infer;
 use super::rng::{hash_name, Permutation};
 use super::values::{self, PgType, Value};
-
-pub(super) fn toml_f64(v: Option<&toml::Value>) -> Option<f64> {
-    match v? {
-        toml::Value::Integer(i) => Some(*i as f64),
-        toml::Value::Float(f) => Some(*f),
-        _ => None,
-    }
-}
 
 pub(super) fn toml_time(v: Option<&toml::Value>) -> Option<Result<i64, String>> {
     Some(match v? {
@@ -574,6 +565,7 @@ pub(super) fn compile(
                     "{label}: it references column \"{parent_name}.{parent_column}\", which does not exist"
                 ));
             }
+            let key_source = ctx.key_source;
             let source = key_source(
                 ctx,
                 &parent_key,

@@ -16,6 +16,13 @@ use std::sync::Arc;
 /// Keys of tables that already hold rows and are referenced by seeded ones: read before planning.
 pub type ExistingKeys = HashMap<String, Vec<Vec<Value>>>;
 
+/// Builds the key source of a parent's columns (`column_gen::key_source`, which chooses the
+/// parent's column generators, which compile definitions). Compiling a reference definition needs
+/// it, so it is handed in here rather than imported: compiling knows nothing of the column choice
+/// that calls it.
+pub(super) type KeySourceOf =
+    fn(&mut Ctx, &str, &[String], &str) -> Result<Option<Arc<KeySource>>, String>;
+
 /// The planning state, passed to every step of building the plan.
 pub(super) struct Ctx<'a> {
     pub(super) catalog: &'a Catalog,
@@ -26,6 +33,8 @@ pub(super) struct Ctx<'a> {
     pub(super) existing: &'a ExistingKeys,
     pub(super) key_sources: HashMap<String, Arc<KeySource>>,
     pub(super) in_progress: BTreeSet<String>,
+    /// See [`KeySourceOf`].
+    pub(super) key_source: KeySourceOf,
 }
 
 /// Rows a parent will hold when its children are generated: what it is seeded with, else the

@@ -431,6 +431,15 @@ pub fn load(
     Ok(loaded)
 }
 
+/// A definition's number (`min`, `max`, ...) as written, integer or float.
+pub(super) fn toml_f64(v: Option<&toml::Value>) -> Option<f64> {
+    match v? {
+        toml::Value::Integer(i) => Some(*i as f64),
+        toml::Value::Float(f) => Some(*f),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

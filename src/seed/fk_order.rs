@@ -5,7 +5,6 @@
 use super::catalog::display_name;
 use super::catalog::Catalog;
 use super::context::Ctx;
-use super::plan::TablePlan;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A cycle of foreign keys whose columns are all NOT NULL cannot be loaded in any order.
@@ -83,17 +82,14 @@ pub(super) fn check_not_null_cycles(ctx: &Ctx) -> Result<(), String> {
 }
 
 /// Tables grouped so that each group's parents are in earlier groups. Nullable foreign keys are
-/// dropped from the ordering when they would close a cycle.
-pub(super) fn layers(catalog: &Catalog, tables: &[TablePlan]) -> Vec<Vec<usize>> {
-    let index: HashMap<&str, usize> = tables
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.key.as_str(), i))
-        .collect();
+/// dropped from the ordering when they would close a cycle. `tables` are `schema.name` keys; the
+/// groups index into it.
+pub(super) fn layers(catalog: &Catalog, tables: &[&str]) -> Vec<Vec<usize>> {
+    let index: HashMap<&str, usize> = tables.iter().enumerate().map(|(i, t)| (*t, i)).collect();
     // (child, parent, hard)
     let mut deps: Vec<Vec<(usize, bool)>> = vec![Vec::new(); tables.len()];
     for (i, t) in tables.iter().enumerate() {
-        let table = &catalog.tables[&t.key];
+        let table = &catalog.tables[*t];
         for fk in &table.foreign_keys {
             if let Some(&p) = index.get(fk.parent.as_str()) {
                 if p != i {

@@ -5,7 +5,7 @@
 use super::catalog::is_unique_alone;
 use super::catalog::{numeric_precision, Column, Table};
 use super::check_facts::facts_for;
-use super::compile::toml_f64;
+use super::definition::toml_f64;
 use super::definition::{ColumnDef, Kind};
 use super::values::PgType;
 use std::collections::BTreeMap;

@@ -25,7 +25,7 @@ pub mod plan;
 pub mod progress;
 mod reference;
 pub mod rng;
-mod row_limits;
+pub mod row_limits;
 pub mod template;
 pub mod values;
 
@@ -96,7 +96,7 @@ pub struct SeedOutcome {
     pub seconds: f64,
     pub tables: Vec<TableLoad>,
     /// Tables nobody defined that got fewer rows than asked for, and why.
-    pub limits: Vec<plan::RowLimit>,
+    pub limits: Vec<row_limits::RowLimit>,
 }
 
 impl SeedOutcome {

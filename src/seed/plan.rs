@@ -11,7 +11,7 @@ use super::definition::{Kind, LoadedDefinitions};
 use super::fk_order::{check_not_null_cycles, layers};
 use super::generator::{Gen, TableGen};
 use super::reference::implied_reference;
-use super::row_limits::limit_inferred_rows;
+use super::row_limits::{limit_inferred_rows, RowLimit};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Rows for a table nobody defined, before scale.
@@ -57,17 +57,6 @@ pub struct TablePlan {
     pub oid: u32,
     /// Nobody defined the table: its rows were inferred from the catalog.
     pub inferred: bool,
-}
-
-/// A table nobody defined that gets fewer rows than asked for, because a constraint allows no
-/// more; the reason is one sentence naming the constraint.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowLimit {
-    /// `schema.name`.
-    pub table: String,
-    pub asked: u64,
-    pub rows: u64,
-    pub reason: String,
 }
 
 #[derive(Debug, Clone)]
@@ -233,6 +222,7 @@ pub fn build(
         existing,
         key_sources: HashMap::new(),
         in_progress: BTreeSet::new(),
+        key_source: super::column_gen::key_source,
     };
 
     // Unknown columns first: a typo is the likeliest mistake.
@@ -304,7 +294,8 @@ pub fn build(
             inferred: !ctx.defs.contains_key(key),
         });
     }
-    let layers = layers(catalog, &tables);
+    let keys: Vec<&str> = tables.iter().map(|t| t.key.as_str()).collect();
+    let layers = layers(catalog, &keys);
     // Reorder tables so that layers are contiguous and in order.
     let order: Vec<usize> = layers.iter().flatten().copied().collect();
     let mut reordered = Vec::new();

@@ -7,9 +7,19 @@ use super::catalog::display_name;
 use super::catalog::{Column, Table};
 use super::check_facts::facts_for;
 use super::context::{parent_rows, Ctx};
-use super::plan::RowLimit;
 use super::values::PgType;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// A table nobody defined that gets fewer rows than asked for, because a constraint allows no
+/// more; the reason is one sentence naming the constraint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowLimit {
+    /// `schema.name`.
+    pub table: String,
+    pub asked: u64,
+    pub rows: u64,
+    pub reason: String,
+}
 
 /// Gives each table nobody defined as many rows as its constraints allow, down to none: a
 /// required reference to a parent without rows allows none, a unique reference no more than the
