@@ -4,26 +4,29 @@
 //! rendering belong to the probe, snapshot and report modules.
 
 use crate::migrations::{Migration, MigrationSet};
-use crate::probe::{self, Probe, ProbeSettings, Step};
+use crate::probe::{self, Probe, ProbeSettings};
 use crate::provision::{self, Database};
 use crate::report::{
-    DatabaseInfo, Direction, Finding, FindingKind, MigrationReport, Report, StateReset, Timings,
+    DataSource, DatabaseInfo, Direction, Finding, FindingKind, MigrationReport, Report, TableSize,
     Verdict, SCHEMA_VERSION,
 };
 use crate::scenario::Scenario;
-use crate::seed::{self, Template};
-use crate::snapshot;
+use crate::seed;
 use crate::Error;
 use seeding::SeedPoints;
 use std::time::Instant;
+use tokio_postgres::Client;
 
 mod applied;
 mod drift;
 mod in_transaction;
 pub mod journal;
+mod migration;
 mod progress;
+mod reset;
 mod seeding;
 
+pub use migration::rehearse_migration;
 pub use progress::{for_stderr, PlainProgress, Progress, QuietProgress, TerminalProgress};
 
 /// Runs the whole rehearsal on a freshly provisioned database.
@@ -34,22 +37,15 @@ pub async fn rehearse(
 ) -> Result<Report, Error> {
     // A missing or malformed dataset definition, or a baseline that names no migration, is bad
     // input: say so before starting a server.
-    seed_request(scenario, set)?;
+    let request = seed_request(scenario, set)?;
     split_baseline(set, scenario.baseline.as_deref())?;
     let database = provision::provision(&scenario.database).await?;
-    journal::provisioned(DatabaseInfo {
-        provider: database.kind,
-        server_version: database.server_version.clone(),
-        reason: database.reason.clone(),
-        image: (database.kind == provision::ProviderKind::Docker)
-            .then(|| provision::docker::image_for(&scenario.database)),
-        data: database.data.clone(),
-    });
+    journal::provisioned(database_info(&database, scenario));
     progress.step(&format!(
         "PostgreSQL {} via {:?} ({})",
         database.server_version, database.kind, database.reason
     ));
-    let report = rehearse_on(&database, scenario, set, progress).await;
+    let report = rehearse_with(&database, scenario, set, request, progress).await;
     drop(database);
     report
 }
@@ -61,20 +57,103 @@ pub async fn rehearse_on(
     set: &MigrationSet,
     progress: &dyn Progress,
 ) -> Result<Report, Error> {
+    let request = seed_request(scenario, set)?;
+    rehearse_with(database, scenario, set, request, progress).await
+}
+
+/// The rehearsal itself, step by step: the target opened, what it has applied already, the
+/// baseline, the first seed point, every migration with the seed point before it, and the report.
+async fn rehearse_with(
+    database: &Database,
+    scenario: &Scenario,
+    set: &MigrationSet,
+    seed_request: seed::SeedRequest,
+    progress: &dyn Progress,
+) -> Result<Report, Error> {
     let started_at = now_rfc3339();
     let started = Instant::now();
-    let seed_request = seed_request(scenario, set)?;
+    let mut run = Run {
+        database,
+        scenario,
+        set,
+        progress,
+        in_transaction: matches!(database.data, DataSource::InTransaction { .. }),
+        findings: Vec::new(),
+        migrations: Vec::new(),
+        blocked_by: None,
+    };
     let mut client = connect(database).await?;
+    run.open_transaction(&client).await?;
+    let applied_already = run.applied_already(&client).await?;
+    let (baseline, rehearsed) = match applied_already {
+        Some(count) => set.migrations.split_at(count),
+        None => {
+            run.create_bookkeeping(&client).await?;
+            split_baseline(set, scenario.baseline.as_deref())?
+        }
+    };
+    if let Some(count @ 1..) = applied_already {
+        run.check_drift(&client, count, baseline).await;
+    }
+    // A clone has its baseline already: nothing to replay.
+    if applied_already.is_none() {
+        run.replay_baseline(&client, baseline).await?;
+    }
+    journal::run_findings(&run.findings);
 
-    // A clone of a live database has its migrations applied already: which ones, its
-    // bookkeeping table (or --baseline) says; only the rest are rehearsed.
-    // --in-transaction: everything from here runs inside one transaction on the target, rolled
-    // back at the end (and by the server if this process dies first).
-    let in_transaction = matches!(
-        database.data,
-        crate::report::DataSource::InTransaction { .. }
-    );
-    if in_transaction {
+    let mut seeding = run
+        .seed_points(&client, seed_request, applied_already.is_some())
+        .await?;
+    client = run
+        .seed_after_baseline(client, &mut seeding, baseline, rehearsed.first())
+        .await?;
+    // Sizes as the rehearsed migrations find them (after seeding), for the "large table" hazards.
+    let mut tables = crate::probe::table_sizes(&client).await.unwrap_or_default();
+    let mut settings = ProbeSettings::from_scenario(scenario);
+    if run.in_transaction {
+        settings = in_transaction::settings(settings);
+    }
+    let probe = Probe::new(database.connection.clone(), settings);
+    // --in-transaction: the migration that could not run inside it, which those after wait on.
+    let mut outside: Option<String> = None;
+    for (index, migration) in rehearsed.iter().enumerate() {
+        if let Some(skipped) = run.left_out(migration, &mut outside) {
+            journal::finished(&skipped);
+            run.migrations.push(skipped);
+            continue;
+        }
+        client = run
+            .rehearse_at(client, &probe, &mut seeding, &mut tables, rehearsed, index)
+            .await?;
+    }
+    run.say_not_run();
+    run.unused_definitions(&client, &seeding).await;
+    run.close_transaction(&client).await?;
+    Ok(run.report(started_at, started, &seeding, tables))
+}
+
+/// One rehearsal on its way through the migrations: where it runs, what it found, and what
+/// stops the migrations still to come.
+struct Run<'a> {
+    database: &'a Database,
+    scenario: &'a Scenario,
+    set: &'a MigrationSet,
+    progress: &'a dyn Progress,
+    /// --in-transaction: everything runs inside one transaction on the target, rolled back at
+    /// the end (and by the server if this process dies first).
+    in_transaction: bool,
+    findings: Vec<Finding>,
+    migrations: Vec<MigrationReport>,
+    /// The version (or "the seed point ...") whose failure stops the migrations after it.
+    blocked_by: Option<String>,
+}
+
+impl Run<'_> {
+    /// --in-transaction: opens the one transaction everything runs in.
+    async fn open_transaction(&self, client: &Client) -> Result<(), Error> {
+        if !self.in_transaction {
+            return Ok(());
+        }
         client
             .batch_execute(&format!(
                 "BEGIN; SET LOCAL lock_timeout = '{}'",
@@ -86,29 +165,36 @@ pub async fn rehearse_on(
                     "could not open the transaction on the target: {}",
                     crate::server_text::of(&e)
                 ))
-            })?;
+            })
     }
-    // How many migrations a live source (a clone, or the target of --in-transaction) already
-    // has; None for a database rehearse builds from nothing.
-    let applied_already = match &database.data {
-        crate::report::DataSource::Clone {
+
+    /// How many migrations a live source (a clone, or the target of --in-transaction) already
+    /// has, as its bookkeeping table (or --baseline) says; None for a database rehearse builds
+    /// from nothing.
+    async fn applied_already(&self, client: &Client) -> Result<Option<usize>, Error> {
+        let (DataSource::Clone {
             database: source, ..
         }
-        | crate::report::DataSource::InTransaction {
+        | DataSource::InTransaction {
             database: source, ..
-        } => {
-            let (count, notes) =
-                applied::already_applied(&client, set, scenario.baseline.as_deref(), source)
-                    .await?;
-            for note in notes {
-                progress.step(&note);
-            }
-            Some(count)
+        }) = &self.database.data
+        else {
+            return Ok(None);
+        };
+        let (count, notes) =
+            applied::already_applied(client, self.set, self.scenario.baseline.as_deref(), source)
+                .await?;
+        for note in notes {
+            self.progress.step(&note);
         }
-        _ => None,
-    };
-    // The migration tool's bookkeeping table, as the tool creates it before its first migration.
-    if let (Some(bookkeeping), None) = (&set.bookkeeping, applied_already) {
+        Ok(Some(count))
+    }
+
+    /// The migration tool's bookkeeping table, as the tool creates it before its first migration.
+    async fn create_bookkeeping(&self, client: &Client) -> Result<(), Error> {
+        let Some(bookkeeping) = &self.set.bookkeeping else {
+            return Ok(());
+        };
         client
             .batch_execute(&bookkeeping.create_sql)
             .await
@@ -118,254 +204,207 @@ pub async fn rehearse_on(
                     bookkeeping.table,
                     crate::server_text::of(&e)
                 ))
-            })?;
+            })
     }
 
-    let (baseline, rehearsed) = match applied_already {
-        Some(count) => set.migrations.split_at(count),
-        None => split_baseline(set, scenario.baseline.as_deref())?,
-    };
-    let mut findings = Vec::new();
-    let mut migrations = Vec::new();
-    let mut blocked_by: Option<String> = None;
-
-    // A clone whose schema is not what its applied migrations give is said before anything runs.
-    if let (
-        Some(count @ 1..),
-        crate::report::DataSource::Clone {
+    /// A clone whose schema is not what its `count` applied migrations give is said before
+    /// anything runs.
+    async fn check_drift(&mut self, client: &Client, count: usize, applied: &[Migration]) {
+        let DataSource::Clone {
             database: source, ..
-        },
-    ) = (applied_already, &database.data)
-    {
-        progress.running(&format!(
+        } = &self.database.data
+        else {
+            return;
+        };
+        self.progress.running(&format!(
             "comparing {source}'s schema with what its {count} applied migrations give"
         ));
         match drift::check(
-            &client,
-            &database.connection,
-            set.bookkeeping.as_ref(),
-            baseline,
+            client,
+            &self.database.connection,
+            self.set.bookkeeping.as_ref(),
+            applied,
         )
         .await
         {
-            drift::Drift::Agrees => progress.step(&format!(
+            drift::Drift::Agrees => self.progress.step(&format!(
                 "{source}'s schema is the one its {count} applied migrations give: no drift"
             )),
             drift::Drift::Differs(differences) => {
                 let finding = drift::finding(source, count, &differences);
-                progress.step(&finding.message);
-                findings.push(finding);
+                self.progress.step(&finding.message);
+                self.findings.push(finding);
             }
-            drift::Drift::NotJudged(why) => {
-                progress.step(&format!("drift of {source} not checked: {why}"))
-            }
+            drift::Drift::NotJudged(why) => self
+                .progress
+                .step(&format!("drift of {source} not checked: {why}")),
         }
     }
 
-    // A clone has its baseline already: nothing to replay.
-    for migration in baseline.iter().filter(|_| applied_already.is_none()) {
-        progress.step(&format!(
-            "baseline {} {}",
-            migration.version, migration.name
-        ));
-        let direction = probe::run_script(
-            &client,
-            &migration.forward,
-            &label(set, &migration.forward.path),
-        )
-        .await;
-        if let Some(what) = crate::probe::environment_failure(std::iter::once(&direction)) {
-            return Err(Error::Environment(what));
-        }
-        if let Some(e) = direction.error {
-            findings.push(Finding::of(
-                FindingKind::BaselineFailed,
-                format!(
-                    "{}, line {}: the baseline migration {} failed: {}",
-                    e.file, e.line, migration.version, e.message
-                ),
+    /// Applies the baseline migrations, unmeasured; the first that fails stops the run.
+    async fn replay_baseline(
+        &mut self,
+        client: &Client,
+        baseline: &[Migration],
+    ) -> Result<(), Error> {
+        for migration in baseline {
+            self.progress.step(&format!(
+                "baseline {} {}",
+                migration.version, migration.name
             ));
-            blocked_by = Some(migration.version.to_string());
-            break;
+            let direction = probe::run_script(
+                client,
+                &migration.forward,
+                &label(self.set, &migration.forward.path),
+            )
+            .await;
+            if let Some(what) = crate::probe::environment_failure(std::iter::once(&direction)) {
+                return Err(Error::Environment(what));
+            }
+            if let Some(e) = direction.error {
+                self.findings.push(Finding::of(
+                    FindingKind::BaselineFailed,
+                    format!(
+                        "{}, line {}: the baseline migration {} failed: {}",
+                        e.file, e.line, migration.version, e.message
+                    ),
+                ));
+                self.blocked_by = Some(migration.version.to_string());
+                break;
+            }
         }
+        Ok(())
     }
 
-    journal::run_findings(&findings);
-
-    // Seed points: right after the baseline, then before every rehearsed migration whose
-    // predecessors created tables. Each keeps the state as a template so that a reset is a clone;
-    // without seeded rows the clone is cheap, and still saves replaying the baseline. The
-    // template is dropped with this function's scope.
-    let keep_template = scenario
-        .raw
-        .dataset
-        .as_ref()
-        .and_then(|d| d.template)
-        .unwrap_or(true);
-    let mut seeding = SeedPoints::new(seed_request, keep_template);
-    seeding.leave_alone(set.bookkeeping.iter().map(|b| b.table.clone()));
-    if applied_already.is_some() {
-        // The clone's tables hold staging's rows: only tables the migrations create are seeded.
-        let existing = seed::catalog::table_keys(&client).await.map_err(|e| {
-            Error::Environment(format!(
-                "could not list the clone's tables: {}",
-                crate::server_text::of(&e)
-            ))
-        })?;
-        seeding.leave_alone(existing);
+    /// Seed points: right after the baseline, then before every rehearsed migration whose
+    /// predecessors created tables. Each keeps the state as a template so that a reset is a
+    /// clone; without seeded rows the clone is cheap, and still saves replaying the baseline.
+    /// The template is dropped with the seed points.
+    async fn seed_points(
+        &self,
+        client: &Client,
+        request: seed::SeedRequest,
+        on_a_copy: bool,
+    ) -> Result<SeedPoints, Error> {
+        let keep_template = self
+            .scenario
+            .raw
+            .dataset
+            .as_ref()
+            .and_then(|d| d.template)
+            .unwrap_or(true);
+        let mut seeding = SeedPoints::new(request, keep_template);
+        seeding.leave_alone(self.set.bookkeeping.iter().map(|b| b.table.clone()));
+        if on_a_copy {
+            // The copy's tables hold staging's rows: only tables the migrations create are seeded.
+            let existing = seed::catalog::table_keys(client).await.map_err(|e| {
+                Error::Environment(format!(
+                    "could not list the clone's tables: {}",
+                    crate::server_text::of(&e)
+                ))
+            })?;
+            seeding.leave_alone(existing);
+        }
+        Ok(seeding)
     }
-    // Inside the target's transaction nothing is seeded: its rows are the data, and a template
-    // (CREATE DATABASE) cannot be made in a transaction.
-    if blocked_by.is_none() && !in_transaction {
+
+    /// The seed point after the baseline. Inside the target's transaction nothing is seeded:
+    /// its rows are the data, and a template (CREATE DATABASE) cannot be made in a transaction.
+    async fn seed_after_baseline(
+        &mut self,
+        client: Client,
+        seeding: &mut SeedPoints,
+        baseline: &[Migration],
+        first: Option<&Migration>,
+    ) -> Result<Client, Error> {
+        if self.blocked_by.is_some() || self.in_transaction {
+            return Ok(client);
+        }
         match seeding
-            .seed(database, client, 0, rehearsed.first(), progress)
+            .seed(self.database, client, 0, first, self.progress)
             .await
         {
-            Ok((reconnected, _)) => client = reconnected,
+            Ok((reconnected, _)) => Ok(reconnected),
             // Nothing has run yet: a dataset that cannot be loaded is the input's fault.
-            Err(e) if baseline.is_empty() => return Err(e),
+            Err(e) if baseline.is_empty() => Err(e),
             // The baseline has run: keep it, and say why nothing after it was rehearsed.
             Err(e) => {
                 let message = format!("seeding after the baseline failed: {e}");
-                progress.step(&message);
-                findings.push(Finding::of(FindingKind::SeedFailed, message));
-                blocked_by = Some("the seed point after the baseline".into());
-                client = connect(database).await?;
+                self.progress.step(&message);
+                self.findings
+                    .push(Finding::of(FindingKind::SeedFailed, message));
+                self.blocked_by = Some("the seed point after the baseline".into());
+                connect(self.database).await
             }
         }
     }
 
-    // Sizes as the rehearsed migrations find them (after seeding), for the "large table" hazards.
-    let mut tables = crate::probe::table_sizes(&client).await.unwrap_or_default();
-
-    let mut settings = ProbeSettings::from_scenario(scenario);
-    if in_transaction {
-        settings = in_transaction::settings(settings);
-    }
-    let probe = Probe::new(database.connection.clone(), settings);
-    // --in-transaction: the migration that could not run inside it, which those after wait on.
-    let mut outside: Option<String> = None;
-    for (index, migration) in rehearsed.iter().enumerate() {
-        if let Some(blocker) = &blocked_by {
-            let skipped = not_run(set, migration, blocker);
-            journal::finished(&skipped);
-            migrations.push(skipped);
-            continue;
+    /// The report of a migration that is not rehearsed, when it is not: an earlier failure
+    /// blocks it, or --in-transaction cannot run it (or one before it).
+    fn left_out(
+        &self,
+        migration: &Migration,
+        outside: &mut Option<String>,
+    ) -> Option<MigrationReport> {
+        if let Some(blocker) = &self.blocked_by {
+            return Some(not_run(self.set, migration, blocker));
         }
-        if in_transaction {
-            let file = label(set, &migration.forward.path);
-            let why = match (&outside, in_transaction::outside_transaction(migration)) {
-                (Some(earlier), _) => Some(format!(
-                    "{file} was not rehearsed: it follows {earlier}, which cannot run inside a transaction (--in-transaction)"
-                )),
-                (None, Some((script, line, words))) => {
-                    outside = Some(migration.version.to_string());
-                    Some(format!(
-                        "{}, line {line}: {words} … cannot run inside a transaction, so --in-transaction did not rehearse {}",
-                        label(set, &script.path),
-                        migration.version
-                    ))
-                }
-                (None, None) => None,
-            };
-            if let Some(why) = why {
-                let skipped = in_transaction::not_rehearsed(file, migration, why);
-                progress.step(&skipped.findings[0].message);
-                journal::finished(&skipped);
-                migrations.push(skipped);
-                continue;
+        if !self.in_transaction {
+            return None;
+        }
+        let file = label(self.set, &migration.forward.path);
+        let why = match (&*outside, in_transaction::outside_transaction(migration)) {
+            (Some(earlier), _) => format!(
+                "{file} was not rehearsed: it follows {earlier}, which cannot run inside a transaction (--in-transaction)"
+            ),
+            (None, Some((script, line, words))) => {
+                *outside = Some(migration.version.to_string());
+                format!(
+                    "{}, line {line}: {words} … cannot run inside a transaction, so --in-transaction did not rehearse {}",
+                    label(self.set, &script.path),
+                    migration.version
+                )
             }
-        }
+            (None, None) => return None,
+        };
+        let skipped = in_transaction::not_rehearsed(file, migration, why);
+        self.progress.step(&skipped.findings[0].message);
+        Some(skipped)
+    }
+
+    /// The seed point before migration `index`, then the migration rehearsed, then the state
+    /// made ready for the next one (a reset, or the template moved on). Returns the client on
+    /// the database the next migration runs on.
+    async fn rehearse_at(
+        &mut self,
+        client: Client,
+        probe: &Probe,
+        seeding: &mut SeedPoints,
+        tables: &mut Vec<TableSize>,
+        rehearsed: &[Migration],
+        index: usize,
+    ) -> Result<Client, Error> {
+        let migration = &rehearsed[index];
         journal::rehearsing(&migration.version.to_string());
         let seed_started = Instant::now();
-        let mut seeded_before = None;
-        if index > 0 && !in_transaction {
-            // Migrations have run: a seed point that fails is a finding of this run, and the
-            // migrations from here on are not run; the report keeps everything done so far.
-            match seeding
-                .seed(database, client, index, Some(migration), progress)
-                .await
-            {
-                Ok((reconnected, seeded)) => {
-                    client = reconnected;
-                    if seeded.is_some() {
-                        let fresh = crate::probe::table_sizes(&client).await.unwrap_or_default();
-                        seeding::merge_sizes(&mut tables, fresh);
-                    }
-                    seeded_before = seeded;
-                }
-                Err(e) => {
-                    let message = format!(
-                        "seeding the tables created before {} {} failed: {}",
-                        migration.version, migration.name, e
-                    );
-                    progress.step(&message);
-                    findings.push(Finding::of(FindingKind::SeedFailed, message));
-                    blocked_by = Some(format!("the seed point before {}", migration.version));
-                    migrations.push(not_run(set, migration, blocked_by.as_deref().unwrap_or("")));
-                    client = connect(database).await?;
-                    continue;
-                }
-            }
-        }
+        let (client, seeded_before) = match self
+            .seed_before(client, seeding, tables, index, migration)
+            .await?
+        {
+            Seeded::Ready(client, seeded) => (client, seeded),
+            Seeded::Failed(client) => return Ok(client),
+        };
         let seed_ms = elapsed_ms(seed_started);
-        let mut report = rehearse_migration(&client, &probe, set, migration, progress).await;
+        let mut report =
+            rehearse_migration(&client, probe, self.set, migration, self.progress).await;
         seeding.explain_inferred(&client, &mut report).await;
         if let Some(what) = crate::probe::environment_failure(measures_directions(&report)) {
             return Err(Error::Environment(what));
         }
         let reset_started = Instant::now();
-        let redo_failed = report.redo.as_ref().is_some_and(|r| !r.ok);
-        if !report.forward.ok {
-            blocked_by = Some(migration.version.to_string());
-        } else if let Some((template, template_at)) = seeding
-            .template()
-            .filter(|_| index + 1 < rehearsed.len() && left_unclean(&report))
-        {
-            // Even a redo that failed leaves a state a reset can repair: the forward applied
-            // once, so replaying it on the template gives what later migrations need.
-            drop(client);
-            progress.running(&format!(
-                "{} {} resetting the state from the template",
-                migration.version, migration.name
-            ));
-            let (reconnected, reset, failure) = reset_state(
-                database,
-                template,
-                &seeding,
-                set,
-                rehearsed,
-                template_at..=index,
-            )
+        let client = self
+            .ready_for_next(client, seeding, &mut report, rehearsed, index, seed_ms)
             .await?;
-            client = reconnected;
-            if let Some(failure) = failure {
-                report.findings.push(failure);
-                report.verdict = Verdict::Fail;
-                blocked_by = Some(migration.version.to_string());
-            } else {
-                // The template takes the repaired state, so the next reset replays only what
-                // follows: one clone instead of replaying (possibly rewriting) migrations again.
-                drop(client);
-                seeding
-                    .advance_template(database, index + 1, progress)
-                    .await;
-                client = connect(database).await?;
-            }
-            report.reset = Some(reset);
-        } else if redo_failed {
-            blocked_by = Some(migration.version.to_string());
-        } else if index + 1 < rehearsed.len()
-            && !in_transaction
-            && seeding.passed(report.forward.duration_ms, seed_ms)
-        {
-            // Replaying since the template now costs more than a clone: clone now instead.
-            drop(client);
-            seeding
-                .advance_template(database, index + 1, progress)
-                .await;
-            client = connect(database).await?;
-        }
         if let Some(t) = report.timings.as_mut() {
             t.seed_ms = seed_ms;
             // A reset, or the template's refresh once replays would cost more than a clone.
@@ -373,90 +412,241 @@ pub async fn rehearse_on(
             t.wall_ms += t.seed_ms + t.reset_ms;
             t.settle();
         }
-        progress.step(&progress::migration_line(
+        self.progress.step(&progress::migration_line(
             &report,
             index + 1,
             rehearsed.len(),
             seeded_before.as_deref(),
         ));
         journal::finished(&report);
-        migrations.push(report);
-    }
-    let skipped = migrations
-        .iter()
-        .filter(|m| m.verdict == Verdict::NotRun)
-        .count();
-    if let (Some(blocker), 1..) = (&blocked_by, skipped) {
-        progress.step(&format!(
-            "{skipped} migration{} not run because {} failed",
-            if skipped == 1 { "" } else { "s" },
-            if blocker.starts_with("the ") {
-                blocker.clone()
-            } else {
-                format!("migration {blocker}")
-            }
-        ));
+        self.migrations.push(report);
+        Ok(client)
     }
 
-    // Definitions that waited for a table no seed point saw. A table that appeared after the last
-    // migration only had nowhere to be seeded; one that never appeared is a mistake.
-    if blocked_by.is_none() {
-        let unused = seeding.unused_definitions();
-        if !unused.is_empty() {
-            let now = seed::catalog::table_keys(&client).await.unwrap_or_default();
-            for (name, file) in unused {
-                if now.contains(&seed::catalog::table_key(name)) {
-                    progress.step(&format!(
-                        "the dataset's definition of table {name} ({}) was not used: the table exists only after the last migration, and no seed point follows it",
-                        file.display()
-                    ));
-                } else {
-                    findings.push(Finding::of(FindingKind::DatasetTableMissing,
-                        format!(
-                            "{}: table \"{name}\" is defined in the dataset, but the migrations never created it, so it was never seeded",
-                            file.display()
-                        ),
-                    ));
+    /// The seed point before migration `index` (the first one's is after the baseline). Once
+    /// migrations have run, a seed point that fails is a finding of this run and the migrations
+    /// from here on are not run; the report keeps everything done so far.
+    async fn seed_before(
+        &mut self,
+        client: Client,
+        seeding: &mut SeedPoints,
+        tables: &mut Vec<TableSize>,
+        index: usize,
+        migration: &Migration,
+    ) -> Result<Seeded, Error> {
+        if index == 0 || self.in_transaction {
+            return Ok(Seeded::Ready(client, None));
+        }
+        match seeding
+            .seed(self.database, client, index, Some(migration), self.progress)
+            .await
+        {
+            Ok((reconnected, seeded)) => {
+                if seeded.is_some() {
+                    let fresh = crate::probe::table_sizes(&reconnected)
+                        .await
+                        .unwrap_or_default();
+                    seeding::merge_sizes(tables, fresh);
                 }
+                Ok(Seeded::Ready(reconnected, seeded))
+            }
+            Err(e) => {
+                let message = format!(
+                    "seeding the tables created before {} {} failed: {}",
+                    migration.version, migration.name, e
+                );
+                self.progress.step(&message);
+                self.findings
+                    .push(Finding::of(FindingKind::SeedFailed, message));
+                let blocker = format!("the seed point before {}", migration.version);
+                self.migrations.push(not_run(self.set, migration, &blocker));
+                self.blocked_by = Some(blocker);
+                Ok(Seeded::Failed(connect(self.database).await?))
             }
         }
     }
 
-    if in_transaction {
-        // Nothing the rehearsal did may stay: the one transaction ends here, rolled back.
+    /// After migration `index`: what stops the rest, or the state repaired from the template
+    /// when the rollback left damage, or the template moved on once replaying since it costs
+    /// more than a clone.
+    async fn ready_for_next(
+        &mut self,
+        client: Client,
+        seeding: &mut SeedPoints,
+        report: &mut MigrationReport,
+        rehearsed: &[Migration],
+        index: usize,
+        seed_ms: f64,
+    ) -> Result<Client, Error> {
+        let migration = &rehearsed[index];
+        let more = index + 1 < rehearsed.len();
+        if !report.forward.ok {
+            self.blocked_by = Some(migration.version.to_string());
+            return Ok(client);
+        }
+        if let Some((template, template_at)) = seeding
+            .template()
+            .filter(|_| more && reset::left_unclean(report))
+        {
+            // Even a redo that failed leaves a state a reset can repair: the forward applied
+            // once, so replaying it on the template gives what later migrations need.
+            drop(client);
+            self.progress.running(&format!(
+                "{} {} resetting the state from the template",
+                migration.version, migration.name
+            ));
+            let (client, reset, failure) = reset::reset_state(
+                self.database,
+                template,
+                seeding,
+                self.set,
+                rehearsed,
+                template_at..=index,
+            )
+            .await?;
+            report.reset = Some(reset);
+            if let Some(failure) = failure {
+                report.findings.push(failure);
+                report.verdict = Verdict::Fail;
+                self.blocked_by = Some(migration.version.to_string());
+                return Ok(client);
+            }
+            // The template takes the repaired state, so the next reset replays only what
+            // follows: one clone instead of replaying (possibly rewriting) migrations again.
+            drop(client);
+            seeding
+                .advance_template(self.database, index + 1, self.progress)
+                .await;
+            return connect(self.database).await;
+        }
+        if report.redo.as_ref().is_some_and(|r| !r.ok) {
+            self.blocked_by = Some(migration.version.to_string());
+            return Ok(client);
+        }
+        if more && !self.in_transaction && seeding.passed(report.forward.duration_ms, seed_ms) {
+            // Replaying since the template now costs more than a clone: clone now instead.
+            drop(client);
+            seeding
+                .advance_template(self.database, index + 1, self.progress)
+                .await;
+            return connect(self.database).await;
+        }
+        Ok(client)
+    }
+
+    /// How many migrations were not run, and because of what.
+    fn say_not_run(&self) {
+        let skipped = self
+            .migrations
+            .iter()
+            .filter(|m| m.verdict == Verdict::NotRun)
+            .count();
+        if let (Some(blocker), 1..) = (&self.blocked_by, skipped) {
+            self.progress.step(&format!(
+                "{skipped} migration{} not run because {} failed",
+                if skipped == 1 { "" } else { "s" },
+                if blocker.starts_with("the ") {
+                    blocker.clone()
+                } else {
+                    format!("migration {blocker}")
+                }
+            ));
+        }
+    }
+
+    /// Definitions that waited for a table no seed point saw. A table that appeared after the
+    /// last migration only had nowhere to be seeded; one that never appeared is a mistake.
+    async fn unused_definitions(&mut self, client: &Client, seeding: &SeedPoints) {
+        if self.blocked_by.is_some() {
+            return;
+        }
+        let unused = seeding.unused_definitions();
+        if unused.is_empty() {
+            return;
+        }
+        let now = seed::catalog::table_keys(client).await.unwrap_or_default();
+        for (name, file) in unused {
+            if now.contains(&seed::catalog::table_key(name)) {
+                self.progress.step(&format!(
+                    "the dataset's definition of table {name} ({}) was not used: the table exists only after the last migration, and no seed point follows it",
+                    file.display()
+                ));
+            } else {
+                self.findings.push(Finding::of(
+                    FindingKind::DatasetTableMissing,
+                    format!(
+                        "{}: table \"{name}\" is defined in the dataset, but the migrations never created it, so it was never seeded",
+                        file.display()
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// --in-transaction: nothing the rehearsal did may stay; the one transaction ends here,
+    /// rolled back.
+    async fn close_transaction(&self, client: &Client) -> Result<(), Error> {
+        if !self.in_transaction {
+            return Ok(());
+        }
         client.batch_execute("ROLLBACK").await.map_err(|e| {
             Error::Environment(format!(
                 "could not roll back the transaction on the target (the server rolls it back when this connection closes): {}",
                 crate::server_text::of(&e)
             ))
-        })?;
+        })
     }
-    let verdict = if findings.is_empty() && migrations.iter().all(|m| m.verdict == Verdict::Pass) {
-        Verdict::Pass
-    } else {
-        Verdict::Fail
-    };
-    Ok(Report {
-        schema_version: SCHEMA_VERSION,
-        verdict,
-        rehearse_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario: scenario.name.clone(),
-        started_at,
-        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
-        database: DatabaseInfo {
-            provider: database.kind,
-            server_version: database.server_version.clone(),
-            reason: database.reason.clone(),
-            image: (database.kind == provision::ProviderKind::Docker)
-                .then(|| provision::docker::image_for(&scenario.database)),
-            data: database.data.clone(),
-        },
-        migrations,
-        findings,
-        seed: seeding.report(),
-        tables,
-        ..Default::default()
-    })
+
+    /// The run's report: every migration's, the run's own findings, and its verdict.
+    fn report(
+        self,
+        started_at: String,
+        started: Instant,
+        seeding: &SeedPoints,
+        tables: Vec<TableSize>,
+    ) -> Report {
+        let verdict = if self.findings.is_empty()
+            && self.migrations.iter().all(|m| m.verdict == Verdict::Pass)
+        {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        };
+        Report {
+            schema_version: SCHEMA_VERSION,
+            verdict,
+            rehearse_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario: self.scenario.name.clone(),
+            started_at,
+            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+            database: database_info(self.database, self.scenario),
+            migrations: self.migrations,
+            findings: self.findings,
+            seed: seeding.report(),
+            tables,
+            ..Default::default()
+        }
+    }
+}
+
+/// What the seed point before a migration left.
+enum Seeded {
+    /// The migration can run: the client, and what was seeded (a line for the progress).
+    Ready(Client, Option<String>),
+    /// It failed: the migration is not run, and neither is any after it.
+    Failed(Client),
+}
+
+/// The database as the report describes it.
+fn database_info(database: &Database, scenario: &Scenario) -> DatabaseInfo {
+    DatabaseInfo {
+        provider: database.kind,
+        server_version: database.server_version.clone(),
+        reason: database.reason.clone(),
+        image: (database.kind == provision::ProviderKind::Docker)
+            .then(|| provision::docker::image_for(&scenario.database)),
+        data: database.data.clone(),
+    }
 }
 
 /// The scenario's dataset as a seeding request (a bare folder: every table inferred). A
@@ -468,241 +658,11 @@ pub fn seed_request(scenario: &Scenario, set: &MigrationSet) -> Result<seed::See
     Ok(request)
 }
 
-/// Forward, rollback, forward again, for one migration.
-///
-/// Around them, the snapshot module proves the rollback: S0 and D0 before the forward, S1 after
-/// it, S2 and D2 after the rollback (compared with S0 and D0), and S1 again after the redo.
-pub async fn rehearse_migration(
-    client: &tokio_postgres::Client,
-    probe: &Probe,
-    set: &MigrationSet,
-    migration: &Migration,
-    progress: &dyn Progress,
-) -> MigrationReport {
-    let started = Instant::now();
-    let mut timings = Timings::default();
-    let forward_file = label(set, &migration.forward.path);
-    let rollback_file = migration.rollback.as_ref().map(|r| label(set, &r.path));
-    let mut findings = Vec::new();
-
-    let mut scripts = vec![&migration.forward];
-    scripts.extend(migration.rollback.as_ref());
-    let checkpoint = if probe.settings().nested {
-        snapshot::check::checkpoint_schema_only(client, in_transaction::UNSIGNED).await
-    } else {
-        snapshot::checkpoint_scoped(
-            client,
-            probe.connection(),
-            &scripts,
-            probe.settings().data_check_all,
-        )
-        .await
-    };
-    let checkpoint = match checkpoint {
-        Ok(c) => {
-            timings.snapshots_ms += c.schema_ms;
-            timings.signatures_ms += c.signature_ms;
-            Some(c)
-        }
-        Err(e) => {
-            findings.push(snapshot_failed("before the forward", &e));
-            None
-        }
-    };
-    progress.running(&format!("{} {} forward", migration.version, migration.name));
-    let forward = observed(
-        &mut timings,
-        probe.run(client, &migration.forward, &forward_file, Step::Forward),
-    )
-    .await;
-    findings.extend(probe.direction_findings(&forward));
-    if let Some(e) = &forward.error {
-        findings.push(statement_failed(FindingKind::ForwardFailed, e, ""));
-    }
-
-    let mut rollback = None;
-    let mut redo = None;
-    let mut redo_differences = Vec::new();
-    let mut restoration = None;
-    let after_forward = if forward.ok && migration.rollback.is_some() {
-        let t = Instant::now();
-        let s1 = snapshot::snapshot_of(client, probe.settings().nested).await;
-        timings.snapshots_ms += elapsed_ms(t);
-        match s1 {
-            Ok(s) => Some(s),
-            Err(e) => {
-                findings.push(snapshot_failed("after the forward", &e));
-                None
-            }
-        }
-    } else {
-        None
-    };
-    if forward.ok {
-        match &migration.rollback {
-            None => findings.push(Finding::of(
-                FindingKind::MissingRollback,
-                format!(
-                    "{} has no rollback script, so it cannot be undone if the release goes wrong",
-                    forward_file
-                ),
-            )),
-            Some(script) => {
-                progress.running(&format!(
-                    "{} {} rollback",
-                    migration.version, migration.name
-                ));
-                let back = observed(
-                    &mut timings,
-                    probe.run(
-                        client,
-                        script,
-                        rollback_file.as_deref().unwrap_or_default(),
-                        Step::Rollback,
-                    ),
-                )
-                .await;
-                findings.extend(probe.direction_findings(&back));
-                if let Some(e) = &back.error {
-                    findings.push(statement_failed(FindingKind::RollbackFailed, e, ""));
-                } else {
-                    if let Some(checkpoint) = checkpoint {
-                        let written =
-                            snapshot::written_tables(&[("forward", &forward), ("rollback", &back)]);
-                        match snapshot::restoration_scoped(
-                            client,
-                            probe.connection(),
-                            checkpoint,
-                            &written,
-                        )
-                        .await
-                        {
-                            Ok(r) => {
-                                timings.snapshots_ms += r.schema_ms;
-                                timings.signatures_ms += r.signature_ms;
-                                findings.extend(restoration_findings(&forward_file, &r));
-                                restoration = Some(r);
-                            }
-                            Err(e) => findings.push(snapshot_failed("after the rollback", &e)),
-                        }
-                    }
-                    progress.running(&format!(
-                        "{} {} forward again",
-                        migration.version, migration.name
-                    ));
-                    let again = observed(
-                        &mut timings,
-                        probe.run(client, &migration.forward, &forward_file, Step::Redo),
-                    )
-                    .await;
-                    findings.extend(probe.direction_findings(&again));
-                    if let Some(e) = &again.error {
-                        findings.push(statement_failed(
-                            FindingKind::RedoFailed,
-                            e,
-                            "the migration does not apply again after its rollback: ",
-                        ));
-                    } else if let Some(s1) = &after_forward {
-                        let t = Instant::now();
-                        let s3 = snapshot::snapshot_of(client, probe.settings().nested).await;
-                        timings.snapshots_ms += elapsed_ms(t);
-                        match s3 {
-                            Ok(s3) => {
-                                redo_differences = snapshot::diff(s1, &s3);
-                                let differences = &redo_differences;
-                                if let Some(first) = differences.first() {
-                                    findings.push(Finding::of(
-                                        FindingKind::RedoDiffers,
-                                        format!(
-                                            "{forward_file} applied again after its rollback gives another schema than the first time ({} differences, first {})",
-                                            differences.len(),
-                                            snapshot::check::describe(first)
-                                        ),
-                                    ));
-                                }
-                            }
-                            Err(e) => findings.push(snapshot_failed("after the redo", &e)),
-                        }
-                    }
-                    redo = Some(again);
-                }
-                rollback = Some(back);
-            }
-        }
-    }
-
-    // The workload runs in every direction: a problem it has is said once.
-    let mut seen = std::collections::HashSet::new();
-    findings.retain(|f| seen.insert((f.kind.clone(), f.message.clone())));
-
-    timings.statements_ms = [Some(&forward), rollback.as_ref(), redo.as_ref()]
-        .into_iter()
-        .flatten()
-        .flat_map(|d| d.statements.iter())
-        .map(|s| s.duration_ms)
-        .sum();
-    timings.observation_ms = (timings.observation_ms - timings.statements_ms).max(0.0);
-    timings.wall_ms = elapsed_ms(started);
-    timings.settle();
-
-    MigrationReport {
-        id: migration.version.to_string(),
-        name: migration.name.clone(),
-        verdict: if findings.is_empty() {
-            Verdict::Pass
-        } else {
-            Verdict::Fail
-        },
-        file: forward_file,
-        rollback_file,
-        forward,
-        rollback,
-        redo,
-        schema_restored: restoration.as_ref().map(|r| r.schema_restored()),
-        data_preserved: restoration.as_ref().and_then(|r| r.data_verdict()),
-        differences: restoration
-            .as_ref()
-            .map(|r| r.differences.clone())
-            .unwrap_or_default(),
-        data_check: restoration.as_ref().and_then(|r| r.data_check.clone()),
-        data_differences: restoration.map(|r| r.data_differences).unwrap_or_default(),
-        redo_differences,
-        findings,
-        timings: Some(timings),
-        ..Default::default()
-    }
-}
-
-/// The finding of a direction whose statement failed: where, what the server said (after
-/// `lead`), and advice of its own when the error code says more than the kind (a deadlock).
-fn statement_failed(kind: FindingKind, e: &crate::report::StatementError, lead: &str) -> Finding {
-    let finding = Finding::of(
-        kind,
-        format!("{}, line {}: {lead}{}", e.file, e.line, e.message),
-    );
-    match crate::report::catalogue::advice_for_error(e.code.as_deref()) {
-        Some(advice) => finding.with_advice(advice),
-        None => finding,
-    }
-}
-
 /// The directions a migration ran, in order.
 fn measures_directions(m: &MigrationReport) -> impl Iterator<Item = &crate::report::Direction> {
     std::iter::once(&m.forward)
         .chain(m.rollback.as_ref())
         .chain(m.redo.as_ref())
-}
-
-/// Runs one observed step, adding its wall time to the observation bucket (the statements'
-/// share is taken out once all steps have run).
-async fn observed(
-    timings: &mut Timings,
-    step: impl std::future::Future<Output = Direction>,
-) -> Direction {
-    let t = Instant::now();
-    let direction = step.await;
-    timings.observation_ms += elapsed_ms(t);
-    direction
 }
 
 fn elapsed_ms(since: Instant) -> f64 {
@@ -713,112 +673,6 @@ async fn connect(database: &Database) -> Result<tokio_postgres::Client, Error> {
     database.connection.connect().await.map_err(|e| {
         Error::Environment(format!("could not connect to the rehearsal database: {e}"))
     })
-}
-
-/// True when a rehearsal left the database unlike "forward applied cleanly": what the next
-/// migration would find is the rollback's damage, not the state production would have.
-fn left_unclean(m: &MigrationReport) -> bool {
-    m.rollback.as_ref().is_some_and(|r| !r.ok)
-        || m.redo.as_ref().is_some_and(|r| !r.ok)
-        || m.schema_restored == Some(false)
-        || m.data_preserved == Some(false)
-        || !m.redo_differences.is_empty()
-}
-
-/// Replaces the database with a clone of the template and replays, unmeasured, the forward
-/// scripts of `rehearsed[replay]` on it, with the seed points between them that loaded rows
-/// after the template was taken. Returns a client on the clone, what the reset cost, and the
-/// finding of a replayed forward that failed (the state is then not the one later migrations
-/// need). Nobody may hold a connection to the database that should survive: the reset ends them.
-async fn reset_state(
-    database: &Database,
-    template: &Template,
-    seeding: &SeedPoints,
-    set: &MigrationSet,
-    rehearsed: &[Migration],
-    replay: std::ops::RangeInclusive<usize>,
-) -> Result<(tokio_postgres::Client, StateReset, Option<Finding>), Error> {
-    let seconds = template.reset().await.map_err(Error::Environment)?;
-    let started = Instant::now();
-    let mut replayed = Vec::new();
-    let mut failure = None;
-    let first = *replay.start();
-    let mut reseeded = Vec::new();
-    let client = connect(database).await?;
-    for at in replay {
-        let migration = &rehearsed[at];
-        // The template holds the state after the seed point before `first`.
-        if at > first && seeding.replay(database, at).await? {
-            reseeded.push(migration.version.to_string());
-        }
-        let file = label(set, &migration.forward.path);
-        let direction = probe::run_script(&client, &migration.forward, &file).await;
-        if let Some(e) = direction.error {
-            failure = Some(Finding::of(
-                FindingKind::ReplayFailed,
-                format!(
-                    "{}, line {}: replayed on the state reset from the template, the forward of {} failed, so later migrations cannot start clean: {}",
-                    e.file, e.line, migration.version, e.message
-                ),
-            ));
-            break;
-        }
-        replayed.push(migration.version.to_string());
-    }
-    let reset = StateReset {
-        seconds,
-        replay_seconds: started.elapsed().as_secs_f64(),
-        replayed,
-        reseeded,
-    };
-    Ok((client, reset, failure))
-}
-
-/// One finding per broken promise of the rollback: schema not restored, data not preserved.
-fn restoration_findings(forward_file: &str, r: &snapshot::Restoration) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    if let Some(first) = r.differences.first() {
-        findings.push(Finding::of(
-            FindingKind::SchemaNotRestored,
-            format!(
-                "the rollback of {forward_file} does not restore the schema: {} differences, first {}",
-                r.differences.len(),
-                snapshot::check::describe(first)
-            ),
-        ));
-    }
-    if let Some(check) = r.data_check.as_ref().filter(|c| !c.unproven.is_empty()) {
-        let first = &check.unproven[0];
-        findings.push(Finding::of(
-            FindingKind::DataUnproven,
-            format!(
-                "the data of {} table(s) that the migration {forward_file} changed could not be compared with the state before it: {} {}",
-                check.unproven.len(),
-                first.table,
-                first.why
-            ),
-        ));
-    }
-    if let Some(first) = r.data_differences.first() {
-        findings.push(Finding::of(
-            FindingKind::DataNotPreserved,
-            format!(
-                "the rollback of {forward_file} does not preserve the data: {} differences, first {}: {}",
-                r.data_differences.len(),
-                first.object,
-                first.detail
-            ),
-        ));
-    }
-    findings
-}
-
-fn snapshot_failed(when: &str, e: &tokio_postgres::Error) -> Finding {
-    let message = crate::server_text::of(e);
-    Finding::of(
-        FindingKind::SnapshotFailed,
-        format!("the schema and data could not be read {when}: {message}"),
-    )
 }
 
 fn not_run(set: &MigrationSet, migration: &Migration, blocker: &str) -> MigrationReport {
