@@ -20,6 +20,7 @@ pub mod compare;
 pub mod error;
 pub mod gate;
 pub mod identifier;
+pub mod lock_mode;
 pub mod migrations;
 pub mod pipeline;
 pub mod probe;

@@ -4,6 +4,7 @@
 //! was slow in the rehearsal.
 
 use super::sql::{self, Action};
+use crate::lock_mode::LockMode;
 use crate::report::measures::{self, duration};
 use crate::report::{Finding, FindingKind, MigrationReport};
 use std::collections::BTreeSet;
@@ -59,7 +60,7 @@ pub fn hazards(
             }
         }
         let mut locks_existing = s.locks.iter().any(|l| {
-            l.mode == "AccessExclusiveLock"
+            LockMode::from_pg_locks_name(&l.mode) == Some(LockMode::AccessExclusive)
                 && measures::on_table(l)
                 && !created.contains(&l.relation)
         });
@@ -119,7 +120,7 @@ pub fn hazards(
             }
         }
         for l in &s.locks {
-            if l.mode == "AccessExclusiveLock"
+            if LockMode::from_pg_locks_name(&l.mode) == Some(LockMode::AccessExclusive)
                 && measures::on_table(l)
                 && !created.contains(&l.relation)
                 && l.held_ms >= LONG_EXCLUSIVE_LOCK_MS

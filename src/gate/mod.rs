@@ -13,6 +13,7 @@ pub mod sql;
 
 pub use approvals::{Approvals, Declarations};
 
+use crate::lock_mode::LockMode;
 use crate::report::{
     measures::{self, duration},
     DestructiveChange, Finding, FindingKind, GateResult, GateSettings, GateStatus, MigrationReport,
@@ -75,10 +76,11 @@ impl GateConfig {
 
     /// Adds a `MODE=DURATION` limit as the command line gives it.
     pub fn set_lock_limit(&mut self, mode: &str, ms: f64) -> Result<(), String> {
-        if measures::lock_strength(mode) < 0 {
+        if LockMode::from_pg_locks_name(mode).is_none() {
+            let names: Vec<&str> = LockMode::ALL.map(LockMode::pg_locks_name).to_vec();
             return Err(format!(
                 "{mode} is not a table lock mode; use one of {}",
-                measures::LOCK_MODES.join(", ")
+                names.join(", ")
             ));
         }
         self.max_lock_hold_ms.insert(mode.to_string(), ms);

@@ -4,25 +4,26 @@
 
 use super::observe::Sample;
 use super::timeline;
+use crate::lock_mode::LockMode;
 use crate::provision::ConnectionInfo;
 use crate::report::{Direction, LongTransactionReport};
 use std::time::{Duration, Instant};
 
 pub(crate) struct LongTransaction {
     relation: String,
-    mode: String,
+    mode: LockMode,
     granted: Instant,
     end: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<Instant>,
 }
 
 impl LongTransaction {
-    /// Takes the lock (`mode` as `LOCK TABLE` spells it) and returns once it is granted; the
-    /// transaction commits after `seconds`, or when the step ends, whichever is first.
+    /// Takes the lock in `mode` and returns once it is granted; the transaction commits after
+    /// `seconds`, or when the step ends, whichever is first.
     pub async fn start(
         connection: &ConnectionInfo,
         table: &str,
-        mode: &str,
+        mode: LockMode,
         seconds: f64,
     ) -> Result<LongTransaction, tokio_postgres::Error> {
         let client = connection.connect().await?;
@@ -36,7 +37,10 @@ impl LongTransaction {
             .await?
             .get(0);
         client
-            .batch_execute(&format!("BEGIN; LOCK TABLE {relation} IN {mode} MODE"))
+            .batch_execute(&format!(
+                "BEGIN; LOCK TABLE {relation} IN {} MODE",
+                mode.lock_table_name()
+            ))
             .await?;
         let granted = Instant::now();
         let (end, ended) = tokio::sync::oneshot::channel::<()>();
@@ -50,7 +54,7 @@ impl LongTransaction {
         });
         Ok(LongTransaction {
             relation,
-            mode: pg_locks_mode(mode),
+            mode,
             granted,
             end,
             task,
@@ -72,7 +76,7 @@ impl LongTransaction {
         let totals = direction.workload.as_ref().map(|w| w.totals.clone());
         LongTransactionReport {
             relation: self.relation,
-            mode: self.mode,
+            mode: self.mode.pg_locks_name().to_string(),
             held_ms: released.duration_since(self.granted).as_secs_f64() * 1000.0,
             migration_lock_wait_ms: timeline::covered_ms(
                 &at,
@@ -84,34 +88,5 @@ impl LongTransaction {
             blocked_queries: totals.as_ref().map(|t| t.blocked_count).unwrap_or(0),
             blocked_longest_ms: totals.map(|t| t.blocked_longest_ms).unwrap_or(0.0),
         }
-    }
-}
-
-/// `SHARE UPDATE EXCLUSIVE` → `ShareUpdateExclusiveLock`, as `pg_locks.mode` spells it.
-fn pg_locks_mode(mode: &str) -> String {
-    let mut out: String = mode
-        .split_whitespace()
-        .map(|w| {
-            let lower = w.to_ascii_lowercase();
-            let mut chars = lower.chars();
-            chars
-                .next()
-                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect();
-    out.push_str("Lock");
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn lock_table_modes_are_spelled_as_pg_locks_spells_them() {
-        assert_eq!(
-            super::pg_locks_mode("SHARE UPDATE EXCLUSIVE"),
-            "ShareUpdateExclusiveLock"
-        );
-        assert_eq!(super::pg_locks_mode("ACCESS SHARE"), "AccessShareLock");
     }
 }

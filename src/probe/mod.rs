@@ -26,6 +26,7 @@ pub mod workload;
 pub use execute::run_script;
 pub use observe::table_sizes;
 
+use crate::lock_mode::LockMode;
 use crate::migrations::Script;
 use crate::provision::ConnectionInfo;
 use crate::report::{Direction, Finding, FindingKind};
@@ -176,10 +177,10 @@ impl Probe {
         findings
     }
 
-    fn long_transaction_settings(lt: &LongTransactionSection) -> (String, &'static str) {
+    fn long_transaction_settings(lt: &LongTransactionSection) -> (String, LockMode) {
         (
             lt.table.clone(),
-            crate::scenario::lock_table_mode(&lt.mode).unwrap_or("ACCESS SHARE"),
+            LockMode::parse(&lt.mode).unwrap_or(LockMode::AccessShare),
         )
     }
 }

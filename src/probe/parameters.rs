@@ -26,6 +26,7 @@
 //! measured all the same); the rules above keep even that from happening.
 
 use super::query_kind::QueryKind;
+use crate::lock_mode::LockMode;
 use crate::migrations::{Script, Transactionality};
 use crate::report::Direction;
 use std::collections::{HashMap, HashSet};
@@ -40,11 +41,11 @@ pub(crate) type Values = Arc<Vec<Option<String>>>;
 
 /// Lock modes that let a session change a table's rows or definition; weaker ones
 /// (`ShareUpdateExclusiveLock` of `VACUUM`, `ShareLock` of `CREATE INDEX`) cannot.
-const WRITING_MODES: [&str; 4] = [
-    "RowExclusiveLock",
-    "ShareRowExclusiveLock",
-    "ExclusiveLock",
-    "AccessExclusiveLock",
+const WRITING_MODES: [LockMode; 4] = [
+    LockMode::RowExclusive,
+    LockMode::ShareRowExclusive,
+    LockMode::Exclusive,
+    LockMode::AccessExclusive,
 ];
 
 #[derive(Default)]
@@ -276,7 +277,9 @@ impl Written {
         let mut in_file_transaction = false;
         for (statement, report) in script.statements.iter().zip(&direction.statements) {
             for lock in &report.locks {
-                if WRITING_MODES.contains(&lock.mode.as_str()) {
+                if LockMode::from_pg_locks_name(&lock.mode)
+                    .is_some_and(|m| WRITING_MODES.contains(&m))
+                {
                     written.tables.insert(split_qualified(&lock.relation));
                 }
             }

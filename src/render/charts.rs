@@ -4,22 +4,24 @@
 //! but the report, and never emits a script or a link.
 
 use super::escape::{html as escape, shorten};
+use crate::lock_mode::LockMode;
 use crate::report::measures::{self, duration};
 use crate::report::Direction;
 use std::fmt::Write;
 
 /// Colour of each lock mode, weakest (blue) to strongest (dark red).
+/// Modes that are not table lock modes are grey.
 pub(super) fn lock_colour(mode: &str) -> &'static str {
-    match mode {
-        "AccessShareLock" => "#9ecae1",
-        "RowShareLock" => "#6baed6",
-        "RowExclusiveLock" => "#3182bd",
-        "ShareUpdateExclusiveLock" => "#fdd0a2",
-        "ShareLock" => "#fdae6b",
-        "ShareRowExclusiveLock" => "#fd8d3c",
-        "ExclusiveLock" => "#e6550d",
-        "AccessExclusiveLock" => "#a50f15",
-        _ => "#8c8c8c",
+    match LockMode::from_pg_locks_name(mode) {
+        Some(LockMode::AccessShare) => "#9ecae1",
+        Some(LockMode::RowShare) => "#6baed6",
+        Some(LockMode::RowExclusive) => "#3182bd",
+        Some(LockMode::ShareUpdateExclusive) => "#fdd0a2",
+        Some(LockMode::Share) => "#fdae6b",
+        Some(LockMode::ShareRowExclusive) => "#fd8d3c",
+        Some(LockMode::Exclusive) => "#e6550d",
+        Some(LockMode::AccessExclusive) => "#a50f15",
+        None => "#8c8c8c",
     }
 }
 

@@ -2,26 +2,12 @@
 //! blocked time, durations as people read them. Computed from the model, never measured here.
 
 use super::{Direction, LockReport, MigrationReport, Report, StateReset, Verdict};
+use crate::lock_mode::LockMode;
 
-/// Relation lock modes from weakest to strongest, as `pg_locks.mode` spells them.
-pub const LOCK_MODES: [&str; 8] = [
-    "AccessShareLock",
-    "RowShareLock",
-    "RowExclusiveLock",
-    "ShareUpdateExclusiveLock",
-    "ShareLock",
-    "ShareRowExclusiveLock",
-    "ExclusiveLock",
-    "AccessExclusiveLock",
-];
-
-/// Position of `mode` in [`LOCK_MODES`]; unknown modes rank below every known one.
+/// [`LockMode::strength`] of `mode` as `pg_locks.mode` spells it; unknown modes (any other
+/// spelling, or a lock type's mode that is not a table lock mode) rank below every known one.
 pub fn lock_strength(mode: &str) -> i32 {
-    LOCK_MODES
-        .iter()
-        .position(|m| *m == mode)
-        .map(|p| p as i32)
-        .unwrap_or(-1)
+    LockMode::from_pg_locks_name(mode).map_or(-1, LockMode::strength)
 }
 
 /// True for locks on tables (what readers and writers wait on), false for the indexes and

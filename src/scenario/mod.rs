@@ -8,6 +8,7 @@ pub mod gates;
 mod overrides;
 pub use overrides::Overrides;
 
+use crate::lock_mode::LockMode;
 use crate::migrations::Format;
 use crate::provision::{DatabaseRequest, ProviderChoice};
 use crate::toml_lines::{excerpt, toml_message, Step, TomlLines};
@@ -203,30 +204,16 @@ fn default_weight() -> u32 {
     1
 }
 fn default_lock_mode() -> String {
-    "ACCESS SHARE".into()
+    LockMode::AccessShare.lock_table_name().into()
 }
 fn default_steps() -> Vec<String> {
     vec!["forward".into()]
 }
 
 /// The `LOCK TABLE` spelling of a lock mode given either way ("ShareLock" or "SHARE").
+/// See [`LockMode::parse`] for what is accepted.
 pub fn lock_table_mode(mode: &str) -> Option<&'static str> {
-    const MODES: [(&str, &str); 8] = [
-        ("AccessShareLock", "ACCESS SHARE"),
-        ("RowShareLock", "ROW SHARE"),
-        ("RowExclusiveLock", "ROW EXCLUSIVE"),
-        ("ShareUpdateExclusiveLock", "SHARE UPDATE EXCLUSIVE"),
-        ("ShareLock", "SHARE"),
-        ("ShareRowExclusiveLock", "SHARE ROW EXCLUSIVE"),
-        ("ExclusiveLock", "EXCLUSIVE"),
-        ("AccessExclusiveLock", "ACCESS EXCLUSIVE"),
-    ];
-    let wanted = mode.trim();
-    let squashed = wanted.split_whitespace().collect::<Vec<_>>().join(" ");
-    MODES
-        .iter()
-        .find(|(pg, sql)| pg.eq_ignore_ascii_case(wanted) || sql.eq_ignore_ascii_case(&squashed))
-        .map(|(_, sql)| *sql)
+    LockMode::parse(mode).map(LockMode::lock_table_name)
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -10,6 +10,7 @@
 use super::layout::{self, Layouts};
 use super::scope::{self, Prediction};
 use super::{data, diff, introspect, DataSignature, Snapshot};
+use crate::lock_mode::LockMode;
 use crate::migrations::Script;
 use crate::provision::ConnectionInfo;
 use crate::report::{CheckedTable, DataCheck, DataDifference, Difference, Direction};
@@ -314,9 +315,14 @@ pub fn written_tables(directions: &[(&str, &Direction)]) -> BTreeMap<u32, String
     for (step, direction) in directions {
         for statement in &direction.statements {
             for lock in &statement.locks {
-                if lock.mode == "RowExclusiveLock" && lock.oid != 0 {
+                let mode = LockMode::from_pg_locks_name(&lock.mode);
+                if mode == Some(LockMode::RowExclusive) && lock.oid != 0 {
                     out.entry(lock.oid).or_insert_with(|| {
-                        format!("RowExclusiveLock in the {step}, line {}", statement.line)
+                        format!(
+                            "{} in the {step}, line {}",
+                            LockMode::RowExclusive,
+                            statement.line
+                        )
                     });
                 }
             }
