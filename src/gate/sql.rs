@@ -2,6 +2,7 @@
 //! that need an approval, and the shapes that are hazards on a large table. Pure: text in, facts
 //! out; nothing here runs SQL.
 
+use crate::identifier;
 use pg_query::protobuf::{AlterTableType, ConstrType, ObjectType};
 use pg_query::NodeEnum;
 
@@ -122,15 +123,15 @@ fn statement(node: &NodeEnum, out: &mut Vec<Action>) {
                 match AlterTableType::try_from(c.subtype) {
                     Ok(AlterTableType::AtDropColumn) => out.push(Action::Destructive {
                         kind: "drop_column",
-                        object: format!("{table}.{}", c.name),
+                        object: format!("{table}.{}", identifier::display(&c.name)),
                     }),
                     Ok(AlterTableType::AtAlterColumnType) => out.push(Action::Destructive {
                         kind: "alter_column_type",
-                        object: format!("{table}.{}", c.name),
+                        object: format!("{table}.{}", identifier::display(&c.name)),
                     }),
                     Ok(AlterTableType::AtDropConstraint) => out.push(Action::Destructive {
                         kind: "drop_constraint",
-                        object: format!("{table}.{}", c.name),
+                        object: format!("{table}.{}", identifier::display(&c.name)),
                     }),
                     Ok(AlterTableType::AtSetNotNull) => out.push(Action::SetNotNull {
                         table: table.clone(),
@@ -157,14 +158,16 @@ fn statement(node: &NodeEnum, out: &mut Vec<Action>) {
     }
 }
 
-/// `schema.name`, with `public` where the statement named no schema.
+/// `schema.name`, with `public` where the statement named no schema, spelled as the probe and
+/// the snapshot spell relations (quoted where `quote_ident()` would quote), so that the names
+/// compare equal: `ALTER TABLE "Users"` is about `public."Users"`.
 fn range_var(rv: &pg_query::protobuf::RangeVar) -> String {
     let schema = if rv.schemaname.is_empty() {
         "public"
     } else {
         &rv.schemaname
     };
-    format!("{schema}.{}", rv.relname)
+    identifier::display_qualified(schema, &rv.relname)
 }
 
 /// A DROP's object: a list of name parts (`[schema,] name`).
@@ -174,6 +177,7 @@ fn object_name(node: &pg_query::protobuf::Node, qualify: bool) -> String {
         Some(other) => string_of(other).into_iter().collect(),
         None => Vec::new(),
     };
+    let parts: Vec<String> = parts.iter().map(|p| identifier::display(p)).collect();
     if qualify && parts.len() == 1 {
         format!("public.{}", parts[0])
     } else {
@@ -268,5 +272,35 @@ mod tests {
             )
         );
         assert!(actions("SET lock_timeout = '2s'").contains(&Action::SetLockTimeout));
+    }
+
+    #[test]
+    fn names_are_spelled_as_the_probe_spells_relations() {
+        let names = |sql: &str| -> Vec<String> {
+            actions(sql)
+                .into_iter()
+                .filter_map(|a| match a {
+                    Action::CreateIndex { table, .. } | Action::LocksTable { table } => Some(table),
+                    Action::Destructive { object, .. } => Some(object),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(
+            names("ALTER TABLE \"Users\" ADD COLUMN n int"),
+            ["public.\"Users\""]
+        );
+        assert_eq!(
+            names("CREATE INDEX i ON app.\"order\" (n)"),
+            ["app.\"order\""]
+        );
+        assert_eq!(
+            names("DROP TABLE \"Old Things\""),
+            ["public.\"Old Things\""]
+        );
+        assert_eq!(
+            names("ALTER TABLE users DROP COLUMN \"Email\""),
+            ["public.users", "public.users.\"Email\""]
+        );
     }
 }

@@ -187,39 +187,19 @@ fn overview(out: &mut String, report: &Report) {
     }
     out.push_str("<section id=\"overview\"><h2>Migrations</h2><table><thead><tr><th>Migration</th><th>Verdict</th><th>Forward</th><th>Rollback</th><th>Strongest lock (held)</th><th>Rewrites</th><th>Schema restored</th><th>Data preserved</th><th>Workload blocked</th></tr></thead><tbody>");
     for (i, m) in report.migrations.iter().enumerate() {
-        let lock = measures::strongest_lock(m)
-            .map(|l| {
-                format!(
-                    "{} on {} ({})",
-                    escape(&l.mode),
-                    escape(&l.relation),
-                    duration(l.held_ms)
-                )
-            })
-            .unwrap_or_else(|| "—".into());
-        let rewrites = measures::rewrites(m);
+        let row = super::overview::row(m);
         let _ = write!(
             out,
-            "<tr><td><a href=\"#m{i}\">{} {}</a></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
-            escape(&m.id),
-            escape(&m.name),
-            badge(m.verdict),
-            duration(m.forward.duration_ms),
-            m.rollback
-                .as_ref()
-                .map(|r| duration(r.duration_ms))
-                .unwrap_or_else(|| "—".into()),
-            lock,
-            if rewrites.is_empty() {
-                "—".into()
-            } else {
-                escape(&rewrites.join(", "))
-            },
-            tri_html(m.schema_restored),
-            tri_html(m.data_preserved),
-            measures::blocked_ms(m)
-                .map(duration)
-                .unwrap_or_else(|| "—".into())
+            "<tr><td><a href=\"#m{i}\">{}</a></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+            escape(&row.migration),
+            badge(row.verdict),
+            row.forward,
+            row.rollback,
+            escape(&row.strongest_lock),
+            escape(&row.rewrites),
+            tri_html(row.schema_restored),
+            tri_html(row.data_preserved),
+            row.blocked
         );
     }
     out.push_str("</tbody></table></section>\n");

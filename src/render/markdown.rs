@@ -177,23 +177,18 @@ fn table(c: &mut Comment, migrations: &[&MigrationReport]) {
     c.push("| Migration | Verdict | Forward | Rollback | Strongest lock (held) | Rewrites | Rollback restored schema | Data preserved | Workload blocked |\n|---|:-:|--:|--:|---|---|:-:|:-:|--:|\n");
     let mut rows = 0;
     for m in migrations {
+        let cells = super::overview::row(m);
         let row = format!(
-            "| {} {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-            text(&m.id),
-            text(&m.name),
-            verdict(m.verdict),
-            duration(m.forward.duration_ms),
-            m.rollback
-                .as_ref()
-                .map(|r| duration(r.duration_ms))
-                .unwrap_or_else(|| "—".into()),
-            strongest(m),
-            join_or_dash(&measures::rewrites(m)),
-            check(m.schema_restored),
-            check(m.data_preserved),
-            measures::blocked_ms(m)
-                .map(duration)
-                .unwrap_or_else(|| "—".into()),
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            text(&cells.migration),
+            verdict(cells.verdict),
+            cells.forward,
+            cells.rollback,
+            text(&cells.strongest_lock),
+            text(&cells.rewrites),
+            check(cells.schema_restored),
+            check(cells.data_preserved),
+            cells.blocked,
         );
         if !c.push(&row) {
             break;
@@ -446,16 +441,6 @@ fn accepted(d: &crate::report::Difference) -> String {
     }
 }
 
-fn strongest(m: &MigrationReport) -> String {
-    match measures::strongest_lock(m) {
-        None => "—".into(),
-        Some(l) => {
-            let held = format!(" ({})", duration(l.held_ms));
-            format!("{} on {}{}", text(&l.mode), text(&l.relation), held)
-        }
-    }
-}
-
 fn finding(f: &crate::report::Finding) -> String {
     match &f.advice {
         Some(a) => format!("{} *{}*", text(&f.message), text(a)),
@@ -477,14 +462,6 @@ fn check(v: Option<bool>) -> &'static str {
         Some(true) => "✅",
         Some(false) => "❌",
         None => "—",
-    }
-}
-
-fn join_or_dash(items: &[&str]) -> String {
-    if items.is_empty() {
-        "—".into()
-    } else {
-        text(&items.join(", "))
     }
 }
 

@@ -8,6 +8,7 @@ pub mod escape;
 pub mod html;
 pub mod junit;
 pub mod markdown;
+mod overview;
 pub mod summary;
 
 use crate::redact::redact;
