@@ -72,12 +72,26 @@ async fn rehearse_with(
 ) -> Result<Report, Error> {
     let started_at = now_rfc3339();
     let started = Instant::now();
+    // What the steps need of the scenario, taken once: no step reads the scenario itself.
+    let mut settings = ProbeSettings::from_scenario(scenario);
+    let in_transaction = matches!(database.data, DataSource::InTransaction { .. });
+    if in_transaction {
+        settings = in_transaction::settings(settings);
+    }
     let mut run = Run {
         database,
-        scenario,
         set,
         progress,
-        in_transaction: matches!(database.data, DataSource::InTransaction { .. }),
+        name: &scenario.name,
+        baseline: scenario.baseline.as_deref(),
+        keep_template: scenario
+            .raw
+            .dataset
+            .as_ref()
+            .and_then(|d| d.template)
+            .unwrap_or(true),
+        info: database_info(database, scenario),
+        in_transaction,
         findings: Vec::new(),
         migrations: Vec::new(),
         blocked_by: None,
@@ -89,7 +103,7 @@ async fn rehearse_with(
         Some(count) => set.migrations.split_at(count),
         None => {
             run.create_bookkeeping(&client).await?;
-            split_baseline(set, scenario.baseline.as_deref())?
+            split_baseline(set, run.baseline)?
         }
     };
     if let Some(count @ 1..) = applied_already {
@@ -109,10 +123,6 @@ async fn rehearse_with(
         .await?;
     // Sizes as the rehearsed migrations find them (after seeding), for the "large table" hazards.
     let mut tables = crate::probe::table_sizes(&client).await.unwrap_or_default();
-    let mut settings = ProbeSettings::from_scenario(scenario);
-    if run.in_transaction {
-        settings = in_transaction::settings(settings);
-    }
     let probe = Probe::new(database.connection.clone(), settings);
     // --in-transaction: the migration that could not run inside it, which those after wait on.
     let mut outside: Option<String> = None;
@@ -136,9 +146,16 @@ async fn rehearse_with(
 /// stops the migrations still to come.
 struct Run<'a> {
     database: &'a Database,
-    scenario: &'a Scenario,
     set: &'a MigrationSet,
     progress: &'a dyn Progress,
+    /// The scenario's name, for the report.
+    name: &'a str,
+    /// `--baseline`: the last migration applied before the rehearsal.
+    baseline: Option<&'a str>,
+    /// Keep each seed point's state as a template (`[dataset] template`).
+    keep_template: bool,
+    /// The database as the report describes it.
+    info: DatabaseInfo,
     /// --in-transaction: everything runs inside one transaction on the target, rolled back at
     /// the end (and by the server if this process dies first).
     in_transaction: bool,
@@ -182,8 +199,7 @@ impl Run<'_> {
             return Ok(None);
         };
         let (count, notes) =
-            applied::already_applied(client, self.set, self.scenario.baseline.as_deref(), source)
-                .await?;
+            applied::already_applied(client, self.set, self.baseline, source).await?;
         for note in notes {
             self.progress.step(&note);
         }
@@ -286,13 +302,7 @@ impl Run<'_> {
         request: seed::SeedRequest,
         on_a_copy: bool,
     ) -> Result<SeedPoints, Error> {
-        let keep_template = self
-            .scenario
-            .raw
-            .dataset
-            .as_ref()
-            .and_then(|d| d.template)
-            .unwrap_or(true);
+        let keep_template = self.keep_template;
         let mut seeding = SeedPoints::new(request, keep_template);
         seeding.leave_alone(self.set.bookkeeping.iter().map(|b| b.table.clone()));
         if on_a_copy {
@@ -616,10 +626,10 @@ impl Run<'_> {
             schema_version: SCHEMA_VERSION,
             verdict,
             rehearse_version: env!("CARGO_PKG_VERSION").to_string(),
-            scenario: self.scenario.name.clone(),
+            scenario: self.name.to_string(),
             started_at,
             duration_ms: started.elapsed().as_secs_f64() * 1000.0,
-            database: database_info(self.database, self.scenario),
+            database: self.info,
             migrations: self.migrations,
             findings: self.findings,
             seed: seeding.report(),
