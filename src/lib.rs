@@ -2,7 +2,8 @@
 //!
 //! The pipeline runs one way (see DESIGN.md): scenario → plan → provision → baseline → seed →
 //! rehearsal → report → gates. Each stage is a module with one job; [`pipeline::run`] runs them
-//! all, and the binary in `main.rs` only parses arguments and maps [`Error`] to exit codes.
+//! all, [`cli`] holds what each command does with its arguments, and the binary in `main.rs` only
+//! parses them, runs one command and exits with its code. Nothing below [`cli`] prints to stdout.
 
 /// A line on stderr that never panics: a reader that went away (`rehearse run … 2>&1 | head`)
 /// must not turn a rehearsal into a crash that leaves its database behind. Use it instead of

@@ -3,7 +3,7 @@
 //! declared once, by difference kind and optionally object, and stops failing the migration.
 //!
 //! Two places declare them:
-//! - the scenario, for one migration or for the whole run:
+//! - the scenario, for one migration or for the whole run (read by [`crate::scenario::accept`]):
 //!   ```toml
 //!   [[accept]]
 //!   kind = "column_order"
@@ -12,11 +12,12 @@
 //!   reason = "re-adding a column puts it last; nothing reads columns by position"
 //!   ```
 //!   (a single `[accept]` table is one entry);
-//! - the migration's own files, with the approvals' syntax:
+//! - the migration's own files, with the approvals' syntax (parsed here):
 //!   `-- rehearse:accept column_order public.users reason="..."`.
 //!
-//! An acceptance never hides anything: the difference stays listed, marked accepted with its
-//! reason. A kind that is not one of [`crate::snapshot::diff::KINDS`] is bad input.
+//! Pure: it never reads a file. An acceptance never hides anything: the difference stays listed,
+//! marked accepted with its reason. A kind that is not one of [`crate::snapshot::diff::KINDS`]
+//! is bad input.
 
 use crate::report::Difference;
 use crate::scenario::accept::unknown_kind;

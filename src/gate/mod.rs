@@ -3,7 +3,7 @@
 //! [`evaluate`] is a pure function: a rehearsal's report, the gate settings and the approvals in,
 //! the judged report out (gate results, destructive changes, findings with advice, hazards,
 //! verdicts). It never measures and never reads a file; [`Approvals`] and [`GateConfig`] are
-//! built at the edge.
+//! built at the edge, by [`prepare`], which reads the approvals file before anything starts.
 
 pub mod accept;
 pub(crate) mod advice;

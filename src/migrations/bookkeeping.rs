@@ -11,7 +11,8 @@
 //! The table carries a comment ([`BOOKKEEPING_MARKER`]) by which the snapshot leaves it out of
 //! the schema and data verdicts: it is the tool's, not the migration's.
 //!
-//! This module writes SQL text; it never talks to a database.
+//! This module writes SQL text; it never talks to a database. The one file it reads is a
+//! migration's forward script, for the checksum the tool records.
 
 use super::{Format, Migration};
 use crate::identifier::literal;

@@ -1,4 +1,9 @@
-//! Statement execution with timing and error positions, observed when a [`Probe`] runs it.
+//! Running a script's statements: the statement loop and its transactions (ours, the file's own
+//! BEGIN/COMMIT, or savepoints under `--in-transaction`), each statement timed, a server error
+//! mapped to its file line and culprit, and a server that went away told apart from a migration
+//! that failed. [`run_script`] runs unobserved (baselines, replays); an observed run brings in
+//! the monitor, the workload and the long transaction. It never commits inside a transaction it
+//! must not end, and never blames the migration for the environment's failure.
 
 use super::long_transaction::LongTransaction;
 use super::observe::{Observation, Sampler};

@@ -1,6 +1,9 @@
 //! The lock queue: a transaction that takes a lock before the migration starts and keeps it for
 //! a while, the way a forgotten `BEGIN` in an application does. The migration's ACCESS EXCLUSIVE
 //! request waits behind it, and every query that arrives afterwards waits behind the migration.
+//!
+//! It runs on its own connection, takes only the lock the scenario names (`LOCK TABLE`) and
+//! writes nothing; its transaction ends when the step does, at the latest.
 
 use super::observe::Sample;
 use super::timeline;

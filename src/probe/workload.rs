@@ -1,8 +1,8 @@
 //! The concurrent workload: client connections that keep running weighted, parameterized
 //! application queries at a target rate while one migration step runs.
 //!
-//! Parameters come from the [`ParameterCache`]: drawn once per rehearsal and drawn again only after
-//! a step that may have changed what they read. The default workload draws its keys with
+//! Parameters come from the probe's `ParameterCache`: drawn once per rehearsal and drawn again
+//! only after a step that may have changed what they read. The default workload draws its keys with
 //! `TABLESAMPLE SYSTEM` sized to read a few dozen blocks, never the whole table. Latency goes into
 //! HDR histograms; the time a query was blocked by the migration comes from the monitor's samples
 //! of `pg_blocking_pids`. The workload is bounded: it stops when the step ends, and it only talks

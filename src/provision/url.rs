@@ -1,6 +1,8 @@
-//! The url provider: an existing server (a staging instance). All work happens in a scratch
-//! database that this run creates and drops; the database named in the URL is never touched.
-//! A target that does not look disposable is refused unless the user says so.
+//! The url provider: an existing server (a staging instance). Work happens in a scratch database
+//! that this run creates and drops (with `--clone`, a copy of the URL's database, which is only
+//! read); with `--in-transaction` it happens on the URL's database itself, in a transaction the
+//! rehearsal always rolls back. A target that does not look disposable is refused unless the
+//! user says so, and this module never writes to the URL's database.
 
 use super::{
     cleanup, wait_until_ready, ConnectionInfo, Database, DatabaseRequest, ProviderKind,

@@ -1,9 +1,10 @@
-//! What a database that already has rows and a schema (a `--clone` of staging) has applied, so
-//! that only the pending migrations are rehearsed: from `--baseline` when the user names it,
-//! else from the migration tool's own bookkeeping table in the clone.
+//! What a database that already has rows and a schema has applied (a `--clone` of staging, or
+//! the target of `--in-transaction`), so that only the pending migrations are rehearsed: from
+//! `--baseline` when the user names it, else from the migration tool's own bookkeeping table.
 //!
-//! It reads the clone only, and marks the bookkeeping table there (the comment the snapshot
-//! leaves the tool's table out by); it never runs a migration and never touches the source.
+//! It works on the database the rehearsal runs on (the clone, or the target inside its
+//! rolled-back transaction) and marks the bookkeeping table there (the comment the snapshot
+//! leaves the tool's table out by); it never runs a migration and never touches a clone's source.
 
 use crate::migrations::{MigrationSet, BOOKKEEPING_MARKER};
 use crate::Error;

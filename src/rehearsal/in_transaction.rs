@@ -1,15 +1,13 @@
 //! `--in-transaction`, for a server where nothing can be cloned: the pending migrations run on
-//! the URL's database itself, inside one transaction that is always rolled back. Each script runs
-//! under a savepoint (its own BEGIN and COMMIT become one), so a failure undoes that script and
-//! the run goes on; locks, rewrites and durations are measured as usual, and the schema after
-//! each rollback is compared with the one before, inside the transaction.
+//! the URL's database itself, inside one transaction that is always rolled back. This module holds
+//! the mode's rules: the probe's settings (each script under a savepoint, no synthetic workload,
+//! a short `lock_timeout` and `statement_timeout` unless the scenario sets its own), the first
+//! statement that cannot run inside a transaction (`CREATE INDEX CONCURRENTLY`, `VACUUM`, …: its
+//! migration is not run, nor any after it), and the report of a migration kept out.
 //!
-//! What this module must never let happen: a COMMIT. A script holding a statement that cannot
-//! run inside a transaction (`CREATE INDEX CONCURRENTLY`, `VACUUM`, …) is not run at all, and
-//! neither is any migration after it (it may depend on it). A short `lock_timeout` and
-//! `statement_timeout` are set unless the scenario sets its own, so that staging's sessions
-//! queue behind the rehearsal's locks for moments, not minutes. If the process dies, the server
-//! rolls the transaction back when the connection closes.
+//! It never talks to a database: the rehearsal ([`super`]) opens the one transaction and rolls it
+//! back, the probe runs the savepoints. What the mode must never let happen is a COMMIT; if the
+//! process dies, the server rolls the transaction back when the connection closes.
 
 use crate::migrations::{Migration, Script, Transactionality};
 use crate::probe::ProbeSettings;

@@ -1,7 +1,8 @@
 //! The rehearsal pipeline of DESIGN.md, and nothing else: provision, baseline, then for each
 //! rehearsed migration a seed point, forward, rollback, forward again, and a reset from the
-//! template when the rollback left damage behind; then a report. Measuring, comparing and
-//! rendering belong to the probe, snapshot and report modules.
+//! template when the rollback left damage behind; then the report model. Measuring is the
+//! probe's and comparing the snapshot's; it never gates or renders the report (that is
+//! [`crate::pipeline`]'s, through [`crate::gate`] and [`crate::render`]).
 
 use crate::migrations::{Migration, MigrationSet};
 use crate::probe::{self, Probe, ProbeSettings};

@@ -1,6 +1,6 @@
 //! `report.md`: sized for a pull-request comment. A verdict line, one table row per migration, and
 //! everything else folded into `<details>` blocks. Every piece of user text is escaped, because the
-//! forges render HTML inside Markdown.
+//! forges render HTML inside Markdown. Pure: the report in, text out; it never writes the file.
 
 use crate::report::measures::{self, duration, tri};
 use crate::report::{Direction, GateStatus, MigrationReport, Report, Verdict};

@@ -1,7 +1,7 @@
 //! The terminal summary: the verdict line, one line per migration, and under a failed one what
 //! failed and what needs approval. Hazards and unmeasured gates seen by more than one migration
 //! are said once, with a count (`no_lock_timeout: 153 migrations`), so a long run stays
-//! readable. Plain text for CI logs.
+//! readable. Plain text for CI logs; pure: the report in, text out, and it never prints itself.
 
 use crate::report::measures::{self, duration};
 use crate::report::{GateStatus, Report, Verdict};

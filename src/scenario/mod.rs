@@ -1,7 +1,9 @@
 //! Scenarios: what to rehearse, on which database, with which data, workload and gates.
 //!
 //! A scenario is a TOML file (`rehearse.toml`), or a bare migrations folder where every default
-//! applies. Validation happens here, before anything is started.
+//! applies. Validation happens here, before anything is started. This module reads the scenario
+//! file only (never the migrations or definition files it names), and never starts a server or
+//! connects to one.
 
 pub mod accept;
 pub mod gates;

@@ -1,5 +1,7 @@
 //! What the seeder needs to know about the schema: tables, columns and their types, keys,
-//! foreign keys, CHECK constraints. Read from the catalog at each seed point.
+//! foreign keys, CHECK constraints, partitions, and whether each table already holds rows. Read
+//! from the catalog at each seed point; the only rows it touches are one `EXISTS` per table.
+//! Also the names the seeder uses for tables ([`table_key`]) and the unique-constraint tests.
 
 use super::values::PgType;
 use std::collections::BTreeMap;

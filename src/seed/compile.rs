@@ -1,7 +1,7 @@
 //! One column's definition compiled into its generator, checked against the column: its type,
-//! its NOT NULL, its CHECKs, its uniqueness. One function per generator kind's rules lives in the
-//! match of [`compile`]. Pure: a definition and the catalog's column in, a generator or one
-//! sentence naming the definition at fault out.
+//! its NOT NULL, its CHECKs, its uniqueness. Each generator kind's rules are one arm of
+//! [`compile`]'s match. Pure: a definition and the catalog's column in, a generator or one
+//! sentence naming the definition at fault out; it never talks to a database.
 
 use super::catalog::{numeric_precision, table_key, Column, Table};
 use super::check_facts::facts_for;

@@ -1,5 +1,6 @@
 //! The binary COPY encoder: generated values straight into PostgreSQL's `COPY ... (FORMAT
-//! binary)` wire format, one growing buffer per chunk of rows.
+//! binary)` wire format, one growing buffer per chunk of rows. Pure: values in, bytes out; it
+//! never talks to a database (the loader sends the buffers).
 //!
 //! Our own encoder rather than `BinaryCopyInWriter`: that writer takes `&dyn ToSql` per field
 //! and flushes per row through the async sink, while here a generator thread fills a buffer of a

@@ -1,5 +1,7 @@
 //! Dataset definitions as users write them: `data-generators/<name>.toml` files and the
-//! `[dataset]` section of a scenario. Pure data; nothing here knows about the database.
+//! `[dataset]` section of a scenario, found beside the scenario, read, and their numbers checked
+//! with the line they sit on. It reads definition files but never knows about the database:
+//! what a definition means for a column is decided when the plan compiles it.
 
 use crate::toml_lines::{Step, TomlLines};
 use serde::Deserialize;

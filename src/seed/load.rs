@@ -1,7 +1,8 @@
 //! The loader: generator threads encode chunks of rows, an async task streams them into
-//! `COPY ... (FORMAT binary, FREEZE)`, tables in foreign-key order and independent tables in
-//! parallel. Foreign keys, and for large tables their keys and indexes, are dropped before the
-//! load and recreated from their own definitions afterwards, so the schema is unchanged.
+//! `COPY ... (FORMAT binary)` (with `FREEZE` where allowed), tables in foreign-key order and
+//! independent tables in parallel. Foreign keys, and for large tables their keys and indexes, are
+//! dropped before the load and recreated from their own definitions afterwards: loading must
+//! never leave the schema other than it found it.
 
 use super::copy::{CopyEncoder, HEADER, TRAILER};
 use super::plan::{Plan, TablePlan};

@@ -3,7 +3,7 @@
 //! the rows survived.
 //!
 //! - [`introspect`] reads the catalogs, one bulk query per object kind, never one per table.
-//! - [`diff`] is pure: two snapshots in, a list of named differences out.
+//! - [`mod@diff`] is pure: two snapshots in, a list of named differences out.
 //! - [`data`] hashes each column's values inside the server, one pass per table.
 //! - [`scope`] and [`layout`] decide which tables a migration could have changed, so that the
 //!   data check reads those and proves the others unchanged without reading them.

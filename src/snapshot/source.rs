@@ -1,5 +1,6 @@
 //! Where a snapshot comes from for `rehearse snapshot` and `rehearse diff`: a live server (a
-//! `postgres://` URL) or a file written by `rehearse snapshot`.
+//! `postgres://` URL) or a file written by `rehearse snapshot`. The server is only read, through
+//! catalog introspection; no password reaches a message.
 
 use super::{introspect, Snapshot};
 use crate::redact::redact;
