@@ -3,6 +3,7 @@
 //! with the line they sit on. It reads definition files but never knows about the database:
 //! what a definition means for a column is decided when the plan compiles it.
 
+use super::values::{self, Value};
 use crate::toml_lines::{Step, TomlLines};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -439,6 +440,34 @@ pub(super) fn toml_f64(v: Option<&toml::Value>) -> Option<f64> {
         toml::Value::Integer(i) => Some(*i as f64),
         toml::Value::Float(f) => Some(*f),
         _ => None,
+    }
+}
+
+/// A definition's time (`min`, `max` of a date or timestamp) as written, a string or a TOML
+/// datetime, in microseconds; the text as written when it is not a time, None when absent.
+pub(super) fn toml_time(v: Option<&toml::Value>) -> Option<Result<i64, String>> {
+    Some(match v? {
+        toml::Value::String(s) => values::parse_timestamp(s).ok_or_else(|| s.clone()),
+        toml::Value::Datetime(d) => {
+            let s = d.to_string();
+            values::parse_timestamp(&s).ok_or(s)
+        }
+        other => Err(other.to_string()),
+    })
+}
+
+/// A definition's value (`value`, `values`) as written: a datetime becomes a timestamp, an array or
+/// table JSON.
+pub(super) fn toml_value(v: &toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => Value::Text(s.clone()),
+        toml::Value::Integer(i) => Value::Int(*i),
+        toml::Value::Float(f) => Value::Float(*f),
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => values::parse_timestamp(&d.to_string())
+            .map(Value::Timestamp)
+            .unwrap_or(Value::Text(d.to_string())),
+        other => Value::Json(serde_json::to_string(other).unwrap_or_default()),
     }
 }
 

@@ -24,6 +24,7 @@ pub mod ordering;
 pub mod plan;
 pub mod progress;
 mod reference;
+mod reference_kind;
 pub mod rng;
 pub mod row_limits;
 pub mod template;
