@@ -715,3 +715,30 @@ async fn partitioned_tables_are_seeded_within_their_partitions_bounds() {
         "seeding changed the schema"
     );
 }
+
+#[tokio::test]
+async fn a_unique_index_on_a_constant_keeps_an_inferred_table_to_one_row() {
+    let server = server().await;
+    let db = database(
+        &server,
+        "one_row",
+        &["tests/fixtures/seed/one_row/V001__one_row.sql"],
+    )
+    .await;
+    let outcome = seed::seed(&db, &request(DatasetSection::default()))
+        .await
+        .unwrap();
+    assert_eq!(count(&db, "SELECT count(*) FROM site_totals").await, 1);
+    // An expression of a column is no constant: the table gets its rows.
+    assert_eq!(count(&db, "SELECT count(*) FROM tag").await, 1000);
+    let lines: Vec<String> = outcome
+        .report()
+        .limits
+        .iter()
+        .map(|l| l.sentence())
+        .collect();
+    assert_eq!(
+        lines,
+        ["public.site_totals gets 1 row instead of 1000: its unique index site_totals_one_row_only is on an expression of no column, so it allows one row"]
+    );
+}

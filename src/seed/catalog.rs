@@ -23,6 +23,9 @@ pub struct Table {
     pub primary_key: Vec<String>,
     /// Unique constraints and unique indexes (column lists), the primary key included.
     pub unique: Vec<Vec<String>>,
+    /// A unique index on an expression that names no column (`ON site_aggregates ((true))`, a
+    /// one-row table): every row has the same key, so the table holds one row at most.
+    pub constant_unique: Option<String>,
     pub foreign_keys: Vec<ForeignKey>,
     /// Single-column CHECK constraints, by column, as `pg_get_constraintdef` prints them.
     pub checks: Vec<(String, String)>,
@@ -207,6 +210,17 @@ const UNIQUE_INDEXES: &str = "
     WHERE i.indrelid = ANY($1) AND i.indisunique AND i.indpred IS NULL AND 0 <> ALL (i.indkey::int2[])
       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)";
 
+/// Unique indexes whose key is an expression of no column: pg_node_tree's text names every
+/// column an expression reads as a `{VAR ...}` node, and an index expression is immutable, so
+/// without one the key is the same for every row.
+const CONSTANT_UNIQUE_INDEXES: &str = "
+    SELECT i.indrelid, c.relname::text
+    FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+    WHERE i.indrelid = ANY($1) AND i.indisunique AND i.indpred IS NULL
+      AND i.indexprs IS NOT NULL AND 0 = ALL (i.indkey::int2[])
+      AND i.indexprs::text NOT LIKE '%{VAR %'
+    ORDER BY c.relname";
+
 /// The `schema.name` of every user table: what a seed point compares with the tables it has
 /// already seen, without reading the whole catalog.
 pub async fn table_keys(
@@ -233,6 +247,7 @@ pub async fn read(client: &Client) -> Result<Catalog, tokio_postgres::Error> {
             columns: Vec::new(),
             primary_key: Vec::new(),
             unique: Vec::new(),
+            constant_unique: None,
             foreign_keys: Vec::new(),
             checks: Vec::new(),
             row_checks: Vec::new(),
@@ -367,6 +382,14 @@ pub async fn read(client: &Client) -> Result<Catalog, tokio_postgres::Error> {
             .and_then(|k| tables.get_mut(k))
         {
             t.unique.push(row.get(1));
+        }
+    }
+    for row in client.query(CONSTANT_UNIQUE_INDEXES, &[&oids]).await? {
+        if let Some(t) = by_oid
+            .get(&row.get::<_, u32>(0))
+            .and_then(|k| tables.get_mut(k))
+        {
+            t.constant_unique.get_or_insert(row.get(1));
         }
     }
     for t in tables.values_mut() {

@@ -48,6 +48,12 @@ pub(super) fn limit_inferred_rows(ctx: &mut Ctx) -> Vec<RowLimit> {
                     cap = Some((n, reason));
                 }
             };
+            if let Some(index) = &table.constant_unique {
+                tighten(
+                    1,
+                    format!("its unique index {index} is on an expression of no column, so it allows one row"),
+                );
+            }
             for fk in &table.foreign_keys {
                 if fk.parent == *key {
                     continue;
