@@ -219,10 +219,8 @@ fn the_scenario_parser_never_panics_and_accepts_only_numbers_timers_can_hold() {
                 );
             }
         }
-        let _ = rehearse::seed::SeedRequest::from_section(
-            scenario.raw.dataset.as_ref(),
-            scenario.file.as_deref(),
-        );
+        let _ =
+            rehearse::seed::SeedRequest::from_section(scenario.dataset(), scenario.file.as_deref());
         let _ = rehearse::gate::prepare(&scenario, &set, &Default::default());
         Ok(())
     });

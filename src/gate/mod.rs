@@ -568,14 +568,11 @@ pub fn prepare(
         .as_ref()
         .map(|f| f.display().to_string())
         .unwrap_or_else(|| "the command line".into());
-    let section = scenario.raw.gates.clone().unwrap_or_default();
+    let section = scenario.gates().cloned().unwrap_or_default();
     let mut config = GateConfig::from_section(&section, &base)
         .map_err(|e| crate::Error::Input(format!("{label}, [gates]: {e}")))?;
     config.lock_timeout_in_session = scenario
-        .raw
-        .migrations
-        .lock_timeout
-        .as_ref()
+        .lock_timeout()
         .is_some_and(|t| t.as_setting().is_some_and(|v| !is_zero_duration(&v)));
     if let Some(ms) = overrides.max_duration_ms {
         config.max_duration_ms = Some(ms);
@@ -601,13 +598,14 @@ pub fn prepare(
         }
     }
     let mut approvals = Approvals::from_annotations(set).map_err(crate::Error::Input)?;
-    if let Some(section) = &scenario.raw.accept {
+    let accepted = scenario.accepted();
+    if !accepted.is_empty() {
         let source = scenario
             .file
             .as_ref()
             .map(|f| f.display().to_string())
             .unwrap_or_else(|| "the scenario".into());
-        approvals.accept(&section.0, &source);
+        approvals.accept(accepted, &source);
     }
     if let Some(file) = &config.approvals_file {
         approvals = approvals.merged(Approvals::from_file(file).map_err(crate::Error::Input)?);

@@ -87,32 +87,23 @@ impl ProbeSettings {
     /// The scenario's `[probe]`, timeouts and `[workload]`; a scenario without `[workload]` gets
     /// the default workload.
     pub fn from_scenario(scenario: &Scenario) -> ProbeSettings {
-        let raw = &scenario.raw;
-        let workload = match &raw.workload {
+        let workload = match scenario.workload() {
             Some(w) if !w.enabled => None,
             Some(w) => Some(w.clone()),
             None => Some(WorkloadSection::default()),
         };
         ProbeSettings {
             sample_interval: Duration::from_millis(
-                raw.probe
-                    .as_ref()
+                scenario
+                    .probe()
                     .and_then(|p| p.sample_interval_ms)
                     .unwrap_or(10)
                     .max(1),
             ),
-            lock_timeout: raw
-                .migrations
-                .lock_timeout
-                .as_ref()
-                .and_then(|t| t.as_setting()),
-            statement_timeout: raw
-                .migrations
-                .statement_timeout
-                .as_ref()
-                .and_then(|t| t.as_setting()),
+            lock_timeout: scenario.lock_timeout().and_then(|t| t.as_setting()),
+            statement_timeout: scenario.statement_timeout().and_then(|t| t.as_setting()),
             workload,
-            data_check_all: raw.probe.as_ref().and_then(|p| p.data_check)
+            data_check_all: scenario.probe().and_then(|p| p.data_check)
                 == Some(crate::scenario::DataCheckScope::All),
             nested: false,
         }
@@ -261,8 +252,7 @@ mod tests {
         assert!(workload.queries.is_empty());
         assert_eq!(settings.sample_interval, Duration::from_millis(10));
 
-        let mut off = Scenario::bare(std::path::Path::new("."));
-        off.raw.workload = Some(WorkloadSection {
+        let off = Scenario::bare(std::path::Path::new(".")).with_workload(WorkloadSection {
             enabled: false,
             ..Default::default()
         });

@@ -85,12 +85,7 @@ async fn rehearse_with(
         progress,
         name: &scenario.name,
         baseline: scenario.baseline.as_deref(),
-        keep_template: scenario
-            .raw
-            .dataset
-            .as_ref()
-            .and_then(|d| d.template)
-            .unwrap_or(true),
+        keep_template: scenario.dataset().and_then(|d| d.template).unwrap_or(true),
         info: database_info(database, scenario),
         in_transaction,
         findings: Vec::new(),
@@ -663,8 +658,7 @@ fn database_info(database: &Database, scenario: &Scenario) -> DatabaseInfo {
 /// The scenario's dataset as a seeding request (a bare folder: every table inferred). A
 /// definition of a table that no migration of `set` creates is bad input.
 pub fn seed_request(scenario: &Scenario, set: &MigrationSet) -> Result<seed::SeedRequest, Error> {
-    let request =
-        seed::SeedRequest::from_section(scenario.raw.dataset.as_ref(), scenario.file.as_deref())?;
+    let request = seed::SeedRequest::from_section(scenario.dataset(), scenario.file.as_deref())?;
     seeding::check_definitions(&request, set)?;
     Ok(request)
 }

@@ -249,7 +249,9 @@ pub struct Scenario {
     pub format: Option<Format>,
     pub baseline: Option<String>,
     pub database: DatabaseRequest,
-    pub raw: ScenarioFile,
+    /// The file's sections as read and validated. Private: each stage asks for its own section
+    /// through the accessors below, and nothing outside this module reads the file's shape.
+    sections: ScenarioFile,
 }
 
 #[derive(Debug, Error)]
@@ -304,7 +306,7 @@ impl Scenario {
             format: None,
             baseline: None,
             database: DatabaseRequest::default(),
-            raw: ScenarioFile::default(),
+            sections: ScenarioFile::default(),
         }
     }
 
@@ -535,8 +537,53 @@ impl Scenario {
             format: raw.migrations.format,
             baseline: raw.migrations.baseline.clone(),
             database,
-            raw,
+            sections: raw,
         })
+    }
+
+    /// `[gates]`, when the file has one.
+    pub fn gates(&self) -> Option<&gates::GatesSection> {
+        self.sections.gates.as_ref()
+    }
+
+    /// `[accept]` / `[[accept]]`: differences accepted on purpose.
+    pub fn accepted(&self) -> &[accept::AcceptEntry] {
+        self.sections
+            .accept
+            .as_ref()
+            .map(|a| a.0.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// `[migrations] lock_timeout`, for the migration session.
+    pub fn lock_timeout(&self) -> Option<&Timeout> {
+        self.sections.migrations.lock_timeout.as_ref()
+    }
+
+    /// `[migrations] statement_timeout`, for the migration session.
+    pub fn statement_timeout(&self) -> Option<&Timeout> {
+        self.sections.migrations.statement_timeout.as_ref()
+    }
+
+    /// `[dataset]`, when the file has one.
+    pub fn dataset(&self) -> Option<&crate::seed::DatasetSection> {
+        self.sections.dataset.as_ref()
+    }
+
+    /// `[workload]`, when the file has one (none: the default workload).
+    pub fn workload(&self) -> Option<&WorkloadSection> {
+        self.sections.workload.as_ref()
+    }
+
+    /// `[probe]`, when the file has one.
+    pub fn probe(&self) -> Option<&ProbeSection> {
+        self.sections.probe.as_ref()
+    }
+
+    /// The scenario with its `[workload]` replaced, as a file saying so would give it.
+    pub fn with_workload(mut self, workload: WorkloadSection) -> Scenario {
+        self.sections.workload = Some(workload);
+        self
     }
 }
 
@@ -592,7 +639,7 @@ mod tests {
         )
         .unwrap();
         let s = Scenario::load(dir.path()).unwrap();
-        let d = s.raw.dataset.unwrap();
+        let d = s.sections.dataset.unwrap();
         assert_eq!((d.scale, d.seed), (Some(0.01), Some(7)));
         assert_eq!(d.tables["users"].rows, Some(10));
         std::fs::write(&file, "[dataset]\nscael = 1\n").unwrap();

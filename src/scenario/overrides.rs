@@ -67,7 +67,7 @@ impl Scenario {
             || o.no_seed
             || o.dataset.is_some()
         {
-            let dataset = self.raw.dataset.get_or_insert_with(Default::default);
+            let dataset = self.sections.dataset.get_or_insert_with(Default::default);
             if let Some(file) = &o.dataset {
                 dataset.generators = Some(file.display().to_string());
             }
@@ -98,7 +98,7 @@ impl Scenario {
         }
         if self.database.url.is_some()
             && o.provider.is_none()
-            && self.raw.database.provider.is_none()
+            && self.sections.database.provider.is_none()
         {
             self.database.provider = ProviderChoice::Url;
         }
@@ -185,7 +185,7 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        let d = s.raw.dataset.unwrap();
+        let d = s.sections.dataset.unwrap();
         assert_eq!(
             (d.scale, d.seed, d.enabled, d.generators.as_deref()),
             (Some(0.5), Some(7), Some(false), Some("/tmp/prod.toml"))
