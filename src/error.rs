@@ -1,4 +1,5 @@
-//! The library's top-level error, and the exit code contract of DESIGN.md.
+//! The library's top-level error, the exit code contract of DESIGN.md, and an I/O error said as
+//! the end of a sentence.
 //!
 //! Every variant's message is one sentence a user can act on: it names the file, line or object.
 //! A leaf: each module turns its own error into this one (its `From` impl lives beside that error),
@@ -34,6 +35,21 @@ impl Error {
         match self {
             Error::Input(_) => ExitCode::BadInput,
             Error::Environment(_) => ExitCode::Environment,
+        }
+    }
+}
+
+/// An I/O error as the end of a sentence ("permission denied"), without Rust's `(os error 13)`.
+pub fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "it does not exist".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let text = error.to_string();
+            match text.find(" (os error") {
+                Some(cut) => text[..cut].to_lowercase(),
+                None => text,
+            }
         }
     }
 }

@@ -146,7 +146,7 @@ impl Approvals {
             format!(
                 "the approvals file {} cannot be read: {}",
                 path.display(),
-                crate::migrations::io_reason(&e)
+                crate::error::io_reason(&e)
             )
         })?;
         Self::from_toml(&text, &path.display().to_string())

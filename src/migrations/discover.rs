@@ -13,9 +13,10 @@ use super::bookkeeping::{self, Tool};
 use super::layout::{self, Name, Role};
 use super::split::read_script;
 use super::{
-    dbmate, io_reason, options, read_text, Format, Migration, MigrationError, MigrationSet,
-    ParseFailure, Script, Version,
+    dbmate, options, read_text, Format, Migration, MigrationError, MigrationSet, ParseFailure,
+    Script, Version,
 };
+use crate::error::io_reason;
 use std::path::{Path, PathBuf};
 
 /// Reads a migrations folder, detecting its format unless `forced`.

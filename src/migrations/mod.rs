@@ -21,6 +21,7 @@ pub use split::split_statements;
 pub use tables::CreatedTables;
 pub use version::Version;
 
+use crate::error::io_reason;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -223,21 +224,6 @@ pub(crate) fn read_text(path: &Path) -> Result<String, MigrationError> {
             reason: format!("it is not valid UTF-8 (line {line}, byte {offset})"),
         }
     })
-}
-
-/// An I/O error as the end of a sentence ("permission denied"), without Rust's `(os error 13)`.
-pub(crate) fn io_reason(error: &std::io::Error) -> String {
-    match error.kind() {
-        std::io::ErrorKind::NotFound => "it does not exist".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => {
-            let text = error.to_string();
-            match text.find(" (os error") {
-                Some(cut) => text[..cut].to_lowercase(),
-                None => text,
-            }
-        }
-    }
 }
 
 pub(crate) fn file_name(path: &Path) -> String {

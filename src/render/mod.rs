@@ -37,7 +37,7 @@ pub fn prepare_out_dir(dir: &Path) -> Result<(), String> {
         format!(
             "--out {}: the folder cannot be created: {}",
             dir.display(),
-            crate::migrations::io_reason(&e)
+            crate::error::io_reason(&e)
         )
     })?;
     let probe = dir.join(".rehearse-write-check");
@@ -47,7 +47,7 @@ pub fn prepare_out_dir(dir: &Path) -> Result<(), String> {
             format!(
                 "--out {}: the folder is not writable: {}",
                 dir.display(),
-                crate::migrations::io_reason(&e)
+                crate::error::io_reason(&e)
             )
         })
 }

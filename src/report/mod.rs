@@ -28,7 +28,7 @@ pub fn read_json(path: &Path) -> Result<Report, String> {
         format!(
             "{} cannot be read: {}",
             path.display(),
-            crate::migrations::io_reason(&e)
+            crate::error::io_reason(&e)
         )
     })?;
     serde_json::from_str(&text).map_err(|e| {

@@ -313,7 +313,7 @@ impl Scenario {
     pub fn from_file(path: &Path) -> Result<Scenario, ScenarioError> {
         let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Unreadable {
             path: path.to_path_buf(),
-            reason: crate::migrations::io_reason(&e),
+            reason: crate::error::io_reason(&e),
         })?;
         let raw: ScenarioFile = toml::from_str(&text).map_err(|e| {
             let line = e

@@ -260,7 +260,7 @@ impl Snapshot {
     pub fn load(path: &Path) -> Result<Snapshot, SnapshotFileError> {
         let text = std::fs::read_to_string(path).map_err(|e| SnapshotFileError::Unreadable {
             path: path.to_path_buf(),
-            reason: crate::migrations::io_reason(&e),
+            reason: crate::error::io_reason(&e),
         })?;
         Snapshot::from_json(&text).map_err(|e| SnapshotFileError::Malformed {
             path: path.to_path_buf(),
