@@ -556,3 +556,66 @@ fn in_a_transaction_what_cannot_run_there_is_not_rehearsed_and_staging_waits_onl
     );
     assert_eq!(rt.block_on(lingering(&server)), (0, 0));
 }
+
+#[test]
+fn in_a_transaction_staging_bookkeeping_table_is_never_locked_for_the_whole_run() {
+    let rt = runtime();
+    let server = rt.block_on(local_server());
+    let shop = rt.block_on(source(&server, "watched_live_shop", true));
+    let dir = tempfile::tempdir().unwrap();
+    write_migrations(dir.path(), &MIGRATIONS[..2]);
+    write_migrations(
+        dir.path(),
+        &[(
+            "20240101000003_slow_note.sql",
+            "SELECT pg_sleep(1.5);\nALTER TABLE orders ADD COLUMN note text;",
+            "ALTER TABLE orders DROP COLUMN note;",
+        )],
+    );
+    let out = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rehearse"))
+        .args(["run", dir.path().to_str().unwrap(), "--url", &shop.url()])
+        .arg("--in-transaction")
+        .arg("--out")
+        .arg(out.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // While the run goes on, what the rehearse session holds on staging's bookkeeping table: its
+    // migrations write rows there (ROW EXCLUSIVE), nothing may take a lock that blocks VACUUM.
+    let watcher = rt.block_on(shop.connect()).unwrap();
+    let mut seen_running = false;
+    let mut blocking: Vec<String> = Vec::new();
+    while child.try_wait().unwrap().is_none() {
+        let rows = rt
+            .block_on(watcher.query(
+                "SELECT l.mode FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+                  WHERE a.application_name = 'rehearse' AND a.datname = current_database() \
+                    AND l.relation = 'schema_migrations'::regclass AND l.granted",
+                &[],
+            ))
+            .unwrap();
+        let running = rt
+            .block_on(watcher.query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'rehearse' \
+                    AND datname = current_database() AND xact_start IS NOT NULL",
+                &[],
+            ))
+            .unwrap()
+            .get::<_, i64>(0);
+        seen_running |= running > 0;
+        blocking.extend(
+            rows.iter()
+                .map(|r| r.get::<_, String>(0))
+                .filter(|mode| mode != "RowExclusiveLock" && mode != "AccessShareLock"),
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(child.wait().unwrap().success());
+    assert!(seen_running, "the watcher never saw the run's transaction");
+    assert!(
+        blocking.is_empty(),
+        "held on schema_migrations: {blocking:?}"
+    );
+}

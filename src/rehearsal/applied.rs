@@ -3,8 +3,10 @@
 //! `--baseline` when the user names it, else from the migration tool's own bookkeeping table.
 //!
 //! It works on the database the rehearsal runs on (the clone, or the target inside its
-//! rolled-back transaction) and marks the bookkeeping table there (the comment the snapshot
-//! leaves the tool's table out by); it never runs a migration and never touches a clone's source.
+//! rolled-back transaction). On a clone it marks the bookkeeping table (the comment the snapshot
+//! leaves the tool's table out by); on the target of `--in-transaction` it never does, since the
+//! comment's lock would stay on staging's table until the run ends. It never runs a migration
+//! and never touches a clone's source.
 
 use crate::migrations::{MigrationSet, BOOKKEEPING_MARKER};
 use crate::Error;
@@ -18,15 +20,19 @@ pub(super) async fn already_applied(
     set: &MigrationSet,
     baseline: Option<&str>,
     source: &str,
+    on_a_copy: bool,
 ) -> Result<(usize, Vec<String>), Error> {
     let has_tables = user_tables(client).await? > 0;
     let table = match &set.bookkeeping {
         Some(b) => exists(client, &b.table).await?.then_some(b),
         None => None,
     };
-    if let Some(b) = table {
+    if let Some(b) = table.filter(|_| on_a_copy) {
         // The tool's table is the tool's, not the migrations': left out of the verdicts as in
-        // a rehearsal that created it. This writes the clone, never the source.
+        // a rehearsal that created it. This writes the clone, never the source. The target of
+        // --in-transaction is left unmarked: COMMENT takes SHARE UPDATE EXCLUSIVE, which would
+        // be held on staging's table (blocking its VACUUM and DDL) until the final ROLLBACK;
+        // no rows are compared there, and the table's schema is the same before and after.
         client
             .batch_execute(&format!(
                 "COMMENT ON TABLE {} IS {}",

@@ -194,8 +194,9 @@ impl Run<'_> {
         else {
             return Ok(None);
         };
+        let on_a_copy = matches!(self.database.data, DataSource::Clone { .. });
         let (count, notes) =
-            applied::already_applied(client, self.set, self.baseline, source).await?;
+            applied::already_applied(client, self.set, self.baseline, source, on_a_copy).await?;
         for note in notes {
             self.progress.step(&note);
         }
