@@ -331,3 +331,59 @@ fn url_beside_another_provider_is_refused_instead_of_ignored() {
         run.stderr
     );
 }
+
+#[test]
+fn init_sql_prepares_every_migration_session_as_the_projects_own_runner_does() {
+    // Without it, the bookkeeping write after the first script is refused, as the project's
+    // trigger refuses the diesel CLI.
+    let run = rehearse_local(&fixture("formats/diesel_own_runner/migrations"), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.report();
+    let first = migration(&report, "only_our_runner");
+    assert_eq!(first["forward"]["ok"], false, "{first}");
+    assert!(
+        first["forward"]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("migrations run through our own runner only"),
+        "{first}"
+    );
+
+    // With [migrations] init_sql taking the runner's lock, every step of both migrations runs,
+    // the second on the session the seed point before it opened (runner_log is seeded there).
+    let run = rehearse_local(&fixture("formats/diesel_own_runner"), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.report();
+    assert_eq!(ids(&report).len(), 2);
+    assert!(
+        run.stderr.contains("before it"),
+        "a seed point before the second: {}",
+        run.stderr
+    );
+    for name in ["only_our_runner", "create_widgets"] {
+        let m = migration(&report, name);
+        assert_eq!(m["verdict"], "pass", "{m}");
+        assert_eq!(m["redo"]["ok"], true, "{m}");
+    }
+}
+
+#[test]
+fn init_sql_that_fails_is_bad_input_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rehearse.toml"),
+        "[migrations]\npath = \"migrations\"\ninit_sql = \"SELECT no_such_function()\"\n",
+    )
+    .unwrap();
+    let migrations = dir.path().join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    std::fs::write(migrations.join("V1__t.sql"), "CREATE TABLE t (id int);\n").unwrap();
+    let run = rehearse_local(dir.path(), &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("[migrations] init_sql failed on the rehearsal database: function no_such_function() does not exist"),
+        "{}",
+        run.stderr
+    );
+}

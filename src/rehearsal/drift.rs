@@ -25,6 +25,7 @@ pub(super) async fn check(
     server: &ConnectionInfo,
     bookkeeping: Option<&Bookkeeping>,
     applied: &[Migration],
+    init_sql: Option<&str>,
 ) -> Drift {
     let actual = match crate::snapshot::snapshot(clone).await {
         Ok(s) => s,
@@ -40,7 +41,7 @@ pub(super) async fn check(
         let (server, name) = (server.clone(), name.clone());
         move || cleanup::drop_database_blocking(&server, &name)
     });
-    let expected = match replay(server, &name, bookkeeping, applied).await {
+    let expected = match replay(server, &name, bookkeeping, applied, init_sql).await {
         Ok(s) => s,
         Err(why) => return Drift::NotJudged(why),
     };
@@ -60,6 +61,7 @@ async fn replay(
     name: &str,
     bookkeeping: Option<&Bookkeeping>,
     applied: &[Migration],
+    init_sql: Option<&str>,
 ) -> Result<crate::snapshot::Snapshot, String> {
     let admin = server
         .connect()
@@ -82,6 +84,14 @@ async fn replay(
         .connect()
         .await
         .map_err(|e| format!("could not connect: {}", crate::server_text::of(&e)))?;
+    if let Some(sql) = init_sql {
+        client.batch_execute(sql).await.map_err(|e| {
+            format!(
+                "[migrations] init_sql failed on the replay's database: {}",
+                crate::server_text::of(&e)
+            )
+        })?;
+    }
     // The tool's table, which the scripts record themselves in (and the snapshot leaves out).
     if let Some(b) = bookkeeping {
         client.batch_execute(&b.create_sql).await.map_err(|e| {

@@ -85,6 +85,7 @@ async fn rehearse_with(
         progress,
         name: &scenario.name,
         baseline: scenario.baseline.as_deref(),
+        init_sql: scenario.init_sql(),
         keep_template: scenario.dataset().and_then(|d| d.template).unwrap_or(true),
         info: database_info(database, scenario),
         in_transaction,
@@ -92,7 +93,7 @@ async fn rehearse_with(
         migrations: Vec::new(),
         blocked_by: None,
     };
-    let mut client = connect(database).await?;
+    let mut client = connect(database, run.init_sql).await?;
     run.open_transaction(&client).await?;
     let applied_already = run.applied_already(&client).await?;
     let (baseline, rehearsed) = match applied_already {
@@ -148,6 +149,8 @@ struct Run<'a> {
     name: &'a str,
     /// `--baseline`: the last migration applied before the rehearsal.
     baseline: Option<&'a str>,
+    /// `[migrations] init_sql`, run on every migration session first.
+    init_sql: Option<&'a str>,
     /// Keep each seed point's state as a template (`[dataset] template`).
     keep_template: bool,
     /// The database as the report describes it.
@@ -237,6 +240,7 @@ impl Run<'_> {
             &self.database.connection,
             self.set.bookkeeping.as_ref(),
             applied,
+            self.init_sql,
         )
         .await
         {
@@ -300,7 +304,7 @@ impl Run<'_> {
         on_a_copy: bool,
     ) -> Result<SeedPoints, Error> {
         let keep_template = self.keep_template;
-        let mut seeding = SeedPoints::new(request, keep_template);
+        let mut seeding = SeedPoints::new(request, keep_template, self.init_sql);
         seeding.leave_alone(self.set.bookkeeping.iter().map(|b| b.table.clone()));
         if on_a_copy {
             // The copy's tables hold staging's rows: only tables the migrations create are seeded.
@@ -341,7 +345,7 @@ impl Run<'_> {
                 self.findings
                     .push(Finding::of(FindingKind::SeedFailed, message));
                 self.blocked_by = Some("the seed point after the baseline".into());
-                connect(self.database).await
+                connect(self.database, self.init_sql).await
             }
         }
     }
@@ -468,7 +472,7 @@ impl Run<'_> {
                 let blocker = format!("the seed point before {}", migration.version);
                 self.migrations.push(not_run(self.set, migration, &blocker));
                 self.blocked_by = Some(blocker);
-                Ok(Seeded::Failed(connect(self.database).await?))
+                Ok(Seeded::Failed(connect(self.database, self.init_sql).await?))
             }
         }
     }
@@ -509,6 +513,7 @@ impl Run<'_> {
                 self.set,
                 rehearsed,
                 template_at..=index,
+                self.init_sql,
             )
             .await?;
             report.reset = Some(reset);
@@ -524,7 +529,7 @@ impl Run<'_> {
             seeding
                 .advance_template(self.database, index + 1, self.progress)
                 .await;
-            return connect(self.database).await;
+            return connect(self.database, self.init_sql).await;
         }
         if report.redo.as_ref().is_some_and(|r| !r.ok) {
             self.blocked_by = Some(migration.version.to_string());
@@ -536,7 +541,7 @@ impl Run<'_> {
             seeding
                 .advance_template(self.database, index + 1, self.progress)
                 .await;
-            return connect(self.database).await;
+            return connect(self.database, self.init_sql).await;
         }
         Ok(client)
     }
@@ -675,10 +680,24 @@ fn elapsed_ms(since: Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1000.0
 }
 
-async fn connect(database: &Database) -> Result<tokio_postgres::Client, Error> {
-    database.connection.connect().await.map_err(|e| {
+/// A session for the migrations on the rehearsal database, prepared by the scenario's
+/// `[migrations] init_sql` when it has one, as the project's own runner prepares its session.
+async fn connect(
+    database: &Database,
+    init_sql: Option<&str>,
+) -> Result<tokio_postgres::Client, Error> {
+    let client = database.connection.connect().await.map_err(|e| {
         Error::Environment(format!("could not connect to the rehearsal database: {e}"))
-    })
+    })?;
+    if let Some(sql) = init_sql {
+        client.batch_execute(sql).await.map_err(|e| {
+            Error::Input(format!(
+                "[migrations] init_sql failed on the rehearsal database: {}",
+                crate::server_text::of(&e)
+            ))
+        })?;
+    }
+    Ok(client)
 }
 
 fn not_run(set: &MigrationSet, migration: &Migration, blocker: &str) -> MigrationReport {

@@ -35,6 +35,7 @@ pub(super) async fn reset_state(
     set: &MigrationSet,
     rehearsed: &[Migration],
     replay: std::ops::RangeInclusive<usize>,
+    init_sql: Option<&str>,
 ) -> Result<(tokio_postgres::Client, StateReset, Option<Finding>), Error> {
     let seconds = template.reset().await.map_err(Error::Environment)?;
     let started = Instant::now();
@@ -42,7 +43,7 @@ pub(super) async fn reset_state(
     let mut failure = None;
     let first = *replay.start();
     let mut reseeded = Vec::new();
-    let client = connect(database).await?;
+    let client = connect(database, init_sql).await?;
     for at in replay {
         let migration = &rehearsed[at];
         // The template holds the state after the seed point before `first`.

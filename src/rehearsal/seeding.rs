@@ -19,6 +19,8 @@ use tokio_postgres::Client;
 const MIN_REFRESH_SECONDS: f64 = 1.0;
 
 pub(super) struct SeedPoints {
+    /// `[migrations] init_sql`, for the migration session a seed point reconnects.
+    init_sql: Option<String>,
     request: SeedRequest,
     keep_template: bool,
     template: Option<Template>,
@@ -42,13 +44,18 @@ pub(super) struct SeedPoints {
 
 impl SeedPoints {
     /// `keep_template`: keep the state as a template so that a reset is a clone.
-    pub fn new(mut request: SeedRequest, keep_template: bool) -> SeedPoints {
+    pub fn new(
+        mut request: SeedRequest,
+        keep_template: bool,
+        init_sql: Option<&str>,
+    ) -> SeedPoints {
         // A definition of a table a later migration creates waits for it; [`check_definitions`]
         // refused those no migration creates.
         request.plan.defer_missing = true;
         SeedPoints {
             request,
             keep_template,
+            init_sql: init_sql.map(str::to_string),
             template: None,
             template_at: 0,
             template_seconds: 0.0,
@@ -209,7 +216,7 @@ impl SeedPoints {
         }
         drop(client);
         self.keep_state(database, at, progress).await;
-        Ok((connect(database).await?, seeded))
+        Ok((connect(database, self.init_sql.as_deref()).await?, seeded))
     }
 
     /// Counts a migration that passed (its forward, and the seed point before it) into what a

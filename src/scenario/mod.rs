@@ -65,6 +65,10 @@ pub struct MigrationsSection {
     pub lock_timeout: Option<Timeout>,
     /// `statement_timeout` for the migration session.
     pub statement_timeout: Option<Timeout>,
+    /// SQL run on every migration session right after it connects, as the project's own runner
+    /// prepares its session (Flyway's `initSql`): a `SET role`, a `search_path`, an advisory lock
+    /// its bookkeeping triggers check.
+    pub init_sql: Option<String>,
 }
 
 /// A PostgreSQL duration setting as the scenario writes it.
@@ -563,6 +567,11 @@ impl Scenario {
     /// `[migrations] statement_timeout`, for the migration session.
     pub fn statement_timeout(&self) -> Option<&Timeout> {
         self.sections.migrations.statement_timeout.as_ref()
+    }
+
+    /// `[migrations] init_sql`: SQL each migration session runs first.
+    pub fn init_sql(&self) -> Option<&str> {
+        self.sections.migrations.init_sql.as_deref()
     }
 
     /// `[dataset]`, when the file has one.
