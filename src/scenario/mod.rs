@@ -314,21 +314,36 @@ impl Scenario {
         }
     }
 
+    /// Reads and validates a scenario file. The checks run in the file's reading order, so
+    /// the first mistake reported is always the same one.
     pub fn from_file(path: &Path) -> Result<Scenario, ScenarioError> {
         let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Unreadable {
             path: path.to_path_buf(),
             reason: crate::error::io_reason(&e),
         })?;
-        let raw: ScenarioFile = toml::from_str(&text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-            ScenarioError::Invalid {
-                path: path.to_path_buf(),
-                line,
-                message: toml_message(e.message()),
-            }
-        })?;
+        let raw = parse(path, &text)?;
+        let check = FileCheck {
+            path,
+            lines: TomlLines::new(&text),
+        };
+        check.finite()?;
+        let settings = check.settings(&raw.database)?;
+        let memory_bytes = check.memory(&raw.database)?;
+        check.cpus(&raw.database)?;
+        check.timeouts(&raw.migrations)?;
+        check.probe(raw.probe.as_ref())?;
+        check.dataset(raw.dataset.as_ref())?;
+        check.workload(raw.workload.as_ref())?;
+        Ok(Self::from_sections(path, raw, settings, memory_bytes))
+    }
+
+    /// The scenario of a validated file: paths resolved against its folder, defaults applied.
+    fn from_sections(
+        path: &Path,
+        raw: ScenarioFile,
+        settings: Vec<(String, String)>,
+        memory_bytes: Option<u64>,
+    ) -> Scenario {
         let base = path.parent().unwrap_or(Path::new("."));
         let migrations_dir = base.join(
             raw.migrations
@@ -336,185 +351,6 @@ impl Scenario {
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("migrations")),
         );
-        let lines = TomlLines::new(&text);
-        let invalid_at = |key: &[Step], message: String| ScenarioError::Invalid {
-            path: path.to_path_buf(),
-            line: lines.line(key),
-            message,
-        };
-        if let Some((line, key)) = lines.first_non_finite() {
-            return Err(ScenarioError::Invalid {
-                path: path.to_path_buf(),
-                line: Some(line),
-                message: format!("{key} is not a finite number"),
-            });
-        }
-
-        let mut settings = Vec::new();
-        for (name, value) in &raw.database.settings {
-            let value = match value {
-                toml::Value::String(s) => s.clone(),
-                toml::Value::Integer(i) => i.to_string(),
-                toml::Value::Float(f) => f.to_string(),
-                toml::Value::Boolean(b) => {
-                    if *b {
-                        "on".into()
-                    } else {
-                        "off".into()
-                    }
-                }
-                other => {
-                    return Err(invalid_at(
-                        &["database".into(), "settings".into(), name.into()],
-                        format!(
-                        "[database.settings] {name} must be a string, number or boolean, not {}",
-                        other.type_str()
-                    ),
-                    ))
-                }
-            };
-            settings.push((name.clone(), value));
-        }
-        let memory_bytes = match &raw.database.memory {
-            Some(m) => Some(parse_bytes(m).ok_or_else(|| {
-                invalid_at(
-                    &["database".into(), "memory".into()],
-                    format!(
-                        "[database] memory = \"{}\" is not a size such as \"512MiB\" or \"2GB\"",
-                        excerpt(m)
-                    ),
-                )
-            })?),
-            None => None,
-        };
-        if let Some(c) = raw.database.cpus {
-            if !(c > 0.0 && c <= MAX_CPUS) {
-                return Err(invalid_at(
-                    &["database".into(), "cpus".into()],
-                    format!(
-                        "[database] cpus = {} must be more than 0 and at most {MAX_CPUS}",
-                        shown(c)
-                    ),
-                ));
-            }
-        }
-        for (name, value) in [
-            ("lock_timeout", &raw.migrations.lock_timeout),
-            ("statement_timeout", &raw.migrations.statement_timeout),
-        ] {
-            if let Some(t) = value {
-                if t.as_setting().is_none() {
-                    let shown = match t {
-                        Timeout::Millis(ms) => ms.to_string(),
-                        Timeout::Text(text) => format!("\"{}\"", excerpt(text)),
-                    };
-                    return Err(invalid_at(
-                        &["migrations".into(), name.into()],
-                        format!(
-                            "[migrations] {name} = {shown} is not a duration such as \"5s\" or 500"
-                        ),
-                    ));
-                }
-            }
-        }
-        if let Some(p) = &raw.probe {
-            if let Some(ms) = p.sample_interval_ms {
-                if !(1..=MAX_SAMPLE_INTERVAL_MS).contains(&ms) {
-                    return Err(invalid_at(
-                        &["probe".into(), "sample_interval_ms".into()],
-                        format!("[probe] sample_interval_ms = {ms} must be between 1 and {MAX_SAMPLE_INTERVAL_MS}"),
-                    ));
-                }
-            }
-        }
-        if let Some(d) = &raw.dataset {
-            if let Some(scale) = d.scale {
-                if scale < 0.0 || scale.is_nan() {
-                    return Err(invalid_at(
-                        &["dataset".into(), "scale".into()],
-                        format!("[dataset] scale = {} must be zero or more", shown(scale)),
-                    ));
-                }
-            }
-            crate::seed::definition::check_numbers(&d.tables, &["dataset", "tables"], &lines)
-                .map_err(|(line, message)| ScenarioError::Invalid {
-                    path: path.to_path_buf(),
-                    line,
-                    message,
-                })?;
-        }
-        if let Some(w) = &raw.workload {
-            let at = |key: &'static str| [Step::Key("workload"), Step::Key(key)];
-            if w.enabled && !(1..=MAX_CLIENTS).contains(&w.clients) {
-                return Err(invalid_at(
-                    &at("clients"),
-                    format!(
-                        "[workload] clients = {} must be between 1 and {MAX_CLIENTS} (or set enabled = false)",
-                        w.clients
-                    ),
-                ));
-            }
-            if w.enabled && !(w.rate >= MIN_RATE && w.rate <= MAX_RATE) {
-                return Err(invalid_at(
-                    &at("rate"),
-                    format!(
-                        "[workload] rate = {} must be between {MIN_RATE} and {MAX_RATE} queries per second (or set enabled = false)",
-                        shown(w.rate)
-                    ),
-                ));
-            }
-            for (i, q) in w.queries.iter().enumerate() {
-                if q.weight == 0 {
-                    return Err(invalid_at(
-                        &["workload".into(), "queries".into(), i.into(), "weight".into()],
-                        format!(
-                            "[workload] the query \"{}\" has weight 0: give it a positive weight or remove it",
-                            excerpt(&q.sql)
-                        ),
-                    ));
-                }
-            }
-            if let Some(lt) = &w.long_transaction {
-                let at = |key: &'static str| {
-                    [
-                        Step::Key("workload"),
-                        Step::Key("long_transaction"),
-                        Step::Key(key),
-                    ]
-                };
-                if lock_table_mode(&lt.mode).is_none() {
-                    return Err(invalid_at(
-                        &at("mode"),
-                        format!(
-                            "[workload.long_transaction] mode = \"{}\" is not a table lock mode such as \"ACCESS SHARE\" or \"ShareLock\"",
-                            excerpt(&lt.mode)
-                        ),
-                    ));
-                }
-                if !(lt.seconds >= 0.0 && lt.seconds <= MAX_LONG_TRANSACTION_SECONDS) {
-                    return Err(invalid_at(
-                        &at("seconds"),
-                        format!(
-                            "[workload.long_transaction] seconds = {} must be between 0 and {MAX_LONG_TRANSACTION_SECONDS}",
-                            shown(lt.seconds)
-                        ),
-                    ));
-                }
-                if let Some(step) = lt
-                    .during
-                    .iter()
-                    .find(|s| !["forward", "rollback", "redo"].contains(&s.as_str()))
-                {
-                    return Err(invalid_at(
-                        &at("during"),
-                        format!(
-                            "[workload.long_transaction] during = \"{}\": the steps are \"forward\", \"rollback\" and \"redo\"",
-                            excerpt(step)
-                        ),
-                    ));
-                }
-            }
-        }
         let database = DatabaseRequest {
             provider: raw.database.provider.unwrap_or_default(),
             major: raw.database.version,
@@ -534,7 +370,7 @@ impl Scenario {
                 .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
                 .unwrap_or_else(|| "scenario".into())
         });
-        Ok(Scenario {
+        Scenario {
             name,
             file: Some(path.to_path_buf()),
             migrations_dir,
@@ -542,7 +378,7 @@ impl Scenario {
             baseline: raw.migrations.baseline.clone(),
             database,
             sections: raw,
-        })
+        }
     }
 
     /// `[gates]`, when the file has one.
@@ -593,6 +429,250 @@ impl Scenario {
     pub fn with_workload(mut self, workload: WorkloadSection) -> Scenario {
         self.sections.workload = Some(workload);
         self
+    }
+}
+
+/// The file's TOML read into its sections; a syntax or shape error gives the line it is on.
+fn parse(path: &Path, text: &str) -> Result<ScenarioFile, ScenarioError> {
+    toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        ScenarioError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            message: toml_message(e.message()),
+        }
+    })
+}
+
+/// The checks of a parsed scenario file's values, each error at the line of the key it is about.
+struct FileCheck<'a> {
+    path: &'a Path,
+    lines: TomlLines,
+}
+
+impl FileCheck<'_> {
+    /// A bad value at `key`, on that key's line.
+    fn invalid_at(&self, key: &[Step], message: String) -> ScenarioError {
+        ScenarioError::Invalid {
+            path: self.path.to_path_buf(),
+            line: self.lines.line(key),
+            message,
+        }
+    }
+
+    /// No number anywhere in the file is infinite or NaN.
+    fn finite(&self) -> Result<(), ScenarioError> {
+        match self.lines.first_non_finite() {
+            Some((line, key)) => Err(ScenarioError::Invalid {
+                path: self.path.to_path_buf(),
+                line: Some(line),
+                message: format!("{key} is not a finite number"),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// `[database.settings]`: each a string, number or boolean, as the server's text.
+    fn settings(&self, db: &DatabaseSection) -> Result<Vec<(String, String)>, ScenarioError> {
+        let mut settings = Vec::new();
+        for (name, value) in &db.settings {
+            let value = match value {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                toml::Value::Boolean(b) => {
+                    if *b {
+                        "on".into()
+                    } else {
+                        "off".into()
+                    }
+                }
+                other => {
+                    return Err(self.invalid_at(
+                        &["database".into(), "settings".into(), name.into()],
+                        format!(
+                        "[database.settings] {name} must be a string, number or boolean, not {}",
+                        other.type_str()
+                    ),
+                    ))
+                }
+            };
+            settings.push((name.clone(), value));
+        }
+        Ok(settings)
+    }
+
+    /// `[database] memory`: a size, in bytes.
+    fn memory(&self, db: &DatabaseSection) -> Result<Option<u64>, ScenarioError> {
+        let Some(m) = &db.memory else {
+            return Ok(None);
+        };
+        parse_bytes(m).map(Some).ok_or_else(|| {
+            self.invalid_at(
+                &["database".into(), "memory".into()],
+                format!(
+                    "[database] memory = \"{}\" is not a size such as \"512MiB\" or \"2GB\"",
+                    excerpt(m)
+                ),
+            )
+        })
+    }
+
+    /// `[database] cpus`: more than 0 and at most [`MAX_CPUS`].
+    fn cpus(&self, db: &DatabaseSection) -> Result<(), ScenarioError> {
+        match db.cpus {
+            Some(c) if !(c > 0.0 && c <= MAX_CPUS) => Err(self.invalid_at(
+                &["database".into(), "cpus".into()],
+                format!(
+                    "[database] cpus = {} must be more than 0 and at most {MAX_CPUS}",
+                    shown(c)
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// `[migrations] lock_timeout` and `statement_timeout`: durations, in that order.
+    fn timeouts(&self, migrations: &MigrationsSection) -> Result<(), ScenarioError> {
+        for (name, value) in [
+            ("lock_timeout", &migrations.lock_timeout),
+            ("statement_timeout", &migrations.statement_timeout),
+        ] {
+            if let Some(t) = value {
+                if t.as_setting().is_none() {
+                    let shown = match t {
+                        Timeout::Millis(ms) => ms.to_string(),
+                        Timeout::Text(text) => format!("\"{}\"", excerpt(text)),
+                    };
+                    return Err(self.invalid_at(
+                        &["migrations".into(), name.into()],
+                        format!(
+                            "[migrations] {name} = {shown} is not a duration such as \"5s\" or 500"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `[probe] sample_interval_ms`: between 1 and [`MAX_SAMPLE_INTERVAL_MS`].
+    fn probe(&self, probe: Option<&ProbeSection>) -> Result<(), ScenarioError> {
+        match probe.and_then(|p| p.sample_interval_ms) {
+            Some(ms) if !(1..=MAX_SAMPLE_INTERVAL_MS).contains(&ms) => Err(self.invalid_at(
+                &["probe".into(), "sample_interval_ms".into()],
+                format!("[probe] sample_interval_ms = {ms} must be between 1 and {MAX_SAMPLE_INTERVAL_MS}"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// `[dataset]`: a scale of zero or more, then the numbers of its inline tables.
+    fn dataset(&self, dataset: Option<&crate::seed::DatasetSection>) -> Result<(), ScenarioError> {
+        let Some(d) = dataset else {
+            return Ok(());
+        };
+        if let Some(scale) = d.scale {
+            if scale < 0.0 || scale.is_nan() {
+                return Err(self.invalid_at(
+                    &["dataset".into(), "scale".into()],
+                    format!("[dataset] scale = {} must be zero or more", shown(scale)),
+                ));
+            }
+        }
+        crate::seed::definition::check_numbers(&d.tables, &["dataset", "tables"], &self.lines)
+            .map_err(|(line, message)| ScenarioError::Invalid {
+                path: self.path.to_path_buf(),
+                line,
+                message,
+            })
+    }
+
+    /// `[workload]`: clients and rate in range when enabled, no query of weight 0, then its
+    /// long transaction.
+    fn workload(&self, workload: Option<&WorkloadSection>) -> Result<(), ScenarioError> {
+        let Some(w) = workload else {
+            return Ok(());
+        };
+        let at = |key: &'static str| [Step::Key("workload"), Step::Key(key)];
+        if w.enabled && !(1..=MAX_CLIENTS).contains(&w.clients) {
+            return Err(self.invalid_at(
+                &at("clients"),
+                format!(
+                    "[workload] clients = {} must be between 1 and {MAX_CLIENTS} (or set enabled = false)",
+                    w.clients
+                ),
+            ));
+        }
+        if w.enabled && !(w.rate >= MIN_RATE && w.rate <= MAX_RATE) {
+            return Err(self.invalid_at(
+                &at("rate"),
+                format!(
+                    "[workload] rate = {} must be between {MIN_RATE} and {MAX_RATE} queries per second (or set enabled = false)",
+                    shown(w.rate)
+                ),
+            ));
+        }
+        for (i, q) in w.queries.iter().enumerate() {
+            if q.weight == 0 {
+                return Err(self.invalid_at(
+                    &["workload".into(), "queries".into(), i.into(), "weight".into()],
+                    format!(
+                        "[workload] the query \"{}\" has weight 0: give it a positive weight or remove it",
+                        excerpt(&q.sql)
+                    ),
+                ));
+            }
+        }
+        match &w.long_transaction {
+            Some(lt) => self.long_transaction(lt),
+            None => Ok(()),
+        }
+    }
+
+    /// `[workload.long_transaction]`: a table lock mode, seconds in range, known steps.
+    fn long_transaction(&self, lt: &LongTransactionSection) -> Result<(), ScenarioError> {
+        let at = |key: &'static str| {
+            [
+                Step::Key("workload"),
+                Step::Key("long_transaction"),
+                Step::Key(key),
+            ]
+        };
+        if lock_table_mode(&lt.mode).is_none() {
+            return Err(self.invalid_at(
+                &at("mode"),
+                format!(
+                    "[workload.long_transaction] mode = \"{}\" is not a table lock mode such as \"ACCESS SHARE\" or \"ShareLock\"",
+                    excerpt(&lt.mode)
+                ),
+            ));
+        }
+        if !(lt.seconds >= 0.0 && lt.seconds <= MAX_LONG_TRANSACTION_SECONDS) {
+            return Err(self.invalid_at(
+                &at("seconds"),
+                format!(
+                    "[workload.long_transaction] seconds = {} must be between 0 and {MAX_LONG_TRANSACTION_SECONDS}",
+                    shown(lt.seconds)
+                ),
+            ));
+        }
+        match lt
+            .during
+            .iter()
+            .find(|s| !["forward", "rollback", "redo"].contains(&s.as_str()))
+        {
+            Some(step) => Err(self.invalid_at(
+                &at("during"),
+                format!(
+                    "[workload.long_transaction] during = \"{}\": the steps are \"forward\", \"rollback\" and \"redo\"",
+                    excerpt(step)
+                ),
+            )),
+            None => Ok(()),
+        }
     }
 }
 
