@@ -12,6 +12,7 @@ use super::Probe;
 use crate::migrations::{Script, Statement, Transactionality};
 use crate::report::{Culprit, Direction, StatementError, StatementReport};
 use crate::scenario::LongTransactionSection;
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio_postgres::Client;
@@ -295,193 +296,35 @@ async fn execute(
     script: &Script,
     file_label: &str,
     t0: Instant,
-    mut observation: Option<&mut Observation>,
+    observation: Option<&mut Observation>,
     nested: bool,
 ) -> Direction {
     if let Some(failed) = unparsed(script, file_label) {
         return failed;
     }
-    let wrapping = if script.statements.iter().any(|s| {
-        matches!(
-            s.transactionality,
-            Transactionality::Begin | Transactionality::Commit
-        )
-    }) {
-        Wrapping::AsWritten
-    } else {
-        Wrapping::Managed
+    let mut run = Run {
+        client,
+        script,
+        file_label,
+        t0,
+        observation,
+        nested,
+        wrapping: wrapping_of(script),
+        reports: Vec::with_capacity(script.statements.len()),
+        in_managed_tx: false,
+        in_file_tx: false,
     };
-    let ms = |at: Instant| at.duration_since(t0).as_secs_f64() * 1000.0;
-    let mut reports = Vec::with_capacity(script.statements.len());
-    let mut in_managed_tx = false;
-    // The file's own BEGIN ... COMMIT is open (AsWritten scripts).
-    let mut in_file_tx = false;
-    let mut error = None;
-    let savepoint = format!("SAVEPOINT {STEP_SAVEPOINT}");
-    let release = format!("RELEASE SAVEPOINT {STEP_SAVEPOINT}");
-    if nested {
-        if let Err(e) = client
-            .batch_execute(&format!("SAVEPOINT {SCRIPT_SAVEPOINT}"))
-            .await
-        {
-            error = script
-                .statements
-                .first()
-                .map(|first| to_error(&e, first, file_label));
-        }
-    }
-
-    for (index, statement) in script.statements.iter().enumerate() {
-        if error.is_some() {
-            break;
-        }
-        let transactional = statement.transactionality != Transactionality::NonTransactional;
-        if nested && !transactional {
-            // Never reached through the rehearsal, which does not run such scripts nested; a
-            // COMMIT here would end the transaction that must be rolled back.
-            error = Some(StatementError {
-                message: "this statement cannot run inside a transaction, so it was not run (--in-transaction)".into(),
-                file: file_label.to_string(),
-                line: statement.line,
-                code: None,
-                environment: None,
-                culprit: None,
-            });
-            break;
-        }
-        if wrapping == Wrapping::Managed {
-            // Nested, the script's savepoint is its transaction: nothing to open or commit.
-            if transactional && !in_managed_tx && nested {
-                in_managed_tx = true;
-            } else if transactional && !in_managed_tx {
-                if let Err(e) = client.batch_execute("BEGIN").await {
-                    error = Some(to_error(&e, statement, file_label));
-                    break;
-                }
-                in_managed_tx = true;
-            } else if !transactional && in_managed_tx {
-                let result = client.batch_execute("COMMIT").await;
-                in_managed_tx = false;
-                if let Some(o) = observation.as_deref_mut() {
-                    o.released_all();
-                }
-                if let Err(e) = result {
-                    error = Some(to_error(&e, statement, file_label));
-                    break;
-                }
-            }
-        }
-        // Inside a transaction that must stay open, the file's own BEGIN and COMMIT become a
-        // savepoint and its release.
-        let sql = match (nested, statement.transactionality) {
-            (true, Transactionality::Begin) => savepoint.as_str(),
-            (true, Transactionality::Commit) => release.as_str(),
-            _ => statement.sql.as_str(),
-        };
-        let t = Instant::now();
-        let result = client.batch_execute(sql).await;
-        let end = Instant::now();
-        let mut report = StatementReport {
-            sql: statement.sql.clone(),
-            line: statement.line,
-            duration_ms: end.duration_since(t).as_secs_f64() * 1000.0,
-            ok: result.is_ok(),
-            transactional,
-            started_ms: ms(t),
-            ..Default::default()
-        };
-        if result.is_ok() {
-            match statement.transactionality {
-                Transactionality::Begin => in_file_tx = true,
-                Transactionality::Commit => in_file_tx = false,
-                _ => {}
-            }
-        }
-        if let Some(o) = observation.as_deref_mut() {
-            let in_transaction = nested || in_managed_tx || in_file_tx;
-            o.after_statement(
-                client,
-                index,
-                ms(t),
-                ms(end),
-                result.is_ok(),
-                in_transaction,
-                &mut report,
-            )
-            .await;
-        }
-        reports.push(report);
-        if let Err(e) = result {
-            error = Some(to_error(&e, statement, file_label));
-            break;
-        }
-    }
-
+    let mut error = run.open_script_savepoint().await;
     if error.is_none() {
-        // The tool's own row in its bookkeeping table, in the script's transaction when it has
-        // one, as the tool writes it: not a statement of the migration, so not measured.
-        if let Some(sql) = &script.bookkeeping {
-            if let Err(e) = client.batch_execute(sql).await {
-                let at = script
-                    .statements
-                    .last()
-                    .map_or(script.first_line, |s| s.line);
-                error = Some(StatementError {
-                    message: format!(
-                        "recording the migration in the tool's bookkeeping table failed, as it would in production: {}",
-                        crate::server_text::of(&e)
-                    ),
-                    file: file_label.to_string(),
-                    line: at,
-                    code: e.as_db_error().map(|d| d.code().code().to_string()),
-                    environment: None,
-                    culprit: None,
-                });
-            }
-        }
+        error = run.statements().await;
+    }
+    if error.is_none() {
+        error = run.bookkeeping().await;
     }
     if error.is_none() && nested {
-        // Deferred constraints are checked at a commit, which never comes here: not checked.
-        if let Err(e) = client
-            .batch_execute(&format!("RELEASE SAVEPOINT {SCRIPT_SAVEPOINT}"))
-            .await
-        {
-            let last = script.statements.last().expect("a script has statements");
-            error = Some(to_error(&e, last, file_label));
-        }
+        error = run.release_script_savepoint().await;
     }
-    if error.is_some() {
-        // Whatever is open (ours or the file's), it must not leak into the next step.
-        let undo = if nested {
-            // The whole script is undone, as a failed script's transaction is.
-            format!(
-                "ROLLBACK TO SAVEPOINT {SCRIPT_SAVEPOINT}; RELEASE SAVEPOINT {SCRIPT_SAVEPOINT}"
-            )
-        } else {
-            "ROLLBACK".to_string()
-        };
-        let _ = client.batch_execute(&undo).await;
-        if let Some(o) = observation.as_deref_mut() {
-            o.released_all();
-        }
-    } else if in_managed_tx && !nested {
-        let t = Instant::now();
-        if let Err(e) = client.batch_execute("COMMIT").await {
-            let last = script
-                .statements
-                .last()
-                .expect("a transaction was opened for a statement");
-            error = Some(to_error(&e, last, file_label));
-        }
-        if let Some(o) = observation {
-            o.released_all();
-        }
-        if let Some(last) = reports.last_mut() {
-            // Deferred constraints are checked at commit; the time belongs to the script.
-            last.duration_ms += t.elapsed().as_secs_f64() * 1000.0;
-        }
-    }
-
+    run.end_transaction(&mut error).await;
     if let Some(e) = &mut error {
         if e.code.as_deref() == Some(SYNTAX_ERROR) {
             e.message.push_str(&newer_syntax_hint(client).await);
@@ -491,8 +334,268 @@ async fn execute(
         ok: error.is_none(),
         error,
         duration_ms: t0.elapsed().as_secs_f64() * 1000.0,
-        statements: reports,
+        statements: run.reports,
         ..Default::default()
+    }
+}
+
+/// Whether the file runs as written (it has its own BEGIN/COMMIT) or in our transactions.
+fn wrapping_of(script: &Script) -> Wrapping {
+    if script.statements.iter().any(|s| {
+        matches!(
+            s.transactionality,
+            Transactionality::Begin | Transactionality::Commit
+        )
+    }) {
+        Wrapping::AsWritten
+    } else {
+        Wrapping::Managed
+    }
+}
+
+/// One run of the statement loop: where it runs, what it has measured, and which transactions
+/// are open.
+struct Run<'a> {
+    client: &'a Client,
+    script: &'a Script,
+    file_label: &'a str,
+    t0: Instant,
+    observation: Option<&'a mut Observation>,
+    nested: bool,
+    wrapping: Wrapping,
+    reports: Vec<StatementReport>,
+    /// Our own transaction is open (Managed scripts).
+    in_managed_tx: bool,
+    /// The file's own BEGIN ... COMMIT is open (AsWritten scripts).
+    in_file_tx: bool,
+}
+
+impl Run<'_> {
+    /// Milliseconds from the direction's start to `at`.
+    fn ms(&self, at: Instant) -> f64 {
+        at.duration_since(self.t0).as_secs_f64() * 1000.0
+    }
+
+    /// Nested, opens the savepoint around the whole script; its failure is the first statement's.
+    async fn open_script_savepoint(&self) -> Option<StatementError> {
+        if !self.nested {
+            return None;
+        }
+        let e = self
+            .client
+            .batch_execute(&format!("SAVEPOINT {SCRIPT_SAVEPOINT}"))
+            .await
+            .err()?;
+        self.script
+            .statements
+            .first()
+            .map(|first| to_error(&e, first, self.file_label))
+    }
+
+    /// Runs the statements in order and stops at the first error.
+    async fn statements(&mut self) -> Option<StatementError> {
+        let script = self.script;
+        for (index, statement) in script.statements.iter().enumerate() {
+            if let Err(e) = self.statement(index, statement).await {
+                return Some(e);
+            }
+        }
+        None
+    }
+
+    /// One statement: refused when it cannot run nested, then its transaction, then the run.
+    async fn statement(
+        &mut self,
+        index: usize,
+        statement: &Statement,
+    ) -> Result<(), StatementError> {
+        let transactional = statement.transactionality != Transactionality::NonTransactional;
+        if self.nested && !transactional {
+            // Never reached through the rehearsal, which does not run such scripts nested; a
+            // COMMIT here would end the transaction that must be rolled back.
+            return Err(StatementError {
+                message: "this statement cannot run inside a transaction, so it was not run (--in-transaction)".into(),
+                file: self.file_label.to_string(),
+                line: statement.line,
+                code: None,
+                environment: None,
+                culprit: None,
+            });
+        }
+        if self.wrapping == Wrapping::Managed {
+            self.manage_transaction(statement, transactional).await?;
+        }
+        self.timed(index, statement, transactional).await
+    }
+
+    /// Managed scripts: opens our transaction before a transactional statement, and commits it
+    /// before a statement that cannot run in one.
+    async fn manage_transaction(
+        &mut self,
+        statement: &Statement,
+        transactional: bool,
+    ) -> Result<(), StatementError> {
+        // Nested, the script's savepoint is its transaction: nothing to open or commit.
+        if transactional && !self.in_managed_tx && self.nested {
+            self.in_managed_tx = true;
+        } else if transactional && !self.in_managed_tx {
+            if let Err(e) = self.client.batch_execute("BEGIN").await {
+                return Err(to_error(&e, statement, self.file_label));
+            }
+            self.in_managed_tx = true;
+        } else if !transactional && self.in_managed_tx {
+            let result = self.client.batch_execute("COMMIT").await;
+            self.in_managed_tx = false;
+            if let Some(o) = self.observation.as_deref_mut() {
+                o.released_all();
+            }
+            if let Err(e) = result {
+                return Err(to_error(&e, statement, self.file_label));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the statement, timed, and records its report (told to the observation, if any).
+    async fn timed(
+        &mut self,
+        index: usize,
+        statement: &Statement,
+        transactional: bool,
+    ) -> Result<(), StatementError> {
+        // Inside a transaction that must stay open, the file's own BEGIN and COMMIT become a
+        // savepoint and its release.
+        let sql: Cow<str> = match (self.nested, statement.transactionality) {
+            (true, Transactionality::Begin) => format!("SAVEPOINT {STEP_SAVEPOINT}").into(),
+            (true, Transactionality::Commit) => {
+                format!("RELEASE SAVEPOINT {STEP_SAVEPOINT}").into()
+            }
+            _ => statement.sql.as_str().into(),
+        };
+        let t = Instant::now();
+        let result = self.client.batch_execute(&sql).await;
+        let end = Instant::now();
+        let mut report = StatementReport {
+            sql: statement.sql.clone(),
+            line: statement.line,
+            duration_ms: end.duration_since(t).as_secs_f64() * 1000.0,
+            ok: result.is_ok(),
+            transactional,
+            started_ms: self.ms(t),
+            ..Default::default()
+        };
+        if result.is_ok() {
+            match statement.transactionality {
+                Transactionality::Begin => self.in_file_tx = true,
+                Transactionality::Commit => self.in_file_tx = false,
+                _ => {}
+            }
+        }
+        let (start_ms, end_ms) = (self.ms(t), self.ms(end));
+        let in_transaction = self.nested || self.in_managed_tx || self.in_file_tx;
+        if let Some(o) = self.observation.as_deref_mut() {
+            o.after_statement(
+                self.client,
+                index,
+                start_ms,
+                end_ms,
+                result.is_ok(),
+                in_transaction,
+                &mut report,
+            )
+            .await;
+        }
+        self.reports.push(report);
+        result.map_err(|e| to_error(&e, statement, self.file_label))
+    }
+
+    /// Writes the tool's own row in its bookkeeping table, when the script has one; its failure
+    /// is the migration's, as it would be in production.
+    async fn bookkeeping(&self) -> Option<StatementError> {
+        // In the script's transaction when it has one, as the tool writes it: not a statement of
+        // the migration, so not measured.
+        let sql = self.script.bookkeeping.as_ref()?;
+        let e = self.client.batch_execute(sql).await.err()?;
+        let at = self
+            .script
+            .statements
+            .last()
+            .map_or(self.script.first_line, |s| s.line);
+        Some(StatementError {
+            message: format!(
+                "recording the migration in the tool's bookkeeping table failed, as it would in production: {}",
+                crate::server_text::of(&e)
+            ),
+            file: self.file_label.to_string(),
+            line: at,
+            code: e.as_db_error().map(|d| d.code().code().to_string()),
+            environment: None,
+            culprit: None,
+        })
+    }
+
+    /// Nested, releases the script's savepoint; its failure is the last statement's.
+    async fn release_script_savepoint(&self) -> Option<StatementError> {
+        // Deferred constraints are checked at a commit, which never comes here: not checked.
+        let e = self
+            .client
+            .batch_execute(&format!("RELEASE SAVEPOINT {SCRIPT_SAVEPOINT}"))
+            .await
+            .err()?;
+        let last = self
+            .script
+            .statements
+            .last()
+            .expect("a script has statements");
+        Some(to_error(&e, last, self.file_label))
+    }
+
+    /// Ends what is still open: after an error it is rolled back, else our own transaction is
+    /// committed (never when nested).
+    async fn end_transaction(&mut self, error: &mut Option<StatementError>) {
+        if error.is_some() {
+            self.roll_back().await;
+        } else if self.in_managed_tx && !self.nested {
+            *error = self.commit().await;
+        }
+    }
+
+    /// After an error: whatever is open (ours or the file's) must not leak into the next step.
+    async fn roll_back(&mut self) {
+        let undo = if self.nested {
+            // The whole script is undone, as a failed script's transaction is.
+            format!(
+                "ROLLBACK TO SAVEPOINT {SCRIPT_SAVEPOINT}; RELEASE SAVEPOINT {SCRIPT_SAVEPOINT}"
+            )
+        } else {
+            "ROLLBACK".to_string()
+        };
+        let _ = self.client.batch_execute(&undo).await;
+        if let Some(o) = self.observation.as_deref_mut() {
+            o.released_all();
+        }
+    }
+
+    /// Commits our transaction; its time (deferred constraints) is the last statement's.
+    async fn commit(&mut self) -> Option<StatementError> {
+        let t = Instant::now();
+        let mut error = None;
+        if let Err(e) = self.client.batch_execute("COMMIT").await {
+            let last = self
+                .script
+                .statements
+                .last()
+                .expect("a transaction was opened for a statement");
+            error = Some(to_error(&e, last, self.file_label));
+        }
+        if let Some(o) = self.observation.as_deref_mut() {
+            o.released_all();
+        }
+        if let Some(last) = self.reports.last_mut() {
+            // Deferred constraints are checked at commit; the time belongs to the script.
+            last.duration_ms += t.elapsed().as_secs_f64() * 1000.0;
+        }
+        error
     }
 }
 
