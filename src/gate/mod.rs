@@ -342,46 +342,66 @@ fn destructive_changes(m: &MigrationReport, declared: &Declarations) -> Vec<Dest
     out
 }
 
+/// Every gate of one migration, in the order the report lists them.
 fn gates(m: &MigrationReport, config: &GateConfig, declared: &Declarations) -> Vec<GateResult> {
     let mut out = Vec::new();
-    let result =
-        |gate: &str, ok: bool, message: String, limit: Option<f64>, actual: Option<f64>| {
-            GateResult {
-                gate: gate.to_string(),
-                status: if ok {
-                    GateStatus::Pass
-                } else {
-                    GateStatus::Fail
-                },
-                message,
-                limit_ms: limit,
-                actual_ms: actual,
-            }
-        };
+    out.extend(max_duration_gate(m, config));
+    out.extend(max_lock_hold_gates(m, config));
+    out.extend(max_blocked_gate(m, config));
+    out.push(rollback_gate(m, config, declared));
+    out.extend(destructive_gate(m, declared));
+    out
+}
 
-    if let Some(limit) = config.max_duration_ms {
-        let (which, d) = measures::directions(m)
-            .into_iter()
-            .map(|(name, d)| (name, d.duration_ms))
-            .fold(
-                ("forward", 0.0),
-                |best, x| if x.1 > best.1 { x } else { best },
-            );
-        let ok = d <= limit;
-        out.push(result(
-            "max_duration",
-            ok,
-            format!(
-                "the {which} direction took {}, {} the limit of {}",
-                duration(d),
-                if ok { "within" } else { "over" },
-                duration(limit)
-            ),
-            Some(limit),
-            Some(d),
-        ));
+/// A measured gate's result: passed when `ok`, failed otherwise.
+fn gate_result(
+    gate: &str,
+    ok: bool,
+    message: String,
+    limit: Option<f64>,
+    actual: Option<f64>,
+) -> GateResult {
+    GateResult {
+        gate: gate.to_string(),
+        status: if ok {
+            GateStatus::Pass
+        } else {
+            GateStatus::Fail
+        },
+        message,
+        limit_ms: limit,
+        actual_ms: actual,
     }
+}
 
+/// `max_duration`: the slowest direction against the limit, when there is one.
+fn max_duration_gate(m: &MigrationReport, config: &GateConfig) -> Option<GateResult> {
+    let limit = config.max_duration_ms?;
+    let (which, d) = measures::directions(m)
+        .into_iter()
+        .map(|(name, d)| (name, d.duration_ms))
+        .fold(
+            ("forward", 0.0),
+            |best, x| if x.1 > best.1 { x } else { best },
+        );
+    let ok = d <= limit;
+    Some(gate_result(
+        "max_duration",
+        ok,
+        format!(
+            "the {which} direction took {}, {} the limit of {}",
+            duration(d),
+            if ok { "within" } else { "over" },
+            duration(limit)
+        ),
+        Some(limit),
+        Some(d),
+    ))
+}
+
+/// `max_lock_hold`: per limited mode, the longest such lock on a relation that existed before.
+fn max_lock_hold_gates(m: &MigrationReport, config: &GateConfig) -> Vec<GateResult> {
+    let mut out = Vec::new();
     for (mode, limit) in &config.max_lock_hold_ms {
         let locks: Vec<_> = locks_on_existing(m)
             .into_iter()
@@ -396,7 +416,7 @@ fn gates(m: &MigrationReport, config: &GateConfig, declared: &Declarations) -> V
             Some(lock) => {
                 let held = lock.held_ms;
                 let ok = held <= *limit;
-                out.push(result(
+                out.push(gate_result(
                     "max_lock_hold",
                     ok,
                     format!(
@@ -415,7 +435,7 @@ fn gates(m: &MigrationReport, config: &GateConfig, declared: &Declarations) -> V
                     Some(held),
                 ));
             }
-            None => out.push(result(
+            None => out.push(gate_result(
                 "max_lock_hold",
                 true,
                 format!(
@@ -427,36 +447,42 @@ fn gates(m: &MigrationReport, config: &GateConfig, declared: &Declarations) -> V
             )),
         }
     }
+    out
+}
 
-    if let Some(limit) = config.max_blocked_ms {
-        match measures::longest_block_ms(m) {
-            Some(b) => {
-                let ok = b <= limit;
-                out.push(result(
-                    "max_blocked",
-                    ok,
-                    format!(
-                        "a workload query was blocked for {}, {} the limit of {}",
-                        duration(b),
-                        if ok { "within" } else { "over" },
-                        duration(limit)
-                    ),
-                    Some(limit),
-                    Some(b),
-                ));
-            }
-            None => out.push(GateResult {
-                gate: "max_blocked".into(),
-                status: GateStatus::NotMeasured,
-                message: "no concurrent workload ran, so blocked time was not measured".into(),
-                limit_ms: Some(limit),
-                actual_ms: None,
-            }),
+/// `max_blocked`: the longest block of a workload query, or not measured without a workload.
+fn max_blocked_gate(m: &MigrationReport, config: &GateConfig) -> Option<GateResult> {
+    let limit = config.max_blocked_ms?;
+    Some(match measures::longest_block_ms(m) {
+        Some(b) => {
+            let ok = b <= limit;
+            gate_result(
+                "max_blocked",
+                ok,
+                format!(
+                    "a workload query was blocked for {}, {} the limit of {}",
+                    duration(b),
+                    if ok { "within" } else { "over" },
+                    duration(limit)
+                ),
+                Some(limit),
+                Some(b),
+            )
         }
-    }
+        None => GateResult {
+            gate: "max_blocked".into(),
+            status: GateStatus::NotMeasured,
+            message: "no concurrent workload ran, so blocked time was not measured".into(),
+            limit_ms: Some(limit),
+            actual_ms: None,
+        },
+    })
+}
 
-    let rollback = match (&m.rollback_file, declared.marked_irreversible, &declared.irreversible) {
-        (_, true, Some(a)) => result(
+/// `rollback`: a rollback script, an approved irreversible mark, or none when none is required.
+fn rollback_gate(m: &MigrationReport, config: &GateConfig, declared: &Declarations) -> GateResult {
+    match (&m.rollback_file, declared.marked_irreversible, &declared.irreversible) {
+        (_, true, Some(a)) => gate_result(
             "rollback",
             true,
             format!(
@@ -466,76 +492,78 @@ fn gates(m: &MigrationReport, config: &GateConfig, declared: &Declarations) -> V
             None,
             None,
         ),
-        (Some(file), _, _) => result("rollback", true, format!("{file} rolls it back"), None, None),
-        (None, true, None) => result(
+        (Some(file), _, _) => gate_result("rollback", true, format!("{file} rolls it back"), None, None),
+        (None, true, None) => gate_result(
             "rollback",
             false,
             "marked irreversible, but nobody approved that: add -- rehearse:approve irreversible by=\"...\" reason=\"...\" or an approvals-file entry".into(),
             None,
             None,
         ),
-        (None, false, _) if !config.require_rollback => result(
+        (None, false, _) if !config.require_rollback => gate_result(
             "rollback",
             true,
             "no rollback script, and none is required".into(),
             None,
             None,
         ),
-        (None, false, _) => result(
+        (None, false, _) => gate_result(
             "rollback",
             false,
             "there is no rollback script".into(),
             None,
             None,
         ),
-    };
-    out.push(rollback);
-
-    let destructive = destructive_changes(m, declared);
-    if !destructive.is_empty() {
-        let pending: Vec<String> = destructive
-            .iter()
-            .filter(|d| d.approval.is_none())
-            .map(|d| {
-                format!(
-                    "{} of {} (line {})",
-                    d.kind.replace('_', " "),
-                    d.object,
-                    d.line
-                )
-            })
-            .collect();
-        out.push(if pending.is_empty() {
-            let a = declared.destructive.as_ref().expect("approved");
-            result(
-                "destructive",
-                true,
-                format!(
-                    "{} approved by {} ({}): {}",
-                    count(destructive.len(), "destructive change"),
-                    a.by,
-                    a.source,
-                    a.reason
-                ),
-                None,
-                None,
-            )
-        } else {
-            result(
-                "destructive",
-                false,
-                format!(
-                    "{} {} an approval: {}",
-                    count(pending.len(), "destructive change"),
-                    if pending.len() == 1 { "needs" } else { "need" },
-                    pending.join("; ")
-                ),
-                None,
-                None,
-            )
-        });
     }
-    out
+}
+
+/// `destructive`: every destructive change approved, when the forward script makes any.
+fn destructive_gate(m: &MigrationReport, declared: &Declarations) -> Option<GateResult> {
+    let destructive = destructive_changes(m, declared);
+    if destructive.is_empty() {
+        return None;
+    }
+    let pending: Vec<String> = destructive
+        .iter()
+        .filter(|d| d.approval.is_none())
+        .map(|d| {
+            format!(
+                "{} of {} (line {})",
+                d.kind.replace('_', " "),
+                d.object,
+                d.line
+            )
+        })
+        .collect();
+    Some(if pending.is_empty() {
+        let a = declared.destructive.as_ref().expect("approved");
+        gate_result(
+            "destructive",
+            true,
+            format!(
+                "{} approved by {} ({}): {}",
+                count(destructive.len(), "destructive change"),
+                a.by,
+                a.source,
+                a.reason
+            ),
+            None,
+            None,
+        )
+    } else {
+        gate_result(
+            "destructive",
+            false,
+            format!(
+                "{} {} an approval: {}",
+                count(pending.len(), "destructive change"),
+                if pending.len() == 1 { "needs" } else { "need" },
+                pending.join("; ")
+            ),
+            None,
+            None,
+        )
+    })
 }
 
 /// Gate settings given on the command line; each replaces the scenario's.
