@@ -123,6 +123,7 @@ pub async fn snapshot_parallel(
     Ok(decode(rows))
 }
 
+/// The snapshot model from each query's rows, decoded kind by kind in the queries' order.
 fn decode(rows: Vec<(usize, Vec<Row>)>) -> Snapshot {
     let mut by_query: Vec<Vec<Row>> = (0..QUERY_COUNT).map(|_| Vec::new()).collect();
     for (i, r) in rows {
@@ -142,7 +143,35 @@ fn decode(rows: Vec<(usize, Vec<Row>)>) -> Snapshot {
         format: FORMAT,
         ..Default::default()
     };
-    for r in schemas {
+    decode_schemas(&mut s, schemas);
+    decode_extensions(&mut s, extensions);
+    let names = decode_relations(&mut s, relations);
+    decode_columns(&mut s, &names, columns);
+    decode_constraints(&mut s, &names, constraints);
+    decode_triggers(&mut s, &names, triggers);
+    decode_policies(&mut s, &names, policies);
+    decode_rules(&mut s, &names, rules);
+    decode_indexes(&mut s, &names, indexes);
+    decode_sequences(&mut s, sequences);
+    decode_functions(&mut s, functions);
+    decode_types(&mut s, types);
+    for r in default_privileges {
+        s.default_privileges.insert(r.get(0), r.get(1));
+    }
+    s.statistics = definitions(statistics);
+    s.event_triggers = definitions(event_triggers);
+    s.collations = definitions(collations);
+    s.publications = definitions(publications);
+    s.casts = definitions(casts);
+    s.text_search = definitions(text_search);
+    s.foreign = definitions(foreign);
+    without_bookkeeping(&mut s);
+    s
+}
+
+/// Schemas by name: owner, privileges and comment.
+fn decode_schemas(s: &mut Snapshot, rows: Vec<Row>) {
+    for r in rows {
         s.schemas.insert(
             r.get(0),
             Schema {
@@ -152,7 +181,11 @@ fn decode(rows: Vec<(usize, Vec<Row>)>) -> Snapshot {
             },
         );
     }
-    for r in extensions {
+}
+
+/// Extensions by name: version and schema.
+fn decode_extensions(s: &mut Snapshot, rows: Vec<Row>) {
+    for r in rows {
         s.extensions.insert(
             r.get(0),
             Extension {
@@ -161,9 +194,14 @@ fn decode(rows: Vec<(usize, Vec<Row>)>) -> Snapshot {
             },
         );
     }
+}
+
+/// Relations (tables, views, ...) by name, still without their sub-objects; answers the name
+/// of each relation's OID, which the sub-objects' rows name their relation by.
+fn decode_relations(s: &mut Snapshot, rows: Vec<Row>) -> HashMap<u32, String> {
     // OIDs join the rows of one read together; none of them is kept in the model.
-    let mut names: HashMap<u32, String> = HashMap::with_capacity(relations.len());
-    for r in relations {
+    let mut names: HashMap<u32, String> = HashMap::with_capacity(rows.len());
+    for r in rows {
         let kind: String = r.get(1);
         let persistence: String = r.get(2);
         names.insert(r.get(15), r.get(0));
@@ -171,12 +209,7 @@ fn decode(rows: Vec<(usize, Vec<Row>)>) -> Snapshot {
             r.get(0),
             Relation {
                 kind: relation_kind(&kind).to_string(),
-                persistence: if persistence == "u" {
-                    "unlogged"
-                } else {
-                    "permanent"
-                }
-                .to_string(),
+                persistence: persistence_name(&persistence).to_string(),
                 partition_key: r.get(3),
                 partition_of: r.get(4),
                 partition_bound: r.get(5),
@@ -193,10 +226,15 @@ fn decode(rows: Vec<(usize, Vec<Row>)>) -> Snapshot {
             },
         );
     }
+    names
+}
+
+/// Each relation's columns, in physical (attnum) order.
+fn decode_columns(s: &mut Snapshot, names: &HashMap<u32, String>, rows: Vec<Row>) {
     // Rows of sub-objects name their relation; a relation that vanished between two queries
     // cannot happen inside the repeatable-read transaction, but is skipped rather than trusted.
     // Rows come unordered (sorting them in the server costs more); physical order is attnum.
-    let mut physical: Vec<(u32, i16, Column)> = columns
+    let mut physical: Vec<(u32, i16, Column)> = rows
         .iter()
         .map(|r| {
             let column = Column {
@@ -222,15 +260,27 @@ fn decode(rows: Vec<(usize, Vec<Row>)>) -> Snapshot {
             relation.columns.push(column);
         }
     }
-    let mut by_rel = |rows: Vec<Row>, f: &mut dyn FnMut(&mut Relation, &Row)| {
-        for r in rows {
-            let oid: u32 = r.get(0);
-            if let Some(relation) = names.get(&oid).and_then(|n| s.relations.get_mut(n)) {
-                f(relation, &r);
-            }
+}
+
+/// Hands each row to `f` with the relation its first column (an OID) names; a row whose
+/// relation is unknown is skipped.
+fn by_relation(
+    s: &mut Snapshot,
+    names: &HashMap<u32, String>,
+    rows: Vec<Row>,
+    mut f: impl FnMut(&mut Relation, &Row),
+) {
+    for r in rows {
+        let oid: u32 = r.get(0);
+        if let Some(relation) = names.get(&oid).and_then(|n| s.relations.get_mut(n)) {
+            f(relation, &r);
         }
-    };
-    by_rel(constraints, &mut |rel, r| {
+    }
+}
+
+/// Each relation's constraints by name: kind, definition, deferrability, validity.
+fn decode_constraints(s: &mut Snapshot, names: &HashMap<u32, String>, rows: Vec<Row>) {
+    by_relation(s, names, rows, |rel, r| {
         let kind: String = r.get(2);
         rel.constraints.insert(
             r.get(1),
@@ -245,7 +295,11 @@ fn decode(rows: Vec<(usize, Vec<Row>)>) -> Snapshot {
             },
         );
     });
-    by_rel(triggers, &mut |rel, r| {
+}
+
+/// Each relation's triggers by name: definition and enabled state.
+fn decode_triggers(s: &mut Snapshot, names: &HashMap<u32, String>, rows: Vec<Row>) {
+    by_relation(s, names, rows, |rel, r| {
         rel.triggers.insert(
             r.get(1),
             Trigger {
@@ -255,7 +309,11 @@ fn decode(rows: Vec<(usize, Vec<Row>)>) -> Snapshot {
             },
         );
     });
-    by_rel(policies, &mut |rel, r| {
+}
+
+/// Each relation's row-level security policies by name.
+fn decode_policies(s: &mut Snapshot, names: &HashMap<u32, String>, rows: Vec<Row>) {
+    by_relation(s, names, rows, |rel, r| {
         let cmd: String = r.get(2);
         rel.policies.insert(
             r.get(1),
@@ -269,10 +327,19 @@ fn decode(rows: Vec<(usize, Vec<Row>)>) -> Snapshot {
             },
         );
     });
-    by_rel(rules, &mut |rel, r| {
+}
+
+/// Each relation's rewrite rules: name to definition.
+fn decode_rules(s: &mut Snapshot, names: &HashMap<u32, String>, rows: Vec<Row>) {
+    by_relation(s, names, rows, |rel, r| {
         rel.rules.insert(r.get(1), r.get(2));
     });
-    for r in indexes {
+}
+
+/// Indexes by name, on a known table; an index backing a constraint is described by the
+/// constraint's definition (so it needs the constraints decoded first).
+fn decode_indexes(s: &mut Snapshot, names: &HashMap<u32, String>, rows: Vec<Row>) {
+    for r in rows {
         let Some(table) = names.get(&r.get::<_, u32>(1)) else {
             continue;
         };
@@ -305,17 +372,16 @@ fn decode(rows: Vec<(usize, Vec<Row>)>) -> Snapshot {
             },
         );
     }
-    for r in sequences {
+}
+
+/// Sequences by name: type, bounds, step, cache, owner column and persistence.
+fn decode_sequences(s: &mut Snapshot, rows: Vec<Row>) {
+    for r in rows {
         let persistence: String = r.get(12);
         s.sequences.insert(
             r.get(0),
             Sequence {
-                persistence: if persistence == "u" {
-                    "unlogged"
-                } else {
-                    "permanent"
-                }
-                .to_string(),
+                persistence: persistence_name(&persistence).to_string(),
                 data_type: r.get(1),
                 start: r.get(2),
                 increment: r.get(3),
@@ -330,7 +396,11 @@ fn decode(rows: Vec<(usize, Vec<Row>)>) -> Snapshot {
             },
         );
     }
-    for r in functions {
+}
+
+/// Functions, procedures and aggregates by signature: kind, definition and result.
+fn decode_functions(s: &mut Snapshot, rows: Vec<Row>) {
+    for r in rows {
         let kind: String = r.get(1);
         s.functions.insert(
             r.get(0),
@@ -344,7 +414,12 @@ fn decode(rows: Vec<(usize, Vec<Row>)>) -> Snapshot {
             },
         );
     }
-    for r in types {
+}
+
+/// User-defined types by name: enum labels, a domain's base and constraints, a composite's
+/// attributes.
+fn decode_types(s: &mut Snapshot, rows: Vec<Row>) {
+    for r in rows {
         let kind: String = r.get(1);
         let names: Vec<String> = r.get(7);
         let defs: Vec<String> = r.get(8);
@@ -365,18 +440,6 @@ fn decode(rows: Vec<(usize, Vec<Row>)>) -> Snapshot {
             },
         );
     }
-    for r in default_privileges {
-        s.default_privileges.insert(r.get(0), r.get(1));
-    }
-    s.statistics = definitions(statistics);
-    s.event_triggers = definitions(event_triggers);
-    s.collations = definitions(collations);
-    s.publications = definitions(publications);
-    s.casts = definitions(casts);
-    s.text_search = definitions(text_search);
-    s.foreign = definitions(foreign);
-    without_bookkeeping(&mut s);
-    s
 }
 
 /// Leaves out the migration tool's bookkeeping table (marked by its comment, see
@@ -399,6 +462,15 @@ fn without_bookkeeping(s: &mut Snapshot) {
 /// Rows of (name, definition) as the model's map of them.
 fn definitions(rows: Vec<Row>) -> BTreeMap<String, String> {
     rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+}
+
+/// How `relpersistence` reads in the model: `u` is unlogged, anything else permanent.
+fn persistence_name(p: &str) -> &'static str {
+    if p == "u" {
+        "unlogged"
+    } else {
+        "permanent"
+    }
 }
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
