@@ -21,10 +21,6 @@ pub fn attach(f: &mut Finding) {
     }
 }
 
-fn hazard(kind: FindingKind, message: String) -> Finding {
-    Finding::of(kind, message)
-}
-
 /// The hazards of one migration's forward direction.
 /// `lock_timeout_in_session`: the scenario sets lock_timeout for the migration's session.
 pub fn hazards(
@@ -73,7 +69,7 @@ pub fn hazards(
                     table,
                     name,
                     concurrently: false,
-                } if !created.contains(table) && is_large(table) => out.push(hazard(
+                } if !created.contains(table) && is_large(table) => out.push(Finding::of(
                     FindingKind::IndexWithoutConcurrently,
                     format!(
                         "{file}, line {}: CREATE INDEX {name} without CONCURRENTLY blocks writes to {table}, {}, while it builds.",
@@ -85,7 +81,7 @@ pub fn hazards(
                     table,
                     name,
                     not_valid: false,
-                } if !created.contains(table) => out.push(hazard(
+                } if !created.contains(table) => out.push(Finding::of(
                     FindingKind::ForeignKeyValidated,
                     format!(
                         "{file}, line {}: foreign key {name} on {table} is added without NOT VALID, so it scans the table while blocking writes to both tables.",
@@ -95,7 +91,7 @@ pub fn hazards(
                 Action::SetNotNull { table, column }
                     if !created.contains(table) && is_large(table) =>
                 {
-                    out.push(hazard(
+                    out.push(Finding::of(
                     FindingKind::SetNotNullScan,
                         format!(
                             "{file}, line {}: SET NOT NULL on {table}.{column} scans {} under an AccessExclusiveLock.",
@@ -109,7 +105,7 @@ pub fn hazards(
         }
         for r in &s.rewrites {
             if !created.contains(r) && is_large(r) {
-                out.push(hazard(
+                out.push(Finding::of(
                     FindingKind::RewriteLargeTable,
                     format!(
                         "{file}, line {}: the statement rewrites {r}, {}, holding an AccessExclusiveLock throughout.",
@@ -125,7 +121,7 @@ pub fn hazards(
                 && !created.contains(&l.relation)
                 && l.held_ms >= LONG_EXCLUSIVE_LOCK_MS
             {
-                out.push(hazard(
+                out.push(Finding::of(
                     FindingKind::LongAccessExclusiveLock,
                     format!(
                         "{file}, line {}: AccessExclusiveLock on {} was held for {}; every query on the table waits that long.",
@@ -138,7 +134,7 @@ pub fn hazards(
         }
         if locks_existing && !lock_timeout_set && !warned_timeout {
             warned_timeout = true;
-            out.push(hazard(
+            out.push(Finding::of(
                     FindingKind::NoLockTimeout,
                 format!(
                     "{file}, line {}: the migration locks an existing table without setting lock_timeout first.",

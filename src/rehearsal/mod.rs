@@ -301,13 +301,13 @@ impl Run<'_> {
         &self,
         client: &Client,
         request: seed::SeedRequest,
-        on_a_copy: bool,
+        live_rows: bool,
     ) -> Result<SeedPoints, Error> {
-        let keep_template = self.keep_template;
-        let mut seeding = SeedPoints::new(request, keep_template, self.init_sql);
+        let mut seeding = SeedPoints::new(request, self.keep_template, self.init_sql);
         seeding.leave_alone(self.set.bookkeeping.iter().map(|b| b.table.clone()));
-        if on_a_copy {
-            // The copy's tables hold staging's rows: only tables the migrations create are seeded.
+        if live_rows {
+            // A clone's tables (or the target's) hold staging's rows: only tables the
+            // migrations create are seeded.
             let existing = seed::catalog::table_keys(client).await.map_err(|e| {
                 Error::Environment(format!(
                     "could not list the clone's tables: {}",
