@@ -159,6 +159,9 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
     ))
 }
 
+/// /dev/shm's cap when the scenario sets no memory limit.
+const SHM_BYTES: i64 = 1 << 30;
+
 fn container_body(
     request: &DatabaseRequest,
     image: &str,
@@ -214,6 +217,12 @@ fn container_body(
             memory,
             // No swap beyond the memory limit: the limit is what the rehearsal measures under.
             memory_swap: memory,
+            // PostgreSQL's parallel workers (index builds, VACUUM, queries) share memory through
+            // /dev/shm, which Docker caps at 64 MB: a parallel VACUUM of a few million rows
+            // already fails there ("could not resize shared memory segment ... No space left on
+            // device"), which no production server would. The cap is the memory limit, or
+            // SHM_BYTES; pages are used only as written, and count against the memory limit.
+            shm_size: Some(memory.unwrap_or(SHM_BYTES)),
             ..Default::default()
         }),
         ..Default::default()
@@ -548,6 +557,13 @@ mod tests {
         let host = body.host_config.unwrap();
         assert_eq!(host.nano_cpus, Some(1_500_000_000));
         assert_eq!(host.memory, Some(512 << 20));
+        assert_eq!(
+            host.shm_size,
+            Some(512 << 20),
+            "/dev/shm up to the memory limit"
+        );
         assert_eq!(body.labels.unwrap()[LABEL], "1");
+        let unlimited = container_body(&DatabaseRequest::default(), "postgres:15", "pw").unwrap();
+        assert_eq!(unlimited.host_config.unwrap().shm_size, Some(SHM_BYTES));
     }
 }
