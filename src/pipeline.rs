@@ -7,12 +7,14 @@
 //! partial report is written, and the database was released before that.
 
 use crate::gate::{self, GateOverrides};
-use crate::migrations;
+use crate::migrations::{self, MigrationSet};
+use crate::probe;
 use crate::provision::cleanup;
 use crate::rehearsal;
 use crate::render;
 use crate::report::{self, Report};
 use crate::scenario::Scenario;
+use crate::seed;
 use crate::Error;
 use std::path::{Path, PathBuf};
 
@@ -34,11 +36,12 @@ pub async fn run(scenario: &Scenario, out: &Path, gates: &GateOverrides) -> Resu
     for note in &set.notes {
         crate::say!("rehearse: note: {note}");
     }
+    let settings = rehearsal_settings(scenario, &set)?;
     let progress = rehearsal::for_stderr();
-    rehearsal::journal::begin(scenario, &set);
+    rehearsal::journal::begin(&settings, &set);
     let journaled = rehearsal::journal::Journaled(progress.as_ref());
     let outcome = tokio::select! {
-        report = rehearsal::rehearse(scenario, &set, &journaled) => Some(report),
+        report = rehearsal::rehearse(&settings, &set, &journaled) => Some(report),
         _ = cleanup::interruption() => None,
     };
     // Stopped by a signal: the rehearsal's work was dropped above, which released its
@@ -58,6 +61,26 @@ pub async fn run(scenario: &Scenario, out: &Path, gates: &GateOverrides) -> Resu
     Ok(Outcome::Finished {
         report: Box::new(report),
         json: written.json,
+    })
+}
+
+/// What the rehearsal takes of `scenario`, built before it starts: a missing or malformed
+/// dataset definition, or one naming a table no migration of `set` creates, is bad input said
+/// before a server starts.
+pub fn rehearsal_settings(
+    scenario: &Scenario,
+    set: &MigrationSet,
+) -> Result<rehearsal::Settings, Error> {
+    let seed = seed::SeedRequest::from_section(scenario.dataset(), scenario.file.as_deref())?;
+    seed.check_against(set)?;
+    Ok(rehearsal::Settings {
+        name: scenario.name.clone(),
+        database: scenario.database.clone(),
+        baseline: scenario.baseline.clone(),
+        init_sql: scenario.init_sql().map(str::to_string),
+        keep_template: scenario.dataset().and_then(|d| d.template).unwrap_or(true),
+        seed,
+        probe: probe::ProbeSettings::from_scenario(scenario),
     })
 }
 

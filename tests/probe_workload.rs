@@ -12,7 +12,8 @@ async fn rehearse_locally(name: &str) -> rehearse::report::Report {
     let mut scenario = Scenario::load(&fixture(name)).unwrap();
     scenario.database.provider = rehearse::provision::ProviderChoice::Local;
     let set = rehearse::migrations::discover(&scenario.migrations_dir, scenario.format).unwrap();
-    rehearse::rehearsal::rehearse(&scenario, &set, &rehearse::rehearsal::QuietProgress)
+    let settings = rehearse::pipeline::rehearsal_settings(&scenario, &set).unwrap();
+    rehearse::rehearsal::rehearse(&settings, &set, &rehearse::rehearsal::QuietProgress)
         .await
         .unwrap()
 }

@@ -12,7 +12,6 @@ use crate::provision::cleanup;
 use crate::report::{
     DatabaseInfo, Finding, FindingKind, MigrationReport, Report, Verdict, SCHEMA_VERSION,
 };
-use crate::scenario::Scenario;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -39,9 +38,9 @@ fn with(f: impl FnOnce(&mut Journal)) {
     }
 }
 
-/// Starts keeping the journal of a run of `scenario` over `set`.
-pub fn begin(scenario: &Scenario, set: &MigrationSet) {
-    let planned = super::split_baseline(set, scenario.baseline.as_deref())
+/// Starts keeping the journal of a run with `settings` over `set`.
+pub fn begin(settings: &super::Settings, set: &MigrationSet) {
+    let planned = super::split_baseline(set, settings.baseline.as_deref())
         .map(|(_, rehearsed)| rehearsed)
         .unwrap_or(&set.migrations)
         .iter()
@@ -54,7 +53,7 @@ pub fn begin(scenario: &Scenario, set: &MigrationSet) {
         })
         .collect();
     *JOURNAL.lock().unwrap_or_else(|e| e.into_inner()) = Some(Journal {
-        scenario: scenario.name.clone(),
+        scenario: settings.name.clone(),
         started_at: super::now_rfc3339(),
         started: Instant::now(),
         database: None,

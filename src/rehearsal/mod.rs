@@ -11,7 +11,6 @@ use crate::report::{
     DataSource, DatabaseInfo, Direction, Finding, FindingKind, MigrationReport, Report, TableSize,
     Verdict, SCHEMA_VERSION,
 };
-use crate::scenario::Scenario;
 use crate::seed;
 use crate::Error;
 use seeding::SeedPoints;
@@ -30,64 +29,72 @@ mod seeding;
 pub use migration::rehearse_migration;
 pub use progress::{for_stderr, PlainProgress, Progress, QuietProgress, TerminalProgress};
 
+/// What the rehearsal takes of the scenario: typed, and checked before anything starts. The
+/// rehearsal never reads the scenario itself; the pipeline (`rehearsal_settings`) builds
+/// these from it (the dataset definitions read and checked against the migrations).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The scenario's name, for the report.
+    pub name: String,
+    /// The database to provision.
+    pub database: provision::DatabaseRequest,
+    /// `--baseline` or `[migrations] baseline`: the last migration applied before the rehearsal.
+    pub baseline: Option<String>,
+    /// `[migrations] init_sql`, run on every migration session first.
+    pub init_sql: Option<String>,
+    /// Keep each seed point's state as a template (`[dataset] template`).
+    pub keep_template: bool,
+    /// What to seed at the seed points.
+    pub seed: seed::SeedRequest,
+    /// How the probe measures.
+    pub probe: ProbeSettings,
+}
+
 /// Runs the whole rehearsal on a freshly provisioned database.
 pub async fn rehearse(
-    scenario: &Scenario,
+    settings: &Settings,
     set: &MigrationSet,
     progress: &dyn Progress,
 ) -> Result<Report, Error> {
-    // A missing or malformed dataset definition, or a baseline that names no migration, is bad
-    // input: say so before starting a server.
-    let request = seed_request(scenario, set)?;
-    split_baseline(set, scenario.baseline.as_deref())?;
-    let database = provision::provision(&scenario.database).await?;
-    journal::provisioned(database_info(&database, scenario));
+    // A baseline that names no migration is bad input: say so before starting a server.
+    split_baseline(set, settings.baseline.as_deref())?;
+    let database = provision::provision(&settings.database).await?;
+    journal::provisioned(database_info(&database, &settings.database));
     progress.step(&format!(
         "PostgreSQL {} via {:?} ({})",
         database.server_version, database.kind, database.reason
     ));
-    let report = rehearse_with(&database, scenario, set, request, progress).await;
+    let report = rehearse_on(&database, settings, set, progress).await;
     drop(database);
     report
 }
 
-/// Runs the rehearsal on a database someone else provisioned.
+/// The rehearsal itself, on a database someone else may have provisioned, step by step: the
+/// target opened, what it has applied already, the baseline, the first seed point, every
+/// migration with the seed point before it, and the report.
 pub async fn rehearse_on(
     database: &Database,
-    scenario: &Scenario,
+    settings: &Settings,
     set: &MigrationSet,
-    progress: &dyn Progress,
-) -> Result<Report, Error> {
-    let request = seed_request(scenario, set)?;
-    rehearse_with(database, scenario, set, request, progress).await
-}
-
-/// The rehearsal itself, step by step: the target opened, what it has applied already, the
-/// baseline, the first seed point, every migration with the seed point before it, and the report.
-async fn rehearse_with(
-    database: &Database,
-    scenario: &Scenario,
-    set: &MigrationSet,
-    seed_request: seed::SeedRequest,
     progress: &dyn Progress,
 ) -> Result<Report, Error> {
     let started_at = now_rfc3339();
     let started = Instant::now();
-    // What the steps need of the scenario, taken once: no step reads the scenario itself.
-    let mut settings = ProbeSettings::from_scenario(scenario);
     let in_transaction = matches!(database.data, DataSource::InTransaction { .. });
-    if in_transaction {
-        settings = in_transaction::settings(settings);
-    }
+    let probe_settings = if in_transaction {
+        in_transaction::settings(settings.probe.clone())
+    } else {
+        settings.probe.clone()
+    };
     let mut run = Run {
         database,
         set,
         progress,
-        name: &scenario.name,
-        baseline: scenario.baseline.as_deref(),
-        init_sql: scenario.init_sql(),
-        keep_template: scenario.dataset().and_then(|d| d.template).unwrap_or(true),
-        info: database_info(database, scenario),
+        name: &settings.name,
+        baseline: settings.baseline.as_deref(),
+        init_sql: settings.init_sql.as_deref(),
+        keep_template: settings.keep_template,
+        info: database_info(database, &settings.database),
         in_transaction,
         findings: Vec::new(),
         migrations: Vec::new(),
@@ -113,14 +120,14 @@ async fn rehearse_with(
     journal::run_findings(&run.findings);
 
     let mut seeding = run
-        .seed_points(&client, seed_request, applied_already.is_some())
+        .seed_points(&client, settings.seed.clone(), applied_already.is_some())
         .await?;
     client = run
         .seed_after_baseline(client, &mut seeding, baseline, rehearsed.first())
         .await?;
     // Sizes as the rehearsed migrations find them (after seeding), for the "large table" hazards.
     let mut tables = crate::probe::table_sizes(&client).await.unwrap_or_default();
-    let probe = Probe::new(database.connection.clone(), settings);
+    let probe = Probe::new(database.connection.clone(), probe_settings);
     // --in-transaction: the migration that could not run inside it, which those after wait on.
     let mut outside: Option<String> = None;
     for (index, migration) in rehearsed.iter().enumerate() {
@@ -650,23 +657,15 @@ enum Seeded {
 }
 
 /// The database as the report describes it.
-fn database_info(database: &Database, scenario: &Scenario) -> DatabaseInfo {
+fn database_info(database: &Database, request: &provision::DatabaseRequest) -> DatabaseInfo {
     DatabaseInfo {
         provider: database.kind,
         server_version: database.server_version.clone(),
         reason: database.reason.clone(),
         image: (database.kind == provision::ProviderKind::Docker)
-            .then(|| provision::docker::image_for(&scenario.database)),
+            .then(|| provision::docker::image_for(request)),
         data: database.data.clone(),
     }
-}
-
-/// The scenario's dataset as a seeding request (a bare folder: every table inferred). A
-/// definition of a table that no migration of `set` creates is bad input.
-pub fn seed_request(scenario: &Scenario, set: &MigrationSet) -> Result<seed::SeedRequest, Error> {
-    let request = seed::SeedRequest::from_section(scenario.dataset(), scenario.file.as_deref())?;
-    seeding::check_definitions(&request, set)?;
-    Ok(request)
 }
 
 /// The directions a migration ran, in order.

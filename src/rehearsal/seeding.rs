@@ -5,7 +5,7 @@
 //! filled (a lookup table) is left alone, and one a later migration empties is not refilled.
 
 use super::{connect, Progress};
-use crate::migrations::{CreatedTables, Migration, MigrationSet};
+use crate::migrations::Migration;
 use crate::provision::{Database, ProviderKind};
 use crate::report::{MigrationReport, SeedReport, TableSize};
 use crate::seed::{self, catalog::table_key, SeedOutcome, SeedRequest, Template};
@@ -49,7 +49,7 @@ impl SeedPoints {
         keep_template: bool,
         init_sql: Option<&str>,
     ) -> SeedPoints {
-        // A definition of a table a later migration creates waits for it; [`check_definitions`]
+        // A definition of a table a later migration creates waits for it; [`SeedRequest::check_against`]
         // refused those no migration creates.
         request.plan.defer_missing = true;
         SeedPoints {
@@ -319,26 +319,6 @@ impl SeedPoints {
             .map(|name| (name.as_str(), definitions.sources[name].as_path()))
             .collect()
     }
-}
-
-/// A dataset definition naming a table that neither the baseline nor any migration creates can
-/// never be seeded: bad input, reported before anything starts.
-pub(super) fn check_definitions(request: &SeedRequest, set: &MigrationSet) -> Result<(), Error> {
-    let definitions = &request.definitions;
-    if definitions.tables.is_empty() {
-        return Ok(());
-    }
-    let created = CreatedTables::read(set.migrations.iter().map(|m| &m.forward));
-    for name in definitions.tables.keys() {
-        if !created.may_create(&table_key(name)) {
-            return Err(Error::Input(format!(
-                "{}: table \"{name}\" is created by no migration in {}, so it can never be seeded",
-                definitions.sources[name].display(),
-                set.root.display()
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// `fresh` sizes over `sizes`, by relation: what the next migrations will find.

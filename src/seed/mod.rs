@@ -36,6 +36,7 @@ pub use plan::PlanOptions;
 pub use progress::ProgressMode;
 pub use template::Template;
 
+use crate::migrations::{CreatedTables, MigrationSet};
 use crate::provision::ConnectionInfo;
 use crate::Error;
 use std::path::Path;
@@ -85,6 +86,26 @@ impl SeedRequest {
             load: LoadOptions::default(),
             progress: ProgressMode::Auto,
         })
+    }
+
+    /// A definition of a table that neither the baseline nor any migration of `set` creates can
+    /// never be seeded: bad input, reported before anything starts.
+    pub fn check_against(&self, set: &MigrationSet) -> Result<(), Error> {
+        let definitions = &self.definitions;
+        if definitions.tables.is_empty() {
+            return Ok(());
+        }
+        let created = CreatedTables::read(set.migrations.iter().map(|m| &m.forward));
+        for name in definitions.tables.keys() {
+            if !created.may_create(&catalog::table_key(name)) {
+                return Err(Error::Input(format!(
+                    "{}: table \"{name}\" is created by no migration in {}, so it can never be seeded",
+                    definitions.sources[name].display(),
+                    set.root.display()
+                )));
+            }
+        }
+        Ok(())
     }
 }
 
