@@ -558,6 +558,60 @@ fn in_a_transaction_what_cannot_run_there_is_not_rehearsed_and_staging_waits_onl
 }
 
 #[test]
+fn in_a_transaction_a_rollback_that_leaves_damage_is_undone_before_the_next_migration() {
+    let rt = runtime();
+    let server = rt.block_on(local_server());
+    let shop = rt.block_on(source(&server, "damaged_live_shop", true));
+    let before = rt.block_on(fingerprint(&shop));
+    // 003's rollback also drops 002's index, and its redo does not bring it back; 004 renames
+    // that index, so it fails unless the state is repaired after 003.
+    let dir = tempfile::tempdir().unwrap();
+    write_migrations(dir.path(), &MIGRATIONS[..2]);
+    write_migrations(
+        dir.path(),
+        &[
+            (
+                "20240101000003_order_status.sql",
+                "ALTER TABLE orders ADD COLUMN status text NOT NULL DEFAULT 'new';",
+                "ALTER TABLE orders DROP COLUMN status;\nDROP INDEX orders_customer_idx;",
+            ),
+            (
+                "20240101000004_rename_index.sql",
+                "ALTER INDEX orders_customer_idx RENAME TO orders_by_customer_idx;",
+                "ALTER INDEX orders_by_customer_idx RENAME TO orders_customer_idx;",
+            ),
+        ],
+    );
+    let run = run_in_transaction(dir.path(), &shop.url());
+    expect_exit(&run, 1);
+    let report = run.report();
+    let damaged = &report["migrations"][0];
+    assert_eq!(damaged["verdict"], "fail", "{damaged}");
+    assert_eq!(damaged["schema_restored"], false, "{damaged}");
+    let reset = &damaged["reset"];
+    assert_eq!(reset["from"], "savepoint", "{damaged}");
+    assert_eq!(reset["replayed"], serde_json::json!(["20240101000003"]));
+    let next = &report["migrations"][1];
+    assert_eq!(
+        next["verdict"], "pass",
+        "the next migration met the damage: {next}"
+    );
+    assert_eq!(next["schema_restored"], true, "{next}");
+    let markdown = std::fs::read_to_string(run.out.path().join("report.md")).unwrap();
+    assert!(
+        markdown.contains("rolled back to the savepoint before the forward"),
+        "the reset is said: {markdown}"
+    );
+
+    assert_eq!(
+        rt.block_on(fingerprint(&shop)),
+        before,
+        "the target kept a change"
+    );
+    assert_eq!(rt.block_on(lingering(&server)), (0, 0));
+}
+
+#[test]
 fn in_a_transaction_staging_bookkeeping_table_is_never_locked_for_the_whole_run() {
     let rt = runtime();
     let server = rt.block_on(local_server());

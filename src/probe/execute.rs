@@ -32,6 +32,12 @@ pub async fn run_script(client: &Client, script: &Script, file_label: &str) -> D
     execute(client, script, file_label, Instant::now(), None, false).await
 }
 
+/// [`run_script`] inside a transaction that must stay open (`--in-transaction`): the script's
+/// transactions become savepoints and an error rolls back to the one around the script.
+pub async fn run_script_nested(client: &Client, script: &Script, file_label: &str) -> Direction {
+    execute(client, script, file_label, Instant::now(), None, true).await
+}
+
 /// The savepoint a file's own BEGIN … COMMIT becomes inside a transaction it must not end.
 const STEP_SAVEPOINT: &str = "rehearse_step";
 /// The savepoint around a whole script inside such a transaction: a failure undoes the script.

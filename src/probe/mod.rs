@@ -23,7 +23,7 @@ mod query_kind;
 pub mod timeline;
 pub mod workload;
 
-pub use execute::run_script;
+pub use execute::{run_script, run_script_nested};
 pub use observe::table_sizes;
 
 use crate::lock_mode::LockMode;

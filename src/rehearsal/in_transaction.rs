@@ -6,7 +6,8 @@
 //! migration is not run, nor any after it), and the report of a migration kept out.
 //!
 //! It never talks to a database: the rehearsal ([`super`]) opens the one transaction and rolls it
-//! back, the probe runs the savepoints. What the mode must never let happen is a COMMIT; if the
+//! back, the probe runs the savepoints, and the reset takes one before each forward to undo a
+//! rollback's damage. What the mode must never let happen is a COMMIT; if the
 //! process dies, the server rolls the transaction back when the connection closes.
 
 use crate::migrations::{Migration, Script, Transactionality};

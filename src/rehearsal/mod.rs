@@ -413,6 +413,9 @@ impl Run<'_> {
             Seeded::Failed(client) => return Ok(client),
         };
         let seed_ms = elapsed_ms(seed_started);
+        if self.in_transaction {
+            reset::mark_before_forward(&client).await?;
+        }
         let mut report =
             rehearse_migration(&client, probe, self.set, migration, self.progress).await;
         seeding.explain_inferred(&client, &mut report).await;
@@ -423,6 +426,9 @@ impl Run<'_> {
         let client = self
             .ready_for_next(client, seeding, &mut report, rehearsed, index, seed_ms)
             .await?;
+        if self.in_transaction {
+            reset::release_before_forward(&client).await?;
+        }
         if let Some(t) = report.timings.as_mut() {
             t.seed_ms = seed_ms;
             // A reset, or the template's refresh once replays would cost more than a clone.
@@ -500,6 +506,22 @@ impl Run<'_> {
         let more = index + 1 < rehearsed.len();
         if !report.forward.ok {
             self.blocked_by = Some(migration.version.to_string());
+            return Ok(client);
+        }
+        if self.in_transaction && more && reset::left_unclean(report) {
+            // Nothing can be cloned inside the target's transaction: the savepoint before the
+            // forward is the template.
+            self.progress.running(&format!(
+                "{} {} rolling back to the savepoint before the forward",
+                migration.version, migration.name
+            ));
+            let (reset, failure) = reset::to_savepoint(&client, self.set, migration).await?;
+            report.reset = Some(reset);
+            if let Some(failure) = failure {
+                report.findings.push(failure);
+                report.verdict = Verdict::Fail;
+                self.blocked_by = Some(migration.version.to_string());
+            }
             return Ok(client);
         }
         if let Some((template, template_at)) = seeding

@@ -1,14 +1,16 @@
 //! Repairing the state between migrations: when a rollback left damage behind, the database is
 //! replaced by a clone of the seed point's template and the forwards since then are replayed,
-//! unmeasured, so the next migration starts from the state production would have. Only the
-//! mechanics: whether to reset is the rehearsal's decision ([`left_unclean`] says when it is due).
+//! unmeasured, so the next migration starts from the state production would have. Inside
+//! `--in-transaction`'s one transaction, where nothing can be cloned, a savepoint taken before
+//! each forward does the template's work. Only the mechanics: whether to reset is the
+//! rehearsal's decision ([`left_unclean`] says when it is due). It never commits.
 
 use super::seeding::SeedPoints;
 use super::{connect, label};
 use crate::migrations::{Migration, MigrationSet};
 use crate::probe;
 use crate::provision::Database;
-use crate::report::{Finding, FindingKind, MigrationReport, StateReset};
+use crate::report::{Finding, FindingKind, MigrationReport, ResetFrom, StateReset};
 use crate::seed::Template;
 use crate::Error;
 use std::time::Instant;
@@ -53,22 +55,85 @@ pub(super) async fn reset_state(
         let file = label(set, &migration.forward.path);
         let direction = probe::run_script(&client, &migration.forward, &file).await;
         if let Some(e) = direction.error {
-            failure = Some(Finding::of(
-                FindingKind::ReplayFailed,
-                format!(
-                    "{}, line {}: replayed on the state reset from the template, the forward of {} failed, so later migrations cannot start clean: {}",
-                    e.file, e.line, migration.version, e.message
-                ),
-            ));
+            failure = Some(replay_failed(&e, migration, "reset from the template"));
             break;
         }
         replayed.push(migration.version.to_string());
     }
     let reset = StateReset {
+        from: ResetFrom::Template,
         seconds,
         replay_seconds: started.elapsed().as_secs_f64(),
         replayed,
         reseeded,
     };
     Ok((client, reset, failure))
+}
+
+/// The savepoint `--in-transaction` takes before each migration's forward: what a reset goes
+/// back to when the rollback leaves damage.
+const BEFORE_FORWARD: &str = "rehearse_before_forward";
+
+/// `--in-transaction`: marks the state before a migration's forward, inside the one transaction.
+pub(super) async fn mark_before_forward(client: &tokio_postgres::Client) -> Result<(), Error> {
+    savepoint_command(client, &format!("SAVEPOINT {BEFORE_FORWARD}")).await
+}
+
+/// `--in-transaction`: the migration is done with; its savepoint is merged into the
+/// transaction (whose locks are held to the end whatever happens).
+pub(super) async fn release_before_forward(client: &tokio_postgres::Client) -> Result<(), Error> {
+    savepoint_command(client, &format!("RELEASE SAVEPOINT {BEFORE_FORWARD}")).await
+}
+
+/// `--in-transaction`'s reset: rolls back to the savepoint before `migration`'s forward, which
+/// undoes the forward, the rollback's damage and the redo, then replays the forward, unmeasured
+/// and nested (its own transactions become savepoints). Returns what it cost, and the finding of
+/// a replayed forward that failed.
+pub(super) async fn to_savepoint(
+    client: &tokio_postgres::Client,
+    set: &MigrationSet,
+    migration: &Migration,
+) -> Result<(StateReset, Option<Finding>), Error> {
+    let started = Instant::now();
+    savepoint_command(client, &format!("ROLLBACK TO SAVEPOINT {BEFORE_FORWARD}")).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let file = label(set, &migration.forward.path);
+    let direction = probe::run_script_nested(client, &migration.forward, &file).await;
+    let failure = direction
+        .error
+        .map(|e| replay_failed(&e, migration, "rolled back to the savepoint before it"));
+    let replayed = if failure.is_none() {
+        vec![migration.version.to_string()]
+    } else {
+        Vec::new()
+    };
+    let reset = StateReset {
+        from: ResetFrom::Savepoint,
+        seconds,
+        replay_seconds: started.elapsed().as_secs_f64(),
+        replayed,
+        reseeded: Vec::new(),
+    };
+    Ok((reset, failure))
+}
+
+async fn savepoint_command(client: &tokio_postgres::Client, sql: &str) -> Result<(), Error> {
+    client.batch_execute(sql).await.map_err(|e| {
+        Error::Environment(format!(
+            "the transaction on the target could not {sql}: {}",
+            crate::server_text::of(&e)
+        ))
+    })
+}
+
+/// A forward replayed to repair the state failed: later migrations cannot start clean.
+fn replay_failed(e: &crate::report::StatementError, migration: &Migration, on: &str) -> Finding {
+    Finding::of(
+        FindingKind::ReplayFailed,
+        format!(
+            "{}, line {}: replayed on the state {on}, the forward of {} failed, so later migrations cannot start clean: {}",
+            e.file, e.line, migration.version, e.message
+        ),
+    )
 }

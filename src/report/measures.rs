@@ -133,8 +133,12 @@ pub fn on_schedule(w: &crate::report::StatementWorkload) -> String {
 /// The sentence that says a migration's damage was undone before the next one ran.
 pub fn reset_sentence(r: &StateReset) -> String {
     let n = r.replayed.len();
+    let from = match r.from {
+        crate::report::ResetFrom::Template => "reset from the template",
+        crate::report::ResetFrom::Savepoint => "rolled back to the savepoint before the forward",
+    };
     format!(
-        "The state was reset from the template in {} and {n} migration{} replayed ({}), so later migrations start clean.",
+        "The state was {from} in {} and {n} migration{} replayed ({}), so later migrations start clean.",
         duration(r.seconds * 1000.0),
         if n == 1 { "" } else { "s" },
         duration(r.replay_seconds * 1000.0)

@@ -330,9 +330,14 @@ impl Timings {
 /// migration meets the state it would meet in production.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct StateReset {
-    /// Seconds to replace the database with a clone of the template.
+    /// Where the state was taken back to: the template (a clone), or, with `--in-transaction`,
+    /// the savepoint taken before the migration's forward.
+    #[serde(default, skip_serializing_if = "ResetFrom::is_template")]
+    pub from: ResetFrom,
+    /// Seconds to replace the database with a clone of the template (or to roll back to the
+    /// savepoint).
     pub seconds: f64,
-    /// Seconds to replay the forward scripts, unmeasured, on the clone.
+    /// Seconds to replay the forward scripts, unmeasured, on the clone (or after the savepoint).
     pub replay_seconds: f64,
     /// Ids of the migrations whose forward scripts were replayed, in order.
     pub replayed: Vec<String>,
@@ -340,6 +345,23 @@ pub struct StateReset {
     /// (the template is taken once, at the first seed point, not at every one).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reseeded: Vec<String>,
+}
+
+/// What a [`StateReset`] went back to.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ResetFrom {
+    /// A clone of the seed point's template replaced the database.
+    #[default]
+    Template,
+    /// `--in-transaction`: the transaction rolled back to the savepoint before the forward.
+    Savepoint,
+}
+
+impl ResetFrom {
+    fn is_template(&self) -> bool {
+        *self == ResetFrom::Template
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
