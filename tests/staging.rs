@@ -612,6 +612,92 @@ fn in_a_transaction_a_rollback_that_leaves_damage_is_undone_before_the_next_migr
 }
 
 #[test]
+fn in_a_transaction_an_enum_value_an_earlier_migration_added_is_not_blamed_on_the_migration() {
+    let rt = runtime();
+    let server = rt.block_on(local_server());
+    let shop = rt.block_on(source(&server, "moody_live_shop", true));
+    let client = rt.block_on(shop.connect()).unwrap();
+    rt.block_on(client.batch_execute("CREATE TYPE mood AS ENUM ('happy')"))
+        .unwrap();
+    drop(client);
+    let before = rt.block_on(fingerprint(&shop));
+    // 003 adds a value, which its rollback uses; 004 uses it too. Production allows both (003's
+    // forward commits first), one uncommitted transaction does not; 005 follows 004.
+    let dir = tempfile::tempdir().unwrap();
+    write_migrations(dir.path(), &MIGRATIONS[..2]);
+    write_migrations(
+        dir.path(),
+        &[
+            (
+                "20240101000003_sad_mood.sql",
+                "ALTER TYPE mood ADD VALUE 'sad';",
+                "SELECT 'sad'::mood;",
+            ),
+            (
+                "20240101000004_order_mood.sql",
+                "ALTER TABLE orders ADD COLUMN mood mood NOT NULL DEFAULT 'sad';",
+                "ALTER TABLE orders DROP COLUMN mood;",
+            ),
+            (
+                "20240101000005_index_created.sql",
+                MIGRATIONS[3].1,
+                MIGRATIONS[3].2,
+            ),
+        ],
+    );
+    let run = run_in_transaction(dir.path(), &shop.url());
+    expect_exit(&run, 1);
+    let report = run.report();
+    let migrations = report["migrations"].as_array().unwrap();
+    assert_eq!(migrations.len(), 3);
+    let adds = &migrations[0];
+    assert_eq!(adds["verdict"], "not_run", "{adds}");
+    assert_eq!(
+        adds["forward"]["ok"], true,
+        "its forward stays measured: {adds}"
+    );
+    let why = adds["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        why.contains("the rollback of 20240101000003 was not rehearsed"),
+        "{adds}"
+    );
+    assert!(
+        !adds["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "rollback_failed"),
+        "{adds}"
+    );
+    let uses = &migrations[1];
+    assert_eq!(uses["verdict"], "not_run", "{uses}");
+    let finding = &uses["findings"][0];
+    assert_eq!(finding["kind"], "not_rehearsed", "{uses}");
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.contains("20240101000004_order_mood.sql, line 2")
+            && message.contains("never commits"),
+        "{message}"
+    );
+    let after = &migrations[2];
+    assert_eq!(after["verdict"], "not_run", "{after}");
+    assert!(
+        after["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("follows 20240101000004, which uses an enum value"),
+        "{after}"
+    );
+
+    assert_eq!(
+        rt.block_on(fingerprint(&shop)),
+        before,
+        "the target kept a change"
+    );
+    assert_eq!(rt.block_on(lingering(&server)), (0, 0));
+}
+
+#[test]
 fn in_a_transaction_staging_bookkeeping_table_is_never_locked_for_the_whole_run() {
     let rt = runtime();
     let server = rt.block_on(local_server());

@@ -99,6 +99,7 @@ pub async fn rehearse_on(
         findings: Vec::new(),
         migrations: Vec::new(),
         blocked_by: None,
+        kept_out: None,
     };
     let mut client = connect(database, run.init_sql).await?;
     run.open_transaction(&client).await?;
@@ -128,10 +129,8 @@ pub async fn rehearse_on(
     // Sizes as the rehearsed migrations find them (after seeding), for the "large table" hazards.
     let mut tables = crate::probe::table_sizes(&client).await.unwrap_or_default();
     let probe = Probe::new(database.connection.clone(), probe_settings);
-    // --in-transaction: the migration that could not run inside it, which those after wait on.
-    let mut outside: Option<String> = None;
     for (index, migration) in rehearsed.iter().enumerate() {
-        if let Some(skipped) = run.left_out(migration, &mut outside) {
+        if let Some(skipped) = run.left_out(migration) {
             journal::finished(&skipped);
             run.migrations.push(skipped);
             continue;
@@ -169,6 +168,9 @@ struct Run<'a> {
     migrations: Vec<MigrationReport>,
     /// The version (or "the seed point ...") whose failure stops the migrations after it.
     blocked_by: Option<String>,
+    /// --in-transaction: the migration it could not rehearse, which those after it wait on, and
+    /// why ("20240101000003, which cannot run inside a transaction").
+    kept_out: Option<String>,
 }
 
 impl Run<'_> {
@@ -359,11 +361,7 @@ impl Run<'_> {
 
     /// The report of a migration that is not rehearsed, when it is not: an earlier failure
     /// blocks it, or --in-transaction cannot run it (or one before it).
-    fn left_out(
-        &self,
-        migration: &Migration,
-        outside: &mut Option<String>,
-    ) -> Option<MigrationReport> {
+    fn left_out(&mut self, migration: &Migration) -> Option<MigrationReport> {
         if let Some(blocker) = &self.blocked_by {
             return Some(not_run(self.set, migration, blocker));
         }
@@ -371,12 +369,18 @@ impl Run<'_> {
             return None;
         }
         let file = label(self.set, &migration.forward.path);
-        let why = match (&*outside, in_transaction::outside_transaction(migration)) {
-            (Some(earlier), _) => format!(
-                "{file} was not rehearsed: it follows {earlier}, which cannot run inside a transaction (--in-transaction)"
-            ),
+        let why = match (
+            &self.kept_out,
+            in_transaction::outside_transaction(migration),
+        ) {
+            (Some(earlier), _) => {
+                format!("{file} was not rehearsed: it follows {earlier} (--in-transaction)")
+            }
             (None, Some((script, line, words))) => {
-                *outside = Some(migration.version.to_string());
+                self.kept_out = Some(format!(
+                    "{}, which cannot run inside a transaction",
+                    migration.version
+                ));
                 format!(
                     "{}, line {line}: {words} … cannot run inside a transaction, so --in-transaction did not rehearse {}",
                     label(self.set, &script.path),
@@ -418,6 +422,20 @@ impl Run<'_> {
         }
         let mut report =
             rehearse_migration(&client, probe, self.set, migration, self.progress).await;
+        if self.in_transaction {
+            if let Some(why) = in_transaction::uncommitted_enum_value(migration, &report.forward) {
+                reset::release_before_forward(&client).await?;
+                self.kept_out = Some(format!(
+                    "{}, which uses an enum value added earlier in the same transaction",
+                    migration.version
+                ));
+                let skipped = in_transaction::not_rehearsed(report.file, migration, why);
+                self.progress.step(&skipped.findings[0].message);
+                journal::finished(&skipped);
+                self.migrations.push(skipped);
+                return Ok(client);
+            }
+        }
         seeding.explain_inferred(&client, &mut report).await;
         if let Some(what) = crate::probe::environment_failure(measures_directions(&report)) {
             return Err(Error::Environment(what));
@@ -428,6 +446,9 @@ impl Run<'_> {
             .await?;
         if self.in_transaction {
             reset::release_before_forward(&client).await?;
+            if in_transaction::rollback_needs_commit(migration, &mut report) {
+                self.progress.step(&report.findings[0].message);
+            }
         }
         if let Some(t) = report.timings.as_mut() {
             t.seed_ms = seed_ms;

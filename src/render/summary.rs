@@ -35,14 +35,20 @@ pub fn render(report: &Report) -> String {
         i += 1;
         if m.verdict == Verdict::NotRun {
             // A run of migrations left behind one failure is one line, not one per migration.
+            // "<file> was not rehearsed because ..." / ": it follows ..." share their reason;
+            // a migration --in-transaction could not run says its own.
             let why = |m: &crate::report::MigrationReport| {
                 m.findings
                     .iter()
-                    .find(|f| f.is(crate::report::FindingKind::NotRun))
+                    .find(|f| {
+                        f.is(crate::report::FindingKind::NotRun)
+                            || f.is(crate::report::FindingKind::NotRehearsed)
+                    })
                     .map(|f| {
                         f.message
-                            .split_once(" was not rehearsed ")
-                            .map(|(_, why)| why.to_string())
+                            .strip_prefix(m.file.as_str())
+                            .and_then(|rest| rest.strip_prefix(" was not rehearsed"))
+                            .map(|why| why.trim_start_matches(':').trim_start().to_string())
                             .unwrap_or_else(|| f.message.clone())
                     })
                     .unwrap_or_default()
@@ -65,8 +71,10 @@ pub fn render(report: &Report) -> String {
             };
             let reason = if reason.is_empty() {
                 String::new()
-            } else {
+            } else if reason.starts_with("because") {
                 format!(" {reason}")
+            } else {
+                format!(": {reason}")
             };
             out.push_str(&format!("  {} {what}: not run{reason}\n", mark(m.verdict)));
             continue;
