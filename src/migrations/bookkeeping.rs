@@ -14,7 +14,7 @@
 //! This module writes SQL text; it never talks to a database. The one file it reads is a
 //! migration's forward script, for the checksum the tool records.
 
-use super::{Format, Migration};
+use super::{Format, Migration, MigrationError};
 use crate::identifier::literal;
 
 /// The comment on the bookkeeping table that the snapshot recognises it by.
@@ -215,8 +215,10 @@ pub(crate) fn create_sql_for(tool: Tool) -> String {
 }
 
 /// Fills every script's `bookkeeping` with what `tool` writes when it applies (forward) or
-/// reverts (rollback) it. `migrations` are in the order the tool applies them.
-pub(crate) fn record(tool: Tool, migrations: &mut [Migration]) {
+/// reverts (rollback) it. `migrations` are in the order the tool applies them. A forward file
+/// that read well at discovery and cannot be read again for its checksum (sqlx, Flyway) is an
+/// error naming it, never the checksum of nothing.
+pub(crate) fn record(tool: Tool, migrations: &mut [Migration]) -> Result<(), MigrationError> {
     let versions: Vec<String> = migrations.iter().map(|m| m.version.to_string()).collect();
     for (index, migration) in migrations.iter_mut().enumerate() {
         let version = &versions[index];
@@ -238,7 +240,7 @@ pub(crate) fn record(tool: Tool, migrations: &mut [Migration]) {
             }
             Tool::Sqlx => {
                 let v = number(version);
-                let text = migration_text(migration);
+                let text = migration_text(migration)?;
                 (
                     format!(
                         "INSERT INTO public._sqlx_migrations (version, description, success, checksum, execution_time) VALUES ({v}, {}, TRUE, sha384(convert_to({}, 'UTF8')), 0)",
@@ -264,7 +266,7 @@ pub(crate) fn record(tool: Tool, migrations: &mut [Migration]) {
             Tool::Flyway => {
                 let description = literal(&migration.name.replace('_', " "));
                 let script = |s: &super::Script| literal(&super::file_name(&s.path));
-                let checksum = flyway_checksum(&migration_text(migration));
+                let checksum = flyway_checksum(&migration_text(migration)?);
                 let version = if migration.repeatable {
                     "NULL".to_string()
                 } else {
@@ -289,11 +291,16 @@ pub(crate) fn record(tool: Tool, migrations: &mut [Migration]) {
             rollback.bookkeeping = Some(reverted);
         }
     }
+    Ok(())
 }
 
-/// The forward file's text, as the tools checksum it.
-fn migration_text(migration: &Migration) -> String {
-    std::fs::read_to_string(&migration.forward.path).unwrap_or_default()
+/// The forward file's text, as the tools checksum it. A forward that could not be read or split
+/// (not UTF-8, say) fails when it runs, before its bookkeeping ever does: it needs no checksum.
+fn migration_text(migration: &Migration) -> Result<String, MigrationError> {
+    if migration.forward.parse_error.is_some() {
+        return Ok(String::new());
+    }
+    super::read_text(&migration.forward.path)
 }
 
 /// Flyway's checksum: CRC-32 over the file's lines without their line ends (and without a

@@ -57,7 +57,7 @@ pub fn discover(root: &Path, forced: Option<Format>) -> Result<MigrationSet, Mig
     }
     migrations.sort_by(|a, b| (a.repeatable, &a.version).cmp(&(b.repeatable, &b.version)));
     let tool = Tool::of(format, &migrations);
-    bookkeeping::record(tool, &mut migrations);
+    bookkeeping::record(tool, &mut migrations)?;
     Ok(MigrationSet {
         root: root.to_path_buf(),
         format,
