@@ -97,7 +97,7 @@ catalogue! {
     NotRun = "not_run", NotRun,
         "Fix the earlier migration first; this one is rehearsed after it.";
     NotRehearsed = "not_rehearsed", NotRun,
-        "Rehearse it on a copy instead (--clone, or the docker or local provider), where statements outside a transaction can run.";
+        "Rehearse it on a copy instead (--clone, or the docker or local provider), where each migration commits before the next: statements outside a transaction run there, and enum values added earlier can be used.";
     Interrupted = "interrupted", Other,
         "Rehearse again without interrupting the run: nothing after the signal was measured.";
     // The run as a whole.
