@@ -51,7 +51,15 @@ pub async fn run(scenario: &Scenario, out: &Path, gates: &GateOverrides) -> Resu
         write_interrupted(out);
         return Ok(Outcome::Interrupted);
     };
-    let report = gate::evaluate(&report?, &gates, &approvals);
+    let report = match report {
+        Ok(report) => report,
+        Err(Error::Environment(why)) => {
+            write_failed(out, &why);
+            return Err(Error::Environment(why));
+        }
+        Err(e) => return Err(e),
+    };
+    let report = gate::evaluate(&report, &gates, &approvals);
     let written = render::write_all(&report, out).map_err(|e| {
         Error::Environment(format!(
             "could not write the reports into {}: {e}",
@@ -82,6 +90,23 @@ pub fn rehearsal_settings(
         seed,
         probe: probe::ProbeSettings::from_scenario(scenario),
     })
+}
+
+/// Writes the report of a run an environment failure stopped after its database was up (what
+/// finished before it), and says where; the failure itself is the caller's to say, last.
+fn write_failed(out: &Path, why: &str) {
+    if let Some(report) = rehearsal::journal::failed_report(why) {
+        match render::write_all(&report, out) {
+            Ok(written) => crate::say!(
+                "rehearse: partial report (what finished before the environment failed): {}",
+                written.json.display()
+            ),
+            Err(e) => crate::say!(
+                "rehearse: could not write the partial report into {}: {e}",
+                out.display()
+            ),
+        }
+    }
 }
 
 /// Writes the report of a run a signal stopped (what finished, the migration that was running

@@ -264,6 +264,24 @@ fn a_server_killed_mid_migration_is_an_environment_failure_not_the_migrations() 
         "{stderr}"
     );
     assert!(!stderr.contains("Fix the statement"), "{stderr}");
+    // What finished is not lost: the partial report says what stopped the run, and where.
+    assert!(stderr.contains("partial report"), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["verdict"], "interrupted", "{report}");
+    let running = &report["migrations"][0];
+    assert_eq!(running["id"], "002", "{report}");
+    assert_eq!(running["verdict"], "interrupted", "{report}");
+    assert_eq!(
+        running["findings"][0]["kind"], "environment_failed",
+        "{report}"
+    );
+    let why = report["findings"].as_array().unwrap().last().unwrap()["message"]
+        .as_str()
+        .unwrap();
+    assert!(why.contains("an environment failure ("), "{why}");
+    assert!(out.path().join("junit.xml").is_file());
 }
 
 /// A small tmpfs, unmounted on drop.

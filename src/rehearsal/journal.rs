@@ -1,4 +1,5 @@
-//! What the run has done so far, kept as it goes, so that a run stopped by a signal can still
+//! What the run has done so far, kept as it goes, so that a run stopped by a signal, or by an
+//! environment failure once its database is up (the server died, its disk filled), can still
 //! write a report: the migrations that finished, the one that was running (marked
 //! `interrupted`), and what it was doing at the time.
 //!
@@ -88,6 +89,30 @@ pub(super) fn run_findings(findings: &[Finding]) {
 /// that was running marked `interrupted`, and the run's verdict `interrupted`. None when no
 /// journal was kept.
 pub fn interrupted_report(signal: &str) -> Option<Report> {
+    stopped_report(FindingKind::Interrupted, signal)
+}
+
+/// The report of a run an environment failure stopped once its database was up (the server
+/// died, its disk filled): as [`interrupted_report`], the failure named as the cause, so what
+/// finished before it is not lost. None when no journal was kept or nothing was provisioned.
+pub fn failed_report(why: &str) -> Option<Report> {
+    let provisioned = JOURNAL
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .is_some_and(|j| j.database.is_some());
+    if !provisioned {
+        return None;
+    }
+    stopped_report(
+        FindingKind::EnvironmentFailed,
+        &format!("an environment failure ({why})"),
+    )
+}
+
+/// What finished, and the migration `cause` stopped marked `interrupted`, with findings of
+/// `kind`.
+fn stopped_report(kind: FindingKind, cause: &str) -> Option<Report> {
     let guard = JOURNAL.lock().unwrap_or_else(|e| e.into_inner());
     let j = guard.as_ref()?;
     let doing = j
@@ -104,8 +129,8 @@ pub fn interrupted_report(signal: &str) -> Option<Report> {
             file: file.clone(),
             verdict: Verdict::Interrupted,
             findings: vec![Finding::of(
-                FindingKind::Interrupted,
-                format!("{file} was being rehearsed when {signal} stopped the run{doing}; nothing after that point was measured"),
+                kind,
+                format!("{file} was being rehearsed when {cause} stopped the run{doing}; nothing after that point was measured"),
             )],
             ..Default::default()
         });
@@ -117,9 +142,9 @@ pub fn interrupted_report(signal: &str) -> Option<Report> {
         .map(|(id, _, _)| id.as_str())
         .collect();
     findings.push(Finding::of(
-        FindingKind::Interrupted,
+        kind,
         format!(
-            "{signal} stopped the run{doing}; {} of {} migration(s) finished{}",
+            "{cause} stopped the run{doing}; {} of {} migration(s) finished{}",
             j.finished.len(),
             j.planned.len(),
             if not_reached.is_empty() {
