@@ -1,10 +1,10 @@
 //! `rehearse compare OLD.json NEW.json`: what got slower or locks longer between two runs (main
-//! against a branch). Pure: two reports in, a list of changes out, rendered as text or Markdown.
+//! against a branch). Pure: two reports in, a list of changes out; [`crate::render::compare`]
+//! renders it as text or Markdown. It never renders or prints.
 
 use crate::report::measures::{self, duration};
 use crate::report::{MigrationReport, Report, Verdict};
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
 /// A change counts as a regression when it is both this much larger...
 pub const MIN_RATIO: f64 = 1.2;
@@ -198,83 +198,10 @@ fn locks(m: &MigrationReport) -> BTreeMap<(String, String), Option<f64>> {
     out
 }
 
-pub fn render_text(c: &Comparison) -> String {
-    let mut out = String::new();
-    let regressions = c.regressions();
-    let _ = writeln!(
-        out,
-        "{} regression(s), {} improvement(s){}{}",
-        regressions,
-        c.changes.len() - regressions,
-        if c.added.is_empty() {
-            String::new()
-        } else {
-            format!(", {} new migration(s)", c.added.len())
-        },
-        if c.removed.is_empty() {
-            String::new()
-        } else {
-            format!(", {} migration(s) gone", c.removed.len())
-        }
-    );
-    for ch in &c.changes {
-        let _ = writeln!(
-            out,
-            "  {} {}: {}: {} -> {}",
-            if ch.regression { "WORSE" } else { "better" },
-            ch.migration,
-            ch.what,
-            ch.old,
-            ch.new
-        );
-    }
-    for a in &c.added {
-        let _ = writeln!(out, "  new     {a}");
-    }
-    for r in &c.removed {
-        let _ = writeln!(out, "  gone    {r}");
-    }
-    out
-}
-
-pub fn render_markdown(c: &Comparison) -> String {
-    use crate::render::markdown::text;
-    let mut out = String::new();
-    let regressions = c.regressions();
-    let _ = writeln!(
-        out,
-        "## {} rehearse compare: {} regression(s), {} improvement(s)\n",
-        if regressions == 0 { "✅" } else { "⚠️" },
-        regressions,
-        c.changes.len() - regressions
-    );
-    if !c.changes.is_empty() {
-        out.push_str("| | Migration | Measure | Before | After |\n|---|---|---|--:|--:|\n");
-        for ch in &c.changes {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} |",
-                if ch.regression { "🔺" } else { "🔻" },
-                text(&ch.migration),
-                text(&ch.what),
-                text(&ch.old),
-                text(&ch.new)
-            );
-        }
-        out.push('\n');
-    }
-    for a in &c.added {
-        let _ = writeln!(out, "- new migration {}", text(a));
-    }
-    for r in &c.removed {
-        let _ = writeln!(out, "- migration {} is gone", text(r));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::compare::render_text;
     use crate::report::{Direction, LockReport, StatementReport};
 
     fn run(forward_ms: f64, lock: Option<(&str, f64)>) -> Report {

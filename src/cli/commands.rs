@@ -83,9 +83,9 @@ fn compare(args: CompareArgs) -> ExitCode {
     };
     let comparison = compare::compare(&old, &new);
     if args.markdown {
-        out!("{}", compare::render_markdown(&comparison));
+        out!("{}", render::compare::render_markdown(&comparison));
     } else {
-        out!("{}", compare::render_text(&comparison));
+        out!("{}", render::compare::render_text(&comparison));
     }
     if args.fail_on_regression && comparison.regressions() > 0 {
         ExitCode::Fail

@@ -4,6 +4,7 @@
 //! writes passes through [`redact`].
 
 mod charts;
+pub mod compare;
 pub mod escape;
 pub mod html;
 pub mod junit;
