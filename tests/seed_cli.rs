@@ -397,3 +397,34 @@ fn an_error_on_inferred_rows_says_so_and_names_the_column_to_define() {
     let finding = entry(&v002["findings"], "kind", "forward_failed").expect("forward_failed");
     assert!(!finding.to_string().contains("inferred"), "{finding}");
 }
+
+#[test]
+fn a_forward_that_fails_on_inferred_rows_does_not_stop_the_migrations_after_it() {
+    let (code, stderr, out) = run_local("tests/fixtures/seed/inferred_collides/migrations");
+    assert_eq!(code, Some(1), "{stderr}");
+    let report = report(&out);
+    let v002 = &report["migrations"][1];
+    assert_eq!(v002["verdict"], "fail", "{v002}");
+    assert_eq!(v002["forward"]["error"]["code"], "23505", "{v002}");
+    let failed = entry(&v002["findings"], "kind", "forward_failed").expect("forward_failed");
+    assert!(
+        failed["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("(on inferred data)"),
+        "{failed}"
+    );
+    let removed =
+        entry(&v002["findings"], "kind", "inferred_rows_removed").expect("inferred_rows_removed");
+    assert!(
+        removed["message"]
+            .as_str()
+            .unwrap()
+            .contains("inferred row(s) of public.user_language were removed"),
+        "{removed}"
+    );
+    // V003 was rehearsed on the state V002 gives on an empty user_language, not left out.
+    let v003 = &report["migrations"][2];
+    assert_eq!(v003["verdict"], "pass", "{v003}");
+    assert!(!stderr.contains("not run because"), "{stderr}");
+}

@@ -436,14 +436,18 @@ impl Run<'_> {
                 return Ok(client);
             }
         }
-        seeding.explain_inferred(&client, &mut report).await;
+        let inferred_culprit = seeding.explain_inferred(&client, &mut report).await;
         if let Some(what) = crate::probe::environment_failure(measures_directions(&report)) {
             return Err(Error::Environment(what));
         }
         let reset_started = Instant::now();
-        let client = self
-            .ready_for_next(client, seeding, &mut report, rehearsed, index, seed_ms)
-            .await?;
+        let client = if let Some(table) = inferred_culprit.filter(|_| !report.forward.ok) {
+            self.past_inferred_rows(client, seeding, &mut report, rehearsed, index, table)
+                .await?
+        } else {
+            self.ready_for_next(client, seeding, &mut report, rehearsed, index, seed_ms)
+                .await?
+        };
         if self.in_transaction {
             reset::release_before_forward(&client).await?;
             if in_transaction::rollback_needs_commit(migration, &mut report) {
@@ -594,6 +598,61 @@ impl Run<'_> {
             return connect(self.database, self.init_sql).await;
         }
         Ok(client)
+    }
+
+    /// A forward that failed on rows rehearse inferred (a duplicate of a generated pair, say)
+    /// keeps its failure, but need not stop every migration after it: the inferred rows of the
+    /// `table` it failed on are removed, the forward applied again, unmeasured, and the template
+    /// takes that state, so the rest is rehearsed on it and said to be. When either step fails,
+    /// the migrations after it are not run, as after any failed forward.
+    async fn past_inferred_rows(
+        &mut self,
+        client: Client,
+        seeding: &mut SeedPoints,
+        report: &mut MigrationReport,
+        rehearsed: &[Migration],
+        index: usize,
+        (schema, name): (String, String),
+    ) -> Result<Client, Error> {
+        let migration = &rehearsed[index];
+        let table = crate::identifier::quote_qualified(&schema, &name);
+        self.progress.running(&format!(
+            "{} {} removing the inferred rows of {schema}.{name} and applying it again",
+            migration.version, migration.name
+        ));
+        let removed = match client.execute(&format!("DELETE FROM {table}"), &[]).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                self.progress.step(&format!(
+                    "the inferred rows of {schema}.{name} could not be removed to go on past {}: {}",
+                    migration.version,
+                    crate::server_text::of(&e)
+                ));
+                self.blocked_by = Some(migration.version.to_string());
+                return Ok(client);
+            }
+        };
+        let file = label(self.set, &migration.forward.path);
+        let applied = probe::run_script(&client, &migration.forward, &file).await;
+        if let Some(e) = applied.error {
+            self.progress.step(&format!(
+                "{file} fails even without the inferred rows of {schema}.{name}: {}",
+                e.message
+            ));
+            self.blocked_by = Some(migration.version.to_string());
+            return Ok(client);
+        }
+        report.findings.push(Finding::of(
+            FindingKind::InferredRowsRemoved,
+            format!(
+                "to go on, the {removed} inferred row(s) of {schema}.{name} were removed and {file} applied without them; the migrations after it were rehearsed on that state"
+            ),
+        ));
+        drop(client);
+        seeding
+            .advance_template(self.database, index + 1, self.progress)
+            .await;
+        connect(self.database, self.init_sql).await
     }
 
     /// How many migrations were not run, and because of what.

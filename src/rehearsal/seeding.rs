@@ -70,11 +70,15 @@ impl SeedPoints {
     /// When a direction of `report` failed on rows that a seed point generated without a
     /// definition (a NOT NULL, foreign key, unique or CHECK error on an inferred column), says so
     /// in its finding and names the column to define: the error is then rehearse's guess at the
-    /// data, not necessarily what production would give.
-    pub async fn explain_inferred(&self, client: &Client, report: &mut MigrationReport) {
-        let Some(outcome) = &self.outcome else {
-            return;
-        };
+    /// data, not necessarily what production would give. Returns the table (schema, name) the
+    /// forward failed on when its rows are inferred.
+    pub async fn explain_inferred(
+        &self,
+        client: &Client,
+        report: &mut MigrationReport,
+    ) -> Option<(String, String)> {
+        let outcome = self.outcome.as_ref()?;
+        let mut forward_culprit = None;
         let directions = [
             ("forward_failed", Some(&report.forward)),
             ("rollback_failed", report.rollback.as_ref()),
@@ -102,8 +106,10 @@ impl SeedPoints {
                 .await
                 .ok()
                 .flatten()
-                .map(|row| format!("{}.{}", row.get::<_, String>(0), row.get::<_, String>(1)))
-                .unwrap_or_else(|| format!("{}.{}", culprit.schema, culprit.table));
+                .map(|row| (row.get::<_, String>(0), row.get::<_, String>(1)))
+                .unwrap_or_else(|| (culprit.schema.clone(), culprit.table.clone()));
+            let root_name = root;
+            let root = format!("{}.{}", root_name.0, root_name.1);
             let Some(load) = outcome.tables.iter().find(|t| t.table == root) else {
                 continue;
             };
@@ -133,9 +139,12 @@ impl SeedPoints {
             explained.push((
                 kind,
                 format!(
-                    "The rows it fails on are rehearse's inferred data, not a definition of yours: define {what} in the dataset (data-generators/README.md) with the values production holds, then rehearse again"
+                    "The rows it fails on are rehearse's inferred data, not a definition of yours: define {what} in the dataset (data-generators/README.md) with the values production holds, or give {root} `skip = true` when production has no rows there, then rehearse again"
                 ),
             ));
+            if kind == "forward_failed" {
+                forward_culprit = Some(root_name);
+            }
         }
         for (kind, advice) in explained {
             if let Some(f) = report.findings.iter_mut().find(|f| f.kind == kind) {
@@ -143,6 +152,7 @@ impl SeedPoints {
                 f.advice = Some(advice);
             }
         }
+        forward_culprit
     }
 
     /// The columns the dataset defines for `table` (`schema.name`).
