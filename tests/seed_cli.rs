@@ -310,6 +310,12 @@ fn inferred_rows_limited_by_a_unique_reference_are_said_in_one_line() {
     assert_eq!(code, Some(0), "{stderr}");
     let line = "seed: public.user_ban gets 1 row instead of 1000: its foreign key user_ban_user_id_fkey (user_id) is unique and references user_, which has 1 rows";
     assert_eq!(stderr.matches(line).count(), 1, "{stderr}");
+    // user_ holds only the admin its migration inserted: the line says how to seed more.
+    assert!(
+        stderr.contains("user_ holds only what a migration inserted")
+            && stderr.contains("give it rows in the dataset"),
+        "{stderr}"
+    );
     let report = report(&out);
     let limit = &report["seed"]["limits"][0];
     assert_eq!(limit["table"], "public.user_ban");
