@@ -420,6 +420,22 @@ async fn lingering(server: &rehearse::provision::Database) -> (i64, i64) {
     (row.get(0), row.get(1))
 }
 
+/// What every --in-transaction run must leave: the target's rows, sequences and schema as
+/// `before` says, and no session or open transaction of rehearse's on the server.
+fn nothing_kept_nobody_left(
+    rt: &tokio::runtime::Runtime,
+    server: &rehearse::provision::Database,
+    shop: &ConnectionInfo,
+    before: &(Vec<(String, String)>, String),
+) {
+    assert_eq!(
+        &rt.block_on(fingerprint(shop)),
+        before,
+        "the target kept a change"
+    );
+    assert_eq!(rt.block_on(lingering(server)), (0, 0));
+}
+
 fn locks_of(statement: &serde_json::Value) -> Vec<(String, String)> {
     statement["locks"]
         .as_array()
@@ -473,12 +489,7 @@ fn in_a_transaction_the_pending_migrations_are_measured_and_leave_no_trace() {
     assert!(migrations[0]["data_preserved"].is_null());
     assert_eq!(migrations[0]["data_check"]["scope"], "none");
 
-    assert_eq!(
-        rt.block_on(fingerprint(&shop)),
-        before,
-        "the target kept a change"
-    );
-    assert_eq!(rt.block_on(lingering(&server)), (0, 0));
+    nothing_kept_nobody_left(&rt, &server, &shop, &before);
 }
 
 #[test]
@@ -549,12 +560,7 @@ fn in_a_transaction_what_cannot_run_there_is_not_rehearsed_and_staging_waits_onl
         "{verdicts:?}"
     );
 
-    assert_eq!(
-        rt.block_on(fingerprint(&shop)),
-        before,
-        "the target kept a change"
-    );
-    assert_eq!(rt.block_on(lingering(&server)), (0, 0));
+    nothing_kept_nobody_left(&rt, &server, &shop, &before);
 }
 
 #[test]
@@ -603,12 +609,7 @@ fn in_a_transaction_a_rollback_that_leaves_damage_is_undone_before_the_next_migr
         "the reset is said: {markdown}"
     );
 
-    assert_eq!(
-        rt.block_on(fingerprint(&shop)),
-        before,
-        "the target kept a change"
-    );
-    assert_eq!(rt.block_on(lingering(&server)), (0, 0));
+    nothing_kept_nobody_left(&rt, &server, &shop, &before);
 }
 
 #[test]
@@ -689,12 +690,7 @@ fn in_a_transaction_an_enum_value_an_earlier_migration_added_is_not_blamed_on_th
         "{after}"
     );
 
-    assert_eq!(
-        rt.block_on(fingerprint(&shop)),
-        before,
-        "the target kept a change"
-    );
-    assert_eq!(rt.block_on(lingering(&server)), (0, 0));
+    nothing_kept_nobody_left(&rt, &server, &shop, &before);
 }
 
 #[test]

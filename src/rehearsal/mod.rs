@@ -543,9 +543,7 @@ impl Run<'_> {
             let (reset, failure) = reset::to_savepoint(&client, self.set, migration).await?;
             report.reset = Some(reset);
             if let Some(failure) = failure {
-                report.findings.push(failure);
-                report.verdict = Verdict::Fail;
-                self.blocked_by = Some(migration.version.to_string());
+                self.not_clean_after(report, migration, failure);
             }
             return Ok(client);
         }
@@ -572,9 +570,7 @@ impl Run<'_> {
             .await?;
             report.reset = Some(reset);
             if let Some(failure) = failure {
-                report.findings.push(failure);
-                report.verdict = Verdict::Fail;
-                self.blocked_by = Some(migration.version.to_string());
+                self.not_clean_after(report, migration, failure);
                 return Ok(client);
             }
             // The template takes the repaired state, so the next reset replays only what
@@ -598,6 +594,19 @@ impl Run<'_> {
             return connect(self.database, self.init_sql).await;
         }
         Ok(client)
+    }
+
+    /// A reset whose replay of `migration`'s forward failed (`failure`): the state is not the
+    /// one later migrations need, so the migration fails and those after it are not run.
+    fn not_clean_after(
+        &mut self,
+        report: &mut MigrationReport,
+        migration: &Migration,
+        failure: Finding,
+    ) {
+        report.findings.push(failure);
+        report.verdict = Verdict::Fail;
+        self.blocked_by = Some(migration.version.to_string());
     }
 
     /// A forward that failed on rows rehearse inferred (a duplicate of a generated pair, say)
