@@ -742,3 +742,42 @@ async fn a_unique_index_on_a_constant_keeps_an_inferred_table_to_one_row() {
         ["public.site_totals gets 1 row instead of 1000: its unique index site_totals_one_row_only is on an expression of no column, so it allows one row"]
     );
 }
+
+#[tokio::test]
+async fn an_exclusive_arc_gets_exactly_one_parent_per_row() {
+    let server = server().await;
+    let db = database(
+        &server,
+        "arc",
+        &["tests/fixtures/seed/exclusive_arc/V001__notifications.sql"],
+    )
+    .await;
+    let section: DatasetSection =
+        toml::from_str("[tables.private_message]\nskip = true\n").unwrap();
+    // Before, the first row broke the CHECK and the whole seed point failed.
+    seed::seed(&db, &request(section)).await.unwrap();
+    assert_eq!(count(&db, "SELECT count(*) FROM notification").await, 1000);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM notification WHERE num_nonnulls(post_id, comment_id, private_message_id) <> 1"
+        )
+        .await,
+        0
+    );
+    // Both parents that have rows take turns; the empty one is never pointed at.
+    let posts = count(
+        &db,
+        "SELECT count(*) FROM notification WHERE post_id IS NOT NULL",
+    )
+    .await;
+    assert!((350..650).contains(&posts), "{posts} of 1000 about a post");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM notification WHERE private_message_id IS NOT NULL"
+        )
+        .await,
+        0
+    );
+}

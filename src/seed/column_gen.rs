@@ -318,6 +318,15 @@ pub(super) fn order_columns(ctx: &Ctx, table: &Table, columns: &mut [ColumnGen])
     );
 }
 
+/// Gives each row one column of every exclusive arc (`CHECK (num_nonnulls(a, b) = 1)`,
+/// `seed::exclusive_arc`); columns the dataset defines are left as given.
+pub(super) fn take_arc_turns(ctx: &Ctx, table: &Table, columns: &mut [ColumnGen]) {
+    let def = ctx.defs.get(&table.key()).map(|(d, _)| d);
+    super::exclusive_arc::take_turns(ctx.seed, table, columns, &|name| {
+        def.is_some_and(|d| d.columns.contains_key(name))
+    });
+}
+
 pub(super) fn sequence_name(column: &Column) -> Option<String> {
     let s = column.sequence.as_deref()?;
     if s.is_empty() {

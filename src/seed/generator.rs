@@ -154,6 +154,14 @@ pub enum Gen {
         column: usize,
         pick: Pick,
     },
+    /// One column of an exclusive arc (`seed::exclusive_arc`): `inner`'s value on the rows
+    /// whose turn is `position` of `size`, NULL on the others.
+    Turn {
+        seed: u64,
+        position: u64,
+        size: u64,
+        inner: Box<Gen>,
+    },
 }
 
 impl ColumnGen {
@@ -171,6 +179,18 @@ impl ColumnGen {
 impl Gen {
     pub fn value(&self, rng: &mut CellRng, row: u64) -> Value {
         match self {
+            Gen::Turn {
+                seed,
+                position,
+                size,
+                inner,
+            } => {
+                if CellRng::at(*seed, row).below(*size) == *position {
+                    inner.value(rng, row)
+                } else {
+                    Value::Null
+                }
+            }
             Gen::Null => Value::Null,
             Gen::Constant(v) => v.clone(),
             Gen::Sequence { start, step } => Value::Int(start + step * row as i64),
@@ -364,6 +384,7 @@ impl Gen {
             } => Some((((max - min) * 10f64.powi(*decimals as i32)).floor() as u128) + 1),
             Gen::Ip { v6: false, .. } => Some(1u128 << 32),
             Gen::Reference { parent, .. } => Some(parent.len() as u128),
+            Gen::Turn { inner, .. } => inner.domain(),
             _ => None,
         }
     }

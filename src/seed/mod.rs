@@ -15,6 +15,7 @@ mod context;
 pub mod copy;
 pub mod definition;
 pub mod distribution;
+mod exclusive_arc;
 pub mod fake_text;
 mod fk_order;
 pub mod generator;
