@@ -781,3 +781,34 @@ async fn an_exclusive_arc_gets_exactly_one_parent_per_row() {
         0
     );
 }
+
+#[tokio::test]
+async fn columns_whose_nulls_a_check_ties_are_null_together() {
+    let server = server().await;
+    let db = database(
+        &server,
+        "coupled",
+        &["tests/fixtures/seed/null_coupling/V001__actions.sql"],
+    )
+    .await;
+    // Before, a row in a few broke a CHECK and the whole seed point failed.
+    seed::seed(&db, &request(DatasetSection::default()))
+        .await
+        .unwrap();
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM community_action").await,
+        1000
+    );
+    let q = |sql: &'static str| count(&db, sql);
+    // Some rows of each kind, so the CHECKs were put to the test.
+    let followed = q("SELECT count(*) FROM community_action WHERE followed IS NOT NULL").await;
+    assert!((1..1000).contains(&followed), "{followed}");
+    assert!(q("SELECT count(*) FROM community_action WHERE ban_expires IS NOT NULL").await > 0);
+    assert!(
+        q("SELECT count(*) FROM community_action WHERE follow_approver_id IS NOT NULL").await > 0
+    );
+    assert_eq!(
+        q("SELECT count(*) FROM community_action WHERE (followed IS NULL) <> (follow_state IS NULL)").await,
+        0
+    );
+}

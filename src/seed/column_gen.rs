@@ -327,6 +327,15 @@ pub(super) fn take_arc_turns(ctx: &Ctx, table: &Table, columns: &mut [ColumnGen]
     });
 }
 
+/// Ties the NULLs of columns that CHECKs couple (`(a IS NULL) = (b IS NULL)`,
+/// `seed::null_coupling`); columns the dataset defines are left as given.
+pub(super) fn couple_nulls(ctx: &Ctx, table: &Table, columns: &mut [ColumnGen]) {
+    let def = ctx.defs.get(&table.key()).map(|(d, _)| d);
+    super::null_coupling::couple(table, columns, &|name| {
+        def.is_some_and(|d| d.columns.contains_key(name))
+    });
+}
+
 pub(super) fn sequence_name(column: &Column) -> Option<String> {
     let s = column.sequence.as_deref()?;
     if s.is_empty() {

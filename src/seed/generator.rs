@@ -154,6 +154,13 @@ pub enum Gen {
         column: usize,
         pick: Pick,
     },
+    /// A column whose NULLs follow another's (`seed::null_coupling`): NULL where `leader` is,
+    /// elsewhere `inner`'s value (NULL at `own_nulls`).
+    NullWith {
+        leader: Box<ColumnGen>,
+        own_nulls: f64,
+        inner: Box<Gen>,
+    },
     /// One column of an exclusive arc (`seed::exclusive_arc`): `inner`'s value on the rows
     /// whose turn is `position` of `size`, NULL on the others.
     Turn {
@@ -189,6 +196,18 @@ impl Gen {
                     inner.value(rng, row)
                 } else {
                     Value::Null
+                }
+            }
+            Gen::NullWith {
+                leader,
+                own_nulls,
+                inner,
+            } => {
+                if leader.value(row) == Value::Null || (*own_nulls > 0.0 && rng.f64() < *own_nulls)
+                {
+                    Value::Null
+                } else {
+                    inner.value(rng, row)
                 }
             }
             Gen::Null => Value::Null,
@@ -384,7 +403,7 @@ impl Gen {
             } => Some((((max - min) * 10f64.powi(*decimals as i32)).floor() as u128) + 1),
             Gen::Ip { v6: false, .. } => Some(1u128 << 32),
             Gen::Reference { parent, .. } => Some(parent.len() as u128),
-            Gen::Turn { inner, .. } => inner.domain(),
+            Gen::Turn { inner, .. } | Gen::NullWith { inner, .. } => inner.domain(),
             _ => None,
         }
     }

@@ -21,6 +21,7 @@ mod fk_order;
 pub mod generator;
 mod infer;
 pub mod load;
+mod null_coupling;
 pub mod ordering;
 pub mod plan;
 pub mod progress;

@@ -23,6 +23,14 @@ pub struct Ordering {
 /// The orderings a CHECK (as `pg_get_constraintdef` prints it) asks for, when it is only a
 /// conjunction of column-to-column comparisons; None otherwise.
 pub fn orderings(definition: &str) -> Option<Vec<Ordering>> {
+    let expr = check_expression(definition)?;
+    let mut out = Vec::new();
+    collect(&expr, &mut out)?;
+    (!out.is_empty()).then_some(out)
+}
+
+/// A CHECK's expression (as `pg_get_constraintdef` prints it), read with PostgreSQL's parser.
+pub(super) fn check_expression(definition: &str) -> Option<Node> {
     let expr = definition.trim().strip_prefix("CHECK")?.trim();
     let expr = expr.strip_suffix("NOT VALID").unwrap_or(expr).trim();
     let parsed = pg_query::parse(&format!("SELECT {expr}"), 0).ok()?;
@@ -40,9 +48,7 @@ pub fn orderings(definition: &str) -> Option<Vec<Ordering>> {
     let Some(NodeEnum::ResTarget(target)) = select.target_list.first()?.node.as_ref() else {
         return None;
     };
-    let mut out = Vec::new();
-    collect(target.val.as_deref()?, &mut out)?;
-    (!out.is_empty()).then_some(out)
+    target.val.as_deref().cloned()
 }
 
 fn collect(node: &Node, out: &mut Vec<Ordering>) -> Option<()> {
@@ -83,7 +89,7 @@ fn collect(node: &Node, out: &mut Vec<Ordering>) -> Option<()> {
 
 /// A bare column reference, through casts (`(ends_at)::date` keeps the order of `ends_at`
 /// for the types this module derives).
-fn column(node: &Node) -> Option<String> {
+pub(super) fn column(node: &Node) -> Option<String> {
     match node.node.as_ref()? {
         NodeEnum::ColumnRef(c) => match c.fields.as_slice() {
             [only] => match only.node.as_ref()? {

@@ -4,7 +4,7 @@
 
 use super::catalog::{display_name, table_key, Catalog};
 pub use super::check_facts::{check_facts, CheckFacts};
-use super::column_gen::{column_gen, order_columns, sequence_name, take_arc_turns};
+use super::column_gen::{column_gen, couple_nulls, order_columns, sequence_name, take_arc_turns};
 use super::context::{Ctx, ExistingKeys};
 use super::copy::CopyEncoder;
 use super::definition::{Kind, LoadedDefinitions};
@@ -279,6 +279,7 @@ pub fn build(
             columns.push(gen);
         }
         order_columns(&ctx, table, &mut columns);
+        couple_nulls(&ctx, table, &mut columns);
         take_arc_turns(&ctx, table, &mut columns);
         let gen = TableGen {
             qualified: table.qualified(),
