@@ -812,3 +812,27 @@ async fn columns_whose_nulls_a_check_ties_are_null_together() {
         0
     );
 }
+
+#[tokio::test]
+async fn two_unique_pairs_that_share_a_reference_both_hold() {
+    let server = server().await;
+    let db = database(
+        &server,
+        "likes",
+        &[
+            "tests/fixtures/seed/exclusive_arc/V001__notifications.sql",
+            "tests/fixtures/seed/exclusive_arc/V002__likes.sql",
+        ],
+    )
+    .await;
+    // Before, person_id was the high digit of one pair and the low of the other, so every row
+    // repeated one pair and the COPY failed on the first duplicate.
+    seed::seed(&db, &request(DatasetSection::default()))
+        .await
+        .unwrap();
+    assert_eq!(count(&db, "SELECT count(*) FROM person_liked").await, 1000);
+    assert!(
+        count(&db, "SELECT count(DISTINCT person_id) FROM person_liked").await > 100,
+        "the likes are spread over the people"
+    );
+}

@@ -138,14 +138,26 @@ pub(super) fn fk_pick(
         )));
     }
     // A unique constraint made only of foreign-key columns (a join table): a mixed-radix digit.
+    // A foreign key in several such constraints (person_id in both (person_id, post_id) and
+    // (person_id, comment_id)) is the lowest digit of each, so that it has one place in all of
+    // them; otherwise it would be the high digit of one and the low of the other, and both
+    // would repeat one pair on every row.
+    let in_sets = |f: &crate::seed::catalog::ForeignKey| {
+        table
+            .unique
+            .iter()
+            .filter(|u| f.columns.iter().all(|c| u.contains(c)))
+            .count()
+    };
     for u in &table.unique {
-        let covering: Vec<usize> = table
+        let mut covering: Vec<usize> = table
             .foreign_keys
             .iter()
             .enumerate()
             .filter(|(_, f)| f.columns.iter().all(|c| u.contains(c)))
             .map(|(i, _)| i)
             .collect();
+        covering.sort_by_key(|&i| (std::cmp::Reverse(in_sets(&table.foreign_keys[i])), i));
         let covered = u.iter().all(|c| {
             covering
                 .iter()
