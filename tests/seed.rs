@@ -836,3 +836,32 @@ async fn two_unique_pairs_that_share_a_reference_both_hold() {
         "the likes are spread over the people"
     );
 }
+
+#[tokio::test]
+async fn an_exclusive_arc_over_tables_without_rows_gets_no_rows_and_says_why() {
+    let server = server().await;
+    let db = database(
+        &server,
+        "arc_empty",
+        &["tests/fixtures/seed/exclusive_arc/V001__notifications.sql"],
+    )
+    .await;
+    // Nothing to be notified about: no row can point at exactly one parent.
+    let section: DatasetSection = toml::from_str(
+        "[tables.post]\nskip = true\n[tables.comment]\nskip = true\n[tables.private_message]\nskip = true\n",
+    )
+    .unwrap();
+    // Before, the seed point failed on the CHECK.
+    let outcome = seed::seed(&db, &request(section)).await.unwrap();
+    assert_eq!(count(&db, "SELECT count(*) FROM notification").await, 0);
+    let lines: Vec<String> = outcome
+        .report()
+        .limits
+        .iter()
+        .map(|l| l.sentence())
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.starts_with("public.notification gets 0 rows instead of 1000: its CHECK notification_check needs one of post_id, comment_id, private_message_id set")),
+        "{lines:?}"
+    );
+}

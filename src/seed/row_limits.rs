@@ -129,6 +129,35 @@ pub(super) fn limit_inferred_rows(ctx: &mut Ctx) -> Vec<RowLimit> {
                     );
                 }
             }
+            // An exclusive arc whose every column references a table without rows: no row can
+            // set one of them, so none can satisfy the CHECK.
+            for (name, def) in &table.row_checks {
+                let Some(arc) = super::exclusive_arc::arc_columns(def) else {
+                    continue;
+                };
+                let parents: Option<Vec<&str>> = arc
+                    .iter()
+                    .map(|c| {
+                        let fk = table
+                            .foreign_keys
+                            .iter()
+                            .find(|f| f.columns == [c.clone()])?;
+                        (parent_rows(ctx, &fk.parent) == Some(0)).then_some(fk.parent.as_str())
+                    })
+                    .collect();
+                if let Some(parents) = parents {
+                    let names: Vec<&str> = parents.iter().map(|p| display_name(p)).collect();
+                    tighten(
+                        0,
+                        format!(
+                            "its CHECK {name} needs one of {} set, and {} {} no rows",
+                            arc.join(", "),
+                            names.join(", "),
+                            if names.len() == 1 { "has" } else { "have" }
+                        ),
+                    );
+                }
+            }
             if let Some((n, reason)) = cap {
                 let asked = limits.get(key).map(|l| l.asked).unwrap_or(rows);
                 ctx.rows.insert(key.clone(), n);
