@@ -624,18 +624,16 @@ impl Run<'_> {
         (schema, name): (String, String),
     ) -> Result<Client, Error> {
         let migration = &rehearsed[index];
-        let table = crate::identifier::quote_qualified(&schema, &name);
         self.progress.running(&format!(
             "{} {} removing the inferred rows of {schema}.{name} and applying it again",
             migration.version, migration.name
         ));
-        let removed = match client.execute(&format!("DELETE FROM {table}"), &[]).await {
+        let removed = match seeding::remove_rows(&client, &schema, &name).await {
             Ok(rows) => rows,
             Err(e) => {
                 self.progress.step(&format!(
-                    "the inferred rows of {schema}.{name} could not be removed to go on past {}: {}",
+                    "the inferred rows of {schema}.{name} could not be removed to go on past {}: {e}",
                     migration.version,
-                    crate::server_text::of(&e)
                 ));
                 self.blocked_by = Some(migration.version.to_string());
                 return Ok(client);

@@ -331,6 +331,16 @@ impl SeedPoints {
     }
 }
 
+/// Removes every row of `schema.name` (a table whose inferred rows a forward failed on), and
+/// says how many; the error is the server's sentence.
+pub(super) async fn remove_rows(client: &Client, schema: &str, name: &str) -> Result<u64, String> {
+    let table = crate::identifier::quote_qualified(schema, name);
+    client
+        .execute(&format!("DELETE FROM {table}"), &[])
+        .await
+        .map_err(|e| crate::server_text::of(&e))
+}
+
 /// `fresh` sizes over `sizes`, by relation: what the next migrations will find.
 pub(super) fn merge_sizes(sizes: &mut Vec<TableSize>, fresh: Vec<TableSize>) {
     for size in fresh {
