@@ -10,7 +10,7 @@
 
 use super::catalog::Table;
 use super::generator::{ColumnGen, Gen};
-use super::ordering::{check_expression, column};
+use super::ordering::{column, conjunction};
 use pg_query::protobuf::{AExprKind, BoolExprType, Node, NullTestType};
 use pg_query::NodeEnum;
 
@@ -25,21 +25,13 @@ pub struct Coupling {
 
 /// The couplings a CHECK asks for, when it is only a conjunction of them; None otherwise.
 pub fn couplings(definition: &str) -> Option<Vec<Coupling>> {
-    let expr = check_expression(definition)?;
-    let mut out = Vec::new();
-    collect(&expr, &mut out)?;
-    (!out.is_empty()).then_some(out)
+    conjunction(definition, &coupling)
 }
 
-fn collect(node: &Node, out: &mut Vec<Coupling>) -> Option<()> {
+/// One pair: `(a IS NULL) = (b IS NULL)`, or `NOT ((a IS NULL) AND (b IS NOT NULL))` (b only
+/// where a is set).
+fn coupling(node: &Node) -> Option<Coupling> {
     match node.node.as_ref()? {
-        NodeEnum::BoolExpr(b) if BoolExprType::try_from(b.boolop) == Ok(BoolExprType::AndExpr) => {
-            for arg in &b.args {
-                collect(arg, out)?;
-            }
-            Some(())
-        }
-        // (a IS NULL) = (b IS NULL)
         NodeEnum::AExpr(a) if AExprKind::try_from(a.kind) == Ok(AExprKind::AexprOp) => {
             let [only] = a.name.as_slice() else {
                 return None;
@@ -52,17 +44,12 @@ fn collect(node: &Node, out: &mut Vec<Coupling>) -> Option<()> {
             }
             let (leader, left) = null_test(a.lexpr.as_deref()?)?;
             let (follower, right) = null_test(a.rexpr.as_deref()?)?;
-            if left != right || leader == follower {
-                return None;
-            }
-            out.push(Coupling {
+            (left == right && leader != follower).then_some(Coupling {
                 leader,
                 follower,
                 together: true,
-            });
-            Some(())
+            })
         }
-        // NOT ((a IS NULL) AND (b IS NOT NULL)): b only where a is set.
         NodeEnum::BoolExpr(b) if BoolExprType::try_from(b.boolop) == Ok(BoolExprType::NotExpr) => {
             let [inner] = b.args.as_slice() else {
                 return None;
@@ -83,15 +70,11 @@ fn collect(node: &Node, out: &mut Vec<Coupling>) -> Option<()> {
                 (false, true) => (second, first),
                 _ => return None,
             };
-            if leader == follower {
-                return None;
-            }
-            out.push(Coupling {
+            (leader != follower).then_some(Coupling {
                 leader,
                 follower,
                 together: false,
-            });
-            Some(())
+            })
         }
         _ => None,
     }

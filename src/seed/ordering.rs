@@ -23,14 +23,39 @@ pub struct Ordering {
 /// The orderings a CHECK (as `pg_get_constraintdef` prints it) asks for, when it is only a
 /// conjunction of column-to-column comparisons; None otherwise.
 pub fn orderings(definition: &str) -> Option<Vec<Ordering>> {
+    conjunction(definition, &ordering)
+}
+
+/// The parts of a CHECK made only of `item`s joined by AND, each read by `item`; None when any
+/// part is something `item` does not read.
+pub(super) fn conjunction<T>(
+    definition: &str,
+    item: &dyn Fn(&Node) -> Option<T>,
+) -> Option<Vec<T>> {
+    fn collect<T>(node: &Node, item: &dyn Fn(&Node) -> Option<T>, out: &mut Vec<T>) -> Option<()> {
+        match node.node.as_ref()? {
+            NodeEnum::BoolExpr(b)
+                if BoolExprType::try_from(b.boolop) == Ok(BoolExprType::AndExpr) =>
+            {
+                for arg in &b.args {
+                    collect(arg, item, out)?;
+                }
+                Some(())
+            }
+            _ => {
+                out.push(item(node)?);
+                Some(())
+            }
+        }
+    }
     let expr = check_expression(definition)?;
     let mut out = Vec::new();
-    collect(&expr, &mut out)?;
+    collect(&expr, item, &mut out)?;
     (!out.is_empty()).then_some(out)
 }
 
 /// A CHECK's expression (as `pg_get_constraintdef` prints it), read with PostgreSQL's parser.
-pub(super) fn check_expression(definition: &str) -> Option<Node> {
+fn check_expression(definition: &str) -> Option<Node> {
     let expr = definition.trim().strip_prefix("CHECK")?.trim();
     let expr = expr.strip_suffix("NOT VALID").unwrap_or(expr).trim();
     let parsed = pg_query::parse(&format!("SELECT {expr}"), 0).ok()?;
@@ -51,40 +76,35 @@ pub(super) fn check_expression(definition: &str) -> Option<Node> {
     target.val.as_deref().cloned()
 }
 
-fn collect(node: &Node, out: &mut Vec<Ordering>) -> Option<()> {
-    match node.node.as_ref()? {
-        NodeEnum::BoolExpr(b) if BoolExprType::try_from(b.boolop) == Ok(BoolExprType::AndExpr) => {
-            for arg in &b.args {
-                collect(arg, out)?;
-            }
-            Some(())
-        }
-        NodeEnum::AExpr(a) if AExprKind::try_from(a.kind) == Ok(AExprKind::AexprOp) => {
-            let op = match a.name.as_slice() {
-                [only] => match only.node.as_ref()? {
-                    NodeEnum::String(s) => s.sval.as_str(),
-                    _ => return None,
-                },
-                _ => return None,
-            };
-            let left = column(a.lexpr.as_deref()?)?;
-            let right = column(a.rexpr.as_deref()?)?;
-            let (lesser, greater, strict) = match op {
-                "<" => (left, right, true),
-                "<=" => (left, right, false),
-                ">" => (right, left, true),
-                ">=" => (right, left, false),
-                _ => return None,
-            };
-            out.push(Ordering {
-                lesser,
-                greater,
-                strict,
-            });
-            Some(())
-        }
-        _ => None,
+/// One comparison of two columns.
+fn ordering(node: &Node) -> Option<Ordering> {
+    let NodeEnum::AExpr(a) = node.node.as_ref()? else {
+        return None;
+    };
+    if AExprKind::try_from(a.kind) != Ok(AExprKind::AexprOp) {
+        return None;
     }
+    let op = match a.name.as_slice() {
+        [only] => match only.node.as_ref()? {
+            NodeEnum::String(s) => s.sval.as_str(),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let left = column(a.lexpr.as_deref()?)?;
+    let right = column(a.rexpr.as_deref()?)?;
+    let (lesser, greater, strict) = match op {
+        "<" => (left, right, true),
+        "<=" => (left, right, false),
+        ">" => (right, left, true),
+        ">=" => (right, left, false),
+        _ => return None,
+    };
+    Some(Ordering {
+        lesser,
+        greater,
+        strict,
+    })
 }
 
 /// A bare column reference, through casts (`(ends_at)::date` keeps the order of `ends_at`
