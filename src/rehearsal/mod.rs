@@ -422,19 +422,11 @@ impl Run<'_> {
         }
         let mut report =
             rehearse_migration(&client, probe, self.set, migration, self.progress).await;
-        if self.in_transaction {
-            if let Some(why) = in_transaction::uncommitted_enum_value(migration, &report.forward) {
-                reset::release_before_forward(&client).await?;
-                self.kept_out = Some(format!(
-                    "{}, which uses an enum value added earlier in the same transaction",
-                    migration.version
-                ));
-                let skipped = in_transaction::not_rehearsed(report.file, migration, why);
-                self.progress.step(&skipped.findings[0].message);
-                journal::finished(&skipped);
-                self.migrations.push(skipped);
-                return Ok(client);
-            }
+        if self
+            .kept_out_by_enum_value(&client, migration, &report)
+            .await?
+        {
+            return Ok(client);
         }
         let inferred_culprit = seeding.explain_inferred(&client, &mut report).await;
         if let Some(what) = crate::probe::environment_failure(measures_directions(&report)) {
@@ -594,6 +586,33 @@ impl Run<'_> {
             return connect(self.database, self.init_sql).await;
         }
         Ok(client)
+    }
+
+    /// --in-transaction: a forward that failed only because it uses an enum value an earlier
+    /// migration added inside the one transaction is not rehearsed, and the migrations after it
+    /// wait on it. True when it was so (its report is then in the run).
+    async fn kept_out_by_enum_value(
+        &mut self,
+        client: &Client,
+        migration: &Migration,
+        report: &MigrationReport,
+    ) -> Result<bool, Error> {
+        if !self.in_transaction {
+            return Ok(false);
+        }
+        let Some(why) = in_transaction::uncommitted_enum_value(migration, &report.forward) else {
+            return Ok(false);
+        };
+        reset::release_before_forward(client).await?;
+        self.kept_out = Some(format!(
+            "{}, which uses an enum value added earlier in the same transaction",
+            migration.version
+        ));
+        let skipped = in_transaction::not_rehearsed(report.file.clone(), migration, why);
+        self.progress.step(&skipped.findings[0].message);
+        journal::finished(&skipped);
+        self.migrations.push(skipped);
+        Ok(true)
     }
 
     /// A reset whose replay of `migration`'s forward failed (`failure`): the state is not the

@@ -93,7 +93,7 @@ impl SeedPoints {
                 continue;
             };
             // A partition's rows were generated through its partitioned table.
-            let root = client
+            let (schema, name) = client
                 .query_opt(
                     "SELECT n.nspname, c.relname FROM pg_class c
                        JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -108,8 +108,7 @@ impl SeedPoints {
                 .flatten()
                 .map(|row| (row.get::<_, String>(0), row.get::<_, String>(1)))
                 .unwrap_or_else(|| (culprit.schema.clone(), culprit.table.clone()));
-            let root_name = root;
-            let root = format!("{}.{}", root_name.0, root_name.1);
+            let root = format!("{schema}.{name}");
             let Some(load) = outcome.tables.iter().find(|t| t.table == root) else {
                 continue;
             };
@@ -143,7 +142,7 @@ impl SeedPoints {
                 ),
             ));
             if kind == "forward_failed" {
-                forward_culprit = Some(root_name);
+                forward_culprit = Some((schema, name));
             }
         }
         for (kind, advice) in explained {
