@@ -408,16 +408,25 @@ fn run_in_transaction(dir: &Path, url: &str) -> Run {
 /// Sessions of rehearse still on the server, and transactions left open there.
 async fn lingering(server: &rehearse::provision::Database) -> (i64, i64) {
     let client = server.connection.connect().await.unwrap();
-    let row = client
-        .query_one(
-            "SELECT count(*) FILTER (WHERE application_name = 'rehearse' AND pid <> pg_backend_pid()), \
-                    count(*) FILTER (WHERE state LIKE 'idle in transaction%') \
-               FROM pg_stat_activity",
-            &[],
-        )
-        .await
-        .unwrap();
-    (row.get(0), row.get(1))
+    // A backend leaves pg_stat_activity a moment after its client has gone (the rehearse
+    // process has exited by now): a session still there after 5 s is one left behind.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let row = client
+            .query_one(
+                "SELECT count(*) FILTER (WHERE application_name = 'rehearse' AND pid <> pg_backend_pid()), \
+                        count(*) FILTER (WHERE state LIKE 'idle in transaction%') \
+                   FROM pg_stat_activity",
+                &[],
+            )
+            .await
+            .unwrap();
+        let seen: (i64, i64) = (row.get(0), row.get(1));
+        if seen == (0, 0) || std::time::Instant::now() > deadline {
+            return seen;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 /// What every --in-transaction run must leave: the target's rows, sequences and schema as
