@@ -81,6 +81,9 @@ pub struct SeedLimit {
     pub rows: u64,
     /// One sentence naming the constraint.
     pub reason: String,
+    /// `[dataset.tables.X]` lines that would seed the table without the limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
 }
 
 impl SeedLimit {

@@ -70,6 +70,11 @@ pub struct TableLoad {
     pub seconds: f64,
     /// Nobody defined the table: its rows were inferred from the catalog.
     pub inferred: bool,
+    /// The server refused some generated rows and the sieve kept the others.
+    pub sieved: Option<super::sieve::Sieved>,
+    /// Rows removed after the load, each with why: duplicates a unique index rebuilt after the
+    /// load refused, rows whose parent the sieve did not keep.
+    pub removed: Vec<(u64, String)>,
 }
 
 /// What the load dropped and must put back.
@@ -93,6 +98,30 @@ struct Dropped {
 pub enum LoadError {
     Input(String),
     Environment(String),
+    /// The server refused a row: a constraint, a domain, a trigger that raised. Whose fault it
+    /// is depends on who wrote the column (see [`super::sieve`]).
+    Refused(Refusal),
+}
+
+/// What the server said when it refused a row.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    /// The sentence for the user: what was being done, then the server's message.
+    pub message: String,
+    /// The server's own message.
+    pub server: String,
+    pub constraint: Option<String>,
+    pub column: Option<String>,
+}
+
+impl LoadError {
+    /// The error as seeding reports it when nothing took care of it: a refused row is bad input.
+    pub fn into_sentence(self) -> (bool, String) {
+        match self {
+            LoadError::Input(m) | LoadError::Refused(Refusal { message: m, .. }) => (true, m),
+            LoadError::Environment(m) => (false, m),
+        }
+    }
 }
 
 impl From<String> for LoadError {
@@ -106,9 +135,15 @@ fn db_err(what: &str, e: tokio_postgres::Error) -> LoadError {
         Some(d) => {
             let m = format!("{what}: {}", d.message());
             let class = &d.code().code()[..2];
-            // 22: data exception, 23: integrity constraint violation.
-            if class == "22" || class == "23" {
-                LoadError::Input(m)
+            // 22: data exception, 23: integrity constraint violation, P0: raised by PL/pgSQL
+            // (a trigger that refuses the row).
+            if class == "22" || class == "23" || class == "P0" {
+                LoadError::Refused(Refusal {
+                    message: m,
+                    server: d.message().to_string(),
+                    constraint: d.constraint().map(str::to_string),
+                    column: d.column().map(str::to_string),
+                })
             } else {
                 LoadError::Environment(m)
             }
@@ -443,8 +478,25 @@ async fn load_table(
         threads: (threads / streams as usize).max(1),
         bar: &bar,
     };
+    let mut sieved = None;
     let copy_bytes = if streams == 1 {
-        job.copy(0..chunks, true).await?
+        match job.copy(0..chunks, true).await {
+            Ok(bytes) => bytes,
+            Err(LoadError::Refused(refusal)) => {
+                let client = conn
+                    .connect()
+                    .await
+                    .map_err(|e| format!("could not connect to load {}: {e}", table.key))?;
+                let columns = super::sieve::refused_columns(&client, table, &refusal).await;
+                if super::sieve::users_fault(table, &columns) {
+                    return Err(LoadError::Refused(refusal));
+                }
+                let kept = super::sieve::load(&client, &job, table, chunks, &refusal).await?;
+                sieved = Some(kept);
+                0
+            }
+            Err(e) => return Err(e),
+        }
     } else {
         // Several backends parse and insert side by side. FREEZE needs the TRUNCATE's lock for
         // the whole transaction, so it is given up here: with two cores, two backends win.
@@ -459,19 +511,22 @@ async fn load_table(
         total
     };
     let seconds = started.elapsed().as_secs_f64();
-    bar.finish(gen.rows, seconds);
+    let rows = sieved.as_ref().map_or(gen.rows, |s| s.kept);
+    bar.finish(rows, seconds);
     Ok(TableLoad {
         table: table.key.clone(),
-        rows: gen.rows,
+        rows,
         copy_bytes,
         table_bytes: 0,
         seconds,
         inferred: table.inferred,
+        sieved,
+        removed: Vec::new(),
     })
 }
 
 /// One COPY stream of a table: a contiguous range of chunks.
-struct Stream<'a> {
+pub(super) struct Stream<'a> {
     conn: &'a ConnectionInfo,
     table: &'a TablePlan,
     gen: Arc<super::generator::TableGen>,
@@ -511,20 +566,31 @@ impl Stream<'_> {
                     .map_err(|e| db_err(&format!("could not load {}", table.key), e))?;
             }
         }
-        let columns: Vec<String> = table
-            .gen
-            .columns
-            .iter()
-            .map(|c| quote_ident(&c.name))
-            .collect();
         let statement = format!(
             "COPY {} ({}) FROM STDIN (FORMAT binary{})",
             table.gen.qualified,
-            columns.join(", "),
+            column_list(&table.gen),
             if freeze { ", FREEZE" } else { "" }
         );
+        let copy_bytes = self.stream(&client, &statement, range).await?;
+        client
+            .batch_execute("COMMIT")
+            .await
+            .map_err(|e| db_err(&format!("could not commit {}", table.key), e))?;
+        Ok(copy_bytes)
+    }
+
+    /// Generates rows of chunks `range` and streams them through `statement` (a `COPY ... FROM
+    /// STDIN (FORMAT binary)`) on `client`. Returns the bytes sent.
+    pub(super) async fn stream(
+        &self,
+        client: &Client,
+        statement: &str,
+        range: std::ops::Range<u64>,
+    ) -> Result<u64, LoadError> {
+        let table = self.table;
         let sink = client
-            .copy_in::<_, Bytes>(&statement)
+            .copy_in::<_, Bytes>(statement)
             .await
             .map_err(|e| db_err(&format!("could not start COPY into {}", table.key), e))?;
         futures_util::pin_mut!(sink);
@@ -594,15 +660,20 @@ impl Stream<'_> {
             .finish()
             .await
             .map_err(|e| db_err(&format!("COPY into {} failed", table.key), e))?;
-        client
-            .batch_execute("COMMIT")
-            .await
-            .map_err(|e| db_err(&format!("could not commit {}", table.key), e))?;
         for h in handles {
             let _ = h.join();
         }
         Ok(copy_bytes)
     }
+}
+
+/// The generated columns of `gen`, quoted and joined: the column list of its COPY.
+pub(super) fn column_list(gen: &super::generator::TableGen) -> String {
+    gen.columns
+        .iter()
+        .map(|c| quote_ident(&c.name))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Encoded bytes per row, from a sample, to size chunks.

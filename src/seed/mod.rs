@@ -29,6 +29,7 @@ mod reference;
 mod reference_kind;
 pub mod rng;
 pub mod row_limits;
+pub mod sieve;
 pub mod template;
 pub mod values;
 
@@ -199,16 +200,45 @@ pub async fn seed(conn: &ConnectionInfo, request: &SeedRequest) -> Result<SeedOu
     let progress = progress::SeedProgress::new(request.progress);
     let tables = load::load(conn, &plan, &request.load, &progress)
         .await
-        .map_err(|e| match e {
-            load::LoadError::Input(m) => Error::Input(m),
-            load::LoadError::Environment(m) => Error::Environment(m),
+        .map_err(|e| match e.into_sentence() {
+            (true, m) => Error::Input(m),
+            (false, m) => Error::Environment(m),
         })?;
+    let mut limits = plan.limits;
+    limits.extend(tables.iter().filter_map(refused_limit));
     Ok(SeedOutcome {
         seed: request.plan.seed,
         scale: request.plan.scale,
         seconds: started.elapsed().as_secs_f64(),
         tables,
-        limits: plan.limits,
+        limits,
+    })
+}
+
+/// A table the server did not take every generated row of: the sieve's refusals and the rows
+/// removed after the load, as a limit with the lines that would fix it.
+fn refused_limit(load: &TableLoad) -> Option<row_limits::RowLimit> {
+    if load.sieved.is_none() && load.removed.is_empty() {
+        return None;
+    }
+    let mut reasons = Vec::new();
+    let mut asked = load.rows + load.removed.iter().map(|(n, _)| n).sum::<u64>();
+    if let Some(s) = &load.sieved {
+        asked = s.asked;
+        reasons.push(s.reason.clone());
+    }
+    reasons.extend(load.removed.iter().map(|(_, why)| why.clone()));
+    Some(row_limits::RowLimit {
+        table: load.table.clone(),
+        asked,
+        rows: load.rows,
+        reason: reasons.join("; "),
+        fix: Some(
+            load.sieved
+                .as_ref()
+                .map(|s| s.fix.clone())
+                .unwrap_or_else(|| sieve::fix_for_removed(&load.table)),
+        ),
     })
 }
 
@@ -244,6 +274,7 @@ impl SeedOutcome {
                     asked: l.asked,
                     rows: l.rows,
                     reason: l.reason.clone(),
+                    fix: l.fix.clone(),
                 })
                 .collect(),
             template: None,

@@ -57,6 +57,9 @@ pub struct TablePlan {
     pub oid: u32,
     /// Nobody defined the table: its rows were inferred from the catalog.
     pub inferred: bool,
+    /// The columns the dataset defines (empty when the table is inferred): a row the server
+    /// refuses because of one of these is the definition's fault, not rehearse's guess.
+    pub defined: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -294,6 +297,11 @@ pub fn build(
             was_empty: !table.has_rows,
             oid: table.oid,
             inferred: !ctx.defs.contains_key(key),
+            defined: ctx
+                .defs
+                .get(key)
+                .map(|(d, _)| d.columns.keys().cloned().collect())
+                .unwrap_or_default(),
         });
     }
     let keys: Vec<&str> = tables.iter().map(|t| t.key.as_str()).collect();

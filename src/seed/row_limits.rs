@@ -19,6 +19,8 @@ pub struct RowLimit {
     pub asked: u64,
     pub rows: u64,
     pub reason: String,
+    /// Dataset lines the user can paste to seed the table as production holds it.
+    pub fix: Option<String>,
 }
 
 /// Gives each table nobody defined as many rows as its constraints allow, down to none: a
@@ -168,6 +170,7 @@ pub(super) fn limit_inferred_rows(ctx: &mut Ctx) -> Vec<RowLimit> {
                         asked,
                         rows: n,
                         reason,
+                        fix: None,
                     },
                 );
                 changed = true;
