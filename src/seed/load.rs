@@ -7,6 +7,7 @@
 use super::copy::{CopyEncoder, HEADER, TRAILER};
 use super::plan::{Plan, TablePlan};
 use super::progress::{SeedProgress, TableProgress};
+use super::repair::{ForeignKey, UniqueKey};
 use crate::identifier::quote as quote_ident;
 use crate::provision::ConnectionInfo;
 use bytes::Bytes;
@@ -90,6 +91,11 @@ struct Dropped {
     /// validated in one step, since a NOT VALID one is refused on a partitioned table and, to
     /// one, leaves its copies on the partitions unvalidated after VALIDATE.
     partitioned_keys: std::collections::BTreeSet<(String, String)>,
+    /// What each dropped unique key or index makes unique, by its name: duplicates are removed
+    /// when it cannot be put back.
+    unique: std::collections::BTreeMap<String, UniqueKey>,
+    /// The columns of each dropped foreign key: orphans are removed before it is put back.
+    foreign_key_columns: Vec<ForeignKey>,
 }
 
 /// A load failure: data the constraints refuse is the dataset's fault (exit 2); anything else
@@ -189,7 +195,7 @@ pub async fn load(
     }
 
     let rebuild = Instant::now();
-    restore(conn, &admin, &dropped).await?;
+    restore(conn, &admin, &dropped, plan, &mut results).await?;
     if !(dropped.keys.is_empty() && dropped.indexes.is_empty() && dropped.foreign_keys.is_empty()) {
         let seconds = rebuild.elapsed().as_secs_f64();
         progress.note(
@@ -265,7 +271,12 @@ async fn drop_for_load(
     let fks = admin
         .query(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), obj_description(oid, 'pg_constraint'),
-                    EXISTS (SELECT 1 FROM pg_class c WHERE c.oid IN (conrelid, confrelid) AND c.relkind = 'p')
+                    EXISTS (SELECT 1 FROM pg_class c WHERE c.oid IN (conrelid, confrelid) AND c.relkind = 'p'),
+                    conrelid::oid, confrelid::oid, confrelid::regclass::text,
+                    ARRAY(SELECT a.attname::text FROM unnest(conkey) WITH ORDINALITY k(n, i)
+                            JOIN pg_attribute a ON a.attrelid = conrelid AND a.attnum = k.n ORDER BY k.i),
+                    ARRAY(SELECT a.attname::text FROM unnest(confkey) WITH ORDINALITY k(n, i)
+                            JOIN pg_attribute a ON a.attrelid = confrelid AND a.attnum = k.n ORDER BY k.i)
              FROM pg_constraint WHERE contype = 'f' AND conparentid = 0 AND (conrelid = ANY($1) OR confrelid = ANY($1))
              ORDER BY conrelid::regclass::text, conname",
             &[&oids],
@@ -283,6 +294,15 @@ async fn drop_for_load(
                     .partitioned_keys
                     .insert((table.clone(), name.clone()));
             }
+            dropped.foreign_key_columns.push(ForeignKey {
+                child_oid: row.get(5),
+                parent_oid: row.get(6),
+                child: table.clone(),
+                parent: row.get(7),
+                name: name.clone(),
+                columns: row.get(8),
+                parent_columns: row.get(9),
+            });
             dropped.foreign_keys.push((table, name, def, comment));
         }
     }
@@ -292,7 +312,8 @@ async fn drop_for_load(
         }
         let indexes = admin
             .query(
-                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), obj_description(i.indexrelid, 'pg_class')
+                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), obj_description(i.indexrelid, 'pg_class'),
+                        i.indexrelid::oid
                  FROM pg_index i WHERE i.indrelid = $1
                    AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)
                  ORDER BY 1",
@@ -303,17 +324,24 @@ async fn drop_for_load(
         for row in indexes {
             let (name, def, comment): (String, String, Option<String>) =
                 (row.get(0), row.get(1), row.get(2));
+            let unique =
+                super::repair::unique_key(admin, &t.gen.qualified, t.oid, row.get(3), &name)
+                    .await
+                    .map_err(|e| db_err("could not read indexes", e))?;
             if admin
                 .batch_execute(&format!("DROP INDEX {name}"))
                 .await
                 .is_ok()
             {
+                if let Some(unique) = unique {
+                    dropped.unique.insert(name.clone(), unique);
+                }
                 dropped.indexes.push((name, def, comment));
             }
         }
         let keys = admin
             .query(
-                "SELECT conname, pg_get_constraintdef(oid), obj_description(oid, 'pg_constraint')
+                "SELECT conname, pg_get_constraintdef(oid), obj_description(oid, 'pg_constraint'), conindid::oid
                  FROM pg_constraint WHERE conrelid = $1 AND contype IN ('p', 'u') ORDER BY contype, conname",
                 &[&t.oid],
             )
@@ -327,7 +355,14 @@ async fn drop_for_load(
                 t.gen.qualified,
                 quote_ident(&name)
             );
+            let unique =
+                super::repair::unique_key(admin, &t.gen.qualified, t.oid, row.get(3), &name)
+                    .await
+                    .map_err(|e| db_err("could not read keys", e))?;
             if admin.batch_execute(&q).await.is_ok() {
+                if let Some(unique) = unique {
+                    dropped.unique.insert(name.clone(), unique);
+                }
                 dropped
                     .keys
                     .push((t.gen.qualified.clone(), name, def, comment));
@@ -343,6 +378,8 @@ async fn restore(
     conn: &ConnectionInfo,
     admin: &Client,
     dropped: &Dropped,
+    plan: &Plan,
+    results: &mut [TableLoad],
 ) -> Result<(), LoadError> {
     let mut statements = Vec::new();
     for (table, name, def, comment) in &dropped.keys {
@@ -357,29 +394,107 @@ async fn restore(
                 quote_literal(c)
             ));
         }
-        statements.push(s);
+        statements.push((s, dropped.unique.get(name)));
     }
     for (name, def, comment) in &dropped.indexes {
         let mut s = format!("{def};");
         if let Some(c) = comment {
             s.push_str(&format!("COMMENT ON INDEX {name} IS {};", quote_literal(c)));
         }
-        statements.push(s);
+        statements.push((s, dropped.unique.get(name)));
     }
-    let results = futures_util::stream::iter(statements.into_iter().map(|s| async move {
-        let c = conn
-            .connect()
-            .await
-            .map_err(|e| format!("could not connect to rebuild indexes: {e}"))?;
-        c.batch_execute(&format!("SET maintenance_work_mem = '256MB'; {s}"))
-            .await
-            .map_err(|e| db_err(&format!("could not rebuild after seeding ({s})"), e))
-    }))
-    .buffer_unordered(2)
-    .collect::<Vec<_>>()
-    .await;
-    for r in results {
-        r?;
+    let rebuilt =
+        futures_util::stream::iter(statements.into_iter().map(|(s, unique)| async move {
+            let c = conn
+                .connect()
+                .await
+                .map_err(|e| format!("could not connect to rebuild indexes: {e}"))?;
+            let s = format!("SET maintenance_work_mem = '256MB'; {s}");
+            let first = c.batch_execute(&s).await;
+            let refused =
+                matches!(&first, Err(e) if e.code().is_some_and(|c| c.code().starts_with("23")));
+            let repairable = unique.filter(|key| {
+                refused
+                    && plan
+                        .tables
+                        .iter()
+                        .find(|t| t.oid == key.oid)
+                        .is_some_and(|t| !super::sieve::users_fault(t, &key.columns))
+            });
+            let Some(key) = repairable else {
+                return first
+                    .map(|_| None)
+                    .map_err(|e| db_err(&format!("could not rebuild after seeding ({s})"), e));
+            };
+            // Rows rehearse made up broke the key: the duplicates go, the first of each stays.
+            let removed = super::repair::remove_duplicates(&c, key)
+                .await
+                .map_err(|e| {
+                    db_err(
+                        &format!("could not remove the duplicates {} refuses", key.name),
+                        e,
+                    )
+                })?;
+            c.batch_execute(&s)
+                .await
+                .map_err(|e| db_err(&format!("could not rebuild after seeding ({s})"), e))?;
+            Ok::<_, LoadError>(Some((
+                key.oid,
+                removed,
+                format!(
+                    "{removed} duplicate rows under the unique index {} were removed",
+                    key.name
+                ),
+            )))
+        }))
+        .buffer_unordered(2)
+        .collect::<Vec<_>>()
+        .await;
+    let mut removals = Vec::new();
+    for r in rebuilt {
+        if let Some(removal) = r? {
+            removals.push(removal);
+        }
+    }
+    // Rows whose parent the sieve or a duplicate removal took away go before their foreign key
+    // comes back, down the chain of children.
+    let mut lost: std::collections::BTreeSet<u32> =
+        removals.iter().filter(|r| r.1 > 0).map(|r| r.0).collect();
+    for r in results.iter() {
+        let table = plan.tables.iter().find(|t| t.key == r.table);
+        if let (Some(t), Some(s)) = (table, &r.sieved) {
+            if s.kept < s.asked {
+                lost.insert(t.oid);
+            }
+        }
+    }
+    if !lost.is_empty() {
+        let loaded = plan.tables.iter().map(|t| t.oid).collect();
+        let orphans =
+            super::repair::remove_orphans(admin, &dropped.foreign_key_columns, lost, &loaded)
+                .await
+                .map_err(|e| {
+                    db_err(
+                        "could not remove the rows whose parent the server refused",
+                        e,
+                    )
+                })?;
+        for (oid, n, fk) in orphans {
+            removals.push((
+                oid,
+                n,
+                format!("{n} rows whose {fk} parent was not kept were removed"),
+            ));
+        }
+    }
+    for (oid, n, why) in removals.into_iter().filter(|r| r.1 > 0) {
+        let Some(key) = plan.tables.iter().find(|t| t.oid == oid).map(|t| &t.key) else {
+            continue;
+        };
+        if let Some(load) = results.iter_mut().find(|r| &r.table == key) {
+            load.rows = load.rows.saturating_sub(n);
+            load.removed.push((n, why));
+        }
     }
     // Foreign keys: added NOT VALID (a catalog change), then validated in parallel. ADD
     // FOREIGN KEY would validate under a SHARE ROW EXCLUSIVE lock on the parent too, so keys

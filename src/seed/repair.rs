@@ -1,0 +1,170 @@
+//! Repairs after a load that the server did not take whole: duplicates a unique index rebuilt
+//! after the load refuses, and rows whose parent the sieve did not keep. Each removes the fewest
+//! rows it can (all but one of each duplicate key; only the orphans) and says how many and why,
+//! so that putting the index or foreign key back succeeds and the rehearsal goes on.
+//!
+//! Only ever deletes rows of the tables this seed point loaded; never changes the schema.
+
+use crate::identifier::quote as quote_ident;
+use tokio_postgres::Client;
+
+/// A unique index or key dropped for the load: what it makes unique, to remove duplicates.
+#[derive(Debug, Clone)]
+pub(super) struct UniqueKey {
+    /// Quoted, schema-qualified table.
+    pub table: String,
+    pub oid: u32,
+    pub name: String,
+    /// Its key expressions, as `pg_get_indexdef` prints each.
+    pub keys: Vec<String>,
+    /// A partial index's predicate.
+    pub predicate: Option<String>,
+    /// The table's columns it depends on.
+    pub columns: Vec<String>,
+    /// NULLs conflict (`NULLS NOT DISTINCT`, and every primary key).
+    pub nulls_conflict: bool,
+}
+
+/// A foreign key dropped for the load: its columns and its parent's, to find orphans.
+#[derive(Debug, Clone)]
+pub(super) struct ForeignKey {
+    pub child_oid: u32,
+    pub parent_oid: u32,
+    /// Quoted, schema-qualified tables.
+    pub child: String,
+    pub parent: String,
+    pub name: String,
+    pub columns: Vec<String>,
+    pub parent_columns: Vec<String>,
+}
+
+/// Reads what the unique index `index` of table `oid` makes unique, before it is dropped.
+pub(super) async fn unique_key(
+    client: &Client,
+    table: &str,
+    oid: u32,
+    index: u32,
+    name: &str,
+) -> Result<Option<UniqueKey>, tokio_postgres::Error> {
+    let row = client
+        .query_opt(
+            "SELECT ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
+                            FROM generate_series(1, i.indnkeyatts) k ORDER BY k),
+                    pg_get_expr(i.indpred, i.indrelid),
+                    ARRAY(SELECT DISTINCT a.attname::text FROM pg_depend d
+                            JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                           WHERE d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid
+                             AND d.refobjid = i.indrelid AND d.refobjsubid > 0),
+                    i.indisprimary OR coalesce(to_jsonb(i) ->> 'indnullsnotdistinct', 'false')::bool
+               FROM pg_index i WHERE i.indexrelid = $1 AND i.indisunique",
+            &[&index],
+        )
+        .await?;
+    Ok(row.map(|r| UniqueKey {
+        table: table.to_string(),
+        oid,
+        name: name.to_string(),
+        keys: r.get(0),
+        predicate: r.get(1),
+        columns: r.get(2),
+        nulls_conflict: r.get(3),
+    }))
+}
+
+/// Removes all but the first row of each key `key` finds twice (within its predicate), and rows
+/// whose key a primary key refuses as NULL. Returns how many rows went.
+pub(super) async fn remove_duplicates(
+    client: &Client,
+    key: &UniqueKey,
+) -> Result<u64, tokio_postgres::Error> {
+    let mut conditions: Vec<String> = Vec::new();
+    if !key.nulls_conflict {
+        conditions.extend(key.keys.iter().map(|k| format!("({k}) IS NOT NULL")));
+    }
+    if let Some(p) = &key.predicate {
+        conditions.push(format!("({p})"));
+    }
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    let mut removed = client
+        .execute(
+            &format!(
+                "DELETE FROM {t} WHERE ctid IN (
+                   SELECT ctid FROM (
+                     SELECT ctid, row_number() OVER (PARTITION BY {keys}) AS n FROM {t}{filter}) d
+                   WHERE n > 1)",
+                t = key.table,
+                keys = key.keys.join(", ")
+            ),
+            &[],
+        )
+        .await?;
+    if key.nulls_conflict && key.predicate.is_none() {
+        // A primary key refuses NULLs outright.
+        let any_null: Vec<String> = key.keys.iter().map(|k| format!("({k}) IS NULL")).collect();
+        removed += client
+            .execute(
+                &format!("DELETE FROM {} WHERE {}", key.table, any_null.join(" OR ")),
+                &[],
+            )
+            .await?;
+    }
+    Ok(removed)
+}
+
+/// Removes, from the children of tables that lost rows, the rows whose parent is gone, and from
+/// their children in turn, until no foreign key of `keys` has an orphan. `lost` holds the oids
+/// of the tables that lost rows; `loaded` those this seed point loaded (only they are touched).
+/// Returns (child oid, rows removed, foreign key name) for each removal.
+pub(super) async fn remove_orphans(
+    client: &Client,
+    keys: &[ForeignKey],
+    mut lost: std::collections::BTreeSet<u32>,
+    loaded: &std::collections::BTreeSet<u32>,
+) -> Result<Vec<(u32, u64, String)>, tokio_postgres::Error> {
+    let mut removed = Vec::new();
+    // A chain of n tables settles in n passes; a self-reference may take a few more.
+    for _ in 0..(keys.len() + 8) {
+        let mut changed = false;
+        for fk in keys {
+            if !lost.contains(&fk.parent_oid) || !loaded.contains(&fk.child_oid) {
+                continue;
+            }
+            let not_null: Vec<String> = fk
+                .columns
+                .iter()
+                .map(|c| format!("c.{} IS NOT NULL", quote_ident(c)))
+                .collect();
+            let matches: Vec<String> = fk
+                .columns
+                .iter()
+                .zip(&fk.parent_columns)
+                .map(|(c, p)| format!("p.{} = c.{}", quote_ident(p), quote_ident(c)))
+                .collect();
+            let n = client
+                .execute(
+                    &format!(
+                        "DELETE FROM {child} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {})",
+                        not_null.join(" AND "),
+                        matches.join(" AND "),
+                        child = fk.child,
+                        parent = fk.parent,
+                    ),
+                    &[],
+                )
+                .await?;
+            if n > 0 {
+                removed.push((fk.child_oid, n, fk.name.clone()));
+                lost.insert(fk.child_oid);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    Ok(removed)
+}
