@@ -141,6 +141,33 @@ pub(super) fn display_name(key: &str) -> &str {
     key.strip_prefix("public.").unwrap_or(key)
 }
 
+/// The table's columns that key expressions read, in the table's order: a column counts when
+/// its name appears in an expression as a whole word (quoted or not).
+fn columns_read(table: &Table, keys: &[String]) -> Vec<String> {
+    table
+        .columns
+        .iter()
+        .filter(|c| {
+            let quoted = crate::identifier::quote(&c.name);
+            keys.iter().any(|k| {
+                k.contains(&quoted)
+                    || k.match_indices(c.name.as_str()).any(|(i, _)| {
+                        let word = |ch: char| ch.is_alphanumeric() || ch == '_';
+                        k[..i]
+                            .chars()
+                            .last()
+                            .is_none_or(|ch| !word(ch) && ch != '"')
+                            && k[i + c.name.len()..]
+                                .chars()
+                                .next()
+                                .is_none_or(|ch| !word(ch) && ch != '"')
+                    })
+            })
+        })
+        .map(|c| c.name.clone())
+        .collect()
+}
+
 /// The column is in some unique constraint (or the primary key), alone or with others.
 pub(super) fn in_unique(table: &Table, column: &str) -> bool {
     table.unique.iter().any(|u| u.iter().any(|c| c == column))
@@ -209,6 +236,30 @@ const UNIQUE_INDEXES: &str = "
     FROM pg_index i
     WHERE i.indrelid = ANY($1) AND i.indisunique AND i.indpred IS NULL AND 0 <> ALL (i.indkey::int2[])
       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)";
+
+/// Unique indexes on expressions or with a predicate (`lower(email)`, `WHERE deleted_at IS
+/// NULL`): each key expression as the catalog prints it, to find the columns it reads.
+const EXPRESSION_UNIQUE_INDEXES: &str = "
+    SELECT i.indrelid,
+           ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k ORDER BY k)
+    FROM pg_index i
+    WHERE i.indrelid = ANY($1) AND i.indisunique
+      AND (i.indpred IS NOT NULL OR 0 = ANY (i.indkey::int2[]))
+      AND (i.indexprs IS NULL OR i.indexprs::text LIKE '%{VAR %')
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)";
+
+/// The CHECKs of each column's domains (and of the domains they are over), as
+/// `pg_get_constraintdef` prints them, `VALUE` standing for the column.
+const DOMAIN_CHECKS: &str = "
+    WITH RECURSIVE chain(attrelid, attname, typ, depth) AS (
+        SELECT a.attrelid, a.attname, a.atttypid, 0 FROM pg_attribute a
+         WHERE a.attrelid = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped
+        UNION ALL
+        SELECT c.attrelid, c.attname, t.typbasetype, c.depth + 1
+          FROM chain c JOIN pg_type t ON t.oid = c.typ WHERE t.typtype = 'd')
+    SELECT c.attrelid, c.attname::text, pg_get_constraintdef(k.oid)
+    FROM chain c JOIN pg_constraint k ON k.contypid = c.typ AND k.contype = 'c'
+    ORDER BY c.attrelid, c.attname, c.depth, k.conname";
 
 /// Unique indexes whose key is an expression of no column: pg_node_tree's text names every
 /// column an expression reads as a `{VAR ...}` node, and an index expression is immutable, so
@@ -382,6 +433,34 @@ pub async fn read(client: &Client) -> Result<Catalog, tokio_postgres::Error> {
             .and_then(|k| tables.get_mut(k))
         {
             t.unique.push(row.get(1));
+        }
+    }
+    for row in client.query(EXPRESSION_UNIQUE_INDEXES, &[&oids]).await? {
+        if let Some(t) = by_oid
+            .get(&row.get::<_, u32>(0))
+            .and_then(|k| tables.get_mut(k))
+        {
+            let keys: Vec<String> = row.get(1);
+            let columns = columns_read(t, &keys);
+            // A partial index over references alone (one owner per tenant) is left to the
+            // sieve: making the reference unique would cut the table to its parent's rows.
+            let beside_references = columns
+                .iter()
+                .any(|c| !t.foreign_keys.iter().any(|f| f.columns.contains(c)));
+            if !columns.is_empty() && beside_references {
+                t.unique.push(columns);
+            }
+        }
+    }
+    for row in client.query(DOMAIN_CHECKS, &[&oids]).await? {
+        if let Some(t) = by_oid
+            .get(&row.get::<_, u32>(0))
+            .and_then(|k| tables.get_mut(k))
+        {
+            let column: String = row.get(1);
+            let def: String = row.get(2);
+            let def = super::check_facts::with_column(&def, &crate::identifier::quote(&column));
+            t.checks.push((column, def));
         }
     }
     for row in client.query(CONSTANT_UNIQUE_INDEXES, &[&oids]).await? {

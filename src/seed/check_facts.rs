@@ -15,6 +15,49 @@ pub struct CheckFacts {
     pub values: Option<Vec<String>>,
 }
 
+/// A domain's CHECK (as the catalog prints it) with its keyword `VALUE` replaced by `column`,
+/// outside string literals and quoted identifiers.
+pub(super) fn with_column(expression: &str, column: &str) -> String {
+    let mut out = String::with_capacity(expression.len());
+    let bytes = expression.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'\'' || c == b'"' {
+            // Copy the literal or identifier through its closing quote (a doubled quote is
+            // part of it).
+            let start = i;
+            i += 1;
+            while i < bytes.len() {
+                if bytes[i] == c {
+                    if bytes.get(i + 1) == Some(&c) {
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                i += 1;
+            }
+            i = (i + 1).min(bytes.len());
+            out.push_str(&expression[start..i]);
+            continue;
+        }
+        let word_char = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+        if expression[i..].starts_with("VALUE")
+            && (i == 0 || !word_char(bytes[i - 1]))
+            && bytes.get(i + 5).is_none_or(|b| !word_char(*b))
+        {
+            out.push_str(column);
+            i += 5;
+            continue;
+        }
+        let ch = expression[i..].chars().next().unwrap_or(' ');
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
+}
+
 /// Strips `::type` casts from a constraint definition.
 pub(super) fn strip_casts(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -146,4 +189,21 @@ pub(super) fn facts_for(table: &Table, column: &str) -> CheckFacts {
         .map(|(_, d)| d.as_str())
         .collect();
     check_facts(column, &defs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_is_replaced_outside_quotes_only() {
+        assert_eq!(
+            with_column("(VALUE ~ '^VALUE\\d{5}$'::text)", "\"zip\""),
+            "(\"zip\" ~ '^VALUE\\d{5}$'::text)"
+        );
+        assert_eq!(
+            with_column("((VALUE > 0) AND (\"VALUE\" < 3) AND (VALUES_x = 1))", "c"),
+            "((c > 0) AND (\"VALUE\" < 3) AND (VALUES_x = 1))"
+        );
+    }
 }

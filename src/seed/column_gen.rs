@@ -42,14 +42,8 @@ pub(super) fn column_gen(
                     column.type_name
                 ));
             }
-            if column.not_null && column.default.is_none() {
-                return Err(format!(
-                    "column \"{}.{}\" has type {}, which the seeder cannot write, and is NOT NULL without a DEFAULT; give it a DEFAULT or skip the table in the dataset",
-                    display_name(&key),
-                    column.name,
-                    column.type_name
-                ));
-            }
+            // A NOT NULL column without a DEFAULT is left out all the same: the server refuses
+            // the rows and the sieve says so, naming the column, rather than stopping the run.
             return Ok(None);
         }
     };
@@ -161,13 +155,52 @@ pub(super) fn column_gen(
         return Ok(None);
     }
     let gen = compile(ctx, table, column, &ty, &def, seed, &label(&None))?;
-    Ok(Some(ColumnGen {
+    let inferred = ColumnGen {
         name: column.name.clone(),
         ty,
         gen,
         nulls: def.nulls,
         seed,
-    }))
+    };
+    Ok(Some(matching_checks(table, inferred)))
+}
+
+/// Share of sampled values a column's inferred generator must get past its CHECK's regular
+/// expression to keep its own, more lifelike values (a fake email past an email pattern).
+const PATTERN_KEEPS_INFERRED: f64 = 0.95;
+
+/// The inferred text column held to a regular expression by a CHECK (its own or its domain's)
+/// generates values matching it, unless what it would generate anyway already does.
+fn matching_checks(table: &Table, inferred: ColumnGen) -> ColumnGen {
+    if !inferred.ty.is_text() {
+        return inferred;
+    }
+    let patterns: Vec<super::pattern::Pattern> = table
+        .checks
+        .iter()
+        .filter(|(c, _)| *c == inferred.name)
+        .filter_map(|(_, def)| {
+            super::pattern::check_pattern(&inferred.name, &super::check_facts::strip_casts(def))
+        })
+        .filter_map(|(source, ci)| super::pattern::Pattern::compile(&source, ci))
+        .collect();
+    let Some(pattern) = patterns.into_iter().next() else {
+        return inferred;
+    };
+    let sampled: Vec<String> = (0..64)
+        .filter_map(|row| match inferred.value(row) {
+            values::Value::Text(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    let passing = sampled.iter().filter(|s| pattern.matches(s)).count();
+    if !sampled.is_empty() && passing as f64 >= PATTERN_KEEPS_INFERRED * sampled.len() as f64 {
+        return inferred;
+    }
+    ColumnGen {
+        gen: Gen::Pattern(Arc::new(pattern)),
+        ..inferred
+    }
 }
 
 /// The parent's key columns as a key source (generated or existing); None when the parent is

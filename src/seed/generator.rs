@@ -148,6 +148,8 @@ pub enum Gen {
         max_step: f64,
         unit: f64,
     },
+    /// Text matching a CHECK's regular expression (`seed::pattern`).
+    Pattern(Arc<super::pattern::Pattern>),
     Reference {
         seed: u64,
         parent: Arc<KeySource>,
@@ -311,6 +313,7 @@ impl Gen {
                     IpAddr::V4(Ipv4Addr::from(v))
                 })
             }
+            Gen::Pattern(p) => Value::Text(p.sample(rng.u64())),
             Gen::Uuid => {
                 let mut b = [0u8; 16];
                 b[..8].copy_from_slice(&rng.u64().to_be_bytes());

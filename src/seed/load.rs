@@ -468,8 +468,11 @@ async fn restore(
             }
         }
     }
-    if !lost.is_empty() {
-        let loaded = plan.tables.iter().map(|t| t.oid).collect();
+    let loaded: std::collections::BTreeSet<u32> = plan.tables.iter().map(|t| t.oid).collect();
+    let own_pairs = dropped.foreign_key_columns.iter().any(|fk| {
+        loaded.contains(&fk.child_oid) && (fk.columns.len() > 1 || fk.child_oid == fk.parent_oid)
+    });
+    if !lost.is_empty() || own_pairs {
         let orphans =
             super::repair::remove_orphans(admin, &dropped.foreign_key_columns, lost, &loaded)
                 .await

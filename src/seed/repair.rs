@@ -116,7 +116,8 @@ pub(super) async fn remove_duplicates(
 }
 
 /// Removes, from the children of tables that lost rows, the rows whose parent is gone, and from
-/// their children in turn, until no foreign key of `keys` has an orphan. `lost` holds the oids
+/// their children in turn, until no foreign key of `keys` has an orphan; keys over several
+/// columns or to their own table are checked whatever their parent lost. `lost` holds the oids
 /// of the tables that lost rows; `loaded` those this seed point loaded (only they are touched).
 /// Returns (child oid, rows removed, foreign key name) for each removal.
 pub(super) async fn remove_orphans(
@@ -130,7 +131,10 @@ pub(super) async fn remove_orphans(
     for _ in 0..(keys.len() + 8) {
         let mut changed = false;
         for fk in keys {
-            if !lost.contains(&fk.parent_oid) || !loaded.contains(&fk.child_oid) {
+            // A key over several columns (or to its own table) is checked even when its parent
+            // lost nothing: inference picks each column of it on its own.
+            let own_pairs = fk.columns.len() > 1 || fk.child_oid == fk.parent_oid;
+            if !(lost.contains(&fk.parent_oid) || own_pairs) || !loaded.contains(&fk.child_oid) {
                 continue;
             }
             let not_null: Vec<String> = fk

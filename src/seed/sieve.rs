@@ -233,7 +233,10 @@ async fn sieve_columns(
             let checks: Vec<String> = r.get(3);
             let column = quote_ident(&name);
             SieveColumn {
-                domain_checks: checks.iter().map(|c| replace_value(c, &column)).collect(),
+                domain_checks: checks
+                    .iter()
+                    .map(|c| super::check_facts::with_column(c, &column))
+                    .collect(),
                 base_type: r.get(1),
                 not_null: r.get(2),
                 name,
@@ -302,49 +305,6 @@ async fn one_by_one(
             column: some(row.get(3)),
         },
     ))
-}
-
-/// Replaces the keyword `VALUE` of a domain's CHECK (as `pg_get_expr` prints it) by `column`,
-/// outside string literals and quoted identifiers.
-fn replace_value(expression: &str, column: &str) -> String {
-    let mut out = String::with_capacity(expression.len());
-    let bytes = expression.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        if c == b'\'' || c == b'"' {
-            // Copy the literal or identifier through its closing quote (a doubled quote is
-            // part of it).
-            let start = i;
-            i += 1;
-            while i < bytes.len() {
-                if bytes[i] == c {
-                    if bytes.get(i + 1) == Some(&c) {
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                i += 1;
-            }
-            i = (i + 1).min(bytes.len());
-            out.push_str(&expression[start..i]);
-            continue;
-        }
-        let word_char = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
-        if expression[i..].starts_with("VALUE")
-            && (i == 0 || !word_char(bytes[i - 1]))
-            && bytes.get(i + 5).is_none_or(|b| !word_char(*b))
-        {
-            out.push_str(column);
-            i += 5;
-            continue;
-        }
-        let ch = expression[i..].chars().next().unwrap_or(' ');
-        out.push(ch);
-        i += ch.len_utf8();
-    }
-    out
 }
 
 /// The table's name as a dataset key: bare for `public`, else quoted `"schema.name"`.
@@ -443,18 +403,6 @@ async fn fix_lines(client: &Client, table: &TablePlan, involved: &[String], kept
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn value_is_replaced_outside_quotes_only() {
-        assert_eq!(
-            replace_value("(VALUE ~ '^VALUE\\d{5}$'::text)", "\"zip\""),
-            "(\"zip\" ~ '^VALUE\\d{5}$'::text)"
-        );
-        assert_eq!(
-            replace_value("((VALUE > 0) AND (\"VALUE\" < 3) AND (VALUES_x = 1))", "c"),
-            "((c > 0) AND (\"VALUE\" < 3) AND (VALUES_x = 1))"
-        );
-    }
 
     #[test]
     fn dataset_keys_quote_schemas_and_odd_names() {
