@@ -92,7 +92,7 @@ fn a_rollback_that_loses_data_is_followed_by_a_reset_so_the_next_migration_meets
         run.stderr
     );
     assert!(
-        run.stderr.contains(", replayed 1 migrations"),
+        run.stderr.contains(", replayed 1 migration"),
         "{}",
         run.stderr
     );
