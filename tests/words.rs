@@ -230,3 +230,45 @@ fn the_report_md_of_a_long_passing_run_is_its_rows() {
         "a pass's statements stay in report.html"
     );
 }
+
+#[test]
+fn an_enum_value_the_rollback_cannot_remove_gets_the_accept_or_if_not_exists_pattern() {
+    let dir = tempfile::tempdir().unwrap();
+    up_down(
+        dir.path(),
+        &[
+            (
+                "mood",
+                "CREATE TYPE mood AS ENUM ('sad', 'ok');\n",
+                "DROP TYPE mood;\n",
+            ),
+            (
+                "happy",
+                "ALTER TYPE mood ADD VALUE 'happy';\n",
+                "SELECT 1;\n",
+            ),
+        ],
+    );
+    let run = rehearse_local(dir.path(), &["--no-seed"]);
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.report();
+    let m = &report["migrations"][1];
+    let advice = finding(m, "schema_not_restored")["advice"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        advice.contains("-- rehearse:accept enum_values public.mood")
+            && advice.contains("`ALTER TYPE public.mood ADD VALUE IF NOT EXISTS 'happy';`"),
+        "{advice}"
+    );
+    // The forward fails again after the rollback for the same reason, and is told the same.
+    assert_eq!(
+        finding(m, "redo_failed")["advice"].as_str(),
+        Some(advice.as_str())
+    );
+}

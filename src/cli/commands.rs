@@ -218,6 +218,9 @@ async fn diff(args: DiffArgs) -> Result<ExitCode, Error> {
         if let Some(a) = &d.after {
             out.push_str(&format!("    after:  {a}\n"));
         }
+        if let Some(f) = &d.fix {
+            out.push_str(&format!("    fix:    {f}\n"));
+        }
     }
     out!("{}", report::redact(&out));
     let (b, a) = (report::redact(&args.before), report::redact(&args.after));
