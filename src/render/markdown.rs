@@ -81,9 +81,9 @@ pub fn render(report: &Report) -> String {
     }
     if let Some(seed) = &report.seed {
         let mut block = format!(
-            "Seeded {} rows into {} tables ({}) in {}.\n",
-            seed.rows,
-            seed.tables.len(),
+            "Seeded {} into {} ({}) in {}.\n",
+            count(seed.rows as usize, "row"),
+            count(seed.tables.len(), "table"),
             measures::bytes(seed.bytes),
             duration(seed.seconds * 1000.0)
         );
