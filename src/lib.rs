@@ -36,5 +36,6 @@ pub mod seed;
 pub mod server_text;
 pub mod snapshot;
 pub mod toml_lines;
+pub mod words;
 
 pub use error::{Error, ExitCode};

@@ -36,7 +36,11 @@ pub async fn run(scenario: &Scenario, out: &Path, gates: &GateOverrides) -> Resu
     for note in &set.notes {
         crate::say!("rehearse: note: {note}");
     }
-    let settings = rehearsal_settings(scenario, &set)?;
+    let mut settings = rehearsal_settings(scenario, &set)?;
+    settings.judge = gate::Judge {
+        config: gates.clone(),
+        approvals: approvals.clone(),
+    };
     let progress = rehearsal::for_stderr();
     rehearsal::journal::begin(&settings, &set);
     let journaled = rehearsal::journal::Journaled(progress.as_ref());
@@ -89,6 +93,7 @@ pub fn rehearsal_settings(
         keep_template: scenario.dataset().and_then(|d| d.template).unwrap_or(true),
         seed,
         probe: probe::ProbeSettings::from_scenario(scenario),
+        judge: gate::Judge::default(),
     })
 }
 

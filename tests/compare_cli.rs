@@ -73,7 +73,7 @@ fn the_same_report_twice_has_no_regression() {
     ]);
     assert_eq!(code, 0);
     assert!(
-        stdout.starts_with("0 regression(s), 0 improvement(s)"),
+        stdout.starts_with("0 regressions, 0 improvements"),
         "{stdout}"
     );
 }

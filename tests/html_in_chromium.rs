@@ -136,7 +136,7 @@ fn the_html_report_renders_without_console_errors_and_a_screenshot_is_written() 
 
     let dom = browse(&chromium, &written.html, &["--dump-dom"]).stdout;
     assert!(
-        dom.contains("FAIL: 1 of 3 migration(s) failed"),
+        dom.contains("FAIL: 1 of 3 migrations failed"),
         "the verdict is not in the page"
     );
     assert!(dom.contains("<svg"), "no chart was rendered");
@@ -251,7 +251,7 @@ fn the_html_of_350_migrations_opens_with_the_verdict_first() {
     );
     let dom = browse(&chromium, &written.html, &["--dump-dom"]).stdout;
     let verdict = dom
-        .find("FAIL: 128 of 350 migration(s) failed, 94 not run, 128 passed")
+        .find("FAIL: 256 of 350 rehearsed: 128 failed, 128 passed, 94 not run")
         .expect("the verdict is in the page");
     let first_migration = dom.find("<details class=\"migration\"").unwrap();
     assert!(verdict < first_migration, "the verdict is not first");

@@ -93,7 +93,7 @@ fn a_migration_after_a_failure_is_not_run_in_every_rendering() {
     assert_eq!(verdicts, ["pass", "fail", "not_run"]);
     // The run still fails: something failed.
     assert_eq!(report["verdict"], "fail");
-    let headline = "FAIL: 1 of 3 migration(s) failed, 1 not run, 1 passed";
+    let headline = "FAIL: 2 of 3 rehearsed: 1 failed, 1 passed, 1 not run";
     assert!(run.stdout.contains(headline), "{}", run.stdout);
     assert!(
         !run.stdout.contains("FAIL 003"),

@@ -92,14 +92,14 @@ fn a_rollback_that_loses_data_is_followed_by_a_reset_so_the_next_migration_meets
         run.stderr
     );
     assert!(
-        run.stderr.contains(", replayed 1 migrations"),
+        run.stderr.contains(", replayed 1 migration"),
         "{}",
         run.stderr
     );
     let markdown = std::fs::read_to_string(run.out.path().join("report.md")).unwrap();
     assert!(
         markdown.contains("The state was reset from the template in ")
-            && markdown.contains("1 migration replayed"),
+            && markdown.contains("1 migration was replayed"),
         "{markdown}"
     );
     assert_matches_schema(&report);

@@ -218,6 +218,9 @@ async fn diff(args: DiffArgs) -> Result<ExitCode, Error> {
         if let Some(a) = &d.after {
             out.push_str(&format!("    after:  {a}\n"));
         }
+        if let Some(f) = &d.fix {
+            out.push_str(&format!("    fix:    {f}\n"));
+        }
     }
     out!("{}", report::redact(&out));
     let (b, a) = (report::redact(&args.before), report::redact(&args.after));
@@ -225,7 +228,10 @@ async fn diff(args: DiffArgs) -> Result<ExitCode, Error> {
         outln!("no difference between {b} and {a}");
         Ok(ExitCode::Pass)
     } else {
-        outln!("{} differences between {b} and {a}", differences.len());
+        outln!(
+            "{} between {b} and {a}",
+            crate::words::count(differences.len(), "difference")
+        );
         Ok(ExitCode::Fail)
     }
 }
@@ -242,7 +248,7 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
         Some(file) => Some(std::path::absolute(file).unwrap_or_else(|_| file.clone())),
         None => None,
     };
-    scenario.apply(Overrides {
+    let notes = scenario.apply(Overrides {
         format: args.format,
         provider: args.provider,
         image: args.image,
@@ -259,6 +265,9 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
         clone_jobs: args.clone_jobs.map(usize::from),
         in_transaction: args.in_transaction,
     })?;
+    for note in &notes {
+        crate::say!("rehearse: note: {note}");
+    }
 
     let gates = gate::GateOverrides {
         max_duration_ms: args.gates.max_duration,

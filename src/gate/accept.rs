@@ -111,6 +111,7 @@ mod tests {
             after: None,
             accepted: false,
             accepted_reason: None,
+            fix: None,
         }
     }
 

@@ -6,7 +6,7 @@
 use super::sql::{self, Action};
 use crate::lock_mode::LockMode;
 use crate::report::measures::{self, duration};
-use crate::report::{Finding, FindingKind, MigrationReport};
+use crate::report::{Difference, Finding, FindingKind, MigrationReport};
 use std::collections::BTreeSet;
 
 /// A statement this slow in the rehearsal is evidence of a large table when sizes are unknown.
@@ -103,15 +103,15 @@ pub fn hazards(
                 _ => {}
             }
         }
-        for r in &s.rewrites {
-            if !created.contains(r) && is_large(r) {
-                out.push(Finding::of(
-                    FindingKind::RewriteLargeTable,
-                    format!(
-                        "{file}, line {}: the statement rewrites {r}, {}, holding an AccessExclusiveLock throughout.",
-                        s.line,
-                        size_note(r)
-                    ),
+        for (table, indexes) in rewritten_tables(s, &actions) {
+            if !created.contains(table) && is_large(table) {
+                out.push(rewrite_finding(
+                    file,
+                    s.line,
+                    table,
+                    indexes,
+                    &size_note(table),
+                    &actions,
                 ));
             }
         }
@@ -146,11 +146,250 @@ pub fn hazards(
     out
 }
 
+/// The tables a statement rewrote, each with how many of the statement's other rewrites are
+/// indexes (rebuilt along with it): a rewrite is one hazard per table, not one per index. A
+/// relation is an index when the probe saw it as one, or when the statement names the tables it
+/// changes and this is not one of them.
+fn rewritten_tables<'a>(
+    s: &'a crate::report::StatementReport,
+    actions: &[Action],
+) -> Vec<(&'a str, usize)> {
+    let named: BTreeSet<&str> = actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::LocksTable { table }
+            | Action::AddColumn { table, .. }
+            | Action::SetNotNull { table, .. } => Some(table.as_str()),
+            _ => None,
+        })
+        .collect();
+    let seen_as_index = |r: &str| {
+        s.locks.iter().any(|l| l.relation == r && l.kind == "index")
+            || s.size_changes
+                .iter()
+                .any(|c| c.relation == r && c.kind == "index")
+    };
+    let any_named = s.rewrites.iter().any(|r| named.contains(r.as_str()));
+    let is_table = |r: &str| !seen_as_index(r) && (!any_named || named.contains(r));
+    let tables: Vec<&str> = s
+        .rewrites
+        .iter()
+        .map(String::as_str)
+        .filter(|r| is_table(r))
+        .collect();
+    let indexes = s.rewrites.len() - tables.len();
+    tables
+        .iter()
+        .map(|t| (*t, if tables.len() == 1 { indexes } else { 0 }))
+        .collect()
+}
+
+/// The rewrite of `table`, in the words of the statement that caused it: ALTER COLUMN ... TYPE,
+/// an ADD COLUMN that gives every row its own value, or any other.
+fn rewrite_finding(
+    file: &str,
+    line: usize,
+    table: &str,
+    indexes: usize,
+    size: &str,
+    actions: &[Action],
+) -> Finding {
+    let rebuilt = if indexes > 0 {
+        format!(
+            " and rebuilds its {}",
+            crate::words::count(indexes, "index")
+        )
+    } else {
+        String::new()
+    };
+    let column_of = |object: &str| {
+        object
+            .strip_prefix(table)
+            .and_then(|c| c.strip_prefix('.'))
+            .map(str::to_string)
+    };
+    let type_change = actions.iter().find_map(|a| match a {
+        Action::Destructive {
+            kind: "alter_column_type",
+            object,
+        } => column_of(object),
+        _ => None,
+    });
+    let added = actions.iter().find_map(|a| match a {
+        Action::AddColumn { table: t, column } if t == table => Some(column.clone()),
+        _ => None,
+    });
+    let lead = format!("{file}, line {line}:");
+    match (type_change, added) {
+        (Some(column), _) => Finding::of(
+            FindingKind::RewriteLargeTable,
+            format!(
+                "{lead} ALTER COLUMN {column} TYPE rewrites {table}, {size},{rebuilt} holding an AccessExclusiveLock throughout."
+            ),
+        ),
+        (None, Some(column)) => Finding::of(
+            FindingKind::RewriteLargeTable,
+            format!(
+                "{lead} ADD COLUMN {column} rewrites {table}, {size}, to give every existing row its own value (a volatile default, or a generated or identity column),{rebuilt} holding an AccessExclusiveLock throughout."
+            ),
+        )
+        .with_advice(format!(
+            "Add {column} without a default, or with a constant one (PostgreSQL 11 and later store that without a rewrite); then set the default for new rows and backfill the existing ones in batches."
+        )),
+        (None, None) => Finding::of(
+            FindingKind::RewriteLargeTable,
+            format!(
+                "{lead} the statement rewrites {table}, {size},{rebuilt} holding an AccessExclusiveLock throughout."
+            ),
+        ),
+    }
+}
+
+/// The labels of an enum as a difference lists them (`{a, b}`).
+fn labels(list: &Option<String>) -> Vec<&str> {
+    list.as_deref()
+        .map(|l| l.trim_start_matches('{').trim_end_matches('}'))
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split(", ").collect())
+        .unwrap_or_default()
+}
+
+/// The enum values a rollback could not remove: (type, values), when the difference is one.
+fn enum_values_added(d: &Difference) -> Option<(&str, Vec<&str>)> {
+    if d.kind != "enum_values" {
+        return None;
+    }
+    let (before, after) = (labels(&d.before), labels(&d.after));
+    let added: Vec<&str> = after
+        .iter()
+        .filter(|v| !before.contains(v))
+        .copied()
+        .collect();
+    (!added.is_empty() && before.iter().all(|v| after.contains(v)))
+        .then_some((d.object.as_str(), added))
+}
+
+/// What to do about enum values a forward added: PostgreSQL cannot drop them, so the rollback
+/// cannot; accept the difference, and make the forward idempotent.
+fn enum_advice(object: &str, added: &[&str]) -> String {
+    let adds: Vec<String> = added
+        .iter()
+        .map(|v| {
+            format!(
+                "`ALTER TYPE {object} ADD VALUE IF NOT EXISTS {};`",
+                crate::identifier::literal(v)
+            )
+        })
+        .collect();
+    format!(
+        "PostgreSQL cannot remove a value from an enum, so no rollback can take {} out of {object}: accept it (`-- rehearse:accept enum_values {object} reason=\"...\"` in the migration) and write the forward as {} so that it applies again after the rollback.",
+        added
+            .iter()
+            .map(|v| crate::identifier::literal(v))
+            .collect::<Vec<_>>()
+            .join(", "),
+        adds.join(" ")
+    )
+}
+
+/// How many statements the advice shows before it points at report.json for the rest.
+const SHOWN_FIXES: usize = 6;
+
+/// The advice for a rollback that did not restore the schema, from the differences nobody
+/// accepted: the SQL to add to the rollback where a difference has a mechanical fix, what to
+/// recreate where the object is gone, the enum and column-order cases in their own words, and
+/// the general advice only for what none of these covers. None when there is no difference.
+pub(crate) fn schema_not_restored(differences: &[Difference]) -> Option<String> {
+    let open: Vec<&Difference> = differences.iter().filter(|d| !d.accepted).collect();
+    if open.is_empty() {
+        return None;
+    }
+    let mut fixes: Vec<&str> = Vec::new();
+    let mut words: Vec<String> = Vec::new();
+    let mut general = false;
+    for d in &open {
+        if let Some(fix) = &d.fix {
+            if !fixes.contains(&fix.as_str()) {
+                fixes.push(fix);
+            }
+        } else if let Some((object, added)) = enum_values_added(d) {
+            words.push(enum_advice(object, &added));
+        } else if d.kind == "column_order" {
+            words.push(format!(
+                "PostgreSQL adds a column last, so a column dropped and added again moves: rebuild {} in the rollback to restore the column order, or accept it (`-- rehearse:accept column_order {} reason=\"...\"`) when nothing reads columns by position.",
+                d.object, d.object
+            ));
+        } else if d.kind.ends_with("_missing") {
+            let what = d.detail.strip_suffix(" is gone").unwrap_or(&d.object);
+            words.push(format!(
+                "The rollback must recreate {what} as it was before the migration."
+            ));
+        } else {
+            general = true;
+        }
+    }
+    let mut out: Vec<String> = Vec::new();
+    match fixes.len() {
+        0 => {}
+        1 => out.push(format!("Add `{}` to the rollback.", fixes[0])),
+        n => {
+            let shown: Vec<String> = fixes
+                .iter()
+                .take(SHOWN_FIXES)
+                .map(|f| format!("`{f}`"))
+                .collect();
+            let more = if n > SHOWN_FIXES {
+                format!(
+                    " … and {} more (each difference's fix is in report.json)",
+                    n - SHOWN_FIXES
+                )
+            } else {
+                String::new()
+            };
+            out.push(format!(
+                "Add these to the rollback: {}{more}.",
+                shown.join(" ")
+            ));
+        }
+    }
+    words.dedup();
+    out.extend(words);
+    if general {
+        out.push(if out.is_empty() {
+            FindingKind::SchemaNotRestored.advice().to_string()
+        } else {
+            format!(
+                "For the rest: {}",
+                lower_first(FindingKind::SchemaNotRestored.advice())
+            )
+        });
+    }
+    Some(out.join(" "))
+}
+
+/// The advice for a forward that fails the second time because its enum values are still
+/// there (the rollback could not remove them); None when that is not the case.
+pub(crate) fn redo_after_enum_values(differences: &[Difference]) -> Option<String> {
+    differences
+        .iter()
+        .find_map(enum_values_added)
+        .map(|(object, added)| enum_advice(object, &added))
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::gate::{evaluate, Approvals, GateConfig};
     use crate::report::{
-        Direction, LockReport, MigrationReport, Report, StatementReport, TableSize, Verdict,
+        Difference, Direction, LockReport, MigrationReport, Report, StatementReport, TableSize,
+        Verdict,
     };
 
     /// A one-migration report whose forward runs `statements` (sql, duration, locks held for).
@@ -371,5 +610,161 @@ mod tests {
         ] {
             assert!(crate::report::FindingKind::parse(kind).is_some(), "{kind}");
         }
+    }
+
+    #[test]
+    fn a_rewrite_is_one_hazard_per_table_in_the_words_of_its_statement() {
+        // ALTER COLUMN TYPE is destructive too (it fails until approved): the hazards alone.
+        let m = MigrationReport {
+            file: "V005__x.sql".into(),
+            forward: Direction {
+                ok: true,
+                statements: vec![StatementReport {
+                    sql: "ALTER TABLE orders ALTER COLUMN total TYPE numeric(12,2)".into(),
+                    line: 2,
+                    duration_ms: 4000.0,
+                    rewrites: vec![
+                        "public.orders".into(),
+                        "public.orders_pkey".into(),
+                        "public.orders_total_idx".into(),
+                    ],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let h = super::hazards(&m, &|t: &str| (t == "public.orders").then_some(true), true);
+        assert_eq!(h.len(), 1, "{h:?}");
+        assert!(
+            h[0].message
+                .contains("ALTER COLUMN total TYPE rewrites public.orders, a large table")
+                && h[0].message.contains("rebuilds its 2 indexes"),
+            "{}",
+            h[0].message
+        );
+        let h = hazards_of(&[
+            TIMEOUT,
+            (
+                "ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid()",
+                4000.0,
+                None,
+                &["public.orders", "public.orders_pkey"],
+            ),
+        ]);
+        assert_eq!(kinds(&h), ["rewrite_large_table"], "{h:?}");
+        assert!(
+            h[0].1.contains("ADD COLUMN token rewrites public.orders"),
+            "{}",
+            h[0].1
+        );
+    }
+
+    fn difference(kind: &str, object: &str, detail: &str, fix: Option<&str>) -> Difference {
+        Difference {
+            kind: kind.into(),
+            object: object.into(),
+            detail: detail.into(),
+            before: None,
+            after: None,
+            accepted: false,
+            accepted_reason: None,
+            fix: fix.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_forgotten_drop_is_advised_as_the_sql_to_add() {
+        let advice = super::schema_not_restored(&[difference(
+            "object_left_behind",
+            "citext",
+            "the extension citext was left behind",
+            Some("DROP EXTENSION citext;"),
+        )]);
+        assert_eq!(
+            advice.as_deref(),
+            Some("Add `DROP EXTENSION citext;` to the rollback.")
+        );
+        let two = super::schema_not_restored(&[
+            difference(
+                "index_added",
+                "public.a",
+                "the index public.a on public.t was left behind",
+                Some("DROP INDEX public.a;"),
+            ),
+            difference(
+                "index_missing",
+                "public.b",
+                "the index public.b on public.t is gone",
+                Some("CREATE INDEX b ON public.t USING btree (x);"),
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            two,
+            "Add these to the rollback: `DROP INDEX public.a;` `CREATE INDEX b ON public.t USING btree (x);`."
+        );
+    }
+
+    #[test]
+    fn what_has_no_statement_gets_its_own_words() {
+        let gone = super::schema_not_restored(&[difference(
+            "object_missing",
+            "public.users",
+            "the relation public.users is gone",
+            None,
+        )])
+        .unwrap();
+        assert_eq!(
+            gone,
+            "The rollback must recreate the relation public.users as it was before the migration."
+        );
+        let order = super::schema_not_restored(&[difference(
+            "column_order",
+            "public.users",
+            "the columns of public.users are in another order",
+            None,
+        )])
+        .unwrap();
+        assert!(
+            order.contains("rebuild public.users in the rollback"),
+            "{order}"
+        );
+        assert!(
+            order.contains("-- rehearse:accept column_order public.users"),
+            "{order}"
+        );
+        let mut enum_added = difference(
+            "enum_values",
+            "public.mood",
+            "the values of enum public.mood differ",
+            None,
+        );
+        enum_added.before = Some("{sad, ok}".into());
+        enum_added.after = Some("{sad, ok, happy}".into());
+        let advice = super::schema_not_restored(std::slice::from_ref(&enum_added)).unwrap();
+        assert!(
+            advice.contains("-- rehearse:accept enum_values public.mood")
+                && advice.contains("ALTER TYPE public.mood ADD VALUE IF NOT EXISTS 'happy';"),
+            "{advice}"
+        );
+        assert_eq!(
+            super::redo_after_enum_values(&[enum_added]).as_deref(),
+            Some(advice.as_str())
+        );
+        // Accepted differences need no advice; a kind without words keeps the general one.
+        let mut accepted = difference("column_order", "public.t", "", None);
+        accepted.accepted = true;
+        assert_eq!(super::schema_not_restored(&[accepted]), None);
+        let general = super::schema_not_restored(&[difference(
+            "privileges_changed",
+            "public.t",
+            "the privileges on public.t differ",
+            None,
+        )]);
+        assert_eq!(
+            general.as_deref(),
+            Some(crate::report::FindingKind::SchemaNotRestored.advice())
+        );
     }
 }

@@ -20,6 +20,7 @@ use crate::report::{
     Report, Verdict,
 };
 use crate::scenario::gates::{parse_duration, GatesSection};
+use crate::words::{count, noun};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -118,6 +119,36 @@ fn is_zero_duration(setting: &str) -> bool {
         .trim_end_matches(|c: char| c.is_ascii_alphabetic())
         .parse::<u64>()
         .is_ok_and(|n| n == 0)
+}
+
+/// The gate settings and approvals of a run, so that a migration can be judged the moment it
+/// is rehearsed: the line a run prints for it then says the verdict report.json will carry
+/// (an accepted difference is no failure there either).
+#[derive(Debug, Clone, Default)]
+pub struct Judge {
+    pub config: GateConfig,
+    pub approvals: Approvals,
+}
+
+impl Judge {
+    /// `m` judged as [`evaluate`] will judge it; `tables` sizes the hazards.
+    pub fn migration(
+        &self,
+        m: &MigrationReport,
+        tables: &[crate::report::TableSize],
+    ) -> MigrationReport {
+        let large = |relation: &str| -> Option<bool> {
+            tables
+                .iter()
+                .find(|t| t.relation == relation)
+                .and_then(|t| t.rows)
+                .map(|rows| rows >= self.config.large_table_rows)
+        };
+        let mut judged = m.clone();
+        let declared = self.approvals.for_migration(&m.id);
+        judge(&mut judged, &self.config, &declared, &large);
+        judged
+    }
 }
 
 /// Judges a rehearsal: the report with gate results, destructive changes, findings with advice,
@@ -286,7 +317,22 @@ fn judge(
         m.findings
             .push(Finding::new(&kind, format!("{}: {}", m.file, g.message)));
     }
+    // Advice that fits what failed replaces the catalogue's general sentence (never advice of
+    // its own, such as a deadlock's).
     for f in &mut m.findings {
+        let general = |f: &Finding, kind: FindingKind| {
+            f.is(kind) && f.advice.as_deref().is_none_or(|a| a == kind.advice())
+        };
+        let fitting = if general(f, FindingKind::SchemaNotRestored) {
+            advice::schema_not_restored(&m.differences)
+        } else if general(f, FindingKind::RedoFailed) {
+            advice::redo_after_enum_values(&m.differences)
+        } else {
+            None
+        };
+        if fitting.is_some() {
+            f.advice = fitting;
+        }
         advice::attach(f);
     }
     m.verdict = if m.findings.is_empty() {
@@ -294,14 +340,6 @@ fn judge(
     } else {
         Verdict::Fail
     };
-}
-
-fn count(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
 }
 
 /// Destructive statements of the forward script, each confirmed by what the rehearsal measured.
@@ -557,7 +595,7 @@ fn destructive_gate(m: &MigrationReport, declared: &Declarations) -> Option<Gate
             format!(
                 "{} {} an approval: {}",
                 count(pending.len(), "destructive change"),
-                if pending.len() == 1 { "needs" } else { "need" },
+                noun(pending.len(), "needs"),
                 pending.join("; ")
             ),
             None,

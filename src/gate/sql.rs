@@ -31,6 +31,11 @@ pub enum Action {
         table: String,
         column: String,
     },
+    /// `ALTER TABLE ... ADD COLUMN`: a rewrite when each row needs its own value.
+    AddColumn {
+        table: String,
+        column: String,
+    },
     /// Takes an ACCESS EXCLUSIVE (or SHARE ROW EXCLUSIVE) lock on an existing table.
     LocksTable {
         table: String,
@@ -137,6 +142,16 @@ fn statement(node: &NodeEnum, out: &mut Vec<Action>) {
                         table: table.clone(),
                         column: c.name.clone(),
                     }),
+                    Ok(AlterTableType::AtAddColumn) => {
+                        if let Some(NodeEnum::ColumnDef(col)) =
+                            c.def.as_ref().and_then(|d| d.node.as_ref())
+                        {
+                            out.push(Action::AddColumn {
+                                table: table.clone(),
+                                column: identifier::display(&col.colname),
+                            });
+                        }
+                    }
                     Ok(AlterTableType::AtAddConstraint) => {
                         if let Some(NodeEnum::Constraint(k)) =
                             c.def.as_ref().and_then(|d| d.node.as_ref())

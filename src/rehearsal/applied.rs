@@ -107,9 +107,9 @@ pub(super) async fn already_applied(
     )];
     if !unknown.is_empty() {
         notes.push(format!(
-            "{} lists {} version(s) the migrations folder does not have: {}",
+            "{} lists {} the migrations folder does not have: {}",
             b.table,
-            unknown.len(),
+            crate::words::count(unknown.len(), "version"),
             unknown
                 .iter()
                 .take(5)

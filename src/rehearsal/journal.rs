@@ -144,9 +144,9 @@ fn stopped_report(kind: FindingKind, cause: &str) -> Option<Report> {
     findings.push(Finding::of(
         kind,
         format!(
-            "{cause} stopped the run{doing}; {} of {} migration(s) finished{}",
+            "{cause} stopped the run{doing}; {} of {} finished{}",
             j.finished.len(),
-            j.planned.len(),
+            crate::words::count(j.planned.len(), "migration"),
             if not_reached.is_empty() {
                 String::new()
             } else {

@@ -218,10 +218,9 @@ impl MigrationRun<'_> {
             self.findings.push(Finding::of(
                 FindingKind::RedoDiffers,
                 format!(
-                    "{} applied again after its rollback gives another schema than the first time ({} differences, first {})",
+                    "{} applied again after its rollback gives another schema than the first time ({})",
                     self.forward_file,
-                    differences.len(),
-                    snapshot::check::describe(first)
+                    snapshot::check::summarize(&differences, first)
                 ),
             ));
         }
@@ -301,9 +300,8 @@ fn restoration_findings(forward_file: &str, r: &Restoration) -> Vec<Finding> {
         findings.push(Finding::of(
             FindingKind::SchemaNotRestored,
             format!(
-                "the rollback of {forward_file} does not restore the schema: {} differences, first {}",
-                r.differences.len(),
-                snapshot::check::describe(first)
+                "the rollback of {forward_file} does not restore the schema: {}",
+                snapshot::check::summarize(&r.differences, first)
             ),
         ));
     }
@@ -312,8 +310,8 @@ fn restoration_findings(forward_file: &str, r: &Restoration) -> Vec<Finding> {
         findings.push(Finding::of(
             FindingKind::DataUnproven,
             format!(
-                "the data of {} table(s) that the migration {forward_file} changed could not be compared with the state before it: {} {}",
-                check.unproven.len(),
+                "the data of {} that the migration {forward_file} changed could not be compared with the state before it: {} {}",
+                crate::words::count(check.unproven.len(), "table"),
                 first.table,
                 first.why
             ),
@@ -323,8 +321,13 @@ fn restoration_findings(forward_file: &str, r: &Restoration) -> Vec<Finding> {
         findings.push(Finding::of(
             FindingKind::DataNotPreserved,
             format!(
-                "the rollback of {forward_file} does not preserve the data: {} differences, first {}: {}",
-                r.data_differences.len(),
+                "the rollback of {forward_file} does not preserve the data: {}{} in {}: {}",
+                crate::words::count(r.data_differences.len(), "difference"),
+                if r.data_differences.len() == 1 {
+                    ""
+                } else {
+                    ", the first"
+                },
                 first.object,
                 first.detail
             ),

@@ -48,6 +48,8 @@ pub struct Settings {
     pub seed: seed::SeedRequest,
     /// How the probe measures.
     pub probe: ProbeSettings,
+    /// The gates and approvals, to say each migration's verdict as report.json will.
+    pub judge: crate::gate::Judge,
 }
 
 /// Runs the whole rehearsal on a freshly provisioned database.
@@ -94,6 +96,7 @@ pub async fn rehearse_on(
         baseline: settings.baseline.as_deref(),
         init_sql: settings.init_sql.as_deref(),
         keep_template: settings.keep_template,
+        judge: &settings.judge,
         info: database_info(database, &settings.database),
         in_transaction,
         findings: Vec::new(),
@@ -159,6 +162,8 @@ struct Run<'a> {
     init_sql: Option<&'a str>,
     /// Keep each seed point's state as a template (`[dataset] template`).
     keep_template: bool,
+    /// Judges each migration for its line on stderr.
+    judge: &'a crate::gate::Judge,
     /// The database as the report describes it.
     info: DatabaseInfo,
     /// --in-transaction: everything runs inside one transaction on the target, rolled back at
@@ -453,8 +458,9 @@ impl Run<'_> {
             t.wall_ms += t.seed_ms + t.reset_ms;
             t.settle();
         }
+        // The line says the verdict report.json will carry: gates and acceptances applied.
         self.progress.step(&progress::migration_line(
-            &report,
+            &self.judge.migration(&report, tables),
             index + 1,
             rehearsed.len(),
             seeded_before.as_deref(),
@@ -671,7 +677,9 @@ impl Run<'_> {
         report.findings.push(Finding::of(
             FindingKind::InferredRowsRemoved,
             format!(
-                "to go on, the {removed} inferred row(s) of {schema}.{name} were removed and {file} applied without them; the migrations after it were rehearsed on that state"
+                "to go on, the {} of {schema}.{name} {} removed and {file} applied without them; the migrations after it were rehearsed on that state",
+                crate::words::count(removed as usize, "inferred row"),
+                crate::words::noun(removed as usize, "was")
             ),
         ));
         drop(client);

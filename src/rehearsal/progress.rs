@@ -100,7 +100,8 @@ pub fn for_stderr() -> Box<dyn Progress> {
 
 /// The line a rehearsed migration leaves on stderr: its place in the run, the time of each
 /// direction, the first reason it failed, what was seeded before it and whether the state was
-/// reset after it. The verdict is the rehearsal's; gates are judged after the run.
+/// reset after it. `report` is judged already (gates, approvals, acceptances), so the line says
+/// FAILED only for a migration whose verdict in report.json is fail.
 pub fn migration_line(
     report: &MigrationReport,
     index: usize,
@@ -128,10 +129,14 @@ pub fn migration_line(
         line.push_str(&format!("; {seeded} before it"));
     }
     if let Some(reset) = &report.reset {
+        let from = match reset.from {
+            crate::report::ResetFrom::Template => "reset from the template",
+            crate::report::ResetFrom::Savepoint => "rolled back to the savepoint",
+        };
         line.push_str(&format!(
-            "; state reset from the template in {:.1}s, replayed {} migrations",
+            "; state {from} in {:.1}s, replayed {}",
             reset.seconds,
-            reset.replayed.len()
+            crate::words::count(reset.replayed.len(), "migration")
         ));
     }
     line

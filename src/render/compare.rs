@@ -3,6 +3,7 @@
 
 use super::markdown::text;
 use crate::compare::Comparison;
+use crate::words::count;
 use std::fmt::Write;
 
 /// The comparison as the terminal's lines.
@@ -11,18 +12,18 @@ pub fn render_text(c: &Comparison) -> String {
     let regressions = c.regressions();
     let _ = writeln!(
         out,
-        "{} regression(s), {} improvement(s){}{}",
-        regressions,
-        c.changes.len() - regressions,
+        "{}, {}{}{}",
+        count(regressions, "regression"),
+        count(c.changes.len() - regressions, "improvement"),
         if c.added.is_empty() {
             String::new()
         } else {
-            format!(", {} new migration(s)", c.added.len())
+            format!(", {} new", count(c.added.len(), "migration"))
         },
         if c.removed.is_empty() {
             String::new()
         } else {
-            format!(", {} migration(s) gone", c.removed.len())
+            format!(", {} gone", count(c.removed.len(), "migration"))
         }
     );
     for ch in &c.changes {
@@ -51,10 +52,10 @@ pub fn render_markdown(c: &Comparison) -> String {
     let regressions = c.regressions();
     let _ = writeln!(
         out,
-        "## {} rehearse compare: {} regression(s), {} improvement(s)\n",
+        "## {} rehearse compare: {}, {}\n",
         if regressions == 0 { "✅" } else { "⚠️" },
-        regressions,
-        c.changes.len() - regressions
+        count(regressions, "regression"),
+        count(c.changes.len() - regressions, "improvement")
     );
     if !c.changes.is_empty() {
         out.push_str("| | Migration | Measure | Before | After |\n|---|---|---|--:|--:|\n");

@@ -9,6 +9,7 @@ use super::charts::{latency_chart, lock_colour, lock_timeline, statement_starts}
 use super::escape::html as escape;
 use crate::report::measures::{self, duration, tri};
 use crate::report::{Direction, GateStatus, MigrationReport, Report, Verdict};
+use crate::words::count;
 use std::fmt::Write;
 
 const STYLE: &str = r#"
@@ -75,12 +76,12 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "<header class=\"verdict {verdict}\" id=\"verdict\"><h1>{}</h1><p>Scenario <strong>{}</strong> · PostgreSQL {} via {} · {} migration(s) · {} · started {}</p></header>",
+        "<header class=\"verdict {verdict}\" id=\"verdict\"><h1>{}</h1><p>Scenario <strong>{}</strong> · PostgreSQL {} via {} · {} · {} · started {}</p></header>",
         escape(&measures::headline(report)),
         escape(&report.scenario),
         escape(&report.database.server_version),
         measures::provider(report),
-        report.migrations.len(),
+        count(report.migrations.len(), "migration"),
         duration(report.duration_ms),
         escape(&report.started_at)
     );
@@ -390,11 +391,11 @@ fn direction(out: &mut String, index: usize, name: &str, file: &str, d: &Directi
         let t = &w.totals;
         let _ = write!(
             out,
-            "<h3>Workload during the {name}</h3><p>{} client(s){} · {} queries, {} errors · latency p50 {} · p95 {} · p99 {} · max {}{} · {} blocked by the migration, {} in total, longest {}</p>",
-            w.clients,
+            "<h3>Workload during the {name}</h3><p>{}{} · {}, {} · latency p50 {} · p95 {} · p99 {} · max {}{} · {} blocked by the migration, {} in total, longest {}</p>",
+            count(w.clients as usize, "client"),
             if w.default { " (default workload)" } else { "" },
-            t.queries,
-            t.errors,
+            count(t.queries as usize, "query"),
+            count(t.errors as usize, "error"),
             duration(t.latency.p50_ms),
             duration(t.latency.p95_ms),
             duration(t.latency.p99_ms),

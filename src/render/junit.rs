@@ -27,8 +27,11 @@ pub fn render(report: &Report) -> String {
             .map(|(_, c)| c.iter().filter(|(_, _, o)| pred(o)).count())
             .sum()
     };
-    let tests: usize = suites.iter().map(|(_, c)| c.len()).sum();
-    let failures = count(|o| matches!(o, Outcome::Fail(_)));
+    // Each run-level finding is a suite of one failed case, counted like every other suite so
+    // that the totals are the sum of the suites.
+    let run_failures = report.findings.len();
+    let tests: usize = suites.iter().map(|(_, c)| c.len()).sum::<usize>() + run_failures;
+    let failures = count(|o| matches!(o, Outcome::Fail(_))) + run_failures;
     let skipped = count(|o| matches!(o, Outcome::Skip(_)));
 
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -233,4 +236,72 @@ fn or(s: String, default: &str) -> String {
 
 fn secs(ms: f64) -> String {
     format!("{:.3}", ms / 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Direction, Finding, MigrationReport, Verdict};
+
+    /// (tests, failures, skipped) of every `<testsuite` line, and of `<testsuites`.
+    fn counts(xml: &str) -> (Vec<[usize; 3]>, [usize; 3]) {
+        let attr = |line: &str, name: &str| -> usize {
+            let start = line.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+            line[start..].split('"').next().unwrap().parse().unwrap()
+        };
+        let of = |line: &str| {
+            [
+                attr(line, "tests"),
+                attr(line, "failures"),
+                attr(line, "skipped"),
+            ]
+        };
+        let suites = xml
+            .lines()
+            .filter(|l| l.trim_start().starts_with("<testsuite "))
+            .map(of)
+            .collect();
+        let top = xml
+            .lines()
+            .find(|l| l.starts_with("<testsuites "))
+            .map(of)
+            .unwrap();
+        (suites, top)
+    }
+
+    #[test]
+    fn the_top_level_counts_are_the_sum_of_the_suites() {
+        let report = Report {
+            verdict: Verdict::Fail,
+            findings: vec![Finding::new("baseline_failed", "V001 did not apply")],
+            migrations: vec![
+                MigrationReport {
+                    id: "002".into(),
+                    verdict: Verdict::Pass,
+                    forward: Direction {
+                        ok: true,
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                },
+                MigrationReport {
+                    id: "003".into(),
+                    verdict: Verdict::NotRun,
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+        let (suites, top) = counts(&render(&report));
+        assert_eq!(
+            suites.len(),
+            3,
+            "one suite for the run's finding, one per migration"
+        );
+        let sum = suites.iter().fold([0; 3], |acc, s| {
+            [acc[0] + s[0], acc[1] + s[1], acc[2] + s[2]]
+        });
+        assert_eq!(top, sum);
+        assert_eq!(top[1], 2, "the run's failure and the missing rollback");
+    }
 }

@@ -4,6 +4,7 @@
 
 use crate::report::measures::{self, duration, tri};
 use crate::report::{Direction, GateStatus, MigrationReport, Report, Verdict};
+use crate::words::{count, noun};
 use std::fmt::Write;
 
 /// Forges cap a comment at 65,536 characters; the details that do not fit are left to the HTML.
@@ -60,11 +61,11 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(
         head,
-        "Scenario **{}** · PostgreSQL {} ({}) · {} migration(s) · {}\n",
+        "Scenario **{}** · PostgreSQL {} ({}) · {} · {}\n",
         text(&report.scenario),
         text(&report.database.server_version),
         measures::provider(report),
-        report.migrations.len(),
+        count(report.migrations.len(), "migration"),
         duration(report.duration_ms)
     );
     if let Some(data) = report.database.data.phrase() {
@@ -80,9 +81,9 @@ pub fn render(report: &Report) -> String {
     }
     if let Some(seed) = &report.seed {
         let mut block = format!(
-            "Seeded {} rows into {} tables ({}) in {}.\n",
-            seed.rows,
-            seed.tables.len(),
+            "Seeded {} into {} ({}) in {}.\n",
+            count(seed.rows as usize, "row"),
+            count(seed.tables.len(), "table"),
             measures::bytes(seed.bytes),
             duration(seed.seconds * 1000.0)
         );
@@ -156,17 +157,25 @@ pub fn render(report: &Report) -> String {
     if !passed.is_empty() {
         c.push(&format!("### Passed ({})\n\n", passed.len()));
         table(&mut c, &passed);
+        // A pass is its row: only what a reviewer should still see (hazards, approved
+        // destructive changes, accepted differences, a reset) is folded under it. Statements,
+        // locks and workload of the passes are in report.html.
         for m in &passed {
             let mut block = String::new();
-            details(&mut block, m);
+            noted_pass(&mut block, m);
             c.push(&block);
         }
+        c.push(
+            "The statements, locks and workload of the passing migrations are in report.html.\n\n",
+        );
     }
     if c.cut > 0 {
         let _ = writeln!(
             c.out,
-            "_{} part(s) of this report were left out to fit a pull-request comment ({} characters at most); report.html has everything._",
-            c.cut, COMMENT_LIMIT
+            "_{} of this report {} left out to fit a pull-request comment ({} characters at most); report.html has everything._",
+            count(c.cut, "part"),
+            noun(c.cut, "was"),
+            COMMENT_LIMIT
         );
     }
     c.out
@@ -226,12 +235,12 @@ fn details(out: &mut String, m: &MigrationReport) {
         if m.findings.is_empty() {
             String::new()
         } else {
-            format!(", {} finding(s)", m.findings.len())
+            format!(", {}", count(m.findings.len(), "finding"))
         },
         if hazards == 0 {
             String::new()
         } else {
-            format!(", {hazards} hazard(s)")
+            format!(", {}", count(hazards, "hazard"))
         }
     );
     let mut measured = vec![format!("forward {}", measures::cost(&m.forward))];
@@ -401,10 +410,10 @@ fn direction(out: &mut String, title: &str, file: &str, d: &Direction) {
         let t = &w.totals;
         let _ = writeln!(
             out,
-            "Workload: {} client(s), {} queries, {} errors, latency p50 {} · p95 {} · p99 {} · max {}{}; {} blocked by the migration, {} in total (longest {})\n",
-            w.clients,
-            t.queries,
-            t.errors,
+            "Workload: {}, {}, {}, latency p50 {} · p95 {} · p99 {} · max {}{}; {} blocked by the migration, {} in total (longest {})\n",
+            count(w.clients as usize, "client"),
+            count(t.queries as usize, "query"),
+            count(t.errors as usize, "error"),
             duration(t.latency.p50_ms),
             duration(t.latency.p95_ms),
             duration(t.latency.p99_ms),
@@ -418,6 +427,69 @@ fn direction(out: &mut String, title: &str, file: &str, d: &Direction) {
             out.push_str("The workload's writes ran as `BEGIN; …; ROLLBACK`: they took and waited for production's locks, and committed nothing (the commit's WAL flush is not measured).\n\n");
         }
     }
+}
+
+/// What a passing migration still shows: hazards, destructive changes (approved, or it would
+/// not pass), accepted differences and a reset, folded; nothing when it has none of them.
+fn noted_pass(out: &mut String, m: &MigrationReport) {
+    let kept: Vec<_> = m.differences.iter().filter(|d| d.accepted).collect();
+    if m.hazards.is_empty()
+        && m.destructive_changes.is_empty()
+        && kept.is_empty()
+        && m.reset.is_none()
+    {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<details><summary>{} {}: pass{}</summary>\n",
+        html(&m.id),
+        html(&m.name),
+        if m.hazards.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", count(m.hazards.len(), "hazard"))
+        }
+    );
+    for f in &m.hazards {
+        let _ = writeln!(out, "- ⚠️ {}", finding(f));
+    }
+    for d in &m.destructive_changes {
+        let approval = d
+            .approval
+            .as_ref()
+            .map(|a| {
+                format!(
+                    ", approved by {} ({}): {}",
+                    text(&a.by),
+                    text(&a.source),
+                    text(&a.reason)
+                )
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "- line {}: {} of {}{}",
+            d.line,
+            text(&d.kind.replace('_', " ")),
+            text(&d.object),
+            approval
+        );
+    }
+    for d in kept {
+        let _ = writeln!(
+            out,
+            "- {} {}: {}{}",
+            text(&d.kind),
+            text(&d.object),
+            text(&d.detail),
+            accepted(d)
+        );
+    }
+    if let Some(r) = &m.reset {
+        let _ = writeln!(out, "- ↩️ {}", text(&measures::reset_sentence(r)));
+    }
+    out.push_str("\n</details>\n\n");
 }
 
 /// " (before `x`, after `y`)", each cut short: what the rollback should have restored.
@@ -556,7 +628,7 @@ mod tests {
         let lines: Vec<&str> = md.lines().filter(|l| l.contains("reset")).collect();
         assert_eq!(
             lines,
-            ["↩️ The state was reset from the template in 250.0 ms and 2 migrations replayed (12.5 ms), so later migrations start clean."]
+            ["↩️ The state was reset from the template in 250.0 ms and 2 migrations were replayed (12.5 ms), so later migrations start clean."]
         );
         let (before_003, _) = md.split_once("<summary>003").unwrap();
         assert!(before_003.contains(lines[0]), "{md}");

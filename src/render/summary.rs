@@ -5,6 +5,7 @@
 
 use crate::report::measures::{self, duration};
 use crate::report::{GateStatus, Report, Verdict};
+use crate::words::count;
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
@@ -15,10 +16,10 @@ pub fn render(report: &Report) -> String {
         Verdict::Interrupted => "INTERRUPTED",
     };
     out.push_str(&format!(
-        "{} — {}, {} migration(s) on PostgreSQL {} ({})\n",
+        "{} — {}, {} on PostgreSQL {} ({})\n",
         measures::headline(report),
         report.scenario,
-        report.migrations.len(),
+        count(report.migrations.len(), "migration"),
         report.database.server_version,
         measures::provider(report)
     ));

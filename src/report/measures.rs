@@ -3,6 +3,7 @@
 
 use super::{Direction, LockReport, MigrationReport, Report, StateReset, Verdict};
 use crate::lock_mode::LockMode;
+use crate::words::{count, noun};
 
 /// [`LockMode::strength`] of `mode` as `pg_locks.mode` spells it; unknown modes (any other
 /// spelling, or a lock type's mode that is not a table lock mode) rank below every known one.
@@ -138,9 +139,10 @@ pub fn reset_sentence(r: &StateReset) -> String {
         crate::report::ResetFrom::Savepoint => "rolled back to the savepoint before the forward",
     };
     format!(
-        "The state was {from} in {} and {n} migration{} replayed ({}), so later migrations start clean.",
+        "The state was {from} in {} and {} {} replayed ({}), so later migrations start clean.",
         duration(r.seconds * 1000.0),
-        if n == 1 { "" } else { "s" },
+        count(n, "migration"),
+        noun(n, "was"),
         duration(r.replay_seconds * 1000.0)
     )
 }
@@ -173,32 +175,57 @@ pub fn counts(report: &Report) -> (usize, usize, usize) {
     )
 }
 
-/// The one-line headline every format starts with.
+/// The one-line headline every format starts with. A run that rehearsed only some of its
+/// migrations says so first (`FAIL: 1 of 10 rehearsed: 1 failed, 9 not run`).
 pub fn headline(report: &Report) -> String {
     let total = report.migrations.len();
     let (passed, failed, not_run) = counts(report);
+    let interrupted = report
+        .migrations
+        .iter()
+        .filter(|m| m.verdict == Verdict::Interrupted)
+        .count();
     let approvals: usize = report.migrations.iter().map(unapproved).sum();
     let mut line = match report.verdict {
-        Verdict::Pass => format!("PASS: all {total} migration(s) passed"),
-        Verdict::Interrupted => {
-            let finished = report
-                .migrations
-                .iter()
-                .filter(|m| !matches!(m.verdict, Verdict::Interrupted | Verdict::NotRun))
-                .count();
-            format!("INTERRUPTED: {finished} migration(s) finished before the run was stopped")
-        }
-        _ if failed == 0 && not_run == 0 => {
-            format!("FAIL: {total} migration(s) passed but the run failed")
-        }
-        _ if not_run == 0 => format!("FAIL: {failed} of {total} migration(s) failed"),
-        _ => format!(
-            "FAIL: {failed} of {total} migration(s) failed, {not_run} not run, {passed} passed"
+        Verdict::Pass if total == 1 => "PASS: 1 migration passed".to_string(),
+        Verdict::Pass => format!("PASS: all {total} migrations passed"),
+        Verdict::Interrupted => format!(
+            "INTERRUPTED: {} of {} finished before the run was stopped",
+            total - interrupted - not_run,
+            count(total, "migration")
         ),
+        _ if failed == 0 && not_run == 0 && interrupted == 0 => {
+            format!(
+                "FAIL: {} passed but the run failed",
+                count(total, "migration")
+            )
+        }
+        _ if not_run == 0 && interrupted == 0 => {
+            format!("FAIL: {failed} of {} failed", count(total, "migration"))
+        }
+        _ => {
+            let parts: Vec<String> = [
+                (failed, "failed"),
+                (interrupted, "interrupted"),
+                (passed, "passed"),
+                (not_run, "not run"),
+            ]
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{n} {what}"))
+            .collect();
+            format!(
+                "FAIL: {} of {total} rehearsed: {}",
+                total - not_run,
+                parts.join(", ")
+            )
+        }
     };
     if approvals > 0 {
         line.push_str(&format!(
-            "; {approvals} destructive change(s) need approval"
+            "; {} {} approval",
+            count(approvals, "destructive change"),
+            noun(approvals, "needs")
         ));
     }
     line
@@ -236,5 +263,84 @@ mod tests {
         assert_eq!(duration(12.54), "12.5 ms");
         assert_eq!(duration(2345.0), "2.35 s");
         assert_eq!(duration(185_000.0), "3 min 05 s");
+    }
+}
+
+#[cfg(test)]
+mod headline_tests {
+    use super::*;
+    use crate::report::{DestructiveChange, MigrationReport};
+
+    fn report(verdicts: &[Verdict]) -> Report {
+        let migrations: Vec<MigrationReport> = verdicts
+            .iter()
+            .enumerate()
+            .map(|(i, v)| MigrationReport {
+                id: format!("{:03}", i + 1),
+                verdict: *v,
+                ..Default::default()
+            })
+            .collect();
+        let verdict = if verdicts.iter().all(|v| *v == Verdict::Pass) {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        };
+        Report {
+            verdict,
+            migrations,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_run_that_rehearsed_one_of_ten_says_so_first() {
+        let mut verdicts = vec![Verdict::Fail];
+        verdicts.extend([Verdict::NotRun; 9]);
+        assert_eq!(
+            headline(&report(&verdicts)),
+            "FAIL: 1 of 10 rehearsed: 1 failed, 9 not run"
+        );
+        let mut verdicts = vec![Verdict::Pass, Verdict::Pass, Verdict::Fail];
+        verdicts.extend([Verdict::NotRun; 2]);
+        assert_eq!(
+            headline(&report(&verdicts)),
+            "FAIL: 3 of 5 rehearsed: 1 failed, 2 passed, 2 not run"
+        );
+    }
+
+    #[test]
+    fn headlines_count_in_english() {
+        assert_eq!(
+            headline(&report(&[Verdict::Pass])),
+            "PASS: 1 migration passed"
+        );
+        assert_eq!(
+            headline(&report(&[Verdict::Pass, Verdict::Pass])),
+            "PASS: all 2 migrations passed"
+        );
+        assert_eq!(
+            headline(&report(&[Verdict::Fail])),
+            "FAIL: 1 of 1 migration failed"
+        );
+        let mut r = report(&[Verdict::Fail, Verdict::Pass]);
+        r.migrations[0]
+            .destructive_changes
+            .push(DestructiveChange::default());
+        assert_eq!(
+            headline(&r),
+            "FAIL: 1 of 2 migrations failed; 1 destructive change needs approval"
+        );
+        r.migrations[1]
+            .destructive_changes
+            .push(DestructiveChange::default());
+        assert!(
+            headline(&r).ends_with("; 2 destructive changes need approval"),
+            "{}",
+            headline(&r)
+        );
+        for h in [headline(&r), headline(&report(&[Verdict::Pass]))] {
+            assert!(!h.contains("(s)"), "{h}");
+        }
     }
 }

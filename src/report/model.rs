@@ -609,6 +609,10 @@ pub struct Difference {
     /// Why it was accepted, and where that was said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_reason: Option<String>,
+    /// SQL that turns the second schema back into the first, where a statement does it
+    /// mechanically: for a rollback, what to add to it (`DROP EXTENSION citext;`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

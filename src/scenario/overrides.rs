@@ -2,6 +2,10 @@
 //! scenario's value, and the combinations no run can honour (a `--url` beside another provider,
 //! `--clone` without a server to copy from) are refused in one sentence before anything starts.
 //!
+//! A flag wins over the file everywhere: `--image postgres:17` over the file's `version = 15`,
+//! `--pg-version 17` over the file's `image`, each said in a note. Only two flags that
+//! contradict each other are refused.
+//!
 //! Pure: no file is read and nothing is connected to here; the binary resolves paths first.
 
 use super::Scenario;
@@ -33,13 +37,39 @@ pub struct Overrides {
 }
 
 impl Scenario {
-    /// Applies the command line's `overrides`.
-    pub fn apply(&mut self, o: Overrides) -> Result<(), Error> {
+    /// Applies the command line's `overrides`. Returns the notes to print: where a flag
+    /// replaced something else the scenario file said.
+    pub fn apply(&mut self, o: Overrides) -> Result<Vec<String>, Error> {
+        let mut notes = Vec::new();
         if let Some(f) = o.format {
             self.format = Some(f);
         }
         if let Some(p) = o.provider {
             self.database.provider = p;
+        }
+        let file = self
+            .file
+            .as_ref()
+            .map(|f| f.display().to_string())
+            .unwrap_or_else(|| "the scenario".into());
+        let tagged = |image: &str| crate::provision::docker::image_major(image);
+        // The command line's image decides the version when the file's version says another.
+        if let (Some(image), None, Some(major)) = (&o.image, o.pg_version, self.database.major) {
+            if let Some(t) = tagged(image).filter(|t| *t != major) {
+                notes.push(format!(
+                    "--image {image} is PostgreSQL {t}; it overrides version = {major} in {file}"
+                ));
+                self.database.major = Some(t);
+            }
+        }
+        // And the command line's version replaces the file's image of another version.
+        if let (None, Some(major), Some(image)) = (&o.image, o.pg_version, &self.database.image) {
+            if let Some(t) = tagged(image).filter(|t| *t != major) {
+                notes.push(format!(
+                    "--pg-version {major} overrides image = \"{image}\" (PostgreSQL {t}) in {file}; the image is postgres:{major}"
+                ));
+                self.database.image = None;
+            }
         }
         if o.image.is_some() {
             self.database.image = o.image;
@@ -135,7 +165,7 @@ impl Scenario {
                 )));
             }
         }
-        Ok(())
+        Ok(notes)
     }
 }
 
@@ -170,6 +200,62 @@ mod tests {
             .unwrap_err();
         assert!(
             refused.to_string().contains("--provider local was given"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn the_command_line_image_wins_over_the_file_version_with_a_note() {
+        let mut s = scenario("[database]\nversion = 15\n");
+        let notes = s
+            .apply(Overrides {
+                image: Some("postgres:17".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(s.database.image.as_deref(), Some("postgres:17"));
+        assert_eq!(s.database.major, Some(17));
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0]
+                .starts_with("--image postgres:17 is PostgreSQL 17; it overrides version = 15 in "),
+            "{}",
+            notes[0]
+        );
+        // The other way round: --pg-version over the file's image.
+        let mut s = scenario("[database]\nimage = \"postgres:15\"\n");
+        let notes = s
+            .apply(Overrides {
+                pg_version: Some(17),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(
+            (s.database.image.as_deref(), s.database.major),
+            (None, Some(17))
+        );
+        assert!(
+            notes[0].contains("--pg-version 17 overrides image"),
+            "{notes:?}"
+        );
+        // Agreeing values need no note; two flags that disagree are still refused.
+        let mut s = scenario("[database]\nversion = 17\n");
+        let notes = s
+            .apply(Overrides {
+                image: Some("postgres:17".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert!(notes.is_empty(), "{notes:?}");
+        let refused = scenario("")
+            .apply(Overrides {
+                image: Some("postgres:17".into()),
+                pg_version: Some(15),
+                ..Default::default()
+            })
+            .unwrap_err();
+        assert!(
+            refused.to_string().contains("drop one of them"),
             "{refused}"
         );
     }

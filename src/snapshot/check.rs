@@ -455,7 +455,20 @@ pub async fn restoration_scoped(
     })
 }
 
-/// One line naming a difference, for findings and the terminal.
+/// One line naming a difference, with its kind, for lists of many.
 pub fn describe(d: &Difference) -> String {
     format!("{} {}: {}", d.kind, d.object, d.detail)
+}
+
+/// How many differences there are and what the first is, for a finding's sentence:
+/// `1 difference: the extension citext was left behind`,
+/// `3 differences, the first: the index public.i on public.t is gone`. The detail names the
+/// object already; the kind is in report.json.
+pub fn summarize(all: &[Difference], first: &Difference) -> String {
+    format!(
+        "{}{}: {}",
+        crate::words::count(all.len(), "difference"),
+        if all.len() == 1 { "" } else { ", the first" },
+        first.detail
+    )
 }

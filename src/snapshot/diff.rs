@@ -120,7 +120,9 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<Difference> {
         &after.foreign,
     );
     d.default_privileges(&before.default_privileges, &after.default_privileges);
-    d.out
+    let mut out = d.out;
+    super::fix::attach(before, after, &mut out);
+    out
 }
 
 #[derive(Default)]
@@ -177,6 +179,7 @@ impl Differ {
             after,
             accepted: false,
             accepted_reason: None,
+            fix: None,
         });
     }
 
@@ -212,7 +215,10 @@ impl Differ {
         if b != a {
             let detail = match (b, a) {
                 (Some(_), None) => format!("{what} of {object} was lost"),
-                (None, Some(_)) => format!("{object} gained a {what} it did not have"),
+                (None, Some(_)) => {
+                    let what = what.strip_prefix("the ").unwrap_or(what);
+                    format!("{object} gained {} {what}", crate::words::article(what))
+                }
                 _ => format!("{what} of {object} differs"),
             };
             self.push(kind, object, detail, show(b), show(a));
@@ -350,7 +356,7 @@ impl Differ {
             self.field(
                 "nullability_changed",
                 k,
-                "NOT NULL",
+                "the NOT NULL constraint",
                 &x.not_null,
                 &y.not_null,
             );
@@ -639,5 +645,42 @@ mod tests {
         let d = diff(&a, &b);
         assert_eq!(d[0].kind, "enum_values");
         assert!(d[0].detail.contains("another order"));
+    }
+
+    #[test]
+    fn details_read_as_english() {
+        let before = table(&["n"]);
+        let mut after = before.clone();
+        after.columns[0].default = Some("0".into());
+        after.columns[0].identity = Some("by default".into());
+        after.comment = Some("rows".into());
+        let details: Vec<String> = diff(&snap(before.clone()), &snap(after.clone()))
+            .into_iter()
+            .map(|d| d.detail)
+            .collect();
+        assert_eq!(
+            details,
+            [
+                "public.t gained a comment",
+                "public.t.n gained a default",
+                "public.t.n gained an identity"
+            ]
+        );
+        let lost: Vec<String> = diff(&snap(after), &snap(before))
+            .into_iter()
+            .map(|d| d.detail)
+            .collect();
+        assert!(
+            lost.contains(&"the default of public.t.n was lost".to_string()),
+            "{lost:?}"
+        );
+        let mut view = table(&[]);
+        view.kind = "view".into();
+        let d = diff(&snap(view), &snap(table(&[])));
+        assert_eq!(d[0].detail, "public.t is a table instead of a view");
+        let mut index = table(&[]);
+        index.kind = "index".into();
+        let d = diff(&snap(table(&[])), &snap(index));
+        assert_eq!(d[0].detail, "public.t is an index instead of a table");
     }
 }

@@ -17,7 +17,13 @@ impl Differ {
                 self.push(
                     "kind_changed",
                     k,
-                    format!("{k} is a {} instead of a {}", y.kind, x.kind),
+                    format!(
+                        "{k} is {} {} instead of {} {}",
+                        crate::words::article(&y.kind),
+                        y.kind,
+                        crate::words::article(&x.kind),
+                        x.kind
+                    ),
                     Some(x.kind.clone()),
                     Some(y.kind.clone()),
                 );
@@ -431,7 +437,13 @@ impl Differ {
                 );
             }
             if x.clustered != y.clustered {
-                self.field("index_changed", k, "CLUSTER ON", &x.clustered, &y.clustered);
+                self.field(
+                    "index_changed",
+                    k,
+                    "the CLUSTER ON mark",
+                    &x.clustered,
+                    &y.clustered,
+                );
             }
             self.text("comment_changed", k, "the comment", &x.comment, &y.comment);
         }

@@ -20,6 +20,7 @@ pub mod check;
 pub mod data;
 pub mod diff;
 mod diff_relations;
+mod fix;
 pub mod introspect;
 pub mod layout;
 pub mod model;

@@ -215,6 +215,7 @@ pub fn large_report(n: usize) -> rehearse::report::Report {
                         )),
                         accepted: false,
                         accepted_reason: None,
+                        fix: None,
                     })
                     .collect()
             } else {
