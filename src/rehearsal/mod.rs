@@ -18,6 +18,7 @@ use std::time::Instant;
 use tokio_postgres::Client;
 
 mod applied;
+mod blame;
 mod drift;
 mod in_transaction;
 pub mod journal;
@@ -653,7 +654,30 @@ impl Run<'_> {
             "{} {} removing the inferred rows of {schema}.{name} and applying it again",
             migration.version, migration.name
         ));
-        let removed = match seeding::remove_rows(&client, &schema, &name).await {
+        let failed_sql = report
+            .forward
+            .statements
+            .iter()
+            .find(|s| !s.ok)
+            .map(|s| s.sql.clone())
+            .unwrap_or_default();
+        let nulls_in: Vec<String> = report
+            .forward
+            .error
+            .as_ref()
+            .filter(|e| e.code.as_deref() == Some("23502"))
+            .and_then(|e| e.culprit.as_ref())
+            .map(|c| c.columns.clone())
+            .unwrap_or_default();
+        let removed = match seeding::remove_rows(
+            &client,
+            (&schema, &name),
+            &failed_sql,
+            &nulls_in,
+            &seeding.seeded_tables(),
+        )
+        .await
+        {
             Ok(rows) => rows,
             Err(e) => {
                 self.progress.step(&format!(
@@ -677,9 +701,17 @@ impl Run<'_> {
         report.findings.push(Finding::of(
             FindingKind::InferredRowsRemoved,
             format!(
-                "to go on, the {} of {schema}.{name} {} removed and {file} applied without them; the migrations after it were rehearsed on that state",
-                crate::words::count(removed as usize, "inferred row"),
-                crate::words::noun(removed as usize, "was")
+                "to go on, {} of {schema}.{name} {} removed{} and {file} applied without them; the migrations after it were rehearsed on that state",
+                crate::words::count(removed.0 as usize, "inferred row"),
+                crate::words::noun(removed.0 as usize, "was"),
+                if removed.1 > 0 {
+                    format!(
+                        " with the {} referencing them",
+                        crate::words::count(removed.1 as usize, "inferred row")
+                    )
+                } else {
+                    String::new()
+                }
             ),
         ));
         drop(client);

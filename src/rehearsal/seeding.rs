@@ -4,6 +4,7 @@
 //! Each table is considered once, at the first seed point where it exists: a table a migration
 //! filled (a lookup table) is left alone, and one a later migration empties is not refilled.
 
+use super::blame::{self, Needs};
 use super::{connect, Progress};
 use crate::migrations::Migration;
 use crate::provision::{Database, ProviderKind};
@@ -77,6 +78,20 @@ impl SeedPoints {
         client: &Client,
         report: &mut MigrationReport,
     ) -> Option<(String, String)> {
+        // A statement no table with rows can take fails on production's rows as well: the
+        // migration's own failure, whatever rehearse seeded.
+        if let Some(failed) = report.forward.statements.iter().find(|s| !s.ok) {
+            if let Needs::NoRows { column } = blame::needs(&failed.sql) {
+                if let Some(f) = report
+                    .findings
+                    .iter_mut()
+                    .find(|f| f.kind == "forward_failed")
+                {
+                    f.advice = Some(blame::add_required_column_advice(&column));
+                }
+                return None;
+            }
+        }
         let outcome = self.outcome.as_ref()?;
         let mut forward_culprit = None;
         let directions = [
@@ -135,10 +150,23 @@ impl SeedPoints {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
+            let direction = direction.expect("a culprit comes from a direction");
+            let nulls_inferred = direction.error.as_ref().and_then(|e| e.code.as_deref())
+                == Some("23502")
+                && !columns.is_empty();
+            let why = if nulls_inferred {
+                format!(
+                    " ({} {} nullable, so inference gave it NULLs in some rows, as a nullable column may hold in production: if production has none, the migration is safe there)",
+                    columns.iter().map(|c| format!("{root}.{c}")).collect::<Vec<_>>().join(", "),
+                    if columns.len() == 1 { "is" } else { "are" }
+                )
+            } else {
+                String::new()
+            };
             explained.push((
                 kind,
                 format!(
-                    "The rows it fails on are rehearse's inferred data, not a definition of yours: define {what} in the dataset (data-generators/README.md) with the values production holds, or give {root} `skip = true` when production has no rows there, then rehearse again"
+                    "The rows it fails on are rehearse's inferred data, not a definition of yours{why}: define {what} in the dataset (data-generators/README.md) with the values production holds, or give {root} `skip = true` when production has no rows there, then rehearse again"
                 ),
             ));
             if kind == "forward_failed" {
@@ -152,6 +180,15 @@ impl SeedPoints {
             }
         }
         forward_culprit
+    }
+
+    /// Every table a seed point loaded, by `schema.name`: the only ones whose rows a repair may
+    /// remove.
+    pub fn seeded_tables(&self) -> Vec<String> {
+        self.outcome
+            .as_ref()
+            .map(|o| o.tables.iter().map(|t| t.table.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// The columns the dataset defines for `table` (`schema.name`).
@@ -198,9 +235,9 @@ impl SeedPoints {
             self.known.extend(tables);
             if !outcome.tables.is_empty() {
                 let said = format!(
-                    "seeded {} rows into {} tables ({:.1} MB) in {:.1}s",
-                    outcome.rows(),
-                    outcome.tables.len(),
+                    "seeded {} into {} ({:.1} MB) in {:.1}s",
+                    crate::words::count(outcome.rows() as usize, "row"),
+                    crate::words::count(outcome.tables.len(), "table"),
                     outcome.bytes() as f64 / 1e6,
                     outcome.seconds,
                 );
@@ -330,43 +367,84 @@ impl SeedPoints {
     }
 }
 
-/// Removes every row of `schema.name` (a table whose inferred rows a forward failed on), and
-/// says how many; the error is one sentence. Only a table no other table's foreign key
-/// references: emptying a parent would cascade into (or be refused by) its children, and a
-/// row-by-row DELETE of a million-row parent checks every child row (at `--scale 1000` it ran
-/// for minutes). An unreferenced table is emptied at once with TRUNCATE.
-pub(super) async fn remove_rows(client: &Client, schema: &str, name: &str) -> Result<u64, String> {
+/// Removes the inferred rows of `schema.name` that the failed statement `sql` met, and with
+/// them the inferred rows that reference them, down the chain: only the duplicates when the
+/// statement makes keys unique, only the NULLs when it met NULLs in `nulls_in`, else every row.
+/// Runs in one transaction with triggers and foreign-key checks off (`session_replication_role
+/// = replica`: a repair is not the application writing), and rolls back rather than leave a row
+/// that references a removed one in a table nobody seeded (rows the migrations wrote are never
+/// removed). Returns the rows removed from the table and from the tables referencing it; the
+/// error is one sentence.
+pub(super) async fn remove_rows(
+    client: &Client,
+    (schema, name): (&str, &str),
+    sql: &str,
+    nulls_in: &[String],
+    seeded: &[String],
+) -> Result<(u64, u64), String> {
     let table = crate::identifier::quote_qualified(schema, name);
     let server = |e: tokio_postgres::Error| crate::server_text::of(&e);
-    let referenced_by: Vec<String> = client
-        .query(
-            "SELECT DISTINCT conrelid::regclass::text FROM pg_constraint
-              WHERE contype = 'f' AND confrelid = to_regclass($1) AND conrelid <> confrelid
-              ORDER BY 1",
-            &[&table],
-        )
-        .await
-        .map_err(server)?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    if !referenced_by.is_empty() {
-        return Err(format!(
-            "{} reference{} it",
-            referenced_by.join(", "),
-            if referenced_by.len() == 1 { "s" } else { "" }
-        ));
-    }
-    let rows: i64 = client
-        .query_one(&format!("SELECT count(*) FROM {table}"), &[])
-        .await
-        .map_err(server)?
-        .get(0);
+    let doomed = match blame::needs(sql) {
+        Needs::DistinctKeys { keys, predicate } => {
+            let mut filter: Vec<String> = keys.iter().map(|k| format!("{k} IS NOT NULL")).collect();
+            filter.extend(predicate.map(|p| format!("({p})")));
+            format!(
+                "ctid IN (SELECT ctid FROM (SELECT ctid, row_number() OVER (PARTITION BY {}) AS n FROM {table} WHERE {}) d WHERE n > 1)",
+                keys.join(", "),
+                filter.join(" AND ")
+            )
+        }
+        _ if !nulls_in.is_empty() => nulls_in
+            .iter()
+            .map(|c| format!("{} IS NULL", crate::identifier::quote(c)))
+            .collect::<Vec<_>>()
+            .join(" OR "),
+        _ => "true".to_string(),
+    };
     client
-        .batch_execute(&format!("TRUNCATE {table}"))
+        .batch_execute("BEGIN; SET LOCAL session_replication_role = replica")
         .await
         .map_err(server)?;
-    Ok(rows as u64)
+    let result = async {
+        let removed = client
+            .execute(&format!("DELETE FROM {table} WHERE {doomed}"), &[])
+            .await
+            .map_err(server)?;
+        let keys = crate::seed::orphans::foreign_keys(client).await.map_err(server)?;
+        let seeded_oids: std::collections::BTreeSet<u32> = client
+            .query(
+                "SELECT to_regclass(quote_ident(split_part(t, '.', 1)) || '.' || quote_ident(substr(t, strpos(t, '.') + 1)))::oid
+                   FROM unnest($1::text[]) t",
+                &[&seeded],
+            )
+            .await
+            .map_err(server)?
+            .iter()
+            .filter_map(|r| r.get::<_, Option<u32>>(0))
+            .collect();
+        let table_oid: u32 = client
+            .query_one("SELECT to_regclass($1)::oid", &[&table])
+            .await
+            .map_err(server)?
+            .get(0);
+        let mut lost = std::collections::BTreeSet::from([table_oid]);
+        let referencing = crate::seed::orphans::remove(client, &keys, &mut lost, &seeded_oids)
+            .await
+            .map_err(server)?;
+        let left = crate::seed::orphans::remaining(client, &keys, &lost)
+            .await
+            .map_err(server)?;
+        if let Some((child, fk)) = left {
+            return Err(format!(
+                "{child} holds rows that reference them through {fk}, and rehearse did not seed those rows"
+            ));
+        }
+        Ok((removed, referencing.iter().map(|r| r.1).sum()))
+    }
+    .await;
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    client.batch_execute(end).await.map_err(server)?;
+    result
 }
 
 /// `fresh` sizes over `sizes`, by relation: what the next migrations will find.

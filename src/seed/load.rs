@@ -5,9 +5,10 @@
 //! never leave the schema other than it found it.
 
 use super::copy::{CopyEncoder, HEADER, TRAILER};
+use super::orphans::ForeignKey;
 use super::plan::{Plan, TablePlan};
 use super::progress::{SeedProgress, TableProgress};
-use super::repair::{ForeignKey, UniqueKey};
+use super::repair::UniqueKey;
 use crate::identifier::quote as quote_ident;
 use crate::provision::ConnectionInfo;
 use bytes::Bytes;
@@ -474,7 +475,7 @@ async fn restore(
     });
     if !lost.is_empty() || own_pairs {
         let orphans =
-            super::repair::remove_orphans(admin, &dropped.foreign_key_columns, lost, &loaded)
+            super::orphans::remove(admin, &dropped.foreign_key_columns, &mut lost, &loaded)
                 .await
                 .map_err(|e| {
                     db_err(

@@ -23,6 +23,7 @@ mod infer;
 pub mod load;
 mod null_coupling;
 pub mod ordering;
+pub mod orphans;
 mod pattern;
 pub mod plan;
 pub mod progress;

@@ -1,11 +1,10 @@
 //! Repairs after a load that the server did not take whole: duplicates a unique index rebuilt
-//! after the load refuses, and rows whose parent the sieve did not keep. Each removes the fewest
+//! after the load refuses (rows whose parent the sieve did not keep are `orphans`'). Each removes the fewest
 //! rows it can (all but one of each duplicate key; only the orphans) and says how many and why,
 //! so that putting the index or foreign key back succeeds and the rehearsal goes on.
 //!
 //! Only ever deletes rows of the tables this seed point loaded; never changes the schema.
 
-use crate::identifier::quote as quote_ident;
 use tokio_postgres::Client;
 
 /// A unique index or key dropped for the load: what it makes unique, to remove duplicates.
@@ -23,19 +22,6 @@ pub(super) struct UniqueKey {
     pub columns: Vec<String>,
     /// NULLs conflict (`NULLS NOT DISTINCT`, and every primary key).
     pub nulls_conflict: bool,
-}
-
-/// A foreign key dropped for the load: its columns and its parent's, to find orphans.
-#[derive(Debug, Clone)]
-pub(super) struct ForeignKey {
-    pub child_oid: u32,
-    pub parent_oid: u32,
-    /// Quoted, schema-qualified tables.
-    pub child: String,
-    pub parent: String,
-    pub name: String,
-    pub columns: Vec<String>,
-    pub parent_columns: Vec<String>,
 }
 
 /// Reads what the unique index `index` of table `oid` makes unique, before it is dropped.
@@ -111,64 +97,6 @@ pub(super) async fn remove_duplicates(
                 &[],
             )
             .await?;
-    }
-    Ok(removed)
-}
-
-/// Removes, from the children of tables that lost rows, the rows whose parent is gone, and from
-/// their children in turn, until no foreign key of `keys` has an orphan; keys over several
-/// columns or to their own table are checked whatever their parent lost. `lost` holds the oids
-/// of the tables that lost rows; `loaded` those this seed point loaded (only they are touched).
-/// Returns (child oid, rows removed, foreign key name) for each removal.
-pub(super) async fn remove_orphans(
-    client: &Client,
-    keys: &[ForeignKey],
-    mut lost: std::collections::BTreeSet<u32>,
-    loaded: &std::collections::BTreeSet<u32>,
-) -> Result<Vec<(u32, u64, String)>, tokio_postgres::Error> {
-    let mut removed = Vec::new();
-    // A chain of n tables settles in n passes; a self-reference may take a few more.
-    for _ in 0..(keys.len() + 8) {
-        let mut changed = false;
-        for fk in keys {
-            // A key over several columns (or to its own table) is checked even when its parent
-            // lost nothing: inference picks each column of it on its own.
-            let own_pairs = fk.columns.len() > 1 || fk.child_oid == fk.parent_oid;
-            if !(lost.contains(&fk.parent_oid) || own_pairs) || !loaded.contains(&fk.child_oid) {
-                continue;
-            }
-            let not_null: Vec<String> = fk
-                .columns
-                .iter()
-                .map(|c| format!("c.{} IS NOT NULL", quote_ident(c)))
-                .collect();
-            let matches: Vec<String> = fk
-                .columns
-                .iter()
-                .zip(&fk.parent_columns)
-                .map(|(c, p)| format!("p.{} = c.{}", quote_ident(p), quote_ident(c)))
-                .collect();
-            let n = client
-                .execute(
-                    &format!(
-                        "DELETE FROM {child} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {})",
-                        not_null.join(" AND "),
-                        matches.join(" AND "),
-                        child = fk.child,
-                        parent = fk.parent,
-                    ),
-                    &[],
-                )
-                .await?;
-            if n > 0 {
-                removed.push((fk.child_oid, n, fk.name.clone()));
-                lost.insert(fk.child_oid);
-                changed = true;
-            }
-        }
-        if !changed {
-            break;
-        }
     }
     Ok(removed)
 }

@@ -1,0 +1,195 @@
+//! Who a failed statement's error belongs to, read from its parse tree: a statement that fails
+//! on any table with rows (`ADD COLUMN ... NOT NULL` without a default) is the migration's own
+//! failure, whatever the rows are; one that fails on some rows only (a unique index meeting
+//! duplicates, a `SET NOT NULL` meeting NULLs) may be rehearse's inferred data, and then says
+//! which rows a repair must remove. Pure: never talks to a database.
+
+use pg_query::protobuf::{AlterTableType, ConstrType};
+use pg_query::NodeEnum;
+
+/// What a statement the forward failed on needs of the rows it met.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Needs {
+    /// `ADD COLUMN c ... NOT NULL` without a default: no table with rows can take it.
+    NoRows { column: String },
+    /// Distinct keys: a unique index or key over these expressions (a partial index's predicate
+    /// too): only duplicates are in its way.
+    DistinctKeys {
+        keys: Vec<String>,
+        predicate: Option<String>,
+    },
+    /// Something else of the rows (a CHECK, a NOT NULL on existing values, a foreign key).
+    Other,
+}
+
+/// What `sql` (one statement) needs of the rows of the table it changes.
+pub(super) fn needs(sql: &str) -> Needs {
+    let Ok(parsed) = pg_query::parse(sql, 0) else {
+        return Needs::Other;
+    };
+    let Some(node) = parsed
+        .protobuf
+        .stmts
+        .first()
+        .and_then(|s| s.stmt.as_ref())
+        .and_then(|s| s.node.as_ref())
+    else {
+        return Needs::Other;
+    };
+    match node {
+        NodeEnum::IndexStmt(index) if index.unique => {
+            let keys: Option<Vec<String>> = index
+                .index_params
+                .iter()
+                .map(|p| match p.node.as_ref() {
+                    Some(NodeEnum::IndexElem(e)) if !e.name.is_empty() => {
+                        Some(crate::identifier::quote(&e.name))
+                    }
+                    Some(NodeEnum::IndexElem(e)) => e
+                        .expr
+                        .as_deref()
+                        .and_then(|x| deparse_expression(x).ok())
+                        .map(|x| format!("({x})")),
+                    _ => None,
+                })
+                .collect();
+            let predicate = match index.where_clause.as_deref() {
+                Some(w) => match deparse_expression(w) {
+                    Ok(p) => Some(p),
+                    Err(_) => return Needs::Other,
+                },
+                None => None,
+            };
+            match keys {
+                Some(keys) if !keys.is_empty() => Needs::DistinctKeys { keys, predicate },
+                _ => Needs::Other,
+            }
+        }
+        NodeEnum::AlterTableStmt(alter) => {
+            for cmd in &alter.cmds {
+                let Some(NodeEnum::AlterTableCmd(cmd)) = cmd.node.as_ref() else {
+                    continue;
+                };
+                let def = cmd.def.as_deref().and_then(|d| d.node.as_ref());
+                match (AlterTableType::try_from(cmd.subtype), def) {
+                    (Ok(AlterTableType::AtAddColumn), Some(NodeEnum::ColumnDef(column))) => {
+                        let constraint = |t: ConstrType| {
+                            column.constraints.iter().any(|k| {
+                                matches!(&k.node, Some(NodeEnum::Constraint(k)) if k.contype == t as i32)
+                            })
+                        };
+                        let required = constraint(ConstrType::ConstrNotnull)
+                            || constraint(ConstrType::ConstrPrimary);
+                        let filled = column.raw_default.is_some()
+                            || !column.identity.is_empty()
+                            || !column.generated.is_empty()
+                            || constraint(ConstrType::ConstrDefault)
+                            || constraint(ConstrType::ConstrIdentity)
+                            || constraint(ConstrType::ConstrGenerated);
+                        if required && !filled {
+                            return Needs::NoRows {
+                                column: column.colname.clone(),
+                            };
+                        }
+                    }
+                    (Ok(AlterTableType::AtAddConstraint), Some(NodeEnum::Constraint(k)))
+                        if k.contype == ConstrType::ConstrUnique as i32
+                            || k.contype == ConstrType::ConstrPrimary as i32 =>
+                    {
+                        let keys: Vec<String> = k
+                            .keys
+                            .iter()
+                            .filter_map(|n| match n.node.as_ref() {
+                                Some(NodeEnum::String(s)) => {
+                                    Some(crate::identifier::quote(&s.sval))
+                                }
+                                _ => None,
+                            })
+                            .collect();
+                        if !keys.is_empty() && k.indexname.is_empty() {
+                            return Needs::DistinctKeys {
+                                keys,
+                                predicate: None,
+                            };
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Needs::Other
+        }
+        _ => Needs::Other,
+    }
+}
+
+/// An expression node as SQL text: deparsed inside `SELECT <expr>` and taken back out.
+fn deparse_expression(node: &pg_query::protobuf::Node) -> Result<String, pg_query::Error> {
+    let parsed = pg_query::parse("SELECT 1", 0)?;
+    let mut tree = parsed.protobuf.clone();
+    let Some(NodeEnum::SelectStmt(select)) =
+        tree.stmts[0].stmt.as_mut().and_then(|s| s.node.as_mut())
+    else {
+        return Err(pg_query::Error::Parse("no SELECT".into()));
+    };
+    let Some(NodeEnum::ResTarget(target)) = select.target_list[0].node.as_mut() else {
+        return Err(pg_query::Error::Parse("no target".into()));
+    };
+    target.val = Some(Box::new(node.clone()));
+    let text = pg_query::deparse(&tree, Default::default())?;
+    Ok(text.strip_prefix("SELECT ").unwrap_or(&text).to_string())
+}
+
+/// The safe pattern for a required column added to a table with rows, as SQL.
+pub(super) fn add_required_column_advice(column: &str) -> String {
+    format!(
+        "ADD COLUMN ... NOT NULL without a DEFAULT fails on any table with rows, production's included: it is the migration's own failure, not the data's. Give it a DEFAULT (`ALTER TABLE ... ADD COLUMN {column} ... NOT NULL DEFAULT ...`, a catalog change since PostgreSQL 11), or add it nullable, backfill it in batches, then `ALTER TABLE ... ALTER COLUMN {column} SET NOT NULL` (after a validated `CHECK ({column} IS NOT NULL)`)."
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_required_column_without_default_needs_an_empty_table() {
+        assert_eq!(
+            needs("ALTER TABLE users ADD COLUMN is_admin boolean NOT NULL"),
+            Needs::NoRows {
+                column: "is_admin".into()
+            }
+        );
+        for filled in [
+            "ALTER TABLE users ADD COLUMN is_admin boolean NOT NULL DEFAULT false",
+            "ALTER TABLE users ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY NOT NULL",
+            "ALTER TABLE users ADD COLUMN bio text",
+            "ALTER TABLE users ALTER COLUMN bio SET NOT NULL",
+        ] {
+            assert_ne!(
+                needs(filled),
+                Needs::NoRows {
+                    column: "is_admin".into()
+                },
+                "{filled}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_unique_index_or_key_needs_distinct_keys() {
+        assert_eq!(
+            needs("CREATE UNIQUE INDEX u ON users (lower(email)) WHERE deleted_at IS NULL"),
+            Needs::DistinctKeys {
+                keys: vec!["(lower(email))".into()],
+                predicate: Some("deleted_at IS NULL".into())
+            }
+        );
+        assert_eq!(
+            needs("ALTER TABLE users ADD CONSTRAINT u UNIQUE (tenant_id, \"Email\")"),
+            Needs::DistinctKeys {
+                keys: vec!["\"tenant_id\"".into(), "\"Email\"".into()],
+                predicate: None
+            }
+        );
+        assert_eq!(needs("CREATE INDEX i ON users (email)"), Needs::Other);
+    }
+}
