@@ -5,6 +5,7 @@
 //! This module reads files and parses SQL; it never talks to a database.
 
 mod bookkeeping;
+mod by_name;
 mod dbmate;
 mod discover;
 mod layout;
@@ -39,6 +40,19 @@ pub enum Format {
     Diesel,
     /// One file with `-- migrate:up` and `-- migrate:down` sections.
     Dbmate,
+    /// maragudk/migrate: `<name>.up.sql` + `<name>.down.sql` (also `<name>_up.sql`), the whole
+    /// `<name>` as the version, in name order, with its `migrations` table.
+    Maragu,
+    /// The whole file name as the version, in name order: `<name>.up.sql` or `<name>_up.sql`
+    /// with its `down`, any other `<name>.sql` forward only. No bookkeeping table.
+    ByName,
+}
+
+impl Format {
+    /// The formats whose version is the whole file name, ordered as text rather than as numbers.
+    pub fn orders_by_name(self) -> bool {
+        matches!(self, Format::Maragu | Format::ByName)
+    }
 }
 
 impl std::fmt::Display for Format {
@@ -48,6 +62,8 @@ impl std::fmt::Display for Format {
             Format::UpDown => "up-down",
             Format::Diesel => "diesel",
             Format::Dbmate => "dbmate",
+            Format::Maragu => "maragu",
+            Format::ByName => "by-name",
         })
     }
 }
@@ -163,6 +179,56 @@ pub enum MigrationError {
     UnknownConvention(PathBuf),
     #[error("{} mixes migration conventions ({conventions}): keep one convention per folder, or force one with --format", .path.display())]
     MixedConventions { path: PathBuf, conventions: String },
+    /// Every reason the folder cannot be read, at once: as the convention it seems to follow
+    /// and, when that was tried too, by whole file name; and the `--format` that reads it.
+    #[error("{}", conflicts_message(.path, .readings, .reader))]
+    Conflicts {
+        path: PathBuf,
+        /// Each reading tried, with every problem it met.
+        readings: Vec<(Format, Vec<MigrationError>)>,
+        /// A format that reads the folder without a problem, when one does.
+        reader: Option<Format>,
+    },
+}
+
+fn conflicts_message(
+    path: &Path,
+    readings: &[(Format, Vec<MigrationError>)],
+    reader: &Option<Format>,
+) -> String {
+    let mut text = format!("{} cannot be read", path.display());
+    for (format, problems) in readings {
+        let count = match problems.len() {
+            1 => "1 problem".to_string(),
+            n => format!("{n} problems"),
+        };
+        text.push_str(&format!("\n  as {format} ({count}):"));
+        for problem in problems {
+            text.push_str(&format!("\n  - {problem}"));
+        }
+    }
+    match reader {
+        Some(format) => text.push_str(&format!(
+            "\n  --format {format} reads it: {}",
+            format.reading()
+        )),
+        None => text.push_str("\n  no format reads it as it is"),
+    }
+    text
+}
+
+impl Format {
+    /// How the format reads a folder, in a phrase for notes and errors.
+    pub fn reading(self) -> &'static str {
+        match self {
+            Format::Flyway => "Flyway's V<version>__<description>.sql, in version order",
+            Format::UpDown => "sqlx and golang-migrate's <version>_<description>.up.sql and .down.sql, in version order",
+            Format::Diesel => "diesel's <version>_<description>/up.sql and down.sql folders, in version order",
+            Format::Dbmate => "dbmate's <version>_<description>.sql with -- migrate:up and -- migrate:down sections",
+            Format::Maragu => "maragudk/migrate's <name>.up.sql and <name>.down.sql (or <name>_up.sql), the whole name as the version, in name order, with its migrations table",
+            Format::ByName => "every .sql file, the whole file name as the version, in name order; <name>.up.sql or <name>_up.sql pairs with its down, any other <name>.sql runs forward without rollback",
+        }
+    }
 }
 
 /// Bad migration files are bad input (exit 2).
