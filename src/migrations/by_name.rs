@@ -14,7 +14,7 @@
 //! This module reads names only; it never opens a file.
 
 use super::discover::{examples, Named};
-use super::{Format, MigrationError};
+use super::{CreatedTables, Format, MigrationError, MigrationSet};
 use std::cmp::Ordering;
 use std::path::Path;
 
@@ -51,26 +51,55 @@ pub(super) fn guesses(root: &Path, pairs: &[(Named, Option<Named>)]) -> Vec<Migr
     problems
 }
 
+/// Pairs each rollback whose name matches no forward (`0026_drop_join_id.down.sql` beside
+/// `0026_drop_job_id.up.sql`) with the forward just before it in name order, when that forward
+/// has no rollback and both names start with the same number: maragudk/migrate runs its down
+/// files in name order whatever their names, so that is the forward it undoes. Each pairing is
+/// a note; the rollbacks left are returned.
+pub(super) fn pair_by_place(
+    pending: &mut [(Named, Option<Named>)],
+    orphans: Vec<Named>,
+    notes: &mut Vec<String>,
+) -> Vec<Named> {
+    let mut left = Vec::new();
+    for orphan in orphans {
+        let stem = orphan.name.version.as_str();
+        let before = pending
+            .iter_mut()
+            .filter(|(forward, _)| forward.name.version.as_str() < stem)
+            .max_by(|(a, _), (b, _)| a.name.version.cmp(&b.name.version));
+        match before {
+            Some((forward, slot @ None))
+                if leading_number(&forward.name.version).is_some()
+                    && leading_number(&forward.name.version) == leading_number(stem) =>
+            {
+                notes.push(format!(
+                    "{} names no forward script; it is read as the rollback of {}, the forward before it in name order, which has none (maragudk/migrate runs down files in name order whatever their names)",
+                    file(&orphan),
+                    file(forward)
+                ));
+                *slot = Some(orphan);
+            }
+            _ => left.push(orphan),
+        }
+    }
+    left
+}
+
 /// The note said when the folder was read as `by-name` without being asked: why, how, and the
 /// `--format` that reads it otherwise. `readings` are the problems of the convention tried
 /// first (none when no name follows one); `unknown` the names that follow none.
 pub(super) fn assumed_note(
+    root: &Path,
+    assumed: Format,
     readings: &[(Format, Vec<MigrationError>)],
     unknown: &[String],
 ) -> String {
-    const SHOWN: usize = 2;
     let why = match readings.first() {
-        Some((format, problems)) => {
-            let shown: Vec<String> = problems.iter().take(SHOWN).map(|p| p.to_string()).collect();
-            let more = match problems.len().saturating_sub(SHOWN) {
-                0 => String::new(),
-                n => format!("; and {n} more"),
-            };
-            format!(
-                "the file names do not follow the {format} convention ({}{more})",
-                shown.join("; ")
-            )
-        }
+        Some((format, problems)) => format!(
+            "the file names do not follow the {format} convention ({})",
+            summary(root, problems)
+        ),
         None => {
             let names: Vec<&str> = unknown.iter().map(String::as_str).collect();
             format!(
@@ -79,10 +108,85 @@ pub(super) fn assumed_note(
             )
         }
     };
+    let others = if assumed == Format::Maragu {
+        "a script uses maragudk/migrate's migrations table; --format by-name reads it without that table"
+    } else {
+        "--format maragu reads it as maragudk/migrate does (with its migrations table)"
+    };
     format!(
-        "{why}; read as by-name: {}. --format maragu reads it as maragudk/migrate does (with its migrations table); --format up-down, flyway, diesel or dbmate forces another",
-        Format::ByName.reading()
+        "{why}; read as {assumed}: {}; {others}; --format up-down, flyway, diesel or dbmate forces another",
+        assumed.reading()
     )
+}
+
+/// Whether a script of `set` uses a table named `migrations` (as harness's
+/// `ALTER TABLE migrations ADD PRIMARY KEY (version)`) that no script creates: maragudk/migrate
+/// creates it before the first migration.
+pub(super) fn uses_maragu_table(set: &MigrationSet) -> bool {
+    let scripts = || {
+        set.migrations
+            .iter()
+            .flat_map(|m| std::iter::once(&m.forward).chain(m.rollback.as_ref()))
+    };
+    let mentions = scripts()
+        .flat_map(|s| &s.statements)
+        .any(|s| names_word(&s.sql.to_lowercase(), "migrations"));
+    mentions && !CreatedTables::read(scripts()).may_create("public.migrations")
+}
+
+/// `word` in `text` as a word of its own: no letter, digit or `_` glued to it (`schema_migrations`
+/// is not `migrations`).
+fn names_word(text: &str, word: &str) -> bool {
+    let glued = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    text.match_indices(word).any(|(at, _)| {
+        !glued(text[..at].chars().next_back()) && !glued(text[at + word.len()..].chars().next())
+    })
+}
+
+/// The problems of a reading by kind, each kind with a few of its files: `45 names it does not
+/// read (0157.up.sql, 0157.down.sql, 0158.up.sql and 42 more); version 0001 shared by ...`.
+fn summary(root: &Path, problems: &[MigrationError]) -> String {
+    let names = |path: &Path| super::file_name(path);
+    let (mut unread, mut shared, mut orphans, mut other) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for problem in problems {
+        match problem {
+            MigrationError::MalformedName { path, .. } => unread.push(names(path)),
+            MigrationError::DuplicateVersion { version, paths } => {
+                shared.push(format!("{version} ({} files)", paths.len()))
+            }
+            MigrationError::OrphanRollback { path, .. } => orphans.push(names(path)),
+            other_problem => other.push(super::within(root, other_problem)),
+        }
+    }
+    let listed = |items: &[String]| {
+        let shown: Vec<&str> = items.iter().map(String::as_str).collect();
+        examples(&shown)
+    };
+    let mut parts = Vec::new();
+    if !unread.is_empty() {
+        parts.push(format!(
+            "{} names it does not read: {}",
+            unread.len(),
+            listed(&unread)
+        ));
+    }
+    if !shared.is_empty() {
+        parts.push(format!(
+            "{} versions shared by several files: {}",
+            shared.len(),
+            listed(&shared)
+        ));
+    }
+    if !orphans.is_empty() {
+        parts.push(format!(
+            "{} rollbacks without forward: {}",
+            orphans.len(),
+            listed(&orphans)
+        ));
+    }
+    parts.extend(other);
+    parts.join("; ")
 }
 
 /// The digits a name starts with, when it does.

@@ -50,13 +50,29 @@ pub fn discover(root: &Path, forced: Option<Format>) -> Result<MigrationSet, Mig
     let whole_name_family = matches!(detection.format, None | Some(Format::UpDown));
     let mut by_name_reads = false;
     if forced.is_none() && whole_name_family {
-        let mut plan = plan(root, Format::ByName, &entries)?;
-        by_name_reads = plan.problems.is_empty();
-        let mut problems = std::mem::take(&mut plan.problems);
-        problems.extend(by_name::guesses(root, &plan.pairs));
+        let mut by_name_plan = plan(root, Format::ByName, &entries)?;
+        by_name_reads = by_name_plan.problems.is_empty();
+        let mut problems = std::mem::take(&mut by_name_plan.problems);
+        problems.extend(by_name::guesses(root, &by_name_plan.pairs));
         if problems.is_empty() {
-            let note = by_name::assumed_note(&readings, &detection.unknown);
-            return load(root, Format::ByName, plan, &others, Some(note));
+            let note = |format| by_name::assumed_note(root, format, &readings, &detection.unknown);
+            let set = load(root, Format::ByName, by_name_plan, &others, None)?;
+            // A script that uses maragudk/migrate's table says whose folder it is.
+            if by_name::uses_maragu_table(&set) {
+                let maragu = plan(root, Format::Maragu, &entries)?;
+                if maragu.problems.is_empty() && maragu.pairs.len() == set.migrations.len() {
+                    return load(
+                        root,
+                        Format::Maragu,
+                        maragu,
+                        &others,
+                        Some(note(Format::Maragu)),
+                    );
+                }
+            }
+            let mut set = set;
+            set.notes.insert(0, note(Format::ByName));
+            return Ok(set);
         }
         readings.push((Format::ByName, problems));
     }
@@ -107,6 +123,8 @@ pub(super) struct Plan {
     /// file meant as a migration.
     problems: Vec<MigrationError>,
     ignored: Ignored,
+    /// What reading the names took on itself (a rollback paired by its place in name order).
+    notes: Vec<String>,
 }
 
 /// Reads the names of `entries` as `format` does. Errors are the ones no name explains (a
@@ -146,11 +164,12 @@ fn plan(root: &Path, format: Format, entries: &[Entry]) -> Result<Plan, Migratio
             &mut problems,
         ),
     };
+    let mut notes = Vec::new();
     let pairs = if format == Format::Dbmate {
         check_unique(&files, format, &mut problems);
         files.into_iter().map(|f| (f, None)).collect()
     } else {
-        pair_names(files, format, &mut problems)
+        pair_names(files, format, &mut problems, &mut notes)
     };
     if pairs.is_empty() && problems.is_empty() {
         // Nothing followed the convention: a `.sql` file it passed over is the likelier mistake
@@ -167,6 +186,7 @@ fn plan(root: &Path, format: Format, entries: &[Entry]) -> Result<Plan, Migratio
         pairs,
         problems,
         ignored,
+        notes,
     })
 }
 
@@ -180,7 +200,10 @@ fn load(
     assumed: Option<String>,
 ) -> Result<MigrationSet, MigrationError> {
     let Plan {
-        pairs, mut ignored, ..
+        pairs,
+        mut ignored,
+        notes: paired,
+        ..
     } = plan;
     // Flyway reads a script's configuration from `<script>.conf` beside it.
     let read_beside = |e: &&Entry| format == Format::Flyway && e.name.ends_with(".sql.conf");
@@ -205,6 +228,7 @@ fn load(
         bookkeeping::record(tool, &mut migrations)?;
     }
     let mut notes: Vec<String> = assumed.into_iter().collect();
+    notes.extend(paired);
     notes.extend(ignored.notes(tool.map_or("the runner", Tool::name)));
     Ok(MigrationSet {
         root: root.to_path_buf(),
@@ -618,11 +642,13 @@ fn same_version(format: Format, a: &str, b: &str) -> bool {
     }
 }
 
-/// Pairs forwards with rollbacks by version; a rollback without its forward is a problem.
+/// Pairs forwards with rollbacks by version; a rollback without its forward is a problem, unless
+/// the whole name is the version and its place in name order says whose it is (`notes` say so).
 fn pair_names(
     files: Vec<Named>,
     format: Format,
     problems: &mut Vec<MigrationError>,
+    notes: &mut Vec<String>,
 ) -> Vec<(Named, Option<Named>)> {
     let (forwards, rollbacks): (Vec<_>, Vec<_>) = files
         .into_iter()
@@ -631,6 +657,7 @@ fn pair_names(
     check_unique(&rollbacks, format, problems);
     let mut pending: Vec<(Named, Option<Named>)> =
         forwards.into_iter().map(|f| (f, None)).collect();
+    let mut orphans = Vec::new();
     for rollback in rollbacks {
         match pending
             .iter_mut()
@@ -642,12 +669,20 @@ fn pair_names(
                     *slot = Some(rollback);
                 }
             }
-            None => problems.push(MigrationError::OrphanRollback {
+            None => orphans.push(rollback),
+        }
+    }
+    if format.orders_by_name() {
+        orphans = by_name::pair_by_place(&mut pending, orphans, notes);
+    }
+    problems.extend(
+        orphans
+            .into_iter()
+            .map(|rollback| MigrationError::OrphanRollback {
                 path: rollback.path,
                 version: rollback.name.version,
             }),
-        }
-    }
+    );
     pending
 }
 
@@ -966,8 +1001,8 @@ mod tests {
         let note = &set.notes[0];
         for said in [
             "do not follow the up-down convention",
-            "002.up.sql does not follow",
-            "and 2 more",
+            "2 names it does not read: 002.down.sql, 002.up.sql",
+            "2 versions shared by several files: 001 (2 files), 003 (2 files)",
             "read as by-name",
             "--format maragu",
             "--format up-down",
@@ -1114,5 +1149,44 @@ mod tests {
         assert_eq!(*reader, None);
         assert_eq!(readings.len(), 1, "{error}");
         assert_eq!(readings[0].1.len(), 2, "{error}");
+    }
+
+    #[test]
+    fn a_folder_using_maragus_table_is_read_as_maragu_and_a_misnamed_rollback_by_its_place() {
+        // As harness/harness: maragudk/migrate's table altered, a down file whose name has a typo.
+        let dir = folder(&[
+            (
+                "0000_alter_table_migrations.up.sql",
+                "ALTER TABLE migrations ADD PRIMARY KEY (version);",
+            ),
+            (
+                "0000_create_users.up.sql",
+                "CREATE TABLE users (id int, job_id int);",
+            ),
+            ("0001.up.sql", "ALTER TABLE users DROP job_id;"),
+            (
+                "0001_drop_jb_id.down.sql",
+                "ALTER TABLE users ADD job_id int;",
+            ),
+        ]);
+        let set = discover(dir.path(), None).unwrap();
+        assert_eq!(set.format, Format::Maragu);
+        assert!(set.notes[0].contains("read as maragu"), "{:?}", set.notes);
+        assert!(
+            set.notes[1].contains("0001_drop_jb_id.down.sql names no forward script; it is read as the rollback of 0001.up.sql"),
+            "{:?}",
+            set.notes
+        );
+        assert_eq!(
+            set.migrations[2].rollback.as_ref().map(|r| r.file_name()),
+            Some("0001_drop_jb_id.down.sql".to_string())
+        );
+        // A table named migrations the scripts create themselves is theirs: read by name.
+        fs::write(
+            dir.path().join("0000_create_users.up.sql"),
+            "CREATE TABLE migrations (version text); CREATE TABLE users (id int, job_id int);",
+        )
+        .unwrap();
+        assert_eq!(discover(dir.path(), None).unwrap().format, Format::ByName);
     }
 }

@@ -204,7 +204,7 @@ fn conflicts_message(
         };
         text.push_str(&format!("\n  as {format} ({count}):"));
         for problem in problems {
-            text.push_str(&format!("\n  - {problem}"));
+            text.push_str(&format!("\n  - {}", within(path, problem)));
         }
     }
     match reader {
@@ -215,6 +215,15 @@ fn conflicts_message(
         None => text.push_str("\n  no format reads it as it is"),
     }
     text
+}
+
+/// A problem's message with the folder's own path left out of the file names it gives: the
+/// list is under a line naming the folder.
+pub(crate) fn within(root: &Path, problem: &MigrationError) -> String {
+    problem.to_string().replace(
+        &format!("{}{}", root.display(), std::path::MAIN_SEPARATOR),
+        "",
+    )
 }
 
 impl Format {
