@@ -4,7 +4,9 @@
 //!
 //! The DDL and the rows are the tools' own: diesel (`diesel_migrations`), sqlx
 //! (`sqlx-core/src/postgres/migrate.rs`), golang-migrate (`database/postgres`), dbmate
-//! (`pkg/driver/postgres`) and Flyway (`createMetaDataTable.sql` for PostgreSQL). What each
+//! (`pkg/driver/postgres`), Flyway (`createMetaDataTable.sql` for PostgreSQL) and
+//! maragudk/migrate (`migrate.go`: one row, the last version). A `by-name` folder's runner is
+//! not known: it has no table. What each
 //! applied migration writes is the SQL a script carries in [`Script::bookkeeping`]; the probe runs
 //! it after the script's statements, in the script's transaction when it has one, as the tools do.
 //!

@@ -8,6 +8,11 @@
 //! [`MigrationSet::notes`]; a name that looks like a migration but breaks the convention
 //! (`V2_add.sql` in a Flyway folder) stays an error, because the tool would silently skip a
 //! migration its author meant to run. Hidden entries are ignored without a note.
+//!
+//! Names are read in two steps: a plan (what each name says, every problem of the names
+//! collected rather than the first one returned), then the scripts. A folder no convention
+//! reads may be read by whole file name instead ([`super::by_name`]); a folder nothing reads is
+//! refused once with every problem of each reading tried.
 
 use super::bookkeeping::{self, Tool};
 use super::by_name;

@@ -1,6 +1,8 @@
-//! Migration sets: discovery of the files on disk, pairing each forward script with its rollback,
-//! ordering by version, splitting scripts into statements with the real PostgreSQL parser, and
-//! reading which tables they create.
+//! Migration sets: discovery of the files on disk (in the convention of Flyway, sqlx and
+//! golang-migrate, diesel, dbmate or maragudk/migrate, or by whole file name when none fits),
+//! pairing each forward script with its rollback, ordering by version (by name where the whole
+//! file name is the version), splitting scripts into statements with the real PostgreSQL parser,
+//! and reading which tables they create.
 //!
 //! This module reads files and parses SQL; it never talks to a database.
 
@@ -26,7 +28,7 @@ use crate::error::io_reason;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
-/// The on-disk conventions we read unchanged.
+/// The on-disk conventions we read unchanged (`--format`, kebab-case).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
 )]
@@ -148,7 +150,7 @@ pub struct MigrationSet {
 pub enum MigrationError {
     #[error("the migrations folder {} cannot be read: {reason}", .path.display())]
     FolderUnreadable { path: PathBuf, reason: String },
-    #[error("no migrations were found in {}: expected Flyway (V1__name.sql), sqlx/golang-migrate (1_name.up.sql), diesel (1_name/up.sql) or dbmate (-- migrate:up) files", .0.display())]
+    #[error("no migrations were found in {}: expected Flyway (V1__name.sql), sqlx/golang-migrate (1_name.up.sql), diesel (1_name/up.sql), dbmate (-- migrate:up) or maragudk/migrate (1-name.up.sql) files", .0.display())]
     NoMigrations(PathBuf),
     #[error("{} does not follow the {format} naming convention: {expected}", .path.display())]
     MalformedName {
