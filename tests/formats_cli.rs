@@ -454,12 +454,12 @@ fn folder_that_cannot_be_read_is_refused_once_with_every_problem() {
     assert_eq!(run.code, 2, "stderr: {}", run.stderr);
     for said in [
         "cannot be read",
-        "as up-down (4 problems)",
+        "cannot be read: 4 problems as up-down, 2 problems as by-name; no format reads it as it is\n  as up-down:",
         "version 1 appears more than once: 1_a.up.sql, 1_b.up.sql",
         "2.up.sql does not follow the up-down naming convention",
         "3_d.down.sql is a rollback with no forward migration of version 3",
         "version 4 appears more than once: 4_e.up.sql, 4_e_up.sql",
-        "as by-name (2 problems)",
+        "\n  as by-name:\n",
         "version 4_e appears more than once",
         "no format reads it",
     ] {

@@ -1038,12 +1038,12 @@ mod tests {
         assert_eq!(formats, [Format::UpDown, Format::ByName]);
         let message = error.to_string();
         for said in [
-            "as up-down (4 problems)",
+            "cannot be read: 4 problems as up-down, 2 problems as by-name; no format reads it as it is\n  as up-down:",
             "version 4 appears more than once",
             "version 1 appears more than once",
             "2.up.sql does not follow the up-down naming convention",
             "3_c.down.sql is a rollback with no forward migration of version 3",
-            "as by-name (2 problems)",
+            "\n  as by-name:\n",
             "version 4_d appears more than once",
             "3_c.down.sql is a rollback with no forward migration of version 3_c",
             "no format reads it",

@@ -193,28 +193,34 @@ pub enum MigrationError {
     },
 }
 
+/// One sentence first (what cannot be read, how many problems each reading met, the format
+/// that reads it), then every problem on a line of its own under the reading that met it.
 fn conflicts_message(
     path: &Path,
     readings: &[(Format, Vec<MigrationError>)],
     reader: &Option<Format>,
 ) -> String {
-    let mut text = format!("{} cannot be read", path.display());
+    let counts: Vec<String> = readings
+        .iter()
+        .map(|(format, problems)| match problems.len() {
+            1 => format!("1 problem as {format}"),
+            n => format!("{n} problems as {format}"),
+        })
+        .collect();
+    let outcome = match reader {
+        Some(format) => format!("--format {format} reads it ({})", format.reading()),
+        None => "no format reads it as it is".to_string(),
+    };
+    let mut text = format!(
+        "{} cannot be read: {}; {outcome}",
+        path.display(),
+        counts.join(", ")
+    );
     for (format, problems) in readings {
-        let count = match problems.len() {
-            1 => "1 problem".to_string(),
-            n => format!("{n} problems"),
-        };
-        text.push_str(&format!("\n  as {format} ({count}):"));
+        text.push_str(&format!("\n  as {format}:"));
         for problem in problems {
             text.push_str(&format!("\n  - {}", within(path, problem)));
         }
-    }
-    match reader {
-        Some(format) => text.push_str(&format!(
-            "\n  --format {format} reads it: {}",
-            format.reading()
-        )),
-        None => text.push_str("\n  no format reads it as it is"),
     }
     text
 }
