@@ -387,3 +387,83 @@ fn init_sql_that_fails_is_bad_input_naming_the_key() {
         run.stderr
     );
 }
+
+#[test]
+fn folder_whose_names_follow_no_one_convention_is_rehearsed_by_whole_name_with_a_note() {
+    // A number shared by two migrations, a name without description, NAME_up.sql pairs.
+    let run = rehearse_local(&fixture("formats/by_name_project"), &["--no-seed"]);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let note = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("read as by-name"))
+        .unwrap_or_else(|| panic!("no note in: {}", run.stderr));
+    assert!(note.starts_with("rehearse: note: "), "{note}");
+    assert!(note.contains("--format maragu"), "{note}");
+    let report = run.report();
+    assert_eq!(
+        ids(&report),
+        [
+            "001_create_accounts",
+            "001_create_users",
+            "002",
+            "003_index_users_email"
+        ]
+    );
+    assert_eq!(report["discovery"]["format"], "by-name");
+    let notes = report["discovery"]["notes"].as_array().unwrap();
+    assert!(
+        notes[0].as_str().unwrap().contains("read as by-name"),
+        "{notes:?}"
+    );
+    let email = migration(&report, "index_users_email");
+    assert_eq!(email["verdict"], "pass", "{email}");
+    assert_eq!(email["schema_restored"], true, "{email}");
+}
+
+#[test]
+fn maragu_folder_gets_its_migrations_table_left_out_of_the_verdicts() {
+    let run = rehearse_local(
+        &fixture("formats/by_name_project"),
+        &["--no-seed", "--format", "maragu"],
+    );
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.report();
+    assert_eq!(report["discovery"]["format"], "maragu");
+    // Forced, nothing is assumed: no note says so.
+    assert!(!run.stderr.contains("read as maragu"), "{}", run.stderr);
+    assert_bookkeeping_left_out(&report, "public.migrations");
+    assert!(report["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["verdict"] == "pass"));
+}
+
+#[test]
+fn folder_that_cannot_be_read_is_refused_once_with_every_problem() {
+    let run = rehearse_local(&fixture("formats/unreadable_names"), &["--no-seed"]);
+    assert_eq!(run.code, 2, "stderr: {}", run.stderr);
+    for said in [
+        "cannot be read",
+        "cannot be read: 4 problems as up-down, 2 problems as by-name; no format reads it as it is\n  as up-down:",
+        "version 1 appears more than once: 1_a.up.sql, 1_b.up.sql",
+        "2.up.sql does not follow the up-down naming convention",
+        "3_d.down.sql is a rollback with no forward migration of version 3",
+        "version 4 appears more than once: 4_e.up.sql, 4_e_up.sql",
+        "\n  as by-name:\n",
+        "version 4_e appears more than once",
+        "no format reads it",
+    ] {
+        assert!(run.stderr.contains(said), "{said} not in:\n{}", run.stderr);
+    }
+    assert!(!run.out.path().join("report.json").exists());
+}

@@ -188,7 +188,8 @@ pub struct RunArgs {
     /// Folder the reports are written to.
     #[arg(long, default_value = "reports")]
     pub out: PathBuf,
-    /// Force a migration format instead of detecting it.
+    /// Force a migration format instead of detecting it (by-name: the whole file name is the
+    /// version, in name order; maragu: maragudk/migrate's layout and table).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Where the ephemeral PostgreSQL comes from.

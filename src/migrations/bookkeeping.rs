@@ -4,7 +4,9 @@
 //!
 //! The DDL and the rows are the tools' own: diesel (`diesel_migrations`), sqlx
 //! (`sqlx-core/src/postgres/migrate.rs`), golang-migrate (`database/postgres`), dbmate
-//! (`pkg/driver/postgres`) and Flyway (`createMetaDataTable.sql` for PostgreSQL). What each
+//! (`pkg/driver/postgres`), Flyway (`createMetaDataTable.sql` for PostgreSQL) and
+//! maragudk/migrate (`migrate.go`: one row, the last version). A `by-name` folder's runner is
+//! not known: it has no table. What each
 //! applied migration writes is the SQL a script carries in [`Script::bookkeeping`]; the probe runs
 //! it after the script's statements, in the script's transaction when it has one, as the tools do.
 //!
@@ -28,13 +30,18 @@ pub(crate) enum Tool {
     GolangMigrate,
     Diesel,
     Dbmate,
+    /// maragudk/migrate: one row holding the last version applied.
+    Maragu,
 }
 
 impl Tool {
-    /// The tool of a folder of `format`. An up/down folder is sqlx's unless its scripts read
-    /// golang-migrate's `schema_migrations` (and not sqlx's `_sqlx_migrations`).
-    pub(crate) fn of(format: Format, migrations: &[Migration]) -> Tool {
-        match format {
+    /// The tool of a folder of `format`: none for `by-name`, whose runner is not known. An
+    /// up/down folder is sqlx's unless its scripts read golang-migrate's `schema_migrations`
+    /// (and not sqlx's `_sqlx_migrations`).
+    pub(crate) fn of(format: Format, migrations: &[Migration]) -> Option<Tool> {
+        Some(match format {
+            Format::ByName => return None,
+            Format::Maragu => Tool::Maragu,
             Format::Flyway => Tool::Flyway,
             Format::Diesel => Tool::Diesel,
             Format::Dbmate => Tool::Dbmate,
@@ -53,13 +60,26 @@ impl Tool {
                     Tool::Sqlx
                 }
             }
+        })
+    }
+
+    /// The tool's name, for notes.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Tool::Flyway => "Flyway",
+            Tool::Sqlx => "sqlx",
+            Tool::GolangMigrate => "golang-migrate",
+            Tool::Diesel => "diesel",
+            Tool::Dbmate => "dbmate",
+            Tool::Maragu => "maragudk/migrate",
         }
     }
 }
 
-/// The schema-qualified bookkeeping table of `format`'s tool (sqlx's for up/down folders).
+/// The schema-qualified bookkeeping table of `format`'s tool (sqlx's for up/down folders; none
+/// for `by-name`).
 pub fn bookkeeping_table(format: Format) -> Option<&'static str> {
-    Some(table_of(Tool::of(format, &[])))
+    Tool::of(format, &[]).map(table_of)
 }
 
 pub(crate) fn table_of(tool: Tool) -> &'static str {
@@ -68,6 +88,7 @@ pub(crate) fn table_of(tool: Tool) -> &'static str {
         Tool::Sqlx => "public._sqlx_migrations",
         Tool::GolangMigrate | Tool::Dbmate => "public.schema_migrations",
         Tool::Diesel => "public.__diesel_schema_migrations",
+        Tool::Maragu => "public.migrations",
     }
 }
 
@@ -100,11 +121,13 @@ impl Bookkeeping {
             Tool::Diesel => "SELECT version::text, false FROM public.__diesel_schema_migrations",
             Tool::GolangMigrate => "SELECT version::text, dirty FROM public.schema_migrations",
             Tool::Dbmate => "SELECT version::text, false FROM public.schema_migrations",
+            Tool::Maragu => "SELECT version, false FROM public.migrations",
         }
     }
 
     /// How many of `migrations` (in order) the table's `rows` say are applied. golang-migrate
-    /// keeps one row, the last version applied; the others one row per migration. Applied
+    /// and maragudk/migrate keep one row, the last version applied (maragudk/migrate compares
+    /// versions as text, and `''` means none); the others one row per migration. Applied
     /// migrations must come first: a gap, or a failed row, is a sentence for the user.
     /// Versions the table holds that the folder lacks are returned for a note.
     pub fn applied_count(
@@ -118,7 +141,13 @@ impl Bookkeeping {
                 self.table
             ));
         }
-        let is_applied: Vec<bool> = if self.tool == Tool::GolangMigrate {
+        let is_applied: Vec<bool> = if self.tool == Tool::Maragu {
+            let last = rows.iter().map(|(v, _)| v.as_str()).max().unwrap_or("");
+            migrations
+                .iter()
+                .map(|m| !last.is_empty() && m.version.as_str() <= last)
+                .collect()
+        } else if self.tool == Tool::GolangMigrate {
             let last = rows
                 .iter()
                 .map(|(v, _)| super::Version::new(v.clone()))
@@ -145,7 +174,7 @@ impl Bookkeeping {
                 super::file_name(&migrations[gap].forward.path)
             ));
         }
-        let unknown = if self.tool == Tool::GolangMigrate {
+        let unknown = if matches!(self.tool, Tool::GolangMigrate | Tool::Maragu) {
             Vec::new()
         } else {
             rows.iter()
@@ -210,6 +239,11 @@ pub(crate) fn create_sql_for(tool: Tool) -> String {
             "CREATE TABLE IF NOT EXISTS public.schema_migrations (version BIGINT NOT NULL PRIMARY KEY, dirty BOOLEAN NOT NULL);\nCOMMENT ON TABLE public.schema_migrations IS {};",
             literal(BOOKKEEPING_MARKER)
         ),
+        // maragudk/migrate's table and the empty version it inserts when the table is empty.
+        Tool::Maragu => format!(
+            "CREATE TABLE IF NOT EXISTS public.migrations (version text not null);\nINSERT INTO public.migrations SELECT '' WHERE NOT EXISTS (SELECT FROM public.migrations);\nCOMMENT ON TABLE public.migrations IS {};",
+            literal(BOOKKEEPING_MARKER)
+        ),
         other => create_bookkeeping_sql(table_of(other)),
     }
 }
@@ -249,6 +283,18 @@ pub(crate) fn record(tool: Tool, migrations: &mut [Migration]) -> Result<(), Mig
                     ),
                     format!("DELETE FROM public._sqlx_migrations WHERE version = {v}"),
                 )
+            }
+            Tool::Maragu => {
+                // It sets the version being applied (on the way down, the one before it) in
+                // the script's transaction.
+                let set = |v: Option<&String>| {
+                    format!(
+                        "UPDATE public.migrations SET version = {}",
+                        literal(v.map_or("", String::as_str))
+                    )
+                };
+                let previous = index.checked_sub(1).map(|i| &versions[i]);
+                (set(Some(version)), set(previous))
             }
             Tool::GolangMigrate => {
                 let set = |v: Option<&String>| {
@@ -455,6 +501,17 @@ mod tests {
             dirty.contains("version 10") && dirty.contains("failed"),
             "{dirty}"
         );
+    }
+
+    #[test]
+    fn maragu_keeps_the_last_version_as_text_and_the_empty_one_for_none() {
+        let maragu = Bookkeeping::of(Tool::Maragu);
+        let set = folder(&["001_a", "001_b", "002", "003_c"]);
+        assert_eq!(maragu.applied_count(&rows(&["002"]), &set), Ok((3, vec![])));
+        assert_eq!(maragu.applied_count(&rows(&[""]), &set), Ok((0, vec![])));
+        assert!(maragu
+            .create_sql
+            .contains("INSERT INTO public.migrations SELECT ''"));
     }
 
     #[test]

@@ -8,8 +8,14 @@
 //! [`MigrationSet::notes`]; a name that looks like a migration but breaks the convention
 //! (`V2_add.sql` in a Flyway folder) stays an error, because the tool would silently skip a
 //! migration its author meant to run. Hidden entries are ignored without a note.
+//!
+//! Names are read in two steps: a plan (what each name says, every problem of the names
+//! collected rather than the first one returned), then the scripts. A folder no convention
+//! reads may be read by whole file name instead ([`super::by_name`]); a folder nothing reads is
+//! refused once with every problem of each reading tried.
 
 use super::bookkeeping::{self, Tool};
+use super::by_name;
 use super::layout::{self, Name, Role};
 use super::split::read_script;
 use super::{
@@ -20,16 +26,190 @@ use crate::error::io_reason;
 use std::path::{Path, PathBuf};
 
 /// Reads a migrations folder, detecting its format unless `forced`.
+///
+/// Detection picks the one convention the names follow. A folder of numbered names that
+/// convention cannot read (a number shared by several files, a name without description,
+/// `NAME_up.sql`), or of names no convention reads, is read by whole file name (`by-name`) when
+/// that is unambiguous, with a note saying so. A folder that cannot be read is refused with
+/// every problem of each reading tried at once, and the `--format` that reads it if one does.
 pub fn discover(root: &Path, forced: Option<Format>) -> Result<MigrationSet, MigrationError> {
     let all = list(root)?;
     let (entries, others): (Vec<Entry>, Vec<Entry>) = all
         .into_iter()
         .partition(|e| e.is_dir || e.name.ends_with(".sql"));
-    let format = match forced {
-        Some(format) => format,
+    let detection = match forced {
+        Some(_) => detect(root, &entries).unwrap_or_default(),
         None => detect(root, &entries)?,
     };
+    let tried = forced.or(detection.format);
+    let mut readings = Vec::new();
+    if let Some(format) = tried {
+        let plan = plan(root, format, &entries)?;
+        if plan.problems.is_empty() {
+            return load(root, format, plan, &others, None);
+        }
+        readings.push((format, plan.problems));
+    }
+    // Names its convention cannot read, or that follow none: by whole file name, when that
+    // leaves nothing to guess. Flyway, diesel and dbmate folders are their tools' alone.
+    let whole_name_family = matches!(detection.format, None | Some(Format::UpDown));
+    let mut by_name_reads = false;
+    if forced.is_none() && whole_name_family {
+        let mut by_name_plan = plan(root, Format::ByName, &entries)?;
+        by_name_reads = by_name_plan.problems.is_empty();
+        let mut problems = std::mem::take(&mut by_name_plan.problems);
+        problems.extend(by_name::guesses(root, &by_name_plan.pairs));
+        if problems.is_empty() {
+            let note = |format| by_name::assumed_note(root, format, &readings, &detection.unknown);
+            let set = load(root, Format::ByName, by_name_plan, &others, None)?;
+            // A script that uses maragudk/migrate's table says whose folder it is.
+            if by_name::uses_maragu_table(&set) {
+                let maragu = plan(root, Format::Maragu, &entries)?;
+                if maragu.problems.is_empty() && maragu.pairs.len() == set.migrations.len() {
+                    return load(
+                        root,
+                        Format::Maragu,
+                        maragu,
+                        &others,
+                        Some(note(Format::Maragu)),
+                    );
+                }
+            }
+            let mut set = set;
+            set.notes.insert(0, note(Format::ByName));
+            return Ok(set);
+        }
+        readings.push((Format::ByName, problems));
+    }
+    // Which format would read it, to name in the refusal.
+    let mut candidates: Vec<Format> = detection.format.into_iter().collect();
+    if whole_name_family {
+        candidates.extend([Format::ByName, Format::Maragu]);
+    }
+    let mut reader = None;
+    for format in candidates {
+        if Some(format) == forced || readings.iter().any(|(f, _)| *f == format) {
+            if format == Format::ByName && by_name_reads {
+                reader = Some(format);
+                break;
+            }
+            continue;
+        }
+        if plan(root, format, &entries).is_ok_and(|p| p.problems.is_empty()) {
+            reader = Some(format);
+            break;
+        }
+    }
+    Err(refusal(root, readings, reader))
+}
+
+/// One problem of one reading, with no format to suggest, is that problem itself; anything
+/// more is the list of them all.
+fn refusal(
+    root: &Path,
+    mut readings: Vec<(Format, Vec<MigrationError>)>,
+    reader: Option<Format>,
+) -> MigrationError {
+    if reader.is_none() && readings.len() == 1 && readings[0].1.len() == 1 {
+        return readings.remove(0).1.remove(0);
+    }
+    MigrationError::Conflicts {
+        path: root.to_path_buf(),
+        readings,
+        reader,
+    }
+}
+
+/// What a format makes of the folder's names, before any script is read.
+pub(super) struct Plan {
+    /// Each forward script with its rollback (a dbmate file holds its own), in no order yet.
+    pub(super) pairs: Vec<(Named, Option<Named>)>,
+    /// Every problem of the names, each a reason the tool would refuse the folder or skip a
+    /// file meant as a migration.
+    problems: Vec<MigrationError>,
+    ignored: Ignored,
+    /// What reading the names took on itself (a rollback paired by its place in name order).
+    notes: Vec<String>,
+}
+
+/// Reads the names of `entries` as `format` does. Errors are the ones no name explains (a
+/// subfolder that cannot be listed, no migration at all); problems of names are collected.
+fn plan(root: &Path, format: Format, entries: &[Entry]) -> Result<Plan, MigrationError> {
     let mut ignored = Ignored::default();
+    let mut problems = Vec::new();
+    let files = match format {
+        Format::Flyway => flyway_names(entries, &mut ignored, &mut problems),
+        Format::UpDown => up_down_names(entries, &mut ignored, &mut problems),
+        Format::Diesel => diesel_names(entries, &mut ignored, &mut problems)?,
+        Format::Dbmate => named(
+            entries,
+            format,
+            plain_forward,
+            starts_with_digit,
+            &mut ignored,
+            &mut problems,
+        ),
+        Format::Maragu => named(
+            entries,
+            format,
+            layout::maragu,
+            |file| {
+                let stem = file.strip_suffix(".sql").unwrap_or(file);
+                stem.ends_with("up") || stem.ends_with("down")
+            },
+            &mut ignored,
+            &mut problems,
+        ),
+        Format::ByName => named(
+            entries,
+            format,
+            layout::by_name,
+            |_| false,
+            &mut ignored,
+            &mut problems,
+        ),
+    };
+    let mut notes = Vec::new();
+    let pairs = if format == Format::Dbmate {
+        check_unique(&files, format, &mut problems);
+        files.into_iter().map(|f| (f, None)).collect()
+    } else {
+        pair_names(files, format, &mut problems, &mut notes)
+    };
+    if pairs.is_empty() && problems.is_empty() {
+        // Nothing followed the convention: a `.sql` file it passed over is the likelier mistake
+        // (a format forced on the wrong folder) than an empty folder.
+        match entries
+            .iter()
+            .find(|e| !e.is_dir && ignored.files.contains(&e.name))
+        {
+            Some(file) => problems.push(malformed(&file.path, format)),
+            None => return Err(MigrationError::NoMigrations(root.to_path_buf())),
+        }
+    }
+    Ok(Plan {
+        pairs,
+        problems,
+        ignored,
+        notes,
+    })
+}
+
+/// Reads and splits every script of `plan`, orders the migrations, and fills the tool's
+/// bookkeeping. `assumed` says why the format was assumed, for the notes.
+fn load(
+    root: &Path,
+    format: Format,
+    plan: Plan,
+    others: &[Entry],
+    assumed: Option<String>,
+) -> Result<MigrationSet, MigrationError> {
+    let Plan {
+        pairs,
+        mut ignored,
+        notes: paired,
+        ..
+    } = plan;
     // Flyway reads a script's configuration from `<script>.conf` beside it.
     let read_beside = |e: &&Entry| format == Format::Flyway && e.name.ends_with(".sql.conf");
     ignored.files.extend(
@@ -39,37 +219,34 @@ pub fn discover(root: &Path, forced: Option<Format>) -> Result<MigrationSet, Mig
             .map(|e| e.name.clone()),
     );
     let mut migrations = match format {
-        Format::Flyway => pair(flyway_names(&entries, &mut ignored)?, format)?,
-        Format::UpDown => pair(up_down_names(&entries, &mut ignored)?, format)?,
-        Format::Diesel => pair(diesel_names(&entries, &mut ignored)?, format)?,
-        Format::Dbmate => dbmate_migrations(&entries, &mut ignored)?,
+        Format::Dbmate => dbmate_migrations(pairs)?,
+        _ => read_pairs(pairs, format),
     };
-    if migrations.is_empty() {
-        // Nothing followed the convention: a `.sql` file it passed over is the likelier mistake
-        // (a format forced on the wrong folder) than an empty folder.
-        if let Some(file) = entries
-            .iter()
-            .find(|e| !e.is_dir && ignored.files.contains(&e.name))
-        {
-            return Err(malformed(&file.path, format));
-        }
-        return Err(MigrationError::NoMigrations(root.to_path_buf()));
+    if format.orders_by_name() {
+        // The runner compares its versions as text.
+        migrations.sort_by(|a, b| a.version.as_str().cmp(b.version.as_str()));
+    } else {
+        migrations.sort_by(|a, b| (a.repeatable, &a.version).cmp(&(b.repeatable, &b.version)));
     }
-    migrations.sort_by(|a, b| (a.repeatable, &a.version).cmp(&(b.repeatable, &b.version)));
     let tool = Tool::of(format, &migrations);
-    bookkeeping::record(tool, &mut migrations)?;
+    if let Some(tool) = tool {
+        bookkeeping::record(tool, &mut migrations)?;
+    }
+    let mut notes: Vec<String> = assumed.into_iter().collect();
+    notes.extend(paired);
+    notes.extend(ignored.notes(tool.map_or("the runner", Tool::name)));
     Ok(MigrationSet {
         root: root.to_path_buf(),
         format,
         migrations,
-        notes: ignored.notes(tool),
-        bookkeeping: Some(bookkeeping::Bookkeeping::of(tool)),
+        notes,
+        bookkeeping: tool.map(bookkeeping::Bookkeeping::of),
     })
 }
 
 /// What the tool does not read, for the notes.
 #[derive(Default)]
-struct Ignored {
+pub(super) struct Ignored {
     /// Files (or `folder/file`) the tool never reads.
     files: Vec<String>,
     /// Flyway callbacks, which the rehearsal does not run.
@@ -77,14 +254,8 @@ struct Ignored {
 }
 
 impl Ignored {
-    fn notes(mut self, tool: Tool) -> Vec<String> {
-        let name = match tool {
-            Tool::Flyway => "Flyway",
-            Tool::Sqlx => "sqlx",
-            Tool::GolangMigrate => "golang-migrate",
-            Tool::Diesel => "diesel",
-            Tool::Dbmate => "dbmate",
-        };
+    /// The notes, naming the tool (`name`) that does not read the files.
+    fn notes(mut self, name: &str) -> Vec<String> {
         let mut notes = Vec::new();
         self.files.sort();
         if !self.files.is_empty() {
@@ -210,10 +381,18 @@ fn evidence(entry: &Entry) -> Evidence {
     }
 }
 
+/// What the names say about the folder: the one convention they follow (none when no name
+/// follows one), and the `.sql` files that follow no convention.
+#[derive(Default)]
+struct Detection {
+    format: Option<Format>,
+    unknown: Vec<String>,
+}
+
 /// The one convention the folder follows; an error names the files of each when it mixes them.
-fn detect(root: &Path, entries: &[Entry]) -> Result<Format, MigrationError> {
+fn detect(root: &Path, entries: &[Entry]) -> Result<Detection, MigrationError> {
     let mut found: Vec<(Format, Vec<&str>)> = Vec::new();
-    let (mut unknown, mut plain) = (None, false);
+    let (mut unknown, mut plain) = (Vec::new(), false);
     for entry in entries {
         match evidence(entry) {
             Evidence::Follows(format) => match found.iter_mut().find(|(f, _)| *f == format) {
@@ -221,38 +400,39 @@ fn detect(root: &Path, entries: &[Entry]) -> Result<Format, MigrationError> {
                 None => found.push((format, vec![&entry.name])),
             },
             Evidence::Plain => plain = true,
-            Evidence::Unknown => unknown = unknown.or(Some(&entry.path)),
+            Evidence::Unknown => unknown.push(entry.name.clone()),
             Evidence::Irrelevant => {}
         }
     }
-    match found.len() {
+    let format = match found.len() {
         // Only unreadable plain files: read them as sqlx files, so that reading names the problem.
-        0 if plain => Ok(Format::UpDown),
-        0 => Err(match unknown {
-            Some(path) => MigrationError::UnknownConvention(path.clone()),
-            None => MigrationError::NoMigrations(root.to_path_buf()),
-        }),
-        1 => Ok(found[0].0),
-        _ => Err(MigrationError::MixedConventions {
-            path: root.to_path_buf(),
-            conventions: found
-                .iter()
-                .map(|(format, names)| {
-                    let verb = if names.len() == 1 {
-                        "follows"
-                    } else {
-                        "follow"
-                    };
-                    format!("{} {verb} {format}", examples(names))
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
-        }),
-    }
+        0 if plain => Some(Format::UpDown),
+        0 if unknown.is_empty() => return Err(MigrationError::NoMigrations(root.to_path_buf())),
+        0 => None,
+        1 => Some(found[0].0),
+        _ => {
+            return Err(MigrationError::MixedConventions {
+                path: root.to_path_buf(),
+                conventions: found
+                    .iter()
+                    .map(|(format, names)| {
+                        let verb = if names.len() == 1 {
+                            "follows"
+                        } else {
+                            "follow"
+                        };
+                        format!("{} {verb} {format}", examples(names))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            })
+        }
+    };
+    Ok(Detection { format, unknown })
 }
 
 /// `a.sql, b.sql and 3 more`: enough names to find the files, not a wall of them.
-fn examples(names: &[&str]) -> String {
+pub(super) fn examples(names: &[&str]) -> String {
     const SHOWN: usize = 3;
     let mut text = names
         .iter()
@@ -273,6 +453,8 @@ fn expected(format: Format) -> &'static str {
         Format::UpDown => "expected <version>_<description>.up.sql, <version>_<description>.down.sql or <version>_<description>.sql",
         Format::Diesel => "expected a folder <version>_<description> holding up.sql and down.sql",
         Format::Dbmate => "expected <version>_<description>.sql with -- migrate:up and -- migrate:down sections",
+        Format::Maragu => "expected <name>.up.sql and <name>.down.sql, the name made of ASCII letters, digits, _ and -",
+        Format::ByName => "expected <name>.sql, or <name>.up.sql with <name>.down.sql",
     }
 }
 
@@ -285,22 +467,23 @@ fn malformed(path: &Path, format: Format) -> MigrationError {
 }
 
 /// A script file with what its name says.
-struct Named {
-    name: Name,
-    path: PathBuf,
+pub(super) struct Named {
+    pub(super) name: Name,
+    pub(super) path: PathBuf,
     /// A Flyway repeatable migration.
     repeatable: bool,
 }
 
 /// Reads every `.sql` file's name with `parse`; folders are not part of these conventions. A file
-/// that `near_miss` says looks like a migration is an error; any other is ignored with a note.
+/// that `near_miss` says looks like a migration is a problem; any other is ignored with a note.
 fn named(
     entries: &[Entry],
     format: Format,
     parse: fn(&str) -> Option<Name>,
     near_miss: fn(&str) -> bool,
     ignored: &mut Ignored,
-) -> Result<Vec<Named>, MigrationError> {
+    problems: &mut Vec<MigrationError>,
+) -> Vec<Named> {
     let mut files = Vec::new();
     for entry in entries.iter().filter(|e| !e.is_dir) {
         match parse(&entry.name) {
@@ -309,16 +492,20 @@ fn named(
                 path: entry.path.clone(),
                 repeatable: false,
             }),
-            None if near_miss(&entry.name) => return Err(malformed(&entry.path, format)),
+            None if near_miss(&entry.name) => problems.push(malformed(&entry.path, format)),
             None => ignored.files.push(entry.name.clone()),
         }
     }
-    Ok(files)
+    files
 }
 
 /// Flyway: versioned and undo scripts, repeatable scripts (run after the versioned ones), and
 /// callbacks (noted, not run).
-fn flyway_names(entries: &[Entry], ignored: &mut Ignored) -> Result<Vec<Named>, MigrationError> {
+fn flyway_names(
+    entries: &[Entry],
+    ignored: &mut Ignored,
+    problems: &mut Vec<MigrationError>,
+) -> Vec<Named> {
     let mut rest = Vec::new();
     let mut files = Vec::new();
     for entry in entries.iter().filter(|e| !e.is_dir) {
@@ -352,8 +539,9 @@ fn flyway_names(entries: &[Entry], ignored: &mut Ignored) -> Result<Vec<Named>, 
                 && chars.next().is_some_and(|c| c.is_ascii_digit())
         },
         ignored,
-    )?);
-    Ok(files)
+        problems,
+    ));
+    files
 }
 
 /// A name starting with a digit is meant as a migration of the numbered conventions.
@@ -361,28 +549,38 @@ fn starts_with_digit(file: &str) -> bool {
     file.starts_with(|c: char| c.is_ascii_digit())
 }
 
+/// `<version>_<desc>.sql` as a forward script (sqlx without rollback, a dbmate file).
+fn plain_forward(file: &str) -> Option<Name> {
+    layout::plain(file).map(|(version, description)| Name {
+        version,
+        description,
+        role: Role::Forward,
+    })
+}
+
 /// sqlx/golang-migrate: `.up.sql`/`.down.sql` pairs, and plain `.sql` files without rollback.
-fn up_down_names(entries: &[Entry], ignored: &mut Ignored) -> Result<Vec<Named>, MigrationError> {
+fn up_down_names(
+    entries: &[Entry],
+    ignored: &mut Ignored,
+    problems: &mut Vec<MigrationError>,
+) -> Vec<Named> {
     named(
         entries,
         Format::UpDown,
-        |file| {
-            layout::up_down(file).or_else(|| {
-                layout::plain(file).map(|(version, description)| Name {
-                    version,
-                    description,
-                    role: Role::Forward,
-                })
-            })
-        },
+        |file| layout::up_down(file).or_else(|| plain_forward(file)),
         starts_with_digit,
         ignored,
+        problems,
     )
 }
 
 /// diesel: one folder per migration holding `up.sql` and `down.sql` (and `metadata.toml`).
 /// diesel reads nothing else: files beside the folders, and other files inside them, are noted.
-fn diesel_names(entries: &[Entry], ignored: &mut Ignored) -> Result<Vec<Named>, MigrationError> {
+fn diesel_names(
+    entries: &[Entry],
+    ignored: &mut Ignored,
+    problems: &mut Vec<MigrationError>,
+) -> Result<Vec<Named>, MigrationError> {
     let mut files = Vec::new();
     for entry in entries {
         if !entry.is_dir {
@@ -393,8 +591,10 @@ fn diesel_names(entries: &[Entry], ignored: &mut Ignored) -> Result<Vec<Named>, 
         if scripts.is_empty() {
             continue; // not a migration folder (diesel's own tooling ignores these too)
         }
-        let (version, description) = layout::diesel_folder(&entry.name)
-            .ok_or_else(|| malformed(&entry.path, Format::Diesel))?;
+        let Some((version, description)) = layout::diesel_folder(&entry.name) else {
+            problems.push(malformed(&entry.path, Format::Diesel));
+            continue;
+        };
         for path in scripts {
             let role = match path.file_name().and_then(|n| n.to_str()) {
                 Some("up.sql") => Role::Forward,
@@ -437,33 +637,63 @@ fn sql_files(folder: &Path) -> Result<Vec<PathBuf>, MigrationError> {
     Ok(files)
 }
 
-/// Pairs forwards with rollbacks by version, then reads and splits every script and applies the
-/// options the tool reads beside it.
-fn pair(files: Vec<Named>, format: Format) -> Result<Vec<Migration>, MigrationError> {
+/// Two versions name the same migration: as numbers for the numbered conventions (`V1` and
+/// `V001`), as the same text where the whole file name is the version.
+fn same_version(format: Format, a: &str, b: &str) -> bool {
+    if format.orders_by_name() {
+        a == b
+    } else {
+        Version::new(a).same_as(&Version::new(b))
+    }
+}
+
+/// Pairs forwards with rollbacks by version; a rollback without its forward is a problem, unless
+/// the whole name is the version and its place in name order says whose it is (`notes` say so).
+fn pair_names(
+    files: Vec<Named>,
+    format: Format,
+    problems: &mut Vec<MigrationError>,
+    notes: &mut Vec<String>,
+) -> Vec<(Named, Option<Named>)> {
     let (forwards, rollbacks): (Vec<_>, Vec<_>) = files
         .into_iter()
         .partition(|f| f.name.role == Role::Forward);
-    check_unique(&forwards)?;
-    check_unique(&rollbacks)?;
+    check_unique(&forwards, format, problems);
+    check_unique(&rollbacks, format, problems);
     let mut pending: Vec<(Named, Option<Named>)> =
         forwards.into_iter().map(|f| (f, None)).collect();
+    let mut orphans = Vec::new();
     for rollback in rollbacks {
-        let version = Version::new(rollback.name.version.clone());
         match pending
             .iter_mut()
-            .find(|(f, _)| Version::new(f.name.version.clone()).same_as(&version))
+            .find(|(f, _)| same_version(format, &f.name.version, &rollback.name.version))
         {
-            Some((_, slot)) => *slot = Some(rollback),
-            None => {
-                return Err(MigrationError::OrphanRollback {
-                    path: rollback.path,
-                    version: rollback.name.version,
-                })
+            Some((_, slot)) => {
+                // A second rollback of one version was named by check_unique already.
+                if slot.is_none() {
+                    *slot = Some(rollback);
+                }
             }
+            None => orphans.push(rollback),
         }
     }
-    pending.sort_by_key(|(f, _)| Version::new(f.name.version.clone()));
-    Ok(pending
+    if format.orders_by_name() {
+        orphans = by_name::pair_by_place(&mut pending, orphans, notes);
+    }
+    problems.extend(
+        orphans
+            .into_iter()
+            .map(|rollback| MigrationError::OrphanRollback {
+                path: rollback.path,
+                version: rollback.name.version,
+            }),
+    );
+    pending
+}
+
+/// Reads and splits every script and applies the options the tool reads beside it.
+fn read_pairs(pairs: Vec<(Named, Option<Named>)>, format: Format) -> Vec<Migration> {
+    pairs
         .into_iter()
         .map(|(forward, rollback)| {
             let mut migration = Migration {
@@ -478,7 +708,7 @@ fn pair(files: Vec<Named>, format: Format) -> Result<Vec<Migration>, MigrationEr
             }
             migration
         })
-        .collect())
+        .collect()
 }
 
 /// Reads one script and applies the per-file option of its tool (sqlx's `-- no-transaction`,
@@ -519,46 +749,34 @@ fn apply_diesel_metadata(migration: &mut Migration) {
     }
 }
 
-/// No two scripts of one role may name the same version (`V1` and `V001` are the same).
-fn check_unique(files: &[Named]) -> Result<(), MigrationError> {
+/// No two scripts of one role may name the same version (`V1` and `V001` are the same): each
+/// version shared is one problem naming every file that shares it.
+fn check_unique(files: &[Named], format: Format, problems: &mut Vec<MigrationError>) {
+    let mut reported = vec![false; files.len()];
     for (index, file) in files.iter().enumerate() {
-        let version = Version::new(file.name.version.clone());
-        let same: Vec<PathBuf> = files[index..]
-            .iter()
-            .filter(|other| Version::new(other.name.version.clone()).same_as(&version))
-            .map(|other| other.path.clone())
-            .collect();
+        if reported[index] {
+            continue;
+        }
+        let mut same = Vec::new();
+        for (other_index, other) in files.iter().enumerate().skip(index) {
+            if same_version(format, &file.name.version, &other.name.version) {
+                reported[other_index] = true;
+                same.push(other.path.clone());
+            }
+        }
         if same.len() > 1 {
-            return Err(MigrationError::DuplicateVersion {
+            problems.push(MigrationError::DuplicateVersion {
                 version: file.name.version.clone(),
                 paths: same,
             });
         }
     }
-    Ok(())
 }
 
 /// dbmate: each file holds its own rollback; a file without a down section has none.
-fn dbmate_migrations(
-    entries: &[Entry],
-    ignored: &mut Ignored,
-) -> Result<Vec<Migration>, MigrationError> {
-    let files = named(
-        entries,
-        Format::Dbmate,
-        |file| {
-            layout::plain(file).map(|(version, description)| Name {
-                version,
-                description,
-                role: Role::Forward,
-            })
-        },
-        starts_with_digit,
-        ignored,
-    )?;
-    check_unique(&files)?;
+fn dbmate_migrations(files: Vec<(Named, Option<Named>)>) -> Result<Vec<Migration>, MigrationError> {
     let mut migrations = Vec::with_capacity(files.len());
-    for file in files {
+    for (file, _) in files {
         let text = read_text(&file.path)?;
         // A file dbmate would refuse (no `-- migrate:up`, two of them, SQL before the first) is
         // that migration's failure in the report, as a file that does not parse is.
@@ -625,16 +843,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("create_users.sql"), "SELECT 1;").unwrap();
         let error = discover(dir.path(), None).unwrap_err();
+        // Read by name, its place in the order would be a guess: refused, with the format
+        // that reads it anyway.
         assert!(
-            matches!(error, MigrationError::UnknownConvention(_)),
+            matches!(
+                error,
+                MigrationError::Conflicts {
+                    reader: Some(Format::ByName),
+                    ..
+                }
+            ),
             "{error}"
         );
+        let message = error.to_string();
         assert!(
-            error
-                .to_string()
-                .contains("create_users.sql does not follow"),
-            "{error}"
+            message.contains("create_users.sql does not follow"),
+            "{message}"
         );
+        assert!(message.contains("--format by-name reads it"), "{message}");
     }
 
     #[test]
@@ -727,5 +953,245 @@ mod tests {
             .collect();
         assert_eq!(versions, ["2", "10"]);
         assert!(set.migrations.iter().all(|m| m.rollback.is_none()));
+    }
+
+    fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, sql) in files {
+            fs::write(dir.path().join(name), sql).unwrap();
+        }
+        dir
+    }
+
+    fn versions(set: &crate::migrations::MigrationSet) -> Vec<(String, Option<String>)> {
+        set.migrations
+            .iter()
+            .map(|m| {
+                (
+                    m.version.to_string(),
+                    m.rollback.as_ref().map(|r| r.file_name()),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn names_that_follow_no_one_convention_are_read_by_whole_name_with_a_note() {
+        // A number shared by two files, names without description, NAME_up.sql pairs.
+        let dir = folder(&[
+            ("001_users.up.sql", "CREATE TABLE users (id int);"),
+            ("001_users.down.sql", "DROP TABLE users;"),
+            ("001_roles.up.sql", "CREATE TABLE roles (id int);"),
+            ("002.up.sql", "ALTER TABLE users ADD c int;"),
+            ("002.down.sql", "ALTER TABLE users DROP c;"),
+            ("003_backfill_up.sql", "UPDATE users SET c = 1;"),
+            ("003_backfill_down.sql", "UPDATE users SET c = NULL;"),
+            ("004_index.sql", "CREATE INDEX ON users (c);"),
+        ]);
+        let set = discover(dir.path(), None).unwrap();
+        assert_eq!(set.format, Format::ByName);
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(
+            versions(&set),
+            [
+                ("001_roles".to_string(), None),
+                ("001_users".to_string(), some("001_users.down.sql")),
+                ("002".to_string(), some("002.down.sql")),
+                ("003_backfill".to_string(), some("003_backfill_down.sql")),
+                ("004_index".to_string(), None),
+            ]
+        );
+        assert_eq!(set.migrations[1].name, "users");
+        assert!(set.bookkeeping.is_none());
+        let note = &set.notes[0];
+        for said in [
+            "do not follow the up-down convention",
+            "2 names it does not read: 002.down.sql, 002.up.sql",
+            "2 versions shared by several files: 001 (2 files), 003 (2 files)",
+            "read as by-name",
+            "--format maragu",
+            "--format up-down",
+        ] {
+            assert!(note.contains(said), "{said} not in: {note}");
+        }
+    }
+
+    #[test]
+    fn a_folder_that_cannot_be_read_lists_every_problem_at_once() {
+        let dir = folder(&[
+            ("1_a.up.sql", "SELECT 1;"),
+            ("1_b.up.sql", "SELECT 1;"),
+            ("2.up.sql", "SELECT 1;"),
+            ("3_c.down.sql", "SELECT 1;"),
+            ("4_d.up.sql", "SELECT 1;"),
+            ("4_d_up.sql", "SELECT 1;"),
+        ]);
+        let error = discover(dir.path(), None).unwrap_err();
+        let MigrationError::Conflicts {
+            readings, reader, ..
+        } = &error
+        else {
+            panic!("{error}")
+        };
+        assert_eq!(*reader, None);
+        let formats: Vec<Format> = readings.iter().map(|(f, _)| *f).collect();
+        assert_eq!(formats, [Format::UpDown, Format::ByName]);
+        let message = error.to_string();
+        for said in [
+            "cannot be read: 4 problems as up-down, 2 problems as by-name; no format reads it as it is\n  as up-down:",
+            "version 4 appears more than once",
+            "version 1 appears more than once",
+            "2.up.sql does not follow the up-down naming convention",
+            "3_c.down.sql is a rollback with no forward migration of version 3",
+            "\n  as by-name:\n",
+            "version 4_d appears more than once",
+            "3_c.down.sql is a rollback with no forward migration of version 3_c",
+            "no format reads it",
+        ] {
+            assert!(message.contains(said), "{said} not in:\n{message}");
+        }
+    }
+
+    #[test]
+    fn the_refusal_names_the_format_that_reads_the_folder() {
+        // By name, 2.sql and 2.up.sql are one version twice; maragudk/migrate ignores 2.sql.
+        let dir = folder(&[
+            ("1_a.up.sql", "SELECT 1;"),
+            ("1_b.up.sql", "SELECT 1;"),
+            ("2.up.sql", "SELECT 1;"),
+            ("2.sql", "SELECT 1;"),
+        ]);
+        let error = discover(dir.path(), None).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                MigrationError::Conflicts {
+                    reader: Some(Format::Maragu),
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert!(
+            error.to_string().contains("--format maragu reads it"),
+            "{error}"
+        );
+        let set = discover(dir.path(), Some(Format::Maragu)).unwrap();
+        assert_eq!(set.migrations.len(), 3);
+        assert_eq!(
+            set.notes,
+            ["ignored file that maragudk/migrate does not read as migrations: 2.sql"]
+        );
+    }
+
+    #[test]
+    fn name_order_is_read_only_when_numbers_agree_or_by_name_is_forced() {
+        let dir = folder(&[("2.up.sql", "SELECT 2;"), ("10.up.sql", "SELECT 10;")]);
+        let error = discover(dir.path(), None).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("name order and number order disagree (10.up.sql before 2.up.sql"),
+            "{message}"
+        );
+        assert!(message.contains("--format by-name reads it"), "{message}");
+        let set = discover(dir.path(), Some(Format::ByName)).unwrap();
+        let order: Vec<String> = set
+            .migrations
+            .iter()
+            .map(|m| m.version.to_string())
+            .collect();
+        assert_eq!(order, ["10", "2"]);
+        assert!(set.notes.is_empty(), "{:?}", set.notes);
+    }
+
+    #[test]
+    fn maragu_folders_keep_its_one_row_of_bookkeeping() {
+        let dir = folder(&[
+            ("1-accounts.up.sql", "CREATE TABLE accounts (id int);"),
+            ("1-accounts.down.sql", "DROP TABLE accounts;"),
+            ("2-users_up.sql", "CREATE TABLE users (id int);"),
+            ("2-users_down.sql", "DROP TABLE users;"),
+        ]);
+        // Detected, these names are read by name; forced, as maragudk/migrate with its table.
+        assert_eq!(discover(dir.path(), None).unwrap().format, Format::ByName);
+        let set = discover(dir.path(), Some(Format::Maragu)).unwrap();
+        assert_eq!(set.bookkeeping.as_ref().unwrap().table, "public.migrations");
+        let second = &set.migrations[1];
+        assert_eq!(second.version.to_string(), "2-users");
+        assert_eq!(
+            second.forward.bookkeeping.as_deref(),
+            Some("UPDATE public.migrations SET version = '2-users'")
+        );
+        assert_eq!(
+            second.rollback.as_ref().unwrap().bookkeeping.as_deref(),
+            Some("UPDATE public.migrations SET version = '1-accounts'")
+        );
+        assert_eq!(
+            set.migrations[0]
+                .rollback
+                .as_ref()
+                .unwrap()
+                .bookkeeping
+                .as_deref(),
+            Some("UPDATE public.migrations SET version = ''")
+        );
+    }
+
+    #[test]
+    fn flyway_folders_are_never_read_by_name() {
+        let dir = folder(&[
+            ("V1__a.sql", "SELECT 1;"),
+            ("V001__b.sql", "SELECT 1;"),
+            ("V2_c.sql", "SELECT 1;"),
+        ]);
+        let error = discover(dir.path(), None).unwrap_err();
+        let MigrationError::Conflicts {
+            readings, reader, ..
+        } = &error
+        else {
+            panic!("{error}")
+        };
+        assert_eq!(*reader, None);
+        assert_eq!(readings.len(), 1, "{error}");
+        assert_eq!(readings[0].1.len(), 2, "{error}");
+    }
+
+    #[test]
+    fn a_folder_using_maragus_table_is_read_as_maragu_and_a_misnamed_rollback_by_its_place() {
+        // As harness/harness: maragudk/migrate's table altered, a down file whose name has a typo.
+        let dir = folder(&[
+            (
+                "0000_alter_table_migrations.up.sql",
+                "ALTER TABLE migrations ADD PRIMARY KEY (version);",
+            ),
+            (
+                "0000_create_users.up.sql",
+                "CREATE TABLE users (id int, job_id int);",
+            ),
+            ("0001.up.sql", "ALTER TABLE users DROP job_id;"),
+            (
+                "0001_drop_jb_id.down.sql",
+                "ALTER TABLE users ADD job_id int;",
+            ),
+        ]);
+        let set = discover(dir.path(), None).unwrap();
+        assert_eq!(set.format, Format::Maragu);
+        assert!(set.notes[0].contains("read as maragu"), "{:?}", set.notes);
+        assert!(
+            set.notes[1].contains("0001_drop_jb_id.down.sql names no forward script; it is read as the rollback of 0001.up.sql"),
+            "{:?}",
+            set.notes
+        );
+        assert_eq!(
+            set.migrations[2].rollback.as_ref().map(|r| r.file_name()),
+            Some("0001_drop_jb_id.down.sql".to_string())
+        );
+        // A table named migrations the scripts create themselves is theirs: read by name.
+        fs::write(
+            dir.path().join("0000_create_users.up.sql"),
+            "CREATE TABLE migrations (version text); CREATE TABLE users (id int, job_id int);",
+        )
+        .unwrap();
+        assert_eq!(discover(dir.path(), None).unwrap().format, Format::ByName);
     }
 }

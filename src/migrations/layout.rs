@@ -126,6 +126,72 @@ pub(crate) fn diesel_folder(name: &str) -> Option<(String, String)> {
     Some((version.to_string(), description.to_string()))
 }
 
+/// A runner that takes the whole file name as the version (`by-name`): `NAME.up.sql`,
+/// `NAME_up.sql` or `NAME-up.sql` moves forward and the same with `down` undoes it; any other
+/// `NAME.sql` is a forward without rollback. The version is `NAME`, whatever it holds (`002`,
+/// `001_users`, `add_index`); the description is what follows a leading number, or `NAME`.
+pub(crate) fn by_name(file: &str) -> Option<Name> {
+    let stem = file.strip_suffix(".sql")?;
+    let (stem, role) = split_role(stem).unwrap_or((stem, Role::Forward));
+    if stem.is_empty() {
+        return None;
+    }
+    Some(Name {
+        version: stem.to_string(),
+        description: description_of(stem),
+        role,
+    })
+}
+
+/// `NAME.up`, `NAME_up`, `NAME-up` (and `down`): the name and the role.
+fn split_role(stem: &str) -> Option<(&str, Role)> {
+    [("up", Role::Forward), ("down", Role::Rollback)]
+        .into_iter()
+        .find_map(|(word, role)| {
+            let base = stem.strip_suffix(word)?.strip_suffix(['.', '_', '-'])?;
+            (!base.is_empty()).then_some((base, role))
+        })
+}
+
+/// What follows a leading number and its separator (`001_users` → `users`), else the whole name.
+fn description_of(stem: &str) -> String {
+    let rest = stem.trim_start_matches(|c: char| c.is_ascii_digit());
+    match rest.strip_prefix(['_', '-', '.']) {
+        Some(description) if rest.len() < stem.len() && !description.is_empty() => {
+            description.to_string()
+        }
+        _ => stem.to_string(),
+    }
+}
+
+/// maragudk/migrate (`maragu.dev/migrate`): its patterns are `^([\w-]+).up.sql$` and
+/// `^([\w-]+).down.sql`, whose unescaped dots match any character, so `NAME_up.sql` is read as
+/// well as `NAME.up.sql`. The version is `NAME` (ASCII letters, digits, `_` and `-`).
+pub(crate) fn maragu(file: &str) -> Option<Name> {
+    let word = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    };
+    let rest = drop_last(file.strip_suffix("sql")?)?;
+    [("up", Role::Forward), ("down", Role::Rollback)]
+        .into_iter()
+        .find_map(|(word_of_role, role)| {
+            let stem = drop_last(rest.strip_suffix(word_of_role)?)?;
+            word(stem).then(|| Name {
+                version: stem.to_string(),
+                description: description_of(stem),
+                role,
+            })
+        })
+}
+
+/// `s` without its last character.
+fn drop_last(s: &str) -> Option<&str> {
+    let mut chars = s.chars();
+    chars.next_back().map(|_| chars.as_str())
+}
+
 /// `<digits>_<desc>`.
 fn numbered(stem: &str) -> Option<(String, String)> {
     let (version, description) = stem.split_once('_')?;
@@ -230,6 +296,47 @@ mod tests {
         assert_eq!(plain("3_seed.sql"), Some(("3".into(), "seed".into())));
         assert_eq!(plain("3_seed.up.sql"), None);
         assert_eq!(plain("seed.sql"), None);
+    }
+
+    #[test]
+    fn by_name_takes_the_whole_name_as_the_version() {
+        assert_eq!(
+            by_name("001_users.up.sql"),
+            name("001_users", "users", Role::Forward)
+        );
+        assert_eq!(by_name("002.up.sql"), name("002", "002", Role::Forward));
+        assert_eq!(
+            by_name("003_backfill_up.sql"),
+            name("003_backfill", "backfill", Role::Forward)
+        );
+        assert_eq!(
+            by_name("003_backfill_down.sql"),
+            name("003_backfill", "backfill", Role::Rollback)
+        );
+        assert_eq!(
+            by_name("1-accounts.down.sql"),
+            name("1-accounts", "accounts", Role::Rollback)
+        );
+        assert_eq!(by_name("004.sql"), name("004", "004", Role::Forward));
+        assert_eq!(by_name("up.sql"), name("up", "up", Role::Forward));
+        assert_eq!(by_name("init.txt"), None);
+    }
+
+    #[test]
+    fn maragu_reads_its_patterns_with_their_any_character_dots() {
+        assert_eq!(
+            maragu("1-accounts.up.sql"),
+            name("1-accounts", "accounts", Role::Forward)
+        );
+        assert_eq!(maragu("2.down.sql"), name("2", "2", Role::Rollback));
+        // `.` in `^([\w-]+).up.sql$` matches `_`.
+        assert_eq!(
+            maragu("3_users_up.sql"),
+            name("3_users", "users", Role::Forward)
+        );
+        assert_eq!(maragu("4_users.sql"), None);
+        assert_eq!(maragu("1.2.up.sql"), None);
+        assert_eq!(maragu(".up.sql"), None);
     }
 
     #[test]

@@ -1,10 +1,13 @@
-//! Migration sets: discovery of the files on disk, pairing each forward script with its rollback,
-//! ordering by version, splitting scripts into statements with the real PostgreSQL parser, and
-//! reading which tables they create.
+//! Migration sets: discovery of the files on disk (in the convention of Flyway, sqlx and
+//! golang-migrate, diesel, dbmate or maragudk/migrate, or by whole file name when none fits),
+//! pairing each forward script with its rollback, ordering by version (by name where the whole
+//! file name is the version), splitting scripts into statements with the real PostgreSQL parser,
+//! and reading which tables they create.
 //!
 //! This module reads files and parses SQL; it never talks to a database.
 
 mod bookkeeping;
+mod by_name;
 mod dbmate;
 mod discover;
 mod layout;
@@ -25,7 +28,7 @@ use crate::error::io_reason;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
-/// The on-disk conventions we read unchanged.
+/// The on-disk conventions we read unchanged (`--format`, kebab-case).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
 )]
@@ -39,6 +42,19 @@ pub enum Format {
     Diesel,
     /// One file with `-- migrate:up` and `-- migrate:down` sections.
     Dbmate,
+    /// maragudk/migrate: `<name>.up.sql` + `<name>.down.sql` (also `<name>_up.sql`), the whole
+    /// `<name>` as the version, in name order, with its `migrations` table.
+    Maragu,
+    /// The whole file name as the version, in name order: `<name>.up.sql` or `<name>_up.sql`
+    /// with its `down`, any other `<name>.sql` forward only. No bookkeeping table.
+    ByName,
+}
+
+impl Format {
+    /// The formats whose version is the whole file name, ordered as text rather than as numbers.
+    pub fn orders_by_name(self) -> bool {
+        matches!(self, Format::Maragu | Format::ByName)
+    }
 }
 
 impl std::fmt::Display for Format {
@@ -48,6 +64,8 @@ impl std::fmt::Display for Format {
             Format::UpDown => "up-down",
             Format::Diesel => "diesel",
             Format::Dbmate => "dbmate",
+            Format::Maragu => "maragu",
+            Format::ByName => "by-name",
         })
     }
 }
@@ -132,7 +150,7 @@ pub struct MigrationSet {
 pub enum MigrationError {
     #[error("the migrations folder {} cannot be read: {reason}", .path.display())]
     FolderUnreadable { path: PathBuf, reason: String },
-    #[error("no migrations were found in {}: expected Flyway (V1__name.sql), sqlx/golang-migrate (1_name.up.sql), diesel (1_name/up.sql) or dbmate (-- migrate:up) files", .0.display())]
+    #[error("no migrations were found in {}: expected Flyway (V1__name.sql), sqlx/golang-migrate (1_name.up.sql), diesel (1_name/up.sql), dbmate (-- migrate:up) or maragudk/migrate (1-name.up.sql) files", .0.display())]
     NoMigrations(PathBuf),
     #[error("{} does not follow the {format} naming convention: {expected}", .path.display())]
     MalformedName {
@@ -163,6 +181,71 @@ pub enum MigrationError {
     UnknownConvention(PathBuf),
     #[error("{} mixes migration conventions ({conventions}): keep one convention per folder, or force one with --format", .path.display())]
     MixedConventions { path: PathBuf, conventions: String },
+    /// Every reason the folder cannot be read, at once: as the convention it seems to follow
+    /// and, when that was tried too, by whole file name; and the `--format` that reads it.
+    #[error("{}", conflicts_message(.path, .readings, .reader))]
+    Conflicts {
+        path: PathBuf,
+        /// Each reading tried, with every problem it met.
+        readings: Vec<(Format, Vec<MigrationError>)>,
+        /// A format that reads the folder without a problem, when one does.
+        reader: Option<Format>,
+    },
+}
+
+/// One sentence first (what cannot be read, how many problems each reading met, the format
+/// that reads it), then every problem on a line of its own under the reading that met it.
+fn conflicts_message(
+    path: &Path,
+    readings: &[(Format, Vec<MigrationError>)],
+    reader: &Option<Format>,
+) -> String {
+    let counts: Vec<String> = readings
+        .iter()
+        .map(|(format, problems)| match problems.len() {
+            1 => format!("1 problem as {format}"),
+            n => format!("{n} problems as {format}"),
+        })
+        .collect();
+    let outcome = match reader {
+        Some(format) => format!("--format {format} reads it ({})", format.reading()),
+        None => "no format reads it as it is".to_string(),
+    };
+    let mut text = format!(
+        "{} cannot be read: {}; {outcome}",
+        path.display(),
+        counts.join(", ")
+    );
+    for (format, problems) in readings {
+        text.push_str(&format!("\n  as {format}:"));
+        for problem in problems {
+            text.push_str(&format!("\n  - {}", within(path, problem)));
+        }
+    }
+    text
+}
+
+/// A problem's message with the folder's own path left out of the file names it gives: the
+/// list is under a line naming the folder.
+pub(crate) fn within(root: &Path, problem: &MigrationError) -> String {
+    problem.to_string().replace(
+        &format!("{}{}", root.display(), std::path::MAIN_SEPARATOR),
+        "",
+    )
+}
+
+impl Format {
+    /// How the format reads a folder, in a phrase for notes and errors.
+    pub fn reading(self) -> &'static str {
+        match self {
+            Format::Flyway => "Flyway's V<version>__<description>.sql, in version order",
+            Format::UpDown => "sqlx and golang-migrate's <version>_<description>.up.sql and .down.sql, in version order",
+            Format::Diesel => "diesel's <version>_<description>/up.sql and down.sql folders, in version order",
+            Format::Dbmate => "dbmate's <version>_<description>.sql with -- migrate:up and -- migrate:down sections",
+            Format::Maragu => "maragudk/migrate's <name>.up.sql and <name>.down.sql (or <name>_up.sql), the whole name as the version, in name order, with its migrations table",
+            Format::ByName => "every .sql file, the whole file name as the version, in name order; <name>.up.sql or <name>_up.sql pairs with its down, any other <name>.sql runs forward without rollback",
+        }
+    }
 }
 
 /// Bad migration files are bad input (exit 2).

@@ -11,7 +11,8 @@ use super::progress::Progress;
 use crate::migrations::MigrationSet;
 use crate::provision::cleanup;
 use crate::report::{
-    DatabaseInfo, Finding, FindingKind, MigrationReport, Report, Verdict, SCHEMA_VERSION,
+    DatabaseInfo, DiscoveryReport, Finding, FindingKind, MigrationReport, Report, Verdict,
+    SCHEMA_VERSION,
 };
 use std::sync::Mutex;
 use std::time::Instant;
@@ -29,6 +30,7 @@ struct Journal {
     /// The last step that started ("002 add_status rollback", "seeding", ...).
     doing: Option<String>,
     findings: Vec<Finding>,
+    discovery: DiscoveryReport,
 }
 
 static JOURNAL: Mutex<Option<Journal>> = Mutex::new(None);
@@ -63,6 +65,7 @@ pub fn begin(settings: &super::Settings, set: &MigrationSet) {
         running: None,
         doing: None,
         findings: Vec::new(),
+        discovery: DiscoveryReport::of(set),
     });
 }
 
@@ -164,6 +167,7 @@ fn stopped_report(kind: FindingKind, cause: &str) -> Option<Report> {
         database: j.database.clone().unwrap_or_default(),
         migrations,
         findings,
+        discovery: Some(j.discovery.clone()),
         ..Default::default()
     })
 }

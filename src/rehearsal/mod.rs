@@ -811,6 +811,7 @@ impl Run<'_> {
             findings: self.findings,
             seed: seeding.report(),
             tables,
+            discovery: Some(crate::report::DiscoveryReport::of(self.set)),
             ..Default::default()
         }
     }
@@ -903,10 +904,17 @@ fn split_baseline<'a>(
         return Ok((&[], &set.migrations));
     };
     let target = crate::migrations::Version::new(version);
+    // The version as written first: where the whole file name is the version, `001_a` and
+    // `1_a` are two migrations.
     let Some(index) = set
         .migrations
         .iter()
-        .position(|m| m.version.same_as(&target))
+        .position(|m| m.version == target)
+        .or_else(|| {
+            set.migrations
+                .iter()
+                .position(|m| m.version.same_as(&target))
+        })
     else {
         return Err(Error::Input(format!(
             "the baseline version {version} (--baseline or [migrations] baseline) is not a migration in {}",

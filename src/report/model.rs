@@ -45,6 +45,29 @@ pub struct Report {
     /// migration that follows the creation of tables); absent when nothing was seeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<SeedReport>,
+    /// How the migrations folder was read; absent in reports of runs that never read one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<DiscoveryReport>,
+}
+
+/// How the migrations folder was read: its format (detected or `--format`), and what discovery
+/// said about it (a layout assumed because no convention fits, files the tool does not read).
+/// Notes, not findings: they never change a verdict.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct DiscoveryReport {
+    /// `flyway`, `up-down`, `diesel`, `dbmate`, `maragu` or `by-name`, as `--format` spells it.
+    pub format: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl DiscoveryReport {
+    pub fn of(set: &crate::migrations::MigrationSet) -> DiscoveryReport {
+        DiscoveryReport {
+            format: set.format.to_string(),
+            notes: set.notes.clone(),
+        }
+    }
 }
 
 /// What seeding cost, per table and in total.
