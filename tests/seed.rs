@@ -865,3 +865,262 @@ async fn an_exclusive_arc_over_tables_without_rows_gets_no_rows_and_says_why() {
         "{lines:?}"
     );
 }
+
+#[tokio::test]
+async fn encoded_ranges_and_multiranges_read_back_as_the_server_prints_them() {
+    use futures_util::SinkExt;
+    use rehearse::seed::copy::{CopyEncoder, HEADER, TRAILER};
+    use rehearse::seed::values::{days_from_civil, PgType, Range, Value, US_PER_DAY};
+
+    let server = server().await;
+    let db = database(&server, "range_roundtrip", &[]).await;
+    let client = db.connect().await.unwrap();
+    client
+        .batch_execute(
+            "SET TimeZone = 'UTC';
+             CREATE TYPE floatrange AS RANGE (subtype = float8);
+             CREATE TABLE r (i4 int4range, i8 int8range, n numrange, d daterange, ts tsrange,
+                             tz tstzrange, f floatrange, dm datemultirange, tzm tstzmultirange)",
+        )
+        .await
+        .unwrap();
+    let range = |s: PgType| PgType::Range {
+        subtype: Box::new(s),
+    };
+    let multi = |s: PgType| PgType::Multirange {
+        subtype: Box::new(s),
+    };
+    let types = [
+        range(PgType::Int4),
+        range(PgType::Int8),
+        range(PgType::Numeric { scale: None }),
+        range(PgType::Date),
+        range(PgType::Timestamp),
+        range(PgType::Timestamptz),
+        range(PgType::Float8),
+        multi(PgType::Date),
+        multi(PgType::Timestamptz),
+    ];
+    let day = |y, m, d| days_from_civil(y, m, d);
+    let at = |y, m, d, h: i64| Value::Timestamp(day(y, m, d) * US_PER_DAY + h * 3_600_000_000);
+    let half = |a, b| Value::Range(Box::new(Range::half_open(a, b)));
+    let parsed =
+        |text: &str, sub: PgType| Value::Range(Box::new(Range::parse(text, &sub).unwrap()));
+    let rows = [
+        vec![
+            half(Value::Int(1), Value::Int(5)),
+            half(Value::Int(-3), Value::Int(5_000_000_000)),
+            half(Value::Float(1.5), Value::Int(10)),
+            half(Value::Date(day(2024, 2, 28)), Value::Date(day(2024, 3, 2))),
+            half(at(2024, 1, 5, 10), at(2024, 1, 5, 12)),
+            half(at(2023, 12, 31, 23), at(2024, 1, 1, 1)),
+            half(Value::Float(0.25), Value::Float(2.5)),
+            Value::Multirange(vec![
+                Range::half_open(Value::Date(day(2024, 1, 1)), Value::Date(day(2024, 1, 3))),
+                Range::half_open(Value::Date(day(2024, 1, 10)), Value::Date(day(2024, 1, 11))),
+            ]),
+            Value::Multirange(vec![Range::half_open(at(2024, 6, 1, 8), at(2024, 6, 1, 9))]),
+        ],
+        vec![
+            parsed("empty", PgType::Int4),
+            parsed("(,10]", PgType::Int8),
+            parsed("[2.25,)", PgType::Numeric { scale: None }),
+            parsed("[2024-01-01,2024-01-05]", PgType::Date),
+            Value::Null,
+            parsed("(,)", PgType::Timestamptz),
+            parsed("(1,2]", PgType::Float8),
+            Value::Multirange(vec![]),
+            Value::Null,
+        ],
+    ];
+    let mut enc = CopyEncoder::default();
+    enc.buf.extend_from_slice(HEADER);
+    for row in &rows {
+        enc.begin_row(types.len() as u16);
+        for (v, ty) in row.iter().zip(&types) {
+            enc.value(v, ty).unwrap();
+        }
+    }
+    enc.buf.extend_from_slice(TRAILER);
+    let sink = client
+        .copy_in::<_, bytes::Bytes>("COPY r FROM STDIN (FORMAT binary)")
+        .await
+        .unwrap();
+    futures_util::pin_mut!(sink);
+    sink.send(bytes::Bytes::from(enc.buf)).await.unwrap();
+    assert_eq!(sink.finish().await.unwrap(), 2);
+
+    let text: Vec<Vec<Option<String>>> = client
+        .query(
+            "SELECT i4::text, i8::text, n::text, d::text, ts::text, tz::text, f::text, dm::text, tzm::text FROM r ORDER BY isempty(i4)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| (0..9).map(|i| row.get(i)).collect())
+        .collect();
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(
+        text[0],
+        [
+            s("[1,5)"),
+            s("[-3,5000000000)"),
+            s("[1.50,10)"),
+            s("[2024-02-28,2024-03-02)"),
+            s("[\"2024-01-05 10:00:00\",\"2024-01-05 12:00:00\")"),
+            s("[\"2023-12-31 23:00:00+00\",\"2024-01-01 01:00:00+00\")"),
+            s("[0.25,2.5)"),
+            s("{[2024-01-01,2024-01-03),[2024-01-10,2024-01-11)}"),
+            s("{[\"2024-06-01 08:00:00+00\",\"2024-06-01 09:00:00+00\")}"),
+        ]
+    );
+    // Discrete ranges come back canonical: [a,b] as [a,b+1), (,10] as (,11).
+    assert_eq!(
+        text[1],
+        [
+            s("empty"),
+            s("(,11)"),
+            s("[2.25,)"),
+            s("[2024-01-01,2024-01-06)"),
+            None,
+            s("(,)"),
+            s("(1,2]"),
+            s("{}"),
+            None,
+        ]
+    );
+}
+
+#[tokio::test]
+async fn range_columns_get_ranges_that_never_overlap_so_an_exclusion_constraint_holds() {
+    let server = server().await;
+    let db = database(
+        &server,
+        "ranges",
+        &["tests/fixtures/seed/ranges/V001__reservations.sql"],
+    )
+    .await;
+    // Five rooms for 1000 reservations: the exclusion constraint is put to the test.
+    let section: DatasetSection = toml::from_str("[tables.rooms]\nrows = 5\n").unwrap();
+    // Before, the NOT NULL tstzrange was a type the seeder could not write: no rows.
+    let outcome = seed::seed(&db, &request(section)).await.unwrap();
+    let lines: Vec<String> = outcome
+        .report()
+        .limits
+        .iter()
+        .map(|l| l.sentence())
+        .collect();
+    assert!(lines.is_empty(), "{lines:?}");
+    let q = |sql: &'static str| count(&db, sql);
+    assert_eq!(q("SELECT count(*) FROM reservations").await, 1000);
+    // No two reservations overlap, whatever their rooms.
+    assert_eq!(
+        q("SELECT count(*) FROM reservations a JOIN reservations b ON a.id < b.id AND a.during && b.during").await,
+        0
+    );
+    assert_eq!(
+        q("SELECT count(*) FROM reservations a JOIN reservations b ON a.id < b.id AND a.stay && b.stay").await,
+        0
+    );
+    // In recent years, of varied lengths, half-open and never empty.
+    assert_eq!(
+        q("SELECT count(*) FROM reservations WHERE lower(during) < '2019-12-31' OR upper(during) > '2026-01-02' OR isempty(during) OR NOT lower_inc(during) OR upper_inc(during)").await,
+        0
+    );
+    assert!(
+        q("SELECT count(DISTINCT upper(during) - lower(during)) FROM reservations").await > 500
+    );
+    assert_eq!(q("SELECT count(*) FROM reservations WHERE lower(stay) < '2020-01-01' OR upper(stay) > '2026-01-01'").await, 0);
+    // Nullable columns get their few NULLs; the CHECK on price holds.
+    let null_stays = q("SELECT count(*) FROM reservations WHERE stay IS NULL").await;
+    assert!((20..100).contains(&null_stays), "{null_stays}");
+    assert_eq!(
+        q("SELECT count(*) FROM reservations WHERE isempty(price)").await,
+        0
+    );
+    assert!(q("SELECT count(*) FROM reservations WHERE amount IS NOT NULL").await > 900);
+    assert_eq!(
+        q("SELECT count(DISTINCT weight) FROM reservations").await,
+        1000
+    );
+    // A multirange holds 1 to 3 ranges, disjoint from every other row's.
+    assert_eq!(
+        q("SELECT count(*) FROM reservations WHERE (SELECT count(*) FROM unnest(periods)) NOT BETWEEN 1 AND 3").await,
+        0
+    );
+    assert!(
+        q("SELECT count(*) FROM reservations WHERE (SELECT count(*) FROM unnest(periods)) = 3")
+            .await
+            > 200
+    );
+    assert_eq!(
+        q("SELECT count(*) FROM reservations a JOIN reservations b ON a.id < b.id AND a.periods && b.periods").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_defined_range_keeps_its_span_and_lengths_or_says_why_it_cannot() {
+    let server = server().await;
+    let db = database(
+        &server,
+        "ranges_defined",
+        &["tests/fixtures/seed/ranges/V001__reservations.sql"],
+    )
+    .await;
+    let section: DatasetSection = toml::from_str(
+        r#"[tables.rooms]
+        rows = 3
+        [tables.reservations]
+        rows = 100
+        [tables.reservations.columns]
+        stay = { kind = "range", min = "2024-01-01", max = "2024-12-31", length = [1, 3] }
+        during = { kind = "range", min = "2024-01-01", max = "2024-02-01", length = ["1 hour", "2 hours"] }
+        periods = { kind = "range", min = "2024-01-01", max = "2026-01-01", count = [2, 2], length = [1, 1] }
+        price = { kind = "range", min = 100, max = 1100, length = [5, 10] }"#,
+    )
+    .unwrap();
+    seed::seed(&db, &request(section)).await.unwrap();
+    let q = |sql: &'static str| count(&db, sql);
+    assert_eq!(q("SELECT count(*) FROM reservations").await, 100);
+    assert_eq!(
+        q("SELECT count(*) FROM reservations WHERE lower(stay) < '2024-01-01' OR upper(stay) > '2024-12-31' OR upper(stay) - lower(stay) NOT BETWEEN 1 AND 3").await,
+        0
+    );
+    assert_eq!(
+        q("SELECT count(*) FROM reservations WHERE upper(during) - lower(during) NOT BETWEEN '1 hour' AND '2 hours' OR upper(during) > '2024-02-01'").await,
+        0
+    );
+    assert_eq!(
+        q("SELECT count(*) FROM reservations WHERE (SELECT count(*) FROM unnest(periods)) <> 2")
+            .await,
+        0
+    );
+    assert_eq!(
+        q("SELECT count(*) FROM reservations WHERE lower(price) < 100 OR upper(price) > 1100 OR upper(price) - lower(price) NOT BETWEEN 5 AND 10").await,
+        0
+    );
+
+    // Ten stays of two weeks or more do not fit in January without overlapping: exit 2.
+    let other = database(
+        &server,
+        "ranges_too_long",
+        &["tests/fixtures/seed/ranges/V001__reservations.sql"],
+    )
+    .await;
+    let section: DatasetSection = toml::from_str(
+        r#"[tables.reservations]
+        rows = 10
+        [tables.reservations.columns]
+        stay = { kind = "range", min = "2024-01-01", max = "2024-02-01", length = [14, 21] }"#,
+    )
+    .unwrap();
+    let err = seed::seed(&other, &request(section)).await.unwrap_err();
+    assert!(matches!(err, Error::Input(_)), "{err}");
+    assert!(
+        err.to_string()
+            .contains("reservations.stay: 10 ranges of length 14 or more do not fit"),
+        "{err}"
+    );
+}

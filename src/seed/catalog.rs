@@ -378,6 +378,7 @@ pub async fn read(client: &Client) -> Result<Catalog, tokio_postgres::Error> {
         let labels: Option<Vec<String>> = row.get(4);
         types.insert(oid, (name, kind, elem, labels));
     }
+    let ranges = read_ranges(client, &type_oids).await?;
     for c in raw {
         let mut column = c.column;
         let resolve = |oid: &u32| {
@@ -395,6 +396,7 @@ pub async fn read(client: &Client) -> Result<Catalog, tokio_postgres::Error> {
             },
             other => other,
         });
+        column.ty = column.ty.or_else(|| ranges.get(&c.base).cloned());
         if let Some(t) = by_oid.get(&c.table).and_then(|k| tables.get_mut(k)) {
             t.columns.push(column);
         }
@@ -520,6 +522,64 @@ fn pg_type(
         "inet" => PgType::Inet,
         "bytea" => PgType::Bytea,
         _ => return None,
+    })
+}
+
+/// Range and multirange types among `type_oids` and what their bounds are. `rngmultitypid` is
+/// read through `to_jsonb` because PostgreSQL 13 and older have no such column (nor
+/// multiranges).
+const RANGES: &str = "
+    SELECT r.rngtypid, (to_jsonb(r) ->> 'rngmultitypid')::oid, s.typname::text
+    FROM pg_range r JOIN pg_type s ON s.oid = r.rngsubtype
+    WHERE r.rngtypid = ANY($1) OR (to_jsonb(r) ->> 'rngmultitypid')::oid = ANY($1)";
+
+/// The range and multirange types among `type_oids` whose subtype the encoder writes (numbers,
+/// dates, timestamps), by type oid.
+async fn read_ranges(
+    client: &Client,
+    type_oids: &[u32],
+) -> Result<BTreeMap<u32, PgType>, tokio_postgres::Error> {
+    let mut out = BTreeMap::new();
+    for row in client.query(RANGES, &[&type_oids]).await? {
+        let range: u32 = row.get(0);
+        let multirange: Option<u32> = row.get(1);
+        let Some(subtype) = range_subtype(&row.get::<_, String>(2)) else {
+            continue;
+        };
+        out.insert(
+            range,
+            PgType::Range {
+                subtype: Box::new(subtype.clone()),
+            },
+        );
+        if let Some(m) = multirange {
+            out.insert(
+                m,
+                PgType::Multirange {
+                    subtype: Box::new(subtype),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// A range's subtype as the encoder writes it; None for subtypes the range generator does not
+/// cover (text, inet, ...).
+fn range_subtype(name: &str) -> Option<PgType> {
+    pg_type(name, "b", 0, &None, -1).filter(|t| {
+        matches!(
+            t,
+            PgType::Int2
+                | PgType::Int4
+                | PgType::Int8
+                | PgType::Float4
+                | PgType::Float8
+                | PgType::Numeric { .. }
+                | PgType::Date
+                | PgType::Timestamp
+                | PgType::Timestamptz
+        )
     })
 }
 

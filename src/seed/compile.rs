@@ -11,7 +11,7 @@ use super::context::Ctx;
 use super::definition::{toml_f64, toml_time, toml_value, ColumnDef, Distribution, Kind};
 use super::distribution::Dist;
 use super::fake_text::FakeKind;
-use super::generator::{ColumnGen, Gen};
+use super::generator::{ColumnGen, Gen, RangeBound};
 use super::infer::infer;
 use super::reference_kind::reference;
 use super::rng::{hash_name, Permutation};
@@ -81,6 +81,7 @@ pub(super) fn compile(
         Kind::Uuid => uuid(&s),
         Kind::Ip | Kind::Ipv6 => ip(&s),
         Kind::Object => object(ctx, &s),
+        Kind::Range => range(&s),
         Kind::Reference => reference(ctx, column, def, s.rows, seed, label),
         fake_kind => fake(&s, fake_kind),
     }
@@ -487,6 +488,177 @@ fn time(s: &Site) -> Result<Gen, String> {
             },
         }
     })
+}
+
+/// `kind = "range"`, for a range or multirange column: ranges `[lower, upper)` between `min`
+/// and `max` that never overlap from one row to the next, so that an exclusion constraint
+/// (`EXCLUDE USING gist (room WITH =, during WITH &&)`) holds whatever the other columns are.
+/// Each row owns an equal slot of the span, in row order; its range is `length` long within it
+/// (by default a quarter to three quarters of the slot), a multirange's `count` ranges (default
+/// 1 to 3) share it. Without a `max`, the span grows to fit the rows.
+fn range(s: &Site) -> Result<Gen, String> {
+    let (def, label, rows) = (s.def, s.label, s.rows.max(1) as i64);
+    let (subtype, multirange) = match s.ty {
+        PgType::Range { subtype } => (&**subtype, false),
+        PgType::Multirange { subtype } => (&**subtype, true),
+        _ => {
+            return Err(format!(
+                "{label}: kind = \"range\" needs a range or multirange column, not {}",
+                s.column.type_name
+            ))
+        }
+    };
+    let bound = match subtype {
+        PgType::Date => RangeBound::Date,
+        PgType::Timestamp | PgType::Timestamptz => RangeBound::Timestamp,
+        _ => RangeBound::Number,
+    };
+    let time = |v: Option<&toml::Value>, default: &str| -> Result<i64, String> {
+        let us = match toml_time(v) {
+            None => values::parse_timestamp(default).unwrap_or(0),
+            Some(Ok(t)) => t,
+            Some(Err(s)) => return Err(format!(
+                "{label}: \"{s}\" is not a date such as \"2024-01-31\" or \"2024-01-31T12:00:00Z\""
+            )),
+        };
+        Ok(match bound {
+            RangeBound::Date => us.div_euclid(values::US_PER_DAY),
+            _ => us,
+        })
+    };
+    // The span, in the subtype's units (whole numbers, days, microseconds).
+    let (lo, default_hi) = match bound {
+        RangeBound::Number => {
+            let lo = toml_f64(def.min.as_ref()).unwrap_or(0.0).ceil() as i64;
+            (lo, lo.saturating_add(1_000_000))
+        }
+        _ => (
+            time(def.min.as_ref(), "2020-01-01")?,
+            time(None, "2025-12-31T23:59:59Z")?,
+        ),
+    };
+    let given_hi = match (bound, def.max.as_ref()) {
+        (_, None) => None,
+        (RangeBound::Number, Some(m)) => Some(
+            toml_f64(Some(m))
+                .ok_or_else(|| format!("{label}: max = {m} is not a number"))?
+                .floor() as i64,
+        ),
+        (_, m) => Some(time(m, "")?),
+    };
+    let to_units = |v: &toml::Value| -> Result<i64, String> {
+        let units = match (bound, v) {
+            (RangeBound::Timestamp, toml::Value::String(t)) => duration_us(t),
+            (RangeBound::Date, toml::Value::String(t)) => {
+                duration_us(t).map(|us| us / values::US_PER_DAY)
+            }
+            (RangeBound::Timestamp, v) => toml_f64(Some(v)).map(|s| (s * 1e6) as i64),
+            (_, v) => toml_f64(Some(v)).map(|n| n as i64),
+        };
+        units.ok_or_else(|| format!("{label}: length {v} is not a length such as 3 or \"2 hours\""))
+    };
+    let length = match &def.length {
+        Some([a, b]) => {
+            let (a, b) = (to_units(a)?, to_units(b)?);
+            if a < 1 || a > b {
+                return Err(format!(
+                    "{label}: length = [{a}, {b}] must be [shortest, longest] with 0 < shortest <= longest"
+                ));
+            }
+            Some([a, b])
+        }
+        None => None,
+    };
+    let parts = if multirange {
+        let count = def.count.unwrap_or([1, 3]);
+        if count[0] < 1 || count[0] > count[1] {
+            return Err(format!(
+                "{label}: count = [{}, {}] must be [min, max] ranges with 1 <= min <= max",
+                count[0], count[1]
+            ));
+        }
+        Some(count)
+    } else {
+        None
+    };
+    // Without a max the span grows until every row's slot holds the longest range (a
+    // multirange's, each with a gap after it).
+    let hi = match given_hi {
+        Some(hi) => hi,
+        None => {
+            let parts = parts.map_or(1, |[_, most]| most as i64);
+            let longest = length.map_or(1, |[_, b]| b);
+            let slot = if parts > 1 {
+                parts * (longest + 1)
+            } else {
+                longest
+            };
+            default_hi.max(lo.saturating_add(rows.saturating_mul(slot)))
+        }
+    };
+    if lo >= hi {
+        return Err(format!("{label}: min is not below max"));
+    }
+    if let Some(limit) = match subtype {
+        PgType::Int2 => Some(i16::MAX as i64),
+        PgType::Int4 => Some(i32::MAX as i64),
+        _ => None,
+    } {
+        if hi > limit || lo < -limit {
+            return Err(format!(
+                "{label}: its span {lo}..{hi} does not fit {}",
+                s.column.type_name
+            ));
+        }
+    }
+    // Timestamps in whole seconds when each row's slot is wide enough.
+    let grain = match bound {
+        RangeBound::Timestamp if (hi - lo) / rows >= 2_000_000 => 1_000_000,
+        _ => 1,
+    };
+    let step = (hi - lo) / grain / rows;
+    if step < 1 {
+        return Err(format!(
+            "{label}: {rows} ranges that do not overlap need more room than min..max gives"
+        ));
+    }
+    let length = match length {
+        Some([a, b]) => {
+            let (a, b) = ((a / grain).max(1), (b / grain).max(1));
+            if a > step {
+                return Err(format!(
+                    "{label}: {rows} ranges of length {} or more do not fit between min and max without overlapping (each row has {} of it)",
+                    a * grain,
+                    step * grain
+                ));
+            }
+            [a, b.min(step)]
+        }
+        None => [(step / 4).max(1), (step * 3 / 4).max(1)],
+    };
+    Ok(Gen::Range {
+        origin: lo,
+        grain,
+        step,
+        length,
+        bound,
+        parts,
+    })
+}
+
+/// `"90 minutes"`, `"2 hours"`, `"3 days"`, `"1 week"` in microseconds.
+fn duration_us(text: &str) -> Option<i64> {
+    let (n, unit) = text.trim().split_once(char::is_whitespace)?;
+    let n: f64 = n.parse().ok()?;
+    let seconds = match unit.trim().trim_end_matches('s') {
+        "second" | "sec" => 1.0,
+        "minute" | "min" => 60.0,
+        "hour" => 3600.0,
+        "day" => 86_400.0,
+        "week" => 604_800.0,
+        _ => return None,
+    };
+    Some((n * seconds * 1e6) as i64)
 }
 
 /// `kind = "choice"`: one of `values`, by `weights` when given.

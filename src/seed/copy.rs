@@ -8,7 +8,7 @@
 //! `benches/copy_encoder.rs`).
 
 use super::values::{
-    parse_uuid, truncate_chars, type_label, PgType, Value, PG_EPOCH_DAYS, US_PER_DAY,
+    parse_uuid, truncate_chars, type_label, PgType, Range, Value, PG_EPOCH_DAYS, US_PER_DAY,
 };
 use std::net::IpAddr;
 
@@ -183,6 +183,28 @@ impl CopyEncoder {
                 let len = (self.buf.len() - start - 4) as i32;
                 self.buf[start..start + 4].copy_from_slice(&len.to_be_bytes());
             }
+            (V::Range(r), T::Range { subtype }) => {
+                let start = self.open_length();
+                self.range(r, subtype)?;
+                self.close_length(start);
+            }
+            (V::Text(s), T::Range { subtype }) => {
+                let r = Range::parse(s, subtype)
+                    .ok_or_else(|| format!("\"{s}\" is not a range literal such as \"[1,5)\""))?;
+                return self.value(&V::Range(Box::new(r)), ty);
+            }
+            (V::Multirange(ranges), T::Multirange { subtype }) => {
+                // The count of ranges, then each as a field of its own.
+                let start = self.open_length();
+                self.buf
+                    .extend_from_slice(&(ranges.len() as i32).to_be_bytes());
+                for r in ranges {
+                    let one = self.open_length();
+                    self.range(r, subtype)?;
+                    self.close_length(one);
+                }
+                self.close_length(start);
+            }
             (_, T::Array { element_oid, .. }) => {
                 // ndim 0, no nulls, element type: an empty array.
                 let mut b = [0u8; 12];
@@ -203,6 +225,52 @@ impl CopyEncoder {
                     type_label(ty)
                 ))
             }
+        }
+        Ok(())
+    }
+
+    /// Reserves a field's length, to be patched by [`CopyEncoder::close_length`].
+    #[inline]
+    fn open_length(&mut self) -> usize {
+        self.buf.extend_from_slice(&[0; 4]);
+        self.buf.len()
+    }
+
+    #[inline]
+    fn close_length(&mut self, start: usize) {
+        let len = (self.buf.len() - start) as i32;
+        self.buf[start - 4..start].copy_from_slice(&len.to_be_bytes());
+    }
+
+    /// A range's body as `range_send` writes it: a flags byte, then each finite bound as a
+    /// field of the subtype.
+    fn range(&mut self, r: &Range, subtype: &PgType) -> Result<(), String> {
+        const EMPTY: u8 = 0x01;
+        const LOWER_INCLUSIVE: u8 = 0x02;
+        const UPPER_INCLUSIVE: u8 = 0x04;
+        const LOWER_INFINITE: u8 = 0x08;
+        const UPPER_INFINITE: u8 = 0x10;
+        if r.empty {
+            self.buf.push(EMPTY);
+            return Ok(());
+        }
+        let mut flags = 0;
+        match &r.lower {
+            None => flags |= LOWER_INFINITE,
+            Some(_) if r.lower_inclusive => flags |= LOWER_INCLUSIVE,
+            Some(_) => {}
+        }
+        match &r.upper {
+            None => flags |= UPPER_INFINITE,
+            Some(_) if r.upper_inclusive => flags |= UPPER_INCLUSIVE,
+            Some(_) => {}
+        }
+        self.buf.push(flags);
+        for bound in [&r.lower, &r.upper].into_iter().flatten() {
+            if *bound == Value::Null {
+                return Err("a range bound is NULL".into());
+            }
+            self.value(bound, subtype)?;
         }
         Ok(())
     }
@@ -303,6 +371,105 @@ mod tests {
         )
         .unwrap();
         assert_eq!(e.buf, [0, 0, 0, 3, b'h', 0xc3, 0xa9]);
+    }
+
+    fn encoded(value: &Value, ty: &PgType) -> Vec<u8> {
+        let mut e = CopyEncoder::default();
+        e.value(value, ty).unwrap();
+        e.buf
+    }
+
+    #[test]
+    fn ranges_encode_as_range_send_writes_them() {
+        let int4range = PgType::Range {
+            subtype: Box::new(PgType::Int4),
+        };
+        // [1,5): length 17, lower inclusive, then two int4 fields.
+        assert_eq!(
+            encoded(
+                &Value::Range(Box::new(Range::half_open(Value::Int(1), Value::Int(5)))),
+                &int4range
+            ),
+            [0, 0, 0, 17, 0x02, 0, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 5]
+        );
+        // [3,): no upper field, its infinity in the flags.
+        let open = Range {
+            upper: None,
+            ..Range::half_open(Value::Int(3), Value::Int(0))
+        };
+        assert_eq!(
+            encoded(&Value::Range(Box::new(open)), &int4range),
+            [0, 0, 0, 9, 0x02 | 0x10, 0, 0, 0, 4, 0, 0, 0, 3]
+        );
+        // (,] with both bounds infinite: the inclusive flags go with the infinite bounds.
+        let everything = Range {
+            lower: None,
+            upper: None,
+            lower_inclusive: true,
+            upper_inclusive: true,
+            empty: false,
+        };
+        assert_eq!(
+            encoded(&Value::Range(Box::new(everything)), &int4range),
+            [0, 0, 0, 1, 0x08 | 0x10]
+        );
+        let empty = Range::parse("empty", &PgType::Int4).unwrap();
+        assert_eq!(
+            encoded(&Value::Range(Box::new(empty)), &int4range),
+            [0, 0, 0, 1, 0x01]
+        );
+        // A literal as a definition's constant is read with the subtype.
+        assert_eq!(
+            encoded(&Value::Text("[1,5)".into()), &int4range),
+            encoded(
+                &Value::Range(Box::new(Range::half_open(Value::Int(1), Value::Int(5)))),
+                &int4range
+            )
+        );
+        // A date bound is days since 2000-01-01.
+        let day = Value::Range(Box::new(Range::half_open(
+            Value::Date(PG_EPOCH_DAYS + 1),
+            Value::Date(PG_EPOCH_DAYS + 3),
+        )));
+        let daterange = PgType::Range {
+            subtype: Box::new(PgType::Date),
+        };
+        assert_eq!(
+            encoded(&day, &daterange),
+            [0, 0, 0, 17, 0x02, 0, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 3]
+        );
+    }
+
+    #[test]
+    fn a_multirange_is_its_count_then_each_range_as_a_field() {
+        let r = |a, b| {
+            Range::half_open(
+                Value::Date(PG_EPOCH_DAYS + a),
+                Value::Date(PG_EPOCH_DAYS + b),
+            )
+        };
+        let bytes = encoded(
+            &Value::Multirange(vec![r(0, 2), r(5, 6)]),
+            &PgType::Multirange {
+                subtype: Box::new(PgType::Date),
+            },
+        );
+        let mut want = vec![0, 0, 0, 46, 0, 0, 0, 2];
+        for (a, b) in [(0u8, 2u8), (5, 6)] {
+            want.extend([
+                0, 0, 0, 17, 0x02, 0, 0, 0, 4, 0, 0, 0, a, 0, 0, 0, 4, 0, 0, 0, b,
+            ]);
+        }
+        assert_eq!(bytes, want);
+        let err = CopyEncoder::default()
+            .value(
+                &Value::Multirange(vec![r(0, 1)]),
+                &PgType::Range {
+                    subtype: Box::new(PgType::Date),
+                },
+            )
+            .unwrap_err();
+        assert!(err.contains("a multirange"), "{err}");
     }
 
     #[test]

@@ -95,6 +95,8 @@ pub enum Kind {
     Object,
     /// A one-dimensional array of `element` values, `count` of them.
     Array,
+    /// Ranges (or a multirange's ranges) that never overlap from one row to the next.
+    Range,
     Reference,
     /// NULL in every row.
     Null,
@@ -141,6 +143,9 @@ pub struct ColumnDef {
     /// `array`: the generator of each element (default: inferred from the element type and the
     /// column's name); its `nulls` is the fraction of NULL elements.
     pub element: Option<Box<ColumnDef>>,
+    /// `range`: how long each range is, `[shortest, longest]`: numbers for a number range, days
+    /// for a date range, seconds or a text such as `"2 hours"` for a timestamp range.
+    pub length: Option<[toml::Value; 2]>,
     /// `reference`: the table and its key column (default its primary key).
     pub table: Option<String>,
     pub column: Option<String>,
@@ -177,6 +182,7 @@ impl ColumnDef {
             count: None,
             fields: None,
             element: None,
+            length: None,
             table: None,
             column: None,
             skew: None,

@@ -8,7 +8,7 @@ use super::copy::CopyEncoder;
 use super::distribution::Dist;
 use super::fake_text::{fake_text, make_unique, FakeKind};
 use super::rng::{CellRng, Permutation};
-use super::values::{PgType, Value};
+use super::values::{PgType, Range, Value};
 use rand_distr::Distribution as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
@@ -138,6 +138,19 @@ pub enum Gen {
         count: [usize; 2],
         element_nulls: f64,
     },
+    /// Ranges that never overlap from one row to the next: row `r` owns the slot
+    /// `[origin + r * step, origin + (r + 1) * step)` (in `grain`s past `origin`), and its range,
+    /// `[lower, upper)` with a length of `length[0]..=length[1]` grains, lies within it. A
+    /// multirange (`parts` = Some) holds 1 to `parts[1]` ranges, each in its share of the slot
+    /// with a gap before the next, so the server keeps them apart.
+    Range {
+        origin: i64,
+        grain: i64,
+        step: i64,
+        length: [i64; 2],
+        bound: RangeBound,
+        parts: Option<[usize; 2]>,
+    },
     /// At least (`min_step` > 0: more than) another column of the same row, for a CHECK that
     /// orders the two (`seed::ordering`): the base plus `min_step` and a whole number of
     /// `unit`s up to `max_step`; the column's own generator where the base is NULL.
@@ -171,6 +184,33 @@ pub enum Gen {
         size: u64,
         inner: Box<Gen>,
     },
+}
+
+/// What a range generator's bounds are: whole numbers, days since 1970, microseconds since 1970.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RangeBound {
+    Number,
+    Date,
+    Timestamp,
+}
+
+impl RangeBound {
+    fn value(self, at: i64) -> Value {
+        match self {
+            RangeBound::Number => Value::Int(at),
+            RangeBound::Date => Value::Date(at),
+            RangeBound::Timestamp => Value::Timestamp(at),
+        }
+    }
+}
+
+/// A range within the `width` grains from `start`, `length` grains long (capped by the width),
+/// at a random place: (its first grain, its length).
+fn place(rng: &mut CellRng, start: i64, width: i64, length: [i64; 2]) -> (i64, i64) {
+    let hi = length[1].min(width).max(1);
+    let lo = length[0].clamp(1, hi);
+    let len = rng.between(lo, hi);
+    (start + rng.between(0, (width - len).max(0)), len)
 }
 
 impl ColumnGen {
@@ -355,6 +395,39 @@ impl Gen {
                         })
                         .collect(),
                 )
+            }
+            Gen::Range {
+                origin,
+                grain,
+                step,
+                length,
+                bound,
+                parts,
+            } => {
+                let slot = row as i64 * step;
+                let at = |g: i64| bound.value(origin + g * grain);
+                match parts {
+                    None => {
+                        let (first, len) = place(rng, slot, *step, *length);
+                        Value::Range(Box::new(Range::half_open(at(first), at(first + len))))
+                    }
+                    Some([lo, hi]) => {
+                        // Each part needs two grains at least: one in the range, one of gap.
+                        let most = (*hi as i64).min(step / 2).max(1);
+                        let n = rng.between((*lo as i64).clamp(1, most), most);
+                        let share = step / n;
+                        let gap = i64::from(n > 1);
+                        Value::Multirange(
+                            (0..n)
+                                .map(|i| {
+                                    let (first, len) =
+                                        place(rng, slot + i * share, share - gap, *length);
+                                    Range::half_open(at(first), at(first + len))
+                                })
+                                .collect(),
+                        )
+                    }
+                }
             }
             Gen::After {
                 base,
@@ -680,6 +753,85 @@ mod tests {
                 .collect();
             assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
         }
+    }
+
+    fn bounds(r: &Range) -> (i64, i64) {
+        let at = |v: &Option<Value>| match v {
+            Some(Value::Int(i) | Value::Date(i) | Value::Timestamp(i)) => *i,
+            other => panic!("{other:?}"),
+        };
+        assert!(r.lower_inclusive && !r.upper_inclusive && !r.empty);
+        (at(&r.lower), at(&r.upper))
+    }
+
+    #[test]
+    fn ranges_never_overlap_from_one_row_to_the_next() {
+        for (grain, step, length) in [
+            (1_000_000, 3_600, [60, 2_700]),
+            (1, 1, [1, 1]),
+            (1, 7, [1, 20]),
+        ] {
+            let c = column(Gen::Range {
+                origin: 1_700_000_000_000_000,
+                grain,
+                step,
+                length,
+                bound: RangeBound::Timestamp,
+                parts: None,
+            });
+            let ranges: Vec<(i64, i64)> = (0..3000)
+                .map(|row| match c.value(row) {
+                    Value::Range(r) => bounds(&r),
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            for (row, (lo, hi)) in ranges.iter().enumerate() {
+                assert!(lo < hi, "row {row}: [{lo}, {hi}) is empty");
+                // Within the row's own slot: the lower bound grows with the row.
+                let slot = 1_700_000_000_000_000 + row as i64 * step * grain;
+                assert!(*lo >= slot && *hi <= slot + step * grain, "row {row}");
+                assert_eq!((lo - slot) % grain, 0);
+            }
+            assert!(ranges.windows(2).all(|w| w[0].1 <= w[1].0));
+            let lengths: std::collections::HashSet<i64> =
+                ranges.iter().map(|(lo, hi)| hi - lo).collect();
+            assert!(lengths.len() as i64 >= (length[1].min(step) - length[0]).min(20));
+        }
+    }
+
+    #[test]
+    fn a_multirange_holds_one_to_three_ranges_apart_within_its_row_slot() {
+        let c = column(Gen::Range {
+            origin: 19_000,
+            grain: 1,
+            step: 30,
+            length: [1, 7],
+            bound: RangeBound::Date,
+            parts: Some([1, 3]),
+        });
+        let mut counts = [0; 4];
+        let mut last_upper = i64::MIN;
+        for row in 0..3000 {
+            let Value::Multirange(ranges) = c.value(row) else {
+                panic!("not a multirange")
+            };
+            counts[ranges.len()] += 1;
+            let slot = 19_000 + row as i64 * 30;
+            for (i, r) in ranges.iter().enumerate() {
+                let (lo, hi) = bounds(r);
+                assert!(lo < hi && lo >= slot && hi <= slot + 30, "row {row}");
+                // Within the row a gap before each next range (the server would merge adjacent
+                // ones); after the previous row's, at most touching.
+                if i > 0 {
+                    assert!(lo > last_upper, "row {row}");
+                } else {
+                    assert!(lo >= last_upper, "row {row}");
+                }
+                last_upper = hi;
+            }
+        }
+        assert_eq!(counts[0], 0);
+        assert!(counts[1..].iter().all(|n| *n > 500), "{counts:?}");
     }
 
     #[test]

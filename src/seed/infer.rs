@@ -111,6 +111,8 @@ fn by_type(def: &mut ColumnDef, table: &Table, column: &Column, ty: &PgType, nam
             def.count = Some([0, 4]);
         }
         PgType::Array { element: None, .. } => def.kind = Kind::Null,
+        // Ranges that never overlap from row to row, in recent years for dates and times.
+        PgType::Range { .. } | PgType::Multirange { .. } => def.kind = Kind::Range,
         PgType::Text { max_chars } => text(def, table, name, *max_chars),
         PgType::Bytea => def.kind = Kind::Words,
     }

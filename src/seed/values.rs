@@ -45,6 +45,15 @@ pub enum PgType {
         element_oid: u32,
         element: Option<Box<PgType>>,
     },
+    /// A range type (int4range, daterange, tstzrange, a user's range over one of those
+    /// subtypes): its bounds are values of `subtype`.
+    Range {
+        subtype: Box<PgType>,
+    },
+    /// A multirange type (PostgreSQL 14+: datemultirange, ...): ranges over `subtype`.
+    Multirange {
+        subtype: Box<PgType>,
+    },
 }
 
 impl PgType {
@@ -74,6 +83,106 @@ pub enum Value {
     Ip(IpAddr),
     /// Elements of a one-dimensional array.
     Array(Vec<Value>),
+    Range(Box<Range>),
+    /// The ranges of a multirange, in order, none overlapping.
+    Multirange(Vec<Range>),
+}
+
+/// One range value: `[lower, upper)` and the like; a bound of None is infinite.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Range {
+    pub lower: Option<Value>,
+    pub upper: Option<Value>,
+    pub lower_inclusive: bool,
+    pub upper_inclusive: bool,
+    pub empty: bool,
+}
+
+impl Range {
+    /// `[lower, upper)`, the canonical form of a discrete range.
+    pub fn half_open(lower: Value, upper: Value) -> Range {
+        Range {
+            lower: Some(lower),
+            upper: Some(upper),
+            lower_inclusive: true,
+            upper_inclusive: false,
+            empty: false,
+        }
+    }
+
+    /// The range literal PostgreSQL reads (`[2024-01-01,2024-01-05)`, `empty`).
+    pub fn to_text(&self) -> String {
+        if self.empty {
+            return "empty".into();
+        }
+        let bound = |v: &Option<Value>| match v.as_ref().and_then(Value::to_text) {
+            None => String::new(),
+            Some(t) if t.is_empty() || t.contains(['(', ')', '[', ']', ',', '"', '\\', ' ']) => {
+                format!("\"{}\"", t.replace('\\', "\\\\").replace('"', "\\\""))
+            }
+            Some(t) => t,
+        };
+        format!(
+            "{}{},{}{}",
+            if self.lower_inclusive && self.lower.is_some() {
+                '['
+            } else {
+                '('
+            },
+            bound(&self.lower),
+            bound(&self.upper),
+            if self.upper_inclusive && self.upper.is_some() {
+                ']'
+            } else {
+                ')'
+            },
+        )
+    }
+
+    /// Reads a range literal as PostgreSQL prints it, its bounds as values of `subtype`.
+    pub fn parse(text: &str, subtype: &PgType) -> Option<Range> {
+        let t = text.trim();
+        if t.eq_ignore_ascii_case("empty") {
+            return Some(Range {
+                lower: None,
+                upper: None,
+                lower_inclusive: false,
+                upper_inclusive: false,
+                empty: true,
+            });
+        }
+        let lower_inclusive = match t.chars().next()? {
+            '[' => true,
+            '(' => false,
+            _ => return None,
+        };
+        let upper_inclusive = match t.chars().last()? {
+            ']' => true,
+            ')' => false,
+            _ => return None,
+        };
+        let inner = &t[1..t.len() - 1];
+        let (lo, hi) = inner.split_once(',')?;
+        let bound = |b: &str| -> Option<Option<Value>> {
+            let b = b.trim().trim_matches('"');
+            if b.is_empty() {
+                return Some(None);
+            }
+            match value_from_text(b, subtype) {
+                // A numeric stays its decimal text, which the encoder reads.
+                Value::Text(_) if !matches!(subtype, PgType::Numeric { .. }) => None,
+                v => Some(Some(v)),
+            }
+        };
+        let (lower, upper) = (bound(lo)?, bound(hi)?);
+        Some(Range {
+            lower_inclusive: lower_inclusive && lower.is_some(),
+            upper_inclusive: upper_inclusive && upper.is_some(),
+            lower,
+            upper,
+            empty: false,
+        })
+    }
 }
 
 impl Value {
@@ -99,6 +208,11 @@ impl Value {
                         Some(t) => format!("\"{}\"", t.replace('\\', "\\\\").replace('"', "\\\"")),
                     })
                     .collect();
+                format!("{{{}}}", inner.join(","))
+            }
+            Value::Range(r) => r.to_text(),
+            Value::Multirange(rs) => {
+                let inner: Vec<String> = rs.iter().map(Range::to_text).collect();
                 format!("{{{}}}", inner.join(","))
             }
         })
@@ -132,6 +246,8 @@ impl Value {
             Value::Json(_) => "a JSON object",
             Value::Ip(_) => "an IP address",
             Value::Array(_) => "an array",
+            Value::Range(_) => "a range",
+            Value::Multirange(_) => "a multirange",
         }
     }
 }
@@ -143,6 +259,8 @@ pub fn type_label(ty: &PgType) -> String {
         PgType::Numeric { .. } => "numeric".into(),
         PgType::Enum(_) => "enum".into(),
         PgType::Array { .. } => "array".into(),
+        PgType::Range { subtype } => format!("range of {}", type_label(subtype)),
+        PgType::Multirange { subtype } => format!("multirange of {}", type_label(subtype)),
         other => format!("{other:?}").to_lowercase(),
     }
 }
@@ -288,6 +406,9 @@ pub fn value_from_text(text: &str, ty: &PgType) -> Value {
             .and_then(|ip| ip.parse().ok())
             .map(Value::Ip)
             .unwrap_or(Value::Text(text.to_string())),
+        PgType::Range { subtype } => Range::parse(text, subtype)
+            .map(|r| Value::Range(Box::new(r)))
+            .unwrap_or(Value::Text(text.to_string())),
         _ => Value::Text(text.to_string()),
     }
 }
@@ -305,6 +426,27 @@ mod tests {
             Some(days_from_civil(2020, 1, 1) * US_PER_DAY + 3_600_000_000)
         );
         assert_eq!(parse_timestamp("2020-13-01"), None);
+    }
+
+    #[test]
+    fn range_literals_print_and_read_back() {
+        let r = Range::half_open(
+            Value::Timestamp(days_from_civil(2024, 1, 5) * US_PER_DAY),
+            Value::Timestamp(days_from_civil(2024, 1, 6) * US_PER_DAY),
+        );
+        assert_eq!(r.to_text(), "[2024-01-05T00:00:00Z,2024-01-06T00:00:00Z)");
+        assert_eq!(Range::parse(&r.to_text(), &PgType::Timestamptz), Some(r));
+        // As the server prints a tstzrange in a UTC session.
+        let served = Range::parse(
+            "[\"2024-01-05 00:00:00+00\",\"2024-01-06 00:00:00+00\")",
+            &PgType::Timestamptz,
+        );
+        assert!(served.is_some());
+        let open = Range::parse("(,10]", &PgType::Int4).unwrap();
+        assert_eq!((open.lower, open.upper), (None, Some(Value::Int(10))));
+        assert!(open.upper_inclusive && !open.lower_inclusive);
+        assert_eq!(Range::parse("[a,b)", &PgType::Int4), None);
+        assert!(Range::parse("empty", &PgType::Date).unwrap().empty);
     }
 
     #[test]
