@@ -151,7 +151,7 @@ fn a_bare_folder_seeds_the_table_its_first_migration_creates_before_the_second_r
         .collect();
     assert_eq!(v002.len(), 1, "{stderr}");
     assert!(
-        v002[0].contains("; seeded 1000 rows into 1 tables") && v002[0].ends_with(" before it"),
+        v002[0].contains("; seeded 1000 rows into 1 table ") && v002[0].ends_with(" before it"),
         "{stderr}"
     );
 }
@@ -177,7 +177,7 @@ fn a_table_a_migration_creates_is_seeded_from_its_definition_before_the_next_mig
         stderr
             .lines()
             .any(|l| l.starts_with("rehearse: 003 index_invoices_account (")
-                && l.contains("; seeded 300 rows into 1 tables")),
+                && l.contains("; seeded 300 rows into 1 table ")),
         "{stderr}"
     );
     let sized = entry(&report["tables"], "relation", "public.invoices").expect("invoices sized");
