@@ -73,12 +73,29 @@ pub(super) fn column_gen(
     }
 
     // A foreign key: point at the parent's generated (or existing) keys.
-    if let Some((fk_index, position)) = table.foreign_keys.iter().enumerate().find_map(|(i, fk)| {
-        fk.columns
-            .iter()
-            .position(|c| *c == column.name)
-            .map(|p| (i, p))
-    }) {
+    // Of the keys the column is in, the widest whose columns are all required and that is not
+    // to the table itself: its columns are then picked together, from one parent row, so a
+    // key over (tenant_id, owner_id) holds (a tenant_id picked from tenants alone would not).
+    let required = |fk: &super::catalog::ForeignKey| {
+        fk.parent != key
+            && fk
+                .columns
+                .iter()
+                .all(|c| table.column(c).is_some_and(|c| c.not_null))
+    };
+    let chosen = table
+        .foreign_keys
+        .iter()
+        .enumerate()
+        .filter_map(|(i, fk)| {
+            fk.columns
+                .iter()
+                .position(|c| *c == column.name)
+                .map(|p| (i, p, fk))
+        })
+        .max_by_key(|(i, _, fk)| (required(fk), fk.columns.len(), std::cmp::Reverse(*i)))
+        .map(|(i, p, _)| (i, p));
+    if let Some((fk_index, position)) = chosen {
         let fk = &table.foreign_keys[fk_index];
         let parent = key_source(ctx, &fk.parent, &fk.parent_columns, &label(&None))?;
         if let Some(parent) = parent {

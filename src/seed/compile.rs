@@ -517,9 +517,11 @@ fn range(s: &Site) -> Result<Gen, String> {
         let us = match toml_time(v) {
             None => values::parse_timestamp(default).unwrap_or(0),
             Some(Ok(t)) => t,
-            Some(Err(s)) => return Err(format!(
+            Some(Err(s)) => {
+                return Err(format!(
                 "{label}: \"{s}\" is not a date such as \"2024-01-31\" or \"2024-01-31T12:00:00Z\""
-            )),
+            ))
+            }
         };
         Ok(match bound {
             RangeBound::Date => us.div_euclid(values::US_PER_DAY),

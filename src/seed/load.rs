@@ -277,7 +277,9 @@ async fn drop_for_load(
                     ARRAY(SELECT a.attname::text FROM unnest(conkey) WITH ORDINALITY k(n, i)
                             JOIN pg_attribute a ON a.attrelid = conrelid AND a.attnum = k.n ORDER BY k.i),
                     ARRAY(SELECT a.attname::text FROM unnest(confkey) WITH ORDINALITY k(n, i)
-                            JOIN pg_attribute a ON a.attrelid = confrelid AND a.attnum = k.n ORDER BY k.i)
+                            JOIN pg_attribute a ON a.attrelid = confrelid AND a.attnum = k.n ORDER BY k.i),
+                    ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = conrelid
+                            AND a.attnum = ANY (conkey) AND NOT a.attnotnull ORDER BY a.attnum)
              FROM pg_constraint WHERE contype = 'f' AND conparentid = 0 AND (conrelid = ANY($1) OR confrelid = ANY($1))
              ORDER BY conrelid::regclass::text, conname",
             &[&oids],
@@ -303,6 +305,7 @@ async fn drop_for_load(
                 name: name.clone(),
                 columns: row.get(8),
                 parent_columns: row.get(9),
+                nullable: row.get(10),
             });
             dropped.foreign_keys.push((table, name, def, comment));
         }
@@ -459,8 +462,10 @@ async fn restore(
     }
     // Rows whose parent the sieve or a duplicate removal took away go before their foreign key
     // comes back, down the chain of children.
-    let mut lost: std::collections::BTreeSet<u32> =
-        removals.iter().filter(|r| r.1 > 0).map(|r| r.0).collect();
+    let mut lost: std::collections::BTreeSet<u32> = plan.emptied.iter().copied().collect();
+    lost.extend::<std::collections::BTreeSet<u32>>(
+        removals.iter().filter(|r| r.1 > 0).map(|r| r.0).collect(),
+    );
     for r in results.iter() {
         let table = plan.tables.iter().find(|t| t.key == r.table);
         if let (Some(t), Some(s)) = (table, &r.sieved) {

@@ -7,6 +7,7 @@
 //! whatever the thread scheduling. Seeding must never change the schema: indexes and
 //! constraints dropped for speed are recreated from their own definitions.
 
+mod branches;
 pub mod catalog;
 mod check_facts;
 mod column_gen;

@@ -18,6 +18,9 @@ pub struct ForeignKey {
     pub name: String,
     pub columns: Vec<String>,
     pub parent_columns: Vec<String>,
+    /// The key's columns that allow NULL: one NULL is enough for a key to hold (MATCH SIMPLE),
+    /// so an orphan is repaired by setting them to NULL, not removed.
+    pub nullable: Vec<String>,
 }
 
 /// Every foreign key of the database (partition copies left out).
@@ -28,7 +31,9 @@ pub async fn foreign_keys(client: &Client) -> Result<Vec<ForeignKey>, tokio_post
                     ARRAY(SELECT a.attname::text FROM unnest(conkey) WITH ORDINALITY k(n, i)
                             JOIN pg_attribute a ON a.attrelid = conrelid AND a.attnum = k.n ORDER BY k.i),
                     ARRAY(SELECT a.attname::text FROM unnest(confkey) WITH ORDINALITY k(n, i)
-                            JOIN pg_attribute a ON a.attrelid = confrelid AND a.attnum = k.n ORDER BY k.i)
+                            JOIN pg_attribute a ON a.attrelid = confrelid AND a.attnum = k.n ORDER BY k.i),
+                    ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = conrelid
+                            AND a.attnum = ANY (conkey) AND NOT a.attnotnull ORDER BY a.attnum)
                FROM pg_constraint WHERE contype = 'f' AND conparentid = 0 ORDER BY 3, 5",
             &[],
         )
@@ -42,6 +47,7 @@ pub async fn foreign_keys(client: &Client) -> Result<Vec<ForeignKey>, tokio_post
             name: r.get(4),
             columns: r.get(5),
             parent_columns: r.get(6),
+            nullable: r.get(7),
         })
         .collect())
 }
@@ -96,6 +102,7 @@ fn orphan_condition(fk: &ForeignKey) -> String {
 /// their children in turn, until no foreign key of `keys` has an orphan; keys over several
 /// columns or to their own table are checked whatever their parent lost. `lost` holds the oids
 /// of the tables that lost rows; `loaded` those this seed point loaded (only they are touched).
+/// A key with a column that allows NULL has it set to NULL on its orphans instead: the row stays.
 /// Returns (child oid, rows removed, foreign key name) for each removal; `lost` ends with every
 /// table that lost rows.
 pub async fn remove(
@@ -115,13 +122,37 @@ pub async fn remove(
             if !(lost.contains(&fk.parent_oid) || own_pairs) || !loaded.contains(&fk.child_oid) {
                 continue;
             }
-            let n = client
-                .execute(
-                    &format!("DELETE FROM {} c WHERE {}", fk.child, orphan_condition(fk)),
-                    &[],
+            let delete = format!("DELETE FROM {} c WHERE {}", fk.child, orphan_condition(fk));
+            let statement = if !fk.nullable.is_empty() {
+                let nulls: Vec<String> = fk
+                    .nullable
+                    .iter()
+                    .map(|c| format!("{} = NULL", quote_ident(c)))
+                    .collect();
+                format!(
+                    "UPDATE {} c SET {} WHERE {}",
+                    fk.child,
+                    nulls.join(", "),
+                    orphan_condition(fk)
                 )
-                .await?;
-            if n > 0 {
+            } else {
+                delete.clone()
+            };
+            // A NULL the table's CHECKs refuse (a polymorphic row needs its reference): the
+            // orphans go instead. The savepoint keeps a caller's transaction alive (outside one
+            // it is refused, and nothing needs keeping).
+            let _ = client.batch_execute("SAVEPOINT rehearse_orphans").await;
+            let (n, kept) = match client.execute(&statement, &[]).await {
+                Ok(n) => (n, !fk.nullable.is_empty()),
+                Err(_) if !fk.nullable.is_empty() => {
+                    let _ = client
+                        .batch_execute("ROLLBACK TO SAVEPOINT rehearse_orphans")
+                        .await;
+                    (client.execute(&delete, &[]).await?, false)
+                }
+                Err(e) => return Err(e),
+            };
+            if n > 0 && !kept {
                 removed.push((fk.child_oid, n, fk.name.clone()));
                 lost.insert(fk.child_oid);
                 changed = true;

@@ -70,6 +70,9 @@ pub struct Plan {
     pub limits: Vec<RowLimit>,
     /// Groups of tables whose parents are all in earlier groups: each group loads in parallel.
     pub layers: Vec<Vec<usize>>,
+    /// Tables nobody defined that inference could give no rows (see `limits`): rows other
+    /// tables generated for them have no parent.
+    pub emptied: Vec<u32>,
 }
 
 /// The definitions this seed point applies: those of tables that exist and that no earlier seed
@@ -259,7 +262,8 @@ pub fn build(
     }
 
     check_not_null_cycles(&ctx)?;
-    let limits = limit_inferred_rows(&mut ctx);
+    let mut limits = limit_inferred_rows(&mut ctx);
+    let mut emptied = Vec::new();
 
     let mut tables = Vec::new();
     let seeded: Vec<String> = ctx.rows.keys().cloned().collect();
@@ -267,11 +271,23 @@ pub fn build(
         let table = &catalog.tables[key];
         let mut columns = Vec::new();
         let mut sequences = Vec::new();
+        let mut unfit = None;
         for column in &table.columns {
             if column.generated {
                 continue;
             }
-            let Some(gen) = column_gen(&mut ctx, table, column)? else {
+            let gen = match column_gen(&mut ctx, table, column) {
+                Ok(gen) => gen,
+                // A table nobody defined whose constraints inference cannot meet (a CHECK
+                // that contradicts itself, a reference to a table that gets no rows) gets no
+                // rows, said with the reason, rather than stopping the seed point.
+                Err(reason) if !ctx.defs.contains_key(key) => {
+                    unfit = Some(reason);
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
+            let Some(gen) = gen else {
                 continue;
             };
             if matches!(gen.gen, Gen::Sequence { .. }) {
@@ -281,6 +297,22 @@ pub fn build(
             }
             columns.push(gen);
         }
+        if let Some(reason) = unfit {
+            let asked = ctx.rows.insert(key.clone(), 0).unwrap_or(0);
+            limits.retain(|l| &l.table != key);
+            limits.push(RowLimit {
+                table: key.clone(),
+                asked,
+                rows: 0,
+                fix: Some(format!(
+                    "[dataset.tables.{}]\nskip = true  # or define its columns as production fills them",
+                    super::sieve::dataset_key(key)
+                )),
+                reason,
+            });
+            emptied.push(table.oid);
+            continue;
+        }
         order_columns(&ctx, table, &mut columns);
         couple_nulls(&ctx, table, &mut columns);
         take_arc_turns(&ctx, table, &mut columns);
@@ -289,7 +321,25 @@ pub fn build(
             columns,
             rows: ctx.rows[key],
         };
-        probe(&ctx, key, &gen)?;
+        if let Err(reason) = probe(&ctx, key, &gen) {
+            if ctx.defs.contains_key(key) {
+                return Err(reason);
+            }
+            let asked = ctx.rows.insert(key.clone(), 0).unwrap_or(0);
+            limits.retain(|l| &l.table != key);
+            limits.push(RowLimit {
+                table: key.clone(),
+                asked,
+                rows: 0,
+                fix: Some(format!(
+                    "[dataset.tables.{}]\nskip = true  # or define its columns as production fills them",
+                    super::sieve::dataset_key(key)
+                )),
+                reason,
+            });
+            emptied.push(table.oid);
+            continue;
+        }
         tables.push(TablePlan {
             key: key.clone(),
             gen,
@@ -322,6 +372,7 @@ pub fn build(
     Ok(Plan {
         tables: reordered,
         limits,
+        emptied,
         layers: new_layers,
     })
 }
