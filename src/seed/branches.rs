@@ -131,7 +131,7 @@ mod tests {
     #[test]
     fn a_polymorphic_check_is_one_branch_per_kind() {
         let b = branches(
-            "CHECK ((((kind)::text = 'post'::text) AND (post_id IS NOT NULL) AND (comment_id IS NULL)) OR ((kind = 'comment'::text) AND (post_id IS NULL) AND (comment_id IS NOT NULL))))",
+            "CHECK ((((kind)::text = 'post'::text) AND (post_id IS NOT NULL) AND (comment_id IS NULL)) OR ((kind = 'comment'::text) AND (post_id IS NULL) AND (comment_id IS NOT NULL)))",
         );
         assert_eq!(
             b,
