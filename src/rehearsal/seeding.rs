@@ -386,13 +386,7 @@ pub(super) async fn remove_rows(
     let server = |e: tokio_postgres::Error| crate::server_text::of(&e);
     let doomed = match blame::needs(sql) {
         Needs::DistinctKeys { keys, predicate } => {
-            let mut filter: Vec<String> = keys.iter().map(|k| format!("{k} IS NOT NULL")).collect();
-            filter.extend(predicate.map(|p| format!("({p})")));
-            format!(
-                "ctid IN (SELECT ctid FROM (SELECT ctid, row_number() OVER (PARTITION BY {}) AS n FROM {table} WHERE {}) d WHERE n > 1)",
-                keys.join(", "),
-                filter.join(" AND ")
-            )
+            crate::seed::repair::duplicates(&table, &keys, predicate.as_deref(), false)
         }
         _ if !nulls_in.is_empty() => nulls_in
             .iter()

@@ -30,7 +30,7 @@ pub mod plan;
 pub mod progress;
 mod reference;
 mod reference_kind;
-mod repair;
+pub mod repair;
 pub mod rng;
 pub mod row_limits;
 pub mod sieve;

@@ -75,6 +75,20 @@ pub struct Plan {
     pub emptied: Vec<u32>,
 }
 
+/// A table nobody defined that inference cannot plan gets no rows, with `reason` as its only
+/// limit and the lines that skip it.
+fn give_up(ctx: &mut Ctx, limits: &mut Vec<RowLimit>, key: &str, reason: String) {
+    let asked = ctx.rows.insert(key.to_string(), 0).unwrap_or(0);
+    limits.retain(|l| l.table != key);
+    limits.push(RowLimit {
+        table: key.to_string(),
+        asked,
+        rows: 0,
+        fix: Some(super::sieve::skip_lines(key)),
+        reason,
+    });
+}
+
 /// The definitions this seed point applies: those of tables that exist and that no earlier seed
 /// point considered. A definition naming a missing table is an error, unless it is deferred.
 fn in_scope(
@@ -298,18 +312,7 @@ pub fn build(
             columns.push(gen);
         }
         if let Some(reason) = unfit {
-            let asked = ctx.rows.insert(key.clone(), 0).unwrap_or(0);
-            limits.retain(|l| &l.table != key);
-            limits.push(RowLimit {
-                table: key.clone(),
-                asked,
-                rows: 0,
-                fix: Some(format!(
-                    "[dataset.tables.{}]\nskip = true  # or define its columns as production fills them",
-                    super::sieve::dataset_key(key)
-                )),
-                reason,
-            });
+            give_up(&mut ctx, &mut limits, key, reason);
             emptied.push(table.oid);
             continue;
         }
@@ -325,18 +328,7 @@ pub fn build(
             if ctx.defs.contains_key(key) {
                 return Err(reason);
             }
-            let asked = ctx.rows.insert(key.clone(), 0).unwrap_or(0);
-            limits.retain(|l| &l.table != key);
-            limits.push(RowLimit {
-                table: key.clone(),
-                asked,
-                rows: 0,
-                fix: Some(format!(
-                    "[dataset.tables.{}]\nskip = true  # or define its columns as production fills them",
-                    super::sieve::dataset_key(key)
-                )),
-                reason,
-            });
+            give_up(&mut ctx, &mut limits, key, reason);
             emptied.push(table.oid);
             continue;
         }

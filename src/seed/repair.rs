@@ -63,27 +63,17 @@ pub(super) async fn remove_duplicates(
     client: &Client,
     key: &UniqueKey,
 ) -> Result<u64, tokio_postgres::Error> {
-    let mut conditions: Vec<String> = Vec::new();
-    if !key.nulls_conflict {
-        conditions.extend(key.keys.iter().map(|k| format!("({k}) IS NOT NULL")));
-    }
-    if let Some(p) = &key.predicate {
-        conditions.push(format!("({p})"));
-    }
-    let filter = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", conditions.join(" AND "))
-    };
     let mut removed = client
         .execute(
             &format!(
-                "DELETE FROM {t} WHERE ctid IN (
-                   SELECT ctid FROM (
-                     SELECT ctid, row_number() OVER (PARTITION BY {keys}) AS n FROM {t}{filter}) d
-                   WHERE n > 1)",
-                t = key.table,
-                keys = key.keys.join(", ")
+                "DELETE FROM {} WHERE {}",
+                key.table,
+                duplicates(
+                    &key.table,
+                    &key.keys,
+                    key.predicate.as_deref(),
+                    key.nulls_conflict
+                )
             ),
             &[],
         )
@@ -99,4 +89,29 @@ pub(super) async fn remove_duplicates(
             .await?;
     }
     Ok(removed)
+}
+
+/// The rows of `table` after the first with the same `keys` (within `predicate`), as a
+/// condition: the rows a unique index over them refuses. Rows whose key holds a NULL never
+/// conflict unless `nulls_conflict`.
+pub fn duplicates(
+    table: &str,
+    keys: &[String],
+    predicate: Option<&str>,
+    nulls_conflict: bool,
+) -> String {
+    let mut conditions: Vec<String> = Vec::new();
+    if !nulls_conflict {
+        conditions.extend(keys.iter().map(|k| format!("({k}) IS NOT NULL")));
+    }
+    conditions.extend(predicate.map(|p| format!("({p})")));
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    format!(
+        "ctid IN (SELECT ctid FROM (SELECT ctid, row_number() OVER (PARTITION BY {}) AS n FROM {table}{filter}) d WHERE n > 1)",
+        keys.join(", ")
+    )
 }

@@ -373,6 +373,15 @@ async fn one_by_one(
     ))
 }
 
+/// The lines that leave a table unseeded: what a table the server accepts no rows of needs
+/// until its columns are defined.
+pub fn skip_lines(table: &str) -> String {
+    format!(
+        "[dataset.tables.{}]\nskip = true  # or define its columns as production fills them",
+        dataset_key(table)
+    )
+}
+
 /// The table's name as a dataset key: bare for `public`, else quoted `"schema.name"`.
 pub fn dataset_key(table: &str) -> String {
     match table.strip_prefix("public.") {
@@ -460,7 +469,7 @@ async fn fix_lines(client: &Client, table: &TablePlan, involved: &[String], kept
         }
     }
     if lines.is_empty() {
-        format!("[dataset.tables.{key}]\nskip = true  # or define the columns production fills, so the server accepts the rows")
+        skip_lines(&table.key)
     } else {
         format!("[dataset.tables.{key}.columns]\n{}", lines.join("\n"))
     }
