@@ -384,26 +384,55 @@ pub(super) async fn remove_rows(
 ) -> Result<(u64, u64), String> {
     let table = crate::identifier::quote_qualified(schema, name);
     let server = |e: tokio_postgres::Error| crate::server_text::of(&e);
-    let doomed = match blame::needs(sql) {
+    // The narrowest removal first; a statement can name a column its own forward added (rolled
+    // back with it), so a wider one follows: the duplicates over every row, then every row.
+    let mut doomed = match blame::needs(sql) {
         Needs::DistinctKeys { keys, predicate } => {
-            crate::seed::repair::duplicates(&table, &keys, predicate.as_deref(), false)
+            let mut tries = vec![crate::seed::repair::duplicates(
+                &table,
+                &keys,
+                predicate.as_deref(),
+                false,
+            )];
+            if predicate.is_some() {
+                tries.push(crate::seed::repair::duplicates(&table, &keys, None, false));
+            }
+            tries
         }
-        _ if !nulls_in.is_empty() => nulls_in
+        _ if !nulls_in.is_empty() => vec![nulls_in
             .iter()
             .map(|c| format!("{} IS NULL", crate::identifier::quote(c)))
             .collect::<Vec<_>>()
-            .join(" OR "),
-        _ => "true".to_string(),
+            .join(" OR ")],
+        _ => Vec::new(),
     };
+    doomed.push("true".to_string());
     client
         .batch_execute("BEGIN; SET LOCAL session_replication_role = replica")
         .await
         .map_err(server)?;
     let result = async {
-        let removed = client
-            .execute(&format!("DELETE FROM {table} WHERE {doomed}"), &[])
-            .await
-            .map_err(server)?;
+        let mut removed = None;
+        for condition in &doomed {
+            client
+                .batch_execute("SAVEPOINT rehearse_repair")
+                .await
+                .map_err(server)?;
+            match client
+                .execute(&format!("DELETE FROM {table} WHERE {condition}"), &[])
+                .await
+            {
+                Ok(n) => {
+                    removed = Some(n);
+                    break;
+                }
+                Err(_) => client
+                    .batch_execute("ROLLBACK TO SAVEPOINT rehearse_repair")
+                    .await
+                    .map_err(server)?,
+            }
+        }
+        let removed = removed.ok_or_else(|| format!("no rows of {table} could be removed"))?;
         let keys = crate::seed::orphans::foreign_keys(client).await.map_err(server)?;
         let seeded_oids: std::collections::BTreeSet<u32> = client
             .query(
