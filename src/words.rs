@@ -18,6 +18,15 @@ pub fn noun(n: usize, singular: &str) -> String {
     }
 }
 
+/// Items joined as English lists them: "a", "a and b", "a, b and c".
+pub fn list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// The regular English plural of the last word: `finding` → `findings`, `index` → `indexes`,
 /// `policy` → `policies`, `destructive change` → `destructive changes`; `query` → `queries`.
 pub fn plural(singular: &str) -> String {
@@ -57,6 +66,15 @@ pub fn article(word: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_read_as_english() {
+        let items = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(list(&items(&[])), "");
+        assert_eq!(list(&items(&["a"])), "a");
+        assert_eq!(list(&items(&["a", "b"])), "a and b");
+        assert_eq!(list(&items(&["a", "b", "c"])), "a, b and c");
+    }
 
     #[test]
     fn one_is_singular_and_everything_else_plural() {

@@ -18,6 +18,13 @@ pub(super) enum Needs {
         keys: Vec<String>,
         predicate: Option<String>,
     },
+    /// Every row's key present in the parent: a foreign key validated as it is added (MATCH
+    /// SIMPLE: a key with a NULL column is not checked). Names are quoted.
+    Parents {
+        columns: Vec<String>,
+        parent: String,
+        parent_columns: Vec<String>,
+    },
     /// Something else of the rows (a CHECK, a NOT NULL on existing values, a foreign key).
     Other,
 }
@@ -113,6 +120,38 @@ pub(super) fn needs(sql: &str) -> Needs {
                             };
                         }
                     }
+                    (Ok(AlterTableType::AtAddConstraint), Some(NodeEnum::Constraint(k)))
+                        if k.contype == ConstrType::ConstrForeign as i32 && !k.skip_validation =>
+                    {
+                        let names = |list: &[pg_query::protobuf::Node]| -> Vec<String> {
+                            list.iter()
+                                .filter_map(|n| match n.node.as_ref() {
+                                    Some(NodeEnum::String(s)) => {
+                                        Some(crate::identifier::quote(&s.sval))
+                                    }
+                                    _ => None,
+                                })
+                                .collect()
+                        };
+                        let columns = names(&k.fk_attrs);
+                        let parent_columns = names(&k.pk_attrs);
+                        let parent = k.pktable.as_ref().map(|r| {
+                            if r.schemaname.is_empty() {
+                                crate::identifier::quote(&r.relname)
+                            } else {
+                                crate::identifier::quote_qualified(&r.schemaname, &r.relname)
+                            }
+                        });
+                        if let Some(parent) = parent.filter(|_| {
+                            !columns.is_empty() && columns.len() == parent_columns.len()
+                        }) {
+                            return Needs::Parents {
+                                columns,
+                                parent,
+                                parent_columns,
+                            };
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -120,6 +159,60 @@ pub(super) fn needs(sql: &str) -> Needs {
         }
         _ => Needs::Other,
     }
+}
+
+/// The query that shows whether production holds rows `sql` would fail on, as the inferred
+/// rows did: it must return nothing. `table` is quoted and qualified; `nulls_in` are the columns
+/// a NOT NULL met NULLs in. None when the statement's need is not one a query can show.
+pub(super) fn precondition(sql: &str, table: &str, nulls_in: &[String]) -> Option<String> {
+    match needs(sql) {
+        Needs::DistinctKeys { keys, predicate } => {
+            let keys = keys.join(", ");
+            let filter = predicate.map(|p| format!(" WHERE {p}")).unwrap_or_default();
+            Some(format!(
+                "SELECT {keys}, count(*) FROM {table}{filter} GROUP BY {keys} HAVING count(*) > 1 LIMIT 5"
+            ))
+        }
+        Needs::Parents { .. } => {
+            Some(format!("SELECT * FROM {table} WHERE {} LIMIT 5", orphans(sql, table)?))
+        }
+        _ if !nulls_in.is_empty() => Some(format!(
+            "SELECT count(*) FROM {table} WHERE {} HAVING count(*) > 0",
+            nulls_in
+                .iter()
+                .map(|c| format!("{} IS NULL", crate::identifier::quote(c)))
+                .collect::<Vec<_>>()
+                .join(" OR ")
+        )),
+        _ => None,
+    }
+}
+
+/// The condition on `table`'s rows (quoted, qualified) whose key a foreign key `sql` adds finds
+/// no parent for; None unless `sql` adds one.
+pub(super) fn orphans(sql: &str, table: &str) -> Option<String> {
+    let Needs::Parents {
+        columns,
+        parent,
+        parent_columns,
+    } = needs(sql)
+    else {
+        return None;
+    };
+    let present = columns
+        .iter()
+        .map(|c| format!("{table}.{c} IS NOT NULL"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let matching = columns
+        .iter()
+        .zip(&parent_columns)
+        .map(|(c, p)| format!("rehearse_parent.{p} = {table}.{c}"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    Some(format!(
+        "{present} AND NOT EXISTS (SELECT 1 FROM {parent} rehearse_parent WHERE {matching})"
+    ))
 }
 
 /// An expression node as SQL text: deparsed inside `SELECT <expr>` and taken back out.
@@ -171,6 +264,52 @@ mod tests {
                 },
                 "{filled}"
             );
+        }
+    }
+
+    #[test]
+    fn the_precondition_is_the_query_that_finds_what_the_statement_refuses() {
+        assert_eq!(
+            precondition(
+                "CREATE UNIQUE INDEX u ON users (lower(email)) WHERE deleted_at IS NULL",
+                "public.users",
+                &[]
+            )
+            .as_deref(),
+            Some("SELECT (lower(email)), count(*) FROM public.users WHERE deleted_at IS NULL GROUP BY (lower(email)) HAVING count(*) > 1 LIMIT 5")
+        );
+        assert_eq!(
+            precondition(
+                "ALTER TABLE users ALTER COLUMN bio SET NOT NULL",
+                "public.users",
+                &["bio".into()]
+            )
+            .as_deref(),
+            Some("SELECT count(*) FROM public.users WHERE bio IS NULL HAVING count(*) > 0")
+        );
+        assert_eq!(
+            precondition("ALTER TABLE t ADD CHECK (n > 0)", "public.t", &[]),
+            None
+        );
+    }
+
+    #[test]
+    fn a_validated_foreign_key_needs_every_key_in_its_parent() {
+        assert_eq!(
+            orphans(
+                "ALTER TABLE crates ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id)",
+                "public.crates"
+            )
+            .as_deref(),
+            Some("public.crates.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users rehearse_parent WHERE rehearse_parent.id = public.crates.user_id)")
+        );
+        // NOT VALID checks no existing row; a key to the parent's primary key by default names
+        // no columns, so the condition cannot be written.
+        for unchecked in [
+            "ALTER TABLE crates ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID",
+            "ALTER TABLE crates ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users",
+        ] {
+            assert_eq!(orphans(unchecked, "public.crates"), None, "{unchecked}");
         }
     }
 

@@ -434,17 +434,32 @@ impl Run<'_> {
         {
             return Ok(client);
         }
-        let inferred_culprit = seeding.explain_inferred(&client, &mut report).await;
+        let failed_on = seeding.explain_inferred(&client, &mut report).await;
         if let Some(what) = crate::probe::environment_failure(measures_directions(&report)) {
             return Err(Error::Environment(what));
         }
         let reset_started = Instant::now();
-        let client = if let Some(table) = inferred_culprit.filter(|_| !report.forward.ok) {
-            self.past_inferred_rows(client, seeding, &mut report, rehearsed, index, table)
+        let client = match failed_on.filter(|_| !report.forward.ok) {
+            Some(on) if !on.own_failure && !self.in_transaction && seeding.template().is_some() => {
+                self.again_without_inferred_rows(
+                    client,
+                    probe,
+                    seeding,
+                    &mut report,
+                    rehearsed,
+                    (index, seed_ms),
+                    on.table,
+                )
                 .await?
-        } else {
-            self.ready_for_next(client, seeding, &mut report, rehearsed, index, seed_ms)
-                .await?
+            }
+            Some(on) => {
+                self.past_inferred_rows(client, seeding, &mut report, rehearsed, index, on.table)
+                    .await?
+            }
+            None => {
+                self.ready_for_next(client, seeding, &mut report, rehearsed, index, seed_ms)
+                    .await?
+            }
         };
         if self.in_transaction {
             reset::release_before_forward(&client).await?;
@@ -635,6 +650,121 @@ impl Run<'_> {
         self.blocked_by = Some(migration.version.to_string());
     }
 
+    /// A forward that failed only because rehearse's inferred rows break what it asks of them
+    /// (a duplicate of a generated pair under a new unique key, an inferred NULL under SET NOT
+    /// NULL) says nothing about production, whose rows the migration was written for. The rows
+    /// it refused are removed (with the inferred rows referencing them), the template takes that
+    /// state, and the migration is rehearsed again from it, measured as any other: its verdict
+    /// is that rehearsal's, and a note says what was removed and the query that shows whether
+    /// production holds such rows. A forward that fails again on other inferred rows is
+    /// repaired again, a few times at most; one that fails for any other reason keeps that
+    /// failure.
+    #[allow(clippy::too_many_arguments)]
+    async fn again_without_inferred_rows(
+        &mut self,
+        mut client: Client,
+        probe: &Probe,
+        seeding: &mut SeedPoints,
+        report: &mut MigrationReport,
+        rehearsed: &[Migration],
+        (index, seed_ms): (usize, f64),
+        mut table: (String, String),
+    ) -> Result<Client, Error> {
+        /// Repairs of one migration before its failure is left to stand.
+        const MOST_REPAIRS: usize = 3;
+        let migration = &rehearsed[index];
+        let mut notes = Vec::new();
+        for _ in 0..MOST_REPAIRS {
+            let (schema, name) = &table;
+            self.progress.running(&format!(
+                "{} {} removing the inferred rows of {schema}.{name} its forward refused, to rehearse it again",
+                migration.version, migration.name
+            ));
+            let failed_sql = report
+                .forward
+                .statements
+                .iter()
+                .find(|s| !s.ok)
+                .map(|s| s.sql.clone())
+                .unwrap_or_default();
+            let refusal = report
+                .forward
+                .error
+                .as_ref()
+                .map(|e| e.message.clone())
+                .unwrap_or_default();
+            let nulls_in = nulls_met(report);
+            let removed = match seeding::remove_rows(
+                &client,
+                (schema, name),
+                &failed_sql,
+                &nulls_in,
+                &seeding.seeded_tables(&client).await,
+            )
+            .await
+            {
+                Ok(rows) => rows,
+                Err(e) => {
+                    self.progress.step(&format!(
+                        "the inferred rows of {schema}.{name} could not be removed to rehearse {} again: {e}",
+                        migration.version,
+                    ));
+                    self.blocked_by = Some(migration.version.to_string());
+                    return Ok(client);
+                }
+            };
+            let qualified = crate::identifier::quote_qualified(schema, name);
+            let check = blame::precondition(&failed_sql, &qualified, &nulls_in)
+                .map(|q| format!(" Before releasing, check that production holds none: `{q}` must return no row."))
+                .unwrap_or_default();
+            notes.push(Finding::of(
+                FindingKind::InferredRowsRepaired,
+                format!(
+                    "the forward first failed on rehearse's inferred rows of {schema}.{name} ({refusal}); {} {} removed{}, and the migration was rehearsed again on what remained: the figures and verdict are that rehearsal's.{check}",
+                    crate::words::count(removed.0 as usize, "inferred row"),
+                    crate::words::noun(removed.0 as usize, "was"),
+                    if removed.1 > 0 {
+                        format!(
+                            " with the {} referencing them",
+                            crate::words::count(removed.1 as usize, "inferred row")
+                        )
+                    } else {
+                        String::new()
+                    }
+                ),
+            ));
+            drop(client);
+            seeding
+                .advance_template(self.database, index, self.progress)
+                .await;
+            client = connect(self.database, self.init_sql).await?;
+            let mut again =
+                rehearse_migration(&client, probe, self.set, migration, self.progress).await;
+            let failed_on = seeding.explain_inferred(&client, &mut again).await;
+            if let Some(what) = crate::probe::environment_failure(measures_directions(&again)) {
+                return Err(Error::Environment(what));
+            }
+            again.notes = notes.clone();
+            *report = again;
+            if report.forward.ok {
+                return self
+                    .ready_for_next(client, seeding, report, rehearsed, index, seed_ms)
+                    .await;
+            }
+            match failed_on {
+                Some(on) if !on.own_failure => table = on.table,
+                Some(on) => {
+                    return self
+                        .past_inferred_rows(client, seeding, report, rehearsed, index, on.table)
+                        .await
+                }
+                None => break,
+            }
+        }
+        self.blocked_by = Some(migration.version.to_string());
+        Ok(client)
+    }
+
     /// A forward that failed on rows rehearse inferred (a duplicate of a generated pair, say)
     /// keeps its failure, but need not stop every migration after it: the inferred rows of the
     /// `table` it failed on are removed, the forward applied again, unmeasured, and the template
@@ -647,63 +777,50 @@ impl Run<'_> {
         report: &mut MigrationReport,
         rehearsed: &[Migration],
         index: usize,
-        (schema, name): (String, String),
+        mut table: (String, String),
     ) -> Result<Client, Error> {
+        /// Tables emptied for one migration before its failure stops the run: a forward that
+        /// adds a required column to several seeded tables meets them one at a time.
+        const MOST_TABLES: usize = 8;
         let migration = &rehearsed[index];
-        self.progress.running(&format!(
-            "{} {} removing the inferred rows of {schema}.{name} and applying it again",
-            migration.version, migration.name
-        ));
-        let failed_sql = report
-            .forward
-            .statements
-            .iter()
-            .find(|s| !s.ok)
-            .map(|s| s.sql.clone())
-            .unwrap_or_default();
-        let nulls_in: Vec<String> = report
-            .forward
-            .error
-            .as_ref()
-            .filter(|e| e.code.as_deref() == Some("23502"))
-            .and_then(|e| e.culprit.as_ref())
-            .map(|c| c.columns.clone())
-            .unwrap_or_default();
-        let removed = match seeding::remove_rows(
-            &client,
-            (&schema, &name),
-            &failed_sql,
-            &nulls_in,
-            &seeding.seeded_tables(),
-        )
-        .await
-        {
-            Ok(rows) => rows,
-            Err(e) => {
-                self.progress.step(&format!(
-                    "the inferred rows of {schema}.{name} could not be removed to go on past {}: {e}",
-                    migration.version,
-                ));
-                self.blocked_by = Some(migration.version.to_string());
-                return Ok(client);
-            }
-        };
         let file = label(self.set, &migration.forward.path);
-        let applied = probe::run_script(&client, &migration.forward, &file).await;
-        if let Some(e) = applied.error {
-            self.progress.step(&format!(
-                "{file} fails even without the inferred rows of {schema}.{name}: {}",
-                e.message
+        let mut failed = report.forward.clone();
+        let mut said = Vec::new();
+        for _ in 0..MOST_TABLES {
+            let (schema, name) = &table;
+            self.progress.running(&format!(
+                "{} {} removing the inferred rows of {schema}.{name} and applying it again",
+                migration.version, migration.name
             ));
-            self.blocked_by = Some(migration.version.to_string());
-            return Ok(client);
-        }
-        report.findings.push(Finding::of(
-            FindingKind::InferredRowsRemoved,
-            format!(
-                "to go on, {} of {schema}.{name} {} removed{} and {file} applied without them; the migrations after it were rehearsed on that state",
+            let failed_sql = failed
+                .statements
+                .iter()
+                .find(|s| !s.ok)
+                .map(|s| s.sql.clone())
+                .unwrap_or_default();
+            let nulls_in = nulls_in(&failed);
+            let removed = match seeding::remove_rows(
+                &client,
+                (schema, name),
+                &failed_sql,
+                &nulls_in,
+                &seeding.seeded_tables(&client).await,
+            )
+            .await
+            {
+                Ok(rows) => rows,
+                Err(e) => {
+                    self.progress.step(&format!(
+                        "the inferred rows of {schema}.{name} could not be removed to go on past {}: {e}",
+                        migration.version,
+                    ));
+                    self.blocked_by = Some(migration.version.to_string());
+                    return Ok(client);
+                }
+            };
+            said.push(format!(
+                "{} of {schema}.{name}{}",
                 crate::words::count(removed.0 as usize, "inferred row"),
-                crate::words::noun(removed.0 as usize, "was"),
                 if removed.1 > 0 {
                     format!(
                         " with the {} referencing them",
@@ -712,13 +829,43 @@ impl Run<'_> {
                 } else {
                     String::new()
                 }
-            ),
-        ));
-        drop(client);
-        seeding
-            .advance_template(self.database, index + 1, self.progress)
-            .await;
-        connect(self.database, self.init_sql).await
+            ));
+            let applied = probe::run_script(&client, &migration.forward, &file).await;
+            let Some(e) = applied.error.as_ref() else {
+                report.findings.push(Finding::of(
+                    FindingKind::InferredRowsRemoved,
+                    format!(
+                        "to go on, {} removed and {file} applied without them; the migrations after it were rehearsed on that state",
+                        crate::words::list(&said),
+                    ),
+                ));
+                drop(client);
+                seeding
+                    .advance_template(self.database, index + 1, self.progress)
+                    .await;
+                return connect(self.database, self.init_sql).await;
+            };
+            // The same forward failing on another seeded table's rows: empty that one too.
+            let next = match e.culprit.as_ref() {
+                Some(c) => seeding.seeded_table(&client, c).await,
+                None => None,
+            };
+            match next {
+                Some(next) if next != table => {
+                    table = next;
+                    failed = applied;
+                }
+                _ => {
+                    self.progress.step(&format!(
+                        "{file} fails even without the inferred rows of {schema}.{name}: {}",
+                        e.message
+                    ));
+                    break;
+                }
+            }
+        }
+        self.blocked_by = Some(migration.version.to_string());
+        Ok(client)
     }
 
     /// How many migrations were not run, and because of what.
@@ -850,6 +997,22 @@ fn elapsed_ms(since: Instant) -> f64 {
 
 /// A session for the migrations on the rehearsal database, prepared by the scenario's
 /// `[migrations] init_sql` when it has one, as the project's own runner prepares its session.
+/// The columns a NOT NULL of the failed forward met NULLs in.
+fn nulls_met(report: &MigrationReport) -> Vec<String> {
+    nulls_in(&report.forward)
+}
+
+/// The columns a NOT NULL met NULLs in when `direction` failed.
+fn nulls_in(direction: &crate::report::Direction) -> Vec<String> {
+    direction
+        .error
+        .as_ref()
+        .filter(|e| e.code.as_deref() == Some("23502"))
+        .and_then(|e| e.culprit.as_ref())
+        .map(|c| c.columns.clone())
+        .unwrap_or_default()
+}
+
 async fn connect(
     database: &Database,
     init_sql: Option<&str>,

@@ -19,6 +19,15 @@ use tokio_postgres::Client;
 /// database's migrations replay in milliseconds.
 const MIN_REFRESH_SECONDS: f64 = 1.0;
 
+/// The seeded table a forward failed on.
+pub(super) struct FailedOn {
+    /// (schema, name).
+    pub table: (String, String),
+    /// Any table with rows would refuse the statement (`ADD COLUMN ... NOT NULL` without a
+    /// default): the failure is the migration's, not the inferred rows'.
+    pub own_failure: bool,
+}
+
 pub(super) struct SeedPoints {
     /// `[migrations] init_sql`, for the migration session a seed point reconnects.
     init_sql: Option<String>,
@@ -33,6 +42,9 @@ pub(super) struct SeedPoints {
     known: BTreeSet<String>,
     /// Every seed point's outcome, summed.
     outcome: Option<SeedOutcome>,
+    /// The tables seed points loaded, by oid, with the name they had then: a later migration
+    /// may rename one (`packages` to `crates`), and its rows are still rehearse's.
+    seeded_oids: std::collections::BTreeMap<u32, String>,
     /// Seed points after the template that loaded rows: (the rehearsed migration they precede,
     /// the tables known before them). A reset replays them between the forwards, so the
     /// template need not be cloned again at every seed point.
@@ -62,6 +74,7 @@ impl SeedPoints {
             template_seconds: 0.0,
             known: BTreeSet::new(),
             outcome: None,
+            seeded_oids: Default::default(),
             since_template: Vec::new(),
             clone_seconds: 0.0,
             replay_ms: 0.0,
@@ -71,15 +84,17 @@ impl SeedPoints {
     /// When a direction of `report` failed on rows that a seed point generated without a
     /// definition (a NOT NULL, foreign key, unique or CHECK error on an inferred column), says so
     /// in its finding and names the column to define: the error is then rehearse's guess at the
-    /// data, not necessarily what production would give. Returns the table (schema, name) the
-    /// forward failed on when its rows are inferred.
+    /// data, not necessarily what production would give. Returns the seeded table the forward
+    /// failed on, and whether the failure is the migration's own (any rows would refuse it) or
+    /// the inferred rows'.
     pub async fn explain_inferred(
         &self,
         client: &Client,
         report: &mut MigrationReport,
-    ) -> Option<(String, String)> {
+    ) -> Option<FailedOn> {
         // A statement no table with rows can take fails on production's rows as well: the
-        // migration's own failure, whatever rehearse seeded.
+        // migration's own failure, whatever rehearse seeded. The run can still go on past it
+        // once the seeded rows of that table are gone.
         if let Some(failed) = report.forward.statements.iter().find(|s| !s.ok) {
             if let Needs::NoRows { column } = blame::needs(&failed.sql) {
                 if let Some(f) = report
@@ -89,7 +104,12 @@ impl SeedPoints {
                 {
                     f.advice = Some(blame::add_required_column_advice(&column));
                 }
-                return None;
+                let culprit = report.forward.error.as_ref()?.culprit.as_ref()?;
+                let (schema, name, _) = self.seeded_root(client, culprit).await?;
+                return Some(FailedOn {
+                    table: (schema, name),
+                    own_failure: true,
+                });
             }
         }
         let outcome = self.outcome.as_ref()?;
@@ -107,27 +127,14 @@ impl SeedPoints {
             else {
                 continue;
             };
-            // A partition's rows were generated through its partitioned table.
-            let (schema, name) = client
-                .query_opt(
-                    "SELECT n.nspname, c.relname FROM pg_class c
-                       JOIN pg_namespace n ON n.oid = c.relnamespace
-                      WHERE c.oid = coalesce(pg_partition_root(to_regclass($1)), to_regclass($1))",
-                    &[&crate::identifier::quote_qualified(
-                        &culprit.schema,
-                        &culprit.table,
-                    )],
-                )
-                .await
-                .ok()
-                .flatten()
-                .map(|row| (row.get::<_, String>(0), row.get::<_, String>(1)))
-                .unwrap_or_else(|| (culprit.schema.clone(), culprit.table.clone()));
-            let root = format!("{schema}.{name}");
-            let Some(load) = outcome.tables.iter().find(|t| t.table == root) else {
+            let Some((schema, name, seeded_as)) = self.seeded_root(client, culprit).await else {
                 continue;
             };
-            let defined = self.defined_columns(&root);
+            let root = format!("{schema}.{name}");
+            let Some(load) = outcome.tables.iter().find(|t| t.table == seeded_as) else {
+                continue;
+            };
+            let defined = self.defined_columns(&seeded_as);
             let columns: Vec<&String> = culprit
                 .columns
                 .iter()
@@ -179,16 +186,72 @@ impl SeedPoints {
                 f.advice = Some(advice);
             }
         }
-        forward_culprit
+        forward_culprit.map(|table| FailedOn {
+            table,
+            own_failure: false,
+        })
     }
 
     /// Every table a seed point loaded, by `schema.name`: the only ones whose rows a repair may
     /// remove.
-    pub fn seeded_tables(&self) -> Vec<String> {
-        self.outcome
-            .as_ref()
-            .map(|o| o.tables.iter().map(|t| t.table.clone()).collect())
-            .unwrap_or_default()
+    pub async fn seeded_tables(&self, client: &Client) -> BTreeSet<u32> {
+        let mut oids: BTreeSet<u32> = self.seeded_oids.keys().copied().collect();
+        // A reset replays the migrations after the template: the tables they create are made
+        // again, with new oids, under the names they were seeded with.
+        let names: Vec<&String> = self.seeded_oids.values().collect();
+        if let Ok(rows) = client
+            .query(
+                "SELECT to_regclass(quote_ident(split_part(t, '.', 1)) || '.' || quote_ident(substr(t, strpos(t, '.') + 1)))::oid
+                   FROM unnest($1::text[]) t",
+                &[&names],
+            )
+            .await
+        {
+            oids.extend(rows.iter().filter_map(|r| r.get::<_, Option<u32>>(0)));
+        }
+        oids
+    }
+
+    /// The seeded table (schema, name) an error names, if a seed point loaded it.
+    pub async fn seeded_table(
+        &self,
+        client: &Client,
+        culprit: &crate::report::Culprit,
+    ) -> Option<(String, String)> {
+        self.seeded_root(client, culprit)
+            .await
+            .map(|(schema, name, _)| (schema, name))
+    }
+
+    /// The seeded table an error names, by its name now, and the name it was seeded under
+    /// (`schema.name`): a partition's rows were generated through its partitioned table, and a
+    /// table may have been renamed since. None when a seed point did not load it.
+    async fn seeded_root(
+        &self,
+        client: &Client,
+        culprit: &crate::report::Culprit,
+    ) -> Option<(String, String, String)> {
+        let row = client
+            .query_opt(
+                "SELECT n.nspname, c.relname, c.oid FROM pg_class c
+                   JOIN pg_namespace n ON n.oid = c.relnamespace
+                  WHERE c.oid = coalesce(pg_partition_root(to_regclass($1)), to_regclass($1))",
+                &[&crate::identifier::quote_qualified(
+                    &culprit.schema,
+                    &culprit.table,
+                )],
+            )
+            .await
+            .ok()
+            .flatten()?;
+        let (schema, name): (String, String) = (row.get(0), row.get(1));
+        let now = format!("{schema}.{name}");
+        let seeded_as = match self.seeded_oids.get(&row.get::<_, u32>(2)) {
+            Some(then) => then.clone(),
+            // Made again by a reset's replay, under the name it was seeded with.
+            None => self.seeded_oids.values().find(|then| **then == now)?.clone(),
+        };
+        Some((schema, name, seeded_as))
     }
 
     /// The columns the dataset defines for `table` (`schema.name`).
@@ -233,6 +296,20 @@ impl SeedPoints {
             request.progress = progress.seed_mode();
             let outcome = seed::seed(&database.connection, &request).await?;
             self.known.extend(tables);
+            let names: Vec<String> = outcome.tables.iter().map(|t| t.table.clone()).collect();
+            let oids = client
+                .query(
+                    "SELECT t, to_regclass(quote_ident(split_part(t, '.', 1)) || '.' || quote_ident(substr(t, strpos(t, '.') + 1)))::oid
+                       FROM unnest($1::text[]) t",
+                    &[&names],
+                )
+                .await
+                .map_err(|e| Error::Environment(format!("could not read the seeded tables' oids: {e}")))?;
+            for row in oids {
+                if let Some(oid) = row.get::<_, Option<u32>>(1) {
+                    self.seeded_oids.insert(oid, row.get(0));
+                }
+            }
             if !outcome.tables.is_empty() {
                 let said = format!(
                     "seeded {} into {} ({:.1} MB) in {:.1}s",
@@ -380,7 +457,7 @@ pub(super) async fn remove_rows(
     (schema, name): (&str, &str),
     sql: &str,
     nulls_in: &[String],
-    seeded: &[String],
+    seeded: &BTreeSet<u32>,
 ) -> Result<(u64, u64), String> {
     let table = crate::identifier::quote_qualified(schema, name);
     let server = |e: tokio_postgres::Error| crate::server_text::of(&e);
@@ -399,6 +476,9 @@ pub(super) async fn remove_rows(
             }
             tries
         }
+        Needs::Parents { .. } => blame::orphans(sql, &table).into_iter().collect(),
+        // Any row is in the way: all of them go.
+        Needs::NoRows { .. } => Vec::new(),
         _ if !nulls_in.is_empty() => vec![nulls_in
             .iter()
             .map(|c| format!("{} IS NULL", crate::identifier::quote(c)))
@@ -422,6 +502,8 @@ pub(super) async fn remove_rows(
                 .execute(&format!("DELETE FROM {table} WHERE {condition}"), &[])
                 .await
             {
+                // A narrower removal that found nothing was not what was in the way.
+                Ok(0) if condition != "true" => {}
                 Ok(n) => {
                     removed = Some(n);
                     break;
@@ -434,24 +516,13 @@ pub(super) async fn remove_rows(
         }
         let removed = removed.ok_or_else(|| format!("no rows of {table} could be removed"))?;
         let keys = crate::seed::orphans::foreign_keys(client).await.map_err(server)?;
-        let seeded_oids: std::collections::BTreeSet<u32> = client
-            .query(
-                "SELECT to_regclass(quote_ident(split_part(t, '.', 1)) || '.' || quote_ident(substr(t, strpos(t, '.') + 1)))::oid
-                   FROM unnest($1::text[]) t",
-                &[&seeded],
-            )
-            .await
-            .map_err(server)?
-            .iter()
-            .filter_map(|r| r.get::<_, Option<u32>>(0))
-            .collect();
         let table_oid: u32 = client
             .query_one("SELECT to_regclass($1)::oid", &[&table])
             .await
             .map_err(server)?
             .get(0);
         let mut lost = std::collections::BTreeSet::from([table_oid]);
-        let referencing = crate::seed::orphans::remove(client, &keys, &mut lost, &seeded_oids)
+        let referencing = crate::seed::orphans::remove(client, &keys, &mut lost, seeded)
             .await
             .map_err(server)?;
         let left = crate::seed::orphans::remaining(client, &keys, &lost)

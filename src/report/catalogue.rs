@@ -107,6 +107,8 @@ catalogue! {
         "Fix the baseline migration, or move the baseline version past it.";
     InferredRowsRemoved = "inferred_rows_removed", Other,
         "Define the table in the dataset with rows like production's at this point (`skip = true` when it has none there), so the migration is rehearsed on them and no rows have to be removed to go on.";
+    InferredRowsRepaired = "inferred_rows_repaired", Other,
+        "Check that production holds no such rows before releasing (the query in the note), and define the columns in the dataset with values like production's so the first try rehearses the migration.";
     ReplayFailed = "replay_failed", Other,
         "Make the migration apply again on the state its rollback left repaired from the template (it depends on something the rollback removed); the migrations after it were not rehearsed on a clean state.";
     SeedFailed = "seed_failed", Other,

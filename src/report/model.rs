@@ -267,6 +267,11 @@ pub struct MigrationReport {
     /// Hazards that do not fail the migration by themselves, each with the safer pattern.
     #[serde(default)]
     pub hazards: Vec<Finding>,
+    /// What the rehearsal did to rehearse this migration that the reader must know but that
+    /// does not fail it (inferred rows a constraint refused, removed before it was rehearsed
+    /// again), each with what to check in production.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Finding>,
     /// Destructive changes found in the forward script's parse trees, with their approvals.
     #[serde(default)]
     pub destructive_changes: Vec<DestructiveChange>,

@@ -5,6 +5,7 @@
 //! never leave the schema other than it found it.
 
 use super::copy::{CopyEncoder, HEADER, TRAILER};
+use super::generator::Gen;
 use super::orphans::ForeignKey;
 use super::plan::{Plan, TablePlan};
 use super::progress::{SeedProgress, TableProgress};
@@ -159,6 +160,40 @@ fn db_err(what: &str, e: tokio_postgres::Error) -> LoadError {
     }
 }
 
+/// Moves each seeded key's sequence past the last key the seeder will write, before any row is
+/// loaded. Triggers fire during the load, as they do when production writes (a trigger that
+/// audits inserts into another table is part of what the rows cost); a row such a trigger writes
+/// takes its key from the sequence, and would otherwise collide with the keys 1..n the seeder
+/// writes into that table itself ("duplicate key value violates unique constraint"). The final
+/// position (the largest key present) is still set after the load.
+async fn position_sequences_ahead(admin: &Client, plan: &Plan) -> Result<(), LoadError> {
+    for t in &plan.tables {
+        for (sequence, column) in &t.sequences {
+            let Some(last) = t.gen.columns.iter().find(|c| &c.name == column).and_then(|c| {
+                match c.gen {
+                    Gen::Sequence { start, step } if step > 0 && t.gen.rows > 0 => {
+                        start.checked_add(step.checked_mul(t.gen.rows as i64 - 1)?)
+                    }
+                    _ => None,
+                }
+            }) else {
+                continue;
+            };
+            let name = sequence.replace('\'', "''");
+            let q = format!(
+                "SELECT setval('{name}', GREATEST((SELECT last_value FROM {sequence}), {last}))"
+            );
+            admin.batch_execute(&q).await.map_err(|e| {
+                db_err(
+                    &format!("could not move the sequence {sequence} past the keys to be seeded"),
+                    e,
+                )
+            })?;
+        }
+    }
+    Ok(())
+}
+
 /// Loads every table of the plan. Errors are sentences naming the table.
 pub async fn load(
     conn: &ConnectionInfo,
@@ -171,6 +206,7 @@ pub async fn load(
         .await
         .map_err(|e| format!("could not connect to seed the database: {e}"))?;
     let dropped = drop_for_load(&admin, plan, options).await?;
+    position_sequences_ahead(&admin, plan).await?;
 
     let mut results = Vec::new();
     for layer in &plan.layers {
