@@ -228,7 +228,7 @@ fn load(
             .map(|e| e.name.clone()),
     );
     let mut migrations = if format.holds_its_rollback() {
-        sectioned_migrations(pairs, format)?
+        sectioned_migrations(root, pairs, format)?
     } else {
         read_pairs(pairs, format)
     };
@@ -908,15 +908,21 @@ fn check_unique(files: &[Named], format: Format, problems: &mut Vec<MigrationErr
 
 /// dbmate, goose and tern: each file holds its own rollback; a file without one has none.
 fn sectioned_migrations(
+    root: &Path,
     files: Vec<(Named, Option<Named>)>,
     format: Format,
 ) -> Result<Vec<Migration>, MigrationError> {
+    let mut templates = None;
     let mut migrations = Vec::with_capacity(files.len());
     for (file, _) in files {
         let text = read_text(&file.path)?;
         let sections = match format {
             Format::Goose => dbmate::sections_of(&dbmate::GOOSE, &file.path, &text),
-            Format::Tern => tern::sections(&file.path, &text),
+            Format::Tern => tern::sections(
+                templates.get_or_insert_with(|| tern::Templates::of(root)),
+                &file.path,
+                &text,
+            ),
             _ => dbmate::sections(&file.path, &text),
         };
         // A file its tool would refuse (no up marker, two of them, SQL before the first) is
