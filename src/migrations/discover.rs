@@ -214,11 +214,12 @@ fn load(
         notes: paired,
         ..
     } = plan;
-    // Flyway reads a script's configuration from `<script>.conf` beside it; Prisma its
-    // provider from `migration_lock.toml`.
+    // Flyway reads a script's configuration from `<script>.conf` beside it, Prisma its
+    // provider from `migration_lock.toml`, tern its template data from `tern.conf`.
     let read_beside = |e: &&Entry| match format {
         Format::Flyway => e.name.ends_with(".sql.conf"),
         Format::Prisma => e.name == "migration_lock.toml",
+        Format::Tern => e.name == "tern.conf",
         _ => false,
     };
     ignored.files.extend(
