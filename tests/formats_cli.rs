@@ -535,3 +535,16 @@ fn goose_folder_runs_its_down_sections_and_no_transaction_files_outside_one() {
         true
     );
 }
+
+#[test]
+fn node_pg_migrate_folder_runs_each_down_section_as_the_rollback() {
+    let run = rehearse_local(
+        &fixture("migrations/node_pg_migrate"),
+        &["--allow-missing-rollback"],
+    );
+    let report = assert_all_pass(&run, "pgmigrations");
+    assert_eq!(report["discovery"]["format"], "node-pg-migrate");
+    let index = migration(&report, "index-open-projects");
+    assert_eq!(index["rollback"]["ok"], true, "{index}");
+    assert_eq!(index["schema_restored"], true, "{index}");
+}

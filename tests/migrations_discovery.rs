@@ -726,3 +726,45 @@ fn goose_annotations_become_forward_and_rollback_and_no_transaction_is_honoured(
         Some("INSERT INTO public.goose_db_version (version_id, is_applied) VALUES (20240115090000, true)")
     );
 }
+
+#[test]
+fn node_pg_migrate_markers_become_forward_and_rollback_and_a_file_without_them_is_forward_only() {
+    let set = found("node_pg_migrate");
+    assert_eq!(set.format, Format::NodePgMigrate);
+    assert_eq!(
+        outline(&set),
+        [
+            row(
+                "1704103200000",
+                "create-projects",
+                "1704103200000_create-projects.sql",
+                Some("1704103200000_create-projects.sql")
+            ),
+            row(
+                "1706781600000",
+                "index-open-projects",
+                "1706781600000_index-open-projects.sql",
+                Some("1706781600000_index-open-projects.sql")
+            ),
+            row(
+                "1709287200000",
+                "backfill-owner",
+                "1709287200000_backfill-owner.sql",
+                None
+            ),
+        ]
+    );
+    let second = &set.migrations[1];
+    assert_eq!(
+        lines(second.rollback.as_ref().unwrap()),
+        [
+            (6, "ALTER TABLE projects DROP COLUMN owner".to_string()),
+            (7, "DROP INDEX projects_open_idx".to_string()),
+        ]
+    );
+    assert_eq!(second.forward.statements.len(), 2);
+    assert_eq!(
+        second.forward.bookkeeping.as_deref(),
+        Some("INSERT INTO public.pgmigrations (name, run_on) VALUES ('1706781600000_index-open-projects', NOW())")
+    );
+}

@@ -7,8 +7,9 @@
 //! (`pkg/driver/postgres`), Flyway (`createMetaDataTable.sql` for PostgreSQL),
 //! maragudk/migrate (`migrate.go`: one row, the last version), Prisma Migrate
 //! (`_prisma_migrations`: one row per migration, the script's SHA-256), tern (`schema_version`:
-//! one row, the number of the last migration) and goose (`goose_db_version`: one row per
-//! migration after a row for version 0). A `by-name` folder's runner is not known: it has no
+//! one row, the number of the last migration), goose (`goose_db_version`: one row per
+//! migration after a row for version 0) and node-pg-migrate (`pgmigrations`: one row per
+//! migration, its file name without `.sql`). A `by-name` folder's runner is not known: it has no
 //! table. What each
 //! applied migration writes is the SQL a script carries in [`Script::bookkeeping`]; the probe runs
 //! it after the script's statements, in the script's transaction when it has one, as the tools do.
@@ -39,6 +40,7 @@ pub(crate) enum Tool {
     /// tern: one row holding the number of the last migration applied.
     Tern,
     Goose,
+    NodePgMigrate,
 }
 
 impl Tool {
@@ -55,6 +57,7 @@ impl Tool {
             Format::Prisma => Tool::Prisma,
             Format::Tern => Tool::Tern,
             Format::Goose => Tool::Goose,
+            Format::NodePgMigrate => Tool::NodePgMigrate,
             Format::UpDown => {
                 let mentions = |needle: &str| {
                     migrations.iter().any(|m| {
@@ -85,6 +88,7 @@ impl Tool {
             Tool::Prisma => "Prisma Migrate",
             Tool::Tern => "tern",
             Tool::Goose => "goose",
+            Tool::NodePgMigrate => "node-pg-migrate",
         }
     }
 }
@@ -105,6 +109,7 @@ pub(crate) fn table_of(tool: Tool) -> &'static str {
         Tool::Prisma => "public._prisma_migrations",
         Tool::Tern => "public.schema_version",
         Tool::Goose => "public.goose_db_version",
+        Tool::NodePgMigrate => "public.pgmigrations",
     }
 }
 
@@ -143,6 +148,8 @@ impl Bookkeeping {
             Tool::Prisma => "SELECT migration_name, finished_at IS NULL FROM public._prisma_migrations WHERE rolled_back_at IS NULL",
             Tool::Tern => "SELECT version::text, false FROM public.schema_version",
             Tool::Goose => "SELECT version_id::text, false FROM public.goose_db_version WHERE version_id <> 0 AND is_applied",
+            // The name is `<timestamp>_<name>`; its number is the version.
+            Tool::NodePgMigrate => "SELECT split_part(name, '_', 1), false FROM public.pgmigrations",
         }
     }
 
@@ -292,6 +299,11 @@ pub(crate) fn create_sql_for(tool: Tool) -> String {
                 tstamp timestamp NOT NULL DEFAULT now());\nINSERT INTO public.goose_db_version (version_id, is_applied) SELECT 0, true WHERE NOT EXISTS (SELECT FROM public.goose_db_version);\nCOMMENT ON TABLE public.goose_db_version IS {};",
             literal(BOOKKEEPING_MARKER)
         ),
+        // node-pg-migrate's table as it creates it.
+        Tool::NodePgMigrate => format!(
+            "CREATE TABLE IF NOT EXISTS public.pgmigrations (id SERIAL PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamp NOT NULL);\nCOMMENT ON TABLE public.pgmigrations IS {};",
+            literal(BOOKKEEPING_MARKER)
+        ),
         other => create_bookkeeping_sql(table_of(other)),
     }
 }
@@ -367,6 +379,16 @@ pub(crate) fn record(tool: Tool, migrations: &mut [Migration]) -> Result<(), Mig
                 (
                     format!("INSERT INTO public.goose_db_version (version_id, is_applied) VALUES ({v}, true)"),
                     format!("DELETE FROM public.goose_db_version WHERE version_id = {v}"),
+                )
+            }
+            Tool::NodePgMigrate => {
+                let file = super::file_name(&migration.forward.path);
+                let name = literal(file.strip_suffix(".sql").unwrap_or(&file));
+                (
+                    format!(
+                        "INSERT INTO public.pgmigrations (name, run_on) VALUES ({name}, NOW())"
+                    ),
+                    format!("DELETE FROM public.pgmigrations WHERE name = {name}"),
                 )
             }
             Tool::GolangMigrate => {

@@ -19,8 +19,8 @@ use super::by_name;
 use super::layout::{self, Name, Role};
 use super::split::read_script;
 use super::{
-    dbmate, options, read_text, tern, Format, Migration, MigrationError, MigrationSet,
-    ParseFailure, Script, Version,
+    dbmate, node_pg_migrate, options, read_text, tern, Format, Migration, MigrationError,
+    MigrationSet, ParseFailure, Script, Version,
 };
 use crate::error::io_reason;
 use std::path::{Path, PathBuf};
@@ -141,7 +141,7 @@ fn plan(root: &Path, format: Format, entries: &[Entry]) -> Result<Plan, Migratio
         Format::Flyway => flyway_names(entries, &mut ignored, &mut problems),
         Format::UpDown => up_down_names(entries, &mut ignored, &mut problems),
         Format::Diesel => diesel_names(entries, &mut ignored, &mut problems)?,
-        Format::Dbmate | Format::Goose | Format::Tern => named(
+        Format::Dbmate | Format::Goose | Format::Tern | Format::NodePgMigrate => named(
             entries,
             format,
             plain_forward,
@@ -389,6 +389,9 @@ fn evidence(entry: &Entry) -> Evidence {
             Ok(text) if dbmate::has_up_marker(&text) => Evidence::Follows(Format::Dbmate),
             Ok(text) if dbmate::has_goose_up(&text) => Evidence::Follows(Format::Goose),
             Ok(text) if tern::has_separator(&text) => Evidence::Follows(Format::Tern),
+            Ok(text) if node_pg_migrate::has_up_marker(&text) => {
+                Evidence::Follows(Format::NodePgMigrate)
+            }
             Ok(_) => Evidence::Follows(Format::UpDown),
             Err(_) => Evidence::Plain,
         }
@@ -420,13 +423,18 @@ fn detect(root: &Path, entries: &[Entry]) -> Result<Detection, MigrationError> {
             Evidence::Irrelevant => {}
         }
     }
-    // A tern file without the separator has no rollback, and reads like sqlx's plain file.
-    if let [(Format::UpDown, plain_names), (Format::Tern, _)]
-    | [(Format::Tern, _), (Format::UpDown, plain_names)] = found.as_slice()
-    {
-        if plain_names.iter().all(|n| layout::plain(n).is_some()) {
+    // A tern or node-pg-migrate file without markers is all forward, and reads like sqlx's
+    // plain file: it belongs to the folder's tool.
+    if let [(a, first), (b, second)] = found.as_slice() {
+        let marked = [Format::Tern, Format::NodePgMigrate];
+        let (tool, plain_names) = match (*a, *b) {
+            (Format::UpDown, tool) if marked.contains(&tool) => (tool, first),
+            (tool, Format::UpDown) if marked.contains(&tool) => (tool, second),
+            _ => (Format::UpDown, first),
+        };
+        if tool != Format::UpDown && plain_names.iter().all(|n| layout::plain(n).is_some()) {
             let plain_names = plain_names.clone();
-            found.retain(|(f, _)| *f == Format::Tern);
+            found.retain(|(f, _)| *f == tool);
             found[0].1.extend(plain_names);
         }
     }
@@ -484,6 +492,7 @@ fn expected(format: Format) -> &'static str {
         Format::Prisma => "expected a folder <timestamp>_<name> holding migration.sql",
         Format::Tern => "expected <number>_<description>.sql, the rollback below ---- create above / drop below ----",
         Format::Goose => "expected <version>_<description>.sql with -- +goose Up and -- +goose Down sections",
+        Format::NodePgMigrate => "expected <timestamp>_<name>.sql with -- Up Migration and -- Down Migration sections",
     }
 }
 
@@ -578,6 +587,7 @@ fn tool_of(format: Format) -> &'static str {
     match format {
         Format::Goose => "goose",
         Format::Tern => "tern",
+        Format::NodePgMigrate => "node-pg-migrate",
         _ => "dbmate",
     }
 }
@@ -924,6 +934,7 @@ fn sectioned_migrations(
                 &file.path,
                 &text,
             ),
+            Format::NodePgMigrate => Ok(node_pg_migrate::sections(&file.path, &text)),
             _ => dbmate::sections(&file.path, &text),
         };
         // A file its tool would refuse (no up marker, two of them, SQL before the first) is

@@ -1,5 +1,6 @@
 //! Migration sets: discovery of the files on disk (in the convention of Flyway, sqlx and
-//! golang-migrate, diesel, dbmate, maragudk/migrate, Prisma Migrate, tern or goose, or by whole
+//! golang-migrate, diesel, dbmate, maragudk/migrate, Prisma Migrate, tern, goose or
+//! node-pg-migrate, or by whole
 //! file name when none fits),
 //! pairing each forward script with its rollback, ordering by version (by name where the whole
 //! file name is the version), splitting scripts into statements with the real PostgreSQL parser,
@@ -12,6 +13,7 @@ mod by_name;
 mod dbmate;
 mod discover;
 mod layout;
+mod node_pg_migrate;
 mod options;
 mod split;
 mod syntax;
@@ -58,6 +60,9 @@ pub enum Format {
     Tern,
     /// goose (pressly/goose): `<version>_<desc>.sql` with `-- +goose Up` and `-- +goose Down`.
     Goose,
+    /// node-pg-migrate's SQL files: `<timestamp>_<name>.sql` with `-- Up Migration` and
+    /// `-- Down Migration`.
+    NodePgMigrate,
 }
 
 impl Format {
@@ -69,7 +74,10 @@ impl Format {
 
     /// The formats whose one file holds the forward and its rollback.
     pub(crate) fn holds_its_rollback(self) -> bool {
-        matches!(self, Format::Dbmate | Format::Goose | Format::Tern)
+        matches!(
+            self,
+            Format::Dbmate | Format::Goose | Format::Tern | Format::NodePgMigrate
+        )
     }
 }
 
@@ -85,6 +93,7 @@ impl std::fmt::Display for Format {
             Format::Prisma => "prisma",
             Format::Tern => "tern",
             Format::Goose => "goose",
+            Format::NodePgMigrate => "node-pg-migrate",
         })
     }
 }
@@ -169,7 +178,7 @@ pub struct MigrationSet {
 pub enum MigrationError {
     #[error("the migrations folder {} cannot be read: {reason}", .path.display())]
     FolderUnreadable { path: PathBuf, reason: String },
-    #[error("no migrations were found in {}: expected Flyway (V1__name.sql), sqlx/golang-migrate (1_name.up.sql), diesel (1_name/up.sql), dbmate (-- migrate:up), goose (-- +goose Up), tern (---- create above / drop below ----), maragudk/migrate (1-name.up.sql) or Prisma (20240101120000_name/migration.sql) files", .0.display())]
+    #[error("no migrations were found in {}: expected Flyway (V1__name.sql), sqlx/golang-migrate (1_name.up.sql), diesel (1_name/up.sql), dbmate (-- migrate:up), goose (-- +goose Up), node-pg-migrate (-- Up Migration), tern (---- create above / drop below ----), maragudk/migrate (1-name.up.sql) or Prisma (20240101120000_name/migration.sql) files", .0.display())]
     NoMigrations(PathBuf),
     #[error("{} does not follow the {format} naming convention: {expected}", .path.display())]
     MalformedName {
@@ -266,6 +275,7 @@ impl Format {
             Format::Prisma => "Prisma Migrate's <timestamp>_<name>/migration.sql folders, the whole folder name as the version, in name order, forward only, with its _prisma_migrations table",
             Format::Tern => "tern's <number>_<description>.sql, forward above ---- create above / drop below ---- and rollback below it, numbered 1, 2, 3 in name order",
             Format::Goose => "goose's <version>_<description>.sql with -- +goose Up and -- +goose Down sections, in version order",
+            Format::NodePgMigrate => "node-pg-migrate's <timestamp>_<name>.sql with -- Up Migration and -- Down Migration sections, in version order",
         }
     }
 }
