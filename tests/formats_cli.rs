@@ -467,3 +467,84 @@ fn folder_that_cannot_be_read_is_refused_once_with_every_problem() {
     }
     assert!(!run.out.path().join("report.json").exists());
 }
+
+/// Every migration passed, each forward ran, and the tool's table stayed out of the verdicts.
+fn assert_all_pass(run: &Run, table: &str) -> Value {
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.report();
+    for m in report["migrations"].as_array().unwrap() {
+        assert_eq!(m["verdict"], "pass", "{m}");
+    }
+    assert_bookkeeping_left_out(&report, table);
+    report
+}
+
+#[test]
+fn prisma_folder_runs_forward_only_and_says_its_rollbacks_are_missing_by_design() {
+    let folder = fixture("migrations/prisma");
+    let run = rehearse_local(&folder, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Prisma Migrate has no down migrations"),
+        "{}",
+        run.stderr
+    );
+    let report = run.report();
+    assert_eq!(report["discovery"]["format"], "prisma");
+    for m in report["migrations"].as_array().unwrap() {
+        assert_eq!(m["forward"]["ok"], true, "{m}");
+        assert!(m["rollback"].is_null(), "{m}");
+    }
+    let run = rehearse_local(&folder, &["--allow-missing-rollback"]);
+    let report = assert_all_pass(&run, "_prisma_migrations");
+    assert_eq!(
+        ids(&report),
+        [
+            "20240105093000_init",
+            "20240212141500_add_orders",
+            "20240301080000_order_status"
+        ]
+    );
+}
+
+#[test]
+fn tern_folder_runs_each_rollback_from_below_the_separator() {
+    let run = rehearse_local(&fixture("migrations/tern"), &["--allow-missing-rollback"]);
+    let report = assert_all_pass(&run, "schema_version");
+    assert_eq!(report["discovery"]["format"], "tern");
+    let plan = migration(&report, "add_plan");
+    assert_eq!(plan["rollback"]["ok"], true, "{plan}");
+    assert_eq!(plan["schema_restored"], true, "{plan}");
+    assert!(migration(&report, "seed_plans")["rollback"].is_null());
+}
+
+#[test]
+fn goose_folder_runs_its_down_sections_and_no_transaction_files_outside_one() {
+    let run = rehearse_local(&fixture("migrations/goose"), &[]);
+    let report = assert_all_pass(&run, "goose_db_version");
+    assert_eq!(report["discovery"]["format"], "goose");
+    let index = migration(&report, "index_amount");
+    assert!(outside_a_transaction(&index["forward"]), "{index}");
+    assert!(outside_a_transaction(&index["rollback"]), "{index}");
+    assert_eq!(
+        migration(&report, "create_invoices")["schema_restored"],
+        true
+    );
+}
+
+#[test]
+fn node_pg_migrate_folder_runs_each_down_section_as_the_rollback() {
+    let run = rehearse_local(
+        &fixture("migrations/node_pg_migrate"),
+        &["--allow-missing-rollback"],
+    );
+    let report = assert_all_pass(&run, "pgmigrations");
+    assert_eq!(report["discovery"]["format"], "node-pg-migrate");
+    let index = migration(&report, "index-open-projects");
+    assert_eq!(index["rollback"]["ok"], true, "{index}");
+    assert_eq!(index["schema_restored"], true, "{index}");
+}

@@ -555,3 +555,216 @@ fn missing_folder_is_named() {
     );
     assert!(message.contains("does_not_exist"), "{message}");
 }
+
+#[test]
+fn prisma_folders_are_forward_only_migrations_in_name_order_with_a_note() {
+    let set = found("prisma");
+    assert_eq!(set.format, Format::Prisma);
+    assert_eq!(
+        outline(&set),
+        [
+            row("20240105093000_init", "init", "migration.sql", None),
+            row(
+                "20240212141500_add_orders",
+                "add_orders",
+                "migration.sql",
+                None
+            ),
+            row(
+                "20240301080000_order_status",
+                "order_status",
+                "migration.sql",
+                None
+            ),
+        ]
+    );
+    assert_eq!(
+        set.notes,
+        ["Prisma Migrate has no down migrations: each migration is rehearsed forward only and reported without a rollback (the rollback gate fails unless --allow-missing-rollback or [gates] require_rollback = false)"]
+    );
+    let bookkeeping = set.bookkeeping.as_ref().unwrap();
+    assert_eq!(bookkeeping.table, "public._prisma_migrations");
+    let recorded = set.migrations[0].forward.bookkeeping.as_deref().unwrap();
+    assert!(
+        recorded.contains("'20240105093000_init'") && recorded.contains("sha256"),
+        "{recorded}"
+    );
+    assert_eq!(
+        lines(&set.migrations[2].forward),
+        [
+            (
+                2,
+                "CREATE TYPE \"OrderStatus\" AS ENUM ('PENDING', 'PAID', 'SHIPPED')".to_string()
+            ),
+            (
+                5,
+                "ALTER TABLE \"Order\" ADD COLUMN \"status\" \"OrderStatus\" NOT NULL DEFAULT 'PENDING'"
+                    .to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn tern_files_split_at_the_separator_into_forward_and_rollback() {
+    let set = found("tern");
+    assert_eq!(set.format, Format::Tern);
+    assert_eq!(
+        outline(&set),
+        [
+            row(
+                "001",
+                "create_accounts",
+                "001_create_accounts.sql",
+                Some("001_create_accounts.sql")
+            ),
+            row(
+                "002",
+                "add_plan",
+                "002_add_plan.sql",
+                Some("002_add_plan.sql")
+            ),
+            // No separator: tern's irreversible migration.
+            row("003", "seed_plans", "003_seed_plans.sql", None),
+        ]
+    );
+    let second = &set.migrations[1];
+    assert_eq!(
+        lines(&second.forward),
+        [
+            (
+                1,
+                "ALTER TABLE accounts ADD COLUMN plan text NOT NULL DEFAULT 'free'".to_string()
+            ),
+            (
+                2,
+                "CREATE INDEX accounts_plan_idx ON accounts (plan)".to_string()
+            ),
+        ]
+    );
+    assert_eq!(
+        lines(second.rollback.as_ref().unwrap()),
+        [
+            (6, "DROP INDEX accounts_plan_idx".to_string()),
+            (7, "ALTER TABLE accounts DROP COLUMN plan".to_string()),
+        ]
+    );
+    assert_eq!(
+        second.forward.bookkeeping.as_deref(),
+        Some("UPDATE public.schema_version SET version = 2")
+    );
+    assert_eq!(
+        second.rollback.as_ref().unwrap().bookkeeping.as_deref(),
+        Some("UPDATE public.schema_version SET version = 1")
+    );
+    assert!(set.notes.is_empty(), "{:?}", set.notes);
+}
+
+#[test]
+fn tern_refuses_a_gap_in_its_numbering() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, sql) in [
+        (
+            "001_a.sql",
+            "SELECT 1;\n---- create above / drop below ----\nSELECT 2;\n",
+        ),
+        (
+            "003_c.sql",
+            "SELECT 3;\n---- create above / drop below ----\nSELECT 4;\n",
+        ),
+    ] {
+        std::fs::write(dir.path().join(name), sql).unwrap();
+    }
+    let message = discover(dir.path(), None).unwrap_err().to_string();
+    assert!(
+        message.contains("migration 2 is missing before 003_c.sql"),
+        "{message}"
+    );
+}
+
+#[test]
+fn goose_annotations_become_forward_and_rollback_and_no_transaction_is_honoured() {
+    let set = found("goose");
+    assert_eq!(set.format, Format::Goose);
+    assert_eq!(
+        outline(&set),
+        [
+            row(
+                "20240110120000",
+                "create_invoices",
+                "20240110120000_create_invoices.sql",
+                Some("20240110120000_create_invoices.sql")
+            ),
+            row(
+                "20240115090000",
+                "index_amount",
+                "20240115090000_index_amount.sql",
+                Some("20240115090000_index_amount.sql")
+            ),
+        ]
+    );
+    let first = &set.migrations[0];
+    let starts: Vec<usize> = lines(&first.forward).iter().map(|(l, _)| *l).collect();
+    assert_eq!(starts, [2, 8, 18], "{:?}", lines(&first.forward));
+    assert_eq!(
+        lines(first.rollback.as_ref().unwrap()),
+        [
+            (22, "DROP TRIGGER invoices_positive ON invoices".to_string()),
+            (23, "DROP FUNCTION invoices_positive()".to_string()),
+            (24, "DROP TABLE invoices".to_string()),
+        ]
+    );
+    let index = &set.migrations[1];
+    for script in [&index.forward, index.rollback.as_ref().unwrap()] {
+        assert!(script
+            .statements
+            .iter()
+            .all(|s| s.transactionality == Transactionality::NonTransactional));
+    }
+    assert_eq!(
+        index.forward.bookkeeping.as_deref(),
+        Some("INSERT INTO public.goose_db_version (version_id, is_applied) VALUES (20240115090000, true)")
+    );
+}
+
+#[test]
+fn node_pg_migrate_markers_become_forward_and_rollback_and_a_file_without_them_is_forward_only() {
+    let set = found("node_pg_migrate");
+    assert_eq!(set.format, Format::NodePgMigrate);
+    assert_eq!(
+        outline(&set),
+        [
+            row(
+                "1704103200000",
+                "create-projects",
+                "1704103200000_create-projects.sql",
+                Some("1704103200000_create-projects.sql")
+            ),
+            row(
+                "1706781600000",
+                "index-open-projects",
+                "1706781600000_index-open-projects.sql",
+                Some("1706781600000_index-open-projects.sql")
+            ),
+            row(
+                "1709287200000",
+                "backfill-owner",
+                "1709287200000_backfill-owner.sql",
+                None
+            ),
+        ]
+    );
+    let second = &set.migrations[1];
+    assert_eq!(
+        lines(second.rollback.as_ref().unwrap()),
+        [
+            (6, "ALTER TABLE projects DROP COLUMN owner".to_string()),
+            (7, "DROP INDEX projects_open_idx".to_string()),
+        ]
+    );
+    assert_eq!(second.forward.statements.len(), 2);
+    assert_eq!(
+        second.forward.bookkeeping.as_deref(),
+        Some("INSERT INTO public.pgmigrations (name, run_on) VALUES ('1706781600000_index-open-projects', NOW())")
+    );
+}

@@ -4,9 +4,13 @@
 //!
 //! The DDL and the rows are the tools' own: diesel (`diesel_migrations`), sqlx
 //! (`sqlx-core/src/postgres/migrate.rs`), golang-migrate (`database/postgres`), dbmate
-//! (`pkg/driver/postgres`), Flyway (`createMetaDataTable.sql` for PostgreSQL) and
-//! maragudk/migrate (`migrate.go`: one row, the last version). A `by-name` folder's runner is
-//! not known: it has no table. What each
+//! (`pkg/driver/postgres`), Flyway (`createMetaDataTable.sql` for PostgreSQL),
+//! maragudk/migrate (`migrate.go`: one row, the last version), Prisma Migrate
+//! (`_prisma_migrations`: one row per migration, the script's SHA-256), tern (`schema_version`:
+//! one row, the number of the last migration), goose (`goose_db_version`: one row per
+//! migration after a row for version 0) and node-pg-migrate (`pgmigrations`: one row per
+//! migration, its file name without `.sql`). A `by-name` folder's runner is not known: it has no
+//! table. What each
 //! applied migration writes is the SQL a script carries in [`Script::bookkeeping`]; the probe runs
 //! it after the script's statements, in the script's transaction when it has one, as the tools do.
 //!
@@ -32,6 +36,11 @@ pub(crate) enum Tool {
     Dbmate,
     /// maragudk/migrate: one row holding the last version applied.
     Maragu,
+    Prisma,
+    /// tern: one row holding the number of the last migration applied.
+    Tern,
+    Goose,
+    NodePgMigrate,
 }
 
 impl Tool {
@@ -45,6 +54,10 @@ impl Tool {
             Format::Flyway => Tool::Flyway,
             Format::Diesel => Tool::Diesel,
             Format::Dbmate => Tool::Dbmate,
+            Format::Prisma => Tool::Prisma,
+            Format::Tern => Tool::Tern,
+            Format::Goose => Tool::Goose,
+            Format::NodePgMigrate => Tool::NodePgMigrate,
             Format::UpDown => {
                 let mentions = |needle: &str| {
                     migrations.iter().any(|m| {
@@ -72,6 +85,10 @@ impl Tool {
             Tool::Diesel => "diesel",
             Tool::Dbmate => "dbmate",
             Tool::Maragu => "maragudk/migrate",
+            Tool::Prisma => "Prisma Migrate",
+            Tool::Tern => "tern",
+            Tool::Goose => "goose",
+            Tool::NodePgMigrate => "node-pg-migrate",
         }
     }
 }
@@ -89,6 +106,10 @@ pub(crate) fn table_of(tool: Tool) -> &'static str {
         Tool::GolangMigrate | Tool::Dbmate => "public.schema_migrations",
         Tool::Diesel => "public.__diesel_schema_migrations",
         Tool::Maragu => "public.migrations",
+        Tool::Prisma => "public._prisma_migrations",
+        Tool::Tern => "public.schema_version",
+        Tool::Goose => "public.goose_db_version",
+        Tool::NodePgMigrate => "public.pgmigrations",
     }
 }
 
@@ -122,6 +143,13 @@ impl Bookkeeping {
             Tool::GolangMigrate => "SELECT version::text, dirty FROM public.schema_migrations",
             Tool::Dbmate => "SELECT version::text, false FROM public.schema_migrations",
             Tool::Maragu => "SELECT version, false FROM public.migrations",
+            // A row rolled back by `prisma migrate resolve` is not applied; one never finished
+            // is a failed migration.
+            Tool::Prisma => "SELECT migration_name, finished_at IS NULL FROM public._prisma_migrations WHERE rolled_back_at IS NULL",
+            Tool::Tern => "SELECT version::text, false FROM public.schema_version",
+            Tool::Goose => "SELECT version_id::text, false FROM public.goose_db_version WHERE version_id <> 0 AND is_applied",
+            // The name is `<timestamp>_<name>`; its number is the version.
+            Tool::NodePgMigrate => "SELECT split_part(name, '_', 1), false FROM public.pgmigrations",
         }
     }
 
@@ -147,7 +175,7 @@ impl Bookkeeping {
                 .iter()
                 .map(|m| !last.is_empty() && m.version.as_str() <= last)
                 .collect()
-        } else if self.tool == Tool::GolangMigrate {
+        } else if matches!(self.tool, Tool::GolangMigrate | Tool::Tern) {
             let last = rows
                 .iter()
                 .map(|(v, _)| super::Version::new(v.clone()))
@@ -174,7 +202,7 @@ impl Bookkeeping {
                 super::file_name(&migrations[gap].forward.path)
             ));
         }
-        let unknown = if matches!(self.tool, Tool::GolangMigrate | Tool::Maragu) {
+        let unknown = if matches!(self.tool, Tool::GolangMigrate | Tool::Maragu | Tool::Tern) {
             Vec::new()
         } else {
             rows.iter()
@@ -244,6 +272,38 @@ pub(crate) fn create_sql_for(tool: Tool) -> String {
             "CREATE TABLE IF NOT EXISTS public.migrations (version text not null);\nINSERT INTO public.migrations SELECT '' WHERE NOT EXISTS (SELECT FROM public.migrations);\nCOMMENT ON TABLE public.migrations IS {};",
             literal(BOOKKEEPING_MARKER)
         ),
+        // Prisma's `_prisma_migrations` as its schema engine creates it.
+        Tool::Prisma => format!(
+            "CREATE TABLE IF NOT EXISTS public._prisma_migrations (
+                id VARCHAR(36) PRIMARY KEY NOT NULL,
+                checksum VARCHAR(64) NOT NULL,
+                finished_at TIMESTAMPTZ,
+                migration_name VARCHAR(255) NOT NULL,
+                logs TEXT,
+                rolled_back_at TIMESTAMPTZ,
+                started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                applied_steps_count INTEGER NOT NULL DEFAULT 0);\nCOMMENT ON TABLE public._prisma_migrations IS {};",
+            literal(BOOKKEEPING_MARKER)
+        ),
+        // tern's table and the 0 it inserts when the table is empty.
+        Tool::Tern => format!(
+            "CREATE TABLE IF NOT EXISTS public.schema_version (version int4 not null);\nINSERT INTO public.schema_version (version) SELECT 0 WHERE 0 = (SELECT count(*) FROM public.schema_version);\nCOMMENT ON TABLE public.schema_version IS {};",
+            literal(BOOKKEEPING_MARKER)
+        ),
+        // goose's table for PostgreSQL and the row of version 0 it inserts on creating it.
+        Tool::Goose => format!(
+            "CREATE TABLE IF NOT EXISTS public.goose_db_version (
+                id integer PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY,
+                version_id bigint NOT NULL,
+                is_applied boolean NOT NULL,
+                tstamp timestamp NOT NULL DEFAULT now());\nINSERT INTO public.goose_db_version (version_id, is_applied) SELECT 0, true WHERE NOT EXISTS (SELECT FROM public.goose_db_version);\nCOMMENT ON TABLE public.goose_db_version IS {};",
+            literal(BOOKKEEPING_MARKER)
+        ),
+        // node-pg-migrate's table as it creates it.
+        Tool::NodePgMigrate => format!(
+            "CREATE TABLE IF NOT EXISTS public.pgmigrations (id SERIAL PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamp NOT NULL);\nCOMMENT ON TABLE public.pgmigrations IS {};",
+            literal(BOOKKEEPING_MARKER)
+        ),
         other => create_bookkeeping_sql(table_of(other)),
     }
 }
@@ -295,6 +355,41 @@ pub(crate) fn record(tool: Tool, migrations: &mut [Migration]) -> Result<(), Mig
                 };
                 let previous = index.checked_sub(1).map(|i| &versions[i]);
                 (set(Some(version)), set(previous))
+            }
+            Tool::Prisma => {
+                // Prisma inserts the row before the script and marks it finished after; one
+                // statement does both. Its id is a UUID; a name's md5 is one, and stable.
+                let name = literal(version);
+                let text = migration_text(migration)?;
+                (
+                    format!(
+                        "INSERT INTO public._prisma_migrations (id, checksum, finished_at, migration_name, started_at, applied_steps_count) VALUES (md5({name})::uuid::text, encode(sha256(convert_to({}, 'UTF8')), 'hex'), now(), {name}, now(), 1)",
+                        literal(&text)
+                    ),
+                    format!("DELETE FROM public._prisma_migrations WHERE migration_name = {name}"),
+                )
+            }
+            Tool::Tern => {
+                // The number of migrations applied, which tern's numbering makes the file's.
+                let set = |n: usize| format!("UPDATE public.schema_version SET version = {n}");
+                (set(index + 1), set(index))
+            }
+            Tool::Goose => {
+                let v = number(version);
+                (
+                    format!("INSERT INTO public.goose_db_version (version_id, is_applied) VALUES ({v}, true)"),
+                    format!("DELETE FROM public.goose_db_version WHERE version_id = {v}"),
+                )
+            }
+            Tool::NodePgMigrate => {
+                let file = super::file_name(&migration.forward.path);
+                let name = literal(file.strip_suffix(".sql").unwrap_or(&file));
+                (
+                    format!(
+                        "INSERT INTO public.pgmigrations (name, run_on) VALUES ({name}, NOW())"
+                    ),
+                    format!("DELETE FROM public.pgmigrations WHERE name = {name}"),
+                )
             }
             Tool::GolangMigrate => {
                 let set = |v: Option<&String>| {
@@ -434,6 +529,18 @@ mod tests {
         assert_eq!(
             bookkeeping_table(Format::Dbmate),
             Some("public.schema_migrations")
+        );
+        assert_eq!(
+            bookkeeping_table(Format::Prisma),
+            Some("public._prisma_migrations")
+        );
+        assert_eq!(
+            bookkeeping_table(Format::Tern),
+            Some("public.schema_version")
+        );
+        assert_eq!(
+            bookkeeping_table(Format::Goose),
+            Some("public.goose_db_version")
         );
     }
 

@@ -19,8 +19,8 @@ use super::by_name;
 use super::layout::{self, Name, Role};
 use super::split::read_script;
 use super::{
-    dbmate, options, read_text, Format, Migration, MigrationError, MigrationSet, ParseFailure,
-    Script, Version,
+    dbmate, node_pg_migrate, options, read_text, tern, Format, Migration, MigrationError,
+    MigrationSet, ParseFailure, Script, Version,
 };
 use crate::error::io_reason;
 use std::path::{Path, PathBuf};
@@ -141,7 +141,7 @@ fn plan(root: &Path, format: Format, entries: &[Entry]) -> Result<Plan, Migratio
         Format::Flyway => flyway_names(entries, &mut ignored, &mut problems),
         Format::UpDown => up_down_names(entries, &mut ignored, &mut problems),
         Format::Diesel => diesel_names(entries, &mut ignored, &mut problems)?,
-        Format::Dbmate => named(
+        Format::Dbmate | Format::Goose | Format::Tern | Format::NodePgMigrate => named(
             entries,
             format,
             plain_forward,
@@ -149,6 +149,7 @@ fn plan(root: &Path, format: Format, entries: &[Entry]) -> Result<Plan, Migratio
             &mut ignored,
             &mut problems,
         ),
+        Format::Prisma => prisma_names(entries, &mut ignored, &mut problems)?,
         Format::Maragu => named(
             entries,
             format,
@@ -170,8 +171,11 @@ fn plan(root: &Path, format: Format, entries: &[Entry]) -> Result<Plan, Migratio
         ),
     };
     let mut notes = Vec::new();
-    let pairs = if format == Format::Dbmate {
+    let pairs = if format.holds_its_rollback() {
         check_unique(&files, format, &mut problems);
+        if format == Format::Tern {
+            tern_numbering(root, &files, &mut problems);
+        }
         files.into_iter().map(|f| (f, None)).collect()
     } else {
         pair_names(files, format, &mut problems, &mut notes)
@@ -210,17 +214,24 @@ fn load(
         notes: paired,
         ..
     } = plan;
-    // Flyway reads a script's configuration from `<script>.conf` beside it.
-    let read_beside = |e: &&Entry| format == Format::Flyway && e.name.ends_with(".sql.conf");
+    // Flyway reads a script's configuration from `<script>.conf` beside it, Prisma its
+    // provider from `migration_lock.toml`, tern its template data from `tern.conf`.
+    let read_beside = |e: &&Entry| match format {
+        Format::Flyway => e.name.ends_with(".sql.conf"),
+        Format::Prisma => e.name == "migration_lock.toml",
+        Format::Tern => e.name == "tern.conf",
+        _ => false,
+    };
     ignored.files.extend(
         others
             .iter()
             .filter(|e| !read_beside(e))
             .map(|e| e.name.clone()),
     );
-    let mut migrations = match format {
-        Format::Dbmate => dbmate_migrations(pairs)?,
-        _ => read_pairs(pairs, format),
+    let mut migrations = if format.holds_its_rollback() {
+        sectioned_migrations(root, pairs, format)?
+    } else {
+        read_pairs(pairs, format)
     };
     if format.orders_by_name() {
         // The runner compares its versions as text.
@@ -233,6 +244,9 @@ fn load(
         bookkeeping::record(tool, &mut migrations)?;
     }
     let mut notes: Vec<String> = assumed.into_iter().collect();
+    if format == Format::Prisma {
+        notes.extend(prisma_notes(root));
+    }
     notes.extend(paired);
     notes.extend(ignored.notes(tool.map_or("the runner", Tool::name)));
     Ok(MigrationSet {
@@ -352,11 +366,11 @@ enum Evidence {
 
 fn evidence(entry: &Entry) -> Evidence {
     if entry.is_dir {
-        let has_scripts = ["up.sql", "down.sql"]
-            .iter()
-            .any(|f| entry.path.join(f).is_file());
-        return if has_scripts {
+        let has = |f: &str| entry.path.join(f).is_file();
+        return if has("up.sql") || has("down.sql") {
             Evidence::Follows(Format::Diesel)
+        } else if has(PRISMA_SCRIPT) {
+            Evidence::Follows(Format::Prisma)
         } else {
             Evidence::Irrelevant
         };
@@ -370,9 +384,14 @@ fn evidence(entry: &Entry) -> Evidence {
     } else if layout::up_down(name).is_some() {
         Evidence::Follows(Format::UpDown)
     } else if layout::plain(name).is_some() {
-        // sqlx's migration without rollback, unless its content says dbmate.
+        // sqlx's migration without rollback, unless its content says dbmate, goose or tern.
         match std::fs::read_to_string(&entry.path) {
             Ok(text) if dbmate::has_up_marker(&text) => Evidence::Follows(Format::Dbmate),
+            Ok(text) if dbmate::has_goose_up(&text) => Evidence::Follows(Format::Goose),
+            Ok(text) if tern::has_separator(&text) => Evidence::Follows(Format::Tern),
+            Ok(text) if node_pg_migrate::has_up_marker(&text) => {
+                Evidence::Follows(Format::NodePgMigrate)
+            }
             Ok(_) => Evidence::Follows(Format::UpDown),
             Err(_) => Evidence::Plain,
         }
@@ -402,6 +421,21 @@ fn detect(root: &Path, entries: &[Entry]) -> Result<Detection, MigrationError> {
             Evidence::Plain => plain = true,
             Evidence::Unknown => unknown.push(entry.name.clone()),
             Evidence::Irrelevant => {}
+        }
+    }
+    // A tern or node-pg-migrate file without markers is all forward, and reads like sqlx's
+    // plain file: it belongs to the folder's tool.
+    if let [(a, first), (b, second)] = found.as_slice() {
+        let marked = [Format::Tern, Format::NodePgMigrate];
+        let (tool, plain_names) = match (*a, *b) {
+            (Format::UpDown, tool) if marked.contains(&tool) => (tool, first),
+            (tool, Format::UpDown) if marked.contains(&tool) => (tool, second),
+            _ => (Format::UpDown, first),
+        };
+        if tool != Format::UpDown && plain_names.iter().all(|n| layout::plain(n).is_some()) {
+            let plain_names = plain_names.clone();
+            found.retain(|(f, _)| *f == tool);
+            found[0].1.extend(plain_names);
         }
     }
     let format = match found.len() {
@@ -455,6 +489,10 @@ fn expected(format: Format) -> &'static str {
         Format::Dbmate => "expected <version>_<description>.sql with -- migrate:up and -- migrate:down sections",
         Format::Maragu => "expected <name>.up.sql and <name>.down.sql, the name made of ASCII letters, digits, _ and -",
         Format::ByName => "expected <name>.sql, or <name>.up.sql with <name>.down.sql",
+        Format::Prisma => "expected a folder <timestamp>_<name> holding migration.sql",
+        Format::Tern => "expected <number>_<description>.sql, the rollback below ---- create above / drop below ----",
+        Format::Goose => "expected <version>_<description>.sql with -- +goose Up and -- +goose Down sections",
+        Format::NodePgMigrate => "expected <timestamp>_<name>.sql with -- Up Migration and -- Down Migration sections",
     }
 }
 
@@ -542,6 +580,112 @@ fn flyway_names(
         problems,
     ));
     files
+}
+
+/// The tool of a format whose files hold their own rollback, for messages.
+fn tool_of(format: Format) -> &'static str {
+    match format {
+        Format::Goose => "goose",
+        Format::Tern => "tern",
+        Format::NodePgMigrate => "node-pg-migrate",
+        _ => "dbmate",
+    }
+}
+
+/// The script each Prisma Migrate folder holds.
+const PRISMA_SCRIPT: &str = "migration.sql";
+
+/// Prisma Migrate: every folder is a migration, its whole name the version (Prisma lists the
+/// folders and sorts their names), `migration.sql` its script. A folder without one is a
+/// problem: Prisma stops on it. Files beside the folders (`migration_lock.toml`) and other files
+/// inside them are not migrations.
+fn prisma_names(
+    entries: &[Entry],
+    ignored: &mut Ignored,
+    problems: &mut Vec<MigrationError>,
+) -> Result<Vec<Named>, MigrationError> {
+    let mut files = Vec::new();
+    for entry in entries {
+        if !entry.is_dir {
+            ignored.files.push(entry.name.clone());
+            continue;
+        }
+        let mut script = None;
+        for path in sql_files(&entry.path)? {
+            if super::file_name(&path) == PRISMA_SCRIPT {
+                script = Some(path);
+            } else {
+                ignored
+                    .files
+                    .push(format!("{}/{}", entry.name, super::file_name(&path)));
+            }
+        }
+        let Some(path) = script else {
+            problems.push(MigrationError::Structure {
+                path: entry.path.clone(),
+                message: format!(
+                    "Prisma Migrate reads every folder here as a migration, and this one has no {PRISMA_SCRIPT}"
+                ),
+            });
+            continue;
+        };
+        let (version, description) = layout::prisma_folder(&entry.name);
+        files.push(Named {
+            name: Name {
+                version,
+                description,
+                role: Role::Forward,
+            },
+            path,
+            repeatable: false,
+        });
+    }
+    Ok(files)
+}
+
+/// What a Prisma folder says beyond its migrations: that Prisma has no rollback, and the
+/// provider its lock file names when that is not PostgreSQL.
+fn prisma_notes(root: &Path) -> Vec<String> {
+    let mut notes = vec![
+        "Prisma Migrate has no down migrations: each migration is rehearsed forward only and reported without a rollback (the rollback gate fails unless --allow-missing-rollback or [gates] require_rollback = false)".to_string(),
+    ];
+    let lock = root.join("migration_lock.toml");
+    if let Ok(text) = std::fs::read_to_string(&lock) {
+        let provider = text.lines().find_map(|line| {
+            let (key, value) = line.split_once('=')?;
+            (key.trim() == "provider").then(|| value.trim().trim_matches('"').to_string())
+        });
+        if let Some(provider) = provider.filter(|p| p != "postgresql" && p != "postgres") {
+            notes.push(format!(
+                "migration_lock.toml says provider = \"{provider}\": these migrations were generated for {provider}, not PostgreSQL"
+            ));
+        }
+    }
+    notes
+}
+
+/// tern numbers its files 1, 2, 3 in name order and refuses a folder where that breaks.
+fn tern_numbering(root: &Path, files: &[Named], problems: &mut Vec<MigrationError>) {
+    let mut numbered: Vec<(&str, u64, String)> = files
+        .iter()
+        .map(|f| {
+            let file = super::file_name(&f.path);
+            let number = f.name.version.parse().unwrap_or(u64::MAX);
+            (
+                f.path.file_name().and_then(|n| n.to_str()).unwrap_or(""),
+                number,
+                file,
+            )
+        })
+        .collect();
+    numbered.sort_by(|a, b| a.0.cmp(b.0));
+    let numbers: Vec<(u64, String)> = numbered.into_iter().map(|(_, n, f)| (n, f)).collect();
+    problems.extend(tern::numbering_breaks(&numbers).into_iter().map(|message| {
+        MigrationError::Structure {
+            path: root.to_path_buf(),
+            message,
+        }
+    }));
 }
 
 /// A name starting with a digit is meant as a migration of the numbered conventions.
@@ -773,20 +917,40 @@ fn check_unique(files: &[Named], format: Format, problems: &mut Vec<MigrationErr
     }
 }
 
-/// dbmate: each file holds its own rollback; a file without a down section has none.
-fn dbmate_migrations(files: Vec<(Named, Option<Named>)>) -> Result<Vec<Migration>, MigrationError> {
+/// dbmate, goose and tern: each file holds its own rollback; a file without one has none.
+fn sectioned_migrations(
+    root: &Path,
+    files: Vec<(Named, Option<Named>)>,
+    format: Format,
+) -> Result<Vec<Migration>, MigrationError> {
+    let mut templates = None;
     let mut migrations = Vec::with_capacity(files.len());
     for (file, _) in files {
         let text = read_text(&file.path)?;
-        // A file dbmate would refuse (no `-- migrate:up`, two of them, SQL before the first) is
+        let sections = match format {
+            Format::Goose => dbmate::sections_of(&dbmate::GOOSE, &file.path, &text),
+            Format::Tern => tern::sections(
+                templates.get_or_insert_with(|| tern::Templates::of(root)),
+                &file.path,
+                &text,
+            ),
+            Format::NodePgMigrate => Ok(node_pg_migrate::sections(&file.path, &text)),
+            _ => dbmate::sections(&file.path, &text),
+        };
+        // A file its tool would refuse (no up marker, two of them, SQL before the first) is
         // that migration's failure in the report, as a file that does not parse is.
-        let (forward, rollback) = match dbmate::sections(&file.path, &text) {
+        let (forward, rollback) = match sections {
             Ok(sections) => (sections.up, sections.down),
             Err(e @ (MigrationError::Structure { .. } | MigrationError::Syntax { .. })) => {
                 let failure = match &e {
                     MigrationError::Structure { message, .. } => ParseFailure {
-                        line: dbmate::first_marker_line(&text).unwrap_or(1),
-                        message: format!("dbmate cannot run it: {message}"),
+                        line: match format {
+                            Format::Goose => dbmate::first_marker_line(&dbmate::GOOSE, &text),
+                            Format::Tern => None,
+                            _ => dbmate::first_marker_line(&dbmate::DBMATE, &text),
+                        }
+                        .unwrap_or(1),
+                        message: format!("{} cannot run it: {message}", tool_of(format)),
                     },
                     other => other.as_parse_failure(),
                 };

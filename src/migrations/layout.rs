@@ -126,6 +126,13 @@ pub(crate) fn diesel_folder(name: &str) -> Option<(String, String)> {
     Some((version.to_string(), description.to_string()))
 }
 
+/// A Prisma Migrate folder, `<timestamp>_<name>` as `prisma migrate dev` names it (any name is
+/// read: Prisma sorts whatever folders it finds): the whole name is the version, the
+/// description what follows a leading number.
+pub(crate) fn prisma_folder(name: &str) -> (String, String) {
+    (name.to_string(), description_of(name))
+}
+
 /// A runner that takes the whole file name as the version (`by-name`): `NAME.up.sql`,
 /// `NAME_up.sql` or `NAME-up.sql` moves forward and the same with `down` undoes it; any other
 /// `NAME.sql` is a forward without rollback. The version is `NAME`, whatever it holds (`002`,
@@ -337,6 +344,16 @@ mod tests {
         assert_eq!(maragu("4_users.sql"), None);
         assert_eq!(maragu("1.2.up.sql"), None);
         assert_eq!(maragu(".up.sql"), None);
+    }
+
+    #[test]
+    fn prisma_folders_keep_the_whole_name_as_the_version() {
+        assert_eq!(
+            prisma_folder("20240101120000_add_users"),
+            ("20240101120000_add_users".into(), "add_users".into())
+        );
+        assert_eq!(prisma_folder("01_init"), ("01_init".into(), "init".into()));
+        assert_eq!(prisma_folder("init"), ("init".into(), "init".into()));
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Migration sets: discovery of the files on disk (in the convention of Flyway, sqlx and
-//! golang-migrate, diesel, dbmate or maragudk/migrate, or by whole file name when none fits),
+//! golang-migrate, diesel, dbmate, maragudk/migrate, Prisma Migrate, tern, goose or
+//! node-pg-migrate, or by whole
+//! file name when none fits),
 //! pairing each forward script with its rollback, ordering by version (by name where the whole
 //! file name is the version), splitting scripts into statements with the real PostgreSQL parser,
 //! and reading which tables they create.
@@ -11,10 +13,12 @@ mod by_name;
 mod dbmate;
 mod discover;
 mod layout;
+mod node_pg_migrate;
 mod options;
 mod split;
 mod syntax;
 mod tables;
+mod tern;
 mod transaction;
 mod version;
 
@@ -48,12 +52,32 @@ pub enum Format {
     /// The whole file name as the version, in name order: `<name>.up.sql` or `<name>_up.sql`
     /// with its `down`, any other `<name>.sql` forward only. No bookkeeping table.
     ByName,
+    /// Prisma Migrate: `<timestamp>_<name>/migration.sql`, the whole folder name as the version,
+    /// in name order, with its `_prisma_migrations` table. Forward only: Prisma has no down.
+    Prisma,
+    /// tern (jackc/tern): `<number>_<desc>.sql`, forward above `---- create above / drop below
+    /// ----` and rollback below it, numbered 1, 2, 3 in name order.
+    Tern,
+    /// goose (pressly/goose): `<version>_<desc>.sql` with `-- +goose Up` and `-- +goose Down`.
+    Goose,
+    /// node-pg-migrate's SQL files: `<timestamp>_<name>.sql` with `-- Up Migration` and
+    /// `-- Down Migration`.
+    NodePgMigrate,
 }
 
 impl Format {
-    /// The formats whose version is the whole file name, ordered as text rather than as numbers.
+    /// The formats whose version is the whole file (or folder) name, ordered as text rather
+    /// than as numbers.
     pub fn orders_by_name(self) -> bool {
-        matches!(self, Format::Maragu | Format::ByName)
+        matches!(self, Format::Maragu | Format::ByName | Format::Prisma)
+    }
+
+    /// The formats whose one file holds the forward and its rollback.
+    pub(crate) fn holds_its_rollback(self) -> bool {
+        matches!(
+            self,
+            Format::Dbmate | Format::Goose | Format::Tern | Format::NodePgMigrate
+        )
     }
 }
 
@@ -66,6 +90,10 @@ impl std::fmt::Display for Format {
             Format::Dbmate => "dbmate",
             Format::Maragu => "maragu",
             Format::ByName => "by-name",
+            Format::Prisma => "prisma",
+            Format::Tern => "tern",
+            Format::Goose => "goose",
+            Format::NodePgMigrate => "node-pg-migrate",
         })
     }
 }
@@ -150,7 +178,7 @@ pub struct MigrationSet {
 pub enum MigrationError {
     #[error("the migrations folder {} cannot be read: {reason}", .path.display())]
     FolderUnreadable { path: PathBuf, reason: String },
-    #[error("no migrations were found in {}: expected Flyway (V1__name.sql), sqlx/golang-migrate (1_name.up.sql), diesel (1_name/up.sql), dbmate (-- migrate:up) or maragudk/migrate (1-name.up.sql) files", .0.display())]
+    #[error("no migrations were found in {}: expected Flyway (V1__name.sql), sqlx/golang-migrate (1_name.up.sql), diesel (1_name/up.sql), dbmate (-- migrate:up), goose (-- +goose Up), node-pg-migrate (-- Up Migration), tern (---- create above / drop below ----), maragudk/migrate (1-name.up.sql) or Prisma (20240101120000_name/migration.sql) files", .0.display())]
     NoMigrations(PathBuf),
     #[error("{} does not follow the {format} naming convention: {expected}", .path.display())]
     MalformedName {
@@ -244,6 +272,10 @@ impl Format {
             Format::Dbmate => "dbmate's <version>_<description>.sql with -- migrate:up and -- migrate:down sections",
             Format::Maragu => "maragudk/migrate's <name>.up.sql and <name>.down.sql (or <name>_up.sql), the whole name as the version, in name order, with its migrations table",
             Format::ByName => "every .sql file, the whole file name as the version, in name order; <name>.up.sql or <name>_up.sql pairs with its down, any other <name>.sql runs forward without rollback",
+            Format::Prisma => "Prisma Migrate's <timestamp>_<name>/migration.sql folders, the whole folder name as the version, in name order, forward only, with its _prisma_migrations table",
+            Format::Tern => "tern's <number>_<description>.sql, forward above ---- create above / drop below ---- and rollback below it, numbered 1, 2, 3 in name order",
+            Format::Goose => "goose's <version>_<description>.sql with -- +goose Up and -- +goose Down sections, in version order",
+            Format::NodePgMigrate => "node-pg-migrate's <timestamp>_<name>.sql with -- Up Migration and -- Down Migration sections, in version order",
         }
     }
 }
