@@ -239,6 +239,13 @@ fn migration(out: &mut String, index: usize, m: &MigrationReport) {
         }
         out.push_str("</ul>");
     }
+    if !m.notes.is_empty() {
+        out.push_str("<h3>Notes</h3><ul class=\"findings\">");
+        for f in &m.notes {
+            finding(out, f, "warn-text");
+        }
+        out.push_str("</ul>");
+    }
     if !m.gates.is_empty() {
         out.push_str("<h3>Gates</h3><table><thead><tr><th>Gate</th><th>Result</th><th>Detail</th></tr></thead><tbody>");
         for g in &m.gates {

@@ -265,6 +265,13 @@ fn details(out: &mut String, m: &MigrationReport) {
         }
         out.push('\n');
     }
+    if !m.notes.is_empty() {
+        out.push_str("**Notes**\n\n");
+        for f in &m.notes {
+            let _ = writeln!(out, "- ℹ️ {}", finding(f));
+        }
+        out.push('\n');
+    }
     if !m.gates.is_empty() {
         out.push_str("**Gates**\n\n| Gate | Result | Detail |\n|---|:-:|---|\n");
         for g in &m.gates {

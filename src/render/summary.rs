@@ -132,6 +132,11 @@ pub fn render(report: &Report) -> String {
             .iter()
             .map(|h| (format!("⚠ {}", h.kind), h.message.clone()))
             .chain(
+                m.notes
+                    .iter()
+                    .map(|n| (format!("ℹ {}", n.kind), n.message.clone())),
+            )
+            .chain(
                 m.gates
                     .iter()
                     .filter(|g| g.status == GateStatus::NotMeasured)
