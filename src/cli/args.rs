@@ -136,6 +136,9 @@ pub struct RenderArgs {
     /// Folder the reports are written to.
     #[arg(long, default_value = "reports")]
     pub out: PathBuf,
+    /// Indent report.json for reading (it is compact by default).
+    #[arg(long)]
+    pub pretty: bool,
 }
 
 pub const COMPARE_EXAMPLES: &str = "\
@@ -188,6 +191,14 @@ pub struct RunArgs {
     /// Folder the reports are written to.
     #[arg(long, default_value = "reports")]
     pub out: PathBuf,
+    /// Indent report.json for reading (it is compact by default).
+    #[arg(long)]
+    pub pretty: bool,
+    /// The longest the whole run may take, e.g. 20min (replaces [run] timeout). Past it the
+    /// running statement is cancelled, the partial report is written with that migration
+    /// marked timed_out, and the run exits 1.
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    pub timeout: Option<(String, f64)>,
     /// Force a migration format instead of detecting it (by-name: the whole file name is the
     /// version, in name order; maragu: maragudk/migrate's layout and table).
     #[arg(long, value_enum)]
@@ -243,11 +254,21 @@ pub struct RunArgs {
     pub gates: GateArgs,
 }
 
+/// `--timeout`: the text as written (for the messages) and milliseconds, more than zero.
+fn parse_timeout(text: &str) -> Result<(String, f64), String> {
+    let ms = crate::scenario::gates::parse_duration(text)?;
+    if ms <= 0.0 {
+        return Err(format!("{text} is not a timeout: give a duration of more than zero, such as 20min"));
+    }
+    Ok((text.trim().to_string(), ms))
+}
+
 /// Gates; each flag replaces the scenario's [gates] value.
 #[derive(Args)]
 #[command(next_help_heading = "Gates")]
 pub struct GateArgs {
-    /// Longest a migration may take in one direction, e.g. 30s.
+    /// Longest a migration may take in one direction, e.g. 30s: a gate judged on what was
+    /// measured, so it never stops a statement (--timeout and statement_timeout do).
     #[arg(long, value_name = "DURATION", value_parser = crate::scenario::gates::parse_duration)]
     pub max_duration: Option<f64>,
     /// Longest a lock mode may be held, e.g. AccessExclusiveLock=2s (repeatable).

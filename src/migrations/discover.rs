@@ -371,7 +371,7 @@ fn evidence(entry: &Entry) -> Evidence {
         Evidence::Follows(Format::UpDown)
     } else if layout::plain(name).is_some() {
         // sqlx's migration without rollback, unless its content says dbmate.
-        match std::fs::read_to_string(&entry.path) {
+        match crate::input::read_text(&entry.path) {
             Ok(text) if dbmate::has_up_marker(&text) => Evidence::Follows(Format::Dbmate),
             Ok(_) => Evidence::Follows(Format::UpDown),
             Err(_) => Evidence::Plain,

@@ -70,7 +70,8 @@ fn stop_server_in(folder: &Path) -> bool {
     true
 }
 
-/// Drops the scratch and template databases of runs that are gone on the server of `admin`.
+/// Drops the scratch and template databases of runs that are gone on the server of `admin`:
+/// those whose name and `COMMENT ON DATABASE` mark both name a run of this machine that ended.
 pub async fn reap_scratch_databases(admin: &ConnectionInfo) -> Result<Vec<String>, String> {
     let client = admin
         .connect()
@@ -79,7 +80,8 @@ pub async fn reap_scratch_databases(admin: &ConnectionInfo) -> Result<Vec<String
     wait_for_dead_runs_statements(&client).await;
     let rows = client
         .query(
-            "SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY datname DESC",
+            "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database
+             WHERE starts_with(datname, $1) ORDER BY datname DESC",
             &[&ownership::SCRATCH_PREFIX],
         )
         .await
@@ -94,7 +96,10 @@ pub async fn reap_scratch_databases(admin: &ConnectionInfo) -> Result<Vec<String
     // Templates sort after their database (DESC puts `_seeded` first): dropped first.
     for row in rows {
         let name: String = row.get(0);
-        let Some(owner) = ownership::scratch_database_owner(&name) else {
+        let comment: Option<String> = row.get(1);
+        // The name alone proves nothing (anyone can name a database so): only the mark the run
+        // wrote when it created the database makes it a run's to drop.
+        let Some(owner) = ownership::marked_database_owner(&name, comment.as_deref()) else {
             continue;
         };
         if owner.is_alive() {
