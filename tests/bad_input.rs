@@ -351,6 +351,22 @@ const CASES: &[Case] = &[
         ],
     ),
     flags(
+        "url asking for tls",
+        &["run", "{dir}/migrations", "--provider", "url", "--url", "postgresql://u@127.0.0.1:1/rehearse_test?sslmode=require"],
+    ),
+    flags(
+        "url with a root certificate",
+        &["run", "{dir}/migrations", "--provider", "url", "--url", "host=127.0.0.1 port=1 dbname=rehearse_test sslmode=verify-full sslrootcert=/tmp/ca.pem"],
+    ),
+    flags(
+        "url with a parameter rehearse does not know",
+        &["run", "{dir}/migrations", "--provider", "url", "--url", "postgresql://u@127.0.0.1:1/rehearse_test?service=prod"],
+    ),
+    flags(
+        "snapshot of a url asking for tls",
+        &["snapshot", "--url", "postgresql://u@127.0.0.1:1/rehearse_test?sslmode=verify-ca", "--out", "{dir}/s.json"],
+    ),
+    flags(
         "url that cannot be parsed",
         &["run", "{dir}/migrations", "--provider", "url", "--url", "postgresql://u@host:notaport/db"],
     ),

@@ -575,9 +575,11 @@ fn clean_drops_only_databases_a_run_marked_never_one_by_its_name_alone() {
     let machine = rehearse::provision::ownership::machine_id();
     let marked = format!("rehearse_scratch_{machine}_{dead}_0000beef");
     let named_only = format!("rehearse_scratch_{machine}_{dead}_0000cafe");
+    // The template copy a SIGKILL caught mid-copy: unmarked, but its scratch database is marked.
+    let marked_template = format!("{marked}_seeded");
     rt.block_on(async {
         let client = server.connection.connect().await.unwrap();
-        for name in [&marked, &named_only] {
+        for name in [&marked, &named_only, &marked_template] {
             client
                 .batch_execute(&format!("CREATE DATABASE \"{name}\""))
                 .await
@@ -599,6 +601,7 @@ fn clean_drops_only_databases_a_run_marked_never_one_by_its_name_alone() {
     let (code, stdout, stderr) = run_clean(tmp.path(), Some(&url));
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains(&format!("removed database {marked}")), "{stdout}");
+    assert!(stdout.contains(&format!("removed database {marked_template}")), "{stdout}");
     assert!(!stdout.contains(&named_only), "{stdout}");
     assert_eq!(scratch_databases(&rt, &server, None), vec![named_only]);
 }

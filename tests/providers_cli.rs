@@ -131,6 +131,44 @@ fn url_provider_refuses_a_production_name_even_on_loopback() {
     assert_eq!(allowed.code, 0, "{}", allowed.stderr);
 }
 
+#[test]
+fn url_parameters_are_honoured_not_dropped() {
+    let rt = runtime();
+    let server = rt
+        .block_on(provision::provision(&DatabaseRequest {
+            provider: ProviderChoice::Local,
+            ..Default::default()
+        }))
+        .unwrap();
+    let c = &server.connection;
+    // `options` reaches the server: a read-only session cannot create the scratch database.
+    let url = format!(
+        "postgresql://{}@127.0.0.1:{}/postgres?options=-c%20default_transaction_read_only%3Don&application_name=ci-rehearsal&connect_timeout=5",
+        c.user, c.port
+    );
+    let run = rehearse(&[
+        "run",
+        repo().join("scenarios/quickstart").to_str().unwrap(),
+        "--url",
+        &url,
+    ]);
+    assert_eq!(run.code, 3, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("read-only transaction"),
+        "{}",
+        run.stderr
+    );
+    // TLS is refused by name, before any connection, never turned into plaintext.
+    let tls = rehearse(&[
+        "run",
+        repo().join("scenarios/quickstart").to_str().unwrap(),
+        "--url",
+        &format!("postgresql://{}@127.0.0.1:{}/postgres?sslmode=require", c.user, c.port),
+    ]);
+    assert_eq!(tls.code, 2, "{}", tls.stderr);
+    assert!(tls.stderr.contains("sslmode=require"), "{}", tls.stderr);
+}
+
 /// Processes whose command line mentions `needle`.
 fn processes_mentioning(needle: &str) -> Vec<String> {
     let mut found = Vec::new();

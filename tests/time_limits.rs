@@ -29,7 +29,7 @@ fn a_statement_that_never_ends_is_cut_by_the_run_timeout_with_a_partial_report()
     let started = Instant::now();
     let run = rehearse_local(
         &fixture("rehearsals/endless"),
-        &["--timeout", "8s", "--no-seed"],
+        &["--timeout", "20s", "--no-seed"],
     );
     let took = started.elapsed();
     assert_eq!(run.code, 1, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
@@ -41,7 +41,7 @@ fn a_statement_that_never_ends_is_cut_by_the_run_timeout_with_a_partial_report()
         .collect();
     assert_eq!(said.len(), 1, "{}", run.stderr);
     assert!(
-        said[0].starts_with("rehearse: timed out: V002__never_ends.sql was being rehearsed when the run's timeout (8s) stopped the run")
+        said[0].starts_with("rehearse: timed out: V002__never_ends.sql was being rehearsed when the run's timeout (20s) stopped the run")
             && said[0].contains("partial report: "),
         "{}",
         said[0]
@@ -111,7 +111,18 @@ fn the_scenario_sets_the_run_timeout_too() {
         "{}",
         run.stderr
     );
-    assert_eq!(migration(&run.report(), "002")["verdict"], "timed_out");
+    // Where the 4 seconds ran out (starting the server, or the endless statement) depends on
+    // the machine's load; that the run stopped there, said why and wrote its report does not.
+    let report = run.report();
+    assert_eq!(report["verdict"], "fail");
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "timed_out"),
+        "{report}"
+    );
 }
 
 #[test]

@@ -264,6 +264,7 @@ pub struct ProfileRequest {
 /// Profiles the database at `request.url` into the text of a definition file.
 pub async fn profile(request: &ProfileRequest) -> Result<String, Error> {
     crate::redact::remember_in(&request.url);
+    crate::provision::parameters::honoured(&request.url).map_err(Error::Input)?;
     let config: tokio_postgres::Config = request.url.parse().map_err(|e| {
         Error::Input(format!(
             "{} is not a valid PostgreSQL URL: {e}",

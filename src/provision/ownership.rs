@@ -161,6 +161,14 @@ pub fn marked_database_owner(name: &str, comment: Option<&str>) -> Option<Owner>
     (by_mark.machine == by_name.machine && by_mark.pid == by_name.pid).then_some(by_mark)
 }
 
+/// The other database of a scratch pair: `<scratch>_seeded` for `<scratch>`, and back.
+pub fn pair_partner(name: &str) -> String {
+    match name.strip_suffix(TEMPLATE_SUFFIX) {
+        Some(scratch) => scratch.to_string(),
+        None => format!("{name}{TEMPLATE_SUFFIX}"),
+    }
+}
+
 /// The prefix of the local provider's folders: `rehearse-local-<pid>-<random>`.
 pub const LOCAL_FOLDER_PREFIX: &str = "rehearse-local-";
 /// The file in a local folder that holds its run's mark.

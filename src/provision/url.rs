@@ -29,6 +29,8 @@ const DISPOSABLE_MARKERS: &[&str] = &[
 /// Parses a `postgresql://` URL or a key=value connection string into [`ConnectionInfo`].
 pub fn parse(url: &str) -> Result<ConnectionInfo, ProvisionError> {
     crate::redact::remember_in(url);
+    // Before the driver's parse, which refuses an unknown parameter without naming it.
+    let parameters = super::parameters::honoured(url).map_err(ProvisionError::Refused)?;
     let config = tokio_postgres::Config::from_str(url).map_err(|e| {
         ProvisionError::Refused(format!(
             "the database URL cannot be parsed: {}",
@@ -45,6 +47,7 @@ pub fn parse(url: &str) -> Result<ConnectionInfo, ProvisionError> {
         .map(str::to_string)
         .unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "postgres".into()));
     Ok(ConnectionInfo {
+        parameters,
         host,
         port: config.get_ports().first().copied().unwrap_or(5432),
         dbname: config
@@ -81,7 +84,14 @@ pub fn refusal(target: &ConnectionInfo) -> Option<String> {
             .collect()
     };
     let socket = host.starts_with('/');
-    if socket || is_loopback(&host, target.port) {
+    // With hostaddr the connection goes there, whatever the host name says.
+    let address = target
+        .parameters
+        .iter()
+        .find(|(k, _)| k == "hostaddr")
+        .map(|(_, v)| v.to_ascii_lowercase())
+        .unwrap_or_else(|| host.clone());
+    if socket || is_loopback(&address, target.port) {
         let production = words(&dbname)
             .into_iter()
             .chain(if socket { Vec::new() } else { words(&host) })

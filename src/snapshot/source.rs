@@ -16,6 +16,7 @@ pub fn is_url(spec: &str) -> bool {
 /// malformed URL bad input (exit 2). The password never appears in a message.
 pub async fn from_url(url: &str) -> Result<Snapshot, Error> {
     crate::redact::remember_in(url);
+    crate::provision::parameters::honoured(url).map_err(Error::Input)?;
     let config: tokio_postgres::Config = url.parse().map_err(|e| {
         Error::Input(format!(
             "{} is not a valid PostgreSQL URL: {e}",
