@@ -27,10 +27,7 @@ pub enum Outcome {
     Interrupted,
     /// The run's timeout ran out: the running statement was cancelled and the partial report
     /// written. `what` says in one sentence what was running; `json` is the partial report.
-    TimedOut {
-        what: String,
-        json: Option<PathBuf>,
-    },
+    TimedOut { what: String, json: Option<PathBuf> },
 }
 
 /// How the run writes its reports and how long it may take, beside the scenario.
@@ -65,14 +62,11 @@ pub async fn run(
     let progress = rehearsal::for_stderr();
     rehearsal::journal::begin(&settings, &set);
     let journaled = rehearsal::journal::Journaled(progress.as_ref());
-    let timeout = options
-        .timeout
-        .clone()
-        .or_else(|| {
-            scenario
-                .run_timeout_ms()
-                .map(|ms| (format!("[run] timeout = {ms}ms"), ms))
-        });
+    let timeout = options.timeout.clone().or_else(|| {
+        scenario
+            .run_timeout_ms()
+            .map(|ms| (format!("[run] timeout = {ms}ms"), ms))
+    });
     let timed_out = std::sync::atomic::AtomicBool::new(false);
     let outcome = tokio::select! {
         report = rehearsal::rehearse(&settings, &set, &journaled) => Some(report),

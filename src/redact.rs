@@ -114,7 +114,10 @@ fn values_of(text: &str, key: &str) -> Vec<(usize, usize)> {
         let start = from + found;
         from = start + key.len();
         let boundary = start == 0
-            || matches!(bytes[start - 1], b' ' | b'\t' | b'\n' | b'\r' | b'?' | b'&' | b'"' | b'\'' | b'(' | b',' | b';');
+            || matches!(
+                bytes[start - 1],
+                b' ' | b'\t' | b'\n' | b'\r' | b'?' | b'&' | b'"' | b'\'' | b'(' | b',' | b';'
+            );
         if !boundary {
             continue;
         }
@@ -145,11 +148,12 @@ fn values_of(text: &str, key: &str) -> Vec<(usize, usize)> {
             from = end.max(from);
             continue;
         }
-        while i < bytes.len()
-            && !bytes[i].is_ascii_whitespace()
-            && !matches!(bytes[i], b'"' | b'\'' | b'`')
-            && !(in_query && matches!(bytes[i], b'&' | b'#'))
-        {
+        let ends_value = |b: u8| {
+            b.is_ascii_whitespace()
+                || matches!(b, b'"' | b'\'' | b'`')
+                || (in_query && matches!(b, b'&' | b'#'))
+        };
+        while i < bytes.len() && !ends_value(bytes[i]) {
             i += 1;
         }
         if i > value_start {

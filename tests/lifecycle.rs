@@ -600,8 +600,14 @@ fn clean_drops_only_databases_a_run_marked_never_one_by_its_name_alone() {
     });
     let (code, stdout, stderr) = run_clean(tmp.path(), Some(&url));
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains(&format!("removed database {marked}")), "{stdout}");
-    assert!(stdout.contains(&format!("removed database {marked_template}")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("removed database {marked}")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("removed database {marked_template}")),
+        "{stdout}"
+    );
     assert!(!stdout.contains(&named_only), "{stdout}");
     assert_eq!(scratch_databases(&rt, &server, None), vec![named_only]);
 }

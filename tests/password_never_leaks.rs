@@ -253,8 +253,13 @@ fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
 }
 
 fn holds(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
 }
+
+/// One invocation: arguments, environment, the exit codes it may end with.
+type Call = (Vec<String>, Vec<(&'static str, String)>, &'static [i32]);
 
 /// The three ways a connection string carries a password.
 fn url_forms(server: &Database, password: &str, encoded: &str) -> Vec<(&'static str, String)> {
@@ -262,7 +267,10 @@ fn url_forms(server: &Database, password: &str, encoded: &str) -> Vec<(&'static 
     vec![
         (
             "user:password@",
-            format!("postgresql://{}:{encoded}@127.0.0.1:{}/postgres", c.user, c.port),
+            format!(
+                "postgresql://{}:{encoded}@127.0.0.1:{}/postgres",
+                c.user, c.port
+            ),
         ),
         (
             "?password=",
@@ -322,26 +330,163 @@ fn every_command_in_every_url_form_keeps_the_password_in() {
         let reports = reports.to_str().unwrap().to_string();
         let failed_reports = d.join("failed");
         let failed_reports = failed_reports.to_str().unwrap().to_string();
-        // (arguments, environment, the exit codes it may end with)
-        let mut calls: Vec<(Vec<String>, Vec<(&str, String)>, &[i32])> = vec![
-            (vec!["run".into(), quickstart.into(), "--provider".into(), "url".into(), "--url".into(), right.clone(), "--out".into(), reports.clone()], vec![], &[0]),
-            (vec!["run".into(), forward_fails.into(), "--provider".into(), "url".into(), "--url".into(), right.clone(), "--out".into(), failed_reports.clone()], vec![], &[1]),
-            (vec!["run".into(), quickstart.into(), "--provider".into(), "url".into(), "--out".into(), reports.clone() + "-env"], vec![("REHEARSE_URL", right.clone())], &[0]),
-            (vec!["run".into(), quickstart.into(), "--provider".into(), "url".into(), "--url".into(), wrong.clone(), "--out".into(), reports.clone() + "-wrong"], vec![], &[3]),
-            (vec!["snapshot".into(), "--url".into(), right.clone(), "--out".into(), snapshot_file.clone()], vec![], &[0]),
-            (vec!["snapshot".into(), "--url".into(), wrong.clone()], vec![], &[3]),
-            (vec!["diff".into(), snapshot_file.clone(), right.clone()], vec![], &[0, 2]),
-            (vec!["diff".into(), right.clone(), wrong.clone()], vec![], &[2, 3]),
+        let mut calls: Vec<Call> = vec![
+            (
+                vec![
+                    "run".into(),
+                    quickstart.into(),
+                    "--provider".into(),
+                    "url".into(),
+                    "--url".into(),
+                    right.clone(),
+                    "--out".into(),
+                    reports.clone(),
+                ],
+                vec![],
+                &[0],
+            ),
+            (
+                vec![
+                    "run".into(),
+                    forward_fails.into(),
+                    "--provider".into(),
+                    "url".into(),
+                    "--url".into(),
+                    right.clone(),
+                    "--out".into(),
+                    failed_reports.clone(),
+                ],
+                vec![],
+                &[1],
+            ),
+            (
+                vec![
+                    "run".into(),
+                    quickstart.into(),
+                    "--provider".into(),
+                    "url".into(),
+                    "--out".into(),
+                    reports.clone() + "-env",
+                ],
+                vec![("REHEARSE_URL", right.clone())],
+                &[0],
+            ),
+            (
+                vec![
+                    "run".into(),
+                    quickstart.into(),
+                    "--provider".into(),
+                    "url".into(),
+                    "--url".into(),
+                    wrong.clone(),
+                    "--out".into(),
+                    reports.clone() + "-wrong",
+                ],
+                vec![],
+                &[3],
+            ),
+            (
+                vec![
+                    "snapshot".into(),
+                    "--url".into(),
+                    right.clone(),
+                    "--out".into(),
+                    snapshot_file.clone(),
+                ],
+                vec![],
+                &[0],
+            ),
+            (
+                vec!["snapshot".into(), "--url".into(), wrong.clone()],
+                vec![],
+                &[3],
+            ),
+            (
+                vec!["diff".into(), snapshot_file.clone(), right.clone()],
+                vec![],
+                &[0, 2],
+            ),
+            (
+                vec!["diff".into(), right.clone(), wrong.clone()],
+                vec![],
+                &[2, 3],
+            ),
             // A usage error quotes the argument it did not expect.
-            (vec!["diff".into(), snapshot_file.clone(), snapshot_file.clone(), right.clone()], vec![], &[2]),
-            (vec!["profile".into(), "--url".into(), right.clone(), "--out".into(), profile_file.clone()], vec![], &[0]),
-            (vec!["profile".into(), "--url".into(), right.clone(), "--compare".into(), profile_file.clone()], vec![], &[0, 1]),
-            (vec!["profile".into(), "--url".into(), wrong.clone()], vec![], &[3]),
-            (vec!["render".into(), format!("{reports}/report.json"), "--out".into(), d.join("rendered").to_str().unwrap().into()], vec![], &[0]),
-            (vec!["compare".into(), format!("{reports}/report.json"), format!("{failed_reports}/report.json")], vec![], &[0]),
-            (vec!["compare".into(), format!("{reports}/report.json"), right.clone()], vec![], &[2]),
-            (vec!["clean".into(), "--url".into(), right.clone()], vec![], &[0]),
-            (vec!["clean".into(), "--url".into(), wrong.clone()], vec![], &[3]),
+            (
+                vec![
+                    "diff".into(),
+                    snapshot_file.clone(),
+                    snapshot_file.clone(),
+                    right.clone(),
+                ],
+                vec![],
+                &[2],
+            ),
+            (
+                vec![
+                    "profile".into(),
+                    "--url".into(),
+                    right.clone(),
+                    "--out".into(),
+                    profile_file.clone(),
+                ],
+                vec![],
+                &[0],
+            ),
+            (
+                vec![
+                    "profile".into(),
+                    "--url".into(),
+                    right.clone(),
+                    "--compare".into(),
+                    profile_file.clone(),
+                ],
+                vec![],
+                &[0, 1],
+            ),
+            (
+                vec!["profile".into(), "--url".into(), wrong.clone()],
+                vec![],
+                &[3],
+            ),
+            (
+                vec![
+                    "render".into(),
+                    format!("{reports}/report.json"),
+                    "--out".into(),
+                    d.join("rendered").to_str().unwrap().into(),
+                ],
+                vec![],
+                &[0],
+            ),
+            (
+                vec![
+                    "compare".into(),
+                    format!("{reports}/report.json"),
+                    format!("{failed_reports}/report.json"),
+                ],
+                vec![],
+                &[0],
+            ),
+            (
+                vec![
+                    "compare".into(),
+                    format!("{reports}/report.json"),
+                    right.clone(),
+                ],
+                vec![],
+                &[2],
+            ),
+            (
+                vec!["clean".into(), "--url".into(), right.clone()],
+                vec![],
+                &[0],
+            ),
+            (
+                vec!["clean".into(), "--url".into(), wrong.clone()],
+                vec![],
+                &[3],
+            ),
         ];
         for (args, env, codes) in calls.drain(..) {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -377,5 +522,9 @@ fn every_command_in_every_url_form_keeps_the_password_in() {
         );
     }
     assert!(ran >= 45);
-    assert!(leaks.is_empty(), "the password left the process:\n{}", leaks.join("\n"));
+    assert!(
+        leaks.is_empty(),
+        "the password left the process:\n{}",
+        leaks.join("\n")
+    );
 }

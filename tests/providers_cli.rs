@@ -97,7 +97,10 @@ fn url_provider_refuses_a_production_name_even_on_loopback() {
         .unwrap();
     rt.block_on(async {
         let client = server.connection.connect().await.unwrap();
-        client.batch_execute("CREATE DATABASE app_prod").await.unwrap();
+        client
+            .batch_execute("CREATE DATABASE app_prod")
+            .await
+            .unwrap();
     });
     let c = &server.connection;
     // An SSH tunnel to production looks like this.
@@ -152,7 +155,11 @@ fn url_parameters_are_honoured_not_dropped() {
         "--url",
         &url,
     ]);
-    assert_eq!(run.code, 3, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 3,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     assert!(
         run.stderr.contains("read-only transaction"),
         "{}",
@@ -163,7 +170,10 @@ fn url_parameters_are_honoured_not_dropped() {
         "run",
         repo().join("scenarios/quickstart").to_str().unwrap(),
         "--url",
-        &format!("postgresql://{}@127.0.0.1:{}/postgres?sslmode=require", c.user, c.port),
+        &format!(
+            "postgresql://{}@127.0.0.1:{}/postgres?sslmode=require",
+            c.user, c.port
+        ),
     ]);
     assert_eq!(tls.code, 2, "{}", tls.stderr);
     assert!(tls.stderr.contains("sslmode=require"), "{}", tls.stderr);

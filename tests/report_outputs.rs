@@ -69,7 +69,11 @@ fn report_json_is_compact_unless_pretty_is_asked_for() {
     let compact = rehearse_local(&repo().join("scenarios/quickstart"), &[]);
     assert_eq!(compact.code, 0, "{}", compact.stderr);
     let text = read(compact.out.path(), "report.json");
-    assert_eq!(text.trim_end().lines().count(), 1, "report.json is one line");
+    assert_eq!(
+        text.trim_end().lines().count(),
+        1,
+        "report.json is one line"
+    );
     assert!(!text.contains("\n  "), "no indentation");
 
     let pretty = rehearse_local(&repo().join("scenarios/quickstart"), &["--pretty"]);
@@ -91,7 +95,11 @@ fn report_json_is_compact_unless_pretty_is_asked_for() {
     let source = compact.out.path().join("report.json");
     for (flag, one_line) in [(None, true), (Some("--pretty"), false)] {
         let mut command = std::process::Command::new(binary());
-        command.arg("render").arg(&source).arg("--out").arg(rendered.path());
+        command
+            .arg("render")
+            .arg(&source)
+            .arg("--out")
+            .arg(rendered.path());
         if let Some(flag) = flag {
             command.arg(flag);
         }

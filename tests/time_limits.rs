@@ -32,7 +32,11 @@ fn a_statement_that_never_ends_is_cut_by_the_run_timeout_with_a_partial_report()
         &["--timeout", "20s", "--no-seed"],
     );
     let took = started.elapsed();
-    assert_eq!(run.code, 1, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     assert!(took < Duration::from_secs(120), "the run took {took:?}");
     let said: Vec<&str> = run
         .stderr
@@ -50,7 +54,11 @@ fn a_statement_that_never_ends_is_cut_by_the_run_timeout_with_a_partial_report()
     assert_eq!(report["verdict"], "fail");
     assert_eq!(migration(&report, "001")["verdict"], "pass");
     assert_eq!(migration(&report, "002")["verdict"], "timed_out");
-    assert_eq!(report["migrations"].as_array().unwrap().len(), 2, "003 was not reached");
+    assert_eq!(
+        report["migrations"].as_array().unwrap().len(),
+        2,
+        "003 was not reached"
+    );
 }
 
 #[test]
@@ -64,7 +72,9 @@ fn the_timeout_cancels_the_statement_in_a_server_rehearse_does_not_own() {
         .unwrap();
     rt.block_on(async {
         let c = server.connection.connect().await.unwrap();
-        c.batch_execute("CREATE DATABASE staging_app").await.unwrap();
+        c.batch_execute("CREATE DATABASE staging_app")
+            .await
+            .unwrap();
     });
     let url = server.connection.with_dbname("staging_app").url();
     let run = rehearse(&[
@@ -76,7 +86,11 @@ fn the_timeout_cancels_the_statement_in_a_server_rehearse_does_not_own() {
         "--timeout",
         "6s",
     ]);
-    assert_eq!(run.code, 1, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     assert_eq!(migration(&run.report(), "002")["verdict"], "timed_out");
     // Nothing of the run is still running in the server: the sleep was cancelled, not left to
     // hold its transaction open for an hour.
@@ -105,7 +119,11 @@ fn the_timeout_cancels_the_statement_in_a_server_rehearse_does_not_own() {
 #[test]
 fn the_scenario_sets_the_run_timeout_too() {
     let run = rehearse_local(&fixture("rehearsals/run_timeout"), &["--no-seed"]);
-    assert_eq!(run.code, 1, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
     assert!(
         run.stderr.contains("[run] timeout = 4000ms"),
         "{}",
@@ -127,13 +145,24 @@ fn the_scenario_sets_the_run_timeout_too() {
 
 #[test]
 fn every_statement_has_a_default_budget() {
-    let run = rehearse_local(&fixture("rehearsals/default_statement_budget"), &["--no-seed"]);
-    assert_eq!(run.code, 0, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    let run = rehearse_local(
+        &fixture("rehearsals/default_statement_budget"),
+        &["--no-seed"],
+    );
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
 }
 
 #[test]
 fn a_statement_timeout_the_migration_sets_itself_wins() {
     // The scenario gives every statement 1s; the migration gives its own 30s and sleeps 2s.
     let run = rehearse_local(&fixture("rehearsals/own_statement_timeout"), &["--no-seed"]);
-    assert_eq!(run.code, 0, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
 }

@@ -258,7 +258,9 @@ pub struct RunArgs {
 fn parse_timeout(text: &str) -> Result<(String, f64), String> {
     let ms = crate::scenario::gates::parse_duration(text)?;
     if ms <= 0.0 {
-        return Err(format!("{text} is not a timeout: give a duration of more than zero, such as 20min"));
+        return Err(format!(
+            "{text} is not a timeout: give a duration of more than zero, such as 20min"
+        ));
     }
     Ok((text.trim().to_string(), ms))
 }

@@ -142,9 +142,8 @@ impl Approvals {
     /// Reads an approvals file; every entry must be a version with `destructive` and/or
     /// `irreversible`, each with `by` and `reason`.
     pub fn from_file(path: &Path) -> Result<Approvals, String> {
-        let text = crate::input::read_text(path).map_err(|e| {
-            format!("the approvals file {} cannot be read: {e}", path.display())
-        })?;
+        let text = crate::input::read_text(path)
+            .map_err(|e| format!("the approvals file {} cannot be read: {e}", path.display()))?;
         Self::from_toml(&text, &path.display().to_string())
     }
 

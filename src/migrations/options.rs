@@ -47,7 +47,10 @@ pub(crate) fn diesel_run_in_transaction(folder: &Path) -> Result<bool, ParseFail
                 .span()
                 .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
                 .unwrap_or(1),
-            message: format!("metadata.toml: {}", crate::toml_lines::toml_message(e.message())),
+            message: format!(
+                "metadata.toml: {}",
+                crate::toml_lines::toml_message(e.message())
+            ),
         }),
     }
 }

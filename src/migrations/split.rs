@@ -166,7 +166,9 @@ mod tests {
         .unwrap_err();
         let text = e.to_string();
         assert!(
-            text.starts_with("V2__open.sql, line 2: BEGIN here opens a transaction that the file never ends"),
+            text.starts_with(
+                "V2__open.sql, line 2: BEGIN here opens a transaction that the file never ends"
+            ),
             "{text}"
         );
         assert!(split_statements(

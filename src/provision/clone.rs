@@ -135,7 +135,7 @@ pub async fn clone_into(
                     bytes_streamed: 0,
                     seconds: started.elapsed().as_secs_f64(),
                     notes: Vec::new(),
-                })
+                });
             }
             Err(e) if method == CloneMethod::Auto => {
                 why = Some(format!(
@@ -283,7 +283,7 @@ async fn copy_into(
         ))
         .await
         .map_err(failed("could not create the scratch database"))?;
-    super::ownership::mark_database(&admin, scratch)
+    super::ownership::mark_database(admin, scratch)
         .await
         .map_err(failed("could not mark the scratch database as this run's"))?;
     let target = source.with_dbname(scratch);

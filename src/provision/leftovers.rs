@@ -93,10 +93,8 @@ pub async fn reap_scratch_databases(admin: &ConnectionInfo) -> Result<Vec<String
             )
         })?;
     let mut removed = Vec::new();
-    let comments: std::collections::HashMap<String, Option<String>> = rows
-        .iter()
-        .map(|row| (row.get(0), row.get(1)))
-        .collect();
+    let comments: std::collections::HashMap<String, Option<String>> =
+        rows.iter().map(|row| (row.get(0), row.get(1))).collect();
     // Templates sort after their database (DESC puts `_seeded` first): dropped first.
     for row in rows {
         let name: String = row.get(0);
@@ -107,8 +105,8 @@ pub async fn reap_scratch_databases(admin: &ConnectionInfo) -> Result<Vec<String
         // the copy finishes after the client is gone: the other database of the pair (scratch
         // and `_seeded`), marked, vouches for it.
         let partner = ownership::pair_partner(&name);
-        let Some(owner) = ownership::marked_database_owner(&name, comment.as_deref())
-            .or_else(|| {
+        let Some(owner) =
+            ownership::marked_database_owner(&name, comment.as_deref()).or_else(|| {
                 let partner_comment = comments.get(&partner)?.as_deref();
                 ownership::marked_database_owner(&partner, partner_comment)
             })

@@ -262,7 +262,10 @@ mod tests {
             Some(this_run())
         );
         assert_eq!(marked_database_owner(&name, None), None);
-        assert_eq!(marked_database_owner(&name, Some("production ledger")), None);
+        assert_eq!(
+            marked_database_owner(&name, Some("production ledger")),
+            None
+        );
         // A mark copied onto a database whose name names another run is not that run's.
         let other = format!("{SCRATCH_PREFIX}{}_1_0000abcd", this_run().machine);
         assert_eq!(marked_database_owner(&other, Some(&mark)), None);

@@ -170,8 +170,10 @@ mod tests {
     #[test]
     fn honoured_parameters_are_kept_and_tls_is_refused_by_name() {
         assert_eq!(
-            honoured("postgresql://u@h/db?application_name=ci%20job&connect_timeout=5&sslmode=disable")
-                .unwrap(),
+            honoured(
+                "postgresql://u@h/db?application_name=ci%20job&connect_timeout=5&sslmode=disable"
+            )
+            .unwrap(),
             vec![
                 ("application_name".to_string(), "ci job".to_string()),
                 ("connect_timeout".to_string(), "5".to_string()),

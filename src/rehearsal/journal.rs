@@ -92,7 +92,12 @@ pub(super) fn run_findings(findings: &[Finding]) {
 /// that was running marked `interrupted`, and the run's verdict `interrupted`. None when no
 /// journal was kept.
 pub fn interrupted_report(signal: &str) -> Option<Report> {
-    stopped_report(FindingKind::Interrupted, signal, Verdict::Interrupted, Verdict::Interrupted)
+    stopped_report(
+        FindingKind::Interrupted,
+        signal,
+        Verdict::Interrupted,
+        Verdict::Interrupted,
+    )
 }
 
 /// The report of a run its `--timeout` stopped (`limit` as the user wrote it): what finished,

@@ -568,10 +568,17 @@ impl FileCheck<'_> {
     /// `[database.settings]`: each a string, number or boolean, as the server's text.
     /// `[database] version` and `image`: a PostgreSQL major version, a non-empty image name.
     fn identity(&self, db: &DatabaseSection) -> Result<(), ScenarioError> {
-        if let Some(why) = db.version.and_then(|v| bad_major(v, "[database] version =")) {
+        if let Some(why) = db
+            .version
+            .and_then(|v| bad_major(v, "[database] version ="))
+        {
             return Err(self.invalid_at(&["database".into(), "version".into()], why));
         }
-        if let Some(why) = db.image.as_deref().and_then(|i| bad_image(i, "[database] image =")) {
+        if let Some(why) = db
+            .image
+            .as_deref()
+            .and_then(|i| bad_image(i, "[database] image ="))
+        {
             return Err(self.invalid_at(&["database".into(), "image".into()], why));
         }
         Ok(())

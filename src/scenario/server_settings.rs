@@ -438,12 +438,17 @@ const NAMES: &[&str] = &[
 pub fn unknown(name: &str) -> Option<String> {
     let lower = name.to_ascii_lowercase();
     let word = |w: &str| {
-        w.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+        w.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
     };
     if lower.contains('.') {
         return (!lower.split('.').all(word)).then(|| {
-            format!("\"{name}\" is not a setting name (letters, digits and _ in dot-separated parts)")
+            format!(
+                "\"{name}\" is not a setting name (letters, digits and _ in dot-separated parts)"
+            )
         });
     }
     if NAMES.binary_search(&lower.as_str()).is_ok() {
@@ -473,7 +478,9 @@ fn distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let current = row[j + 1];
-            row[j + 1] = (previous + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            row[j + 1] = (previous + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
             previous = current;
         }
     }
