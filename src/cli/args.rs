@@ -48,9 +48,11 @@ Examples:
   rehearse clean
   rehearse clean --url postgresql://ci@staging-db:5432/postgres
 
-Every run marks what it creates with this machine and its process id; `clean` removes what
-belongs to runs that are no longer running on this machine (every run also does this for its
-provider before it starts). Things made by older versions, or by other machines, are left alone.
+Every run marks what it creates with this machine and its process id (a database also with
+COMMENT ON DATABASE); `clean` removes what belongs to runs that are no longer running on this
+machine (every run also does this for its provider before it starts). A database is dropped only
+when it carries the mark, never for its name alone. Things made by older versions, or by other
+machines, are left alone.
 Exit codes: 0 done (each removal printed); 3 Docker or the --url server could not be asked.";
 
 #[derive(Args)]
@@ -180,9 +182,15 @@ Examples:
       the same on app itself, every migration inside a transaction that is rolled back
   rehearse run scenarios/saas --scale 0.01 --seed 7
       seed the scenario's dataset at 1% of its rows, with a fixed seed
+  rehearse run db/migrations --timeout 40m
+      stop (cancelling the running statement) and write the partial report after 40 minutes
 
-Exit codes: 0 every migration passed; 1 something failed (a verdict or a gate);
-2 bad usage or bad input; 3 the environment failed (no Docker, no PostgreSQL binaries).";
+Every statement has a 10min statement_timeout unless the scenario, the server or the migration
+sets one. --url honours libpq's application_name, connect_timeout, options, hostaddr,
+target_session_attrs and keepalives parameters; it refuses TLS (sslmode=require, verify-ca,
+verify-full) and any other parameter by name rather than drop it.
+Exit codes: 0 every migration passed; 1 something failed (a verdict or a gate, or --timeout ran
+out); 2 bad usage or bad input; 3 the environment failed (no Docker, no PostgreSQL binaries).";
 
 #[derive(Args)]
 pub struct RunArgs {
