@@ -7,12 +7,14 @@
 
 /// A line on stderr that never panics: a reader that went away (`rehearse run … 2>&1 | head`)
 /// must not turn a rehearsal into a crash that leaves its database behind. Use it instead of
-/// `eprintln!`, which panics when stderr is a closed pipe.
+/// `eprintln!`, which panics when stderr is a closed pipe. Every line passes through
+/// [`redact::redact`]: no password reaches stderr, whoever wrote the sentence.
 #[macro_export]
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+        let line = $crate::redact::redact(&format!($($arg)*));
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
     }};
 }
 
@@ -21,6 +23,7 @@ pub mod compare;
 pub mod error;
 pub mod gate;
 pub mod identifier;
+pub mod input;
 pub mod lock_mode;
 pub mod migrations;
 pub mod pipeline;

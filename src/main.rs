@@ -7,7 +7,28 @@ use rehearse::provision::cleanup;
 use rehearse::ExitCode;
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    // Every password given on the command line or in the environment is remembered before
+    // anything can print, so that no output (an error, a usage line) can carry it.
+    for arg in std::env::args_os().skip(1) {
+        rehearse::redact::remember_in(&arg.to_string_lossy());
+    }
+    if let Some(url) = std::env::var_os("REHEARSE_URL") {
+        rehearse::redact::remember_in(&url.to_string_lossy());
+    }
+    // clap's own messages (a usage error quotes the argument) go through the same redaction.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use std::io::Write as _;
+            let text = rehearse::redact::redact(&e.render().to_string());
+            let _ = if e.use_stderr() {
+                write!(std::io::stderr().lock(), "{text}")
+            } else {
+                write!(std::io::stdout().lock(), "{text}")
+            };
+            return std::process::ExitCode::from(e.exit_code() as u8);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -25,10 +25,28 @@ pub enum Outcome {
     Finished { report: Box<Report>, json: PathBuf },
     /// A signal stopped it; what finished is in the partial report, when it could be written.
     Interrupted,
+    /// The run's timeout ran out: the running statement was cancelled and the partial report
+    /// written. `what` says in one sentence what was running; `json` is the partial report.
+    TimedOut { what: String, json: Option<PathBuf> },
+}
+
+/// How the run writes its reports and how long it may take, beside the scenario.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// report.json compact (default) or indented (`--pretty`).
+    pub json: report::JsonStyle,
+    /// The longest the whole run may take, as the user wrote it and in milliseconds
+    /// (`--timeout`, else `[run] timeout`).
+    pub timeout: Option<(String, f64)>,
 }
 
 /// Runs `scenario` with the command line's `gates` and writes the reports into `out`.
-pub async fn run(scenario: &Scenario, out: &Path, gates: &GateOverrides) -> Result<Outcome, Error> {
+pub async fn run(
+    scenario: &Scenario,
+    out: &Path,
+    gates: &GateOverrides,
+    options: &RunOptions,
+) -> Result<Outcome, Error> {
     // Everything the user wrote is checked before anything starts.
     render::prepare_out_dir(out).map_err(Error::Input)?;
     let set = migrations::discover(&scenario.migrations_dir, scenario.format)?;
@@ -44,27 +62,40 @@ pub async fn run(scenario: &Scenario, out: &Path, gates: &GateOverrides) -> Resu
     let progress = rehearsal::for_stderr();
     rehearsal::journal::begin(&settings, &set);
     let journaled = rehearsal::journal::Journaled(progress.as_ref());
+    let timeout = options.timeout.clone().or_else(|| {
+        scenario
+            .run_timeout_ms()
+            .map(|ms| (format!("[run] timeout = {ms}ms"), ms))
+    });
+    let timed_out = std::sync::atomic::AtomicBool::new(false);
     let outcome = tokio::select! {
         report = rehearsal::rehearse(&settings, &set, &journaled) => Some(report),
         _ = cleanup::interruption() => None,
+        _ = past(timeout.as_ref().map(|t| t.1), &timed_out) => None,
     };
+    // The timeout: the running statement was cancelled in the server above, and dropping the
+    // rehearsal released the database; what ran so far is the report.
+    if timed_out.load(std::sync::atomic::Ordering::SeqCst) && cleanup::interrupted().is_none() {
+        let limit = timeout.map(|t| t.0).unwrap_or_default();
+        return Ok(write_timed_out(out, &limit, options.json));
+    }
     // Stopped by a signal: the rehearsal's work was dropped above, which released its
     // database; what ran so far is the report. A signal that came as the rehearsal finished
     // still stopped the run.
     let Some(report) = outcome.filter(|_| cleanup::interrupted().is_none()) else {
-        write_interrupted(out);
+        write_interrupted(out, options.json);
         return Ok(Outcome::Interrupted);
     };
     let report = match report {
         Ok(report) => report,
         Err(Error::Environment(why)) => {
-            write_failed(out, &why);
+            write_failed(out, &why, options.json);
             return Err(Error::Environment(why));
         }
         Err(e) => return Err(e),
     };
     let report = gate::evaluate(&report, &gates, &approvals);
-    let written = render::write_all(&report, out).map_err(|e| {
+    let written = render::write_all_styled(&report, out, options.json).map_err(|e| {
         Error::Environment(format!(
             "could not write the reports into {}: {e}",
             out.display()
@@ -74,6 +105,50 @@ pub async fn run(scenario: &Scenario, out: &Path, gates: &GateOverrides) -> Resu
         report: Box::new(report),
         json: written.json,
     })
+}
+
+/// Returns once `limit_ms` has passed (never without one), after it has set `flag` and asked
+/// the server to cancel the migration's running statement.
+async fn past(limit_ms: Option<f64>, flag: &std::sync::atomic::AtomicBool) {
+    let Some(ms) = limit_ms else {
+        return std::future::pending().await;
+    };
+    // A limit longer than a Duration holds is no limit.
+    let Ok(limit) = std::time::Duration::try_from_secs_f64(ms.max(0.0) / 1000.0) else {
+        return std::future::pending().await;
+    };
+    tokio::time::sleep(limit).await;
+    flag.store(true, std::sync::atomic::Ordering::SeqCst);
+    probe::running::cancel_all().await;
+}
+
+/// Writes the report of a run its timeout stopped, and says what was running.
+fn write_timed_out(out: &Path, limit: &str, style: report::JsonStyle) -> Outcome {
+    let Some(report) = rehearsal::journal::timed_out_report(limit) else {
+        return Outcome::TimedOut {
+            what: format!("the run took longer than its timeout ({limit})"),
+            json: None,
+        };
+    };
+    let what = report
+        .migrations
+        .iter()
+        .find(|m| m.verdict == report::Verdict::TimedOut)
+        .and_then(|m| m.findings.first())
+        .or_else(|| report.findings.last())
+        .map(|f| f.message.clone())
+        .unwrap_or_else(|| format!("the run took longer than its timeout ({limit})"));
+    let json = match render::write_all_styled(&report, out, style) {
+        Ok(written) => Some(written.json),
+        Err(e) => {
+            crate::say!(
+                "rehearse: could not write the partial report into {}: {e}",
+                out.display()
+            );
+            None
+        }
+    };
+    Outcome::TimedOut { what, json }
 }
 
 /// What the rehearsal takes of `scenario`, built before it starts: a missing or malformed
@@ -99,9 +174,9 @@ pub fn rehearsal_settings(
 
 /// Writes the report of a run an environment failure stopped after its database was up (what
 /// finished before it), and says where; the failure itself is the caller's to say, last.
-fn write_failed(out: &Path, why: &str) {
+fn write_failed(out: &Path, why: &str, style: report::JsonStyle) {
     if let Some(report) = rehearsal::journal::failed_report(why) {
-        match render::write_all(&report, out) {
+        match render::write_all_styled(&report, out, style) {
             Ok(written) => crate::say!(
                 "rehearse: partial report (what finished before the environment failed): {}",
                 written.json.display()
@@ -116,11 +191,11 @@ fn write_failed(out: &Path, why: &str) {
 
 /// Writes the report of a run a signal stopped (what finished, the migration that was running
 /// marked interrupted), and says where.
-fn write_interrupted(out: &Path) {
+fn write_interrupted(out: &Path, style: report::JsonStyle) {
     let code = cleanup::interrupted().unwrap_or(130);
     let signal = cleanup::signal_name(code);
     if let Some(report) = rehearsal::journal::interrupted_report(signal) {
-        match render::write_all(&report, out) {
+        match render::write_all_styled(&report, out, style) {
             Ok(written) => crate::say!(
                 "rehearse: {}; partial report: {}",
                 report::measures::headline(&report),

@@ -21,6 +21,12 @@ pub fn excerpt(text: &str) -> String {
 /// could not take, and that value may be the rest of the file.
 pub fn toml_message(message: &str) -> String {
     const MAX: usize = 240;
+    // serde's words for a value none of a key's forms take name our types, not the user's.
+    let message = if message.contains("did not match any variant of untagged enum") {
+        "the value is not of a type this key takes (see the documentation of the key)"
+    } else {
+        message
+    };
     let one_line = message.split_whitespace().collect::<Vec<_>>().join(" ");
     if one_line.chars().count() > MAX {
         format!("{}...", one_line.chars().take(MAX).collect::<String>())

@@ -119,6 +119,18 @@ const CASES: &[Case] = &[
         "[database.settings]\nwork_mem = [1, 2]\n",
     ),
     run("lock_timeout not a duration", "[migrations]\nlock_timeout = \"soon\"\n"),
+    run(
+        "statement_timeout longer than postgresql takes",
+        "[migrations]\nstatement_timeout = \"99999999999999999h\"\n",
+    ),
+    run(
+        "database setting name unknown",
+        "[database.settings]\nwork_mme = \"64MB\"\n",
+    ),
+    run("database version zero", "[database]\nversion = 0\n"),
+    run("database image empty", "[database]\nimage = \"\"\n"),
+    run("gate duration of the wrong type", "[gates]\nmax_duration = true\n"),
+    run("run timeout not a duration", "[run]\ntimeout = \"soon\"\n"),
     run("statement_timeout negative", "[migrations]\nstatement_timeout = -5\n"),
     run("unknown format", "[migrations]\nformat = \"liquibase\"\n"),
     run("migrations path missing", "[migrations]\npath = \"nowhere\"\n"),
@@ -176,6 +188,18 @@ const CASES: &[Case] = &[
         "[dataset.tables.users.columns.name]\nkind = \"object\"\n[dataset.tables.users.columns.name.fields]\nage = { kind = \"int\", distribution = \"normal\", std_dev = 0 }\n",
     ),
     run(
+        "dataset date that is no date",
+        "[dataset.tables.users.columns]\nname = { kind = \"date\", min = \"2024-13-45\" }\n",
+    ),
+    run(
+        "dataset min above max",
+        "[dataset.tables.users.columns]\nid = { kind = \"int\", min = 10, max = 1 }\n",
+    ),
+    run(
+        "dataset weights for other values",
+        "[dataset.tables.users.columns]\nname = { kind = \"choice\", values = [\"a\", \"b\"], weights = [1] }\n",
+    ),
+    run(
         "dataset table no migration creates",
         "[dataset.tables.ghosts]\nrows = 10\n",
     ),
@@ -220,6 +244,36 @@ const CASES: &[Case] = &[
         files: &[(
             "defs.toml",
             "[tables.users.columns]\nid = { kind = \"int\", distribution = \"normal\", mean = nan }\n",
+        )],
+        args: &[],
+        code: 2,
+    },
+    Case {
+        name: "definition file date that is no date",
+        scenario: Some("[dataset]\ngenerators = \"defs.toml\"\n"),
+        files: &[(
+            "defs.toml",
+            "[tables.users]\nrows = 5\n\n[tables.users.columns.name]\nkind = \"timestamp\"\nmin = \"2024-01-01\"\nmax = \"2024-13-45\"\n",
+        )],
+        args: &[],
+        code: 2,
+    },
+    Case {
+        name: "definition file min after max",
+        scenario: Some("[dataset]\ngenerators = \"defs.toml\"\n"),
+        files: &[(
+            "defs.toml",
+            "[tables.users.columns]\nname = { kind = \"date\", min = \"2025-01-01\", max = \"2024-01-01\" }\n",
+        )],
+        args: &[],
+        code: 2,
+    },
+    Case {
+        name: "definition file weights for other values",
+        scenario: Some("[dataset]\ngenerators = \"defs.toml\"\n"),
+        files: &[(
+            "defs.toml",
+            "[tables.users.columns.name]\nkind = \"choice\"\nvalues = [\"a\", \"b\", \"c\"]\nweights = [1, 2]\n",
         )],
         args: &[],
         code: 2,
@@ -297,6 +351,22 @@ const CASES: &[Case] = &[
         ],
     ),
     flags(
+        "url asking for tls",
+        &["run", "{dir}/migrations", "--provider", "url", "--url", "postgresql://u@127.0.0.1:1/rehearse_test?sslmode=require"],
+    ),
+    flags(
+        "url with a root certificate",
+        &["run", "{dir}/migrations", "--provider", "url", "--url", "host=127.0.0.1 port=1 dbname=rehearse_test sslmode=verify-full sslrootcert=/tmp/ca.pem"],
+    ),
+    flags(
+        "url with a parameter rehearse does not know",
+        &["run", "{dir}/migrations", "--provider", "url", "--url", "postgresql://u@127.0.0.1:1/rehearse_test?service=prod"],
+    ),
+    flags(
+        "snapshot of a url asking for tls",
+        &["snapshot", "--url", "postgresql://u@127.0.0.1:1/rehearse_test?sslmode=verify-ca", "--out", "{dir}/s.json"],
+    ),
+    flags(
         "url that cannot be parsed",
         &["run", "{dir}/migrations", "--provider", "url", "--url", "postgresql://u@host:notaport/db"],
     ),
@@ -320,6 +390,62 @@ const CASES: &[Case] = &[
         scenario: None,
         files: &[("approvals.toml", "[1]\ndestructive = \"yes\"\n")],
         args: &["run", "{dir}/migrations", "--approvals", "{dir}/approvals.toml"],
+        code: 2,
+    },
+    flags("image empty", &["run", "{dir}/migrations", "--image", ""]),
+    flags("pg-version zero", &["run", "{dir}/migrations", "--pg-version", "0"]),
+    flags("timeout zero", &["run", "{dir}/migrations", "--timeout", "0s"]),
+    flags("timeout without unit", &["run", "{dir}/migrations", "--timeout", "30"]),
+    // Files that are not regular files: refused at once, never read (a FIFO would block).
+    Case {
+        name: "scenario file that is a fifo",
+        scenario: None,
+        files: &[("scenario.toml|", "")],
+        args: &["run", "{dir}/scenario.toml"],
+        code: 2,
+    },
+    Case {
+        name: "approvals file that is a fifo",
+        scenario: None,
+        files: &[("approvals.toml|", "")],
+        args: &["run", "{dir}/migrations", "--approvals", "{dir}/approvals.toml"],
+        code: 2,
+    },
+    Case {
+        name: "dataset file that is a fifo",
+        scenario: None,
+        files: &[("defs.toml|", "")],
+        args: &["run", "{dir}/migrations", "--dataset", "{dir}/defs.toml"],
+        code: 2,
+    },
+    Case {
+        name: "diff of a fifo",
+        scenario: None,
+        files: &[("schema.json|", "")],
+        args: &["diff", "{dir}/schema.json", "{dir}/schema.json"],
+        code: 2,
+    },
+    flags("diff of a folder", &["diff", "{dir}/migrations", "{dir}/migrations"]),
+    Case {
+        name: "compare of a fifo",
+        scenario: None,
+        files: &[("report.json|", "")],
+        args: &["compare", "{dir}/report.json", "{dir}/report.json"],
+        code: 2,
+    },
+    Case {
+        name: "render of a fifo",
+        scenario: None,
+        files: &[("report.json|", "")],
+        args: &["render", "{dir}/report.json", "--out", "{dir}/out"],
+        code: 2,
+    },
+    flags("render of a device", &["render", "/dev/zero", "--out", "{dir}/out"]),
+    Case {
+        name: "profile compare with a fifo",
+        scenario: None,
+        files: &[("profile.toml|", "")],
+        args: &["profile", "--url", "postgresql://u@127.0.0.1:1/x", "--compare", "{dir}/profile.toml"],
         code: 2,
     },
     flags("unknown subcommand", &["rehears", "{dir}"]),
@@ -389,11 +515,27 @@ fn run_case(case: &Case, dir: &Path) -> (i32, String) {
         // Never a server: every case fails before one would start.
         args.extend(["--provider".into(), "local".into()]);
     }
-    let output = Command::new(common::binary())
+    let child = Command::new(common::binary())
         .args(&args)
         .env_remove("REHEARSE_URL")
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    // A case that blocks (a FIFO read, a server started by mistake) fails instead of hanging.
+    let pid = child.id() as i32;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let output = match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            // SAFETY: kill(2) on the child this test started.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            return (-9, "rehearse: blocked for 60 seconds".into());
+        }
+    };
     let stderr = String::from_utf8_lossy(&output.stderr).replace(d, "[DIR]");
     (output.status.code().unwrap_or(-1), stderr)
 }

@@ -562,6 +562,56 @@ fn a_killed_url_run_leaves_databases_that_clean_and_the_next_run_drop() {
     assert_eq!(scratch_databases(&rt, &server, None), Vec::<String>::new());
 }
 
+#[test]
+fn clean_drops_only_databases_a_run_marked_never_one_by_its_name_alone() {
+    let rt = runtime();
+    let server = url_server(&rt);
+    let url = server.connection.url();
+    let tmp = open_tempdir();
+    // A pid that belongs to nobody: a child that has exited and been reaped.
+    let mut child = Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let machine = rehearse::provision::ownership::machine_id();
+    let marked = format!("rehearse_scratch_{machine}_{dead}_0000beef");
+    let named_only = format!("rehearse_scratch_{machine}_{dead}_0000cafe");
+    // The template copy a SIGKILL caught mid-copy: unmarked, but its scratch database is marked.
+    let marked_template = format!("{marked}_seeded");
+    rt.block_on(async {
+        let client = server.connection.connect().await.unwrap();
+        for name in [&marked, &named_only, &marked_template] {
+            client
+                .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .unwrap();
+        }
+        client
+            .batch_execute(&format!(
+                "COMMENT ON DATABASE \"{marked}\" IS 'rehearse run {machine}:{dead}:0'"
+            ))
+            .await
+            .unwrap();
+        client
+            .batch_execute(&format!(
+                "COMMENT ON DATABASE \"{named_only}\" IS 'the ledger, not a rehearsal'"
+            ))
+            .await
+            .unwrap();
+    });
+    let (code, stdout, stderr) = run_clean(tmp.path(), Some(&url));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(&format!("removed database {marked}")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("removed database {marked_template}")),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(&named_only), "{stdout}");
+    assert_eq!(scratch_databases(&rt, &server, None), vec![named_only]);
+}
+
 // ---- item 9: docker ----
 
 #[test]

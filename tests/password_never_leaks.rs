@@ -210,3 +210,321 @@ fn a_url_that_cannot_be_used_is_reported_without_its_password() {
         assert_no_password(&run, PASSWORD);
     }
 }
+
+/// A password with a character that URLs percent-encode, so that both spellings are searched.
+const ODD: &str = "Od4-S3cret!value";
+const ODD_ENCODED: &str = "Od4-S3cret%21value";
+const ODD_WRONG: &str = "N0t-The-S3cret!value";
+
+/// One `rehearse` invocation in `dir` (its working folder, where `snapshot` and `profile`
+/// write by default), with the environment given.
+fn invoke(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut command = std::process::Command::new(binary());
+    command.args(args).current_dir(dir).env("TMPDIR", dir);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let output = command.output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Every byte of every file under `dir`.
+fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                found.push((path, bytes));
+            }
+        }
+    }
+    found
+}
+
+fn holds(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+/// One invocation: arguments, environment, the exit codes it may end with.
+type Call = (Vec<String>, Vec<(&'static str, String)>, &'static [i32]);
+
+/// The three ways a connection string carries a password.
+fn url_forms(server: &Database, password: &str, encoded: &str) -> Vec<(&'static str, String)> {
+    let c = &server.connection;
+    vec![
+        (
+            "user:password@",
+            format!(
+                "postgresql://{}:{encoded}@127.0.0.1:{}/postgres",
+                c.user, c.port
+            ),
+        ),
+        (
+            "?password=",
+            format!(
+                "postgresql://{}@127.0.0.1:{}/postgres?password={encoded}&application_name=x",
+                c.user, c.port
+            ),
+        ),
+        (
+            "key=value",
+            format!(
+                "host=127.0.0.1 port={} user={} password='{password}' dbname=postgres",
+                c.port, c.user
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn every_command_in_every_url_form_keeps_the_password_in() {
+    let rt = runtime();
+    let server = server_with_password(&rt);
+    rt.block_on(async {
+        let mut admin = server.connection.clone();
+        admin.password = Some(PASSWORD.into());
+        let client = admin.connect().await.unwrap();
+        let user = &server.connection.user;
+        client
+            .batch_execute(&format!(
+                "SET password_encryption = 'scram-sha-256'; ALTER ROLE \"{user}\" PASSWORD '{ODD}';
+                 CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL);
+                 INSERT INTO accounts SELECT g, 'user' || g || '@example.com' FROM generate_series(1, 50) g;
+                 ANALYZE accounts"
+            ))
+            .await
+            .unwrap();
+    });
+    let quickstart = repo().join("scenarios/quickstart");
+    let quickstart = quickstart.to_str().unwrap();
+    let forward_fails = fixture("rehearsals/forward_fails");
+    let forward_fails = forward_fails.to_str().unwrap();
+    let mut leaks = Vec::new();
+    let mut ran = 0;
+    for (form, right) in url_forms(&server, ODD, ODD_ENCODED) {
+        let wrong = url_forms(&server, ODD_WRONG, &ODD_WRONG.replace('!', "%21"))
+            .into_iter()
+            .find(|(f, _)| *f == form)
+            .unwrap()
+            .1;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let snapshot_file = d.join("schema.json");
+        let snapshot_file = snapshot_file.to_str().unwrap().to_string();
+        let profile_file = d.join("profile.toml");
+        let profile_file = profile_file.to_str().unwrap().to_string();
+        let reports = d.join("reports");
+        let reports = reports.to_str().unwrap().to_string();
+        let failed_reports = d.join("failed");
+        let failed_reports = failed_reports.to_str().unwrap().to_string();
+        let mut calls: Vec<Call> = vec![
+            (
+                vec![
+                    "run".into(),
+                    quickstart.into(),
+                    "--provider".into(),
+                    "url".into(),
+                    "--url".into(),
+                    right.clone(),
+                    "--out".into(),
+                    reports.clone(),
+                ],
+                vec![],
+                &[0],
+            ),
+            (
+                vec![
+                    "run".into(),
+                    forward_fails.into(),
+                    "--provider".into(),
+                    "url".into(),
+                    "--url".into(),
+                    right.clone(),
+                    "--out".into(),
+                    failed_reports.clone(),
+                ],
+                vec![],
+                &[1],
+            ),
+            (
+                vec![
+                    "run".into(),
+                    quickstart.into(),
+                    "--provider".into(),
+                    "url".into(),
+                    "--out".into(),
+                    reports.clone() + "-env",
+                ],
+                vec![("REHEARSE_URL", right.clone())],
+                &[0],
+            ),
+            (
+                vec![
+                    "run".into(),
+                    quickstart.into(),
+                    "--provider".into(),
+                    "url".into(),
+                    "--url".into(),
+                    wrong.clone(),
+                    "--out".into(),
+                    reports.clone() + "-wrong",
+                ],
+                vec![],
+                &[3],
+            ),
+            (
+                vec![
+                    "snapshot".into(),
+                    "--url".into(),
+                    right.clone(),
+                    "--out".into(),
+                    snapshot_file.clone(),
+                ],
+                vec![],
+                &[0],
+            ),
+            (
+                vec!["snapshot".into(), "--url".into(), wrong.clone()],
+                vec![],
+                &[3],
+            ),
+            (
+                vec!["diff".into(), snapshot_file.clone(), right.clone()],
+                vec![],
+                &[0, 2],
+            ),
+            (
+                vec!["diff".into(), right.clone(), wrong.clone()],
+                vec![],
+                &[2, 3],
+            ),
+            // A usage error quotes the argument it did not expect.
+            (
+                vec![
+                    "diff".into(),
+                    snapshot_file.clone(),
+                    snapshot_file.clone(),
+                    right.clone(),
+                ],
+                vec![],
+                &[2],
+            ),
+            (
+                vec![
+                    "profile".into(),
+                    "--url".into(),
+                    right.clone(),
+                    "--out".into(),
+                    profile_file.clone(),
+                ],
+                vec![],
+                &[0],
+            ),
+            (
+                vec![
+                    "profile".into(),
+                    "--url".into(),
+                    right.clone(),
+                    "--compare".into(),
+                    profile_file.clone(),
+                ],
+                vec![],
+                &[0, 1],
+            ),
+            (
+                vec!["profile".into(), "--url".into(), wrong.clone()],
+                vec![],
+                &[3],
+            ),
+            (
+                vec![
+                    "render".into(),
+                    format!("{reports}/report.json"),
+                    "--out".into(),
+                    d.join("rendered").to_str().unwrap().into(),
+                ],
+                vec![],
+                &[0],
+            ),
+            (
+                vec![
+                    "compare".into(),
+                    format!("{reports}/report.json"),
+                    format!("{failed_reports}/report.json"),
+                ],
+                vec![],
+                &[0],
+            ),
+            (
+                vec![
+                    "compare".into(),
+                    format!("{reports}/report.json"),
+                    right.clone(),
+                ],
+                vec![],
+                &[2],
+            ),
+            (
+                vec!["clean".into(), "--url".into(), right.clone()],
+                vec![],
+                &[0],
+            ),
+            (
+                vec!["clean".into(), "--url".into(), wrong.clone()],
+                vec![],
+                &[3],
+            ),
+        ];
+        for (args, env, codes) in calls.drain(..) {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let (code, stdout, stderr) = invoke(d, &args, &env);
+            ran += 1;
+            let what = format!("[{form}] rehearse {}", args[0]);
+            assert!(
+                codes.contains(&code),
+                "{what} exited {code}, expected one of {codes:?}:\nstdout: {stdout}\nstderr: {stderr}"
+            );
+            for secret in [ODD, ODD_ENCODED, ODD_WRONG, "N0t-The-S3cret%21value"] {
+                if holds(stdout.as_bytes(), secret) {
+                    leaks.push(format!("{what} {args:?}: stdout holds it:\n{stdout}"));
+                }
+                if holds(stderr.as_bytes(), secret) {
+                    leaks.push(format!("{what} {args:?}: stderr holds it:\n{stderr}"));
+                }
+            }
+        }
+        for (path, bytes) in files_under(d) {
+            for secret in [ODD, ODD_ENCODED, ODD_WRONG, "N0t-The-S3cret%21value"] {
+                if holds(&bytes, secret) {
+                    leaks.push(format!("[{form}] {} holds it", path.display()));
+                }
+            }
+        }
+        assert!(
+            std::fs::read_to_string(&profile_file)
+                .unwrap()
+                .contains("accounts"),
+            "[{form}] profile wrote a definition"
+        );
+    }
+    assert!(ran >= 45);
+    assert!(
+        leaks.is_empty(),
+        "the password left the process:\n{}",
+        leaks.join("\n")
+    );
+}

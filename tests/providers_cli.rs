@@ -86,6 +86,99 @@ fn url_provider_refuses_a_target_that_is_not_clearly_disposable() {
     assert!(!run.stderr.contains("hunter2"));
 }
 
+#[test]
+fn url_provider_refuses_a_production_name_even_on_loopback() {
+    let rt = runtime();
+    let server = rt
+        .block_on(provision::provision(&DatabaseRequest {
+            provider: ProviderChoice::Local,
+            ..Default::default()
+        }))
+        .unwrap();
+    rt.block_on(async {
+        let client = server.connection.connect().await.unwrap();
+        client
+            .batch_execute("CREATE DATABASE app_prod")
+            .await
+            .unwrap();
+    });
+    let c = &server.connection;
+    // An SSH tunnel to production looks like this.
+    let url = format!("postgresql://{}@127.0.0.1:{}/app_prod", c.user, c.port);
+    let quickstart = repo().join("scenarios/quickstart");
+    let run = rehearse(&[
+        "run",
+        quickstart.to_str().unwrap(),
+        "--provider",
+        "url",
+        "--url",
+        &url,
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("its name says production (\"prod\")")
+            && run.stderr.contains("tunnel")
+            && run.stderr.contains("--allow-non-disposable"),
+        "{}",
+        run.stderr
+    );
+    let allowed = rehearse(&[
+        "run",
+        quickstart.to_str().unwrap(),
+        "--provider",
+        "url",
+        "--url",
+        &url,
+        "--allow-non-disposable",
+    ]);
+    assert_eq!(allowed.code, 0, "{}", allowed.stderr);
+}
+
+#[test]
+fn url_parameters_are_honoured_not_dropped() {
+    let rt = runtime();
+    let server = rt
+        .block_on(provision::provision(&DatabaseRequest {
+            provider: ProviderChoice::Local,
+            ..Default::default()
+        }))
+        .unwrap();
+    let c = &server.connection;
+    // `options` reaches the server: a read-only session cannot create the scratch database.
+    let url = format!(
+        "postgresql://{}@127.0.0.1:{}/postgres?options=-c%20default_transaction_read_only%3Don&application_name=ci-rehearsal&connect_timeout=5",
+        c.user, c.port
+    );
+    let run = rehearse(&[
+        "run",
+        repo().join("scenarios/quickstart").to_str().unwrap(),
+        "--url",
+        &url,
+    ]);
+    assert_eq!(
+        run.code, 3,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    assert!(
+        run.stderr.contains("read-only transaction"),
+        "{}",
+        run.stderr
+    );
+    // TLS is refused by name, before any connection, never turned into plaintext.
+    let tls = rehearse(&[
+        "run",
+        repo().join("scenarios/quickstart").to_str().unwrap(),
+        "--url",
+        &format!(
+            "postgresql://{}@127.0.0.1:{}/postgres?sslmode=require",
+            c.user, c.port
+        ),
+    ]);
+    assert_eq!(tls.code, 2, "{}", tls.stderr);
+    assert!(tls.stderr.contains("sslmode=require"), "{}", tls.stderr);
+}
+
 /// Processes whose command line mentions `needle`.
 fn processes_mentioning(needle: &str) -> Vec<String> {
     let mut found = Vec::new();

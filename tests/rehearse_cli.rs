@@ -362,3 +362,37 @@ fn lock_queue_scenario_passes_and_reports_the_wait_and_the_blocked_reads() {
     assert!(paid["stats"]["queries"].as_u64().unwrap() > 0, "{paid}");
     assert_eq!(paid["stats"]["errors"], 0, "{}", workload["error_samples"]);
 }
+
+#[test]
+fn a_migration_saved_with_a_byte_order_mark_runs() {
+    let run = rehearse_local(&fixture("rehearsals/bom"), &["--no-seed"]);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    assert_eq!(run.report()["migrations"][0]["verdict"], "pass");
+}
+
+#[test]
+fn a_transaction_the_file_leaves_open_is_named_as_such() {
+    let run = rehearse_local(&fixture("rehearsals/open_transaction"), &["--no-seed"]);
+    assert_eq!(
+        run.code, 1,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let report = run.report();
+    let error = &report["migrations"][0]["forward"]["error"];
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("BEGIN here opens a transaction that the file never ends"),
+        "{report}"
+    );
+    assert_eq!(error["line"], 2, "{report}");
+    assert!(
+        !run.stdout.contains("SET TRANSACTION ISOLATION LEVEL"),
+        "{}",
+        run.stdout
+    );
+}

@@ -63,3 +63,49 @@ fn a_failing_rehearsal_writes_every_format_and_its_json_matches_the_schema() {
     assert!(junit.contains("<failure message=\"V002__"), "{junit}");
     assert!(read(dir, "report.html").contains("<header class=\"verdict fail\""));
 }
+
+#[test]
+fn report_json_is_compact_unless_pretty_is_asked_for() {
+    let compact = rehearse_local(&repo().join("scenarios/quickstart"), &[]);
+    assert_eq!(compact.code, 0, "{}", compact.stderr);
+    let text = read(compact.out.path(), "report.json");
+    assert_eq!(
+        text.trim_end().lines().count(),
+        1,
+        "report.json is one line"
+    );
+    assert!(!text.contains("\n  "), "no indentation");
+
+    let pretty = rehearse_local(&repo().join("scenarios/quickstart"), &["--pretty"]);
+    assert_eq!(pretty.code, 0, "{}", pretty.stderr);
+    let indented = read(pretty.out.path(), "report.json");
+    assert!(indented.lines().count() > 50 && indented.contains("\n  \"verdict\""));
+    let (a, b): (serde_json::Value, serde_json::Value) = (
+        serde_json::from_str(&text).unwrap(),
+        serde_json::from_str(&indented).unwrap(),
+    );
+    assert_eq!(a["verdict"], b["verdict"]);
+    assert_eq!(
+        a["migrations"].as_array().unwrap().len(),
+        b["migrations"].as_array().unwrap().len()
+    );
+
+    // `render` keeps the same choice.
+    let rendered = tempfile::tempdir().unwrap();
+    let source = compact.out.path().join("report.json");
+    for (flag, one_line) in [(None, true), (Some("--pretty"), false)] {
+        let mut command = std::process::Command::new(binary());
+        command
+            .arg("render")
+            .arg(&source)
+            .arg("--out")
+            .arg(rendered.path());
+        if let Some(flag) = flag {
+            command.arg(flag);
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success());
+        let json = read(rendered.path(), "report.json");
+        assert_eq!(json.trim_end().lines().count() == 1, one_line, "{flag:?}");
+    }
+}

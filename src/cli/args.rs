@@ -48,9 +48,11 @@ Examples:
   rehearse clean
   rehearse clean --url postgresql://ci@staging-db:5432/postgres
 
-Every run marks what it creates with this machine and its process id; `clean` removes what
-belongs to runs that are no longer running on this machine (every run also does this for its
-provider before it starts). Things made by older versions, or by other machines, are left alone.
+Every run marks what it creates with this machine and its process id (a database also with
+COMMENT ON DATABASE); `clean` removes what belongs to runs that are no longer running on this
+machine (every run also does this for its provider before it starts). A database is dropped only
+when it carries the mark, never for its name alone. Things made by older versions, or by other
+machines, are left alone.
 Exit codes: 0 done (each removal printed); 3 Docker or the --url server could not be asked.";
 
 #[derive(Args)]
@@ -136,6 +138,9 @@ pub struct RenderArgs {
     /// Folder the reports are written to.
     #[arg(long, default_value = "reports")]
     pub out: PathBuf,
+    /// Indent report.json for reading (it is compact by default).
+    #[arg(long)]
+    pub pretty: bool,
 }
 
 pub const COMPARE_EXAMPLES: &str = "\
@@ -177,9 +182,15 @@ Examples:
       the same on app itself, every migration inside a transaction that is rolled back
   rehearse run scenarios/saas --scale 0.01 --seed 7
       seed the scenario's dataset at 1% of its rows, with a fixed seed
+  rehearse run db/migrations --timeout 40m
+      stop (cancelling the running statement) and write the partial report after 40 minutes
 
-Exit codes: 0 every migration passed; 1 something failed (a verdict or a gate);
-2 bad usage or bad input; 3 the environment failed (no Docker, no PostgreSQL binaries).";
+Every statement has a 10min statement_timeout unless the scenario, the server or the migration
+sets one. --url honours libpq's application_name, connect_timeout, options, hostaddr,
+target_session_attrs and keepalives parameters; it refuses TLS (sslmode=require, verify-ca,
+verify-full) and any other parameter by name rather than drop it.
+Exit codes: 0 every migration passed; 1 something failed (a verdict or a gate, or --timeout ran
+out); 2 bad usage or bad input; 3 the environment failed (no Docker, no PostgreSQL binaries).";
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -188,6 +199,14 @@ pub struct RunArgs {
     /// Folder the reports are written to.
     #[arg(long, default_value = "reports")]
     pub out: PathBuf,
+    /// Indent report.json for reading (it is compact by default).
+    #[arg(long)]
+    pub pretty: bool,
+    /// The longest the whole run may take, e.g. 20min (replaces [run] timeout). Past it the
+    /// running statement is cancelled, the partial report is written with that migration
+    /// marked timed_out, and the run exits 1.
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    pub timeout: Option<(String, f64)>,
     /// Force a migration format instead of detecting it (by-name: the whole file name is the
     /// version, in name order; maragu: maragudk/migrate's layout and table).
     #[arg(long, value_enum)]
@@ -243,11 +262,23 @@ pub struct RunArgs {
     pub gates: GateArgs,
 }
 
+/// `--timeout`: the text as written (for the messages) and milliseconds, more than zero.
+fn parse_timeout(text: &str) -> Result<(String, f64), String> {
+    let ms = crate::scenario::gates::parse_duration(text)?;
+    if ms <= 0.0 {
+        return Err(format!(
+            "{text} is not a timeout: give a duration of more than zero, such as 20min"
+        ));
+    }
+    Ok((text.trim().to_string(), ms))
+}
+
 /// Gates; each flag replaces the scenario's [gates] value.
 #[derive(Args)]
 #[command(next_help_heading = "Gates")]
 pub struct GateArgs {
-    /// Longest a migration may take in one direction, e.g. 30s.
+    /// Longest a migration may take in one direction, e.g. 30s: a gate judged on what was
+    /// measured, so it never stops a statement (--timeout and statement_timeout do).
     #[arg(long, value_name = "DURATION", value_parser = crate::scenario::gates::parse_duration)]
     pub max_duration: Option<f64>,
     /// Longest a lock mode may be held, e.g. AccessExclusiveLock=2s (repeatable).

@@ -13,17 +13,20 @@ use std::path::PathBuf;
 
 /// Writes to stdout; a reader that went away (`rehearse diff A B | head -3`) ends the output
 /// quietly instead of panicking, and the run still cleans up and exits with its own code.
+/// Everything passes through [`crate::redact::redact`], as `say!` does on stderr.
 macro_rules! out {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = write!(std::io::stdout().lock(), $($arg)*);
+        let text = crate::redact::redact(&format!($($arg)*));
+        let _ = write!(std::io::stdout().lock(), "{text}");
     }};
 }
 
 macro_rules! outln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+        let text = crate::redact::redact(&format!($($arg)*));
+        let _ = writeln!(std::io::stdout().lock(), "{text}");
     }};
 }
 
@@ -52,7 +55,12 @@ fn render(args: RenderArgs) -> ExitCode {
             return ExitCode::BadInput;
         }
     };
-    match render::write_all(&report, &args.out) {
+    let style = if args.pretty {
+        report::JsonStyle::Pretty
+    } else {
+        report::JsonStyle::Compact
+    };
+    match render::write_all_styled(&report, &args.out, style) {
         Ok(w) => {
             outln!(
                 "reports: {}, {}, {}, {}",
@@ -116,10 +124,10 @@ async fn clean(args: CleanArgs) -> ExitCode {
         }
     }
     for what in &removed {
-        println!("removed {}", report::redact(what));
+        outln!("removed {what}");
     }
     if removed.is_empty() {
-        println!("nothing to remove: no run that is gone left anything behind");
+        outln!("nothing to remove: no run that is gone left anything behind");
     }
     code
 }
@@ -194,7 +202,7 @@ async fn write_profile(args: ProfileArgs) -> Result<ExitCode, Error> {
     }
     let out = args.out.unwrap_or_else(|| PathBuf::from("profile.toml"));
     let text = crate::profile::profile(&request).await?;
-    std::fs::write(&out, &text)
+    std::fs::write(&out, crate::redact::redact(&text))
         .map_err(|e| Error::Input(format!("could not write {}: {e}", out.display())))?;
     crate::say!(
         "rehearse: profile of {} ({} tables) written to {}",
@@ -239,11 +247,9 @@ async fn diff(args: DiffArgs) -> Result<ExitCode, Error> {
 async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
     let mut scenario = Scenario::load(&args.path)?;
     let dataset = match &args.dataset {
-        Some(file) if !file.is_file() => {
-            return Err(Error::Input(format!(
-                "--dataset {}: no such file",
-                file.display()
-            )))
+        Some(file) if crate::input::check(file).is_err() => {
+            let why = crate::input::check(file).unwrap_err();
+            return Err(Error::Input(format!("--dataset {}: {why}", file.display())));
         }
         Some(file) => Some(std::path::absolute(file).unwrap_or_else(|_| file.clone())),
         None => None,
@@ -276,9 +282,25 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
         allow_missing_rollback: args.gates.allow_missing_rollback,
         approvals_file: args.gates.approvals,
     };
-    match pipeline::run(&scenario, &args.out, &gates).await? {
+    let options = pipeline::RunOptions {
+        json: if args.pretty {
+            report::JsonStyle::Pretty
+        } else {
+            report::JsonStyle::Compact
+        },
+        timeout: args.timeout,
+    };
+    match pipeline::run(&scenario, &args.out, &gates, &options).await? {
         // The exit code is the signal's, set by `main`.
         Outcome::Interrupted => Ok(ExitCode::Fail),
+        Outcome::TimedOut { what, json } => {
+            crate::say!(
+                "rehearse: timed out: {what}{}",
+                json.map(|j| format!("; partial report: {}", j.display()))
+                    .unwrap_or_default()
+            );
+            Ok(ExitCode::Fail)
+        }
         Outcome::Finished { report, json } => {
             out!("{}", report::redact(&render::summary::render(&report)));
             outln!(

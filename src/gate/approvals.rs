@@ -114,7 +114,7 @@ impl Approvals {
         let mut approvals = Approvals::default();
         for m in &set.migrations {
             let path = &m.forward.path;
-            let text = std::fs::read_to_string(path)
+            let text = crate::input::read_text(path)
                 .map_err(|e| format!("{} cannot be read: {e}", path.display()))?;
             let label = path
                 .strip_prefix(&set.root)
@@ -124,7 +124,7 @@ impl Approvals {
             let mut d = parse_annotations(&text, &label)?;
             // A difference shows after the rollback, so its acceptance may sit in the rollback.
             if let Some(rollback) = &m.rollback {
-                let text = std::fs::read_to_string(&rollback.path)
+                let text = crate::input::read_text(&rollback.path)
                     .map_err(|e| format!("{} cannot be read: {e}", rollback.path.display()))?;
                 let label = rollback
                     .path
@@ -142,13 +142,8 @@ impl Approvals {
     /// Reads an approvals file; every entry must be a version with `destructive` and/or
     /// `irreversible`, each with `by` and `reason`.
     pub fn from_file(path: &Path) -> Result<Approvals, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            format!(
-                "the approvals file {} cannot be read: {}",
-                path.display(),
-                crate::error::io_reason(&e)
-            )
-        })?;
+        let text = crate::input::read_text(path)
+            .map_err(|e| format!("the approvals file {} cannot be read: {e}", path.display()))?;
         Self::from_toml(&text, &path.display().to_string())
     }
 

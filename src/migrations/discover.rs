@@ -385,7 +385,7 @@ fn evidence(entry: &Entry) -> Evidence {
         Evidence::Follows(Format::UpDown)
     } else if layout::plain(name).is_some() {
         // sqlx's migration without rollback, unless its content says dbmate, goose or tern.
-        match std::fs::read_to_string(&entry.path) {
+        match crate::input::read_text(&entry.path) {
             Ok(text) if dbmate::has_up_marker(&text) => Evidence::Follows(Format::Dbmate),
             Ok(text) if dbmate::has_goose_up(&text) => Evidence::Follows(Format::Goose),
             Ok(text) if tern::has_separator(&text) => Evidence::Follows(Format::Tern),

@@ -28,7 +28,6 @@ pub use split::split_statements;
 pub use tables::CreatedTables;
 pub use version::Version;
 
-use crate::error::io_reason;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -323,21 +322,11 @@ impl Script {
 }
 
 /// Reads a file as UTF-8 text; every failure becomes one sentence naming the file.
+/// A byte order mark at its start is dropped (see [`crate::input`]).
 pub(crate) fn read_text(path: &Path) -> Result<String, MigrationError> {
-    let bytes = std::fs::read(path).map_err(|e| MigrationError::Unreadable {
+    crate::input::read_text(path).map_err(|e| MigrationError::Unreadable {
         path: path.to_path_buf(),
-        reason: io_reason(&e),
-    })?;
-    String::from_utf8(bytes).map_err(|e| {
-        let offset = e.utf8_error().valid_up_to();
-        let line = 1 + e.as_bytes()[..offset]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        MigrationError::Unreadable {
-            path: path.to_path_buf(),
-            reason: format!("it is not valid UTF-8 (line {line}, byte {offset})"),
-        }
+        reason: e.reason,
     })
 }
 

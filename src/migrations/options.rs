@@ -37,7 +37,7 @@ pub(crate) fn diesel_run_in_transaction(folder: &Path) -> Result<bool, ParseFail
         run_in_transaction: Option<bool>,
     }
     let path = folder.join("metadata.toml");
-    let Ok(text) = std::fs::read_to_string(&path) else {
+    let Ok(text) = crate::input::read_text(&path) else {
         return Ok(true);
     };
     match toml::from_str::<Metadata>(&text) {
@@ -47,7 +47,10 @@ pub(crate) fn diesel_run_in_transaction(folder: &Path) -> Result<bool, ParseFail
                 .span()
                 .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
                 .unwrap_or(1),
-            message: format!("metadata.toml: {}", e.message().trim()),
+            message: format!(
+                "metadata.toml: {}",
+                crate::toml_lines::toml_message(e.message())
+            ),
         }),
     }
 }
@@ -56,7 +59,7 @@ pub(crate) fn diesel_run_in_transaction(folder: &Path) -> Result<bool, ParseFail
 pub(crate) fn flyway_execute_in_transaction(script: &Path) -> bool {
     let mut conf = script.as_os_str().to_owned();
     conf.push(".conf");
-    let Ok(text) = std::fs::read_to_string(Path::new(&conf)) else {
+    let Ok(text) = crate::input::read_text(Path::new(&conf)) else {
         return true;
     };
     !text.lines().any(|line| {

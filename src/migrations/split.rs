@@ -57,7 +57,27 @@ pub fn split_statements(
             transactionality: node.map_or(super::Transactionality::Transactional, transactionality),
         });
     }
+    if let Some(line) = unclosed_begin(&statements) {
+        return Err(MigrationError::Syntax {
+            path: path.to_path_buf(),
+            line,
+            message: "BEGIN here opens a transaction that the file never ends (no COMMIT or ROLLBACK after it): what follows would stay uncommitted and be rolled back when the session closes; end the transaction with COMMIT, or drop the BEGIN and let the migration tool wrap the file".into(),
+        });
+    }
     Ok(statements)
+}
+
+/// The line of a `BEGIN` (or `START TRANSACTION`) that no `COMMIT` or `ROLLBACK` after it ends.
+fn unclosed_begin(statements: &[Statement]) -> Option<usize> {
+    let mut open = None;
+    for s in statements {
+        match s.transactionality {
+            super::Transactionality::Begin => open = open.or(Some(s.line)),
+            super::Transactionality::Commit => open = None,
+            _ => {}
+        }
+    }
+    open
 }
 
 /// Reads and splits a whole file: the unit that Flyway, sqlx, golang-migrate and diesel use.
@@ -136,6 +156,29 @@ fn significant_span(text: &str) -> Option<(usize, usize)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_begin_without_commit_is_named_with_its_line() {
+        let e = split_statements(
+            std::path::Path::new("V2__open.sql"),
+            "CREATE TABLE a (id int);\nBEGIN;\nALTER TABLE a ADD COLUMN b int;\n",
+            1,
+        )
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.starts_with(
+                "V2__open.sql, line 2: BEGIN here opens a transaction that the file never ends"
+            ),
+            "{text}"
+        );
+        assert!(split_statements(
+            std::path::Path::new("V3__closed.sql"),
+            "BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\n",
+            1,
+        )
+        .is_ok());
+    }
+
     use super::split_statements;
     use crate::migrations::{MigrationError, Transactionality};
     use std::path::Path;

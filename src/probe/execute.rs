@@ -72,13 +72,13 @@ pub(crate) async fn run_observed(
             ..Default::default()
         };
     }
+    let cancellable = super::running::register(client);
     let mut direction = observed(probe, client, script, file_label, long_transaction).await;
+    drop(cancellable);
     confirm_environment_failure(probe, &mut direction).await;
-    if settings.lock_timeout.is_some() || settings.statement_timeout.is_some() {
-        let _ = client
-            .batch_execute("RESET lock_timeout; RESET statement_timeout")
-            .await;
-    }
+    let _ = client
+        .batch_execute("RESET lock_timeout; RESET statement_timeout")
+        .await;
     direction
 }
 
@@ -284,11 +284,15 @@ async fn apply_timeouts(
     if let Some(t) = &settings.lock_timeout {
         sql.push_str(&format!("SET lock_timeout = '{t}';"));
     }
-    if let Some(t) = &settings.statement_timeout {
-        sql.push_str(&format!("SET statement_timeout = '{t}';"));
-    }
-    if sql.is_empty() {
-        return Ok(());
+    match &settings.statement_timeout {
+        Some(t) => sql.push_str(&format!("SET statement_timeout = '{t}';")),
+        // The default budget, unless the server already gives this role or database one (a
+        // staging server's own limit is kept); a SET in the migration itself wins either way.
+        None => sql.push_str(&format!(
+            "SELECT CASE WHEN current_setting('statement_timeout') = '0' \
+             THEN set_config('statement_timeout', '{}', false) END;",
+            super::DEFAULT_STATEMENT_TIMEOUT
+        )),
     }
     client.batch_execute(&sql).await
 }

@@ -20,6 +20,7 @@ mod long_transaction;
 mod observe;
 mod parameters;
 mod query_kind;
+pub mod running;
 pub mod timeline;
 pub mod workload;
 
@@ -51,6 +52,14 @@ impl Step {
         }
     }
 }
+
+/// The budget of one statement of a migration when the scenario sets no `statement_timeout`
+/// and the server gives the session none: long enough for any statement on a rehearsal's data
+/// that production could afford to run under a lock, short enough that a statement that never
+/// ends (`pg_sleep(3600)`, a lock wait with no end) fails the migration well inside a CI job's
+/// hour instead of holding it until the CI kills it. A `statement_timeout` the migration sets
+/// itself wins (it comes after this one in the session).
+pub const DEFAULT_STATEMENT_TIMEOUT: &str = "10min";
 
 /// How the probe observes, from the scenario.
 #[derive(Debug, Clone)]
@@ -213,7 +222,9 @@ pub fn timeout_findings(settings: &ProbeSettings, direction: &Direction) -> Vec<
         Some("57014") if error.message.contains("statement timeout") => (
             FindingKind::StatementTimeout,
             "ran longer than statement_timeout",
-            settings.statement_timeout.clone(),
+            Some(settings.statement_timeout.clone().unwrap_or_else(|| {
+                format!("{DEFAULT_STATEMENT_TIMEOUT}, rehearse's default per statement; [migrations] statement_timeout changes it")
+            })),
         ),
         _ => return Vec::new(),
     };

@@ -263,6 +263,8 @@ pub struct ProfileRequest {
 
 /// Profiles the database at `request.url` into the text of a definition file.
 pub async fn profile(request: &ProfileRequest) -> Result<String, Error> {
+    crate::redact::remember_in(&request.url);
+    crate::provision::parameters::honoured(&request.url).map_err(Error::Input)?;
     let config: tokio_postgres::Config = request.url.parse().map_err(|e| {
         Error::Input(format!(
             "{} is not a valid PostgreSQL URL: {e}",
@@ -299,13 +301,13 @@ pub async fn compare_with(
     file: &std::path::Path,
     scale: f64,
 ) -> Result<Vec<compare::Check>, Error> {
-    let text = std::fs::read_to_string(file)
+    let text = crate::input::read_text(file)
         .map_err(|e| Error::Input(format!("could not read {}: {e}", file.display())))?;
     let expected: crate::seed::definition::DatasetFile = toml::from_str(&text).map_err(|e| {
         Error::Input(format!(
             "{}: not a dataset definition: {}",
             file.display(),
-            e.message()
+            crate::toml_lines::toml_message(e.message())
         ))
     })?;
     let now = profile(request).await?;

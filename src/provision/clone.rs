@@ -118,6 +118,14 @@ pub async fn clone_into(
         );
         match admin.client.batch_execute(&sql).await {
             Ok(()) => {
+                super::ownership::mark_database(&admin.client, scratch)
+                    .await
+                    .map_err(|e| {
+                        ProvisionError::Failed(format!(
+                            "could not mark the scratch database {scratch} as this run's: {}",
+                            crate::server_text::of(&e)
+                        ))
+                    })?;
                 return Ok(Cloned {
                     source: source.dbname.clone(),
                     source_bytes,
@@ -127,7 +135,7 @@ pub async fn clone_into(
                     bytes_streamed: 0,
                     seconds: started.elapsed().as_secs_f64(),
                     notes: Vec::new(),
-                })
+                });
             }
             Err(e) if method == CloneMethod::Auto => {
                 why = Some(format!(
@@ -275,6 +283,9 @@ async fn copy_into(
         ))
         .await
         .map_err(failed("could not create the scratch database"))?;
+    super::ownership::mark_database(admin, scratch)
+        .await
+        .map_err(failed("could not mark the scratch database as this run's"))?;
     let target = source.with_dbname(scratch);
 
     let folder = tempfile::Builder::new()

@@ -134,6 +134,7 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
         user: "postgres".into(),
         password: Some(password),
         dbname: "postgres".into(),
+        parameters: Vec::new(),
     };
 
     let version = tokio::select! {

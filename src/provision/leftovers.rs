@@ -70,7 +70,8 @@ fn stop_server_in(folder: &Path) -> bool {
     true
 }
 
-/// Drops the scratch and template databases of runs that are gone on the server of `admin`.
+/// Drops the scratch and template databases of runs that are gone on the server of `admin`:
+/// those whose name and `COMMENT ON DATABASE` mark both name a run of this machine that ended.
 pub async fn reap_scratch_databases(admin: &ConnectionInfo) -> Result<Vec<String>, String> {
     let client = admin
         .connect()
@@ -79,7 +80,8 @@ pub async fn reap_scratch_databases(admin: &ConnectionInfo) -> Result<Vec<String
     wait_for_dead_runs_statements(&client).await;
     let rows = client
         .query(
-            "SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY datname DESC",
+            "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database
+             WHERE starts_with(datname, $1) ORDER BY datname DESC",
             &[&ownership::SCRATCH_PREFIX],
         )
         .await
@@ -91,10 +93,24 @@ pub async fn reap_scratch_databases(admin: &ConnectionInfo) -> Result<Vec<String
             )
         })?;
     let mut removed = Vec::new();
+    let comments: std::collections::HashMap<String, Option<String>> =
+        rows.iter().map(|row| (row.get(0), row.get(1))).collect();
     // Templates sort after their database (DESC puts `_seeded` first): dropped first.
     for row in rows {
         let name: String = row.get(0);
-        let Some(owner) = ownership::scratch_database_owner(&name) else {
+        let comment: Option<String> = row.get(1);
+        // The name alone proves nothing (anyone can name a database so): only the mark the run
+        // wrote when it created the database makes it a run's to drop. A run killed while the
+        // server copied its template (or its reset copy) leaves that copy without its mark, as
+        // the copy finishes after the client is gone: the other database of the pair (scratch
+        // and `_seeded`), marked, vouches for it.
+        let partner = ownership::pair_partner(&name);
+        let Some(owner) =
+            ownership::marked_database_owner(&name, comment.as_deref()).or_else(|| {
+                let partner_comment = comments.get(&partner)?.as_deref();
+                ownership::marked_database_owner(&partner, partner_comment)
+            })
+        else {
             continue;
         };
         if owner.is_alive() {

@@ -250,6 +250,7 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
             user: "postgres".into(),
             password: None,
             dbname: "postgres".into(),
+            parameters: Vec::new(),
         };
         let outcome = tokio::select! {
             ready = wait_until_ready(&connection, Duration::from_secs(60)) => ready,

@@ -11,6 +11,7 @@ pub mod docker;
 pub mod leftovers;
 pub mod local;
 pub mod ownership;
+pub mod parameters;
 pub mod url;
 
 use thiserror::Error;
@@ -90,6 +91,9 @@ pub struct ConnectionInfo {
     pub user: String,
     pub password: Option<String>,
     pub dbname: String,
+    /// The other libpq parameters of a `--url` that rehearse honours (application_name,
+    /// connect_timeout, options, hostaddr, ...), as given: see [`parameters`].
+    pub parameters: Vec<(String, String)>,
 }
 
 impl std::fmt::Debug for ConnectionInfo {
@@ -100,12 +104,21 @@ impl std::fmt::Debug for ConnectionInfo {
 
 impl ConnectionInfo {
     pub fn config(&self) -> tokio_postgres::Config {
-        let mut c = tokio_postgres::Config::new();
+        // The honoured parameters were parsed by the driver once already (url::parse).
+        let mut c = if self.parameters.is_empty() {
+            tokio_postgres::Config::new()
+        } else {
+            parameters::conninfo(&self.parameters)
+                .parse()
+                .unwrap_or_else(|_| tokio_postgres::Config::new())
+        };
         c.host(&self.host)
             .port(self.port)
             .user(&self.user)
             .dbname(&self.dbname);
-        c.application_name("rehearse");
+        if c.get_application_name().is_none() {
+            c.application_name("rehearse");
+        }
         if let Some(p) = &self.password {
             c.password(p);
         }
@@ -126,11 +139,18 @@ impl ConnectionInfo {
             Some(p) => format!("{}:{}", pct(&self.user), pct(p)),
             None => pct(&self.user),
         };
+        let query = self
+            .parameters
+            .iter()
+            .map(|(k, v)| format!("{k}={}", pct(v)))
+            .collect::<Vec<_>>()
+            .join("&");
         format!(
-            "postgresql://{auth}@{}:{}/{}",
+            "postgresql://{auth}@{}:{}/{}{}{query}",
             self.host,
             self.port,
-            pct(&self.dbname)
+            pct(&self.dbname),
+            if query.is_empty() { "" } else { "?" }
         )
     }
 

@@ -129,6 +129,46 @@ pub fn scratch_database_owner(name: &str) -> Option<Owner> {
     })
 }
 
+/// The words that start the comment a run writes on every database it creates
+/// (`COMMENT ON DATABASE ... IS 'rehearse run machine:pid:started'`): `clean --url` and the
+/// reaper drop only databases that carry it, never a database by its name alone.
+pub const DATABASE_MARK_PREFIX: &str = "rehearse run ";
+
+/// The comment that marks a database as this run's.
+pub fn database_mark() -> String {
+    format!("{DATABASE_MARK_PREFIX}{}", this_run().to_mark())
+}
+
+/// Marks the database `name` (just created by this run) as this run's.
+pub async fn mark_database(
+    client: &tokio_postgres::Client,
+    name: &str,
+) -> Result<(), tokio_postgres::Error> {
+    client
+        .batch_execute(&format!(
+            "COMMENT ON DATABASE {} IS {}",
+            crate::identifier::quote(name),
+            crate::identifier::literal(&database_mark())
+        ))
+        .await
+}
+
+/// The run a scratch database belongs to: its name and its comment must both name it (the
+/// same machine and pid). None for a database without the comment, whatever its name.
+pub fn marked_database_owner(name: &str, comment: Option<&str>) -> Option<Owner> {
+    let by_name = scratch_database_owner(name)?;
+    let by_mark = Owner::from_mark(comment?.strip_prefix(DATABASE_MARK_PREFIX)?)?;
+    (by_mark.machine == by_name.machine && by_mark.pid == by_name.pid).then_some(by_mark)
+}
+
+/// The other database of a scratch pair: `<scratch>_seeded` for `<scratch>`, and back.
+pub fn pair_partner(name: &str) -> String {
+    match name.strip_suffix(TEMPLATE_SUFFIX) {
+        Some(scratch) => scratch.to_string(),
+        None => format!("{name}{TEMPLATE_SUFFIX}"),
+    }
+}
+
 /// The prefix of the local provider's folders: `rehearse-local-<pid>-<random>`.
 pub const LOCAL_FOLDER_PREFIX: &str = "rehearse-local-";
 /// The file in a local folder that holds its run's mark.
@@ -211,6 +251,25 @@ mod tests {
             None
         );
         assert_eq!(scratch_database_owner("rehearse_scratch_x_1_2"), None);
+    }
+
+    #[test]
+    fn a_database_is_a_runs_only_when_its_comment_says_so() {
+        let name = scratch_database_name();
+        let mark = database_mark();
+        assert_eq!(
+            marked_database_owner(&name, Some(&mark)).as_ref(),
+            Some(this_run())
+        );
+        assert_eq!(marked_database_owner(&name, None), None);
+        assert_eq!(
+            marked_database_owner(&name, Some("production ledger")),
+            None
+        );
+        // A mark copied onto a database whose name names another run is not that run's.
+        let other = format!("{SCRATCH_PREFIX}{}_1_0000abcd", this_run().machine);
+        assert_eq!(marked_database_owner(&other, Some(&mark)), None);
+        assert_eq!(marked_database_owner("app_prod", Some(&mark)), None);
     }
 
     #[test]

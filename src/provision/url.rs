@@ -28,6 +28,9 @@ const DISPOSABLE_MARKERS: &[&str] = &[
 
 /// Parses a `postgresql://` URL or a key=value connection string into [`ConnectionInfo`].
 pub fn parse(url: &str) -> Result<ConnectionInfo, ProvisionError> {
+    crate::redact::remember_in(url);
+    // Before the driver's parse, which refuses an unknown parameter without naming it.
+    let parameters = super::parameters::honoured(url).map_err(ProvisionError::Refused)?;
     let config = tokio_postgres::Config::from_str(url).map_err(|e| {
         ProvisionError::Refused(format!(
             "the database URL cannot be parsed: {}",
@@ -44,6 +47,7 @@ pub fn parse(url: &str) -> Result<ConnectionInfo, ProvisionError> {
         .map(str::to_string)
         .unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "postgres".into()));
     Ok(ConnectionInfo {
+        parameters,
         host,
         port: config.get_ports().first().copied().unwrap_or(5432),
         dbname: config
@@ -57,19 +61,66 @@ pub fn parse(url: &str) -> Result<ConnectionInfo, ProvisionError> {
     })
 }
 
-/// True when the target is loopback, a Unix socket, or named like a throw-away server.
+/// Words in a host or database name that say production. On loopback or a unix socket, where
+/// the address proves nothing (an SSH tunnel to production is `127.0.0.1`), they are judged as
+/// whole words, so that `products` is not taken for one.
+const PRODUCTION_WORDS: &[&str] = &["prod", "production", "prd", "live"];
+
+/// True when the target may take scratch databases without `--allow-non-disposable`.
 pub fn looks_disposable(target: &ConnectionInfo) -> bool {
+    refusal(target).is_none()
+}
+
+/// Why the target is refused without `--allow-non-disposable`, in one sentence; None when it
+/// looks disposable. Loopback and unix sockets pass unless a name says production (a tunnel
+/// makes production local); any other host needs a disposable word and no `prod` in its names.
+pub fn refusal(target: &ConnectionInfo) -> Option<String> {
     let host = target.host.to_ascii_lowercase();
-    if host.starts_with('/') || is_loopback(&host, target.port) {
-        return true;
+    let dbname = target.dbname.to_ascii_lowercase();
+    let words = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let socket = host.starts_with('/');
+    // With hostaddr the connection goes there, whatever the host name says.
+    let address = target
+        .parameters
+        .iter()
+        .find(|(k, _)| k == "hostaddr")
+        .map(|(_, v)| v.to_ascii_lowercase())
+        .unwrap_or_else(|| host.clone());
+    if socket || is_loopback(&address, target.port) {
+        let production = words(&dbname)
+            .into_iter()
+            .chain(if socket { Vec::new() } else { words(&host) })
+            .find(|w| PRODUCTION_WORDS.contains(&w.as_str()));
+        return production.map(|word| {
+            format!(
+                "refusing to rehearse on {}: its name says production (\"{word}\"), and a {} can be a tunnel to a production server; pass --allow-non-disposable if this server may take scratch databases",
+                target.redacted(),
+                if socket { "unix socket" } else { "loopback address" }
+            )
+        });
     }
-    let names = format!("{} {}", host, target.dbname.to_ascii_lowercase());
+    let names = format!("{host} {dbname}");
     if names.contains("prod") {
-        return false;
+        return Some(format!(
+            "refusing to rehearse on {}: its host or database name contains \"prod\"; pass --allow-non-disposable if this server may take scratch databases",
+            target.redacted()
+        ));
     }
-    names
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|word| DISPOSABLE_MARKERS.contains(&word))
+    if words(&names)
+        .iter()
+        .any(|word| DISPOSABLE_MARKERS.contains(&word.as_str()))
+    {
+        return None;
+    }
+    Some(format!(
+        "refusing to rehearse on {}: it is not on loopback and its host and database names do not mark it as disposable (test, ci, staging, ...); pass --allow-non-disposable if this server may take scratch databases",
+        target.redacted()
+    ))
 }
 
 /// Whether `host` is loopback: a literal IP is judged as it is, a name by every address it
@@ -107,12 +158,10 @@ pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError
         )
     })?;
     let target = parse(url)?;
-    if !request.allow_non_disposable && !looks_disposable(&judged(&target, request.clone.is_some()))
-    {
-        return Err(ProvisionError::Refused(format!(
-            "refusing to rehearse on {}: it is not on loopback and its host and database names do not mark it as disposable (test, ci, staging, ...); pass --allow-non-disposable if this server may take scratch databases",
-            target.redacted()
-        )));
+    if !request.allow_non_disposable {
+        if let Some(why) = refusal(&judged(&target, request.clone.is_some())) {
+            return Err(ProvisionError::Refused(why));
+        }
     }
     let version = wait_until_ready(&target, Duration::from_secs(10))
         .await
@@ -187,6 +236,15 @@ pub async fn start(request: &DatabaseRequest) -> Result<Database, ProvisionError
                 crate::server_text::of(&e)
             ))
         })?;
+    super::ownership::mark_database(&admin, &scratch)
+        .await
+        .map_err(|e| {
+            ProvisionError::Failed(format!(
+                "could not mark the scratch database {scratch} on {} as this run's: {}",
+                target.redacted(),
+                crate::server_text::of(&e)
+            ))
+        })?;
     drop(admin);
     let connection = target.with_dbname(&scratch);
     Ok(Database::new(
@@ -255,6 +313,25 @@ mod tests {
             "postgresql://u@prod-db.internal/app_test"
         )));
         assert!(!looks_disposable(&target("postgresql://u@10.0.0.5/app")));
+    }
+
+    #[test]
+    fn a_production_name_is_refused_even_on_loopback_and_unix_sockets() {
+        for url in [
+            "postgresql://u@127.0.0.1:5433/app_prod",
+            "postgresql://u@localhost/production",
+            "postgresql://u@[::1]/ledger-live",
+            "host=/var/run/postgresql dbname=app_prod user=u",
+        ] {
+            let why = refusal(&target(url)).unwrap_or_else(|| panic!("{url} was accepted"));
+            assert!(why.contains("says production"), "{why}");
+        }
+        assert!(looks_disposable(&target(
+            "postgresql://u@127.0.0.1/products"
+        )));
+        assert!(looks_disposable(&target(
+            "host=/var/run/postgresql dbname=app user=u"
+        )));
     }
 
     #[test]

@@ -79,6 +79,7 @@ async fn replay(
                 crate::server_text::of(&e)
             )
         })?;
+    let _ = crate::provision::ownership::mark_database(&admin, name).await;
     let client = server
         .with_dbname(name)
         .connect()

@@ -92,7 +92,24 @@ pub(super) fn run_findings(findings: &[Finding]) {
 /// that was running marked `interrupted`, and the run's verdict `interrupted`. None when no
 /// journal was kept.
 pub fn interrupted_report(signal: &str) -> Option<Report> {
-    stopped_report(FindingKind::Interrupted, signal)
+    stopped_report(
+        FindingKind::Interrupted,
+        signal,
+        Verdict::Interrupted,
+        Verdict::Interrupted,
+    )
+}
+
+/// The report of a run its `--timeout` stopped (`limit` as the user wrote it): what finished,
+/// the migration that was running marked `timed_out`, and the run's verdict `fail`. None when
+/// no journal was kept.
+pub fn timed_out_report(limit: &str) -> Option<Report> {
+    stopped_report(
+        FindingKind::TimedOut,
+        &format!("the run's timeout ({limit})"),
+        Verdict::TimedOut,
+        Verdict::Fail,
+    )
 }
 
 /// The report of a run an environment failure stopped once its database was up (the server
@@ -110,12 +127,19 @@ pub fn failed_report(why: &str) -> Option<Report> {
     stopped_report(
         FindingKind::EnvironmentFailed,
         &format!("an environment failure ({why})"),
+        Verdict::Interrupted,
+        Verdict::Interrupted,
     )
 }
 
-/// What finished, and the migration `cause` stopped marked `interrupted`, with findings of
-/// `kind`.
-fn stopped_report(kind: FindingKind, cause: &str) -> Option<Report> {
+/// What finished, and the migration `cause` stopped marked `running`, with findings of `kind`;
+/// the run's verdict is `run`.
+fn stopped_report(
+    kind: FindingKind,
+    cause: &str,
+    running: Verdict,
+    run: Verdict,
+) -> Option<Report> {
     let guard = JOURNAL.lock().unwrap_or_else(|e| e.into_inner());
     let j = guard.as_ref()?;
     let doing = j
@@ -130,7 +154,7 @@ fn stopped_report(kind: FindingKind, cause: &str) -> Option<Report> {
             id: id.clone(),
             name: name.clone(),
             file: file.clone(),
-            verdict: Verdict::Interrupted,
+            verdict: running,
             findings: vec![Finding::of(
                 kind,
                 format!("{file} was being rehearsed when {cause} stopped the run{doing}; nothing after that point was measured"),
@@ -159,7 +183,7 @@ fn stopped_report(kind: FindingKind, cause: &str) -> Option<Report> {
     ));
     Some(Report {
         schema_version: SCHEMA_VERSION,
-        verdict: Verdict::Interrupted,
+        verdict: run,
         rehearse_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario: j.scenario.clone(),
         started_at: j.started_at.clone(),

@@ -459,6 +459,7 @@ fn badge(v: Verdict) -> &'static str {
         Verdict::Fail => "<span class=\"badge fail\">fail</span>",
         Verdict::NotRun => "<span class=\"badge not_measured\">not run</span>",
         Verdict::Interrupted => "<span class=\"badge fail\">interrupted</span>",
+        Verdict::TimedOut => "<span class=\"badge fail\">timed out</span>",
     }
 }
 

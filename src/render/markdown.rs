@@ -533,6 +533,7 @@ fn verdict(v: Verdict) -> &'static str {
         Verdict::Fail => "❌ fail",
         Verdict::NotRun => "⏭️ not run",
         Verdict::Interrupted => "⏹ interrupted",
+        Verdict::TimedOut => "⏱ timed out",
     }
 }
 

@@ -13,7 +13,7 @@ mod overview;
 pub mod summary;
 
 use crate::redact::redact;
-use crate::report::{write_json, Report};
+use crate::report::{write_json_styled, JsonStyle, Report};
 use std::path::{Path, PathBuf};
 
 /// The files [`write_all`] wrote.
@@ -53,10 +53,15 @@ pub fn prepare_out_dir(dir: &Path) -> Result<(), String> {
         })
 }
 
-/// Writes every rendering of the report into `dir` (created): `report.json`, `report.md`,
-/// `report.html`, `junit.xml`. Each passes through [`redact`] on its way to disk.
+/// Writes every rendering of the report into `dir` (created): `report.json` (compact),
+/// `report.md`, `report.html`, `junit.xml`. Each passes through [`redact`] on its way to disk.
 pub fn write_all(report: &Report, dir: &Path) -> std::io::Result<Written> {
-    let json = write_json(report, dir)?;
+    write_all_styled(report, dir, JsonStyle::Compact)
+}
+
+/// [`write_all`], with report.json laid out as `style` says.
+pub fn write_all_styled(report: &Report, dir: &Path, style: JsonStyle) -> std::io::Result<Written> {
+    let json = write_json_styled(report, dir, style)?;
     let write = |name: &str, text: String| -> std::io::Result<PathBuf> {
         let path = dir.join(name);
         std::fs::write(&path, redact(&text))?;

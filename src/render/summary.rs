@@ -14,6 +14,7 @@ pub fn render(report: &Report) -> String {
         Verdict::Fail => "FAIL",
         Verdict::NotRun => "SKIP",
         Verdict::Interrupted => "INTERRUPTED",
+        Verdict::TimedOut => "TIMED OUT",
     };
     out.push_str(&format!(
         "{} — {}, {} on PostgreSQL {} ({})\n",

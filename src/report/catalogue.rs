@@ -100,6 +100,8 @@ catalogue! {
         "Rehearse it on a copy instead (--clone, or the docker or local provider), where each migration commits before the next: statements outside a transaction run there, and enum values added earlier can be used.";
     Interrupted = "interrupted", Other,
         "Rehearse again without interrupting the run: nothing after the signal was measured.";
+    TimedOut = "timed_out", Other,
+        "Find the statement that ran long (the report names it) and make it cheaper, or give the run the time it needs with --timeout ([run] timeout).";
     EnvironmentFailed = "environment_failed", Other,
         "Fix what the message names (the server, its disk, Docker) and rehearse again: it is not the migrations' fault, and nothing after it was measured.";
     // The run as a whole.

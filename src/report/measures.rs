@@ -162,6 +162,7 @@ pub fn verdict_word(v: Verdict) -> &'static str {
         Verdict::Fail => "fail",
         Verdict::NotRun => "not run",
         Verdict::Interrupted => "interrupted",
+        Verdict::TimedOut => "timed out",
     }
 }
 
@@ -185,6 +186,11 @@ pub fn headline(report: &Report) -> String {
         .iter()
         .filter(|m| m.verdict == Verdict::Interrupted)
         .count();
+    let timed_out = report
+        .migrations
+        .iter()
+        .filter(|m| m.verdict == Verdict::TimedOut)
+        .count();
     let approvals: usize = report.migrations.iter().map(unapproved).sum();
     let mut line = match report.verdict {
         Verdict::Pass if total == 1 => "PASS: 1 migration passed".to_string(),
@@ -194,19 +200,20 @@ pub fn headline(report: &Report) -> String {
             total - interrupted - not_run,
             count(total, "migration")
         ),
-        _ if failed == 0 && not_run == 0 && interrupted == 0 => {
+        _ if failed == 0 && not_run == 0 && interrupted == 0 && timed_out == 0 => {
             format!(
                 "FAIL: {} passed but the run failed",
                 count(total, "migration")
             )
         }
-        _ if not_run == 0 && interrupted == 0 => {
+        _ if not_run == 0 && interrupted == 0 && timed_out == 0 => {
             format!("FAIL: {failed} of {} failed", count(total, "migration"))
         }
         _ => {
             let parts: Vec<String> = [
                 (failed, "failed"),
                 (interrupted, "interrupted"),
+                (timed_out, "timed out"),
                 (passed, "passed"),
                 (not_run, "not run"),
             ]

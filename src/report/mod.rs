@@ -13,24 +13,41 @@ use std::path::Path;
 
 pub use crate::redact::redact;
 
-/// Writes `report.json` into `dir`, creating it.
+/// How report.json is laid out: compact by default (a file a machine reads, its size linear in
+/// what ran), indented with `--pretty` for a person reading it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum JsonStyle {
+    #[default]
+    Compact,
+    Pretty,
+}
+
+/// Writes a compact `report.json` into `dir`, creating it.
 pub fn write_json(report: &Report, dir: &Path) -> std::io::Result<std::path::PathBuf> {
+    write_json_styled(report, dir, JsonStyle::Compact)
+}
+
+/// Writes `report.json` into `dir` laid out as `style` says, creating the folder.
+pub fn write_json_styled(
+    report: &Report,
+    dir: &Path,
+    style: JsonStyle,
+) -> std::io::Result<std::path::PathBuf> {
     std::fs::create_dir_all(dir)?;
     let path = dir.join("report.json");
-    let text = serde_json::to_string_pretty(report).expect("the report model always serializes");
+    let text = match style {
+        JsonStyle::Compact => serde_json::to_string(report),
+        JsonStyle::Pretty => serde_json::to_string_pretty(report),
+    }
+    .expect("the report model always serializes");
     std::fs::write(&path, redact(&text) + "\n")?;
     Ok(path)
 }
 
 /// Reads a report.json written by any version of schema 1.
 pub fn read_json(path: &Path) -> Result<Report, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        format!(
-            "{} cannot be read: {}",
-            path.display(),
-            crate::error::io_reason(&e)
-        )
-    })?;
+    let text = crate::input::read_text(path)
+        .map_err(|e| format!("{} cannot be read: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| {
         format!(
             "{}, line {}: not a rehearse report.json: {e}",

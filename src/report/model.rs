@@ -19,6 +19,10 @@ pub enum Verdict {
     /// A signal (SIGINT, SIGTERM, SIGHUP) stopped the run: the report says what ran before it,
     /// and the migration that was running has this verdict. Neither a pass nor a finding.
     Interrupted,
+    /// The run's `--timeout` ran out while this migration was being rehearsed: its running
+    /// statement was cancelled and nothing after it was measured.
+    #[serde(rename = "timed_out")]
+    TimedOut,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -52,7 +52,12 @@ impl<'de> Deserialize<'de> for Millis {
                 )))
             }
         };
-        match Raw::deserialize(d)? {
+        let raw = Raw::deserialize(d).map_err(|_: D::Error| {
+            serde::de::Error::custom(
+                "a duration is a text such as \"2s\", \"500ms\" or \"1.5min\", or a number of milliseconds",
+            )
+        })?;
+        match raw {
             Raw::Number(n) => ms(n),
             Raw::Int(n) => ms(n as f64),
             Raw::Text(t) => parse_duration(&t)

@@ -8,6 +8,7 @@
 pub mod accept;
 pub mod gates;
 mod overrides;
+pub mod server_settings;
 pub use overrides::Overrides;
 
 use crate::lock_mode::LockMode;
@@ -50,6 +51,18 @@ pub struct ScenarioFile {
     pub gates: Option<gates::GatesSection>,
     /// Schema differences accepted on purpose, by kind and object, per migration or for the run.
     pub accept: Option<accept::AcceptSection>,
+    /// The run as a whole: how long it may take.
+    pub run: Option<RunSection>,
+}
+
+/// `[run]`: the run as a whole.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSection {
+    /// The longest the whole run may take ("30min", "2h", or milliseconds); past it the running
+    /// statement is cancelled, the partial report written, and the run fails. `--timeout`
+    /// replaces it.
+    pub timeout: Option<gates::Millis>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -98,18 +111,89 @@ impl<'de> Deserialize<'de> for Timeout {
     }
 }
 
+/// The oldest and newest PostgreSQL major versions a version number may name.
+const MAJORS: std::ops::RangeInclusive<u32> = 10..=99;
+
+/// Why `major` (written after `what`) is not a PostgreSQL major version; None when it is one.
+pub fn bad_major(major: u32, what: &str) -> Option<String> {
+    (!MAJORS.contains(&major)).then(|| {
+        format!(
+            "{what} {major} is not a PostgreSQL major version: give one such as 15 or 17 ({} or later)",
+            MAJORS.start()
+        )
+    })
+}
+
+/// Why `image` (written after `what`) names no Docker image; None when it may name one.
+pub fn bad_image(image: &str, what: &str) -> Option<String> {
+    let trimmed = image.trim();
+    if trimmed.is_empty() {
+        return Some(format!(
+            "{what} \"{image}\" names no image: give one such as postgres:17, or leave it out for postgres:<version>"
+        ));
+    }
+    (trimmed != image || trimmed.contains(char::is_whitespace)).then(|| {
+        format!(
+            "{what} \"{}\" is not an image name: an image name has no spaces",
+            excerpt(image)
+        )
+    })
+}
+
+/// The longest timeout PostgreSQL takes: its time settings are a 32-bit count of milliseconds.
+pub const LONGEST_TIMEOUT_MS: u64 = i32::MAX as u64;
+
 impl Timeout {
-    /// The value as `SET lock_timeout = ...` takes it, or None when it is not a duration.
+    /// The value as `SET lock_timeout = ...` takes it, or None when it is not a duration or is
+    /// longer than PostgreSQL takes ([`LONGEST_TIMEOUT_MS`]).
     pub fn as_setting(&self) -> Option<String> {
+        let ms = self.millis()?;
+        (ms <= LONGEST_TIMEOUT_MS).then(|| match self {
+            Timeout::Millis(ms) => format!("{ms}ms"),
+            Timeout::Text(t) => t.trim().replace(' ', ""),
+        })
+    }
+
+    /// The duration in milliseconds (rounded down), or None when it is not a duration or
+    /// overflows.
+    pub fn millis(&self) -> Option<u64> {
+        self.parse().ok()
+    }
+
+    /// A duration, but longer than PostgreSQL takes.
+    pub fn is_too_long(&self) -> bool {
+        match self.parse() {
+            Ok(ms) => ms > LONGEST_TIMEOUT_MS,
+            Err(too_long) => too_long,
+        }
+    }
+
+    /// Milliseconds, or whether the failure is an overflow (true) or not a duration (false).
+    fn parse(&self) -> Result<u64, bool> {
         match self {
-            Timeout::Millis(ms) => Some(format!("{ms}ms")),
+            Timeout::Millis(ms) => Ok(*ms),
             Timeout::Text(t) => {
                 let t = t.trim();
                 let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
                 let (number, unit) = t.split_at(split);
-                let unit = unit.trim();
-                let known = ["", "us", "ms", "s", "min", "h", "d"];
-                (!number.is_empty() && known.contains(&unit)).then(|| format!("{number}{unit}"))
+                if number.is_empty() {
+                    return Err(false);
+                }
+                // All digits: too many of them is an overflow, not a typo.
+                let number: u64 = number.parse().map_err(|_| true)?;
+                let per_unit_us: u64 = match unit.trim() {
+                    "us" => 1,
+                    "" | "ms" => 1_000,
+                    "s" => 1_000_000,
+                    "min" => 60_000_000,
+                    "h" => 3_600_000_000,
+                    "d" => 86_400_000_000,
+                    _ => return Err(false),
+                };
+                number
+                    .checked_mul(per_unit_us)
+                    .map(|us| us / 1_000)
+                    .ok_or(true)
             }
         }
     }
@@ -286,7 +370,8 @@ impl Scenario {
         if !path.exists() {
             return Err(ScenarioError::Missing(path.to_path_buf()));
         }
-        if path.is_file() {
+        if !path.is_dir() {
+            // A file, or something that is not one (a FIFO, a device): said by the reader.
             return Self::from_file(path);
         }
         let file = path.join(SCENARIO_FILE);
@@ -317,9 +402,9 @@ impl Scenario {
     /// Reads and validates a scenario file. The checks run in the file's reading order, so
     /// the first mistake reported is always the same one.
     pub fn from_file(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Unreadable {
+        let text = crate::input::read_text(path).map_err(|e| ScenarioError::Unreadable {
             path: path.to_path_buf(),
-            reason: crate::error::io_reason(&e),
+            reason: e.reason,
         })?;
         let raw = parse(path, &text)?;
         let check = FileCheck {
@@ -327,6 +412,7 @@ impl Scenario {
             lines: TomlLines::new(&text),
         };
         check.finite()?;
+        check.identity(&raw.database)?;
         let settings = check.settings(&raw.database)?;
         let memory_bytes = check.memory(&raw.database)?;
         check.cpus(&raw.database)?;
@@ -420,6 +506,11 @@ impl Scenario {
         self.sections.workload.as_ref()
     }
 
+    /// `[run] timeout` in milliseconds, when the file sets one.
+    pub fn run_timeout_ms(&self) -> Option<f64> {
+        self.sections.run.as_ref()?.timeout.map(|m| m.0)
+    }
+
     /// `[probe]`, when the file has one.
     pub fn probe(&self) -> Option<&ProbeSection> {
         self.sections.probe.as_ref()
@@ -475,9 +566,33 @@ impl FileCheck<'_> {
     }
 
     /// `[database.settings]`: each a string, number or boolean, as the server's text.
+    /// `[database] version` and `image`: a PostgreSQL major version, a non-empty image name.
+    fn identity(&self, db: &DatabaseSection) -> Result<(), ScenarioError> {
+        if let Some(why) = db
+            .version
+            .and_then(|v| bad_major(v, "[database] version ="))
+        {
+            return Err(self.invalid_at(&["database".into(), "version".into()], why));
+        }
+        if let Some(why) = db
+            .image
+            .as_deref()
+            .and_then(|i| bad_image(i, "[database] image ="))
+        {
+            return Err(self.invalid_at(&["database".into(), "image".into()], why));
+        }
+        Ok(())
+    }
+
     fn settings(&self, db: &DatabaseSection) -> Result<Vec<(String, String)>, ScenarioError> {
         let mut settings = Vec::new();
         for (name, value) in &db.settings {
+            if let Some(why) = server_settings::unknown(name) {
+                return Err(self.invalid_at(
+                    &["database".into(), "settings".into(), name.into()],
+                    format!("[database.settings] {why}"),
+                ));
+            }
             let value = match value {
                 toml::Value::String(s) => s.clone(),
                 toml::Value::Integer(i) => i.to_string(),
@@ -546,11 +661,14 @@ impl FileCheck<'_> {
                         Timeout::Millis(ms) => ms.to_string(),
                         Timeout::Text(text) => format!("\"{}\"", excerpt(text)),
                     };
+                    let why = if t.is_too_long() {
+                        format!("is longer than PostgreSQL takes (at most {LONGEST_TIMEOUT_MS}ms, about 24 days)")
+                    } else {
+                        "is not a duration such as \"5s\" or 500".to_string()
+                    };
                     return Err(self.invalid_at(
                         &["migrations".into(), name.into()],
-                        format!(
-                            "[migrations] {name} = {shown} is not a duration such as \"5s\" or 500"
-                        ),
+                        format!("[migrations] {name} = {shown} {why}"),
                     ));
                 }
             }

@@ -41,6 +41,19 @@ impl Scenario {
     /// replaced something else the scenario file said.
     pub fn apply(&mut self, o: Overrides) -> Result<Vec<String>, Error> {
         let mut notes = Vec::new();
+        if let Some(why) = o
+            .pg_version
+            .and_then(|v| super::bad_major(v, "--pg-version"))
+        {
+            return Err(Error::Input(why));
+        }
+        if let Some(why) = o
+            .image
+            .as_deref()
+            .and_then(|i| super::bad_image(i, "--image"))
+        {
+            return Err(Error::Input(why));
+        }
         if let Some(f) = o.format {
             self.format = Some(f);
         }

@@ -247,7 +247,7 @@ pub fn resolve_generators(base: &Path, reference: &str) -> Option<PathBuf> {
 
 /// Reads a definition file; the error is one sentence naming the file and line.
 pub fn read_file(path: &Path) -> Result<DatasetFile, String> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::input::read_text(path)
         .map_err(|e| format!("{} cannot be read: {e}", path.display()))?;
     toml::from_str(&text)
         .map_err(|e| {
@@ -347,6 +347,42 @@ fn check_column(
                 "weights",
                 "weights must be zero or more, and not all zero".into(),
             );
+        }
+    }
+    if let (Some(values), Some(weights)) = (&c.values, &c.weights) {
+        if values.len() != weights.len() {
+            return fail(
+                "weights",
+                format!(
+                    "{} for {}: give one weight per value",
+                    crate::words::count(weights.len(), "weight"),
+                    crate::words::count(values.len(), "value")
+                ),
+            );
+        }
+    }
+    if matches!(c.kind, Kind::Date | Kind::Timestamp) {
+        let mut times = [None, None];
+        for (i, (key, value)) in [("min", &c.min), ("max", &c.max)].into_iter().enumerate() {
+            match toml_time(value.as_ref()) {
+                Some(Err(written)) => {
+                    return fail(
+                        key,
+                        format!("{key} = \"{written}\" is not a date such as \"2024-01-31\" or \"2024-01-31T12:00:00Z\""),
+                    )
+                }
+                Some(Ok(t)) => times[i] = Some(t),
+                None => {}
+            }
+        }
+        if let [Some(lo), Some(hi)] = times {
+            if lo > hi {
+                return fail("min", "min is after max".into());
+            }
+        }
+    } else if let (Some(lo), Some(hi)) = (toml_f64(c.min.as_ref()), toml_f64(c.max.as_ref())) {
+        if lo > hi {
+            return fail("min", format!("min = {lo} is greater than max = {hi}"));
         }
     }
     if let Some(d) = c.decimals {

@@ -191,7 +191,9 @@ async fn clone_database(
                 quote_ident(target),
                 quote_ident(source)
             ))
-            .await
+            .await?;
+        // A comment is not copied with the template: each copy gets the run's mark itself.
+        crate::provision::ownership::mark_database(admin, target).await
     }
     .await
     .map_err(|e| crate::server_text::of(&e));

@@ -258,9 +258,9 @@ impl Snapshot {
     }
 
     pub fn load(path: &Path) -> Result<Snapshot, SnapshotFileError> {
-        let text = std::fs::read_to_string(path).map_err(|e| SnapshotFileError::Unreadable {
+        let text = crate::input::read_text(path).map_err(|e| SnapshotFileError::Unreadable {
             path: path.to_path_buf(),
-            reason: crate::error::io_reason(&e),
+            reason: e.reason,
         })?;
         Snapshot::from_json(&text).map_err(|e| SnapshotFileError::Malformed {
             path: path.to_path_buf(),
