@@ -272,6 +272,20 @@ impl Ignored {
     fn notes(mut self, name: &str) -> Vec<String> {
         let mut notes = Vec::new();
         self.files.sort();
+        // goose runs `<version>_<name>.go` from the application's binary, in the same order as
+        // its SQL files: they are migrations rehearse cannot run, not files goose ignores.
+        let (code, files): (Vec<String>, Vec<String>) = std::mem::take(&mut self.files)
+            .into_iter()
+            .partition(|f| name == "goose" && f.ends_with(".go"));
+        self.files = files;
+        if !code.is_empty() {
+            let names: Vec<&str> = code.iter().map(String::as_str).collect();
+            notes.push(format!(
+                "{} goose runs from the application's code, which rehearse cannot run: {}; a later migration that needs what one of them does fails without it",
+                crate::words::count(names.len(), "Go migration"),
+                examples(&names)
+            ));
+        }
         if !self.files.is_empty() {
             let names: Vec<&str> = self.files.iter().map(String::as_str).collect();
             let (count, noun) = match names.len() {
@@ -1052,6 +1066,27 @@ mod tests {
         assert!(
             matches!(error, MigrationError::OrphanRollback { .. }),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn goose_go_migrations_are_named_as_migrations_rehearse_cannot_run() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("20240101000000_users.sql"),
+            "-- +goose Up\nCREATE TABLE u (id int);\n-- +goose Down\nDROP TABLE u;\n",
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join("20240102000000_backfill.go"),
+            "package migrations\n",
+        )
+        .unwrap();
+        let set = discover(dir.path(), None).unwrap();
+        assert_eq!(set.format, Format::Goose);
+        assert_eq!(
+            set.notes,
+            ["1 Go migration goose runs from the application's code, which rehearse cannot run: 20240102000000_backfill.go; a later migration that needs what one of them does fails without it"]
         );
     }
 

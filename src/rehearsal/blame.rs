@@ -5,6 +5,7 @@
 //! which rows a repair must remove. Pure: never talks to a database.
 
 use pg_query::protobuf::{AlterTableType, ConstrType};
+use crate::report::Culprit;
 use pg_query::NodeEnum;
 
 /// What a statement the forward failed on needs of the rows it met.
@@ -161,6 +162,43 @@ pub(super) fn needs(sql: &str) -> Needs {
     }
 }
 
+/// The table (and column) whose values `sql` converts: `ALTER TABLE t ALTER COLUMN c TYPE ...
+/// [USING ...]` or `UPDATE t SET ...`. A data error (class 22) in such a statement is about
+/// those values. The schema is empty when the statement does not name one.
+pub(super) fn converted(sql: &str) -> Option<Culprit> {
+    let parsed = pg_query::parse(sql, 0).ok()?;
+    let node = parsed.protobuf.stmts.first()?.stmt.as_ref()?.node.as_ref()?;
+    let (relation, columns) = match node {
+        NodeEnum::AlterTableStmt(alter) => {
+            let columns: Vec<String> = alter
+                .cmds
+                .iter()
+                .filter_map(|cmd| match cmd.node.as_ref() {
+                    Some(NodeEnum::AlterTableCmd(cmd))
+                        if AlterTableType::try_from(cmd.subtype)
+                            == Ok(AlterTableType::AtAlterColumnType) =>
+                    {
+                        Some(cmd.name.clone())
+                    }
+                    _ => None,
+                })
+                .collect();
+            if columns.is_empty() {
+                return None;
+            }
+            (alter.relation.as_ref()?, columns)
+        }
+        NodeEnum::UpdateStmt(update) => (update.relation.as_ref()?, Vec::new()),
+        _ => return None,
+    };
+    Some(Culprit {
+        schema: relation.schemaname.clone(),
+        table: relation.relname.clone(),
+        columns,
+        constraint: None,
+    })
+}
+
 /// The query that shows whether production holds rows `sql` would fail on, as the inferred
 /// rows did: it must return nothing. `table` is quoted and qualified; `nulls_in` are the columns
 /// a NOT NULL met NULLs in. None when the statement's need is not one a query can show.
@@ -291,6 +329,19 @@ mod tests {
             precondition("ALTER TABLE t ADD CHECK (n > 0)", "public.t", &[]),
             None
         );
+    }
+
+    #[test]
+    fn a_data_error_is_about_the_values_the_statement_converts() {
+        let c = converted(
+            "ALTER TABLE report ALTER COLUMN parameters SET DATA TYPE jsonb USING parameters::jsonb",
+        )
+        .unwrap();
+        assert_eq!((c.schema.as_str(), c.table.as_str()), ("", "report"));
+        assert_eq!(c.columns, ["parameters"]);
+        let c = converted("UPDATE app.t SET n = s::int").unwrap();
+        assert_eq!((c.schema.as_str(), c.table.as_str()), ("app", "t"));
+        assert!(converted("ALTER TABLE t ADD COLUMN n int").is_none());
     }
 
     #[test]

@@ -121,10 +121,18 @@ impl SeedPoints {
         ];
         let mut explained = Vec::new();
         for (kind, direction) in directions {
-            let Some(culprit) = direction
-                .and_then(|d| d.error.as_ref())
-                .and_then(|e| e.culprit.as_ref())
-            else {
+            let Some(error) = direction.and_then(|d| d.error.as_ref()) else {
+                continue;
+            };
+            // A value the statement could not convert (class 22: a USING cast, an UPDATE's
+            // arithmetic) names no table: the statement does.
+            let from_statement = error
+                .code
+                .as_deref()
+                .filter(|code| code.starts_with("22"))
+                .and_then(|_| direction?.statements.iter().find(|s| !s.ok))
+                .and_then(|s| blame::converted(&s.sql));
+            let Some(culprit) = error.culprit.as_ref().or(from_statement.as_ref()) else {
                 continue;
             };
             let Some((schema, name, seeded_as)) = self.seeded_root(client, culprit).await else {
@@ -236,10 +244,11 @@ impl SeedPoints {
                 "SELECT n.nspname, c.relname, c.oid FROM pg_class c
                    JOIN pg_namespace n ON n.oid = c.relnamespace
                   WHERE c.oid = coalesce(pg_partition_root(to_regclass($1)), to_regclass($1))",
-                &[&crate::identifier::quote_qualified(
-                    &culprit.schema,
-                    &culprit.table,
-                )],
+                &[&if culprit.schema.is_empty() {
+                    crate::identifier::quote(&culprit.table)
+                } else {
+                    crate::identifier::quote_qualified(&culprit.schema, &culprit.table)
+                }],
             )
             .await
             .ok()
