@@ -7,7 +7,7 @@
 
 pub mod accept;
 pub(crate) mod advice;
-mod annotation;
+pub(crate) mod annotation;
 pub mod approvals;
 pub mod sql;
 
@@ -171,6 +171,23 @@ pub fn evaluate(report: &Report, config: &GateConfig, approvals: &Approvals) -> 
     for f in &mut judged.findings {
         advice::attach(f);
     }
+    // A scenario's ignore that matched nothing in any rehearsed migration.
+    judged.hazards = approvals
+        .rule_ignores
+        .iter()
+        .filter(|ig| {
+            !judged.migrations.iter().any(|m| {
+                m.matched_rule_ignores
+                    .iter()
+                    .any(|(source, rule)| *source == ig.source && *rule == ig.rule)
+            })
+        })
+        .map(|ig| {
+            crate::rules::by_id("unmatched-ignore")
+                .expect("catalogued")
+                .finding(format!("{}.", ig.unmatched_message()))
+        })
+        .collect();
     judged.verdict = if judged.findings.is_empty()
         && judged.migrations.iter().all(|m| m.verdict == Verdict::Pass)
     {
@@ -241,6 +258,7 @@ fn judge(
     m.destructive_changes = destructive_changes(m, declared);
     m.gates = gates(m, config, declared);
     m.hazards = advice::hazards(m, large, config.lock_timeout_in_session);
+    apply_ignores(m, declared);
 
     // A missing rollback is no failure when nobody requires one or an approved irreversible
     // migration explains it; the rollback gate says which.
@@ -340,6 +358,66 @@ fn judge(
     } else {
         Verdict::Fail
     };
+}
+
+/// Moves the hazards an ignore covers to `m.ignored`, with its reason; an ignore written in the
+/// migration's file that covers neither a hazard nor a static finding of its rule (a size-aware
+/// rule on a small table still counts as found) is a hazard of its own, `unmatched-ignore`.
+fn apply_ignores(m: &mut MigrationReport, declared: &Declarations) {
+    use crate::rules;
+    m.ignored.clear();
+    m.matched_rule_ignores.clear();
+    let mut own = declared.ignores.clone();
+    let mut run = declared.run_ignores.clone();
+    let parsed = rules::Parsed::new(
+        m.forward.statements.iter().map(|s| (s.sql.as_str(), s.line)),
+        &mut rules::Schema::default(),
+    );
+    let found = rules::check(&parsed);
+    for ig in own.iter_mut().chain(run.iter_mut()) {
+        ig.matched = found
+            .iter()
+            .filter(|(r, h)| ig.covers(r.id, &m.file, &m.id, h.line))
+            .count();
+    }
+    let mut kept = Vec::new();
+    for h in std::mem::take(&mut m.hazards) {
+        let (Some(rule), Some(line)) = (h.rule.clone(), h.line) else {
+            kept.push(h);
+            continue;
+        };
+        let ignore = own
+            .iter_mut()
+            .chain(run.iter_mut())
+            .find(|i| i.covers(&rule, &m.file, &m.id, line));
+        match ignore {
+            Some(ig) => {
+                ig.matched += 1;
+                m.ignored.push(crate::report::IgnoredFinding {
+                    rule,
+                    message: h.message,
+                    line: Some(line),
+                    reason: ig.reason.clone(),
+                    source: ig.source.clone(),
+                });
+            }
+            None => kept.push(h),
+        }
+    }
+    let unmatched = rules::by_id("unmatched-ignore").expect("catalogued");
+    for ig in own.iter().filter(|i| i.matched == 0) {
+        kept.push(
+            unmatched
+                .finding(format!("{}, line {}: {}.", m.file, ig.line, ig.unmatched_message()))
+                .located(ig.line, None),
+        );
+    }
+    m.matched_rule_ignores = run
+        .iter()
+        .filter(|i| i.matched > 0)
+        .map(|i| (i.source.clone(), i.rule.clone()))
+        .collect();
+    m.hazards = kept;
 }
 
 /// Destructive statements of the forward script, each confirmed by what the rehearsal measured.
@@ -676,6 +754,7 @@ pub fn prepare(
     if let Some(file) = &config.approvals_file {
         approvals = approvals.merged(Approvals::from_file(file).map_err(crate::Error::Input)?);
     }
+    approvals.rule_ignores = scenario.rule_ignores().map_err(crate::Error::Input)?;
     Ok((config, approvals))
 }
 
