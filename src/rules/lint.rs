@@ -162,6 +162,7 @@ fn lint_target(
     report: &mut LintReport,
 ) -> Result<(), String> {
     let mut ignores = suppress::parse(&t.text, &t.file)?;
+    let first = report.findings.len();
     let parsed = Parsed::new(t.statements.iter().map(|(s, l)| (s.as_str(), *l)), schema);
     report.files += 1;
     report.statements += t.statements.len();
@@ -189,6 +190,7 @@ fn lint_target(
     for ig in ignores.iter().filter(|i| i.matched == 0) {
         push_unmatched(report, ig, &t.file, ig.line);
     }
+    report.findings[first..].sort_by_key(|f| f.line);
     Ok(())
 }
 

@@ -29,14 +29,14 @@ fn check(p: &Parsed) -> Vec<Hit> {
                 continue;
             }
             let name = if i.idxname.is_empty() {
-                "an index".to_string()
+                String::new()
             } else {
-                format!("index {}", crate::identifier::display(&i.idxname))
+                format!(" {}", crate::identifier::display(&i.idxname))
             };
             out.push(Hit::new(
                 s.line,
                 Some(table.clone()),
-                format!("CREATE {name} without CONCURRENTLY blocks writes to {table} while it builds"),
+                format!("CREATE INDEX{name} without CONCURRENTLY blocks writes to {table} while it builds"),
             ));
         }
     }

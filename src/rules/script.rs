@@ -31,7 +31,10 @@ pub struct ColumnType {
 
 impl std::fmt::Display for ColumnType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.name)?;
+        f.write_str(match self.name.as_str() {
+            "bpchar" => "char",
+            other => other,
+        })?;
         if !self.mods.is_empty() {
             let mods: Vec<String> = self.mods.iter().map(i64::to_string).collect();
             write!(f, "({})", mods.join(","))?;
@@ -238,6 +241,9 @@ fn advance(state: &mut State, node: &NodeEnum, line: usize, schema: &mut Schema)
             _ => {}
         }
     }
+    if let NodeEnum::RenameStmt(r) = node {
+        rename(schema, r);
+    }
     if let NodeEnum::CreateStmt(c) = node {
         if let Some(rv) = &c.relation {
             let table = relation(rv);
@@ -250,6 +256,45 @@ fn advance(state: &mut State, node: &NodeEnum, line: usize, schema: &mut Schema)
                 }
             }
         }
+    }
+}
+
+/// A renamed table or column keeps its declared types under the new name.
+fn rename(schema: &mut Schema, r: &pg_query::protobuf::RenameStmt) {
+    let Some(rv) = &r.relation else { return };
+    let table = relation(rv);
+    match ObjectType::try_from(r.rename_type) {
+        Ok(ObjectType::ObjectTable) => {
+            let schema_name = if rv.schemaname.is_empty() {
+                "public"
+            } else {
+                &rv.schemaname
+            };
+            let renamed = identifier::display_qualified(schema_name, &r.newname);
+            let prefix = format!("{table}.");
+            let moved: Vec<String> = schema
+                .columns
+                .keys()
+                .filter(|k| k.starts_with(&prefix))
+                .cloned()
+                .collect();
+            for key in moved {
+                if let Some(t) = schema.columns.remove(&key) {
+                    schema
+                        .columns
+                        .insert(format!("{renamed}.{}", &key[prefix.len()..]), t);
+                }
+            }
+        }
+        Ok(ObjectType::ObjectColumn) => {
+            let old = format!("{table}.{}", identifier::display(&r.subname));
+            if let Some(t) = schema.columns.remove(&old) {
+                schema
+                    .columns
+                    .insert(format!("{table}.{}", identifier::display(&r.newname)), t);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -651,5 +696,12 @@ mod tests {
             Some("varchar(20)".to_string())
         );
         assert_eq!(schema.columns["public.t.name"].name, "text");
+        Parsed::from_sql(
+            "ALTER TABLE t RENAME TO people; ALTER TABLE people RENAME COLUMN name TO full_name",
+            &mut schema,
+        )
+        .unwrap();
+        assert_eq!(schema.columns["public.people.full_name"].name, "text");
+        assert!(!schema.columns.contains_key("public.t.name"));
     }
 }
