@@ -23,10 +23,17 @@ fn generated() -> (tempfile::TempDir, PathBuf) {
         let up = if i % 3 == 0 {
             format!("CREATE TABLE t{i} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());\nCREATE INDEX t{i}_name_idx ON t{i} (name);\n")
         } else {
-            format!("SET lock_timeout = '2s';\n{}\n", examples[i % examples.len()])
+            format!(
+                "SET lock_timeout = '2s';\n{}\n",
+                examples[i % examples.len()]
+            )
         };
         std::fs::write(dir.path().join(format!("{:04}_m{i}.up.sql", i + 1)), up).unwrap();
-        std::fs::write(dir.path().join(format!("{:04}_m{i}.down.sql", i + 1)), "SELECT 1;\n").unwrap();
+        std::fs::write(
+            dir.path().join(format!("{:04}_m{i}.down.sql", i + 1)),
+            "SELECT 1;\n",
+        )
+        .unwrap();
     }
     let path = dir.path().to_path_buf();
     (dir, path)

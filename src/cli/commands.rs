@@ -68,7 +68,10 @@ fn rules(args: RulesArgs) -> ExitCode {
                 ExitCode::Pass
             }
             Err(e) => {
-                crate::say!("rehearse: could not write the pages into {}: {e}", dir.display());
+                crate::say!(
+                    "rehearse: could not write the pages into {}: {e}",
+                    dir.display()
+                );
                 ExitCode::Environment
             }
         };

@@ -48,13 +48,16 @@ pub fn hazards(
             }
         }
     }
-    let new_before = |line: usize, relation: &str| {
-        appeared.iter().any(|(l, r)| *l < line && r == relation)
-    };
+    let new_before =
+        |line: usize, relation: &str| appeared.iter().any(|(l, r)| *l < line && r == relation);
     let statement_at = |line: usize| statements.iter().find(|s| s.line == line);
     let mut out = Vec::new();
     for (rule, hit) in rules::check(&parsed) {
-        if hit.relation.as_deref().is_some_and(|r| new_before(hit.line, r)) {
+        if hit
+            .relation
+            .as_deref()
+            .is_some_and(|r| new_before(hit.line, r))
+        {
             continue;
         }
         let lead = format!("{file}, line {}: {}", hit.line, hit.message);
@@ -67,7 +70,9 @@ pub fn hazards(
                 format!("{lead}.")
             }
             InRun::WhenLarge => {
-                let Some(table) = hit.relation.as_deref() else { continue };
+                let Some(table) = hit.relation.as_deref() else {
+                    continue;
+                };
                 let ms = statement_at(hit.line).map_or(0.0, |s| s.duration_ms);
                 match large(table) {
                     Some(true) => format!("{lead}: {table} is a large table."),
@@ -100,11 +105,19 @@ pub fn hazards(
         let actions = sql::actions(&s.sql);
         for (table, indexes) in rewritten_tables(s, &actions) {
             if existing(table) && is_large(table) {
-                out.push(rewrite_finding(file, s.line, table, indexes, &size_note(table), &actions));
+                out.push(rewrite_finding(
+                    file,
+                    s.line,
+                    table,
+                    indexes,
+                    &size_note(table),
+                    &actions,
+                ));
             }
         }
         for l in &s.locks {
-            let exclusive = LockMode::from_pg_locks_name(&l.mode) == Some(LockMode::AccessExclusive)
+            let exclusive = LockMode::from_pg_locks_name(&l.mode)
+                == Some(LockMode::AccessExclusive)
                 && measures::on_table(l)
                 && existing(&l.relation);
             if exclusive && l.held_ms >= LONG_EXCLUSIVE_LOCK_MS {

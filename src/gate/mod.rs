@@ -370,7 +370,10 @@ fn apply_ignores(m: &mut MigrationReport, declared: &Declarations) {
     let mut own = declared.ignores.clone();
     let mut run = declared.run_ignores.clone();
     let parsed = rules::Parsed::new(
-        m.forward.statements.iter().map(|s| (s.sql.as_str(), s.line)),
+        m.forward
+            .statements
+            .iter()
+            .map(|s| (s.sql.as_str(), s.line)),
         &mut rules::Schema::default(),
     );
     let found = rules::check(&parsed);
@@ -408,7 +411,12 @@ fn apply_ignores(m: &mut MigrationReport, declared: &Declarations) {
     for ig in own.iter().filter(|i| i.matched == 0) {
         kept.push(
             unmatched
-                .finding(format!("{}, line {}: {}.", m.file, ig.line, ig.unmatched_message()))
+                .finding(format!(
+                    "{}, line {}: {}.",
+                    m.file,
+                    ig.line,
+                    ig.unmatched_message()
+                ))
                 .located(ig.line, None),
         );
     }

@@ -74,10 +74,16 @@ pub fn render(report: &Report) -> String {
             out.push_str("    <properties>\n");
             for h in &m.hazards {
                 let value = match &h.rule {
-                    Some(rule) => format!("{rule}: {} ({})", h.message, crate::rules::page_of(rule)),
+                    Some(rule) => {
+                        format!("{rule}: {} ({})", h.message, crate::rules::page_of(rule))
+                    }
                     None => h.message.clone(),
                 };
-                let _ = writeln!(out, "      <property name=\"hazard\" value=\"{}\"/>", attr(&value));
+                let _ = writeln!(
+                    out,
+                    "      <property name=\"hazard\" value=\"{}\"/>",
+                    attr(&value)
+                );
             }
             for i in &m.ignored {
                 let _ = writeln!(

@@ -41,7 +41,9 @@ fn check(p: &Parsed) -> Vec<Hit> {
                 || kinds.iter().any(|k| {
                     matches!(
                         k,
-                        ConstrType::ConstrDefault | ConstrType::ConstrIdentity | ConstrType::ConstrGenerated
+                        ConstrType::ConstrDefault
+                            | ConstrType::ConstrIdentity
+                            | ConstrType::ConstrGenerated
                     )
                 });
             if required && !filled {

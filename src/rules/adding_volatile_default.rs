@@ -59,8 +59,13 @@ pub(crate) fn rewrite_reason(col: &pg_query::protobuf::ColumnDef) -> Option<Stri
         .map(super::script::column_type)
         .map(|t| t.name)
         .unwrap_or_default();
-    if matches!(ty.as_str(), "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2") {
-        return Some(format!("a {ty} column gives every existing row its own sequence value"));
+    if matches!(
+        ty.as_str(),
+        "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2"
+    ) {
+        return Some(format!(
+            "a {ty} column gives every existing row its own sequence value"
+        ));
     }
     for k in column_constraints(col) {
         match contype(k) {
@@ -68,10 +73,14 @@ pub(crate) fn rewrite_reason(col: &pg_query::protobuf::ColumnDef) -> Option<Stri
                 return Some("an identity column gives every existing row its own value".into())
             }
             Some(ConstrType::ConstrGenerated) => {
-                return Some("a stored generated column computes a value for every existing row".into())
+                return Some(
+                    "a stored generated column computes a value for every existing row".into(),
+                )
             }
             Some(ConstrType::ConstrDefault) => {
-                let Some(expr) = k.raw_expr.as_ref() else { continue };
+                let Some(expr) = k.raw_expr.as_ref() else {
+                    continue;
+                };
                 if let Some(f) = functions_called(expr)
                     .into_iter()
                     .find(|f| !STABLE.contains(&f.as_str()))

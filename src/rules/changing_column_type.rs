@@ -36,7 +36,9 @@ fn free(old: &ColumnType, new: &ColumnType) -> bool {
                     && new.mods[1] == old.mods[1]
                     && new.mods[0] >= old.mods[0])
         }
-        ("bit", "varbit") | ("varbit", "varbit") => new.mods.is_empty() || old.mods.first() <= new.mods.first(),
+        ("bit", "varbit") | ("varbit", "varbit") => {
+            new.mods.is_empty() || old.mods.first() <= new.mods.first()
+        }
         ("cidr", "inet") => true,
         (a, b) => a == b && old.mods == new.mods,
     }
@@ -51,7 +53,10 @@ fn check(p: &Parsed) -> Vec<Hit> {
             {
                 continue;
             }
-            let Some(new) = column_def(cmd).and_then(|c| c.type_name.as_ref()).map(column_type) else {
+            let Some(new) = column_def(cmd)
+                .and_then(|c| c.type_name.as_ref())
+                .map(column_type)
+            else {
                 continue;
             };
             let column = crate::identifier::display(&cmd.name);
@@ -91,12 +96,24 @@ mod tests {
     #[test]
     fn widening_and_varchar_to_text_are_free_and_the_rest_rewrites() {
         let create = "CREATE TABLE t (v varchar(20), n numeric(10,2), i int)";
-        assert_eq!(after(create, "ALTER TABLE t ALTER COLUMN v TYPE varchar(40)"), 0);
+        assert_eq!(
+            after(create, "ALTER TABLE t ALTER COLUMN v TYPE varchar(40)"),
+            0
+        );
         assert_eq!(after(create, "ALTER TABLE t ALTER COLUMN v TYPE text"), 0);
-        assert_eq!(after(create, "ALTER TABLE t ALTER COLUMN n TYPE numeric(12,2)"), 0);
-        assert_eq!(after(create, "ALTER TABLE t ALTER COLUMN v TYPE varchar(10)"), 1);
+        assert_eq!(
+            after(create, "ALTER TABLE t ALTER COLUMN n TYPE numeric(12,2)"),
+            0
+        );
+        assert_eq!(
+            after(create, "ALTER TABLE t ALTER COLUMN v TYPE varchar(10)"),
+            1
+        );
         assert_eq!(after(create, "ALTER TABLE t ALTER COLUMN i TYPE bigint"), 1);
-        assert_eq!(after(create, "ALTER TABLE t ALTER COLUMN n TYPE numeric(12,4)"), 1);
+        assert_eq!(
+            after(create, "ALTER TABLE t ALTER COLUMN n TYPE numeric(12,4)"),
+            1
+        );
         assert_eq!(after(create, "ALTER TABLE t ALTER COLUMN i TYPE text"), 1);
     }
 }

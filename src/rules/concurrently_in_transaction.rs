@@ -18,6 +18,19 @@ pub static RULE: Rule = Rule {
     squawk: &["ban-concurrent-index-creation-in-transaction"],
 };
 
+/// The relation a CONCURRENTLY statement is about.
+fn target(node: &NodeEnum) -> Option<String> {
+    match node {
+        NodeEnum::IndexStmt(i) => i.relation.as_ref().map(super::script::relation),
+        NodeEnum::DropStmt(d) => d.objects.first().map(super::script::qualified_object),
+        NodeEnum::ReindexStmt(r) => r.relation.as_ref().map(super::script::relation),
+        NodeEnum::AlterTableStmt(_) => super::script::alter_table_cmds(node)
+            .first()
+            .map(|(t, _)| t.clone()),
+        _ => None,
+    }
+}
+
 /// The statement's CONCURRENTLY form, named.
 fn concurrent(node: &NodeEnum) -> Option<&'static str> {
     match node {
@@ -46,7 +59,7 @@ fn check(p: &Parsed) -> Vec<Hit> {
         if let (Some(what), Some(begin)) = (concurrent(node), s.before.explicit_transaction) {
             out.push(Hit::new(
                 s.line,
-                None,
+                target(node),
                 format!("{what} runs inside the transaction opened on line {begin}, which PostgreSQL refuses"),
             ));
         }

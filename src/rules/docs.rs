@@ -13,7 +13,10 @@ const GENERATED: &str =
 pub fn page(rule: &Rule) -> String {
     let mut out = format!("{GENERATED}\n\n# {}\n\n{}.\n\n", rule.id, rule.summary);
     out.push_str(&format!("## Why it hurts\n\n{}\n\n", rule.why));
-    out.push_str(&format!("## Fix\n\n{}\n\n```sql\n{}\n```\n\n", rule.fix, rule.safe));
+    out.push_str(&format!(
+        "## Fix\n\n{}\n\n```sql\n{}\n```\n\n",
+        rule.fix, rule.safe
+    ));
     out.push_str(&format!(
         "## Examples\n\nFound:\n\n```sql\n{}\n```\n\nNot found:\n\n```sql\n{}\n```\n\n",
         rule.bad, rule.good

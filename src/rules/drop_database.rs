@@ -24,7 +24,10 @@ fn check(p: &Parsed) -> Vec<Hit> {
             NodeEnum::DropdbStmt(d) => Some(Hit::new(
                 s.line,
                 Some(crate::identifier::display(&d.dbname)),
-                format!("DROP DATABASE {} destroys the whole database", crate::identifier::display(&d.dbname)),
+                format!(
+                    "DROP DATABASE {} destroys the whole database",
+                    crate::identifier::display(&d.dbname)
+                ),
             )),
             _ => None,
         })

@@ -22,7 +22,9 @@ pub static RULE: Rule = Rule {
 fn check(p: &Parsed) -> Vec<Hit> {
     let mut out = Vec::new();
     for (s, node) in p.nodes() {
-        let NodeEnum::DropStmt(d) = node else { continue };
+        let NodeEnum::DropStmt(d) = node else {
+            continue;
+        };
         if ObjectType::try_from(d.remove_type) != Ok(ObjectType::ObjectSchema) {
             continue;
         }

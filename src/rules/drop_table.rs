@@ -22,7 +22,9 @@ pub static RULE: Rule = Rule {
 fn check(p: &Parsed) -> Vec<Hit> {
     let mut out = Vec::new();
     for (s, node) in p.nodes() {
-        let NodeEnum::DropStmt(d) = node else { continue };
+        let NodeEnum::DropStmt(d) = node else {
+            continue;
+        };
         if ObjectType::try_from(d.remove_type) != Ok(ObjectType::ObjectTable) {
             continue;
         }
@@ -32,7 +34,9 @@ fn check(p: &Parsed) -> Vec<Hit> {
                 out.push(Hit::new(
                     s.line,
                     Some(table.clone()),
-                    format!("DROP TABLE {table} destroys its rows and breaks code that still uses it"),
+                    format!(
+                        "DROP TABLE {table} destroys its rows and breaks code that still uses it"
+                    ),
                 ));
             }
         }

@@ -46,10 +46,12 @@ fn identifiers(sql: &str) -> Vec<String> {
         .iter()
         .filter(|t| t.token == pg_query::protobuf::Token::Ident as i32)
         .filter_map(|t| sql.get(t.start as usize..t.end as usize))
-        .map(|text| match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-            Some(quoted) => quoted.replace("\"\"", "\""),
-            None => text.to_lowercase(),
-        })
+        .map(
+            |text| match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+                Some(quoted) => quoted.replace("\"\"", "\""),
+                None => text.to_lowercase(),
+            },
+        )
         .collect()
 }
 
@@ -72,7 +74,11 @@ fn check(p: &Parsed) -> Vec<Hit> {
             out.push(Hit::new(
                 s.line,
                 Some(name.clone()),
-                format!("{name} is {} bytes long; PostgreSQL will call it {}", name.len(), &name[..end]),
+                format!(
+                    "{name} is {} bytes long; PostgreSQL will call it {}",
+                    name.len(),
+                    &name[..end]
+                ),
             ));
         }
     }

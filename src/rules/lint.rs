@@ -184,7 +184,11 @@ fn lint_target(
                     source: ig.source.clone(),
                 });
             }
-            None => report.findings.push(finding(rule, &t.file, hit.line, hit.relation, hit.message)),
+            None => {
+                report
+                    .findings
+                    .push(finding(rule, &t.file, hit.line, hit.relation, hit.message))
+            }
         }
     }
     for ig in ignores.iter().filter(|i| i.matched == 0) {
@@ -247,7 +251,10 @@ pub fn render(report: &LintReport, format: OutputFormat) -> String {
 fn human(report: &LintReport) -> String {
     let mut out = String::new();
     for f in &report.findings {
-        out.push_str(&format!("{}:{}: {} {}\n", f.file, f.line, f.rule, f.message));
+        out.push_str(&format!(
+            "{}:{}: {} {}\n",
+            f.file, f.line, f.rule, f.message
+        ));
         out.push_str(&format!("    fix: {}\n    see: {}\n", f.fix, f.page));
     }
     for i in &report.ignored {
@@ -333,7 +340,9 @@ fn sarif(report: &LintReport) -> String {
 /// GitHub's workflow-command escaping: the message's `%`, CR and LF; a property's `:` and `,`
 /// too.
 fn gh_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn gh_property(s: &str) -> String {
@@ -380,9 +389,19 @@ mod tests {
             .map(|f| (f.rule.as_str(), f.file.rsplit('/').next().unwrap(), f.line))
             .collect();
         // The index on the table V1 created is on a new table; V2's is on an existing one.
-        assert!(ids.contains(&("require-concurrent-index", "V2__index.sql", 3)), "{ids:?}");
-        assert!(!ids.iter().any(|(_, f, _)| *f == "V1__create.sql"), "{ids:?}");
-        let f = r.findings.iter().find(|f| f.rule == "require-concurrent-index").unwrap();
+        assert!(
+            ids.contains(&("require-concurrent-index", "V2__index.sql", 3)),
+            "{ids:?}"
+        );
+        assert!(
+            !ids.iter().any(|(_, f, _)| *f == "V1__create.sql"),
+            "{ids:?}"
+        );
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.rule == "require-concurrent-index")
+            .unwrap();
         assert_eq!(f.relation.as_deref(), Some("public.orders"));
         assert_eq!(f.page, "docs/rules/require-concurrent-index.md");
     }
@@ -414,9 +433,17 @@ mod tests {
         let r = lint(&[dir.path().to_path_buf()], None).unwrap();
         assert_eq!(r.ignored.len(), 1, "{r:?}");
         assert!(r.ignored[0].source.ends_with("rehearse.toml, [rules]"));
-        let unmatched: Vec<&LintFinding> = r.findings.iter().filter(|f| f.rule == "unmatched-ignore").collect();
+        let unmatched: Vec<&LintFinding> = r
+            .findings
+            .iter()
+            .filter(|f| f.rule == "unmatched-ignore")
+            .collect();
         assert_eq!(unmatched.len(), 1);
-        assert!(unmatched[0].message.contains("drop-table"), "{}", unmatched[0].message);
+        assert!(
+            unmatched[0].message.contains("drop-table"),
+            "{}",
+            unmatched[0].message
+        );
     }
 
     #[test]

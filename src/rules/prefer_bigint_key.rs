@@ -19,7 +19,17 @@ pub static RULE: Rule = Rule {
     squawk: &["prefer-big-int", "prefer-bigint-over-int", "prefer-bigint-over-smallint"],
 };
 
-const SMALL: &[&str] = &["int4", "int2", "serial", "serial4", "smallserial", "serial2", "integer", "smallint", "int"];
+const SMALL: &[&str] = &[
+    "int4",
+    "int2",
+    "serial",
+    "serial4",
+    "smallserial",
+    "serial2",
+    "integer",
+    "smallint",
+    "int",
+];
 
 fn check(p: &Parsed) -> Vec<Hit> {
     let mut out = Vec::new();
@@ -36,7 +46,9 @@ fn check(p: &Parsed) -> Vec<Hit> {
             }
         }
         for (table, col) in declared_columns(node) {
-            let Some(t) = col.type_name.as_ref().map(column_type) else { continue };
+            let Some(t) = col.type_name.as_ref().map(column_type) else {
+                continue;
+            };
             if !SMALL.contains(&t.name.as_str()) || t.array {
                 continue;
             }

@@ -21,8 +21,13 @@ fn check(p: &Parsed) -> Vec<Hit> {
     let mut out = Vec::new();
     for (s, node) in p.nodes() {
         for (table, col) in declared_columns(node) {
-            let Some(t) = col.type_name.as_ref().map(column_type) else { continue };
-            if matches!(t.name.as_str(), "serial" | "bigserial" | "smallserial" | "serial2" | "serial4" | "serial8") {
+            let Some(t) = col.type_name.as_ref().map(column_type) else {
+                continue;
+            };
+            if matches!(
+                t.name.as_str(),
+                "serial" | "bigserial" | "smallserial" | "serial2" | "serial4" | "serial8"
+            ) {
                 out.push(Hit::new(
                     s.line,
                     Some(table.clone()),

@@ -22,7 +22,11 @@ fn check(p: &Parsed) -> Vec<Hit> {
     for (s, node) in p.nodes() {
         let mut columns: Vec<(String, String, super::script::ColumnType)> = declared_columns(node)
             .into_iter()
-            .filter_map(|(t, c)| c.type_name.as_ref().map(|ty| (t, c.colname.clone(), column_type(ty))))
+            .filter_map(|(t, c)| {
+                c.type_name
+                    .as_ref()
+                    .map(|ty| (t, c.colname.clone(), column_type(ty)))
+            })
             .collect();
         for (table, cmd) in alter_table_cmds(node) {
             if let Some(ty) = column_def(cmd).and_then(|c| c.type_name.as_ref()) {
@@ -36,7 +40,10 @@ fn check(p: &Parsed) -> Vec<Hit> {
                 out.push(Hit::new(
                     s.line,
                     Some(table.clone()),
-                    format!("{table}.{} is char(n), which pads with spaces", crate::identifier::display(&column)),
+                    format!(
+                        "{table}.{} is char(n), which pads with spaces",
+                        crate::identifier::display(&column)
+                    ),
                 ));
             }
         }

@@ -22,11 +22,15 @@ pub static RULE: Rule = Rule {
 fn check(p: &Parsed) -> Vec<Hit> {
     let mut out = Vec::new();
     for (s, node) in p.nodes() {
-        let NodeEnum::RenameStmt(r) = node else { continue };
+        let NodeEnum::RenameStmt(r) = node else {
+            continue;
+        };
         if ObjectType::try_from(r.rename_type) != Ok(ObjectType::ObjectColumn) {
             continue;
         }
-        let Some(table) = r.relation.as_ref().map(relation) else { continue };
+        let Some(table) = r.relation.as_ref().map(relation) else {
+            continue;
+        };
         if !s.before.exists(&table) {
             continue;
         }

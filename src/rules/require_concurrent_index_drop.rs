@@ -22,7 +22,9 @@ pub static RULE: Rule = Rule {
 fn check(p: &Parsed) -> Vec<Hit> {
     let mut out = Vec::new();
     for (s, node) in p.nodes() {
-        let NodeEnum::DropStmt(d) = node else { continue };
+        let NodeEnum::DropStmt(d) = node else {
+            continue;
+        };
         if d.concurrent || ObjectType::try_from(d.remove_type) != Ok(ObjectType::ObjectIndex) {
             continue;
         }
@@ -32,7 +34,9 @@ fn check(p: &Parsed) -> Vec<Hit> {
                 out.push(Hit::new(
                     s.line,
                     Some(index.clone()),
-                    format!("DROP INDEX {index} without CONCURRENTLY locks its table ACCESS EXCLUSIVE"),
+                    format!(
+                        "DROP INDEX {index} without CONCURRENTLY locks its table ACCESS EXCLUSIVE"
+                    ),
                 ));
             }
         }

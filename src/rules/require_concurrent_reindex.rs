@@ -21,7 +21,9 @@ pub static RULE: Rule = Rule {
 fn check(p: &Parsed) -> Vec<Hit> {
     let mut out = Vec::new();
     for (s, node) in p.nodes() {
-        let NodeEnum::ReindexStmt(r) = node else { continue };
+        let NodeEnum::ReindexStmt(r) = node else {
+            continue;
+        };
         let concurrent = r.params.iter().any(|o| {
             matches!(o.node.as_ref(), Some(NodeEnum::DefElem(d)) if d.defname == "concurrently")
         });

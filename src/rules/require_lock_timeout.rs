@@ -22,7 +22,10 @@ fn check(p: &Parsed) -> Vec<Hit> {
         if s.before.lock_timeout {
             continue;
         }
-        if let Some(table) = locked_relations(node).into_iter().find(|r| s.before.exists(r)) {
+        if let Some(table) = locked_relations(node)
+            .into_iter()
+            .find(|r| s.before.exists(r))
+        {
             return vec![Hit::new(
                 s.line,
                 Some(table.clone()),

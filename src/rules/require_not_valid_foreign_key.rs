@@ -1,6 +1,8 @@
 //! `require-not-valid-foreign-key`: a foreign key added to an existing table without NOT VALID.
 
-use super::script::{alter_table_cmds, constraint, contype, relation, Parsed};
+use super::script::{
+    alter_table_cmds, column_constraints, column_def, constraint, contype, relation, Parsed,
+};
 use super::{Hit, InRun, Rule};
 use pg_query::protobuf::{AlterTableType, ConstrType};
 
@@ -22,9 +24,28 @@ fn check(p: &Parsed) -> Vec<Hit> {
     let mut out = Vec::new();
     for (s, node) in p.nodes() {
         for (table, cmd) in alter_table_cmds(node) {
-            if AlterTableType::try_from(cmd.subtype) != Ok(AlterTableType::AtAddConstraint)
-                || !s.before.exists(&table)
-            {
+            if !s.before.exists(&table) {
+                continue;
+            }
+            // ADD COLUMN ... REFERENCES validates too: a column constraint cannot be NOT VALID.
+            if AlterTableType::try_from(cmd.subtype) == Ok(AlterTableType::AtAddColumn) {
+                let Some(col) = column_def(cmd) else { continue };
+                for k in column_constraints(col)
+                    .filter(|k| contype(k) == Some(ConstrType::ConstrForeign))
+                {
+                    let referenced = k.pktable.as_ref().map(relation).unwrap_or_default();
+                    out.push(Hit::new(
+                        s.line,
+                        Some(table.clone()),
+                        format!(
+                            "ADD COLUMN {} REFERENCES {referenced} validates the foreign key at once, scanning {table} while blocking writes to it and to {referenced}",
+                            crate::identifier::display(&col.colname)
+                        ),
+                    ));
+                }
+                continue;
+            }
+            if AlterTableType::try_from(cmd.subtype) != Ok(AlterTableType::AtAddConstraint) {
                 continue;
             }
             let Some(k) = constraint(cmd) else { continue };
@@ -49,3 +70,21 @@ fn check(p: &Parsed) -> Vec<Hit> {
 
 #[cfg(test)]
 super::example_tests!();
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_column_added_with_references_validates_at_once() {
+        let hits = super::RULE
+            .check_sql("ALTER TABLE posts ADD COLUMN author_id bigint REFERENCES users (id)");
+        assert_eq!(hits.len(), 1);
+        assert!(
+            hits[0].message.contains("public.users"),
+            "{}",
+            hits[0].message
+        );
+        assert!(super::RULE
+            .check_sql("CREATE TABLE posts (id bigint);\nALTER TABLE posts ADD COLUMN author_id bigint REFERENCES users (id)")
+            .is_empty());
+    }
+}

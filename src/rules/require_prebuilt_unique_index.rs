@@ -1,7 +1,9 @@
 //! `require-prebuilt-unique-index`: UNIQUE or PRIMARY KEY added to an existing table by building
 //! its index under the table's lock.
 
-use super::script::{alter_table_cmds, column_constraints, column_def, constraint, contype, Parsed};
+use super::script::{
+    alter_table_cmds, column_constraints, column_def, constraint, contype, Parsed,
+};
 use super::{Hit, InRun, Rule};
 use pg_query::protobuf::{AlterTableType, ConstrType};
 

@@ -30,7 +30,9 @@ fn long_locked(node: &NodeEnum, exists: &dyn Fn(&str) -> bool) -> Option<String>
         use AlterTableType as T;
         let long = match T::try_from(cmd.subtype) {
             Ok(T::AtSetNotNull | T::AtAlterColumnType) => true,
-            Ok(T::AtAddConstraint) => super::script::constraint(cmd).is_some_and(|k| !k.skip_validation),
+            Ok(T::AtAddConstraint) => {
+                super::script::constraint(cmd).is_some_and(|k| !k.skip_validation)
+            }
             _ => false,
         };
         if long && exists(&table) {

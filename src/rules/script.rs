@@ -115,7 +115,8 @@ impl Parsed {
             let mut old_types = BTreeMap::new();
             if let Some(node) = &node {
                 for (table, cmd) in alter_table_cmds(node) {
-                    if AlterTableType::try_from(cmd.subtype) == Ok(AlterTableType::AtAlterColumnType)
+                    if AlterTableType::try_from(cmd.subtype)
+                        == Ok(AlterTableType::AtAlterColumnType)
                     {
                         let key = format!("{table}.{}", identifier::display(&cmd.name));
                         if let Some(t) = schema.columns.get(&key) {
@@ -162,10 +163,10 @@ impl Parsed {
 fn advance(state: &mut State, node: &NodeEnum, line: usize, schema: &mut Schema) {
     match node {
         NodeEnum::TransactionStmt(t) => match TransactionStmtKind::try_from(t.kind) {
-            Ok(TransactionStmtKind::TransStmtBegin | TransactionStmtKind::TransStmtStart) => {
-                if state.explicit_transaction.is_none() {
-                    state.explicit_transaction = Some(line);
-                }
+            Ok(TransactionStmtKind::TransStmtBegin | TransactionStmtKind::TransStmtStart)
+                if state.explicit_transaction.is_none() =>
+            {
+                state.explicit_transaction = Some(line);
             }
             Ok(
                 TransactionStmtKind::TransStmtCommit
@@ -181,7 +182,10 @@ fn advance(state: &mut State, node: &NodeEnum, line: usize, schema: &mut Schema)
             _ => {}
         },
         NodeEnum::VariableSetStmt(v) => {
-            let off = v.args.iter().any(|a| const_text(a).is_some_and(|t| is_zero(&t)));
+            let off = v
+                .args
+                .iter()
+                .any(|a| const_text(a).is_some_and(|t| is_zero(&t)));
             if v.name.eq_ignore_ascii_case("lock_timeout") {
                 state.lock_timeout = !off;
             } else if v.name.eq_ignore_ascii_case("statement_timeout") {
@@ -199,10 +203,7 @@ fn advance(state: &mut State, node: &NodeEnum, line: usize, schema: &mut Schema)
         state.created.insert(created);
     }
     if state.exclusive.is_none() {
-        if let Some(r) = exclusive_locks(node)
-            .into_iter()
-            .find(|r| state.exists(r))
-        {
+        if let Some(r) = exclusive_locks(node).into_iter().find(|r| state.exists(r)) {
             state.exclusive = Some((r, line));
         }
     }
@@ -338,7 +339,11 @@ pub fn names(list: &[Node]) -> Vec<String> {
 /// A type as declared: `varchar(20)` is `varchar` with modifier 20.
 pub fn column_type(t: &TypeName) -> ColumnType {
     ColumnType {
-        name: names(&t.names).last().cloned().unwrap_or_default().to_lowercase(),
+        name: names(&t.names)
+            .last()
+            .cloned()
+            .unwrap_or_default()
+            .to_lowercase(),
         mods: t
             .typmods
             .iter()
@@ -419,10 +424,12 @@ pub fn column_defs(elements: &[Node]) -> impl Iterator<Item = &ColumnDef> {
 
 /// A column definition's constraints.
 pub fn column_constraints(col: &ColumnDef) -> impl Iterator<Item = &Constraint> {
-    col.constraints.iter().filter_map(|c| match c.node.as_ref() {
-        Some(NodeEnum::Constraint(k)) => Some(k.as_ref()),
-        _ => None,
-    })
+    col.constraints
+        .iter()
+        .filter_map(|c| match c.node.as_ref() {
+            Some(NodeEnum::Constraint(k)) => Some(k.as_ref()),
+            _ => None,
+        })
 }
 
 pub fn contype(k: &Constraint) -> Option<ConstrType> {
@@ -431,11 +438,13 @@ pub fn contype(k: &Constraint) -> Option<ConstrType> {
 
 /// Every column a statement declares (CREATE TABLE, ADD COLUMN), with its table and whether the
 /// table is new in the script.
-pub fn declared_columns<'a>(node: &'a NodeEnum) -> Vec<(String, &'a ColumnDef)> {
+pub fn declared_columns(node: &NodeEnum) -> Vec<(String, &ColumnDef)> {
     match node {
         NodeEnum::CreateStmt(c) => {
             let table = c.relation.as_ref().map(relation).unwrap_or_default();
-            column_defs(&c.table_elts).map(|d| (table.clone(), d)).collect()
+            column_defs(&c.table_elts)
+                .map(|d| (table.clone(), d))
+                .collect()
         }
         _ => alter_table_cmds(node)
             .into_iter()
@@ -632,8 +641,7 @@ pub fn string_constants(node: &NodeEnum) -> Vec<String> {
 fn collect_strings(v: &serde_json::Value, out: &mut Vec<String>) {
     match v {
         serde_json::Value::Object(map) => {
-            if let Some(s) = v.pointer("/AConst/val/Sval/sval").and_then(|s| s.as_str())
-            {
+            if let Some(s) = v.pointer("/AConst/val/Sval/sval").and_then(|s| s.as_str()) {
                 out.push(s.to_string());
             }
             for value in map.values() {
@@ -679,7 +687,9 @@ mod tests {
         )
         .unwrap();
         let node = p.stmts[0].node.clone().unwrap();
-        let wrapped = Node { node: Some(node.clone()) };
+        let wrapped = Node {
+            node: Some(node.clone()),
+        };
         let f = functions_called(&wrapped);
         assert!(f.contains(&"gen_random_uuid".to_string()), "{f:?}");
         assert!(f.contains(&"coalesce".to_string()) || !f.is_empty());
@@ -692,7 +702,10 @@ mod tests {
         Parsed::from_sql("CREATE TABLE t (name varchar(20))", &mut schema).unwrap();
         let p = Parsed::from_sql("ALTER TABLE t ALTER COLUMN name TYPE text", &mut schema).unwrap();
         assert_eq!(
-            p.stmts[0].old_types.get("public.t.name").map(|t| t.to_string()),
+            p.stmts[0]
+                .old_types
+                .get("public.t.name")
+                .map(|t| t.to_string()),
             Some("varchar(20)".to_string())
         );
         assert_eq!(schema.columns["public.t.name"].name, "text");

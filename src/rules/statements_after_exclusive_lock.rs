@@ -1,7 +1,7 @@
 //! `statements-after-exclusive-lock`: more statements run while the transaction holds an ACCESS
 //! EXCLUSIVE lock on an existing table (eugene's E4).
 
-use super::script::{Parsed};
+use super::script::Parsed;
 use super::{Hit, InRun, Rule};
 use pg_query::NodeEnum;
 
@@ -23,9 +23,14 @@ fn check(p: &Parsed) -> Vec<Hit> {
     let mut out = Vec::new();
     let mut reported: Option<usize> = None;
     for (s, node) in p.nodes() {
-        let Some((table, taken)) = &s.before.exclusive else { continue };
+        let Some((table, taken)) = &s.before.exclusive else {
+            continue;
+        };
         // Ending the transaction or setting a session value holds nobody up.
-        if matches!(node, NodeEnum::TransactionStmt(_) | NodeEnum::VariableSetStmt(_)) {
+        if matches!(
+            node,
+            NodeEnum::TransactionStmt(_) | NodeEnum::VariableSetStmt(_)
+        ) {
             continue;
         }
         if reported == Some(*taken) {

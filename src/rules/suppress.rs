@@ -241,20 +241,32 @@ mod tests {
         let ig = parse(top, "f.sql").unwrap();
         assert_eq!(ig.len(), 2);
         assert!(ig.iter().all(|i| i.scope == Scope::File));
-        let direct = "-- rehearse:ignore prefer-identity reason=\"x\"\nCREATE TABLE t (id serial);\n";
-        assert_eq!(parse(direct, "f.sql").unwrap()[0].scope, Scope::Statement(2));
+        let direct =
+            "-- rehearse:ignore prefer-identity reason=\"x\"\nCREATE TABLE t (id serial);\n";
+        assert_eq!(
+            parse(direct, "f.sql").unwrap()[0].scope,
+            Scope::Statement(2)
+        );
         let explicit = "SELECT 1;\n-- rehearse:ignore-file prefer-identity reason=\"x\"\nCREATE TABLE t (id serial);\n";
         assert_eq!(parse(explicit, "f.sql").unwrap()[0].scope, Scope::File);
     }
 
     #[test]
     fn an_ignore_without_a_reason_is_refused_with_its_line() {
-        let err = parse("SELECT 1;\n-- rehearse:ignore drop-table\nDROP TABLE t;", "V3__d.sql")
-            .unwrap_err();
-        assert!(err.starts_with("V3__d.sql, line 2:") && err.contains("reason"), "{err}");
-        assert!(parse("-- rehearse:ignored is another word\nSELECT 1;", "f.sql")
-            .unwrap()
-            .is_empty());
+        let err = parse(
+            "SELECT 1;\n-- rehearse:ignore drop-table\nDROP TABLE t;",
+            "V3__d.sql",
+        )
+        .unwrap_err();
+        assert!(
+            err.starts_with("V3__d.sql, line 2:") && err.contains("reason"),
+            "{err}"
+        );
+        assert!(
+            parse("-- rehearse:ignored is another word\nSELECT 1;", "f.sql")
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
@@ -267,6 +279,9 @@ mod tests {
         assert!(ig[0].covers("prefer-identity", "V002__x.sql", "002", 9));
         assert!(!ig[0].covers("prefer-identity", "V003__x.sql", "003", 9));
         let bare: RulesSection = toml::from_str("ignore = [\"prefer-identity\"]").unwrap();
-        assert!(bare.ignores("rehearse.toml").unwrap_err().contains("needs a reason"));
+        assert!(bare
+            .ignores("rehearse.toml")
+            .unwrap_err()
+            .contains("needs a reason"));
     }
 }

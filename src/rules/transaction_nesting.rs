@@ -22,7 +22,9 @@ pub static RULE: Rule = Rule {
 fn check(p: &Parsed) -> Vec<Hit> {
     let mut out = Vec::new();
     for (s, node) in p.nodes() {
-        let NodeEnum::TransactionStmt(t) = node else { continue };
+        let NodeEnum::TransactionStmt(t) = node else {
+            continue;
+        };
         let begin = matches!(
             TransactionStmtKind::try_from(t.kind),
             Ok(TransactionStmtKind::TransStmtBegin | TransactionStmtKind::TransStmtStart)

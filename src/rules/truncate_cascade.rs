@@ -21,7 +21,9 @@ pub static RULE: Rule = Rule {
 fn check(p: &Parsed) -> Vec<Hit> {
     let mut out = Vec::new();
     for (s, node) in p.nodes() {
-        let NodeEnum::TruncateStmt(t) = node else { continue };
+        let NodeEnum::TruncateStmt(t) = node else {
+            continue;
+        };
         if !cascades(t.behavior) {
             continue;
         }
