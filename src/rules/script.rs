@@ -535,6 +535,19 @@ pub fn locked_relations(node: &NodeEnum) -> Vec<String> {
     let mut out = exclusive_locks(node);
     match node {
         NodeEnum::IndexStmt(i) if !i.concurrent => out.extend(i.relation.iter().map(relation)),
+        // A new table's foreign keys lock the tables they reference (SHARE ROW EXCLUSIVE).
+        NodeEnum::CreateStmt(c) => {
+            let table_keys = c.table_elts.iter().filter_map(|e| match e.node.as_ref() {
+                Some(NodeEnum::Constraint(k)) => Some(k.as_ref()),
+                _ => None,
+            });
+            let column_keys = column_defs(&c.table_elts).flat_map(column_constraints);
+            for k in table_keys.chain(column_keys) {
+                if contype(k) == Some(ConstrType::ConstrForeign) {
+                    out.extend(k.pktable.as_ref().map(relation));
+                }
+            }
+        }
         NodeEnum::AlterTableStmt(_) => {
             for (table, _) in alter_table_cmds(node) {
                 if !out.contains(&table) {
@@ -677,6 +690,19 @@ mod tests {
         );
         assert_eq!(p.stmts[5].before.exclusive, None);
         assert_eq!(p.stmts[5].before.explicit_transaction, None);
+    }
+
+    #[test]
+    fn a_new_tables_foreign_keys_lock_the_tables_they_reference() {
+        let p = Parsed::from_sql(
+            "CREATE TABLE posts (id bigint, author_id bigint REFERENCES users (id), CONSTRAINT c FOREIGN KEY (id) REFERENCES app.things (id))",
+            &mut Schema::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            locked_relations(p.stmts[0].node.as_ref().unwrap()),
+            ["app.things", "public.users"]
+        );
     }
 
     #[test]
