@@ -770,6 +770,112 @@ pub fn prepare(
 mod tests {
     use super::*;
 
+    /// A report of one migration whose forward builds an index on a large table.
+    fn index_on_a_large_table() -> Report {
+        use crate::report::{Direction, StatementReport, TableSize};
+        Report {
+            migrations: vec![MigrationReport {
+                id: "005".into(),
+                file: "V005__x.sql".into(),
+                rollback_file: Some("V005__x_rollback.sql".into()),
+                verdict: Verdict::Pass,
+                forward: Direction {
+                    ok: true,
+                    statements: vec![
+                        StatementReport {
+                            sql: "SET lock_timeout = '2s'".into(),
+                            line: 1,
+                            ok: true,
+                            ..Default::default()
+                        },
+                        StatementReport {
+                            sql: "CREATE INDEX orders_user_idx ON orders (user_id)".into(),
+                            line: 3,
+                            ok: true,
+                            duration_ms: 5.0,
+                            ..Default::default()
+                        },
+                    ],
+                    ..Default::default()
+                },
+                ..Default::default()
+            }],
+            tables: vec![TableSize {
+                relation: "public.orders".into(),
+                rows: Some(50_000_000),
+                bytes: None,
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn an_ignored_hazard_is_listed_with_its_reason_and_a_stale_ignore_is_a_hazard() {
+        let report = index_on_a_large_table();
+        let judged = evaluate(&report, &GateConfig::default(), &Approvals::default());
+        let rules: Vec<_> = judged.migrations[0]
+            .hazards
+            .iter()
+            .map(|h| (h.rule.clone(), h.line, h.relation.clone()))
+            .collect();
+        assert_eq!(
+            rules,
+            [(
+                Some("require-concurrent-index".to_string()),
+                Some(3),
+                Some("public.orders".to_string())
+            )]
+        );
+
+        let text = "SET lock_timeout = '2s';\n-- rehearse:ignore require-concurrent-index reason=\"built at night\"\nCREATE INDEX orders_user_idx ON orders (user_id);\n";
+        let mut approvals = Approvals::default();
+        approvals.insert(
+            "005",
+            approvals::parse_annotations(text, "V005__x.sql").unwrap(),
+        );
+        approvals.rule_ignores = crate::rules::suppress::RulesSection {
+            ignore: vec![crate::rules::suppress::IgnoreEntry::Full {
+                rule: "drop-table".into(),
+                reason: Some("none planned".into()),
+                migration: None,
+            }],
+        }
+        .ignores("rehearse.toml")
+        .unwrap();
+        let judged = evaluate(&report, &GateConfig::default(), &approvals);
+        let m = &judged.migrations[0];
+        assert!(m.hazards.is_empty(), "{:?}", m.hazards);
+        assert_eq!(m.ignored.len(), 1);
+        assert_eq!(m.ignored[0].reason, "built at night");
+        assert_eq!(m.ignored[0].source, "V005__x.sql, line 2");
+        assert_eq!(m.verdict, Verdict::Pass);
+        // The scenario's ignore of a rule nothing here breaks is a hazard of the run.
+        assert_eq!(judged.hazards.len(), 1);
+        assert_eq!(judged.hazards[0].rule.as_deref(), Some("unmatched-ignore"));
+        assert!(judged.hazards[0].message.contains("drop-table"));
+        assert_eq!(judged.verdict, Verdict::Pass, "hazards never fail a run");
+    }
+
+    #[test]
+    fn an_ignore_on_a_small_table_still_matches_the_rule_it_names() {
+        // The size decides whether the run reports it; the ignore is not stale for that.
+        let mut report = index_on_a_large_table();
+        report.tables[0].rows = Some(10);
+        let text = "SET lock_timeout = '2s';\n-- rehearse:ignore require-concurrent-index reason=\"small\"\nCREATE INDEX orders_user_idx ON orders (user_id);\n";
+        let mut approvals = Approvals::default();
+        approvals.insert(
+            "005",
+            approvals::parse_annotations(text, "V005__x.sql").unwrap(),
+        );
+        let judged = evaluate(&report, &GateConfig::default(), &approvals);
+        assert!(
+            judged.migrations[0].hazards.is_empty(),
+            "{:?}",
+            judged.migrations[0].hazards
+        );
+        assert!(judged.migrations[0].ignored.is_empty());
+    }
+
     #[test]
     fn durations_take_units_or_milliseconds() {
         assert_eq!(parse_duration("2s"), Ok(2000.0));

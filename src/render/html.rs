@@ -96,6 +96,13 @@ pub fn render(report: &Report) -> String {
         }
         out.push_str("</ul></section>\n");
     }
+    if !report.hazards.is_empty() {
+        out.push_str("<section id=\"run-hazards\"><h2>Run hazards</h2><ul class=\"findings\">");
+        for f in &report.hazards {
+            finding(&mut out, f, "warn-text");
+        }
+        out.push_str("</ul></section>\n");
+    }
 
     approvals(&mut out, report);
     overview(&mut out, report);

@@ -76,7 +76,10 @@ pub fn render(report: &Report) -> String {
     for f in &report.findings {
         c.push(&format!("- ❌ {}\n", cut_text(&finding(f), 2000)));
     }
-    if !report.findings.is_empty() {
+    for f in &report.hazards {
+        c.push(&format!("- ⚠️ {}\n", cut_text(&finding(f), 2000)));
+    }
+    if !report.findings.is_empty() || !report.hazards.is_empty() {
         c.push("\n");
     }
     if let Some(seed) = &report.seed {
