@@ -8,6 +8,7 @@
 //! Rules read parse trees only: nothing here connects to a database or reads a file.
 
 pub mod docs;
+pub mod fixes;
 pub mod lint;
 pub mod script;
 pub mod suppress;
