@@ -101,7 +101,23 @@ pub fn hazards(
             Some(true) => "a large table".to_string(),
             _ => format!("a table that took {} to process", duration(s.duration_ms)),
         };
-        let existing = |r: &str| parsed_s.before.exists(r) && !new_before(s.line, r);
+        // What this statement itself creates is new too: locking it blocks nobody.
+        let created_here: BTreeSet<String> = parsed_s
+            .node
+            .as_ref()
+            .map(rules::script::creates)
+            .unwrap_or_default()
+            .into_iter()
+            .chain(
+                s.size_changes
+                    .iter()
+                    .filter(|c| c.before_bytes.is_none())
+                    .map(|c| c.relation.clone()),
+            )
+            .collect();
+        let existing = |r: &str| {
+            parsed_s.before.exists(r) && !new_before(s.line, r) && !created_here.contains(r)
+        };
         let actions = sql::actions(&s.sql);
         for (table, indexes) in rewritten_tables(s, &actions) {
             if existing(table) && is_large(table) {
@@ -568,6 +584,33 @@ mod tests {
             ("ALTER TABLE orders ADD COLUMN n int", 5.0, Some(20.0), &[])
         ])
         .is_empty());
+    }
+
+    #[test]
+    fn the_lock_a_create_table_takes_on_its_own_table_is_no_hazard() {
+        // The probe sees CREATE TABLE hold AccessExclusiveLock on the table it creates.
+        let m = MigrationReport {
+            file: "V001__create.sql".into(),
+            forward: Direction {
+                ok: true,
+                statements: vec![StatementReport {
+                    sql: "CREATE TABLE orders (id bigint)".into(),
+                    line: 1,
+                    locks: vec![LockReport {
+                        relation: "public.orders".into(),
+                        mode: "AccessExclusiveLock".into(),
+                        kind: "table".into(),
+                        held_ms: 5000.0,
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let h = super::hazards(&m, &|_: &str| Some(true), false);
+        assert!(h.is_empty(), "{h:?}");
     }
 
     #[test]
