@@ -34,6 +34,7 @@ pub mod redact;
 pub mod rehearsal;
 pub mod render;
 pub mod report;
+pub mod rules;
 pub mod scenario;
 pub mod seed;
 pub mod server_text;

@@ -35,12 +35,53 @@ pub enum Command {
     /// its rows), for `run --dataset`.
     #[command(after_help = PROFILE_EXAMPLES)]
     Profile(ProfileArgs),
+    /// Check migrations against the rules without a database: exit 1 on findings.
+    #[command(after_help = LINT_EXAMPLES)]
+    Lint(LintArgs),
+    /// List the rules, or write their pages (docs/rules) with --write-docs.
+    Rules(RulesArgs),
     /// Write report.md, report.html and junit.xml again from a report.json.
     Render(RenderArgs),
     /// Remove what killed runs left behind: containers, local servers and folders, and with
     /// --url their scratch databases. What live runs hold is never touched.
     #[command(after_help = CLEAN_EXAMPLES)]
     Clean(CleanArgs),
+}
+
+pub const LINT_EXAMPLES: &str = "\
+Examples:
+  rehearse lint db/migrations
+      the folder read as `run` reads it (format detected, rollbacks not linted)
+  rehearse lint scenarios/quickstart
+      a scenario: its migrations, with its [rules] ignore entries
+  rehearse lint db/migrations/V7__add_index.sql --format github
+      GitHub workflow annotations on the diff
+
+Silence a finding where it is safe, with the reason:
+  -- rehearse:ignore require-concurrent-index reason=\"sessions has 200 rows\"
+directly before the statement (or at the top of the file, followed by a blank line, for the
+whole file). An ignore that matches nothing is itself a finding.
+Exit codes: 0 no finding; 1 findings; 2 bad input (a path, a file that does not parse, an
+ignore without a reason).";
+
+#[derive(Args)]
+pub struct LintArgs {
+    /// Migrations folders, scenario files or folders holding rehearse.toml, or .sql files.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Output: human (default), json, sarif or github (workflow annotations).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: crate::rules::lint::OutputFormat,
+    /// Force a migration layout instead of detecting it (as `run --format`).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub migrations_format: Option<Format>,
+}
+
+#[derive(Args)]
+pub struct RulesArgs {
+    /// Write every rule's page (and the index) into this folder, e.g. docs/rules.
+    #[arg(long, value_name = "DIR")]
+    pub write_docs: Option<PathBuf>,
 }
 
 pub const CLEAN_EXAMPLES: &str = "\

@@ -38,9 +38,62 @@ pub async fn command(command: Command) -> ExitCode {
         Command::Diff(args) => report_error(diff(args).await),
         Command::Compare(args) => compare(args),
         Command::Profile(args) => report_error(write_profile(args).await),
+        Command::Lint(args) => lint(args),
+        Command::Rules(args) => rules(args),
         Command::Render(args) => render(args),
         Command::Clean(args) => clean(args).await,
     }
+}
+
+fn lint(args: LintArgs) -> ExitCode {
+    match crate::rules::lint::lint(&args.paths, args.migrations_format) {
+        Ok(report) => {
+            out!("{}", crate::rules::lint::render(&report, args.format));
+            if report.findings.is_empty() {
+                ExitCode::Pass
+            } else {
+                ExitCode::Fail
+            }
+        }
+        Err(e) => {
+            crate::say!("rehearse: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn rules(args: RulesArgs) -> ExitCode {
+    use crate::rules::{docs, RULES};
+    if let Some(dir) = &args.write_docs {
+        return match docs::write(dir) {
+            Ok(n) => {
+                outln!("{n} pages written to {}", dir.display());
+                ExitCode::Pass
+            }
+            Err(e) => {
+                crate::say!(
+                    "rehearse: could not write the pages into {}: {e}",
+                    dir.display()
+                );
+                ExitCode::Environment
+            }
+        };
+    }
+    for r in RULES {
+        outln!(
+            "{:<34} {:<10} {}",
+            r.id,
+            if !r.in_lint() {
+                "run only"
+            } else if r.size_aware() {
+                "size-aware"
+            } else {
+                ""
+            },
+            r.summary
+        );
+    }
+    ExitCode::Pass
 }
 
 fn render(args: RenderArgs) -> ExitCode {

@@ -1,12 +1,14 @@
 //! Findings with advice: every failed check and every hazard in one sentence, with the safer
-//! pattern beside it. Hazards come from the parse trees and the measurements together; a hazard
-//! that depends on table size fires only when the table is known to be large or the statement
-//! was slow in the rehearsal.
+//! pattern beside it. Hazards are the rules of [`crate::rules`] (their id, advice and page come
+//! from there), found in the parse trees and confirmed by the measurements: a size-aware rule
+//! fires only when the table is known to be large or the statement was slow in the rehearsal,
+//! and rewrites and long locks are what the probe measured.
 
 use super::sql::{self, Action};
 use crate::lock_mode::LockMode;
 use crate::report::measures::{self, duration};
 use crate::report::{Difference, Finding, FindingKind, MigrationReport};
+
 use std::collections::BTreeSet;
 
 /// A statement this slow in the rehearsal is evidence of a large table when sizes are unknown.
@@ -21,19 +23,76 @@ pub fn attach(f: &mut Finding) {
     }
 }
 
-/// The hazards of one migration's forward direction.
+/// The hazards of one migration's forward direction: the rules' findings in its parse trees,
+/// confirmed and sized by what the rehearsal measured. A size-aware rule is a hazard only on a
+/// large table (or a slow statement); a rewrite or a long lock is one when it was measured.
 /// `lock_timeout_in_session`: the scenario sets lock_timeout for the migration's session.
 pub fn hazards(
     m: &MigrationReport,
     large: &dyn Fn(&str) -> Option<bool>,
     lock_timeout_in_session: bool,
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let mut created: BTreeSet<String> = BTreeSet::new();
-    let mut lock_timeout_set = lock_timeout_in_session;
-    let mut warned_timeout = false;
+    use crate::rules::{self, InRun};
     let file = &m.file;
-    for s in &m.forward.statements {
+    let statements = &m.forward.statements;
+    let parsed = rules::Parsed::new(
+        statements.iter().map(|s| (s.sql.as_str(), s.line)),
+        &mut rules::Schema::default(),
+    );
+    // What the probe saw appear is new too (a table a function created): before each line.
+    let mut appeared: Vec<(usize, String)> = Vec::new();
+    for s in statements {
+        for c in &s.size_changes {
+            if c.before_bytes.is_none() {
+                appeared.push((s.line, c.relation.clone()));
+            }
+        }
+    }
+    let new_before =
+        |line: usize, relation: &str| appeared.iter().any(|(l, r)| *l < line && r == relation);
+    let statement_at = |line: usize| statements.iter().find(|s| s.line == line);
+    let mut out = Vec::new();
+    for (rule, hit) in rules::check(&parsed) {
+        if hit
+            .relation
+            .as_deref()
+            .is_some_and(|r| new_before(hit.line, r))
+        {
+            continue;
+        }
+        let lead = format!("{file}, line {}: {}", hit.line, hit.message);
+        let message = match rule.in_run {
+            InRun::LintOnly | InRun::Measured => continue,
+            InRun::Always => {
+                if rule.id == "require-lock-timeout" && lock_timeout_in_session {
+                    continue;
+                }
+                format!("{lead}.")
+            }
+            InRun::WhenLarge => {
+                let Some(table) = hit.relation.as_deref() else {
+                    continue;
+                };
+                let ms = statement_at(hit.line).map_or(0.0, |s| s.duration_ms);
+                match large(table) {
+                    Some(true) => format!("{lead}: {table} is a large table."),
+                    Some(false) => continue,
+                    None if ms >= SLOW_STATEMENT_MS => {
+                        format!("{lead}: the statement took {} on it.", duration(ms))
+                    }
+                    None => continue,
+                }
+            }
+        };
+        out.push(rule.finding(message).located(hit.line, hit.relation));
+    }
+    // What only the measurements show: rewrites, long exclusive locks, and an exclusive lock
+    // on an existing table that no statement's tree explains, without lock_timeout.
+    let mut warned_timeout = lock_timeout_in_session
+        || out
+            .iter()
+            .any(|f| f.rule.as_deref() == Some("require-lock-timeout"));
+    for (s, parsed_s) in statements.iter().zip(&parsed.stmts) {
         let is_large = |table: &str| match large(table) {
             Some(l) => l,
             None => s.duration_ms >= SLOW_STATEMENT_MS,
@@ -42,69 +101,26 @@ pub fn hazards(
             Some(true) => "a large table".to_string(),
             _ => format!("a table that took {} to process", duration(s.duration_ms)),
         };
+        // What this statement itself creates is new too: locking it blocks nobody.
+        let created_here: BTreeSet<String> = parsed_s
+            .node
+            .as_ref()
+            .map(rules::script::creates)
+            .unwrap_or_default()
+            .into_iter()
+            .chain(
+                s.size_changes
+                    .iter()
+                    .filter(|c| c.before_bytes.is_none())
+                    .map(|c| c.relation.clone()),
+            )
+            .collect();
+        let existing = |r: &str| {
+            parsed_s.before.exists(r) && !new_before(s.line, r) && !created_here.contains(r)
+        };
         let actions = sql::actions(&s.sql);
-        // What this statement creates is new, and locking it hurts no one: the tables its parse
-        // tree creates, and every relation the probe saw appear (no size before the statement).
-        for a in &actions {
-            if let Action::CreateTable { table } = a {
-                created.insert(table.clone());
-            }
-        }
-        for c in &s.size_changes {
-            if c.before_bytes.is_none() {
-                created.insert(c.relation.clone());
-            }
-        }
-        let mut locks_existing = s.locks.iter().any(|l| {
-            LockMode::from_pg_locks_name(&l.mode) == Some(LockMode::AccessExclusive)
-                && measures::on_table(l)
-                && !created.contains(&l.relation)
-        });
-        for a in &actions {
-            match a {
-                Action::SetLockTimeout => lock_timeout_set = true,
-                Action::LocksTable { table } if !created.contains(table) => locks_existing = true,
-                Action::Destructive { .. } => {}
-                Action::CreateIndex {
-                    table,
-                    name,
-                    concurrently: false,
-                } if !created.contains(table) && is_large(table) => out.push(Finding::of(
-                    FindingKind::IndexWithoutConcurrently,
-                    format!(
-                        "{file}, line {}: CREATE INDEX {name} without CONCURRENTLY blocks writes to {table}, {}, while it builds.",
-                        s.line,
-                        size_note(table)
-                    ),
-                )),
-                Action::AddForeignKey {
-                    table,
-                    name,
-                    not_valid: false,
-                } if !created.contains(table) => out.push(Finding::of(
-                    FindingKind::ForeignKeyValidated,
-                    format!(
-                        "{file}, line {}: foreign key {name} on {table} is added without NOT VALID, so it scans the table while blocking writes to both tables.",
-                        s.line
-                    ),
-                )),
-                Action::SetNotNull { table, column }
-                    if !created.contains(table) && is_large(table) =>
-                {
-                    out.push(Finding::of(
-                    FindingKind::SetNotNullScan,
-                        format!(
-                            "{file}, line {}: SET NOT NULL on {table}.{column} scans {} under an AccessExclusiveLock.",
-                            s.line,
-                            size_note(table)
-                        ),
-                    ))
-                }
-                _ => {}
-            }
-        }
         for (table, indexes) in rewritten_tables(s, &actions) {
-            if !created.contains(table) && is_large(table) {
+            if existing(table) && is_large(table) {
                 out.push(rewrite_finding(
                     file,
                     s.line,
@@ -116,33 +132,38 @@ pub fn hazards(
             }
         }
         for l in &s.locks {
-            if LockMode::from_pg_locks_name(&l.mode) == Some(LockMode::AccessExclusive)
+            let exclusive = LockMode::from_pg_locks_name(&l.mode)
+                == Some(LockMode::AccessExclusive)
                 && measures::on_table(l)
-                && !created.contains(&l.relation)
-                && l.held_ms >= LONG_EXCLUSIVE_LOCK_MS
-            {
-                out.push(Finding::of(
-                    FindingKind::LongAccessExclusiveLock,
-                    format!(
-                        "{file}, line {}: AccessExclusiveLock on {} was held for {}; every query on the table waits that long.",
-                        s.line,
-                        l.relation,
-                        duration(l.held_ms)
-                    ),
-                ));
+                && existing(&l.relation);
+            if exclusive && l.held_ms >= LONG_EXCLUSIVE_LOCK_MS {
+                out.push(
+                    rules::by_id("long-access-exclusive-lock")
+                        .expect("catalogued")
+                        .finding(format!(
+                            "{file}, line {}: AccessExclusiveLock on {} was held for {}; every query on the table waits that long.",
+                            s.line,
+                            l.relation,
+                            duration(l.held_ms)
+                        ))
+                        .located(s.line, Some(l.relation.clone())),
+                );
+            }
+            if exclusive && !warned_timeout && !parsed_s.before.lock_timeout {
+                warned_timeout = true;
+                out.push(
+                    rules::by_id("require-lock-timeout")
+                        .expect("catalogued")
+                        .finding(format!(
+                            "{file}, line {}: the migration locks {}, which already exists, without setting lock_timeout first.",
+                            s.line, l.relation
+                        ))
+                        .located(s.line, Some(l.relation.clone())),
+                );
             }
         }
-        if locks_existing && !lock_timeout_set && !warned_timeout {
-            warned_timeout = true;
-            out.push(Finding::of(
-                    FindingKind::NoLockTimeout,
-                format!(
-                    "{file}, line {}: the migration locks an existing table without setting lock_timeout first.",
-                    s.line
-                ),
-            ));
-        }
     }
+    out.sort_by_key(|f| f.line);
     out
 }
 
@@ -184,8 +205,9 @@ fn rewritten_tables<'a>(
         .collect()
 }
 
-/// The rewrite of `table`, in the words of the statement that caused it: ALTER COLUMN ... TYPE,
-/// an ADD COLUMN that gives every row its own value, or any other.
+/// The rewrite of `table`, in the words of the statement that caused it and as the rule of its
+/// shape: ALTER COLUMN ... TYPE (`changing-column-type`), an ADD COLUMN that gives every row its
+/// own value (`adding-volatile-default`), or any other (`table-rewrite`).
 fn rewrite_finding(
     file: &str,
     line: usize,
@@ -194,6 +216,7 @@ fn rewrite_finding(
     size: &str,
     actions: &[Action],
 ) -> Finding {
+    let rule = |id: &str| crate::rules::by_id(id).expect("catalogued");
     let rebuilt = if indexes > 0 {
         format!(
             " and rebuilds its {}",
@@ -220,29 +243,18 @@ fn rewrite_finding(
         _ => None,
     });
     let lead = format!("{file}, line {line}:");
-    match (type_change, added) {
-        (Some(column), _) => Finding::of(
-            FindingKind::RewriteLargeTable,
-            format!(
-                "{lead} ALTER COLUMN {column} TYPE rewrites {table}, {size},{rebuilt} holding an AccessExclusiveLock throughout."
-            ),
-        ),
-        (None, Some(column)) => Finding::of(
-            FindingKind::RewriteLargeTable,
-            format!(
-                "{lead} ADD COLUMN {column} rewrites {table}, {size}, to give every existing row its own value (a volatile default, or a generated or identity column),{rebuilt} holding an AccessExclusiveLock throughout."
-            ),
-        )
-        .with_advice(format!(
-            "Add {column} without a default, or with a constant one (PostgreSQL 11 and later store that without a rewrite); then set the default for new rows and backfill the existing ones in batches."
+    let finding = match (type_change, added) {
+        (Some(column), _) => rule("changing-column-type").finding(format!(
+            "{lead} ALTER COLUMN {column} TYPE rewrites {table}, {size},{rebuilt} holding an AccessExclusiveLock throughout."
         )),
-        (None, None) => Finding::of(
-            FindingKind::RewriteLargeTable,
-            format!(
-                "{lead} the statement rewrites {table}, {size},{rebuilt} holding an AccessExclusiveLock throughout."
-            ),
-        ),
-    }
+        (None, Some(column)) => rule("adding-volatile-default").finding(format!(
+            "{lead} ADD COLUMN {column} rewrites {table}, {size}, to give every existing row its own value (a volatile default, or a generated or identity column),{rebuilt} holding an AccessExclusiveLock throughout."
+        )),
+        (None, None) => rule("table-rewrite").finding(format!(
+            "{lead} the statement rewrites {table}, {size},{rebuilt} holding an AccessExclusiveLock throughout."
+        )),
+    };
+    finding.located(line, Some(table.to_string()))
 }
 
 /// The labels of an enum as a difference lists them (`{a, b}`).
@@ -572,6 +584,33 @@ mod tests {
             ("ALTER TABLE orders ADD COLUMN n int", 5.0, Some(20.0), &[])
         ])
         .is_empty());
+    }
+
+    #[test]
+    fn the_lock_a_create_table_takes_on_its_own_table_is_no_hazard() {
+        // The probe sees CREATE TABLE hold AccessExclusiveLock on the table it creates.
+        let m = MigrationReport {
+            file: "V001__create.sql".into(),
+            forward: Direction {
+                ok: true,
+                statements: vec![StatementReport {
+                    sql: "CREATE TABLE orders (id bigint)".into(),
+                    line: 1,
+                    locks: vec![LockReport {
+                        relation: "public.orders".into(),
+                        mode: "AccessExclusiveLock".into(),
+                        kind: "table".into(),
+                        held_ms: 5000.0,
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let h = super::hazards(&m, &|_: &str| Some(true), false);
+        assert!(h.is_empty(), "{h:?}");
     }
 
     #[test]

@@ -31,6 +31,10 @@ pub struct Declarations {
     /// Differences accepted for this migration (its own `-- rehearse:accept` lines, the
     /// scenario's entries for it and those for the whole run).
     pub accepts: Vec<super::accept::Acceptance>,
+    /// Rules ignored in this migration's file (`-- rehearse:ignore`), each with its reason.
+    pub ignores: Vec<crate::rules::suppress::Ignore>,
+    /// Rules the scenario ignores (`[rules] ignore`) that apply to this migration.
+    pub run_ignores: Vec<crate::rules::suppress::Ignore>,
 }
 
 /// Declarations for every migration, by version as written.
@@ -39,6 +43,8 @@ pub struct Approvals {
     by_version: BTreeMap<String, Declarations>,
     /// Differences accepted for every migration.
     run_wide: Vec<super::accept::Acceptance>,
+    /// The scenario's `[rules] ignore` entries.
+    pub rule_ignores: Vec<crate::rules::suppress::Ignore>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -72,6 +78,13 @@ impl Approvals {
             d.accepts.extend(found.accepts.iter().cloned());
         }
         d.accepts.extend(self.run_wide.iter().cloned());
+        d.ignores = self
+            .by_version
+            .iter()
+            .filter(|(v, _)| Version::new(v.as_str()).same_as(&wanted))
+            .flat_map(|(_, found)| found.ignores.iter().cloned())
+            .collect();
+        d.run_ignores = self.rule_ignores.clone();
         d
     }
 
@@ -107,6 +120,7 @@ impl Approvals {
         }
         entry.marked_irreversible |= declarations.marked_irreversible;
         entry.accepts.extend(declarations.accepts);
+        entry.ignores.extend(declarations.ignores);
     }
 
     /// Reads the annotations of every forward script in `set`.
@@ -184,6 +198,7 @@ impl Approvals {
                     marked_irreversible: irreversible.is_some(),
                     irreversible,
                     accepts: Vec::new(),
+                    ..Default::default()
                 },
             );
         }
@@ -196,13 +211,17 @@ impl Approvals {
             self.insert(&v, d);
         }
         self.run_wide.extend(other.run_wide);
+        self.rule_ignores.extend(other.rule_ignores);
         self
     }
 }
 
 /// Reads `-- rehearse:` annotations from a migration file's text.
 pub fn parse_annotations(text: &str, label: &str) -> Result<Declarations, String> {
-    let mut d = Declarations::default();
+    let mut d = Declarations {
+        ignores: crate::rules::suppress::parse(text, label)?,
+        ..Default::default()
+    };
     for (i, line) in text.lines().enumerate() {
         let Some(comment) = line.trim_start().strip_prefix("--") else {
             continue;
@@ -214,6 +233,8 @@ pub fn parse_annotations(text: &str, label: &str) -> Result<Declarations, String
         let mut words = rest.splitn(2, char::is_whitespace);
         match words.next().unwrap_or_default() {
             "irreversible" => d.marked_irreversible = true,
+            // Read above, with the statement each one sits on.
+            "ignore" | "ignore-file" => {}
             "accept" => d.accepts.push(
                 super::accept::parse_annotation(
                     words.next().unwrap_or_default(),
@@ -254,7 +275,7 @@ pub fn parse_annotations(text: &str, label: &str) -> Result<Declarations, String
             }
             other => {
                 return Err(at(format!(
-                    "rehearse:{other} is not a known annotation: use rehearse:approve destructive|irreversible by=\"...\" reason=\"...\", rehearse:accept KIND [object] reason=\"...\", or rehearse:irreversible"
+                    "rehearse:{other} is not a known annotation: use rehearse:approve destructive|irreversible by=\"...\" reason=\"...\", rehearse:accept KIND [object] reason=\"...\", rehearse:ignore RULE reason=\"...\", or rehearse:irreversible"
                 )))
             }
         }

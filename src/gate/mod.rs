@@ -7,7 +7,7 @@
 
 pub mod accept;
 pub(crate) mod advice;
-mod annotation;
+pub(crate) mod annotation;
 pub mod approvals;
 pub mod sql;
 
@@ -171,6 +171,23 @@ pub fn evaluate(report: &Report, config: &GateConfig, approvals: &Approvals) -> 
     for f in &mut judged.findings {
         advice::attach(f);
     }
+    // A scenario's ignore that matched nothing in any rehearsed migration.
+    judged.hazards = approvals
+        .rule_ignores
+        .iter()
+        .filter(|ig| {
+            !judged.migrations.iter().any(|m| {
+                m.matched_rule_ignores
+                    .iter()
+                    .any(|(source, rule)| *source == ig.source && *rule == ig.rule)
+            })
+        })
+        .map(|ig| {
+            crate::rules::by_id("unmatched-ignore")
+                .expect("catalogued")
+                .finding(format!("{}.", ig.unmatched_message()))
+        })
+        .collect();
     judged.verdict = if judged.findings.is_empty()
         && judged.migrations.iter().all(|m| m.verdict == Verdict::Pass)
     {
@@ -241,6 +258,7 @@ fn judge(
     m.destructive_changes = destructive_changes(m, declared);
     m.gates = gates(m, config, declared);
     m.hazards = advice::hazards(m, large, config.lock_timeout_in_session);
+    apply_ignores(m, declared);
 
     // A missing rollback is no failure when nobody requires one or an approved irreversible
     // migration explains it; the rollback gate says which.
@@ -340,6 +358,74 @@ fn judge(
     } else {
         Verdict::Fail
     };
+}
+
+/// Moves the hazards an ignore covers to `m.ignored`, with its reason; an ignore written in the
+/// migration's file that covers neither a hazard nor a static finding of its rule (a size-aware
+/// rule on a small table still counts as found) is a hazard of its own, `unmatched-ignore`.
+fn apply_ignores(m: &mut MigrationReport, declared: &Declarations) {
+    use crate::rules;
+    m.ignored.clear();
+    m.matched_rule_ignores.clear();
+    let mut own = declared.ignores.clone();
+    let mut run = declared.run_ignores.clone();
+    let parsed = rules::Parsed::new(
+        m.forward
+            .statements
+            .iter()
+            .map(|s| (s.sql.as_str(), s.line)),
+        &mut rules::Schema::default(),
+    );
+    let found = rules::check(&parsed);
+    for ig in own.iter_mut().chain(run.iter_mut()) {
+        ig.matched = found
+            .iter()
+            .filter(|(r, h)| ig.covers(r.id, &m.file, &m.id, h.line))
+            .count();
+    }
+    let mut kept = Vec::new();
+    for h in std::mem::take(&mut m.hazards) {
+        let (Some(rule), Some(line)) = (h.rule.clone(), h.line) else {
+            kept.push(h);
+            continue;
+        };
+        let ignore = own
+            .iter_mut()
+            .chain(run.iter_mut())
+            .find(|i| i.covers(&rule, &m.file, &m.id, line));
+        match ignore {
+            Some(ig) => {
+                ig.matched += 1;
+                m.ignored.push(crate::report::IgnoredFinding {
+                    rule,
+                    message: h.message,
+                    line: Some(line),
+                    reason: ig.reason.clone(),
+                    source: ig.source.clone(),
+                });
+            }
+            None => kept.push(h),
+        }
+    }
+    let unmatched = rules::by_id("unmatched-ignore").expect("catalogued");
+    for ig in own.iter().filter(|i| i.matched == 0) {
+        kept.push(
+            unmatched
+                .finding(format!(
+                    "{}, line {}: {}.",
+                    m.file,
+                    ig.line,
+                    ig.unmatched_message()
+                ))
+                .located(ig.line, None),
+        );
+    }
+    m.matched_rule_ignores = run
+        .iter()
+        .filter(|i| i.matched > 0)
+        .map(|i| (i.source.clone(), i.rule.clone()))
+        .collect();
+    m.hazards = kept;
 }
 
 /// Destructive statements of the forward script, each confirmed by what the rehearsal measured.
@@ -676,12 +762,119 @@ pub fn prepare(
     if let Some(file) = &config.approvals_file {
         approvals = approvals.merged(Approvals::from_file(file).map_err(crate::Error::Input)?);
     }
+    approvals.rule_ignores = scenario.rule_ignores().map_err(crate::Error::Input)?;
     Ok((config, approvals))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A report of one migration whose forward builds an index on a large table.
+    fn index_on_a_large_table() -> Report {
+        use crate::report::{Direction, StatementReport, TableSize};
+        Report {
+            migrations: vec![MigrationReport {
+                id: "005".into(),
+                file: "V005__x.sql".into(),
+                rollback_file: Some("V005__x_rollback.sql".into()),
+                verdict: Verdict::Pass,
+                forward: Direction {
+                    ok: true,
+                    statements: vec![
+                        StatementReport {
+                            sql: "SET lock_timeout = '2s'".into(),
+                            line: 1,
+                            ok: true,
+                            ..Default::default()
+                        },
+                        StatementReport {
+                            sql: "CREATE INDEX orders_user_idx ON orders (user_id)".into(),
+                            line: 3,
+                            ok: true,
+                            duration_ms: 5.0,
+                            ..Default::default()
+                        },
+                    ],
+                    ..Default::default()
+                },
+                ..Default::default()
+            }],
+            tables: vec![TableSize {
+                relation: "public.orders".into(),
+                rows: Some(50_000_000),
+                bytes: None,
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn an_ignored_hazard_is_listed_with_its_reason_and_a_stale_ignore_is_a_hazard() {
+        let report = index_on_a_large_table();
+        let judged = evaluate(&report, &GateConfig::default(), &Approvals::default());
+        let rules: Vec<_> = judged.migrations[0]
+            .hazards
+            .iter()
+            .map(|h| (h.rule.clone(), h.line, h.relation.clone()))
+            .collect();
+        assert_eq!(
+            rules,
+            [(
+                Some("require-concurrent-index".to_string()),
+                Some(3),
+                Some("public.orders".to_string())
+            )]
+        );
+
+        let text = "SET lock_timeout = '2s';\n-- rehearse:ignore require-concurrent-index reason=\"built at night\"\nCREATE INDEX orders_user_idx ON orders (user_id);\n";
+        let mut approvals = Approvals::default();
+        approvals.insert(
+            "005",
+            approvals::parse_annotations(text, "V005__x.sql").unwrap(),
+        );
+        approvals.rule_ignores = crate::rules::suppress::RulesSection {
+            ignore: vec![crate::rules::suppress::IgnoreEntry::Full {
+                rule: "drop-table".into(),
+                reason: Some("none planned".into()),
+                migration: None,
+            }],
+        }
+        .ignores("rehearse.toml")
+        .unwrap();
+        let judged = evaluate(&report, &GateConfig::default(), &approvals);
+        let m = &judged.migrations[0];
+        assert!(m.hazards.is_empty(), "{:?}", m.hazards);
+        assert_eq!(m.ignored.len(), 1);
+        assert_eq!(m.ignored[0].reason, "built at night");
+        assert_eq!(m.ignored[0].source, "V005__x.sql, line 2");
+        assert_eq!(m.verdict, Verdict::Pass);
+        // The scenario's ignore of a rule nothing here breaks is a hazard of the run.
+        assert_eq!(judged.hazards.len(), 1);
+        assert_eq!(judged.hazards[0].rule.as_deref(), Some("unmatched-ignore"));
+        assert!(judged.hazards[0].message.contains("drop-table"));
+        assert_eq!(judged.verdict, Verdict::Pass, "hazards never fail a run");
+    }
+
+    #[test]
+    fn an_ignore_on_a_small_table_still_matches_the_rule_it_names() {
+        // The size decides whether the run reports it; the ignore is not stale for that.
+        let mut report = index_on_a_large_table();
+        report.tables[0].rows = Some(10);
+        let text = "SET lock_timeout = '2s';\n-- rehearse:ignore require-concurrent-index reason=\"small\"\nCREATE INDEX orders_user_idx ON orders (user_id);\n";
+        let mut approvals = Approvals::default();
+        approvals.insert(
+            "005",
+            approvals::parse_annotations(text, "V005__x.sql").unwrap(),
+        );
+        let judged = evaluate(&report, &GateConfig::default(), &approvals);
+        assert!(
+            judged.migrations[0].hazards.is_empty(),
+            "{:?}",
+            judged.migrations[0].hazards
+        );
+        assert!(judged.migrations[0].ignored.is_empty());
+    }
 
     #[test]
     fn durations_take_units_or_milliseconds() {

@@ -176,7 +176,7 @@ fn statement(node: &NodeEnum, out: &mut Vec<Action>) {
 /// `schema.name`, with `public` where the statement named no schema, spelled as the probe and
 /// the snapshot spell relations (quoted where `quote_ident()` would quote), so that the names
 /// compare equal: `ALTER TABLE "Users"` is about `public."Users"`.
-fn range_var(rv: &pg_query::protobuf::RangeVar) -> String {
+pub(crate) fn range_var(rv: &pg_query::protobuf::RangeVar) -> String {
     let schema = if rv.schemaname.is_empty() {
         "public"
     } else {

@@ -96,6 +96,13 @@ pub fn render(report: &Report) -> String {
         }
         out.push_str("</ul></section>\n");
     }
+    if !report.hazards.is_empty() {
+        out.push_str("<section id=\"run-hazards\"><h2>Run hazards</h2><ul class=\"findings\">");
+        for f in &report.hazards {
+            finding(&mut out, f, "warn-text");
+        }
+        out.push_str("</ul></section>\n");
+    }
 
     approvals(&mut out, report);
     overview(&mut out, report);
@@ -232,10 +239,21 @@ fn migration(out: &mut String, index: usize, m: &MigrationReport) {
         }
         out.push_str("</ul>");
     }
-    if !m.hazards.is_empty() {
+    if !m.hazards.is_empty() || !m.ignored.is_empty() {
         out.push_str("<h3>Hazards</h3><ul class=\"findings\">");
         for f in &m.hazards {
             finding(out, f, "warn-text");
+        }
+        for i in &m.ignored {
+            let _ = write!(
+                out,
+                "<li><a class=\"rule\" href=\"{}\"><code>{}</code></a> <span class=\"muted\">ignored ({}): {}</span> <span class=\"advice\">{}</span></li>",
+                escape(&crate::rules::page_of(&i.rule)),
+                escape(&i.rule),
+                escape(&i.source),
+                escape(&i.reason),
+                escape(&i.message)
+            );
         }
         out.push_str("</ul>");
     }
@@ -442,9 +460,20 @@ fn direction(out: &mut String, index: usize, name: &str, file: &str, d: &Directi
 }
 
 fn finding(out: &mut String, f: &crate::report::Finding, class: &str) {
+    let rule = f
+        .rule
+        .as_deref()
+        .map(|id| {
+            format!(
+                "<a class=\"rule\" href=\"{}\"><code>{}</code></a> ",
+                escape(&crate::rules::page_of(id)),
+                escape(id)
+            )
+        })
+        .unwrap_or_default();
     let _ = write!(
         out,
-        "<li><span class=\"{class}\">{}</span>{}</li>",
+        "<li>{rule}<span class=\"{class}\">{}</span>{}</li>",
         escape(&f.message),
         f.advice
             .as_ref()

@@ -69,6 +69,31 @@ pub fn render(report: &Report) -> String {
             secs(total),
             attr(&m.file)
         );
+        // Hazards never fail a case: each is a property naming its rule and the rule's page.
+        if !m.hazards.is_empty() || !m.ignored.is_empty() {
+            out.push_str("    <properties>\n");
+            for h in &m.hazards {
+                let value = match &h.rule {
+                    Some(rule) => {
+                        format!("{rule}: {} ({})", h.message, crate::rules::page_of(rule))
+                    }
+                    None => h.message.clone(),
+                };
+                let _ = writeln!(
+                    out,
+                    "      <property name=\"hazard\" value=\"{}\"/>",
+                    attr(&value)
+                );
+            }
+            for i in &m.ignored {
+                let _ = writeln!(
+                    out,
+                    "      <property name=\"ignored\" value=\"{}\"/>",
+                    attr(&format!("{} ({}): {}", i.rule, i.source, i.reason))
+                );
+            }
+            out.push_str("    </properties>\n");
+        }
         let classname = format!("rehearse.{}", m.id);
         for (case, time, outcome) in cases {
             let open = format!(

@@ -76,7 +76,10 @@ pub fn render(report: &Report) -> String {
     for f in &report.findings {
         c.push(&format!("- ❌ {}\n", cut_text(&finding(f), 2000)));
     }
-    if !report.findings.is_empty() {
+    for f in &report.hazards {
+        c.push(&format!("- ⚠️ {}\n", cut_text(&finding(f), 2000)));
+    }
+    if !report.findings.is_empty() || !report.hazards.is_empty() {
         c.push("\n");
     }
     if let Some(seed) = &report.seed {
@@ -258,11 +261,12 @@ fn details(out: &mut String, m: &MigrationReport) {
         }
         out.push('\n');
     }
-    if !m.hazards.is_empty() {
+    if !m.hazards.is_empty() || !m.ignored.is_empty() {
         out.push_str("**Hazards**\n\n");
         for f in &m.hazards {
             let _ = writeln!(out, "- ⚠️ {}", finding(f));
         }
+        ignored(out, m);
         out.push('\n');
     }
     if !m.notes.is_empty() {
@@ -441,6 +445,7 @@ fn direction(out: &mut String, title: &str, file: &str, d: &Direction) {
 fn noted_pass(out: &mut String, m: &MigrationReport) {
     let kept: Vec<_> = m.differences.iter().filter(|d| d.accepted).collect();
     if m.hazards.is_empty()
+        && m.ignored.is_empty()
         && m.destructive_changes.is_empty()
         && kept.is_empty()
         && m.reset.is_none()
@@ -461,6 +466,7 @@ fn noted_pass(out: &mut String, m: &MigrationReport) {
     for f in &m.hazards {
         let _ = writeln!(out, "- ⚠️ {}", finding(f));
     }
+    ignored(out, m);
     for d in &m.destructive_changes {
         let approval = d
             .approval
@@ -521,9 +527,29 @@ fn accepted(d: &crate::report::Difference) -> String {
 }
 
 fn finding(f: &crate::report::Finding) -> String {
+    let rule = f
+        .rule
+        .as_deref()
+        .map(|id| format!("[`{id}`]({}) ", crate::rules::page_of(id)))
+        .unwrap_or_default();
     match &f.advice {
-        Some(a) => format!("{} *{}*", text(&f.message), text(a)),
-        None => text(&f.message),
+        Some(a) => format!("{rule}{} *{}*", text(&f.message), text(a)),
+        None => format!("{rule}{}", text(&f.message)),
+    }
+}
+
+/// The hazards an ignore silenced, with the reason and where it was said.
+fn ignored(out: &mut String, m: &MigrationReport) {
+    for i in &m.ignored {
+        let _ = writeln!(
+            out,
+            "- 🔕 [`{}`]({}) ignored ({}): {} — {}",
+            i.rule,
+            crate::rules::page_of(&i.rule),
+            text(&i.source),
+            text(&i.reason),
+            text(&i.message)
+        );
     }
 }
 

@@ -125,13 +125,21 @@ pub fn render(report: &Report) -> String {
             ));
         }
     }
-    // Hazards and unmeasured gates, by kind: one line for one migration, a count for several.
-    let mut seen: Vec<(String, Vec<&str>, String)> = Vec::new();
+    // Hazards (by rule) and unmeasured gates (by gate): one line for one migration, a count
+    // for several. A hazard's line names its rule and the rule's page.
+    let mut seen: Vec<(String, String, Vec<&str>, String)> = Vec::new();
     for m in &report.migrations {
         let notes = m
             .hazards
             .iter()
-            .map(|h| (format!("⚠ {}", h.kind), h.message.clone()))
+            .map(|h| match &h.rule {
+                Some(rule) => (
+                    format!("⚠ {rule}"),
+                    format!("{rule}: "),
+                    format!("{} ({})", h.message, crate::rules::page_of(rule)),
+                ),
+                None => (format!("⚠ {}", h.kind), String::new(), h.message.clone()),
+            })
             .chain(
                 m.notes
                     .iter()
@@ -141,23 +149,29 @@ pub fn render(report: &Report) -> String {
                 m.gates
                     .iter()
                     .filter(|g| g.status == GateStatus::NotMeasured)
-                    .map(|g| (format!("~ {} not measured", g.gate), g.message.clone())),
+                    .map(|g| {
+                        (
+                            format!("~ {} not measured", g.gate),
+                            String::new(),
+                            g.message.clone(),
+                        )
+                    }),
             );
-        for (kind, message) in notes {
-            match seen.iter_mut().find(|(k, _, _)| *k == kind) {
-                Some((_, ids, _)) => {
+        for (kind, label, message) in notes {
+            match seen.iter_mut().find(|(k, _, _, _)| *k == kind) {
+                Some((_, _, ids, _)) => {
                     if ids.last() != Some(&m.id.as_str()) {
                         ids.push(&m.id)
                     }
                 }
-                None => seen.push((kind, vec![&m.id], message)),
+                None => seen.push((kind, label, vec![&m.id], message)),
             }
         }
     }
-    for (kind, ids, first) in seen {
+    for (kind, label, ids, first) in seen {
         if ids.len() == 1 {
             let mark = kind.split(' ').next().unwrap_or_default();
-            out.push_str(&format!("  {mark} {} {first}\n", ids[0]));
+            out.push_str(&format!("  {mark} {} {label}{first}\n", ids[0]));
         } else {
             let shown: Vec<&str> = ids.iter().take(8).copied().collect();
             out.push_str(&format!(
@@ -167,6 +181,20 @@ pub fn render(report: &Report) -> String {
                 if ids.len() > shown.len() { ", …" } else { "" }
             ));
         }
+    }
+    for h in &report.hazards {
+        out.push_str(&format!(
+            "  ⚠ {}: {}\n",
+            h.rule.as_deref().unwrap_or(&h.kind),
+            h.message
+        ));
+    }
+    let ignored: usize = report.migrations.iter().map(|m| m.ignored.len()).sum();
+    if ignored > 0 {
+        out.push_str(&format!(
+            "  {} ignored with a reason (report.md lists them)\n",
+            crate::words::count(ignored, "hazard")
+        ));
     }
     out
 }

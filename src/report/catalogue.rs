@@ -130,19 +130,6 @@ catalogue! {
         "Add a rollback script, or mark the migration -- rehearse:irreversible with an approval (-- rehearse:approve irreversible by=\"...\" reason=\"...\").";
     GateDestructive = "gate_destructive", Other,
         "Approve it with -- rehearse:approve destructive by=\"...\" reason=\"...\" in the migration or an approvals-file entry, and prefer expand-contract: stop using the object in one release, drop it in a later one.";
-    // Hazards: what the statements and the measurements show together.
-    IndexWithoutConcurrently = "index_without_concurrently", Other,
-        "Build it with CREATE INDEX CONCURRENTLY, in a migration of its own outside a transaction.";
-    ForeignKeyValidated = "foreign_key_validated", Other,
-        "Add it with NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later step, which does not block writes.";
-    SetNotNullScan = "set_not_null_scan", Other,
-        "Add CHECK (column IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL (PostgreSQL 12+ skips the scan) and drop the check.";
-    RewriteLargeTable = "rewrite_large_table", Other,
-        "Avoid the rewrite: add a new column, backfill it in batches and switch over, instead of changing the column in place.";
-    LongAccessExclusiveLock = "long_access_exclusive_lock", Other,
-        "Split the change so that each step holds the lock briefly, and SET lock_timeout so that nobody queues behind it for long.";
-    NoLockTimeout = "no_lock_timeout", Other,
-        "Start the migration with SET lock_timeout = '2s' so that it gives up (and can be retried) instead of queueing every query behind it.";
 }
 
 impl std::fmt::Display for FindingKind {

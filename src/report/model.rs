@@ -49,6 +49,10 @@ pub struct Report {
     /// migration that follows the creation of tables); absent when nothing was seeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<SeedReport>,
+    /// Hazards of the run as a whole: a `[rules] ignore` of the scenario that matched nothing.
+    /// Never a failure.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hazards: Vec<Finding>,
     /// How the migrations folder was read; absent in reports of runs that never read one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discovery: Option<DiscoveryReport>,
@@ -268,7 +272,8 @@ pub struct MigrationReport {
     /// Everything that made this migration fail, one sentence each.
     #[serde(default)]
     pub findings: Vec<Finding>,
-    /// Hazards that do not fail the migration by themselves, each with the safer pattern.
+    /// Hazards that do not fail the migration by themselves, each with the safer pattern and
+    /// its rule.
     #[serde(default)]
     pub hazards: Vec<Finding>,
     /// What the rehearsal did to rehearse this migration that the reader must know but that
@@ -276,6 +281,12 @@ pub struct MigrationReport {
     /// again), each with what to check in production.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Finding>,
+    /// Hazards an ignore silenced (`-- rehearse:ignore`, `[rules] ignore`), with the reasons.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignored: Vec<IgnoredFinding>,
+    /// The scenario's `[rules] ignore` entries (by source and rule) that matched something here.
+    #[serde(skip)]
+    pub matched_rule_ignores: Vec<(String, String)>,
     /// Destructive changes found in the forward script's parse trees, with their approvals.
     #[serde(default)]
     pub destructive_changes: Vec<DestructiveChange>,
@@ -662,6 +673,28 @@ pub struct Finding {
     /// The safer pattern, in one sentence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advice: Option<String>,
+    /// The rule this finding is (`require-concurrent-index`): its page is
+    /// `docs/rules/<rule>.md`. Absent for failures that are not hazards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The line of the statement in the migration's file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// The relation it is about, schema-qualified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relation: Option<String>,
+}
+
+/// A hazard an ignore silenced: still listed, with why and where that was said.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct IgnoredFinding {
+    pub rule: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    pub reason: String,
+    /// Where the ignore was written (`V2__x.sql, line 3`, `rehearse.toml, [rules]`).
+    pub source: String,
 }
 
 impl Finding {
@@ -669,7 +702,7 @@ impl Finding {
         Finding {
             kind: kind.to_string(),
             message: message.into(),
-            advice: None,
+            ..Default::default()
         }
     }
 
@@ -679,6 +712,7 @@ impl Finding {
             kind: kind.name().to_string(),
             message: message.into(),
             advice: Some(kind.advice().to_string()),
+            ..Default::default()
         }
     }
 
@@ -690,6 +724,13 @@ impl Finding {
     /// True when this finding is of `kind`.
     pub fn is(&self, kind: super::FindingKind) -> bool {
         self.kind == kind.name()
+    }
+
+    /// The statement's line and the relation, for a finding of a rule.
+    pub fn located(mut self, line: usize, relation: Option<String>) -> Finding {
+        self.line = Some(line);
+        self.relation = relation;
+        self
     }
 
     pub fn with_advice(mut self, advice: impl Into<String>) -> Finding {

@@ -53,6 +53,8 @@ pub struct ScenarioFile {
     pub accept: Option<accept::AcceptSection>,
     /// The run as a whole: how long it may take.
     pub run: Option<RunSection>,
+    /// Rules ignored on purpose, each with a reason: `ignore = [{ rule = "...", reason = "..." }]`.
+    pub rules: Option<crate::rules::suppress::RulesSection>,
 }
 
 /// `[run]`: the run as a whole.
@@ -479,6 +481,20 @@ impl Scenario {
             .as_ref()
             .map(|a| a.0.as_slice())
             .unwrap_or_default()
+    }
+
+    /// `[rules] ignore`: rules ignored on purpose, each with its reason; refused (with the
+    /// file) when an entry has no reason.
+    pub fn rule_ignores(&self) -> Result<Vec<crate::rules::suppress::Ignore>, String> {
+        let source = self
+            .file
+            .as_ref()
+            .map(|f| f.display().to_string())
+            .unwrap_or_else(|| "the scenario".into());
+        match &self.sections.rules {
+            Some(r) => r.ignores(&source),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// `[migrations] lock_timeout`, for the migration session.

@@ -165,6 +165,7 @@ pub fn large_report(n: usize) -> rehearse::report::Report {
             "V{i:04}__change_{i}.sql takes an AccessExclusiveLock without setting lock_timeout."
         ),
         advice: Some("Start the migration with SET lock_timeout = '2s'.".into()),
+        ..Default::default()
     };
     let migrations = (0..n)
         .map(|i| {
