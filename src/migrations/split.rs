@@ -57,6 +57,18 @@ pub fn split_statements(
             transactionality: node.map_or(super::Transactionality::Transactional, transactionality),
         });
     }
+    Ok(statements)
+}
+
+/// [`split_statements`] for a script rehearse will run: a `BEGIN` the file never ends is
+/// refused, naming its line (what follows would be rolled back when the session closes). The
+/// linter splits with [`split_statements`] and reports it as the `uncommitted-transaction` rule.
+pub(crate) fn split_script(
+    path: &Path,
+    sql: &str,
+    first_line: usize,
+) -> Result<Vec<Statement>, MigrationError> {
+    let statements = split_statements(path, sql, first_line)?;
     if let Some(line) = unclosed_begin(&statements) {
         return Err(MigrationError::Syntax {
             path: path.to_path_buf(),
@@ -92,7 +104,7 @@ pub(crate) fn read_script(path: &Path) -> (Script, Option<String>) {
 
 /// `text` (line `first_line` of `path` onwards) as a script, or a script saying why it is not one.
 pub(crate) fn script_of(path: &Path, text: &str, first_line: usize) -> Script {
-    match split_statements(path, text, first_line) {
+    match split_script(path, text, first_line) {
         Ok(statements) => Script {
             path: path.to_path_buf(),
             first_line,
@@ -117,7 +129,7 @@ impl Script {
     /// does not parse is an error.
     pub fn from_file(path: &Path) -> Result<Script, MigrationError> {
         let text = super::read_text(path)?;
-        let statements = split_statements(path, &text, 1)?;
+        let statements = split_script(path, &text, 1)?;
         if statements.is_empty() {
             return Err(MigrationError::EmptyFile(path.to_path_buf()));
         }
@@ -158,7 +170,7 @@ fn significant_span(text: &str) -> Option<(usize, usize)> {
 mod tests {
     #[test]
     fn a_begin_without_commit_is_named_with_its_line() {
-        let e = split_statements(
+        let e = super::split_script(
             std::path::Path::new("V2__open.sql"),
             "CREATE TABLE a (id int);\nBEGIN;\nALTER TABLE a ADD COLUMN b int;\n",
             1,
@@ -171,7 +183,7 @@ mod tests {
             ),
             "{text}"
         );
-        assert!(split_statements(
+        assert!(super::split_script(
             std::path::Path::new("V3__closed.sql"),
             "BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;\n",
             1,

@@ -323,7 +323,7 @@ mod tests {
                 &["bio".into()]
             )
             .as_deref(),
-            Some("SELECT count(*) FROM public.users WHERE bio IS NULL HAVING count(*) > 0")
+            Some(r#"SELECT count(*) FROM public.users WHERE "bio" IS NULL HAVING count(*) > 0"#)
         );
         assert_eq!(
             precondition("ALTER TABLE t ADD CHECK (n > 0)", "public.t", &[]),
@@ -352,7 +352,7 @@ mod tests {
                 "public.crates"
             )
             .as_deref(),
-            Some("public.crates.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users rehearse_parent WHERE rehearse_parent.id = public.crates.user_id)")
+            Some(r#"public.crates."user_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "users" rehearse_parent WHERE rehearse_parent."id" = public.crates."user_id")"#)
         );
         // NOT VALID checks no existing row; a key to the parent's primary key by default names
         // no columns, so the condition cannot be written.

@@ -717,6 +717,13 @@ impl Run<'_> {
             let check = blame::precondition(&failed_sql, &qualified, &nulls_in)
                 .map(|q| format!(" Before releasing, check that production holds none: `{q}` must return no row."))
                 .unwrap_or_default();
+            // The advice explain_inferred gave the failure (which column to define, and why
+            // inference put such rows there) is the note's advice.
+            let advice = report
+                .findings
+                .iter()
+                .find(|f| f.kind == FindingKind::ForwardFailed.name())
+                .and_then(|f| f.advice.clone());
             notes.push(Finding::of(
                 FindingKind::InferredRowsRepaired,
                 format!(
@@ -733,6 +740,9 @@ impl Run<'_> {
                     }
                 ),
             ));
+            if let (Some(advice), Some(note)) = (advice, notes.last_mut()) {
+                note.advice = Some(advice);
+            }
             drop(client);
             seeding
                 .advance_template(self.database, index, self.progress)

@@ -143,7 +143,7 @@ pub fn render(report: &Report) -> String {
             .chain(
                 m.notes
                     .iter()
-                    .map(|n| (format!("ℹ {}", n.kind), n.message.clone())),
+                    .map(|n| (format!("ℹ {}", n.kind), String::new(), n.message.clone())),
             )
             .chain(
                 m.gates
