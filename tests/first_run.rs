@@ -271,3 +271,62 @@ fn a_refusal_on_a_column_the_user_defined_stays_bad_input() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_history_of_renames_required_columns_late_keys_and_casts_runs_every_migration() {
+    let (_, stderr, report) = run_bare("registry");
+    no_seed_point_stopped(&report, &stderr);
+    assert!(
+        !migrations(&report)
+            .iter()
+            .any(|m| m["verdict"] == "not_run"),
+        "{stderr}"
+    );
+    let m = |id: &str| migrations(&report).iter().find(|m| m["id"] == id).unwrap();
+    let note = |id: &str| {
+        m(id)["notes"]
+            .as_array()
+            .and_then(|n| n.iter().find(|f| f["kind"] == "inferred_rows_repaired"))
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} has no inferred_rows_repaired note: {stderr}"))
+    };
+    let went_on = |id: &str| {
+        m(id)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["kind"] == "inferred_rows_removed")
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("{id} did not say how it went on: {stderr}"))
+    };
+    // 003: a required column without a default is the migration's own failure; the run goes on.
+    assert_eq!(m("003")["verdict"], "fail", "{stderr}");
+    assert!(went_on("003").contains("public.users"), "{stderr}");
+    // 004: the key crates.user_id had no parent once users was emptied; crates is the table
+    // seeded as packages (renamed in 002), so its rows are still rehearse's: the orphans go and
+    // the migration is rehearsed again, and passes.
+    assert_eq!(m("004")["verdict"], "pass", "{stderr}");
+    let n004 = note("004");
+    assert!(
+        n004["message"].as_str().unwrap().contains("NOT EXISTS"),
+        "the note shows the query that finds orphans in production: {n004}"
+    );
+    // 005 adds required columns to two seeded tables: both are emptied in turn.
+    let said = went_on("005");
+    assert!(
+        said.contains("public.tags") && said.contains("public.crates"),
+        "{said}"
+    );
+    // 006: inferred text is not JSON; the cast's data error is the inferred values', repaired.
+    let n006 = note("006");
+    assert!(
+        n006["message"].as_str().unwrap().contains("public.prefs"),
+        "{n006}"
+    );
+    assert!(!m("006")["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["kind"] == "forward_failed"));
+    assert_eq!(m("007")["verdict"], "pass", "{stderr}");
+}

@@ -796,6 +796,7 @@ impl Run<'_> {
         let file = label(self.set, &migration.forward.path);
         let mut failed = report.forward.clone();
         let mut said = Vec::new();
+        let mut rows = 0;
         for _ in 0..MOST_TABLES {
             let (schema, name) = &table;
             self.progress.running(&format!(
@@ -828,6 +829,7 @@ impl Run<'_> {
                     return Ok(client);
                 }
             };
+            rows += removed.0 + removed.1;
             said.push(format!(
                 "{} of {schema}.{name}{}",
                 crate::words::count(removed.0 as usize, "inferred row"),
@@ -845,8 +847,9 @@ impl Run<'_> {
                 report.findings.push(Finding::of(
                     FindingKind::InferredRowsRemoved,
                     format!(
-                        "to go on, {} removed and {file} applied without them; the migrations after it were rehearsed on that state",
+                        "to go on, {} {} removed and {file} applied without them; the migrations after it were rehearsed on that state",
                         crate::words::list(&said),
+                        crate::words::noun(rows as usize, "was"),
                     ),
                 ));
                 drop(client);
