@@ -199,6 +199,32 @@ pub(super) fn converted(sql: &str) -> Option<Culprit> {
     })
 }
 
+/// The one table an `INSERT ... SELECT ... FROM t` reads: when the rows it writes break a
+/// constraint, the values came from `t`'s rows. None for any other statement, or a SELECT over
+/// several tables (which of them gave the value is not known).
+pub(super) fn copied_from(sql: &str) -> Option<Culprit> {
+    let parsed = pg_query::parse(sql, 0).ok()?;
+    let node = parsed.protobuf.stmts.first()?.stmt.as_ref()?.node.as_ref()?;
+    let NodeEnum::InsertStmt(insert) = node else {
+        return None;
+    };
+    let Some(NodeEnum::SelectStmt(select)) = insert.select_stmt.as_deref()?.node.as_ref() else {
+        return None;
+    };
+    let [from] = select.from_clause.as_slice() else {
+        return None;
+    };
+    let Some(NodeEnum::RangeVar(relation)) = from.node.as_ref() else {
+        return None;
+    };
+    Some(Culprit {
+        schema: relation.schemaname.clone(),
+        table: relation.relname.clone(),
+        columns: Vec::new(),
+        constraint: None,
+    })
+}
+
 /// The query that shows whether production holds rows `sql` would fail on, as the inferred
 /// rows did: it must return nothing. `table` is quoted and qualified; `nulls_in` are the columns
 /// a NOT NULL met NULLs in. None when the statement's need is not one a query can show.
@@ -342,6 +368,14 @@ mod tests {
         let c = converted("UPDATE app.t SET n = s::int").unwrap();
         assert_eq!((c.schema.as_str(), c.table.as_str()), ("app", "t"));
         assert!(converted("ALTER TABLE t ADD COLUMN n int").is_none());
+    }
+
+    #[test]
+    fn rows_an_insert_copies_come_from_the_one_table_it_reads() {
+        let c = copied_from("INSERT INTO space_paths (uid, space_id) SELECT space_uid, space_id FROM spaces").unwrap();
+        assert_eq!((c.schema.as_str(), c.table.as_str()), ("", "spaces"));
+        assert!(copied_from("INSERT INTO t SELECT a.x FROM a JOIN b ON a.id = b.id").is_none());
+        assert!(copied_from("INSERT INTO t VALUES (1)").is_none());
     }
 
     #[test]

@@ -132,9 +132,19 @@ impl SeedPoints {
                 .filter(|code| code.starts_with("22"))
                 .and_then(|_| direction?.statements.iter().find(|s| !s.ok))
                 .and_then(|s| blame::converted(&s.sql));
-            let Some(culprit) = error.culprit.as_ref().or(from_statement.as_ref()) else {
+            let Some(mut culprit) = error.culprit.as_ref().or(from_statement.as_ref()) else {
                 continue;
             };
+            // Rows the statement wrote itself, copied from a seeded table (`INSERT ... SELECT
+            // FROM spaces`): the values it refused are that table's inferred ones.
+            let copied = direction
+                .and_then(|d| d.statements.iter().find(|s| !s.ok))
+                .and_then(|s| blame::copied_from(&s.sql));
+            if self.seeded_root(client, culprit).await.is_none() {
+                if let Some(source) = copied.as_ref() {
+                    culprit = source;
+                }
+            }
             let Some((schema, name, seeded_as)) = self.seeded_root(client, culprit).await else {
                 continue;
             };

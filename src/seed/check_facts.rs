@@ -182,12 +182,22 @@ pub fn check_facts(column: &str, defs: &[&str]) -> CheckFacts {
 }
 
 pub(super) fn facts_for(table: &Table, column: &str) -> CheckFacts {
-    let defs: Vec<&str> = table
+    let mut defs: Vec<&str> = table
         .checks
         .iter()
         .filter(|(c, _)| c == column)
         .map(|(_, d)| d.as_str())
         .collect();
+    // A CHECK over several columns that orders them and bounds each by constants (`lo < hi AND
+    // hi <= 1000 AND lo >= 0`) states this column's bounds too; one with OR, NOT or anything
+    // else is left alone (its parts hold only together).
+    defs.extend(
+        table
+            .row_checks
+            .iter()
+            .map(|(_, d)| d.as_str())
+            .filter(|d| super::ordering::orderings(d).is_some()),
+    );
     check_facts(column, &defs)
 }
 

@@ -289,6 +289,10 @@ fn prose_status_or_key(def: &mut ColumnDef, table: &Table, name: &str) -> Kind {
         "token",
         "hash",
         "key",
+        // An identifier (`space_uid`): production's are distinct, and a later migration that
+        // copies them into a unique index (or adds one) relies on it.
+        "uid",
+        "identifier",
         "code",
         "slug",
         "sku",

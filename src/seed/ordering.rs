@@ -21,9 +21,40 @@ pub struct Ordering {
 }
 
 /// The orderings a CHECK (as `pg_get_constraintdef` prints it) asks for, when it is only a
-/// conjunction of column-to-column comparisons; None otherwise.
+/// conjunction of column-to-column comparisons and bounds of one column by a constant (`lo <
+/// hi AND hi <= 1000 AND lo >= 0`: the bounds are the columns' own, read by `check_facts`);
+/// None otherwise, or when no part orders two columns.
 pub fn orderings(definition: &str) -> Option<Vec<Ordering>> {
-    conjunction(definition, &ordering)
+    let parts = conjunction(definition, &|node| {
+        ordering(node).map(Some).or_else(|| bound(node).then_some(None))
+    })?;
+    let orderings: Vec<Ordering> = parts.into_iter().flatten().collect();
+    (!orderings.is_empty()).then_some(orderings)
+}
+
+/// One column compared with a constant (`hi <= 1000`, `0 <= lo`, `(d)::date > '2020-01-01'`).
+fn bound(node: &Node) -> bool {
+    fn constant(node: &Node) -> bool {
+        match node.node.as_ref() {
+            Some(NodeEnum::AConst(_)) => true,
+            Some(NodeEnum::TypeCast(t)) => t.arg.as_deref().is_some_and(constant),
+            _ => false,
+        }
+    }
+    let Some(NodeEnum::AExpr(a)) = node.node.as_ref() else {
+        return false;
+    };
+    if AExprKind::try_from(a.kind) != Ok(AExprKind::AexprOp) {
+        return false;
+    }
+    let comparison = matches!(
+        a.name.as_slice(),
+        [only] if matches!(only.node.as_ref(), Some(NodeEnum::String(s)) if ["<", "<=", ">", ">="].contains(&s.sval.as_str()))
+    );
+    let (Some(l), Some(r)) = (a.lexpr.as_deref(), a.rexpr.as_deref()) else {
+        return false;
+    };
+    comparison && ((column(l).is_some() && constant(r)) || (constant(l) && column(r).is_some()))
 }
 
 /// The parts of a CHECK made only of `item`s joined by AND, each read by `item`; None when any
@@ -267,6 +298,16 @@ mod tests {
             orderings("CHECK (((ends_on)::timestamp with time zone >= starts_at))"),
             Some(vec![ordering("starts_at", "ends_on", false)])
         );
+    }
+
+    #[test]
+    fn bounds_by_constants_beside_an_ordering_are_left_to_the_columns() {
+        assert_eq!(
+            orderings("CHECK (((lo < hi) AND (hi <= 1000) AND (lo >= 0)))"),
+            Some(vec![ordering("lo", "hi", true)])
+        );
+        assert_eq!(orderings("CHECK (((hi <= 1000) AND (lo >= 0)))"), None);
+        assert_eq!(orderings("CHECK (((lo < hi) AND (hi <> 5)))"), None);
     }
 
     #[test]
