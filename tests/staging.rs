@@ -463,7 +463,7 @@ fn locks_of(statement: &serde_json::Value) -> Vec<(String, String)> {
 fn in_a_transaction_the_pending_migrations_are_measured_and_leave_no_trace() {
     let rt = runtime();
     let server = rt.block_on(local_server());
-    let shop = rt.block_on(source(&server, "live_shop", true));
+    let shop = rt.block_on(source(&server, "staging_shop", true));
     let before = rt.block_on(fingerprint(&shop));
     let dir = folder_with(MIGRATIONS);
 
@@ -472,7 +472,7 @@ fn in_a_transaction_the_pending_migrations_are_measured_and_leave_no_trace() {
     let report = run.report();
     let data = &report["database"]["data"];
     assert_eq!(data["kind"], "in_transaction", "{data}");
-    assert_eq!(data["database"], "live_shop");
+    assert_eq!(data["database"], "staging_shop");
     assert!(
         run.stdout.contains("nothing was committed"),
         "{}",
@@ -505,7 +505,7 @@ fn in_a_transaction_the_pending_migrations_are_measured_and_leave_no_trace() {
 fn in_a_transaction_what_cannot_run_there_is_not_rehearsed_and_staging_waits_only_briefly() {
     let rt = runtime();
     let server = rt.block_on(local_server());
-    let shop = rt.block_on(source(&server, "busy_live_shop", true));
+    let shop = rt.block_on(source(&server, "busy_staging_shop", true));
     let before = rt.block_on(fingerprint(&shop));
 
     // 003 needs ACCESS EXCLUSIVE on orders while staging's session reads it in an open
@@ -576,7 +576,7 @@ fn in_a_transaction_what_cannot_run_there_is_not_rehearsed_and_staging_waits_onl
 fn in_a_transaction_a_rollback_that_leaves_damage_is_undone_before_the_next_migration() {
     let rt = runtime();
     let server = rt.block_on(local_server());
-    let shop = rt.block_on(source(&server, "damaged_live_shop", true));
+    let shop = rt.block_on(source(&server, "damaged_staging_shop", true));
     let before = rt.block_on(fingerprint(&shop));
     // 003's rollback also drops 002's index, and its redo does not bring it back; 004 renames
     // that index, so it fails unless the state is repaired after 003.
@@ -625,7 +625,7 @@ fn in_a_transaction_a_rollback_that_leaves_damage_is_undone_before_the_next_migr
 fn in_a_transaction_an_enum_value_an_earlier_migration_added_is_not_blamed_on_the_migration() {
     let rt = runtime();
     let server = rt.block_on(local_server());
-    let shop = rt.block_on(source(&server, "moody_live_shop", true));
+    let shop = rt.block_on(source(&server, "moody_staging_shop", true));
     let client = rt.block_on(shop.connect()).unwrap();
     rt.block_on(client.batch_execute("CREATE TYPE mood AS ENUM ('happy')"))
         .unwrap();
@@ -706,7 +706,7 @@ fn in_a_transaction_an_enum_value_an_earlier_migration_added_is_not_blamed_on_th
 fn in_a_transaction_staging_bookkeeping_table_is_never_locked_for_the_whole_run() {
     let rt = runtime();
     let server = rt.block_on(local_server());
-    let shop = rt.block_on(source(&server, "watched_live_shop", true));
+    let shop = rt.block_on(source(&server, "watched_staging_shop", true));
     let dir = tempfile::tempdir().unwrap();
     write_migrations(dir.path(), &MIGRATIONS[..2]);
     write_migrations(

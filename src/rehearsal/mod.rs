@@ -694,24 +694,13 @@ impl Run<'_> {
                 .map(|e| e.message.clone())
                 .unwrap_or_default();
             let nulls_in = nulls_met(report);
-            let removed = match seeding::remove_rows(
-                &client,
-                (schema, name),
-                &failed_sql,
-                &nulls_in,
-                &seeding.seeded_tables(&client).await,
-            )
-            .await
-            {
-                Ok(rows) => rows,
-                Err(e) => {
-                    self.progress.step(&format!(
-                        "the inferred rows of {schema}.{name} could not be removed to rehearse {} again: {e}",
-                        migration.version,
-                    ));
-                    self.blocked_by = Some(migration.version.to_string());
-                    return Ok(client);
-                }
+            let version = migration.version.to_string();
+            let to = format!("rehearse {version} again");
+            let Some(removed) = self
+                .remove_inferred(&client, seeding, &table, &report.forward, (&version, &to))
+                .await
+            else {
+                return Ok(client);
             };
             let qualified = crate::identifier::quote_qualified(schema, name);
             let check = blame::precondition(&failed_sql, &qualified, &nulls_in)
@@ -727,17 +716,9 @@ impl Run<'_> {
             notes.push(Finding::of(
                 FindingKind::InferredRowsRepaired,
                 format!(
-                    "the forward first failed on rehearse's inferred rows of {schema}.{name} ({refusal}); {} {} removed{}, and the migration was rehearsed again on what remained: the figures and verdict are that rehearsal's.{check}",
-                    crate::words::count(removed.0 as usize, "inferred row"),
+                    "the forward first failed on rehearse's inferred rows of {schema}.{name} ({refusal}); {} {} removed, and the migration was rehearsed again on what remained: the figures and verdict are that rehearsal's.{check}",
+                    removed_rows(removed),
                     crate::words::noun(removed.0 as usize, "was"),
-                    if removed.1 > 0 {
-                        format!(
-                            " with the {} referencing them",
-                            crate::words::count(removed.1 as usize, "inferred row")
-                        )
-                    } else {
-                        String::new()
-                    }
                 ),
             ));
             if let (Some(advice), Some(note)) = (advice, notes.last_mut()) {
@@ -775,6 +756,43 @@ impl Run<'_> {
         Ok(client)
     }
 
+    /// Removes the inferred rows of `table` that the failed `forward` met (seeding::remove_rows).
+    /// When they cannot be, says so (they had to go `to` do what) and the migrations after this
+    /// one are not run: None then.
+    async fn remove_inferred(
+        &mut self,
+        client: &Client,
+        seeding: &SeedPoints,
+        (schema, name): &(String, String),
+        forward: &crate::report::Direction,
+        (version, to): (&str, &str),
+    ) -> Option<(u64, u64)> {
+        let failed_sql = forward
+            .statements
+            .iter()
+            .find(|s| !s.ok)
+            .map(|s| s.sql.as_str())
+            .unwrap_or_default();
+        match seeding::remove_rows(
+            client,
+            (schema, name),
+            failed_sql,
+            &nulls_in(forward),
+            &seeding.seeded_tables(client).await,
+        )
+        .await
+        {
+            Ok(rows) => Some(rows),
+            Err(e) => {
+                self.progress.step(&format!(
+                    "the inferred rows of {schema}.{name} could not be removed to {to}: {e}"
+                ));
+                self.blocked_by = Some(version.to_string());
+                None
+            }
+        }
+    }
+
     /// A forward that failed on rows rehearse inferred (a duplicate of a generated pair, say)
     /// keeps its failure, but need not stop every migration after it: the inferred rows of the
     /// `table` it failed on are removed, the forward applied again, unmeasured, and the template
@@ -803,45 +821,16 @@ impl Run<'_> {
                 "{} {} removing the inferred rows of {schema}.{name} and applying it again",
                 migration.version, migration.name
             ));
-            let failed_sql = failed
-                .statements
-                .iter()
-                .find(|s| !s.ok)
-                .map(|s| s.sql.clone())
-                .unwrap_or_default();
-            let nulls_in = nulls_in(&failed);
-            let removed = match seeding::remove_rows(
-                &client,
-                (schema, name),
-                &failed_sql,
-                &nulls_in,
-                &seeding.seeded_tables(&client).await,
-            )
-            .await
-            {
-                Ok(rows) => rows,
-                Err(e) => {
-                    self.progress.step(&format!(
-                        "the inferred rows of {schema}.{name} could not be removed to go on past {}: {e}",
-                        migration.version,
-                    ));
-                    self.blocked_by = Some(migration.version.to_string());
-                    return Ok(client);
-                }
+            let version = migration.version.to_string();
+            let to = format!("go on past {version}");
+            let Some(removed) = self
+                .remove_inferred(&client, seeding, &table, &failed, (&version, &to))
+                .await
+            else {
+                return Ok(client);
             };
             rows += removed.0 + removed.1;
-            said.push(format!(
-                "{} of {schema}.{name}{}",
-                crate::words::count(removed.0 as usize, "inferred row"),
-                if removed.1 > 0 {
-                    format!(
-                        " with the {} referencing them",
-                        crate::words::count(removed.1 as usize, "inferred row")
-                    )
-                } else {
-                    String::new()
-                }
-            ));
+            said.push(format!("{} of {schema}.{name}", removed_rows(removed)));
             let applied = probe::run_script(&client, &migration.forward, &file).await;
             let Some(e) = applied.error.as_ref() else {
                 report.findings.push(Finding::of(
@@ -1010,6 +999,19 @@ fn elapsed_ms(since: Instant) -> f64 {
 
 /// A session for the migrations on the rehearsal database, prepared by the scenario's
 /// `[migrations] init_sql` when it has one, as the project's own runner prepares its session.
+/// What a repair removed, in words: `12 inferred rows with the 3 inferred rows referencing
+/// them`.
+fn removed_rows((own, referencing): (u64, u64)) -> String {
+    let mut said = crate::words::count(own as usize, "inferred row");
+    if referencing > 0 {
+        said.push_str(&format!(
+            " with the {} referencing them",
+            crate::words::count(referencing as usize, "inferred row")
+        ));
+    }
+    said
+}
+
 /// The columns a NOT NULL of the failed forward met NULLs in.
 fn nulls_met(report: &MigrationReport) -> Vec<String> {
     nulls_in(&report.forward)
