@@ -428,7 +428,7 @@ impl RunningWorkload {
             match tokio::time::timeout_at(deadline, &mut task).await {
                 Ok(r) => records.extend(r.unwrap_or_default()),
                 Err(_) => {
-                    let _ = cancel.cancel_query(tokio_postgres::NoTls).await;
+                    let _ = cancel.cancel_query(crate::provision::tls::Tls::unverified().connector).await;
                     match tokio::time::timeout(GRACE, &mut task).await {
                         Ok(r) => records.extend(r.unwrap_or_default()),
                         Err(_) => task.abort(),
