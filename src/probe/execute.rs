@@ -126,7 +126,7 @@ async fn observed(
 ) -> Direction {
     let settings = &probe.settings;
     let interval = settings.sample_interval;
-    let monitor = match probe.connection.connect().await {
+    let monitor = match probe.sessions.take().await {
         Ok(m) => m,
         Err(e) => {
             // No monitor connection: the migration still runs, unobserved, rather than not at
@@ -141,13 +141,14 @@ async fn observed(
         }
     };
     let monitor = Arc::new(monitor);
+    let kept_monitor = monitor.clone();
     // Parameters are drawn before the long transaction takes its lock, which could block them.
     // What the scenario asked for and could not start is said, not skipped: a report without
     // the measurement someone gates on must not look like a clean one.
     let mut unobserved = Vec::new();
     let workload = match &settings.workload {
         Some(section) => {
-            match Workload::prepare(&probe.connection, section, &probe.parameters).await {
+            match Workload::prepare(&probe.sessions, section, &probe.parameters).await {
                 Ok(w) => Some(w),
                 Err(e) => {
                     unobserved.push(format!(
@@ -252,6 +253,9 @@ async fn observed(
         direction.long_transaction = Some(long.finish(t0, &samples, interval_ms, &direction).await);
     }
     direction.unobserved = unobserved;
+    if let Ok(monitor) = Arc::try_unwrap(kept_monitor) {
+        probe.sessions.give_back(monitor);
+    }
     direction
 }
 
