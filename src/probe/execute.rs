@@ -353,6 +353,18 @@ async fn execute(
     }
 }
 
+/// An INSERT, UPDATE or DELETE, which can write rows and take row locks but never rewrite or
+/// change the catalog (a trigger could; the run's last statement is read in full either way).
+fn plain_dml(sql: &str) -> bool {
+    let first = sql
+        .split(|c: char| c.is_whitespace() || c == '(')
+        .next()
+        .unwrap_or("");
+    ["INSERT", "UPDATE", "DELETE"]
+        .iter()
+        .any(|k| first.eq_ignore_ascii_case(k))
+}
+
 /// Whether the file runs as written (it has its own BEGIN/COMMIT) or in our transactions.
 fn wrapping_of(script: &Script) -> Wrapping {
     if script.statements.iter().any(|s| {
@@ -507,14 +519,20 @@ impl Run<'_> {
         }
         let (start_ms, end_ms) = (self.ms(t), self.ms(end));
         let in_transaction = self.nested || self.in_managed_tx || self.in_file_tx;
+        let within_a_run = plain_dml(&statement.sql)
+            && self
+                .script
+                .statements
+                .get(index + 1)
+                .is_some_and(|next| plain_dml(&next.sql));
         if let Some(o) = self.observation.as_deref_mut() {
             o.after_statement(
                 self.client,
                 index,
-                start_ms,
-                end_ms,
+                (start_ms, end_ms),
                 result.is_ok(),
                 in_transaction,
+                within_a_run,
                 &mut report,
             )
             .await;
