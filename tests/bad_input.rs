@@ -351,8 +351,8 @@ const CASES: &[Case] = &[
         ],
     ),
     flags(
-        "url asking for tls",
-        &["run", "{dir}/migrations", "--provider", "url", "--url", "postgresql://u@127.0.0.1:1/rehearse_test?sslmode=require"],
+        "url asking for a revocation list",
+        &["run", "{dir}/migrations", "--provider", "url", "--url", "postgresql://u@127.0.0.1:1/rehearse_test?sslmode=require&sslcrl=/tmp/crl.pem"],
     ),
     flags(
         "url with a root certificate",

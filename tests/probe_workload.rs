@@ -151,8 +151,21 @@ async fn the_workload_stops_when_the_step_ends() {
         )
         .await;
     assert!(d.ok);
-    // Only this connection remains: clients, monitor and setup connections are closed (a backend
-    // exits a moment after its socket closes, hence the polling).
+    // The step's clients, monitor and setup sessions stay for the next step, idle: none is
+    // running a query or holding a transaction open.
+    let busy: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND state <> 'idle'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(busy, 0, "a session of the step is still busy");
+    // Closed, only this connection remains (a backend exits a moment after its socket closes,
+    // hence the polling).
+    probe.close_sessions();
     let mut others = -1;
     for _ in 0..50 {
         others = client
@@ -429,6 +442,7 @@ async fn the_default_draw_reads_a_bounded_number_of_blocks_of_a_huge_table() {
         "{workload:#?}"
     );
     // The workload's sessions flush their statistics as they exit.
+    probe.close_sessions();
     let mut after = before;
     for _ in 0..30 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;

@@ -250,7 +250,7 @@ fn two_snapshots_of_an_unchanged_database_are_equal() {
         assert!(snapshot::diff(&first, &second).is_empty());
         assert_eq!(first.to_json(), second.to_json());
         // The drift check's three connections on one exported snapshot see the same schema.
-        let parallel = snapshot::snapshot_parallel(&db.connection.config())
+        let parallel = snapshot::snapshot_parallel(&db.connection)
             .await
             .unwrap();
         assert_eq!(parallel.to_json(), first.to_json());

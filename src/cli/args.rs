@@ -228,8 +228,8 @@ Examples:
 
 Every statement has a 10min statement_timeout unless the scenario, the server or the migration
 sets one. --url honours libpq's application_name, connect_timeout, options, hostaddr,
-target_session_attrs and keepalives parameters; it refuses TLS (sslmode=require, verify-ca,
-verify-full) and any other parameter by name rather than drop it.
+target_session_attrs and keepalives parameters, and TLS as libpq does (sslmode up to verify-full,
+sslrootcert, sslcert/sslkey); it refuses any other parameter by name rather than drop it.
 Exit codes: 0 every migration passed; 1 something failed (a verdict or a gate, or --timeout ran
 out); 2 bad usage or bad input; 3 the environment failed (no Docker, no PostgreSQL binaries).";
 

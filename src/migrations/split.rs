@@ -39,6 +39,9 @@ pub fn split_statements(
         }
     };
     let mut statements = Vec::with_capacity(parsed.protobuf.stmts.len());
+    // Lines are counted from the previous statement on, not from the top of the file each
+    // time: a 50 MB `pg_dump --inserts` file has tens of thousands of statements.
+    let (mut counted_to, mut line) = (0, first_line);
     for raw in &parsed.protobuf.stmts {
         let start = usize::try_from(raw.stmt_location).unwrap_or(0);
         // A length of 0 means "to the end of the input" (the last statement, no semicolon).
@@ -50,10 +53,12 @@ pub fn split_statements(
             continue;
         };
         let (from, to) = (start + from, start + to);
+        line += syntax::count_newlines(&sql[counted_to..from]);
+        counted_to = from;
         let node = raw.stmt.as_ref().and_then(|n| n.node.as_ref());
         statements.push(Statement {
             sql: sql[from..to].to_string(),
-            line: first_line + syntax::count_newlines(&sql[..from]),
+            line,
             transactionality: node.map_or(super::Transactionality::Transactional, transactionality),
         });
     }

@@ -126,7 +126,7 @@ async fn observed(
 ) -> Direction {
     let settings = &probe.settings;
     let interval = settings.sample_interval;
-    let monitor = match probe.connection.connect().await {
+    let monitor = match probe.sessions.take().await {
         Ok(m) => m,
         Err(e) => {
             // No monitor connection: the migration still runs, unobserved, rather than not at
@@ -141,13 +141,14 @@ async fn observed(
         }
     };
     let monitor = Arc::new(monitor);
+    let kept_monitor = monitor.clone();
     // Parameters are drawn before the long transaction takes its lock, which could block them.
     // What the scenario asked for and could not start is said, not skipped: a report without
     // the measurement someone gates on must not look like a clean one.
     let mut unobserved = Vec::new();
     let workload = match &settings.workload {
         Some(section) => {
-            match Workload::prepare(&probe.connection, section, &probe.parameters).await {
+            match Workload::prepare(&probe.sessions, section, &probe.parameters).await {
                 Ok(w) => Some(w),
                 Err(e) => {
                     unobserved.push(format!(
@@ -252,6 +253,9 @@ async fn observed(
         direction.long_transaction = Some(long.finish(t0, &samples, interval_ms, &direction).await);
     }
     direction.unobserved = unobserved;
+    if let Ok(monitor) = Arc::try_unwrap(kept_monitor) {
+        probe.sessions.give_back(monitor);
+    }
     direction
 }
 
@@ -347,6 +351,18 @@ async fn execute(
         statements: run.reports,
         ..Default::default()
     }
+}
+
+/// An INSERT, UPDATE or DELETE, which can write rows and take row locks but never rewrite or
+/// change the catalog (a trigger could; the run's last statement is read in full either way).
+fn plain_dml(sql: &str) -> bool {
+    let first = sql
+        .split(|c: char| c.is_whitespace() || c == '(')
+        .next()
+        .unwrap_or("");
+    ["INSERT", "UPDATE", "DELETE"]
+        .iter()
+        .any(|k| first.eq_ignore_ascii_case(k))
 }
 
 /// Whether the file runs as written (it has its own BEGIN/COMMIT) or in our transactions.
@@ -503,14 +519,20 @@ impl Run<'_> {
         }
         let (start_ms, end_ms) = (self.ms(t), self.ms(end));
         let in_transaction = self.nested || self.in_managed_tx || self.in_file_tx;
+        let within_a_run = plain_dml(&statement.sql)
+            && self
+                .script
+                .statements
+                .get(index + 1)
+                .is_some_and(|next| plain_dml(&next.sql));
         if let Some(o) = self.observation.as_deref_mut() {
             o.after_statement(
                 self.client,
                 index,
-                start_ms,
-                end_ms,
+                (start_ms, end_ms),
                 result.is_ok(),
                 in_transaction,
+                within_a_run,
                 &mut report,
             )
             .await;

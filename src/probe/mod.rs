@@ -23,6 +23,7 @@ mod query_kind;
 pub mod running;
 pub mod timeline;
 pub mod workload;
+mod sessions;
 
 pub use execute::{run_script, run_script_nested};
 pub use observe::table_sizes;
@@ -125,6 +126,8 @@ pub struct Probe {
     settings: ProbeSettings,
     /// The workload's parameter values, kept across the steps of the rehearsal.
     parameters: parameters::ParameterCache,
+    /// Monitor and workload sessions kept between steps.
+    sessions: sessions::Sessions,
 }
 
 impl Probe {
@@ -132,6 +135,7 @@ impl Probe {
     /// its monitor, workload and long-transaction connections there.
     pub fn new(connection: ConnectionInfo, settings: ProbeSettings) -> Probe {
         Probe {
+            sessions: sessions::Sessions::new(connection.clone()),
             connection,
             settings,
             parameters: parameters::ParameterCache::default(),
@@ -140,6 +144,12 @@ impl Probe {
 
     pub fn settings(&self) -> &ProbeSettings {
         &self.settings
+    }
+
+    /// Closes the sessions the probe keeps between steps: nothing of ours may stay connected to
+    /// a database that is about to be cloned or dropped.
+    pub fn close_sessions(&self) {
+        self.sessions.close_all();
     }
 
     /// The database the probe observes, for other connections to it (the data check's).

@@ -491,21 +491,42 @@ impl Observation {
     /// `in_transaction` says whether the migration's transaction is open: the catalog read then
     /// runs under a savepoint, so that a failure of the probe's own query (a `SET ROLE` that
     /// forbids `pg_stat_file`, a tight `statement_timeout`) never aborts the migration.
+    ///
+    /// `within_a_run`: the statement is an INSERT, UPDATE or DELETE followed by another: when it
+    /// took no lock it did not hold already, the catalog is not read (a DML statement rewrites
+    /// nothing), and its size change and WAL are counted with the run's last statement, which is
+    /// read in full. A 50 MB file of one-row INSERTs is then one lock read per statement.
     #[allow(clippy::too_many_arguments)]
     pub async fn after_statement(
         &mut self,
         client: &Client,
         index: usize,
-        start: f64,
-        end: f64,
+        (start, end): (f64, f64),
         ok: bool,
         in_transaction: bool,
+        within_a_run: bool,
         report: &mut StatementReport,
     ) {
         self.windows.push((start, end));
         report.started_ms = start;
         let probe_start = self.now_ms();
         let monitor = self.monitor.clone();
+        if within_a_run && ok {
+            if let Ok(held) = granted_locks(&monitor, self.pid).await {
+                let nothing_new = held.iter().all(|k| {
+                    self.held_before.contains(k)
+                        || !self.names.contains_key(&k.0)
+                        || self
+                            .holds
+                            .iter()
+                            .any(|h| h.released_ms.is_none() && &h.key == k)
+                });
+                if nothing_new {
+                    self.probing.push((probe_start, self.now_ms()));
+                    return;
+                }
+            }
+        }
         let (catalog, locks) = if ok {
             tokio::join!(
                 read_catalog_guarded(client, self.with_sizes, in_transaction),

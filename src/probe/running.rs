@@ -42,7 +42,7 @@ pub async fn cancel_all() -> usize {
         .map(|(_, t)| t.clone())
         .collect();
     for token in &tokens {
-        let _ = token.cancel_query(tokio_postgres::NoTls).await;
+        let _ = token.cancel_query(crate::provision::tls::Tls::unverified().connector).await;
     }
     tokens.len()
 }

@@ -22,9 +22,9 @@
 
 use super::observe::Sample;
 use super::parameters::{self, ParameterCache};
+use super::sessions::Sessions;
 use super::query_kind::QueryKind;
 use super::timeline;
-use crate::provision::ConnectionInfo;
 use crate::report::{
     Latency, LatencyBucket, StatementReport, StatementWorkload, WorkloadQueryReport,
     WorkloadReport, LATENCY_BUCKETS,
@@ -109,6 +109,8 @@ fn literal(value: Option<&str>) -> String {
 pub(crate) struct Workload {
     queries: Arc<Vec<Planned>>,
     clients: Vec<(Client, i32)>,
+    /// Where the clients go back when the step is over.
+    sessions: Sessions,
     rate: f64,
     default: bool,
     parameter_draws: u32,
@@ -118,11 +120,11 @@ impl Workload {
     /// Plans the queries of `section` (the default workload when it has none) with parameter
     /// values from `cache`, and connects the clients.
     pub async fn prepare(
-        connection: &ConnectionInfo,
+        sessions: &Sessions,
         section: &WorkloadSection,
         cache: &ParameterCache,
     ) -> Result<Workload, tokio_postgres::Error> {
-        let setup = connection.connect().await?;
+        let setup = sessions.take().await?;
         let default = section.queries.is_empty();
         let wanted: Vec<(String, String, u32, Vec<String>)> = if default {
             default_queries(&setup).await?
@@ -193,7 +195,7 @@ impl Workload {
         let mut clients = Vec::new();
         if queries.iter().any(Planned::runnable) {
             for _ in 0..section.clients {
-                let client = connection.connect().await?;
+                let client = sessions.take().await?;
                 let pid: i32 = client
                     .query_one("SELECT pg_backend_pid()", &[])
                     .await?
@@ -201,9 +203,11 @@ impl Workload {
                 clients.push((client, pid));
             }
         }
+        sessions.give_back(setup);
         Ok(Workload {
             queries: Arc::new(queries),
             clients,
+            sessions: sessions.clone(),
             rate: section.rate,
             default,
             parameter_draws: draws.queries_run,
@@ -237,6 +241,7 @@ impl Workload {
             rate: self.rate,
             default: self.default,
             parameter_draws: self.parameter_draws,
+            sessions: self.sessions,
         }
     }
 }
@@ -336,7 +341,7 @@ async fn run_client(
     period: Duration,
     t0: Instant,
     mut stopped: tokio::sync::watch::Receiver<bool>,
-) -> Vec<Record> {
+) -> (Vec<Record>, Client) {
     let mut rng = rand::rngs::StdRng::from_os_rng();
     let runnable: Vec<usize> = (0..queries.len())
         .filter(|&i| queries[i].runnable())
@@ -344,7 +349,7 @@ async fn run_client(
     let total: u32 = runnable.iter().map(|&i| queries[i].weight).sum();
     let mut records = Vec::new();
     if total == 0 {
-        return records;
+        return (records, client);
     }
     // Clients start spread over one period, not in lockstep.
     let mut next = tokio::time::Instant::now() + period.mul_f64(rng.random::<f64>());
@@ -396,13 +401,14 @@ async fn run_client(
         // A blocked client does not fire a burst afterwards: the schedule restarts from now.
         next = (next + period).max(tokio::time::Instant::now());
     }
-    records
+    (records, client)
 }
 
 /// A workload whose clients are running.
 pub(crate) struct RunningWorkload {
     stop: tokio::sync::watch::Sender<bool>,
-    tasks: Vec<tokio::task::JoinHandle<Vec<Record>>>,
+    tasks: Vec<tokio::task::JoinHandle<(Vec<Record>, Client)>>,
+    sessions: Sessions,
     pids: Vec<i32>,
     cancels: Vec<CancelToken>,
     queries: Arc<Vec<Planned>>,
@@ -426,11 +432,18 @@ impl RunningWorkload {
         for (task, cancel) in self.tasks.into_iter().zip(self.cancels) {
             let mut task = task;
             match tokio::time::timeout_at(deadline, &mut task).await {
-                Ok(r) => records.extend(r.unwrap_or_default()),
+                // A client whose last query ended on its own is idle: it serves the next step.
+                Ok(Ok((done, client))) => {
+                    records.extend(done);
+                    self.sessions.give_back(client);
+                }
+                Ok(Err(_)) => {}
                 Err(_) => {
-                    let _ = cancel.cancel_query(tokio_postgres::NoTls).await;
+                    let _ = cancel.cancel_query(crate::provision::tls::Tls::unverified().connector).await;
                     match tokio::time::timeout(GRACE, &mut task).await {
-                        Ok(r) => records.extend(r.unwrap_or_default()),
+                        // Cancelled mid-query: closed rather than kept, whatever state it is in.
+                        Ok(Ok((done, _))) => records.extend(done),
+                        Ok(Err(_)) => {}
                         Err(_) => task.abort(),
                     }
                 }

@@ -263,21 +263,15 @@ pub struct ProfileRequest {
 
 /// Profiles the database at `request.url` into the text of a definition file.
 pub async fn profile(request: &ProfileRequest) -> Result<String, Error> {
-    crate::redact::remember_in(&request.url);
-    crate::provision::parameters::honoured(&request.url).map_err(Error::Input)?;
-    let config: tokio_postgres::Config = request.url.parse().map_err(|e| {
-        Error::Input(format!(
-            "{} is not a valid PostgreSQL URL: {e}",
-            redact(&request.url)
-        ))
-    })?;
-    let (client, connection) = config.connect(tokio_postgres::NoTls).await.map_err(|e| {
+    let target = crate::provision::url::parse(&request.url)
+        .map_err(|e| Error::Input(e.to_string()))?;
+    let client = target.connect().await.map_err(|e| {
         Error::Environment(format!(
-            "could not connect to {}: {e}",
-            redact(&request.url)
+            "could not connect to {}: {}",
+            redact(&request.url),
+            crate::server_text::of(&e)
         ))
     })?;
-    tokio::spawn(connection);
     let failed = |e: tokio_postgres::Error| {
         Error::Environment(format!(
             "could not read the statistics of {}: {}",

@@ -217,7 +217,7 @@ pub async fn connect_read_only(
 ) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
     let mut config = source.config();
     config.options("-c default_transaction_read_only=on");
-    let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
+    let (client, connection) = config.connect(source.tls.connector.clone()).await?;
     tokio::spawn(async move {
         let _ = connection.await;
     });

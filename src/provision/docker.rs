@@ -135,6 +135,7 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
         password: Some(password),
         dbname: "postgres".into(),
         parameters: Vec::new(),
+        tls: super::tls::Tls::disabled(),
     };
 
     let version = tokio::select! {

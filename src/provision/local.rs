@@ -251,6 +251,7 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
             password: None,
             dbname: "postgres".into(),
             parameters: Vec::new(),
+            tls: super::tls::Tls::disabled(),
         };
         let outcome = tokio::select! {
             ready = wait_until_ready(&connection, Duration::from_secs(60)) => ready,

@@ -12,6 +12,7 @@ pub mod leftovers;
 pub mod local;
 pub mod ownership;
 pub mod parameters;
+pub mod tls;
 pub mod url;
 
 use thiserror::Error;
@@ -92,8 +93,11 @@ pub struct ConnectionInfo {
     pub password: Option<String>,
     pub dbname: String,
     /// The other libpq parameters of a `--url` that rehearse honours (application_name,
-    /// connect_timeout, options, hostaddr, ...), as given: see [`parameters`].
+    /// connect_timeout, options, hostaddr, sslmode, ...), as given: see [`parameters`].
     pub parameters: Vec<(String, String)>,
+    /// How the connection speaks TLS, decided from `parameters` (plaintext for a server
+    /// rehearse started itself): see [`tls`].
+    pub tls: tls::Tls,
 }
 
 impl std::fmt::Debug for ConnectionInfo {
@@ -115,7 +119,8 @@ impl ConnectionInfo {
         c.host(&self.host)
             .port(self.port)
             .user(&self.user)
-            .dbname(&self.dbname);
+            .dbname(&self.dbname)
+            .ssl_mode(self.tls.mode);
         if c.get_application_name().is_none() {
             c.application_name("rehearse");
         }
@@ -177,7 +182,10 @@ impl ConnectionInfo {
     }
 
     pub async fn connect(&self) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
-        let (client, connection) = self.config().connect(tokio_postgres::NoTls).await?;
+        let (client, connection) = self
+            .config()
+            .connect(self.tls.connector.clone())
+            .await?;
         tokio::spawn(async move {
             let _ = connection.await;
         });

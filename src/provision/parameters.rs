@@ -33,26 +33,14 @@ pub fn honoured(conninfo: &str) -> Result<Vec<(String, String)>, String> {
         if FIELDS.contains(&key.as_str()) {
             continue;
         }
-        if key == "sslmode" {
-            match value.as_str() {
-                // libpq's default: TLS when the server offers it, else plaintext. Plaintext is
-                // what "prefer" allows; rehearse does not speak TLS yet.
-                "disable" | "allow" | "prefer" => continue,
-                "require" | "verify-ca" | "verify-full" => {
-                    return Err(format!(
-                        "the connection parameter sslmode={value} asks for TLS, which rehearse does not support yet: it refuses rather than connect in plaintext (use a server on a private network with sslmode=disable, or a tunnel)"
-                    ))
-                }
-                other => {
-                    return Err(format!(
-                        "the connection parameter sslmode={other} is not one libpq knows (disable, allow, prefer, require, verify-ca, verify-full)"
-                    ))
-                }
-            }
+        if super::tls::KEYS.contains(&key.as_str()) {
+            kept.push((key, value));
+            continue;
         }
         if key.starts_with("ssl") || key.starts_with("gss") || key == "krbsrvname" {
             return Err(format!(
-                "the connection parameter {key} is not supported: rehearse does not speak TLS or GSSAPI yet, and it refuses a parameter rather than drop it"
+                "the connection parameter {key} is not supported (rehearse's TLS honours {}; it has no GSSAPI), and it refuses a parameter rather than drop it",
+                super::tls::KEYS.join(", ")
             ));
         }
         if !HONOURED.contains(&key.as_str()) {
@@ -64,7 +52,32 @@ pub fn honoured(conninfo: &str) -> Result<Vec<(String, String)>, String> {
         }
         kept.push((key, value));
     }
+    super::tls::TlsPolicy::from_parameters(&kept, super::tls::home().as_deref())?;
     Ok(kept)
+}
+
+/// `conninfo` without its TLS parameters, for the driver's own parser, which knows only
+/// `sslmode` disable/prefer/require and refuses the rest: [`super::tls`] applies them instead.
+pub fn without_tls(conninfo: &str) -> String {
+    let is_tls = |key: &str| super::tls::KEYS.contains(&key.to_ascii_lowercase().as_str());
+    let text = conninfo.trim();
+    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        let Some((base, query)) = text.split_once('?') else {
+            return text.to_string();
+        };
+        let kept: Vec<&str> = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .filter(|p| !is_tls(&decode(p.split_once('=').map_or(*p, |(k, _)| k))))
+            .collect();
+        return if kept.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+    }
+    let kept: Vec<(String, String)> = pairs(text).into_iter().filter(|(k, _)| !is_tls(k)).collect();
+    conninfo_of(&kept)
 }
 
 /// Every `key=value` of a connection string: a URL's query parameters (percent-decoded), or the
@@ -136,8 +149,18 @@ pub fn pairs(conninfo: &str) -> Vec<(String, String)> {
     out
 }
 
-/// `parameters` as a key=value connection string the driver parses.
+/// `parameters` as a key=value connection string the driver parses, without the TLS ones
+/// (see [`without_tls`]).
 pub fn conninfo(parameters: &[(String, String)]) -> String {
+    let kept: Vec<(String, String)> = parameters
+        .iter()
+        .filter(|(k, _)| !super::tls::KEYS.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    conninfo_of(&kept)
+}
+
+fn conninfo_of(parameters: &[(String, String)]) -> String {
     parameters
         .iter()
         .map(|(k, v)| format!("{k}='{}'", v.replace('\\', "\\\\").replace('\'', "\\'")))
@@ -168,33 +191,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn honoured_parameters_are_kept_and_tls_is_refused_by_name() {
+    fn honoured_parameters_are_kept_and_unknown_ones_refused_by_name() {
         assert_eq!(
             honoured(
-                "postgresql://u@h/db?application_name=ci%20job&connect_timeout=5&sslmode=disable"
+                "postgresql://u@h/db?application_name=ci%20job&connect_timeout=5&sslmode=require"
             )
             .unwrap(),
             vec![
                 ("application_name".to_string(), "ci job".to_string()),
                 ("connect_timeout".to_string(), "5".to_string()),
+                ("sslmode".to_string(), "require".to_string()),
             ]
         );
         assert_eq!(
             honoured("host=h dbname=db options='-c search_path=app' password='a b'").unwrap(),
             vec![("options".to_string(), "-c search_path=app".to_string())]
         );
-        for refused in [
-            "postgresql://u@h/db?sslmode=require",
-            "postgresql://u@h/db?sslmode=verify-full&sslrootcert=/ca.pem",
-            "host=h sslrootcert=/ca.pem",
-            "postgresql://u@h/db?service=prod",
+        for (refused, names) in [
+            ("postgresql://u@h/db?sslcrl=/crl.pem", "sslcrl"),
+            ("host=h sslpassword=x", "sslpassword"),
+            ("postgresql://u@h/db?service=prod", "service"),
+            ("postgresql://u@h/db?sslmode=verify-full", "sslmode=verify-full"),
         ] {
             let why = honoured(refused).unwrap_err();
-            assert!(why.starts_with("the connection parameter "), "{why}");
+            assert!(why.contains(names), "{refused}: {why}");
         }
-        assert!(honoured("postgresql://u@h/db?sslmode=require")
-            .unwrap_err()
-            .contains("sslmode=require"));
+    }
+
+    #[test]
+    fn the_driver_never_sees_what_tls_applies() {
+        assert_eq!(
+            without_tls("postgresql://u@h/db?sslmode=verify-full&sslrootcert=%2Fca.pem&application_name=x"),
+            "postgresql://u@h/db?application_name=x"
+        );
+        assert_eq!(without_tls("postgresql://u@h/db?sslmode=verify-ca"), "postgresql://u@h/db");
+        assert_eq!(
+            without_tls("host=h sslmode=verify-ca sslrootcert='/c a.pem' dbname=d"),
+            "host='h' dbname='d'"
+        );
     }
 
     #[test]

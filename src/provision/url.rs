@@ -31,7 +31,10 @@ pub fn parse(url: &str) -> Result<ConnectionInfo, ProvisionError> {
     crate::redact::remember_in(url);
     // Before the driver's parse, which refuses an unknown parameter without naming it.
     let parameters = super::parameters::honoured(url).map_err(ProvisionError::Refused)?;
-    let config = tokio_postgres::Config::from_str(url).map_err(|e| {
+    let tls = super::tls::TlsPolicy::from_parameters(&parameters, super::tls::home().as_deref())
+        .and_then(|policy| policy.connector())
+        .map_err(ProvisionError::Refused)?;
+    let config = tokio_postgres::Config::from_str(&super::parameters::without_tls(url)).map_err(|e| {
         ProvisionError::Refused(format!(
             "the database URL cannot be parsed: {}",
             crate::redact::redact(&e.to_string())
@@ -48,6 +51,7 @@ pub fn parse(url: &str) -> Result<ConnectionInfo, ProvisionError> {
         .unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "postgres".into()));
     Ok(ConnectionInfo {
         parameters,
+        tls,
         host,
         port: config.get_ports().first().copied().unwrap_or(5432),
         dbname: config

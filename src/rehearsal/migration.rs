@@ -42,6 +42,10 @@ pub async fn rehearse_migration(
         findings: Vec::new(),
     };
     let checkpoint = run.checkpoint().await;
+    let positions = match probe.settings().nested {
+        false => super::sequences::read(client).await,
+        true => None,
+    };
     let forward = run.direction(Step::Forward, &migration.forward).await;
     let mut outcome = Outcome::default();
     if forward.ok {
@@ -59,6 +63,9 @@ pub async fn rehearse_migration(
                 if back.error.is_none() {
                     if let Some(checkpoint) = checkpoint {
                         outcome.restoration = run.restoration(checkpoint, &forward, &back).await;
+                    }
+                    if let Some(positions) = &positions {
+                        super::sequences::restore(client, positions).await;
                     }
                     let again = run.direction(Step::Redo, &migration.forward).await;
                     if let (None, Some(s1)) = (&again.error, &after_forward) {

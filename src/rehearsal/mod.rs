@@ -25,6 +25,7 @@ pub mod journal;
 mod migration;
 mod progress;
 mod reset;
+mod sequences;
 mod seeding;
 
 pub use migration::rehearse_migration;

@@ -185,13 +185,7 @@ async fn clone_database(
                 quote_ident(target)
             ))
             .await?;
-        admin
-            .batch_execute(&format!(
-                "CREATE DATABASE {} TEMPLATE {}{strategy}",
-                quote_ident(target),
-                quote_ident(source)
-            ))
-            .await?;
+        create_from(admin, source, target, strategy).await?;
         // A comment is not copied with the template: each copy gets the run's mark itself.
         crate::provision::ownership::mark_database(admin, target).await
     }
@@ -199,4 +193,46 @@ async fn clone_database(
     .map_err(|e| crate::server_text::of(&e));
     fsync_off.end().await?;
     result
+}
+
+/// How many times a clone is tried while sessions of this run are still leaving the source.
+const CLONE_ATTEMPTS: u32 = 20;
+
+/// `CREATE DATABASE target TEMPLATE source`. A client this run dropped a moment ago may still
+/// have its server process on `source` (it exits asynchronously); PostgreSQL then waits up to
+/// five seconds and refuses, and how long the process takes depends on the machine's load, so a
+/// busy machine would lose the template where an idle one kept it, and the same input would
+/// rehearse differently. The source is always the run's own database (on its own server, or
+/// its scratch database), so those sessions are ended and the clone tried again.
+async fn create_from(
+    admin: &tokio_postgres::Client,
+    source: &str,
+    target: &str,
+    strategy: &str,
+) -> Result<(), tokio_postgres::Error> {
+    let create = format!(
+        "CREATE DATABASE {} TEMPLATE {}{strategy}",
+        quote_ident(target),
+        quote_ident(source)
+    );
+    let mut attempt = 0;
+    loop {
+        admin
+            .execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                  WHERE datname = $1 AND pid <> pg_backend_pid()",
+                &[&source],
+            )
+            .await?;
+        match admin.batch_execute(&create).await {
+            Err(e)
+                if attempt + 1 < CLONE_ATTEMPTS
+                    && e.code() == Some(&tokio_postgres::error::SqlState::OBJECT_IN_USE) =>
+            {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            other => return other,
+        }
+    }
 }

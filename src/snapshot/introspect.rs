@@ -85,20 +85,14 @@ pub async fn snapshot(client: &Client) -> Result<Snapshot, tokio_postgres::Error
     Ok(decode(rows))
 }
 
-/// Reads the schema of the database `config` names on three connections that share one
+/// Reads the schema of the database `connection` names on three connections that share one
 /// exported snapshot (`pg_export_snapshot`), so the result is the same consistent view as
 /// [`snapshot`] gives, in about the time of the slowest query instead of the sum of all: the
 /// columns, the indexes and everything else each get their own server process.
 pub async fn snapshot_parallel(
-    config: &tokio_postgres::Config,
+    connection: &crate::provision::ConnectionInfo,
 ) -> Result<Snapshot, tokio_postgres::Error> {
-    let connect = || async {
-        let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
-        Ok::<_, tokio_postgres::Error>(client)
-    };
+    let connect = || connection.connect();
     let (main, columns, indexes) = tokio::try_join!(connect(), connect(), connect())?;
     let version = begin(&main, &format!("{BEGIN}; {SETTINGS}")).await?;
     let exported: String = main

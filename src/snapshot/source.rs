@@ -15,15 +15,8 @@ pub fn is_url(spec: &str) -> bool {
 /// Snapshots the database at `url`. An unreachable server is an environment error (exit 3), a
 /// malformed URL bad input (exit 2). The password never appears in a message.
 pub async fn from_url(url: &str) -> Result<Snapshot, Error> {
-    crate::redact::remember_in(url);
-    crate::provision::parameters::honoured(url).map_err(Error::Input)?;
-    let config: tokio_postgres::Config = url.parse().map_err(|e| {
-        Error::Input(format!(
-            "{} is not a valid PostgreSQL URL: {e}",
-            redact(url)
-        ))
-    })?;
-    introspect::snapshot_parallel(&config)
+    let connection = crate::provision::url::parse(url).map_err(|e| Error::Input(e.to_string()))?;
+    introspect::snapshot_parallel(&connection)
         .await
         .map_err(|e| match e.as_db_error() {
             Some(db) => Error::Environment(format!(
