@@ -1,0 +1,327 @@
+//! Predictions for production's size: the same migrations rehearsed at three or more seeded
+//! sizes, each measure of each forward statement (duration, longest lock hold, WAL, workload
+//! blocked time) fitted against the rows of the table that drives it, and carried to the rows
+//! the dataset declares for production, always with an interval and the model chosen.
+//!
+//! Pure: it reads finished reports and returns predictions. It never runs a rehearsal (the
+//! pipeline does, once per size) and never extrapolates a measure that did not grow with rows.
+
+pub mod fit;
+pub mod production;
+
+use crate::report::measures::on_table;
+use crate::report::prediction::{Estimate, LockEstimate, Prediction, StatementPrediction};
+use crate::report::{MigrationReport, Report, StatementReport};
+use fit::{Growth, Point};
+
+/// Seeded sizes `--predict` rehearses, as fractions of what the scale gives; the last is the
+/// run the report is about.
+pub const FRACTIONS: [f64; 3] = [0.25, 0.5, 1.0];
+
+/// Durations under this many milliseconds are noise on a busy machine.
+const FLOOR_MS: f64 = 5.0;
+/// WAL under this many bytes is catalog traffic, not rows.
+const FLOOR_WAL: f64 = 256.0 * 1024.0;
+
+/// Writes `migrations[].prediction` into `report` (the run at the largest seeded size) from
+/// `smaller` (the same migrations rehearsed at smaller sizes); returns one sentence per
+/// migration that could not be predicted, saying why.
+pub fn attach(report: &mut Report, smaller: &[Report]) -> Vec<String> {
+    let mut notes = Vec::new();
+    let full = report.clone();
+    for m in &mut report.migrations {
+        let mut runs: Vec<(&Report, &MigrationReport)> = Vec::new();
+        for r in smaller.iter().chain(std::iter::once(&full)) {
+            if let Some(found) = r.migrations.iter().find(|o| o.id == m.id) {
+                runs.push((r, found));
+            }
+        }
+        match predict(&runs, &full) {
+            Ok(p) => m.prediction = Some(p),
+            Err(why) => notes.push(format!("{} {}: not predicted: {why}", m.id, m.name)),
+        }
+    }
+    notes
+}
+
+/// One migration's prediction from its rehearsals at each size (smallest first, the largest
+/// last); `full` gives production's declared rows.
+fn predict(runs: &[(&Report, &MigrationReport)], full: &Report) -> Result<Prediction, String> {
+    if runs.len() < 3 {
+        return Err(format!(
+            "it was rehearsed at {} size{}; a prediction needs three",
+            runs.len(),
+            if runs.len() == 1 { "" } else { "s" }
+        ));
+    }
+    if let Some((r, _)) = runs.iter().find(|(_, m)| !m.forward.ok) {
+        let rows = r.seed.as_ref().map_or(0, |s| s.rows);
+        return Err(format!(
+            "its forward failed at the size of {rows} seeded rows"
+        ));
+    }
+    let (_, last) = runs.last().expect("three runs");
+    let count = last.forward.statements.len();
+    if runs
+        .iter()
+        .any(|(_, m)| m.forward.statements.len() != count)
+    {
+        return Err("its forward ran different statements at different sizes".into());
+    }
+    let production = |relation: &str| {
+        full.tables
+            .iter()
+            .find(|t| t.relation == relation)
+            .and_then(|t| t.production_rows)
+    };
+    let seeded = |r: &Report, relation: &str| {
+        r.tables
+            .iter()
+            .find(|t| t.relation == relation)
+            .and_then(|t| t.rows)
+            .unwrap_or(0)
+    };
+    let driver_of = |s: &StatementReport| -> Option<(String, u64)> {
+        s.locks
+            .iter()
+            .filter(|l| on_table(l))
+            .map(|l| l.relation.as_str())
+            .chain(s.rewrites.iter().map(String::as_str))
+            .chain(s.size_changes.iter().map(|c| c.relation.as_str()))
+            .filter_map(|r| production(r).map(|p| (r.to_string(), p)))
+            .max_by_key(|(_, p)| *p)
+    };
+    let drivers: Vec<Option<(String, u64)>> =
+        last.forward.statements.iter().map(driver_of).collect();
+    let Some((relation, rows)) = drivers.iter().flatten().max_by_key(|(_, p)| *p).cloned() else {
+        return Err(
+            "it touches no table whose production size is declared (production_rows)".into(),
+        );
+    };
+    let sizes_of = |relation: &str| -> Vec<f64> {
+        runs.iter()
+            .map(|(r, _)| seeded(r, relation) as f64)
+            .collect()
+    };
+    let mut notes = Vec::new();
+    let mut statements = Vec::new();
+    for (i, driver) in drivers.iter().enumerate() {
+        let s = &last.forward.statements[i];
+        let Some((driving, target)) = driver else {
+            notes.push(format!(
+                "line {}: touches no table whose production size is declared",
+                s.line
+            ));
+            continue;
+        };
+        let at: Vec<&StatementReport> = runs
+            .iter()
+            .map(|(_, m)| &m.forward.statements[i])
+            .collect();
+        let xs = sizes_of(driving);
+        let shape = shape_of(&s.sql);
+        let mut duration = measure(&xs, &at, |s| Some(s.duration_ms), *target, shape, FLOOR_MS)
+            .expect("every statement has a duration");
+        if s.lock_wait_ms > 0.5 * s.duration_ms && s.duration_ms >= FLOOR_MS {
+            duration = lock_wait(duration, s.lock_wait_ms);
+        }
+        statements.push(StatementPrediction {
+            line: s.line,
+            sql: s.sql.clone(),
+            relation: driving.clone(),
+            rows: *target,
+            duration_ms: duration,
+            max_lock_hold_ms: longest_hold(&xs, &at, *target, shape),
+            wal_bytes: measure(
+                &xs,
+                &at,
+                |s| s.wal_bytes.map(|b| b as f64),
+                *target,
+                Growth::Linear,
+                FLOOR_WAL,
+            ),
+            blocked_ms: measure(
+                &xs,
+                &at,
+                |s| s.workload.as_ref().map(|w| w.blocked_longest_ms),
+                *target,
+                shape,
+                FLOOR_MS,
+            ),
+        });
+    }
+    let xs = sizes_of(&relation);
+    // The migration's shape is its longest statement's.
+    let shape = last
+        .forward
+        .statements
+        .iter()
+        .max_by(|a, b| a.duration_ms.total_cmp(&b.duration_ms))
+        .map_or(Growth::Linear, |s| shape_of(&s.sql));
+    let target = rows as f64;
+    let points = |value: &dyn Fn(&MigrationReport) -> Option<f64>| -> Option<Vec<Point>> {
+        runs.iter()
+            .zip(&xs)
+            .map(|((_, m), rows)| {
+                value(m).map(|value| Point {
+                    rows: *rows,
+                    value,
+                })
+            })
+            .collect()
+    };
+    let forward = points(&|m| Some(m.forward.duration_ms)).expect("durations");
+    let mut forward_ms = fit::extrapolate(&forward, target, shape, FLOOR_MS);
+    if last.forward.lock_wait_ms > 0.5 * last.forward.duration_ms
+        && last.forward.duration_ms >= FLOOR_MS
+    {
+        forward_ms = lock_wait(forward_ms, last.forward.lock_wait_ms);
+    }
+    let wal_bytes = points(&|m| m.forward.wal_bytes.map(|b| b as f64))
+        .map(|p| fit::extrapolate(&p, target, Growth::Linear, FLOOR_WAL));
+    let blocked_ms = points(&|m| {
+        m.forward
+            .statements
+            .iter()
+            .map(|s| s.workload.as_ref().map(|w| w.blocked_longest_ms))
+            .collect::<Option<Vec<f64>>>()
+            .filter(|v| !v.is_empty())
+            .map(|v| v.into_iter().fold(0.0, f64::max))
+    })
+    .map(|p| fit::extrapolate(&p, target, shape, FLOOR_MS));
+    let max_lock_hold_ms = migration_hold(runs, &xs, target, shape);
+    Ok(Prediction {
+        rows,
+        relation,
+        seeded_rows: xs.iter().map(|x| *x as u64).collect(),
+        forward_ms,
+        max_lock_hold_ms,
+        wal_bytes,
+        blocked_ms,
+        statements,
+        notes,
+    })
+}
+
+/// Sorts and index builds grow as n log n; everything else as n.
+fn shape_of(sql: &str) -> Growth {
+    let upper = sql.to_uppercase();
+    let sorts = [
+        "CREATE INDEX",
+        "CREATE UNIQUE INDEX",
+        "REINDEX",
+        "CLUSTER",
+        "PRIMARY KEY",
+        "UNIQUE",
+        " TYPE ",
+        "VACUUM FULL",
+    ];
+    if sorts.iter().any(|s| upper.contains(s)) {
+        Growth::NLogN
+    } else {
+        Growth::Linear
+    }
+}
+
+/// A measure of one statement at each size, fitted; None when some size did not observe it.
+fn measure(
+    xs: &[f64],
+    at: &[&StatementReport],
+    value: impl Fn(&StatementReport) -> Option<f64>,
+    target: u64,
+    shape: Growth,
+    floor: f64,
+) -> Option<Estimate> {
+    let points: Option<Vec<Point>> = xs
+        .iter()
+        .zip(at)
+        .map(|(rows, s)| value(s).map(|value| Point { rows: *rows, value }))
+        .collect();
+    Some(fit::extrapolate(&points?, target as f64, shape, floor))
+}
+
+/// The statement's longest-held lock at the largest size, fitted over the same lock (mode and
+/// relation) at every size.
+fn longest_hold(
+    xs: &[f64],
+    at: &[&StatementReport],
+    target: u64,
+    shape: Growth,
+) -> Option<LockEstimate> {
+    let last = at.last()?;
+    let lock = last
+        .locks
+        .iter()
+        .max_by(|a, b| a.held_ms.total_cmp(&b.held_ms))?;
+    let hold = measure(
+        xs,
+        at,
+        |s| {
+            s.locks
+                .iter()
+                .find(|l| l.mode == lock.mode && l.relation == lock.relation)
+                .map(|l| l.held_ms)
+        },
+        target,
+        shape,
+        FLOOR_MS,
+    )?;
+    Some(LockEstimate {
+        mode: lock.mode.clone(),
+        relation: lock.relation.clone(),
+        hold,
+    })
+}
+
+/// The migration's longest-held lock at the largest size, fitted over the same lock.
+fn migration_hold(
+    runs: &[(&Report, &MigrationReport)],
+    xs: &[f64],
+    target: f64,
+    shape: Growth,
+) -> Option<LockEstimate> {
+    let (_, last) = runs.last()?;
+    let lock = last
+        .forward
+        .statements
+        .iter()
+        .flat_map(|s| &s.locks)
+        .max_by(|a, b| a.held_ms.total_cmp(&b.held_ms))?;
+    let points: Option<Vec<Point>> = runs
+        .iter()
+        .zip(xs)
+        .map(|((_, m), rows)| {
+            m.forward
+                .statements
+                .iter()
+                .flat_map(|s| &s.locks)
+                .filter(|l| l.mode == lock.mode && l.relation == lock.relation)
+                .map(|l| l.held_ms)
+                .reduce(f64::max)
+                .map(|value| Point {
+                    rows: *rows,
+                    value,
+                })
+        })
+        .collect();
+    Some(LockEstimate {
+        mode: lock.mode.clone(),
+        relation: lock.relation.clone(),
+        hold: fit::extrapolate(&points?, target, shape, FLOOR_MS),
+    })
+}
+
+/// A measure of a statement that spent most of its time waiting for a lock: not driven by
+/// rows, so not extrapolated.
+fn lock_wait(mut e: Estimate, waited_ms: f64) -> Estimate {
+    e.model = crate::report::prediction::Model::LockWait;
+    e.estimate = e.measured.last().copied();
+    e.low = e.measured.iter().copied().reduce(f64::min);
+    e.high = e.measured.iter().copied().reduce(f64::max);
+    e.r2 = None;
+    e.note = Some(format!(
+        "waited {} for a lock: depends on other sessions, not on rows; not extrapolated",
+        crate::report::measures::duration(waited_ms)
+    ));
+    e
+}
