@@ -55,7 +55,7 @@ fn run(path: &Path, args: &[&str]) -> (f64, Value) {
 const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
     (
         "V002__widen_score",
-        "ALTER TABLE posts ALTER COLUMN score TYPE bigint;",
+        "-- rehearse:approve destructive by=\"bench\" reason=\"integer to bigint keeps every value\"\nALTER TABLE posts ALTER COLUMN score TYPE bigint;",
         "ALTER TABLE posts ALTER COLUMN score TYPE integer;",
         "ALTER COLUMN TYPE (rewrite)",
     ),
@@ -183,7 +183,7 @@ fn main() {
         let id = format!("{:03}", i + 2);
         let p = migration(&predicted, &id);
         let a = migration(&actual, &id);
-        let statements = forward.lines().count();
+        let statements = forward.lines().filter(|l| !l.starts_with("--")).count();
         for s in 0..statements {
             let e = &p["prediction"]["statements"][s]["duration_ms"];
             let real = a["forward"]["statements"][s]["duration_ms"].as_f64();

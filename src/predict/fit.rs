@@ -34,6 +34,19 @@ pub struct Point {
 /// Fits `points` and predicts the value at `target` rows. `floor`: values under it at every
 /// size are noise (a few milliseconds, a few WAL pages), so the measure is constant.
 pub fn extrapolate(points: &[Point], target: f64, expected: Growth, floor: f64) -> Estimate {
+    extrapolate_with_spread(points, target, expected, floor, 0.0)
+}
+
+/// [`extrapolate`], with `spread` the relative disagreement of repeated measurements at the
+/// same size (0.2: two runs of the same statement differed by 20%): the interval widens by it,
+/// since the run at production's size will be as noisy as these were.
+pub fn extrapolate_with_spread(
+    points: &[Point],
+    target: f64,
+    expected: Growth,
+    floor: f64,
+    spread: f64,
+) -> Estimate {
     let mut points: Vec<Point> = points
         .iter()
         .copied()
@@ -137,7 +150,7 @@ pub fn extrapolate(points: &[Point], target: f64, expected: Growth, floor: f64) 
         }
         readings.push(last.value * g(target) / g(last.rows));
     }
-    let margin = MARGIN + (1.0 - chosen.r2).max(0.0) * 2.0;
+    let margin = MARGIN + spread.clamp(0.0, 1.0) + (1.0 - chosen.r2).max(0.0) * 2.0;
     let low = readings.iter().copied().fold(f64::INFINITY, f64::min) * (1.0 - margin);
     let high = readings.iter().copied().fold(f64::NEG_INFINITY, f64::max) * (1.0 + margin);
     Estimate {
@@ -296,6 +309,16 @@ mod tests {
         assert_eq!(e.estimate, None);
         assert_eq!(e.low, Some(130.0));
         assert!(e.note.unwrap().contains("do not follow rows"));
+    }
+
+    #[test]
+    fn a_noisy_machine_widens_the_interval() {
+        let p = points(&[(250e3, 27.0), (500e3, 52.0), (1e6, 102.0)]);
+        let calm = extrapolate(&p, 20e6, Growth::Linear, 5.0);
+        let noisy = extrapolate_with_spread(&p, 20e6, Growth::Linear, 5.0, 0.3);
+        assert_eq!(calm.estimate, noisy.estimate);
+        assert!(noisy.high.unwrap() > calm.high.unwrap() * 1.2, "{noisy:?}");
+        assert!(within(&noisy, 2002.0 * 1.25), "{noisy:?}");
     }
 
     #[test]

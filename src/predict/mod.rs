@@ -118,10 +118,24 @@ fn predict(runs: &[(&Report, &MigrationReport)], full: &Report) -> Result<Predic
             .iter()
             .map(|(_, m)| &m.forward.statements[i])
             .collect();
+        let again: Vec<Option<&StatementReport>> =
+            runs.iter().map(|(_, m)| redone(m, i)).collect();
         let xs = sizes_of(driving);
         let shape = shape_of(&s.sql);
-        let mut duration = measure(&xs, &at, |s| Some(s.duration_ms), *target, shape, FLOOR_MS)
-            .expect("every statement has a duration");
+        let (durations, spread) = repeated(&at, &again, |s| s.duration_ms);
+        let mut duration = fit::extrapolate_with_spread(
+            &xs.iter()
+                .zip(&durations)
+                .map(|(rows, value)| Point {
+                    rows: *rows,
+                    value: *value,
+                })
+                .collect::<Vec<_>>(),
+            *target as f64,
+            shape,
+            FLOOR_MS,
+            spread,
+        );
         if s.lock_wait_ms > 0.5 * s.duration_ms && s.duration_ms >= FLOOR_MS {
             duration = lock_wait(duration, s.lock_wait_ms);
         }
@@ -131,7 +145,7 @@ fn predict(runs: &[(&Report, &MigrationReport)], full: &Report) -> Result<Predic
             relation: driving.clone(),
             rows: *target,
             duration_ms: duration,
-            max_lock_hold_ms: longest_hold(&xs, &at, *target, shape),
+            max_lock_hold_ms: longest_hold(&xs, &at, &again, *target, shape),
             wal_bytes: measure(
                 &xs,
                 &at,
@@ -170,8 +184,26 @@ fn predict(runs: &[(&Report, &MigrationReport)], full: &Report) -> Result<Predic
             })
             .collect()
     };
-    let forward = points(&|m| Some(m.forward.duration_ms)).expect("durations");
-    let mut forward_ms = fit::extrapolate(&forward, target, shape, FLOOR_MS);
+    // The forward ran twice at each size (forward, then redo after the rollback): the faster
+    // of the two is the statement's cost, their difference the machine's noise.
+    let redo_ms = |m: &MigrationReport| {
+        m.redo
+            .as_ref()
+            .filter(|r| r.ok)
+            .map(|r| r.duration_ms)
+    };
+    let spread = runs
+        .iter()
+        .filter_map(|(_, m)| redo_ms(m).map(|r| relative_gap(m.forward.duration_ms, r)))
+        .fold(0.0, f64::max);
+    let forward = points(&|m| {
+        Some(
+            redo_ms(m)
+                .map_or(m.forward.duration_ms, |r| r.min(m.forward.duration_ms)),
+        )
+    })
+    .expect("durations");
+    let mut forward_ms = fit::extrapolate_with_spread(&forward, target, shape, FLOOR_MS, spread);
     if last.forward.lock_wait_ms > 0.5 * last.forward.duration_ms
         && last.forward.duration_ms >= FLOOR_MS
     {
@@ -201,6 +233,53 @@ fn predict(runs: &[(&Report, &MigrationReport)], full: &Report) -> Result<Predic
         statements,
         notes,
     })
+}
+
+/// The `i`th statement of the migration's redo (its forward applied again after the
+/// rollback), when the redo ran the same statements cleanly.
+fn redone(m: &MigrationReport, i: usize) -> Option<&StatementReport> {
+    m.redo
+        .as_ref()
+        .filter(|r| r.ok && r.statements.len() == m.forward.statements.len())
+        .map(|r| &r.statements[i])
+}
+
+/// A measure taken twice at each size (forward and redo): the smaller of the two at each size,
+/// and the largest relative gap between them (the machine's noise).
+fn repeated(
+    at: &[&StatementReport],
+    again: &[Option<&StatementReport>],
+    value: impl Fn(&StatementReport) -> f64,
+) -> (Vec<f64>, f64) {
+    let mut spread: f64 = 0.0;
+    let values = at
+        .iter()
+        .zip(again)
+        .map(|(first, second)| {
+            let a = value(first);
+            match second {
+                Some(second) => {
+                    let b = value(second);
+                    if a.max(b) >= FLOOR_MS {
+                        spread = spread.max(relative_gap(a, b));
+                    }
+                    a.min(b)
+                }
+                None => a,
+            }
+        })
+        .collect();
+    (values, spread)
+}
+
+/// |a - b| over the smaller of the two.
+fn relative_gap(a: f64, b: f64) -> f64 {
+    let low = a.min(b);
+    if low > 0.0 {
+        (a - b).abs() / low
+    } else {
+        0.0
+    }
 }
 
 /// Sorts and index builds grow as n log n; everything else as n.
@@ -245,6 +324,7 @@ fn measure(
 fn longest_hold(
     xs: &[f64],
     at: &[&StatementReport],
+    again: &[Option<&StatementReport>],
     target: u64,
     shape: Growth,
 ) -> Option<LockEstimate> {
@@ -253,19 +333,25 @@ fn longest_hold(
         .locks
         .iter()
         .max_by(|a, b| a.held_ms.total_cmp(&b.held_ms))?;
-    let hold = measure(
-        xs,
-        at,
-        |s| {
-            s.locks
-                .iter()
-                .find(|l| l.mode == lock.mode && l.relation == lock.relation)
-                .map(|l| l.held_ms)
-        },
-        target,
-        shape,
-        FLOOR_MS,
-    )?;
+    let held = |s: &StatementReport| {
+        s.locks
+            .iter()
+            .find(|l| l.mode == lock.mode && l.relation == lock.relation)
+            .map(|l| l.held_ms)
+    };
+    if at.iter().any(|s| held(s).is_none()) {
+        return None;
+    }
+    let (holds, spread) = repeated(at, again, |s| held(s).unwrap_or(0.0));
+    let points: Vec<Point> = xs
+        .iter()
+        .zip(&holds)
+        .map(|(rows, value)| Point {
+            rows: *rows,
+            value: *value,
+        })
+        .collect();
+    let hold = fit::extrapolate_with_spread(&points, target as f64, shape, FLOOR_MS, spread);
     Some(LockEstimate {
         mode: lock.mode.clone(),
         relation: lock.relation.clone(),
