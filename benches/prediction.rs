@@ -8,7 +8,9 @@
 //! large size, and actual inside [low, high] for at least 9 in 10. The anchor measured in the
 //! same run: the wall time of `--predict` against one run at the largest seeded size.
 //!
-//! `cargo bench --bench prediction` (PREDICT_BASE_ROWS=100000 PREDICT_FACTOR=16 by default).
+//! `cargo bench --bench prediction` (PREDICT_BASE_ROWS=100000 PREDICT_FACTOR=16 by default;
+//! PREDICT_SETTINGS="fsync=off" for server settings). The statements' time is the server's, so
+//! `--profile dev` measures the same thing, only seeding is slower.
 //! Two shared cores move single statements by 20-30%: pause other work first.
 
 use serde_json::Value;
@@ -97,7 +99,21 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
+/// `PREDICT_SETTINGS="fsync=off,synchronous_commit=off"`: server settings for every run.
+fn settings() -> String {
+    let Ok(text) = std::env::var("PREDICT_SETTINGS") else {
+        return String::new();
+    };
+    let pairs: Vec<String> = text
+        .split(',')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| format!("{} = \"{}\"", k.trim(), v.trim()))
+        .collect();
+    format!("[database]\nsettings = {{ {} }}\n\n", pairs.join(", "))
+}
+
 fn scenario(dir: &Path, base: u64, production: u64) {
+    let settings = settings();
     write(
         &dir.join("migrations/V001__create_posts.sql"),
         "CREATE TABLE parents (id integer PRIMARY KEY);\n\
@@ -122,7 +138,7 @@ fn scenario(dir: &Path, base: u64, production: u64) {
         &dir.join("rehearse.toml"),
         &format!(
             "name = \"prediction_bench\"\n\n[migrations]\npath = \"migrations\"\nbaseline = \"001\"\n\n\
-             [workload]\nenabled = false\n\n\
+             {settings}[workload]\nenabled = false\n\n\
              [dataset.tables.parents]\nskip = true\n\n\
              [dataset.tables.posts]\nrows = {base}\nproduction_rows = {production}\n\n\
              [dataset.tables.posts.columns]\n\

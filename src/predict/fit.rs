@@ -80,26 +80,31 @@ pub fn extrapolate_with_spread(
     }
     let first = points[0];
     let last = *points.last().expect("three points");
+    // A constant-time change jitters by its own size: half to twice what was measured.
     let constant = |note: String| Estimate {
         estimate: Some(last.value),
-        low: Some(min),
-        high: Some(max),
+        low: Some(min / 2.0),
+        high: Some((max * 2.0).max(max + floor)),
         model: Model::Constant,
         r2: None,
         measured: measured.clone(),
         note: Some(note),
     };
-    if max < floor {
-        return constant(format!(
-            "under {} at every size: not driven by rows, not extrapolated",
-            trim(floor)
-        ));
-    }
     let growth = if first.value > 0.0 {
         last.value / first.value
     } else {
         f64::INFINITY
     };
+    // Under the noise floor a measure is constant unless it grew at least half as fast as the
+    // rows did (a SET NOT NULL scan of a small table is fast, but it is a scan).
+    let rows_growth = last.rows / first.rows;
+    let rising = points.windows(2).all(|w| w[1].value >= w[0].value);
+    if max < floor && (growth < rows_growth.sqrt() || !rising) {
+        return constant(format!(
+            "under {} at every size: not driven by rows, not extrapolated",
+            trim(floor)
+        ));
+    }
     if growth < CONSTANT_GROWTH {
         return constant(format!(
             "grew {:.0}% while rows grew {:.1}x: does not grow with rows, not extrapolated",
@@ -291,6 +296,14 @@ mod tests {
         assert_eq!(e.model, Model::Constant);
         assert_eq!(e.estimate, Some(11.8));
         assert!(e.note.unwrap().contains("does not grow with rows"));
+    }
+
+    #[test]
+    fn a_fast_scan_that_grows_with_rows_is_extrapolated() {
+        let p = points(&[(5e3, 0.5), (10e3, 1.0), (20e3, 2.0)]);
+        let e = extrapolate(&p, 200e3, Growth::Linear, 5.0);
+        assert_eq!(e.model, Model::Linear, "{e:?}");
+        assert!(within(&e, 20.0), "{e:?}");
     }
 
     #[test]
