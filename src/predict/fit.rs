@@ -59,7 +59,7 @@ pub fn extrapolate_with_spread(
         r.dedup();
         r.len()
     };
-    let (min, max) = measured
+    let (_, max) = measured
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
             (lo.min(*v), hi.max(*v))
@@ -80,10 +80,10 @@ pub fn extrapolate_with_spread(
     }
     let first = points[0];
     let last = *points.last().expect("three points");
-    // A constant-time change jitters by its own size: half to twice what was measured.
+    // A constant-time change jitters by its own size: anything up to twice what was measured.
     let constant = |note: String| Estimate {
         estimate: Some(last.value),
-        low: Some(min / 2.0),
+        low: Some(0.0),
         high: Some((max * 2.0).max(max + floor)),
         model: Model::Constant,
         r2: None,
