@@ -208,8 +208,7 @@ fn main() {
             } else {
                 label.to_string()
             };
-            let (Some(real), Some(low), Some(high)) =
-                (real, e["low"].as_f64(), e["high"].as_f64())
+            let (Some(real), Some(low), Some(high)) = (real, e["low"].as_f64(), e["high"].as_f64())
             else {
                 println!(
                     "| {label} | not predicted | - | {} | - | - | {} |",

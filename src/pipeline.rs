@@ -68,9 +68,7 @@ pub async fn run(
             .map(|ms| (format!("[run] timeout = {ms}ms"), ms))
     });
     let timed_out = std::sync::atomic::AtomicBool::new(false);
-    let deadline = timeout
-        .as_ref()
-        .map(|t| (std::time::Instant::now(), t.1));
+    let deadline = timeout.as_ref().map(|t| (std::time::Instant::now(), t.1));
     let left = || deadline.map(|(start, ms)| ms - start.elapsed().as_secs_f64() * 1000.0);
     // --predict: the same rehearsal at smaller seeded sizes first, each on its own server; the
     // run at the full size comes last, so that the journal and the report are its own.
@@ -206,7 +204,9 @@ pub fn rehearsal_settings(
 ) -> Result<rehearsal::Settings, Error> {
     let seed = seed::SeedRequest::from_section(scenario.dataset(), scenario.file.as_deref())?;
     seed.check_against(set)?;
-    if predicting(scenario) && (scenario.database.clone.is_some() || scenario.database.in_transaction) {
+    if predicting(scenario)
+        && (scenario.database.clone.is_some() || scenario.database.in_transaction)
+    {
         return Err(Error::Input(
             "--predict rehearses on seeded rows at three sizes; it cannot be used with --clone or --in-transaction, whose rows are the server's own".into(),
         ));

@@ -60,7 +60,8 @@ fn production_rows_make_an_index_without_concurrently_a_hazard_that_seeded_rows_
     );
     let rewrite = migration(&report, "002")["hazards"].to_string();
     assert!(
-        rewrite.contains("rewrites public.posts, a large table (40M rows in production, 100 seeded)"),
+        rewrite
+            .contains("rewrites public.posts, a large table (40M rows in production, 100 seeded)"),
         "{rewrite}"
     );
     let posts = report["tables"]
@@ -85,7 +86,8 @@ fn production_rows_of_zero_is_bad_input_before_any_server_starts() {
     ]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
-        run.stderr.contains("rehearse.toml, line 9: table posts: production_rows = 0 must be at least 1"),
+        run.stderr
+            .contains("rehearse.toml, line 9: table posts: production_rows = 0 must be at least 1"),
         "{}",
         run.stderr
     );

@@ -56,11 +56,7 @@ pub fn attach(f: &mut Finding) {
 /// confirmed and sized by what the rehearsal measured. A size-aware rule is a hazard only on a
 /// large table (or a slow statement); a rewrite or a long lock is one when it was measured.
 /// `lock_timeout_in_session`: the scenario sets lock_timeout for the migration's session.
-pub fn hazards(
-    m: &MigrationReport,
-    sizes: &Sizes,
-    lock_timeout_in_session: bool,
-) -> Vec<Finding> {
+pub fn hazards(m: &MigrationReport, sizes: &Sizes, lock_timeout_in_session: bool) -> Vec<Finding> {
     let large = |table: &str| sizes.large(table);
     use crate::rules::{self, InRun};
     let file = &m.file;

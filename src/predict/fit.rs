@@ -80,16 +80,7 @@ pub fn extrapolate_with_spread(
     }
     let first = points[0];
     let last = *points.last().expect("three points");
-    // A constant-time change jitters by its own size: anything up to twice what was measured.
-    let constant = |note: String| Estimate {
-        estimate: Some(last.value),
-        low: Some(0.0),
-        high: Some((max * 2.0).max(max + floor)),
-        model: Model::Constant,
-        r2: None,
-        measured: measured.clone(),
-        note: Some(note),
-    };
+    let flat = |note: String| constant(&measured, floor, &note);
     let growth = if first.value > 0.0 {
         last.value / first.value
     } else {
@@ -100,13 +91,13 @@ pub fn extrapolate_with_spread(
     let rows_growth = last.rows / first.rows;
     let rising = points.windows(2).all(|w| w[1].value >= w[0].value);
     if max < floor && (growth < rows_growth.sqrt() || !rising) {
-        return constant(format!(
+        return flat(format!(
             "under {} at every size: not driven by rows, not extrapolated",
             trim(floor)
         ));
     }
     if growth < CONSTANT_GROWTH {
-        return constant(format!(
+        return flat(format!(
             "grew {:.0}% while rows grew {:.1}x: does not grow with rows, not extrapolated",
             (growth - 1.0).max(0.0) * 100.0,
             last.rows / first.rows
@@ -169,6 +160,23 @@ pub fn extrapolate_with_spread(
         r2: Some(chosen.r2),
         measured,
         note: None,
+    }
+}
+
+/// A measure that does not grow with rows: the median measured, and anything up to twice the
+/// largest plus ten noise floors (a catalog change jitters by its own size on a busy machine).
+pub fn constant(measured: &[f64], floor: f64, note: &str) -> Estimate {
+    let mut sorted = measured.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let max = sorted.last().copied().unwrap_or(0.0);
+    Estimate {
+        estimate: sorted.get(sorted.len() / 2).copied(),
+        low: Some(0.0),
+        high: Some(max * 2.0 + 10.0 * floor),
+        model: Model::Constant,
+        r2: None,
+        measured: measured.to_vec(),
+        note: Some(note.to_string()),
     }
 }
 
@@ -282,7 +290,10 @@ mod tests {
         let e = extrapolate(&p, 20e6, Growth::NLogN, 5.0);
         assert_eq!(e.model, Model::NLogN);
         let actual = truth(20e6);
-        assert!((e.estimate.unwrap() - actual).abs() / actual < 0.01, "{e:?}");
+        assert!(
+            (e.estimate.unwrap() - actual).abs() / actual < 0.01,
+            "{e:?}"
+        );
         assert!(within(&e, actual), "{e:?}");
         // Read as linear, the same points still put production inside the interval.
         let as_linear = extrapolate(&p, 20e6, Growth::Linear, 5.0);
@@ -294,7 +305,7 @@ mod tests {
         let p = points(&[(250e3, 11.0), (500e3, 11.5), (1e6, 11.8)]);
         let e = extrapolate(&p, 40e6, Growth::Linear, 5.0);
         assert_eq!(e.model, Model::Constant);
-        assert_eq!(e.estimate, Some(11.8));
+        assert_eq!(e.estimate, Some(11.5));
         assert!(e.note.unwrap().contains("does not grow with rows"));
     }
 

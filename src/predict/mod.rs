@@ -124,12 +124,9 @@ fn predict(runs: &[(&Report, &MigrationReport)], full: &Report) -> Result<Predic
             ));
             continue;
         };
-        let at: Vec<&StatementReport> = runs
-            .iter()
-            .map(|(_, m)| &m.forward.statements[i])
-            .collect();
-        let again: Vec<Option<&StatementReport>> =
-            runs.iter().map(|(_, m)| redone(m, i)).collect();
+        let at: Vec<&StatementReport> =
+            runs.iter().map(|(_, m)| &m.forward.statements[i]).collect();
+        let again: Vec<Option<&StatementReport>> = runs.iter().map(|(_, m)| redone(m, i)).collect();
         let xs = sizes_of(driving);
         let shape = shape_of(&s.sql);
         let (durations, spread) = repeated(&at, &again, |s| s.duration_ms);
@@ -148,6 +145,12 @@ fn predict(runs: &[(&Report, &MigrationReport)], full: &Report) -> Result<Predic
         );
         if s.lock_wait_ms > 0.5 * s.duration_ms && s.duration_ms >= FLOOR_MS {
             duration = lock_wait(duration, s.lock_wait_ms);
+        } else if catalog_only(&s.sql) && at.iter().all(|s| s.rewrites.is_empty()) {
+            duration = fit::constant(
+                &duration.measured,
+                FLOOR_MS,
+                "a catalog change that rewrote nothing: constant time, whatever the rows",
+            );
         }
         let (last_run, _) = runs.last().expect("three runs");
         let bytes = last_run
@@ -199,31 +202,18 @@ fn predict(runs: &[(&Report, &MigrationReport)], full: &Report) -> Result<Predic
     let points = |value: &dyn Fn(&MigrationReport) -> Option<f64>| -> Option<Vec<Point>> {
         runs.iter()
             .zip(&xs)
-            .map(|((_, m), rows)| {
-                value(m).map(|value| Point {
-                    rows: *rows,
-                    value,
-                })
-            })
+            .map(|((_, m), rows)| value(m).map(|value| Point { rows: *rows, value }))
             .collect()
     };
     // The forward ran twice at each size (forward, then redo after the rollback): the faster
     // of the two is the statement's cost, their difference the machine's noise.
-    let redo_ms = |m: &MigrationReport| {
-        m.redo
-            .as_ref()
-            .filter(|r| r.ok)
-            .map(|r| r.duration_ms)
-    };
+    let redo_ms = |m: &MigrationReport| m.redo.as_ref().filter(|r| r.ok).map(|r| r.duration_ms);
     let spread = runs
         .iter()
         .filter_map(|(_, m)| redo_ms(m).map(|r| relative_gap(m.forward.duration_ms, r)))
         .fold(0.0, f64::max);
     let forward = points(&|m| {
-        Some(
-            redo_ms(m)
-                .map_or(m.forward.duration_ms, |r| r.min(m.forward.duration_ms)),
-        )
+        Some(redo_ms(m).map_or(m.forward.duration_ms, |r| r.min(m.forward.duration_ms)))
     })
     .expect("durations");
     let mut forward_ms = fit::extrapolate_with_spread(&forward, target, shape, FLOOR_MS, spread);
@@ -308,6 +298,35 @@ fn relative_gap(a: f64, b: f64) -> f64 {
     } else {
         0.0
     }
+}
+
+/// A statement that changes only the catalog when it rewrites nothing (ADD COLUMN with a
+/// constant default, a constraint NOT VALID, a rename, a drop): its time is not the rows'.
+fn catalog_only(sql: &str) -> bool {
+    let upper = sql.to_uppercase();
+    let scans = [
+        "UNIQUE",
+        "PRIMARY KEY",
+        "REFERENCES",
+        "CHECK",
+        "VALIDATE",
+        "SET NOT NULL",
+        " TYPE ",
+    ];
+    let catalog = [
+        "ADD COLUMN",
+        "NOT VALID",
+        "DROP COLUMN",
+        "DROP CONSTRAINT",
+        "RENAME",
+        "COMMENT ON",
+        "SET DEFAULT",
+        "DROP DEFAULT",
+        "DROP NOT NULL",
+    ];
+    upper.starts_with("ALTER TABLE")
+        && catalog.iter().any(|c| upper.contains(c))
+        && (upper.contains("NOT VALID") || !scans.iter().any(|c| upper.contains(c)))
 }
 
 /// Sorts and index builds grow as n log n; everything else as n.
@@ -412,10 +431,7 @@ fn migration_hold(
                 .filter(|l| l.mode == lock.mode && l.relation == lock.relation)
                 .map(|l| l.held_ms)
                 .reduce(f64::max)
-                .map(|value| Point {
-                    rows: *rows,
-                    value,
-                })
+                .map(|value| Point { rows: *rows, value })
         })
         .collect();
     Some(LockEstimate {
@@ -483,11 +499,34 @@ mod tests {
 
     #[test]
     fn sorts_are_n_log_n_and_scans_linear() {
-        assert_eq!(shape_of("CREATE INDEX CONCURRENTLY i ON t (a)"), Growth::NLogN);
+        assert_eq!(
+            shape_of("CREATE INDEX CONCURRENTLY i ON t (a)"),
+            Growth::NLogN
+        );
         assert_eq!(
             shape_of("ALTER TABLE t ALTER COLUMN a TYPE bigint"),
             Growth::NLogN
         );
-        assert_eq!(shape_of("ALTER TABLE t VALIDATE CONSTRAINT c"), Growth::Linear);
+        assert_eq!(
+            shape_of("ALTER TABLE t VALIDATE CONSTRAINT c"),
+            Growth::Linear
+        );
+    }
+
+    #[test]
+    fn a_constant_default_and_a_constraint_not_valid_are_catalog_changes() {
+        assert!(catalog_only(
+            "ALTER TABLE posts ADD COLUMN created_at timestamptz DEFAULT now()"
+        ));
+        assert!(catalog_only(
+            "ALTER TABLE posts ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES p (id) NOT VALID"
+        ));
+        assert!(!catalog_only("ALTER TABLE posts VALIDATE CONSTRAINT fk"));
+        assert!(!catalog_only(
+            "ALTER TABLE posts ALTER COLUMN title SET NOT NULL"
+        ));
+        assert!(!catalog_only(
+            "ALTER TABLE posts ADD COLUMN code text UNIQUE"
+        ));
     }
 }
