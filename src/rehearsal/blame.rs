@@ -4,8 +4,8 @@
 //! duplicates, a `SET NOT NULL` meeting NULLs) may be rehearse's inferred data, and then says
 //! which rows a repair must remove. Pure: never talks to a database.
 
-use crate::report::Culprit;
 use pg_query::protobuf::{AlterTableType, ConstrType};
+use crate::report::Culprit;
 use pg_query::NodeEnum;
 
 /// What a statement the forward failed on needs of the rows it met.
@@ -167,14 +167,7 @@ pub(super) fn needs(sql: &str) -> Needs {
 /// those values. The schema is empty when the statement does not name one.
 pub(super) fn converted(sql: &str) -> Option<Culprit> {
     let parsed = pg_query::parse(sql, 0).ok()?;
-    let node = parsed
-        .protobuf
-        .stmts
-        .first()?
-        .stmt
-        .as_ref()?
-        .node
-        .as_ref()?;
+    let node = parsed.protobuf.stmts.first()?.stmt.as_ref()?.node.as_ref()?;
     let (relation, columns) = match node {
         NodeEnum::AlterTableStmt(alter) => {
             let columns: Vec<String> = alter
@@ -211,14 +204,7 @@ pub(super) fn converted(sql: &str) -> Option<Culprit> {
 /// several tables (which of them gave the value is not known).
 pub(super) fn copied_from(sql: &str) -> Option<Culprit> {
     let parsed = pg_query::parse(sql, 0).ok()?;
-    let node = parsed
-        .protobuf
-        .stmts
-        .first()?
-        .stmt
-        .as_ref()?
-        .node
-        .as_ref()?;
+    let node = parsed.protobuf.stmts.first()?.stmt.as_ref()?.node.as_ref()?;
     let NodeEnum::InsertStmt(insert) = node else {
         return None;
     };
@@ -251,10 +237,9 @@ pub(super) fn precondition(sql: &str, table: &str, nulls_in: &[String]) -> Optio
                 "SELECT {keys}, count(*) FROM {table}{filter} GROUP BY {keys} HAVING count(*) > 1 LIMIT 5"
             ))
         }
-        Needs::Parents { .. } => Some(format!(
-            "SELECT * FROM {table} WHERE {} LIMIT 5",
-            orphans(sql, table)?
-        )),
+        Needs::Parents { .. } => {
+            Some(format!("SELECT * FROM {table} WHERE {} LIMIT 5", orphans(sql, table)?))
+        }
         _ if !nulls_in.is_empty() => Some(format!(
             "SELECT count(*) FROM {table} WHERE {} HAVING count(*) > 0",
             nulls_in
@@ -387,10 +372,7 @@ mod tests {
 
     #[test]
     fn rows_an_insert_copies_come_from_the_one_table_it_reads() {
-        let c = copied_from(
-            "INSERT INTO space_paths (uid, space_id) SELECT space_uid, space_id FROM spaces",
-        )
-        .unwrap();
+        let c = copied_from("INSERT INTO space_paths (uid, space_id) SELECT space_uid, space_id FROM spaces").unwrap();
         assert_eq!((c.schema.as_str(), c.table.as_str()), ("", "spaces"));
         assert!(copied_from("INSERT INTO t SELECT a.x FROM a JOIN b ON a.id = b.id").is_none());
         assert!(copied_from("INSERT INTO t VALUES (1)").is_none());
@@ -404,9 +386,7 @@ mod tests {
                 "public.crates"
             )
             .as_deref(),
-            Some(
-                r#"public.crates."user_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "users" rehearse_parent WHERE rehearse_parent."id" = public.crates."user_id")"#
-            )
+            Some(r#"public.crates."user_id" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "users" rehearse_parent WHERE rehearse_parent."id" = public.crates."user_id")"#)
         );
         // NOT VALID checks no existing row; a key to the parent's primary key by default names
         // no columns, so the condition cannot be written.

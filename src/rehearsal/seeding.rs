@@ -268,11 +268,7 @@ impl SeedPoints {
         let seeded_as = match self.seeded_oids.get(&row.get::<_, u32>(2)) {
             Some(then) => then.clone(),
             // Made again by a reset's replay, under the name it was seeded with.
-            None => self
-                .seeded_oids
-                .values()
-                .find(|then| **then == now)?
-                .clone(),
+            None => self.seeded_oids.values().find(|then| **then == now)?.clone(),
         };
         Some((schema, name, seeded_as))
     }

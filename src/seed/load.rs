@@ -169,18 +169,14 @@ fn db_err(what: &str, e: tokio_postgres::Error) -> LoadError {
 async fn position_sequences_ahead(admin: &Client, plan: &Plan) -> Result<(), LoadError> {
     for t in &plan.tables {
         for (sequence, column) in &t.sequences {
-            let Some(last) = t
-                .gen
-                .columns
-                .iter()
-                .find(|c| &c.name == column)
-                .and_then(|c| match c.gen {
+            let Some(last) = t.gen.columns.iter().find(|c| &c.name == column).and_then(|c| {
+                match c.gen {
                     Gen::Sequence { start, step } if step > 0 && t.gen.rows > 0 => {
                         start.checked_add(step.checked_mul(t.gen.rows as i64 - 1)?)
                     }
                     _ => None,
-                })
-            else {
+                }
+            }) else {
                 continue;
             };
             let name = sequence.replace('\'', "''");

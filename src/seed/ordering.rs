@@ -26,9 +26,7 @@ pub struct Ordering {
 /// None otherwise, or when no part orders two columns.
 pub fn orderings(definition: &str) -> Option<Vec<Ordering>> {
     let parts = conjunction(definition, &|node| {
-        ordering(node)
-            .map(Some)
-            .or_else(|| bound(node).then_some(None))
+        ordering(node).map(Some).or_else(|| bound(node).then_some(None))
     })?;
     let orderings: Vec<Ordering> = parts.into_iter().flatten().collect();
     (!orderings.is_empty()).then_some(orderings)
