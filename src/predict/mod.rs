@@ -227,6 +227,19 @@ fn predict(runs: &[(&Report, &MigrationReport)], full: &Report) -> Result<Predic
             *high += widened;
         }
     }
+    // Every statement constant (a catalog change): so is the migration, and its locks.
+    let all_constant = !statements.is_empty()
+        && statements.len() == count
+        && statements.iter().all(|s| {
+            matches!(
+                s.duration_ms.model,
+                crate::report::prediction::Model::Constant
+            )
+        });
+    let constant_note = "every statement is constant: not extrapolated";
+    if all_constant {
+        forward_ms = fit::constant(&forward_ms.measured, FLOOR_MS, constant_note);
+    }
     let wal_bytes = points(&|m| m.forward.wal_bytes.map(|b| b as f64))
         .map(|p| fit::extrapolate(&p, target, Growth::Linear, FLOOR_WAL));
     let blocked_ms = points(&|m| {
@@ -239,7 +252,12 @@ fn predict(runs: &[(&Report, &MigrationReport)], full: &Report) -> Result<Predic
             .map(|v| v.into_iter().fold(0.0, f64::max))
     })
     .map(|p| fit::extrapolate(&p, target, shape, FLOOR_MS));
-    let max_lock_hold_ms = migration_hold(runs, &xs, target, shape);
+    let mut max_lock_hold_ms = migration_hold(runs, &xs, target, shape);
+    if all_constant {
+        if let Some(lock) = max_lock_hold_ms.as_mut() {
+            lock.hold = fit::constant(&lock.hold.measured, FLOOR_MS, constant_note);
+        }
+    }
     Ok(Prediction {
         rows,
         relation,
