@@ -116,6 +116,17 @@ fn predict_writes_an_interval_that_holds_a_real_run_at_production_size() {
     let predicted = rehearse_local(&fixture("predict/grows"), &["--predict"]);
     assert_eq!(predicted.code, 0, "{}", predicted.stderr);
     let report = predicted.report();
+    // New fields only: the report with predictions still follows the published schema.
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("schema/report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
     let widen = migration(&report, "002");
     let p = &widen["prediction"];
     assert_eq!(p["rows"], 600_000, "{p}");
