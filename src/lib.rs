@@ -27,6 +27,7 @@ pub mod input;
 pub mod lock_mode;
 pub mod migrations;
 pub mod pipeline;
+pub mod predict;
 pub mod probe;
 pub mod profile;
 pub mod provision;

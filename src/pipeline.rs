@@ -68,10 +68,43 @@ pub async fn run(
             .map(|ms| (format!("[run] timeout = {ms}ms"), ms))
     });
     let timed_out = std::sync::atomic::AtomicBool::new(false);
-    let outcome = tokio::select! {
-        report = rehearsal::rehearse(&settings, &set, &journaled) => Some(report),
-        _ = cleanup::interruption() => None,
-        _ = past(timeout.as_ref().map(|t| t.1), &timed_out) => None,
+    let deadline = timeout.as_ref().map(|t| (std::time::Instant::now(), t.1));
+    let left = || deadline.map(|(start, ms)| ms - start.elapsed().as_secs_f64() * 1000.0);
+    // --predict: the same rehearsal at smaller seeded sizes first, each on its own server; the
+    // run at the full size comes last, so that the journal and the report are its own.
+    let mut smaller = Vec::new();
+    if predicting(scenario) {
+        for fraction in &crate::predict::FRACTIONS[..crate::predict::FRACTIONS.len() - 1] {
+            let mut at = settings.clone();
+            at.seed.plan.scale *= fraction;
+            progress.step(&format!(
+                "--predict: rehearsing at {:.0}% of the seeded rows",
+                fraction * 100.0
+            ));
+            let outcome = tokio::select! {
+                report = rehearsal::rehearse(&at, &set, &journaled) => Some(report),
+                _ = cleanup::interruption() => None,
+                _ = past(left(), &timed_out) => None,
+            };
+            match outcome {
+                Some(Ok(report)) if cleanup::interrupted().is_none() => smaller.push(report),
+                Some(Err(e)) => return Err(e),
+                _ => break,
+            }
+        }
+        rehearsal::journal::begin(&settings, &set);
+        progress.step("--predict: rehearsing at all of the seeded rows");
+    }
+    let outcome = if timed_out.load(std::sync::atomic::Ordering::SeqCst)
+        || cleanup::interrupted().is_some()
+    {
+        None
+    } else {
+        tokio::select! {
+            report = rehearsal::rehearse(&settings, &set, &journaled) => Some(report),
+            _ = cleanup::interruption() => None,
+            _ = past(left(), &timed_out) => None,
+        }
     };
     // The timeout: the running statement was cancelled in the server above, and dropping the
     // rehearsal released the database; what ran so far is the report.
@@ -94,6 +127,12 @@ pub async fn run(
         }
         Err(e) => return Err(e),
     };
+    let mut report = report;
+    if predicting(scenario) {
+        for note in crate::predict::attach(&mut report, &smaller) {
+            crate::say!("rehearse: note: --predict: {note}");
+        }
+    }
     let report = gate::evaluate(&report, &gates, &approvals);
     let written = render::write_all_styled(&report, out, options.json).map_err(|e| {
         Error::Environment(format!(
@@ -105,6 +144,11 @@ pub async fn run(
         report: Box::new(report),
         json: written.json,
     })
+}
+
+/// `--predict` or `[dataset] predict = true`.
+fn predicting(scenario: &Scenario) -> bool {
+    scenario.dataset().and_then(|d| d.predict).unwrap_or(false)
 }
 
 /// Returns once `limit_ms` has passed (never without one), after it has set `flag` and asked
@@ -160,6 +204,18 @@ pub fn rehearsal_settings(
 ) -> Result<rehearsal::Settings, Error> {
     let seed = seed::SeedRequest::from_section(scenario.dataset(), scenario.file.as_deref())?;
     seed.check_against(set)?;
+    if predicting(scenario)
+        && (scenario.database.clone.is_some() || scenario.database.in_transaction)
+    {
+        return Err(Error::Input(
+            "--predict rehearses on seeded rows at three sizes; it cannot be used with --clone or --in-transaction, whose rows are the server's own".into(),
+        ));
+    }
+    if predicting(scenario) && !seed.enabled {
+        return Err(Error::Input(
+            "--predict rehearses on seeded rows at three sizes; it cannot be used when nothing is seeded ([dataset] enabled = false)".into(),
+        ));
+    }
     Ok(rehearsal::Settings {
         name: scenario.name.clone(),
         database: scenario.database.clone(),

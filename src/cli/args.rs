@@ -293,8 +293,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub rows: Option<u64>,
     /// Seed no rows at all: the migrations run on the tables as the migrations leave them.
-    #[arg(long, conflicts_with_all = ["scale", "seed", "rows", "dataset"])]
+    #[arg(long, conflicts_with_all = ["scale", "seed", "rows", "dataset", "predict"])]
     pub no_seed: bool,
+    /// Rehearse at 1/4, 1/2 and all of the seeded rows, and predict each migration's duration,
+    /// lock hold, WAL and blocked time on production's rows (`production_rows` in the dataset,
+    /// or rows under a scale below 1), each with its interval ([dataset] predict = true).
+    #[arg(long)]
+    pub predict: bool,
     /// Seed from this definition file (overrides [dataset] generators), e.g. one written by
     /// `rehearse profile`.
     #[arg(long, value_name = "FILE")]

@@ -323,6 +323,7 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
         clone: args.clone,
         clone_jobs: args.clone_jobs.map(usize::from),
         in_transaction: args.in_transaction,
+        predict: args.predict,
     })?;
     for note in &notes {
         crate::say!("rehearse: note: {note}");

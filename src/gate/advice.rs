@@ -16,6 +16,35 @@ const SLOW_STATEMENT_MS: f64 = 1000.0;
 /// An AccessExclusiveLock held this long blocks every reader of the table noticeably.
 const LONG_EXCLUSIVE_LOCK_MS: f64 = 1000.0;
 
+/// The sizes the hazards are judged at: production's rows where the dataset declares them,
+/// else the rows seeded, against the gates' `large_table_rows`.
+pub struct Sizes<'a> {
+    pub tables: &'a [crate::report::TableSize],
+    pub large_rows: u64,
+}
+
+impl Sizes<'_> {
+    /// Whether `relation` is large; None when its size is unknown.
+    pub fn large(&self, relation: &str) -> Option<bool> {
+        self.table(relation)
+            .and_then(|t| t.judged_rows())
+            .map(|rows| rows >= self.large_rows)
+    }
+
+    /// "a large table", with production's size beside the seeded one when it is declared:
+    /// "a large table (40M rows in production, 1M seeded)".
+    fn large_phrase(&self, relation: &str) -> String {
+        match self.table(relation).and_then(|t| t.production_phrase()) {
+            Some(sizes) => format!("a large table ({sizes})"),
+            None => "a large table".to_string(),
+        }
+    }
+
+    fn table(&self, relation: &str) -> Option<&crate::report::TableSize> {
+        self.tables.iter().find(|t| t.relation == relation)
+    }
+}
+
 /// Adds the advice for its kind to a finding that has none.
 pub fn attach(f: &mut Finding) {
     if f.advice.is_none() {
@@ -27,11 +56,8 @@ pub fn attach(f: &mut Finding) {
 /// confirmed and sized by what the rehearsal measured. A size-aware rule is a hazard only on a
 /// large table (or a slow statement); a rewrite or a long lock is one when it was measured.
 /// `lock_timeout_in_session`: the scenario sets lock_timeout for the migration's session.
-pub fn hazards(
-    m: &MigrationReport,
-    large: &dyn Fn(&str) -> Option<bool>,
-    lock_timeout_in_session: bool,
-) -> Vec<Finding> {
+pub fn hazards(m: &MigrationReport, sizes: &Sizes, lock_timeout_in_session: bool) -> Vec<Finding> {
+    let large = |table: &str| sizes.large(table);
     use crate::rules::{self, InRun};
     let file = &m.file;
     let statements = &m.forward.statements;
@@ -75,7 +101,7 @@ pub fn hazards(
                 };
                 let ms = statement_at(hit.line).map_or(0.0, |s| s.duration_ms);
                 match large(table) {
-                    Some(true) => format!("{lead}: {table} is a large table."),
+                    Some(true) => format!("{lead}: {table} is {}.", sizes.large_phrase(table)),
                     Some(false) => continue,
                     None if ms >= SLOW_STATEMENT_MS => {
                         format!("{lead}: the statement took {} on it.", duration(ms))
@@ -98,7 +124,7 @@ pub fn hazards(
             None => s.duration_ms >= SLOW_STATEMENT_MS,
         };
         let size_note = |table: &str| match large(table) {
-            Some(true) => "a large table".to_string(),
+            Some(true) => sizes.large_phrase(table),
             _ => format!("a table that took {} to process", duration(s.duration_ms)),
         };
         // What this statement itself creates is new too: locking it blocks nobody.
@@ -446,11 +472,13 @@ mod tests {
                     relation: "public.orders".into(),
                     rows: Some(50_000_000),
                     bytes: None,
+                    production_rows: None,
                 },
                 TableSize {
                     relation: "public.tiny".into(),
                     rows: Some(10),
                     bytes: None,
+                    production_rows: None,
                 },
             ],
             ..Default::default()
@@ -609,7 +637,16 @@ mod tests {
             },
             ..Default::default()
         };
-        let h = super::hazards(&m, &|_: &str| Some(true), false);
+        let tables = [TableSize {
+            relation: "public.orders".into(),
+            rows: Some(50_000_000),
+            ..Default::default()
+        }];
+        let sizes = super::Sizes {
+            tables: &tables,
+            large_rows: 1_000_000,
+        };
+        let h = super::hazards(&m, &sizes, false);
         assert!(h.is_empty(), "{h:?}");
     }
 
@@ -673,11 +710,21 @@ mod tests {
             },
             ..Default::default()
         };
-        let h = super::hazards(&m, &|t: &str| (t == "public.orders").then_some(true), true);
+        let tables = [TableSize {
+            relation: "public.orders".into(),
+            rows: Some(1_000),
+            production_rows: Some(40_000_000),
+            ..Default::default()
+        }];
+        let sizes = super::Sizes {
+            tables: &tables,
+            large_rows: 1_000_000,
+        };
+        let h = super::hazards(&m, &sizes, true);
         assert_eq!(h.len(), 1, "{h:?}");
         assert!(
             h[0].message
-                .contains("ALTER COLUMN total TYPE rewrites public.orders, a large table")
+                .contains("ALTER COLUMN total TYPE rewrites public.orders, a large table (40M rows in production, 1000 seeded)")
                 && h[0].message.contains("rebuilds its 2 indexes"),
             "{}",
             h[0].message

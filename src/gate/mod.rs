@@ -137,16 +137,13 @@ impl Judge {
         m: &MigrationReport,
         tables: &[crate::report::TableSize],
     ) -> MigrationReport {
-        let large = |relation: &str| -> Option<bool> {
-            tables
-                .iter()
-                .find(|t| t.relation == relation)
-                .and_then(|t| t.rows)
-                .map(|rows| rows >= self.config.large_table_rows)
+        let sizes = advice::Sizes {
+            tables,
+            large_rows: self.config.large_table_rows,
         };
         let mut judged = m.clone();
         let declared = self.approvals.for_migration(&m.id);
-        judge(&mut judged, &self.config, &declared, &large);
+        judge(&mut judged, &self.config, &declared, &sizes);
         judged
     }
 }
@@ -156,17 +153,13 @@ impl Judge {
 pub fn evaluate(report: &Report, config: &GateConfig, approvals: &Approvals) -> Report {
     let mut judged = report.clone();
     judged.gates = Some(config.settings());
-    let large = |relation: &str| -> Option<bool> {
-        report
-            .tables
-            .iter()
-            .find(|t| t.relation == relation)
-            .and_then(|t| t.rows)
-            .map(|rows| rows >= config.large_table_rows)
+    let sizes = advice::Sizes {
+        tables: &report.tables,
+        large_rows: config.large_table_rows,
     };
     for m in &mut judged.migrations {
         let declared = approvals.for_migration(&m.id);
-        judge(m, config, &declared, &large);
+        judge(m, config, &declared, &sizes);
     }
     for f in &mut judged.findings {
         advice::attach(f);
@@ -248,7 +241,7 @@ fn judge(
     m: &mut MigrationReport,
     config: &GateConfig,
     declared: &Declarations,
-    large: &dyn Fn(&str) -> Option<bool>,
+    sizes: &advice::Sizes,
 ) {
     m.irreversible = declared.marked_irreversible;
     if m.verdict == Verdict::NotRun {
@@ -257,7 +250,7 @@ fn judge(
     }
     m.destructive_changes = destructive_changes(m, declared);
     m.gates = gates(m, config, declared);
-    m.hazards = advice::hazards(m, large, config.lock_timeout_in_session);
+    m.hazards = advice::hazards(m, sizes, config.lock_timeout_in_session);
     apply_ignores(m, declared);
 
     // A missing rollback is no failure when nobody requires one or an approved irreversible
@@ -804,6 +797,7 @@ mod tests {
                 relation: "public.orders".into(),
                 rows: Some(50_000_000),
                 bytes: None,
+                production_rows: None,
             }],
             ..Default::default()
         }

@@ -739,6 +739,7 @@ pub async fn table_sizes(
                 // -1: never vacuumed or analyzed, so the planner does not know.
                 rows: (estimate >= 0.0).then_some(estimate as u64),
                 bytes: Some(r.get::<_, i64>(2) as u64),
+                production_rows: None,
             }
         })
         .collect())

@@ -322,7 +322,8 @@ pub fn render(tables: &[TableProfile], request: &ProfileRequest) -> String {
          # bounds of numbers and times, text width, for a foreign key its skew (a fitted zipf), and\n\
          # the order rows were loaded in (`order`, where pg_stats.correlation is beyond ±0.9).\n\
          # Leaves out: {}{}\n\
-         # Seed from it with `rehearse run MIGRATIONS --dataset THIS_FILE [--scale 0.1]`.",
+         # Seed from it with `rehearse run MIGRATIONS --dataset THIS_FILE [--scale 0.1] [--predict]`:\n\
+         # production_rows keeps production's size, which hazards and predictions are judged at.",
         redact(&request.url),
         request.schemas.join(", "),
         if request.values.text {
@@ -350,6 +351,9 @@ pub fn render(tables: &[TableProfile], request: &ProfileRequest) -> String {
         }
         let _ = writeln!(out, "[tables.{}]", toml_key(&table.name));
         let _ = writeln!(out, "rows = {}", table.rows);
+        // Production's size, so that a run at --scale below 1 (or rows lowered by hand) judges
+        // hazards and predicts at it.
+        let _ = writeln!(out, "production_rows = {}", table.rows);
         let mut fitted = BTreeMap::new();
         let mut inferred = Vec::new();
         for column in &table.columns {

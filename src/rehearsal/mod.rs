@@ -133,6 +133,7 @@ pub async fn rehearse_on(
         .await?;
     // Sizes as the rehearsed migrations find them (after seeding), for the "large table" hazards.
     let mut tables = crate::probe::table_sizes(&client).await.unwrap_or_default();
+    seeding.declare_production(&mut tables);
     let probe = Probe::new(database.connection.clone(), probe_settings);
     for (index, migration) in rehearsed.iter().enumerate() {
         if let Some(skipped) = run.left_out(migration) {
@@ -511,6 +512,7 @@ impl Run<'_> {
                         .await
                         .unwrap_or_default();
                     seeding::merge_sizes(tables, fresh);
+                    seeding.declare_production(tables);
                 }
                 Ok(Seeded::Ready(reconnected, seeded))
             }

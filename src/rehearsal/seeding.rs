@@ -560,6 +560,13 @@ pub(super) async fn remove_rows(
     result
 }
 
+impl SeedPoints {
+    /// Production's rows, as the dataset declares them, on the sizes measured.
+    pub(super) fn declare_production(&self, tables: &mut [TableSize]) {
+        crate::predict::production::declare(tables, &self.request.production_rows);
+    }
+}
+
 /// `fresh` sizes over `sizes`, by relation: what the next migrations will find.
 pub(super) fn merge_sizes(sizes: &mut Vec<TableSize>, fresh: Vec<TableSize>) {
     for size in fresh {

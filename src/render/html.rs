@@ -232,6 +232,7 @@ fn migration(out: &mut String, index: usize, m: &MigrationReport) {
             ""
         }
     );
+    out.push_str(&super::prediction::html(m));
     if !m.findings.is_empty() {
         out.push_str("<h3>Findings</h3><ul class=\"findings\">");
         for f in &m.findings {

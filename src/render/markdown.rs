@@ -97,6 +97,10 @@ pub fn render(report: &Report) -> String {
         c.push(&block);
     }
 
+    let predicted = super::prediction::markdown(report);
+    if !predicted.is_empty() {
+        c.push(&predicted);
+    }
     let pending: Vec<_> = report
         .migrations
         .iter()

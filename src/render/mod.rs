@@ -10,6 +10,7 @@ pub mod html;
 pub mod junit;
 pub mod markdown;
 mod overview;
+pub mod prediction;
 pub mod summary;
 
 use crate::redact::redact;

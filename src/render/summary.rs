@@ -125,6 +125,7 @@ pub fn render(report: &Report) -> String {
             ));
         }
     }
+    out.push_str(&super::prediction::console(report));
     // Hazards (by rule) and unmeasured gates (by gate): one line for one migration, a count
     // for several. A hazard's line names its rule and the rule's page.
     let mut seen: Vec<(String, String, Vec<&str>, String)> = Vec::new();

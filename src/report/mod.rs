@@ -5,9 +5,11 @@
 pub mod catalogue;
 pub mod measures;
 pub mod model;
+pub mod prediction;
 
 pub use catalogue::{FindingKind, Promise};
 pub use model::*;
+pub use prediction::Prediction;
 
 use std::path::Path;
 

@@ -307,6 +307,9 @@ pub struct MigrationReport {
     /// Where this migration's wall time went, the tool's own work included.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timings: Option<Timings>,
+    /// `--predict`: the forward measured at several seeded sizes and carried to production's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prediction: Option<super::prediction::Prediction>,
 }
 
 /// The data check's scope: a table's rows change only through a session holding
@@ -746,6 +749,44 @@ pub struct TableSize {
     pub rows: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<u64>,
+    /// Rows in production as the dataset declares them (`production_rows`, or `rows` under a
+    /// scale below 1); the hazards are judged at this size when it is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production_rows: Option<u64>,
+}
+
+impl TableSize {
+    /// The rows the hazards are judged at: production's when declared, else the seeded ones.
+    pub fn judged_rows(&self) -> Option<u64> {
+        self.production_rows.or(self.rows)
+    }
+
+    /// "40M rows in production, 1M seeded" when production's size is declared.
+    pub fn production_phrase(&self) -> Option<String> {
+        let production = self.production_rows?;
+        Some(format!(
+            "{} rows in production, {} seeded",
+            short_count(production as f64),
+            short_count(self.rows.unwrap_or(0) as f64)
+        ))
+    }
+}
+
+/// 40M, 1.5M, 250k, 999: a row count as a reader takes it in at a glance.
+pub fn short_count(n: f64) -> String {
+    let trim = |v: f64| {
+        let s = format!("{v:.1}");
+        s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+    };
+    if n >= 1e9 {
+        format!("{}G", trim(n / 1e9))
+    } else if n >= 1e6 {
+        format!("{}M", trim(n / 1e6))
+    } else if n >= 1e4 {
+        format!("{}k", trim(n / 1e3))
+    } else {
+        format!("{n:.0}")
+    }
 }
 
 /// A change that loses data or breaks readers: it needs a person's approval.

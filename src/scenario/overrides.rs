@@ -34,6 +34,8 @@ pub struct Overrides {
     pub clone: Option<CloneMethod>,
     pub clone_jobs: Option<usize>,
     pub in_transaction: bool,
+    /// `--predict`: rehearse at several seeded sizes and predict production's.
+    pub predict: bool,
 }
 
 impl Scenario {
@@ -109,8 +111,12 @@ impl Scenario {
             || o.rows.is_some()
             || o.no_seed
             || o.dataset.is_some()
+            || o.predict
         {
             let dataset = self.sections.dataset.get_or_insert_with(Default::default);
+            if o.predict {
+                dataset.predict = Some(true);
+            }
             if let Some(file) = &o.dataset {
                 dataset.generators = Some(file.display().to_string());
             }

@@ -26,6 +26,9 @@ pub struct DatasetFile {
 pub struct TableDef {
     /// Rows at scale 1.
     pub rows: Option<u64>,
+    /// Rows the table has in production, when fewer are seeded: hazards are judged at this
+    /// size and `--predict` extrapolates to it. Never seeded.
+    pub production_rows: Option<u64>,
     /// Leave this table alone: no rows are generated for it.
     #[serde(default)]
     pub skip: bool,
@@ -213,6 +216,9 @@ pub struct DatasetSection {
     pub enabled: Option<bool>,
     /// Keep the seeded state as a template database so that a reset is a clone (default true).
     pub template: Option<bool>,
+    /// Rehearse at several seeded sizes and predict each migration on production's declared
+    /// rows (`--predict`); default false.
+    pub predict: Option<bool>,
     /// Inline table definitions, merged over the file's (inline wins).
     #[serde(default)]
     pub tables: BTreeMap<String, TableDef>,
@@ -288,11 +294,41 @@ pub fn check_numbers(
     lines: &TomlLines,
 ) -> Result<(), (Option<usize>, String)> {
     for (table, def) in tables {
+        check_production(table, def, prefix, lines)?;
         for (column, c) in &def.columns {
             let mut path: Vec<String> = prefix.iter().map(|s| s.to_string()).collect();
             path.extend([table.clone(), "columns".into(), column.clone()]);
             check_column(c, &format!("{table}.{column}"), &mut path, lines)?;
         }
+    }
+    Ok(())
+}
+
+/// `production_rows`: at least one, and no fewer than the rows seeded at scale 1 (it is the
+/// size the seeded rows stand for).
+fn check_production(
+    table: &str,
+    def: &TableDef,
+    prefix: &[&str],
+    lines: &TomlLines,
+) -> Result<(), (Option<usize>, String)> {
+    let Some(production) = def.production_rows else {
+        return Ok(());
+    };
+    let mut at: Vec<Step> = prefix.iter().map(|s| Step::Key(s)).collect();
+    at.extend([Step::Key(table), Step::Key("production_rows")]);
+    let line = lines.line(&at).or_else(|| lines.line(&at[..at.len() - 1]));
+    if production == 0 {
+        return Err((
+            line,
+            format!("table {table}: production_rows = 0 must be at least 1 (leave it out when production's size is unknown)"),
+        ));
+    }
+    if let Some(rows) = def.rows.filter(|rows| *rows > production) {
+        return Err((
+            line,
+            format!("table {table}: production_rows = {production} is fewer than rows = {rows}; production_rows is the size the seeded rows stand for, so seed at most that many"),
+        ));
     }
     Ok(())
 }
@@ -462,6 +498,9 @@ pub fn load(
             Some(existing) => {
                 if table.rows.is_some() {
                     existing.rows = table.rows;
+                }
+                if table.production_rows.is_some() {
+                    existing.production_rows = table.production_rows;
                 }
                 existing.skip |= table.skip;
                 for (c, d) in &table.columns {

@@ -58,6 +58,9 @@ pub struct SeedRequest {
     pub plan: PlanOptions,
     pub load: LoadOptions,
     pub progress: ProgressMode,
+    /// Production's rows by schema-qualified table, as the dataset declares them (never
+    /// seeded): the hazards are judged at this size and `--predict` extrapolates to it.
+    pub production_rows: std::collections::BTreeMap<String, u64>,
 }
 
 impl SeedRequest {
@@ -81,6 +84,7 @@ impl SeedRequest {
             )));
         }
         Ok(SeedRequest {
+            production_rows: crate::predict::production::declared(&definitions, scale),
             enabled: section.enabled.unwrap_or(true),
             plan: PlanOptions {
                 seed: section.seed.unwrap_or(1),
