@@ -10,6 +10,7 @@ pub mod html;
 pub mod junit;
 pub mod markdown;
 mod overview;
+pub mod proof;
 pub mod summary;
 
 use crate::redact::redact;

@@ -5,9 +5,11 @@
 pub mod catalogue;
 pub mod measures;
 pub mod model;
+pub mod proof;
 
 pub use catalogue::{FindingKind, Promise};
 pub use model::*;
+pub use proof::{Proof, ProofRun, ProofVerdict};
 
 use std::path::Path;
 

@@ -1,8 +1,9 @@
 //! Mechanical rewrites: for the rules whose safe pattern is a change of the statement itself,
-//! the statement rewritten that way (CONCURRENTLY; NOT VALID then VALIDATE; lock_timeout
-//! first). The ground `--prove-fixes` (issue 25 item 6) is to stand on: rehearse the rewrite
-//! beside the original on the same seeded state. Pure: SQL in, SQL out, through the parser's
-//! own deparser; None when the rule has no mechanical rewrite or the statement is not its shape.
+//! the statement rewritten that way (CONCURRENTLY; NOT VALID then VALIDATE; a validated CHECK
+//! before SET NOT NULL; lock_timeout first). `rehearse run --prove-fixes` rehearses the
+//! rewrite beside the original on the same seeded state ([`crate::rehearsal`]'s proof). Pure:
+//! SQL in, SQL out, through the parser's own deparser; None when the rule has no mechanical
+//! rewrite or the statement is not its shape.
 
 use super::script::{alter_table_cmds, constraint};
 use pg_query::protobuf::{AlterTableType, ConstrType, ObjectType};
@@ -74,6 +75,25 @@ pub fn rewrite(rule: &str, sql: &str) -> Option<String> {
                 crate::identifier::display(&name)
             ))
         }
+        ("require-check-before-set-not-null", NodeEnum::AlterTableStmt(_)) => {
+            let node = parsed.stmts[0].stmt.as_ref()?.node.as_ref()?;
+            let cmds = alter_table_cmds(node);
+            if cmds.len() != 1
+                || AlterTableType::try_from(cmds[0].1.subtype) != Ok(AlterTableType::AtSetNotNull)
+            {
+                return None;
+            }
+            let (table, column) = (&cmds[0].0, &cmds[0].1.name);
+            let bare = table.rsplit('.').next().unwrap_or(table).trim_matches('"');
+            let check = crate::identifier::display(&not_null_check_name(bare, column));
+            let column = crate::identifier::display(column);
+            Some(format!(
+                "ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT VALID;\n\
+                 ALTER TABLE {table} VALIDATE CONSTRAINT {check};\n\
+                 ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL;\n\
+                 ALTER TABLE {table} DROP CONSTRAINT {check}"
+            ))
+        }
         ("require-lock-timeout", _) => Some(format!(
             "SET lock_timeout = '2s';\n{}",
             sql.trim_end_matches(';')
@@ -81,6 +101,26 @@ pub fn rewrite(rule: &str, sql: &str) -> Option<String> {
         _ => None,
     }
 }
+
+/// The temporary CHECK's name: `<table>_<column>_not_null`, cut to PostgreSQL's 63 bytes on a
+/// character boundary.
+fn not_null_check_name(table: &str, column: &str) -> String {
+    let mut name = format!("{table}_{column}_not_null");
+    while name.len() > 63 {
+        name.pop();
+    }
+    name
+}
+
+/// The rules [`rewrite`] knows a rewrite for (a statement of another shape may still get none).
+pub const REWRITTEN: &[&str] = &[
+    "require-concurrent-index",
+    "require-concurrent-index-drop",
+    "require-not-valid-foreign-key",
+    "require-not-valid-check",
+    "require-check-before-set-not-null",
+    "require-lock-timeout",
+];
 
 #[cfg(test)]
 mod tests {
@@ -119,6 +159,16 @@ mod tests {
             "{check}"
         );
         assert!(fixes("require-lock-timeout").starts_with("SET lock_timeout = '2s';\n"));
+        assert_eq!(
+            fixes("require-check-before-set-not-null"),
+            "ALTER TABLE public.users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;\n\
+             ALTER TABLE public.users VALIDATE CONSTRAINT users_email_not_null;\n\
+             ALTER TABLE public.users ALTER COLUMN email SET NOT NULL;\n\
+             ALTER TABLE public.users DROP CONSTRAINT users_email_not_null"
+        );
+        for rule in super::REWRITTEN {
+            fixes(rule);
+        }
         assert_eq!(rewrite("drop-table", "DROP TABLE t"), None);
         assert_eq!(
             rewrite(
