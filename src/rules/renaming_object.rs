@@ -1,5 +1,6 @@
-//! `renaming-object`: RENAME or SET SCHEMA of a view, function, type, sequence or schema (tables
-//! and columns have rules of their own).
+//! `renaming-object`: RENAME or SET SCHEMA of a view, function, type, sequence or schema, and an
+//! enum's RENAME VALUE (tables and columns have rules of their own). Index and constraint
+//! renames are left out: queries do not name them.
 
 use super::script::{names, object_text, Parsed};
 use super::{Hit, InRun, Rule};
@@ -8,8 +9,8 @@ use pg_query::NodeEnum;
 
 pub static RULE: Rule = Rule {
     id: "renaming-object",
-    summary: "RENAME or SET SCHEMA of a view, materialized view, function, type, sequence or schema",
-    why: "The change is instant, but the application version still running during the deploy names the object as it was: its queries and calls fail until every instance runs the new code.",
+    summary: "RENAME or SET SCHEMA of a view, materialized view, function, type, sequence or schema, or RENAME VALUE of an enum",
+    why: "The change is instant, but the application version still running during the deploy names the object (or writes the enum label) as it was: its queries, calls and inserts fail until every instance runs the new code.",
     fix: "Create the object under its new name (a view or function can simply exist twice), move the callers over, and drop the old name in a later release.",
     safe: "CREATE VIEW active_customers AS SELECT * FROM customers WHERE active;\n-- move readers to active_customers; in a later release:\nDROP VIEW active_clients;",
     bad: "ALTER VIEW active_clients RENAME TO active_customers;",
@@ -47,7 +48,7 @@ fn object_name(o: &pg_query::protobuf::Node) -> String {
 fn check(p: &Parsed) -> Vec<Hit> {
     let mut out = Vec::new();
     for (s, node) in p.nodes() {
-        let (what, name, change) = match node {
+        let (verb, what, name, change) = match node {
             // A table's rename is renaming-table's.
             NodeEnum::RenameStmt(r)
                 if ObjectType::try_from(r.rename_type) != Ok(ObjectType::ObjectTable) =>
@@ -61,6 +62,7 @@ fn check(p: &Parsed) -> Vec<Hit> {
                     (None, None) => r.subname.clone(),
                 };
                 (
+                    "renaming",
                     what,
                     name,
                     format!("to {}", crate::identifier::display(&r.newname)),
@@ -79,17 +81,26 @@ fn check(p: &Parsed) -> Vec<Hit> {
                     continue;
                 }
                 (
+                    "moving",
                     what,
                     name,
                     format!("into schema {}", crate::identifier::display(&a.newschema)),
                 )
             }
+            // Rows and the running code still write the old label.
+            NodeEnum::AlterEnumStmt(e) if !e.old_val.is_empty() => (
+                "renaming",
+                "value",
+                format!("'{}' of type {}", e.old_val, names(&e.type_name).join(".")),
+                format!("to '{}'", e.new_val),
+            ),
             _ => continue,
         };
+        let relation = (what != "value").then(|| name.clone());
         out.push(Hit::new(
             s.line,
-            Some(name.clone()),
-            format!("moving the {what} {name} {change} breaks the running application's queries that use the old name"),
+            relation,
+            format!("{verb} the {what} {name} {change} breaks the running application's queries that use the old name"),
         ));
     }
     out
@@ -97,3 +108,30 @@ fn check(p: &Parsed) -> Vec<Hit> {
 
 #[cfg(test)]
 super::example_tests!();
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+
+    #[test]
+    fn an_enum_label_rename_and_a_schema_move_are_found_and_an_index_rename_is_not() {
+        let hits = RULE.check_sql(
+            "ALTER TYPE mode RENAME VALUE 'closed' TO 'Closed';\nALTER FUNCTION f(int) SET SCHEMA archive;\nALTER INDEX i RENAME TO j;",
+        );
+        assert_eq!(hits.len(), 2, "{hits:?}");
+        assert!(
+            hits[0]
+                .message
+                .starts_with("renaming the value 'closed' of type mode to 'Closed'"),
+            "{}",
+            hits[0].message
+        );
+        assert!(
+            hits[1]
+                .message
+                .starts_with("moving the function f into schema archive"),
+            "{}",
+            hits[1].message
+        );
+    }
+}
