@@ -60,7 +60,7 @@ pub fn page(rule: &Rule) -> String {
 
 /// The index: every rule, its summary and whether it is size-aware.
 pub fn index() -> String {
-    let mut out = format!("{GENERATED}\n\n# Rules\n\nEvery hazard rehearse names is one of these rules. `rehearse lint PATH` checks the static ones in a second without a database; `rehearse run` reports the same rules with what it measured.\n\n| Rule | Finds | Size-aware | Lint |\n|---|---|:-:|:-:|\n");
+    let mut out = format!("{GENERATED}\n\n# Rules\n\nEvery hazard rehearse names is one of these rules. `rehearse lint PATH` checks the static ones in a second without a database; `rehearse run` reports the same rules with what it measured, and `rehearse run --prove-fixes` rehearses a rule's mechanical rewrite beside the finding. [squawk.md](../squawk.md) sets them beside squawk's rules, and both tools' findings on four public folders.\n\n| Rule | Finds | Size-aware | Lint |\n|---|---|:-:|:-:|\n");
     for r in RULES {
         out.push_str(&format!(
             "| [{}]({}.md) | {} | {} | {} |\n",
