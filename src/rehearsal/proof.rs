@@ -281,39 +281,20 @@ impl super::Run<'_> {
 /// `script` with its statement `at` replaced by the statements of `rewrite`, at the same line.
 /// A VALIDATE CONSTRAINT of the rewrite runs in a transaction of its own, as the rule's fix
 /// says (a migration of its own): the exclusive lock of the NOT VALID step is released before
-/// the scan, which is the whole point. In a file with its own BEGIN/COMMIT it stays where the
+/// the scan, which is the whole point; so does a backfill, whose batches commit
+/// ([`fixes::runs_alone`]). In a file with its own BEGIN/COMMIT it stays where the
 /// file puts it, and the proof shows what that costs.
 fn with_rewrite(script: &Script, at: usize, rewrite: &str) -> Option<Script> {
     let line = script.statements[at].line;
     let mut replacement = crate::migrations::split_statements(&script.path, rewrite, line).ok()?;
     for s in &mut replacement {
-        if validates_constraint(&s.sql) {
+        if fixes::runs_alone(&s.sql) {
             s.transactionality = crate::migrations::Transactionality::NonTransactional;
         }
     }
     let mut fixed = script.clone();
     fixed.statements.splice(at..=at, replacement);
     Some(fixed)
-}
-
-/// Whether `sql` is an ALTER TABLE ... VALIDATE CONSTRAINT.
-fn validates_constraint(sql: &str) -> bool {
-    let Ok(parsed) = pg_query::parse(sql, 0) else {
-        return false;
-    };
-    parsed.protobuf.stmts.iter().any(|raw| {
-        raw.stmt
-            .as_ref()
-            .and_then(|n| n.node.as_ref())
-            .is_some_and(|node| {
-                rules::script::alter_table_cmds(node)
-                    .iter()
-                    .any(|(_, cmd)| {
-                        pg_query::protobuf::AlterTableType::try_from(cmd.subtype)
-                            == Ok(pg_query::protobuf::AlterTableType::AtValidateConstraint)
-                    })
-            })
-    })
 }
 
 #[cfg(test)]

@@ -20,10 +20,11 @@ pub fn page(rule: &Rule) -> String {
     if let Some(rewrite) = super::fixes::rewrite(rule.id, rule.bad.trim_end_matches(';')) {
         out.push_str(&format!(
             "## Proven fix\n\n`rehearse run --prove-fixes` rewrites a finding's statement mechanically, the bad example below becoming:\n\n```sql\n{rewrite};\n```\n\nand rehearses the rewritten migration beside the original on copies of the same seeded state, under the same workload{}. The measured effect (workload queries blocked, the longest write-blocking lock, duration and WAL, before and after) is in the report, under the finding (`hazards[].proof` in report.json); a rewrite that fails or leaves another schema is reported as such.\n\n",
-            if rewrite.contains("VALIDATE CONSTRAINT") {
-                " (the VALIDATE in a transaction of its own, after the NOT VALID step committed)"
-            } else {
-                ""
+            match (rewrite.contains("$rehearse_backfill$"), rewrite.contains("VALIDATE CONSTRAINT")) {
+                (true, true) => " (the backfill outside the migration's transaction, each batch committed; the VALIDATE in a transaction of its own)",
+                (true, false) => " (the backfill outside the migration's transaction, each batch committed)",
+                (false, true) => " (the VALIDATE in a transaction of its own, after the NOT VALID step committed)",
+                (false, false) => "",
             }
         ));
     }
