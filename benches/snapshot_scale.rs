@@ -94,7 +94,7 @@ fn main() {
         );
 
         // Fresh connections each time, as pg_dump has: no catalog cache is warm for either.
-        let config = db.connection.config();
+        let config = db.connection.clone();
         let mut objects = 0;
         let snap = best_of(3, || {
             let t = Instant::now();

@@ -38,6 +38,8 @@ pub struct RunOptions {
     /// The longest the whole run may take, as the user wrote it and in milliseconds
     /// (`--timeout`, else `[run] timeout`).
     pub timeout: Option<(String, f64)>,
+    /// `--prove-fixes`: each hazard with a mechanical rewrite is rehearsed rewritten beside it.
+    pub prove_fixes: bool,
 }
 
 /// Runs `scenario` with the command line's `gates` and writes the reports into `out`.
@@ -59,6 +61,7 @@ pub async fn run(
         config: gates.clone(),
         approvals: approvals.clone(),
     };
+    settings.prove_fixes = options.prove_fixes;
     let progress = rehearsal::for_stderr();
     rehearsal::journal::begin(&settings, &set);
     let journaled = rehearsal::journal::Journaled(progress.as_ref());
@@ -225,6 +228,7 @@ pub fn rehearsal_settings(
         seed,
         probe: probe::ProbeSettings::from_scenario(scenario),
         judge: gate::Judge::default(),
+        prove_fixes: false,
     })
 }
 

@@ -248,6 +248,12 @@ pub struct RunArgs {
     /// marked timed_out, and the run exits 1.
     #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
     pub timeout: Option<(String, f64)>,
+    /// For each hazard whose rule has a mechanical rewrite (CONCURRENTLY, NOT VALID then
+    /// VALIDATE, a validated CHECK before SET NOT NULL, lock_timeout with retries), rehearse the
+    /// rewritten migration beside the original on copies of the same state and report both
+    /// (hazards[].proof in report.json).
+    #[arg(long)]
+    pub prove_fixes: bool,
     /// Force a migration format instead of detecting it (by-name: the whole file name is the
     /// version, in name order; maragu: maragudk/migrate's layout and table).
     #[arg(long, value_enum)]

@@ -343,6 +343,7 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
             report::JsonStyle::Compact
         },
         timeout: args.timeout,
+        prove_fixes: args.prove_fixes,
     };
     match pipeline::run(&scenario, &args.out, &gates, &options).await? {
         // The exit code is the signal's, set by `main`.

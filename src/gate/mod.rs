@@ -252,6 +252,7 @@ fn judge(
     m.gates = gates(m, config, declared);
     m.hazards = advice::hazards(m, sizes, config.lock_timeout_in_session);
     apply_ignores(m, declared);
+    attach_proofs(m);
 
     // A missing rollback is no failure when nobody requires one or an approved irreversible
     // migration explains it; the rollback gate says which.
@@ -351,6 +352,17 @@ fn judge(
     } else {
         Verdict::Fail
     };
+}
+
+/// `--prove-fixes`: each hazard carries the proof of its rule's rewrite at its line.
+fn attach_proofs(m: &mut MigrationReport) {
+    for h in &mut m.hazards {
+        h.proof = m
+            .proofs
+            .iter()
+            .find(|p| Some(p.rule.as_str()) == h.rule.as_deref() && Some(p.line) == h.line)
+            .map(|p| Box::new(p.clone()));
+    }
 }
 
 /// Moves the hazards an ignore covers to `m.ignored`, with its reason; an ignore written in the

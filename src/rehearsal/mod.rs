@@ -24,6 +24,7 @@ mod in_transaction;
 pub mod journal;
 mod migration;
 mod progress;
+mod proof;
 mod reset;
 mod sequences;
 mod seeding;
@@ -52,6 +53,8 @@ pub struct Settings {
     pub probe: ProbeSettings,
     /// The gates and approvals, to say each migration's verdict as report.json will.
     pub judge: crate::gate::Judge,
+    /// `--prove-fixes`: rehearse each hazard's mechanical rewrite beside it ([`proof`]).
+    pub prove_fixes: bool,
 }
 
 /// Runs the whole rehearsal on a freshly provisioned database.
@@ -99,6 +102,7 @@ pub async fn rehearse_on(
         init_sql: settings.init_sql.as_deref(),
         keep_template: settings.keep_template,
         judge: &settings.judge,
+        prove_fixes: settings.prove_fixes,
         info: database_info(database, &settings.database),
         in_transaction,
         findings: Vec::new(),
@@ -167,6 +171,8 @@ struct Run<'a> {
     keep_template: bool,
     /// Judges each migration for its line on stderr.
     judge: &'a crate::gate::Judge,
+    /// `--prove-fixes`.
+    prove_fixes: bool,
     /// The database as the report describes it.
     info: DatabaseInfo,
     /// --in-transaction: everything runs inside one transaction on the target, rolled back at
@@ -428,8 +434,13 @@ impl Run<'_> {
         if self.in_transaction {
             reset::mark_before_forward(&client).await?;
         }
+        let (client, proof_state) = self.keep_for_proof(client, migration).await?;
         let mut report =
             rehearse_migration(&client, probe, self.set, migration, self.progress).await;
+        if let Some(state) = proof_state {
+            self.prove_fixes(state, probe, migration, &mut report, tables)
+                .await;
+        }
         if self
             .kept_out_by_enum_value(&client, migration, &report)
             .await?

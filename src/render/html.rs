@@ -474,11 +474,15 @@ fn finding(out: &mut String, f: &crate::report::Finding, class: &str) {
         .unwrap_or_default();
     let _ = write!(
         out,
-        "<li>{rule}<span class=\"{class}\">{}</span>{}</li>",
+        "<li>{rule}<span class=\"{class}\">{}</span>{}{}</li>",
         escape(&f.message),
         f.advice
             .as_ref()
             .map(|a| format!(" <span class=\"advice\">{}</span>", escape(a)))
+            .unwrap_or_default(),
+        f.proof
+            .as_deref()
+            .map(super::proof::html)
             .unwrap_or_default()
     );
 }

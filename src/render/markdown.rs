@@ -536,9 +536,14 @@ fn finding(f: &crate::report::Finding) -> String {
         .as_deref()
         .map(|id| format!("[`{id}`]({}) ", crate::rules::page_of(id)))
         .unwrap_or_default();
+    let proof = f
+        .proof
+        .as_deref()
+        .map(super::proof::markdown)
+        .unwrap_or_default();
     match &f.advice {
-        Some(a) => format!("{rule}{} *{}*", text(&f.message), text(a)),
-        None => format!("{rule}{}", text(&f.message)),
+        Some(a) => format!("{rule}{} *{}*{proof}", text(&f.message), text(a)),
+        None => format!("{rule}{}{proof}", text(&f.message)),
     }
 }
 

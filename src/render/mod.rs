@@ -11,6 +11,7 @@ pub mod junit;
 pub mod markdown;
 mod overview;
 pub mod prediction;
+pub mod proof;
 pub mod summary;
 
 use crate::redact::redact;

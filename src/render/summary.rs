@@ -183,6 +183,19 @@ pub fn render(report: &Report) -> String {
             ));
         }
     }
+    // --prove-fixes: each proof on its own line, under the hazards.
+    for m in &report.migrations {
+        for h in &m.hazards {
+            if let (Some(p), Some(rule)) = (h.proof.as_deref(), h.rule.as_deref()) {
+                out.push_str(&format!(
+                    "  🧪 {} {rule} (line {}): {}\n",
+                    m.id,
+                    p.line,
+                    super::proof::line(p)
+                ));
+            }
+        }
+    }
     for h in &report.hazards {
         out.push_str(&format!(
             "  ⚠ {}: {}\n",

@@ -6,10 +6,12 @@ pub mod catalogue;
 pub mod measures;
 pub mod model;
 pub mod prediction;
+pub mod proof;
 
 pub use catalogue::{FindingKind, Promise};
 pub use model::*;
 pub use prediction::Prediction;
+pub use proof::{Proof, ProofRun, ProofVerdict};
 
 use std::path::Path;
 

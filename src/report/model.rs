@@ -310,6 +310,10 @@ pub struct MigrationReport {
     /// `--predict`: the forward measured at several seeded sizes and carried to production's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prediction: Option<super::prediction::Prediction>,
+    /// `--prove-fixes`: every rewrite rehearsed for this migration; the gate copies each onto
+    /// the hazard it fixes (`hazards[].proof`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proofs: Vec<super::proof::Proof>,
 }
 
 /// The data check's scope: a table's rows change only through a session holding
@@ -668,7 +672,7 @@ pub struct DataDifference {
 }
 
 /// One failed check or hazard, in one sentence.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Finding {
     /// A stable identifier (`missing_rollback`, `forward_failed`, ...).
     pub kind: String,
@@ -686,6 +690,9 @@ pub struct Finding {
     /// The relation it is about, schema-qualified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation: Option<String>,
+    /// `--prove-fixes`: the rule's rewrite rehearsed beside this statement on the same state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<Box<super::proof::Proof>>,
 }
 
 /// A hazard an ignore silenced: still listed, with why and where that was said.

@@ -17,6 +17,17 @@ pub fn page(rule: &Rule) -> String {
         "## Fix\n\n{}\n\n```sql\n{}\n```\n\n",
         rule.fix, rule.safe
     ));
+    if let Some(rewrite) = super::fixes::rewrite(rule.id, rule.bad.trim_end_matches(';')) {
+        out.push_str(&format!(
+            "## Proven fix\n\n`rehearse run --prove-fixes` rewrites a finding's statement mechanically, the bad example below becoming:\n\n```sql\n{rewrite};\n```\n\nand rehearses the rewritten migration beside the original on copies of the same seeded state, under the same workload{}. The measured effect (workload queries blocked, the longest write-blocking lock, duration and WAL, before and after) is in the report, under the finding (`hazards[].proof` in report.json); a rewrite that fails or leaves another schema is reported as such.\n\n",
+            match (rewrite.contains("$rehearse_backfill$"), rewrite.contains("VALIDATE CONSTRAINT")) {
+                (true, true) => " (the backfill outside the migration's transaction, each batch committed; the VALIDATE in a transaction of its own)",
+                (true, false) => " (the backfill outside the migration's transaction, each batch committed)",
+                (false, true) => " (the VALIDATE in a transaction of its own, after the NOT VALID step committed)",
+                (false, false) => "",
+            }
+        ));
+    }
     out.push_str(&format!(
         "## Examples\n\nFound:\n\n```sql\n{}\n```\n\nNot found:\n\n```sql\n{}\n```\n\n",
         rule.bad, rule.good
@@ -50,7 +61,7 @@ pub fn page(rule: &Rule) -> String {
 
 /// The index: every rule, its summary and whether it is size-aware.
 pub fn index() -> String {
-    let mut out = format!("{GENERATED}\n\n# Rules\n\nEvery hazard rehearse names is one of these rules. `rehearse lint PATH` checks the static ones in a second without a database; `rehearse run` reports the same rules with what it measured.\n\n| Rule | Finds | Size-aware | Lint |\n|---|---|:-:|:-:|\n");
+    let mut out = format!("{GENERATED}\n\n# Rules\n\nEvery hazard rehearse names is one of these rules. `rehearse lint PATH` checks the static ones in a second without a database; `rehearse run` reports the same rules with what it measured, and `rehearse run --prove-fixes` rehearses a rule's mechanical rewrite beside the finding. [squawk.md](../squawk.md) sets them beside squawk's rules, and both tools' findings on four public folders.\n\n| Rule | Finds | Size-aware | Lint |\n|---|---|:-:|:-:|\n");
     for r in RULES {
         out.push_str(&format!(
             "| [{}]({}.md) | {} | {} | {} |\n",

@@ -31,10 +31,12 @@ mod prefer_identity;
 mod prefer_text_over_char;
 mod prefer_timestamptz;
 mod renaming_column;
+mod renaming_object;
 mod renaming_table;
 mod require_check_before_set_not_null;
 mod require_concurrent_index;
 mod require_concurrent_index_drop;
+mod require_concurrent_partition_detach;
 mod require_concurrent_reindex;
 mod require_lock_timeout;
 mod require_not_valid_check;
@@ -47,6 +49,7 @@ mod transaction_nesting;
 mod truncate_cascade;
 mod uncommitted_transaction;
 mod unmatched_ignore;
+mod vacuum_full_or_cluster;
 
 pub use script::{Parsed, Schema, Stmt};
 
@@ -159,6 +162,7 @@ pub static RULES: &[&Rule] = &[
     &require_concurrent_index::RULE,
     &require_concurrent_index_drop::RULE,
     &require_concurrent_reindex::RULE,
+    &require_concurrent_partition_detach::RULE,
     &concurrently_in_transaction::RULE,
     &require_not_valid_foreign_key::RULE,
     &require_not_valid_check::RULE,
@@ -168,12 +172,14 @@ pub static RULES: &[&Rule] = &[
     &adding_required_column::RULE,
     &changing_column_type::RULE,
     &table_rewrite::RULE,
+    &vacuum_full_or_cluster::RULE,
     &long_access_exclusive_lock::RULE,
     &statements_after_exclusive_lock::RULE,
     &require_lock_timeout::RULE,
     &require_statement_timeout::RULE,
     &renaming_column::RULE,
     &renaming_table::RULE,
+    &renaming_object::RULE,
     &drop_column::RULE,
     &drop_table::RULE,
     &drop_schema::RULE,

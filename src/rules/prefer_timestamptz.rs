@@ -1,6 +1,6 @@
 //! `prefer-timestamptz`: timestamp without time zone columns.
 
-use super::script::{alter_table_cmds, column_def, column_type, declared_columns, Parsed};
+use super::script::{columns_of_type, Parsed};
 use super::{Hit, InRun, Rule};
 
 pub static RULE: Rule = Rule {
@@ -18,37 +18,9 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(p: &Parsed) -> Vec<Hit> {
-    let mut out = Vec::new();
-    for (s, node) in p.nodes() {
-        let mut columns: Vec<(String, String, super::script::ColumnType)> = declared_columns(node)
-            .into_iter()
-            .filter_map(|(t, c)| {
-                c.type_name
-                    .as_ref()
-                    .map(|ty| (t, c.colname.clone(), column_type(ty)))
-            })
-            .collect();
-        for (table, cmd) in alter_table_cmds(node) {
-            if let Some(ty) = column_def(cmd).and_then(|c| c.type_name.as_ref()) {
-                if !cmd.name.is_empty() {
-                    columns.push((table, cmd.name.clone(), column_type(ty)));
-                }
-            }
-        }
-        for (table, column, t) in columns {
-            if t.name == "timestamp" {
-                out.push(Hit::new(
-                    s.line,
-                    Some(table.clone()),
-                    format!(
-                        "{table}.{} is timestamp without time zone",
-                        crate::identifier::display(&column)
-                    ),
-                ));
-            }
-        }
-    }
-    out
+    columns_of_type(p, "timestamp", |column| {
+        format!("{column} is timestamp without time zone")
+    })
 }
 
 #[cfg(test)]

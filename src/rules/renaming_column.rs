@@ -1,9 +1,8 @@
 //! `renaming-column`: RENAME COLUMN on an existing table.
 
-use super::script::{relation, Parsed};
+use super::script::{renames_of_existing, Parsed};
 use super::{Hit, InRun, Rule};
 use pg_query::protobuf::ObjectType;
-use pg_query::NodeEnum;
 
 pub static RULE: Rule = Rule {
     id: "renaming-column",
@@ -20,31 +19,17 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(p: &Parsed) -> Vec<Hit> {
-    let mut out = Vec::new();
-    for (s, node) in p.nodes() {
-        let NodeEnum::RenameStmt(r) = node else {
-            continue;
-        };
-        if ObjectType::try_from(r.rename_type) != Ok(ObjectType::ObjectColumn) {
-            continue;
-        }
-        let Some(table) = r.relation.as_ref().map(relation) else {
-            continue;
-        };
-        if !s.before.exists(&table) {
-            continue;
-        }
-        out.push(Hit::new(
-            s.line,
-            Some(table.clone()),
-            format!(
+    renames_of_existing(p, ObjectType::ObjectColumn)
+        .into_iter()
+        .map(|(s, table, r)| {
+            let message = format!(
                 "renaming {table}.{} to {} breaks the running application's queries that use the old name",
                 crate::identifier::display(&r.subname),
                 crate::identifier::display(&r.newname)
-            ),
-        ));
-    }
-    out
+            );
+            Hit::new(s.line, Some(table), message)
+        })
+        .collect()
 }
 
 #[cfg(test)]

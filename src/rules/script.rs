@@ -454,6 +454,71 @@ pub fn declared_columns(node: &NodeEnum) -> Vec<(String, &ColumnDef)> {
     }
 }
 
+/// Every column a statement gives a type (CREATE TABLE, ADD COLUMN, ALTER COLUMN ... TYPE), as
+/// its table, its name and the type.
+pub fn typed_columns(node: &NodeEnum) -> Vec<(String, String, ColumnType)> {
+    let mut columns: Vec<(String, String, ColumnType)> = declared_columns(node)
+        .into_iter()
+        .filter_map(|(t, c)| {
+            c.type_name
+                .as_ref()
+                .map(|ty| (t, c.colname.clone(), column_type(ty)))
+        })
+        .collect();
+    // ALTER COLUMN ... TYPE names its column in the command (ADD COLUMN in its definition).
+    for (table, cmd) in alter_table_cmds(node) {
+        if let Some(ty) = column_def(cmd).and_then(|c| c.type_name.as_ref()) {
+            if !cmd.name.is_empty() {
+                columns.push((table, cmd.name.clone(), column_type(ty)));
+            }
+        }
+    }
+    columns
+}
+
+/// A hit for every column of the script typed `type_name` (as the catalog names it: `bpchar`,
+/// `timestamp`), said as `message("schema.table.column")`: the rules against a column type.
+pub fn columns_of_type(
+    p: &Parsed,
+    type_name: &str,
+    message: impl Fn(&str) -> String,
+) -> Vec<super::Hit> {
+    let mut out = Vec::new();
+    for (s, node) in p.nodes() {
+        for (table, column, t) in typed_columns(node) {
+            if t.name == type_name {
+                let column = format!("{table}.{}", identifier::display(&column));
+                out.push(super::Hit::new(s.line, Some(table), message(&column)));
+            }
+        }
+    }
+    out
+}
+
+/// Every RENAME of `kind` (a column, a table) on a table that existed before its statement,
+/// with the statement and the table: the renames the running application still uses.
+pub fn renames_of_existing(
+    p: &Parsed,
+    kind: ObjectType,
+) -> Vec<(&Stmt, String, &pg_query::protobuf::RenameStmt)> {
+    let mut out = Vec::new();
+    for (s, node) in p.nodes() {
+        let NodeEnum::RenameStmt(r) = node else {
+            continue;
+        };
+        if ObjectType::try_from(r.rename_type) != Ok(kind) {
+            continue;
+        }
+        let Some(table) = r.relation.as_ref().map(relation) else {
+            continue;
+        };
+        if s.before.exists(&table) {
+            out.push((s, table, r.as_ref()));
+        }
+    }
+    out
+}
+
 /// The relations that existed before and that a statement locks ACCESS EXCLUSIVE: every reader
 /// and writer of them waits until the transaction ends.
 pub fn exclusive_locks(node: &NodeEnum) -> Vec<String> {

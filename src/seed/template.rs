@@ -107,7 +107,22 @@ impl Template {
     /// server we do not own (the url provider): the template goes when this value does, and the
     /// clones keep the server's own fsync setting.
     pub async fn create(database: &ConnectionInfo, drop_on_exit: bool) -> Result<Template, String> {
-        let name = format!("{}_seeded", database.dbname);
+        Template::create_as(
+            database,
+            &format!("{}_seeded", database.dbname),
+            drop_on_exit,
+        )
+        .await
+    }
+
+    /// [`Template::create`] under another name (`--prove-fixes` keeps the state before a
+    /// migration as `<db>_proof`, beside the seed point's template).
+    pub async fn create_as(
+        database: &ConnectionInfo,
+        name: &str,
+        drop_on_exit: bool,
+    ) -> Result<Template, String> {
+        let name = name.to_string();
         let admin_info = maintenance(database);
         let admin = admin_info
             .connect()
@@ -152,6 +167,30 @@ impl Template {
                     self.database.dbname
                 )
             })
+    }
+
+    /// A fresh copy of the template as the database `target` (replacing one of that name);
+    /// returns the seconds it took. The caller drops `target` when done with it.
+    pub async fn copy_to(&self, target: &str) -> Result<f64, String> {
+        self.timed_clone(&self.name, target)
+            .await
+            .map_err(|e| format!("could not copy {} into {target}: {e}", self.name))
+    }
+
+    /// Drops the database `name` on the template's server (a copy made by [`Template::copy_to`],
+    /// or the template itself when the caller is done with it).
+    pub async fn drop_database(&self, name: &str) -> Result<(), String> {
+        let admin = maintenance(&self.database)
+            .connect()
+            .await
+            .map_err(|e| format!("could not connect to the server: {e}"))?;
+        admin
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                quote_ident(name)
+            ))
+            .await
+            .map_err(|e| crate::server_text::of(&e))
     }
 
     /// [`clone_database`] from the maintenance database, timed.
