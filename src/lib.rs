@@ -18,6 +18,7 @@ macro_rules! say {
     }};
 }
 
+pub mod cache;
 pub mod cli;
 pub mod compare;
 pub mod error;

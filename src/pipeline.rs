@@ -38,6 +38,12 @@ pub struct RunOptions {
     /// The longest the whole run may take, as the user wrote it and in milliseconds
     /// (`--timeout`, else `[run] timeout`).
     pub timeout: Option<(String, f64)>,
+    /// `--since REF`: rehearse only the migrations added or changed since the git ref.
+    pub since: Option<String>,
+    /// `--cache DIR` (replaces `[cache] dir`).
+    pub cache_dir: Option<PathBuf>,
+    /// `--cache-max SIZE` in bytes (replaces `[cache] max`).
+    pub cache_max: Option<u64>,
 }
 
 /// Runs `scenario` with the command line's `gates` and writes the reports into `out`.
@@ -55,6 +61,15 @@ pub async fn run(
         crate::say!("rehearse: note: {note}");
     }
     let mut settings = rehearsal_settings(scenario, &set)?;
+    let since = match &options.since {
+        Some(reference) => {
+            let since = migrations::since::changes(&set, reference).map_err(Error::Input)?;
+            apply_since(&mut settings, scenario, &since);
+            Some(since)
+        }
+        None => None,
+    };
+    settings.cache = cache_request(scenario, options)?;
     settings.judge = gate::Judge {
         config: gates.clone(),
         approvals: approvals.clone(),
@@ -94,6 +109,14 @@ pub async fn run(
         }
         Err(e) => return Err(e),
     };
+    let mut report = report;
+    report.since = since.map(|s| report::SinceReport {
+        reference: s.reference,
+        commit: s.commit,
+        baseline: s.baseline,
+        added: s.added,
+        rollback_changed: s.rollback_changed,
+    });
     let report = gate::evaluate(&report, &gates, &approvals);
     let written = render::write_all_styled(&report, out, options.json).map_err(|e| {
         Error::Environment(format!(
@@ -105,6 +128,58 @@ pub async fn run(
         report: Box::new(report),
         json: written.json,
     })
+}
+
+/// `--since`: its baseline replaces the scenario's, its edited history becomes run findings,
+/// and its notes are said.
+fn apply_since(
+    settings: &mut rehearsal::Settings,
+    scenario: &Scenario,
+    since: &migrations::since::Since,
+) {
+    if let Some(theirs) = &scenario.baseline {
+        crate::say!(
+            "rehearse: note: --since {} decides the baseline; the scenario's baseline {theirs} is not used",
+            since.reference
+        );
+    }
+    for note in &since.notes {
+        crate::say!("rehearse: {note}");
+    }
+    settings.baseline = since.baseline.clone();
+    settings.findings.extend(
+        since
+            .edited
+            .iter()
+            .map(|sentence| report::Finding::of(report::FindingKind::EditedHistory, sentence.clone())),
+    );
+}
+
+/// The cache the run uses: `--cache`/`--cache-max` over `[cache]`. A `max` that is not a size
+/// is bad input naming the scenario file.
+fn cache_request(
+    scenario: &Scenario,
+    options: &RunOptions,
+) -> Result<Option<crate::cache::CacheRequest>, Error> {
+    let section = scenario.cache().unwrap_or_default();
+    let Some(dir) = options.cache_dir.clone().or(section.dir) else {
+        return Ok(None);
+    };
+    let max_bytes = match (options.cache_max, &section.max) {
+        (Some(bytes), _) => Some(bytes),
+        (None, Some(text)) => Some(crate::cache::size::parse_size(text).map_err(|why| {
+            Error::Input(format!(
+                "{}: [cache] max = \"{text}\": {why}",
+                scenario
+                    .file
+                    .as_deref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "the scenario".into())
+            ))
+        })?),
+        (None, None) => None,
+    };
+    Ok(Some(crate::cache::CacheRequest { dir, max_bytes }))
 }
 
 /// Returns once `limit_ms` has passed (never without one), after it has set `flag` and asked
@@ -169,6 +244,8 @@ pub fn rehearsal_settings(
         seed,
         probe: probe::ProbeSettings::from_scenario(scenario),
         judge: gate::Judge::default(),
+        findings: Vec::new(),
+        cache: None,
     })
 }
 

@@ -283,6 +283,19 @@ pub struct RunArgs {
     /// Apply migrations up to this version before the rehearsal instead of rehearsing them.
     #[arg(long)]
     pub baseline: Option<String>,
+    /// Rehearse only the migrations added or changed since this git ref (e.g. origin/main);
+    /// the ones before the first of them are the baseline. A migration the ref already had
+    /// whose forward script changed is an edited_history finding.
+    #[arg(long, value_name = "REF", conflicts_with = "baseline")]
+    pub since: Option<String>,
+    /// Keep the state after the baseline and seeding in this folder, keyed by everything that
+    /// made it, and restore it on the next run instead of replaying (replaces [cache] dir).
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// The most the cache folder may hold, e.g. 10GB; least recently used entries go first
+    /// (replaces [cache] max).
+    #[arg(long, value_name = "SIZE", value_parser = crate::cache::size::parse_size)]
+    pub cache_max: Option<u64>,
     /// Multiply every table's row count of the dataset (overrides [dataset] scale).
     #[arg(long)]
     pub scale: Option<f64>,

@@ -342,6 +342,9 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
             report::JsonStyle::Compact
         },
         timeout: args.timeout,
+        since: args.since,
+        cache_dir: args.cache,
+        cache_max: args.cache_max,
     };
     match pipeline::run(&scenario, &args.out, &gates, &options).await? {
         // The exit code is the signal's, set by `main`.

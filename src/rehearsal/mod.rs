@@ -19,6 +19,7 @@ use tokio_postgres::Client;
 
 mod applied;
 mod blame;
+mod cached;
 mod drift;
 mod in_transaction;
 pub mod journal;
@@ -51,6 +52,10 @@ pub struct Settings {
     pub probe: ProbeSettings,
     /// The gates and approvals, to say each migration's verdict as report.json will.
     pub judge: crate::gate::Judge,
+    /// Run-level findings known before the run (`--since`: edited history).
+    pub findings: Vec<Finding>,
+    /// `--cache DIR`: restore the seeded state after the baseline, or store it.
+    pub cache: Option<crate::cache::CacheRequest>,
 }
 
 /// Runs the whole rehearsal on a freshly provisioned database.
@@ -60,14 +65,33 @@ pub async fn rehearse(
     progress: &dyn Progress,
 ) -> Result<Report, Error> {
     // A baseline that names no migration is bad input: say so before starting a server.
-    split_baseline(set, settings.baseline.as_deref())?;
-    let database = provision::provision(&settings.database).await?;
+    let (baseline, _) = split_baseline(set, settings.baseline.as_deref())?;
+    let mut lookup = match &settings.cache {
+        Some(request) => Some(
+            crate::cache::look_up(
+                request,
+                &settings.database,
+                set,
+                baseline,
+                &settings.seed,
+                settings.init_sql.as_deref(),
+            )
+            .await,
+        ),
+        None => None,
+    };
+    if let Some(l) = &lookup {
+        progress.step(&l.sentence());
+    }
+    let mut cache_report = lookup.as_ref().map(crate::cache::Lookup::report);
+    let database =
+        cached::provision(&settings.database, &mut lookup, &mut cache_report, progress).await?;
     journal::provisioned(database_info(&database, &settings.database));
     progress.step(&format!(
         "PostgreSQL {} via {:?} ({})",
         database.server_version, database.kind, database.reason
     ));
-    let report = rehearse_on(&database, settings, set, progress).await;
+    let report = rehearse_with(&database, settings, set, progress, lookup, cache_report).await;
     drop(database);
     report
 }
@@ -81,6 +105,22 @@ pub async fn rehearse_on(
     set: &MigrationSet,
     progress: &dyn Progress,
 ) -> Result<Report, Error> {
+    rehearse_with(database, settings, set, progress, None, None).await
+}
+
+/// [`rehearse_on`], going on from a cached state (a hit) or storing the one it builds (a miss).
+async fn rehearse_with(
+    database: &Database,
+    settings: &Settings,
+    set: &MigrationSet,
+    progress: &dyn Progress,
+    lookup: Option<crate::cache::Lookup>,
+    mut cache_report: Option<crate::report::CacheReport>,
+) -> Result<Report, Error> {
+    let restored = match &lookup {
+        Some(crate::cache::Lookup::Hit { entry, .. }) => Some(entry.manifest.seed_state.clone()),
+        _ => None,
+    };
     let started_at = now_rfc3339();
     let started = Instant::now();
     let in_transaction = matches!(database.data, DataSource::InTransaction { .. });
@@ -100,7 +140,7 @@ pub async fn rehearse_on(
         judge: &settings.judge,
         info: database_info(database, &settings.database),
         in_transaction,
-        findings: Vec::new(),
+        findings: settings.findings.clone(),
         migrations: Vec::new(),
         blocked_by: None,
         kept_out: None,
@@ -111,7 +151,9 @@ pub async fn rehearse_on(
     let (baseline, rehearsed) = match applied_already {
         Some(count) => set.migrations.split_at(count),
         None => {
-            run.create_bookkeeping(&client).await?;
+            if restored.is_none() {
+                run.create_bookkeeping(&client).await?;
+            }
             split_baseline(set, run.baseline)?
         }
     };
@@ -119,7 +161,8 @@ pub async fn rehearse_on(
         run.check_drift(&client, count, baseline).await;
     }
     // A clone has its baseline already: nothing to replay.
-    if applied_already.is_none() {
+    // Nor has a state restored from the cache.
+    if applied_already.is_none() && restored.is_none() {
         run.replay_baseline(&client, baseline).await?;
     }
     journal::run_findings(&run.findings);
@@ -127,9 +170,34 @@ pub async fn rehearse_on(
     let mut seeding = run
         .seed_points(&client, settings.seed.clone(), applied_already.is_some())
         .await?;
-    client = run
-        .seed_after_baseline(client, &mut seeding, baseline, rehearsed.first())
-        .await?;
+    if let Some(saved) = restored {
+        seeding.restore(saved).map_err(|e| {
+            Error::Environment(format!("the cached seeded state cannot be read: {e}"))
+        })?;
+        progress.step("baseline and seed point restored from the cache");
+    } else {
+        let storing = matches!(lookup, Some(crate::cache::Lookup::Miss { .. }));
+        if storing {
+            seeding.defer_template();
+        }
+        client = run
+            .seed_after_baseline(client, &mut seeding, baseline, rehearsed.first())
+            .await?;
+        if let (true, None, Some(request), Some(l), Some(r)) = (
+            storing,
+            &run.blocked_by,
+            &settings.cache,
+            &lookup,
+            cache_report.as_mut(),
+        ) {
+            cached::store(request, l, database, &seeding, r, progress).await;
+        }
+    }
+    if run.blocked_by.is_none() && !run.in_transaction {
+        client = seeding
+            .take_template(database, client, rehearsed.first(), progress)
+            .await?;
+    }
     // Sizes as the rehearsed migrations find them (after seeding), for the "large table" hazards.
     let mut tables = crate::probe::table_sizes(&client).await.unwrap_or_default();
     let probe = Probe::new(database.connection.clone(), probe_settings);
@@ -146,7 +214,9 @@ pub async fn rehearse_on(
     run.say_not_run();
     run.unused_definitions(&client, &seeding).await;
     run.close_transaction(&client).await?;
-    Ok(run.report(started_at, started, &seeding, tables))
+    let mut report = run.report(started_at, started, &seeding, tables);
+    report.cache = cache_report;
+    Ok(report)
 }
 
 /// One rehearsal on its way through the migrations: where it runs, what it found, and what

@@ -3,10 +3,12 @@
 //! in [`crate::render`], above it: nothing here renders, and nothing here talks to a database.
 
 pub mod catalogue;
+pub mod incremental;
 pub mod measures;
 pub mod model;
 
 pub use catalogue::{FindingKind, Promise};
+pub use incremental::{CacheReport, SinceReport};
 pub use model::*;
 
 use std::path::Path;

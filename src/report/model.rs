@@ -56,6 +56,12 @@ pub struct Report {
     /// How the migrations folder was read; absent in reports of runs that never read one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discovery: Option<DiscoveryReport>,
+    /// `--since REF`: the baseline it chose and what the branch added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<super::SinceReport>,
+    /// `--cache DIR`: hit or miss, and on a miss which input changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<super::CacheReport>,
 }
 
 /// How the migrations folder was read: its format (detected or `--format`), and what discovery

@@ -55,6 +55,19 @@ pub struct ScenarioFile {
     pub run: Option<RunSection>,
     /// Rules ignored on purpose, each with a reason: `ignore = [{ rule = "...", reason = "..." }]`.
     pub rules: Option<crate::rules::suppress::RulesSection>,
+    /// The seeded-state cache: `dir` (relative to the scenario file) and `max` ("10GB").
+    pub cache: Option<CacheSection>,
+}
+
+/// `[cache]`: where the seeded state after the baseline is kept between runs.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheSection {
+    /// The cache folder, relative to the scenario file. `--cache` replaces it.
+    pub dir: Option<PathBuf>,
+    /// The most the folder may hold ("10GB"); the least recently used entries go first.
+    /// `--cache-max` replaces it.
+    pub max: Option<String>,
 }
 
 /// `[run]`: the run as a whole.
@@ -510,6 +523,18 @@ impl Scenario {
     /// `[migrations] init_sql`: SQL each migration session runs first.
     pub fn init_sql(&self) -> Option<&str> {
         self.sections.migrations.init_sql.as_deref()
+    }
+
+    /// `[cache]`, with its folder resolved against the scenario file's folder.
+    pub fn cache(&self) -> Option<CacheSection> {
+        let mut section = self.sections.cache.clone()?;
+        if let (Some(dir), Some(file)) = (&section.dir, &self.file) {
+            if dir.is_relative() {
+                let base = file.parent().unwrap_or(std::path::Path::new("."));
+                section.dir = Some(base.join(dir));
+            }
+        }
+        Some(section)
     }
 
     /// `[dataset]`, when the file has one.
