@@ -44,7 +44,7 @@ pub enum Lookup {
         bindir: PathBuf,
     },
     /// It is not: build it, then store it. `changed` names the inputs that differ from the
-    /// most recently used entry.
+    /// closest entry (empty when the cache is empty).
     Miss {
         key: String,
         inputs: Inputs,
@@ -93,7 +93,7 @@ impl Lookup {
                 &key[..12]
             ),
             Lookup::Miss { key, changed, .. } => format!(
-                "cache miss {}: against the most recent entry, {}; the new state will be stored",
+                "cache miss {}: against the closest entry in the cache, {}; the new state will be stored",
                 &key[..12],
                 changed.join(", ")
             ),
@@ -201,9 +201,12 @@ pub async fn look_up(
     if let Some(entry) = store::lookup(&request.dir, &key) {
         return Lookup::Hit { key, entry, bindir };
     }
+    // Against the closest entry (fewest inputs differing; the most recently used of equals):
+    // the answer to "what did I change?" is the smallest one.
     let changed = store::entries(&request.dir)
-        .first()
-        .map(|(_, newest)| inputs.changed_from(&newest.manifest.inputs))
+        .iter()
+        .map(|(_, entry)| inputs.changed_from(&entry.manifest.inputs))
+        .min_by_key(Vec::len)
         .unwrap_or_default();
     Lookup::Miss {
         key,

@@ -30,7 +30,7 @@ pub struct CacheReport {
     /// How the state is kept (`pg_basebackup` of the data directory).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<String>,
-    /// On a miss: the inputs that differ from the most recent entry (`baseline file 0003_x.up.sql`,
+    /// On a miss: the inputs that differ from the closest entry in the cache (fewest differing) (`baseline file 0003_x.up.sql`,
     /// `seed`); empty when the cache held nothing to compare with.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changed: Vec<String>,
