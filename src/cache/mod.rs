@@ -186,6 +186,9 @@ pub async fn look_up(
         ProviderChoice::Url => {
             return Lookup::Off("the url provider keeps no cache yet".into())
         }
+        ProviderChoice::Command => {
+            return Lookup::Off("the command provider keeps no cache yet".into())
+        }
     }
     let bindir = match provision::local::find_bindir(database.major) {
         Ok(dir) => dir,

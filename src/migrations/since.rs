@@ -323,7 +323,7 @@ mod tests {
             migrations: names
                 .iter()
                 .map(|(v, rollback)| Migration {
-                    version: Version::new(v),
+                    version: Version::new(*v),
                     name: format!("n{v}"),
                     forward: script(&format!("m/{v}.up.sql")),
                     rollback: rollback.then(|| script(&format!("m/{v}.down.sql"))),

@@ -452,7 +452,10 @@ impl SeedPoints {
     async fn keep_state(&mut self, database: &Database, at: usize, progress: &dyn Progress) {
         let cloned = match &self.template {
             Some(template) => template.refresh().await,
-            None => Template::create(&database.connection, database.kind == ProviderKind::Url)
+            None => Template::create(
+                &database.connection,
+                matches!(database.kind, ProviderKind::Url | ProviderKind::Command),
+            )
                 .await
                 .map(|template| {
                     let seconds = template.create_seconds;
