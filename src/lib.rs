@@ -26,6 +26,7 @@ pub mod gate;
 pub mod identifier;
 pub mod input;
 pub mod lock_mode;
+pub mod merge;
 pub mod migrations;
 pub mod pipeline;
 pub mod probe;

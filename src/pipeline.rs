@@ -44,6 +44,8 @@ pub struct RunOptions {
     pub cache_dir: Option<PathBuf>,
     /// `--cache-max SIZE` in bytes (replaces `[cache] max`).
     pub cache_max: Option<u64>,
+    /// `--shard K/N`: rehearse only that slice of the pending migrations.
+    pub shard: Option<crate::migrations::shard::Shard>,
 }
 
 /// Runs `scenario` with the command line's `gates` and writes the reports into `out`.
@@ -70,6 +72,7 @@ pub async fn run(
         None => None,
     };
     settings.cache = cache_request(scenario, options)?;
+    settings.shard = options.shard;
     settings.judge = gate::Judge {
         config: gates.clone(),
         approvals: approvals.clone(),
@@ -246,6 +249,7 @@ pub fn rehearsal_settings(
         judge: gate::Judge::default(),
         findings: Vec::new(),
         cache: None,
+        shard: None,
     })
 }
 

@@ -294,3 +294,61 @@ fn a_cache_max_that_is_not_a_size_is_bad_input() {
     assert_eq!(run.code, 2, "stderr: {}", run.stderr);
     assert!(run.stderr.contains("lots is not a size"), "{}", run.stderr);
 }
+
+/// Each migration's verdict and what its rollback left, by id.
+fn verdicts(report: &Value) -> Vec<Value> {
+    report["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            serde_json::json!([m["id"], m["verdict"], m["schema_restored"], m["differences"],
+                m["data_preserved"], m["findings"]])
+        })
+        .collect()
+}
+
+#[test]
+fn two_shards_merged_give_the_verdicts_of_one_run() {
+    let (_dir, root) = shop();
+    on_branch(&root, "V004__add_user_name.sql");
+    on_branch(&root, "V004__add_user_name_rollback.sql");
+    let whole = rehearse_local(&root, &[]);
+    assert_eq!(whole.code, 0, "stderr: {}", whole.stderr);
+    let first = rehearse_local(&root, &["--shard", "1/2"]);
+    assert_eq!(first.code, 0, "stderr: {}", first.stderr);
+    assert_eq!(ids(&first.report()), ["001", "002"]);
+    let second = rehearse_local(&root, &["--shard", "2/2"]);
+    assert_eq!(second.code, 0, "stderr: {}", second.stderr);
+    assert_eq!(ids(&second.report()), ["003", "004"]);
+    assert!(
+        second.stderr.contains("shard 2/2: 2 migrations of the 4 pending (003 to 004), after 2 applied as baseline"),
+        "{}",
+        second.stderr
+    );
+    // Shards given in any order.
+    let merged = rehearse(&[
+        "merge",
+        second.out.path().to_str().unwrap(),
+        first.out.path().join("report.json").to_str().unwrap(),
+    ]);
+    assert_eq!(merged.code, 0, "stderr: {}", merged.stderr);
+    let report = merged.report();
+    assert_eq!(verdicts(&report), verdicts(&whole.report()));
+    assert_eq!(report["verdict"], whole.report()["verdict"]);
+    assert!(report.get("shard").is_none());
+    for file in ["report.md", "report.html", "junit.xml"] {
+        let text = std::fs::read_to_string(merged.out.path().join(file)).unwrap();
+        assert!(text.contains("004"), "{file} lacks 004");
+    }
+
+    let alone = rehearse(&["merge", second.out.path().to_str().unwrap()]);
+    assert_eq!(alone.code, 2);
+    assert!(
+        alone
+            .stderr
+            .contains("shard 1/2 is missing: give the report.json of every shard"),
+        "{}",
+        alone.stderr
+    );
+}

@@ -56,6 +56,9 @@ pub struct Settings {
     pub findings: Vec<Finding>,
     /// `--cache DIR`: restore the seeded state after the baseline, or store it.
     pub cache: Option<crate::cache::CacheRequest>,
+    /// `--shard K/N`: rehearse only that slice of the pending migrations; those before it are
+    /// baseline, those after it are left out.
+    pub shard: Option<crate::migrations::shard::Shard>,
 }
 
 /// Runs the whole rehearsal on a freshly provisioned database.
@@ -65,7 +68,8 @@ pub async fn rehearse(
     progress: &dyn Progress,
 ) -> Result<Report, Error> {
     // A baseline that names no migration is bad input: say so before starting a server.
-    let (baseline, _) = split_baseline(set, settings.baseline.as_deref())?;
+    let (baseline, rehearsed) = split_baseline(set, settings.baseline.as_deref())?;
+    let (baseline, _) = sharded(set, settings.shard, baseline.len(), rehearsed.len(), progress);
     let mut lookup = match &settings.cache {
         Some(request) => Some(
             crate::cache::look_up(
@@ -160,9 +164,14 @@ async fn rehearse_with(
     if let Some(count @ 1..) = applied_already {
         run.check_drift(&client, count, baseline).await;
     }
-    // A clone has its baseline already: nothing to replay.
-    // Nor has a state restored from the cache.
-    if applied_already.is_none() && restored.is_none() {
+    let applied = baseline.len();
+    let (baseline, rehearsed) =
+        sharded(set, settings.shard, applied, rehearsed.len(), &QuietProgress);
+    // A clone has its baseline already: nothing to replay but the pending migrations before
+    // a shard's slice. Nor has a state restored from the cache.
+    if applied_already.is_some() {
+        run.replay_baseline(&client, &baseline[applied..]).await?;
+    } else if restored.is_none() {
         run.replay_baseline(&client, baseline).await?;
     }
     journal::run_findings(&run.findings);
@@ -216,6 +225,10 @@ async fn rehearse_with(
     run.close_transaction(&client).await?;
     let mut report = run.report(started_at, started, &seeding, tables);
     report.cache = cache_report;
+    report.shard = settings.shard.map(|s| crate::report::ShardReport {
+        index: s.index,
+        count: s.count,
+    });
     Ok(report)
 }
 
@@ -1141,6 +1154,34 @@ fn not_run(set: &MigrationSet, migration: &Migration, blocker: &str) -> Migratio
         file,
         ..Default::default()
     }
+}
+
+/// `--shard K/N`: the baseline grows to everything before the shard's slice of the
+/// `rehearsed` pending migrations, and only the slice is rehearsed.
+fn sharded<'a>(
+    set: &'a MigrationSet,
+    shard: Option<crate::migrations::shard::Shard>,
+    baseline: usize,
+    rehearsed: usize,
+    progress: &dyn Progress,
+) -> (&'a [Migration], &'a [Migration]) {
+    let Some(shard) = shard else {
+        return set.migrations[..baseline + rehearsed].split_at(baseline);
+    };
+    let slice = shard.slice(rehearsed);
+    let (start, end) = (baseline + slice.start, baseline + slice.end);
+    progress.step(&format!(
+        "shard {}/{}: {} of the {rehearsed} pending ({}), after {} applied as baseline",
+        shard.index,
+        shard.count,
+        crate::words::count(slice.len(), "migration"),
+        match (set.migrations[start..end].first(), set.migrations[start..end].last()) {
+            (Some(a), Some(b)) => format!("{} to {}", a.version, b.version),
+            _ => "none".to_string(),
+        },
+        start
+    ));
+    (&set.migrations[..start], &set.migrations[start..end])
 }
 
 /// Splits the set into migrations applied as a baseline and those rehearsed.

@@ -20,6 +20,15 @@ pub struct SinceReport {
     pub rollback_changed: Vec<String>,
 }
 
+/// `--shard K/N`: which slice of the pending migrations this report holds. `rehearse merge`
+/// joins the N reports into one without it.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ShardReport {
+    /// 1-based.
+    pub index: usize,
+    pub count: usize,
+}
+
 /// `--cache DIR`: whether the state after the baseline and the first seed point was restored.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct CacheReport {

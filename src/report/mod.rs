@@ -8,7 +8,7 @@ pub mod measures;
 pub mod model;
 
 pub use catalogue::{FindingKind, Promise};
-pub use incremental::{CacheReport, SinceReport};
+pub use incremental::{CacheReport, ShardReport, SinceReport};
 pub use model::*;
 
 use std::path::Path;

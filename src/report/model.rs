@@ -62,6 +62,9 @@ pub struct Report {
     /// `--cache DIR`: hit or miss, and on a miss which input changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache: Option<super::CacheReport>,
+    /// `--shard K/N`: this report holds the K-th slice of the pending migrations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<super::ShardReport>,
 }
 
 /// How the migrations folder was read: its format (detected or `--format`), and what discovery
