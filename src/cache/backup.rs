@@ -1,14 +1,14 @@
 //! Taking a seeded state out of a running local server: `pg_basebackup` in plain format with
 //! its WAL streamed, after a fast checkpoint, so the copy is consistent without stopping the
-//! server; the server that starts on a copy of it recovers to that point. It never writes to
-//! the server it copies from.
+//! server; the copy is then recovered once and shut down cleanly (with fsync off), so that a
+//! server started on a copy of it starts at once. It never writes to the server it copies from.
 
 use crate::provision::ConnectionInfo;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// The report's word for this storage.
-pub const STORAGE: &str = "pg_basebackup (plain data directory)";
+pub const STORAGE: &str = "pg_basebackup (plain data directory, recovered and shut down)";
 
 /// Copies the whole cluster behind `connection` into `into` (which must not exist yet).
 pub fn take(bindir: &Path, connection: &ConnectionInfo, into: &Path) -> Result<(), String> {
@@ -35,5 +35,6 @@ pub fn take(bindir: &Path, connection: &ConnectionInfo, into: &Path) -> Result<(
             crate::redact::redact(String::from_utf8_lossy(&out.stderr).trim())
         ));
     }
-    Ok(())
+    // Recovered once here, so that every restore starts without recovery.
+    crate::provision::local::settle_data_folder(bindir, into)
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 /// Bumped when what an entry holds, or how rehearse builds a seeded state, changes in a way the
 /// other inputs do not show: an older entry then misses instead of being restored.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The inputs of a seeded state by name (`seed`, `baseline file V3__users.sql`), each a hex hash.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

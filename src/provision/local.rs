@@ -230,6 +230,65 @@ fn copy_data_folder(
     Ok(())
 }
 
+/// Brings a data folder copied from a running server (a `pg_basebackup`) to a clean shutdown:
+/// a server started on it recovers once, here, with fsync off (the copy is a cache entry, not a
+/// database anyone keeps), and stops with a checkpoint. A server later started on a copy of it
+/// then starts at once, with no recovery and no flush of every file first.
+pub fn settle_data_folder(bindir: &Path, data: &Path) -> Result<(), String> {
+    let user = server_user().map_err(|e| e.to_string())?;
+    if let Some(u) = &user {
+        let owned = Command::new("chown")
+            .arg("-R")
+            .arg(format!("{}:{}", u.uid, u.gid))
+            .arg(data)
+            .status()
+            .map_err(|e| format!("could not run chown: {e}"))?;
+        if !owned.success() {
+            return Err(format!("could not hand {} to the server user", data.display()));
+        }
+    }
+    std::fs::set_permissions(data, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| format!("could not set the mode of {}: {e}", data.display()))?;
+    // A socket folder of its own with a short path: the entry's own path may pass the 107
+    // bytes a unix socket's path may have.
+    let sockets = tempfile::Builder::new()
+        .prefix("rehearse-settle-")
+        .tempdir()
+        .map_err(|e| format!("could not create a socket folder: {e}"))?;
+    chown(sockets.path(), &user).map_err(|e| format!("could not hand the socket folder to the server user: {e}"))?;
+    let socket = sockets.path().display().to_string();
+    for action in ["start", "stop"] {
+        let mut pg_ctl = Command::new(bindir.join("pg_ctl"));
+        pg_ctl.arg("-D").arg(data).args(["-w", "-t", "300", "-m", "fast"]);
+        if action == "start" {
+            // The server's output goes to a log inside the folder (the server user can write
+            // there), never to our pipe, which the server would hold open.
+            pg_ctl.arg("-l").arg(data.join("settle.log")).arg("-o").arg(format!(
+                "-c listen_addresses='' -c fsync=off -c unix_socket_directories='{socket}' -p 5432"
+            ));
+        }
+        pg_ctl
+            .arg(action)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        as_user(&mut pg_ctl, &user);
+        let out = pg_ctl
+            .output()
+            .map_err(|e| format!("could not run pg_ctl {action}: {e}"))?;
+        if !out.status.success() {
+            let log = std::fs::read_to_string(data.join("settle.log")).unwrap_or_default();
+            return Err(format!(
+                "pg_ctl {action} on the copied state failed: {}; server: {}",
+                String::from_utf8_lossy(&out.stderr).trim().replace('\n', " "),
+                server_complaint(&log)
+            ));
+        }
+    }
+    let _ = std::fs::remove_file(data.join("settle.log"));
+    Ok(())
+}
+
 /// The server's identity for the cache key: `postgres --version` of `bindir`, in full.
 pub fn server_identity(bindir: &Path) -> String {
     Command::new(bindir.join("postgres"))
