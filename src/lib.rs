@@ -18,6 +18,7 @@ macro_rules! say {
     }};
 }
 
+pub mod cache;
 pub mod cli;
 pub mod compare;
 pub mod error;
@@ -25,6 +26,7 @@ pub mod gate;
 pub mod identifier;
 pub mod input;
 pub mod lock_mode;
+pub mod merge;
 pub mod migrations;
 pub mod pipeline;
 pub mod predict;

@@ -40,6 +40,14 @@ pub struct RunOptions {
     pub timeout: Option<(String, f64)>,
     /// `--prove-fixes`: each hazard with a mechanical rewrite is rehearsed rewritten beside it.
     pub prove_fixes: bool,
+    /// `--since REF`: rehearse only the migrations added or changed since the git ref.
+    pub since: Option<String>,
+    /// `--cache DIR` (replaces `[cache] dir`).
+    pub cache_dir: Option<PathBuf>,
+    /// `--cache-max SIZE` in bytes (replaces `[cache] max`).
+    pub cache_max: Option<u64>,
+    /// `--shard K/N`: rehearse only that slice of the pending migrations.
+    pub shard: Option<crate::migrations::shard::Shard>,
 }
 
 /// Runs `scenario` with the command line's `gates` and writes the reports into `out`.
@@ -57,6 +65,16 @@ pub async fn run(
         crate::say!("rehearse: note: {note}");
     }
     let mut settings = rehearsal_settings(scenario, &set)?;
+    let since = match &options.since {
+        Some(reference) => {
+            let since = migrations::since::changes(&set, reference).map_err(Error::Input)?;
+            apply_since(&mut settings, scenario, &since);
+            Some(since)
+        }
+        None => None,
+    };
+    settings.cache = cache_request(scenario, options)?;
+    settings.shard = options.shard;
     settings.judge = gate::Judge {
         config: gates.clone(),
         approvals: approvals.clone(),
@@ -136,6 +154,13 @@ pub async fn run(
             crate::say!("rehearse: note: --predict: {note}");
         }
     }
+    report.since = since.map(|s| report::SinceReport {
+        reference: s.reference,
+        commit: s.commit,
+        baseline: s.baseline,
+        added: s.added,
+        rollback_changed: s.rollback_changed,
+    });
     let report = gate::evaluate(&report, &gates, &approvals);
     let written = render::write_all_styled(&report, out, options.json).map_err(|e| {
         Error::Environment(format!(
@@ -152,6 +177,58 @@ pub async fn run(
 /// `--predict` or `[dataset] predict = true`.
 fn predicting(scenario: &Scenario) -> bool {
     scenario.dataset().and_then(|d| d.predict).unwrap_or(false)
+}
+
+/// `--since`: its baseline replaces the scenario's, its edited history becomes run findings,
+/// and its notes are said.
+fn apply_since(
+    settings: &mut rehearsal::Settings,
+    scenario: &Scenario,
+    since: &migrations::since::Since,
+) {
+    if let Some(theirs) = &scenario.baseline {
+        crate::say!(
+            "rehearse: note: --since {} decides the baseline; the scenario's baseline {theirs} is not used",
+            since.reference
+        );
+    }
+    for note in &since.notes {
+        crate::say!("rehearse: {note}");
+    }
+    settings.baseline = since.baseline.clone();
+    settings.findings.extend(
+        since
+            .edited
+            .iter()
+            .map(|sentence| report::Finding::of(report::FindingKind::EditedHistory, sentence.clone())),
+    );
+}
+
+/// The cache the run uses: `--cache`/`--cache-max` over `[cache]`. A `max` that is not a size
+/// is bad input naming the scenario file.
+fn cache_request(
+    scenario: &Scenario,
+    options: &RunOptions,
+) -> Result<Option<crate::cache::CacheRequest>, Error> {
+    let section = scenario.cache().unwrap_or_default();
+    let Some(dir) = options.cache_dir.clone().or(section.dir) else {
+        return Ok(None);
+    };
+    let max_bytes = match (options.cache_max, &section.max) {
+        (Some(bytes), _) => Some(bytes),
+        (None, Some(text)) => Some(crate::cache::size::parse_size(text).map_err(|why| {
+            Error::Input(format!(
+                "{}: [cache] max = \"{text}\": {why}",
+                scenario
+                    .file
+                    .as_deref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "the scenario".into())
+            ))
+        })?),
+        (None, None) => None,
+    };
+    Ok(Some(crate::cache::CacheRequest { dir, max_bytes }))
 }
 
 /// Returns once `limit_ms` has passed (never without one), after it has set `flag` and asked
@@ -229,6 +306,9 @@ pub fn rehearsal_settings(
         probe: probe::ProbeSettings::from_scenario(scenario),
         judge: gate::Judge::default(),
         prove_fixes: false,
+        findings: Vec::new(),
+        cache: None,
+        shard: None,
     })
 }
 

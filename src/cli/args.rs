@@ -42,6 +42,9 @@ pub enum Command {
     Rules(RulesArgs),
     /// Write report.md, report.html and junit.xml again from a report.json.
     Render(RenderArgs),
+    /// Join the report.json of every `run --shard K/N` into one report, as one run would
+    /// have written it (every rendering); exit 1 when it fails.
+    Merge(MergeArgs),
     /// Remove what killed runs left behind: containers, local servers and folders, and with
     /// --url their scratch databases. What live runs hold is never touched.
     #[command(after_help = CLEAN_EXAMPLES)]
@@ -173,6 +176,19 @@ pub struct DiffArgs {
 }
 
 #[derive(Args)]
+pub struct MergeArgs {
+    /// The shards' output folders (or their report.json files), in any order.
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Folder the merged reports are written to.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
+    /// Indent report.json for reading (it is compact by default).
+    #[arg(long)]
+    pub pretty: bool,
+}
+
+#[derive(Args)]
 pub struct RenderArgs {
     /// A report.json written by `rehearse run`.
     pub report: PathBuf,
@@ -289,6 +305,23 @@ pub struct RunArgs {
     /// Apply migrations up to this version before the rehearsal instead of rehearsing them.
     #[arg(long)]
     pub baseline: Option<String>,
+    /// Rehearse only the migrations added or changed since this git ref (e.g. origin/main);
+    /// the ones before the first of them are the baseline. A migration the ref already had
+    /// whose forward script changed is an edited_history finding.
+    #[arg(long, value_name = "REF", conflicts_with = "baseline")]
+    pub since: Option<String>,
+    /// Keep the state after the baseline and seeding in this folder, keyed by everything that
+    /// made it, and restore it on the next run instead of replaying (replaces [cache] dir).
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// The most the cache folder may hold, e.g. 10GB; least recently used entries go first
+    /// (replaces [cache] max).
+    #[arg(long, value_name = "SIZE", value_parser = crate::cache::size::parse_size)]
+    pub cache_max: Option<u64>,
+    /// Rehearse only the K-th of N contiguous slices of the pending migrations (e.g. 2/4),
+    /// those before it applied as baseline; join the N report.json with `rehearse merge`.
+    #[arg(long, value_name = "K/N", value_parser = crate::migrations::shard::Shard::parse)]
+    pub shard: Option<crate::migrations::shard::Shard>,
     /// Multiply every table's row count of the dataset (overrides [dataset] scale).
     #[arg(long)]
     pub scale: Option<f64>,

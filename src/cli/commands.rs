@@ -41,6 +41,7 @@ pub async fn command(command: Command) -> ExitCode {
         Command::Lint(args) => lint(args),
         Command::Rules(args) => rules(args),
         Command::Render(args) => render(args),
+        Command::Merge(args) => merge(args),
         Command::Clean(args) => clean(args).await,
     }
 }
@@ -94,6 +95,61 @@ fn rules(args: RulesArgs) -> ExitCode {
         );
     }
     ExitCode::Pass
+}
+
+fn merge(args: MergeArgs) -> ExitCode {
+    if let Err(e) = render::prepare_out_dir(&args.out) {
+        crate::say!("rehearse: {e}");
+        return ExitCode::BadInput;
+    }
+    let mut shards = Vec::new();
+    for path in &args.reports {
+        let file = if path.is_dir() {
+            path.join("report.json")
+        } else {
+            path.clone()
+        };
+        match report::read_json(&file) {
+            Ok(r) => shards.push((file.display().to_string(), r)),
+            Err(e) => {
+                crate::say!("rehearse: {e}");
+                return ExitCode::BadInput;
+            }
+        }
+    }
+    let merged = match crate::merge::merge(shards) {
+        Ok(r) => r,
+        Err(e) => {
+            crate::say!("rehearse: {e}");
+            return ExitCode::BadInput;
+        }
+    };
+    let style = if args.pretty {
+        report::JsonStyle::Pretty
+    } else {
+        report::JsonStyle::Compact
+    };
+    match render::write_all_styled(&merged, &args.out, style) {
+        Ok(w) => {
+            out!("{}", report::redact(&render::summary::render(&merged)));
+            outln!(
+                "reports: {} (also report.md, report.html, junit.xml)",
+                w.json.display()
+            );
+            if merged.verdict == Verdict::Pass {
+                ExitCode::Pass
+            } else {
+                ExitCode::Fail
+            }
+        }
+        Err(e) => {
+            crate::say!(
+                "rehearse: could not write the reports into {}: {e}",
+                args.out.display()
+            );
+            ExitCode::Environment
+        }
+    }
 }
 
 fn render(args: RenderArgs) -> ExitCode {
@@ -344,6 +400,10 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
         },
         timeout: args.timeout,
         prove_fixes: args.prove_fixes,
+        since: args.since,
+        cache_dir: args.cache,
+        cache_max: args.cache_max,
+        shard: args.shard,
     };
     match pipeline::run(&scenario, &args.out, &gates, &options).await? {
         // The exit code is the signal's, set by `main`.

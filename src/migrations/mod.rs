@@ -15,6 +15,8 @@ mod discover;
 mod layout;
 mod node_pg_migrate;
 mod options;
+pub mod shard;
+pub mod since;
 mod split;
 mod syntax;
 mod tables;

@@ -138,6 +138,16 @@ fn free_port() -> Result<u16, ProvisionError> {
 /// SIGKILL), `initdb` runs in a process group of its own that is killed if the start-up is
 /// abandoned, and `initdb` and the server die with this process whatever ends it.
 pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database, ProvisionError> {
+    start_from(request, reason, None).await
+}
+
+/// [`start`], with the data folder copied from `data` (a cached seeded state: a plain
+/// `pg_basebackup`, which the server recovers from at start-up) instead of made by `initdb`.
+pub async fn start_from(
+    request: &DatabaseRequest,
+    reason: String,
+    data_from: Option<&Path>,
+) -> Result<Database, ProvisionError> {
     let bindir = find_bindir(request.major)?;
     let user = server_user()?;
     let folder = tempfile::Builder::new()
@@ -170,6 +180,129 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
     }
     std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o700)).ok();
 
+    if let Some(source) = data_from {
+        copy_data_folder(source, &data, &user)?;
+    } else {
+        run_initdb(&bindir, &data, &user).await?;
+    }
+    start_server(request, reason, bindir, folder_guard, data, sockets, log).await
+}
+
+/// Copies a cached data folder into place for the server user (a reflink where the filesystem
+/// can, else a copy), with the mode PostgreSQL insists on.
+fn copy_data_folder(
+    source: &Path,
+    data: &Path,
+    user: &Option<ServerUser>,
+) -> Result<(), ProvisionError> {
+    let status = Command::new("cp")
+        .args(["-a", "--reflink=auto"])
+        .arg(source)
+        .arg(data)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| ProvisionError::Failed(format!("could not run cp: {e}")))?;
+    if !status.status.success() {
+        return Err(ProvisionError::Failed(format!(
+            "could not copy the cached state {} into {}: {}",
+            source.display(),
+            data.display(),
+            String::from_utf8_lossy(&status.stderr).trim()
+        )));
+    }
+    if let Some(u) = user {
+        let owned = Command::new("chown")
+            .arg("-R")
+            .arg(format!("{}:{}", u.uid, u.gid))
+            .arg(data)
+            .status()
+            .map_err(|e| ProvisionError::Failed(format!("could not run chown: {e}")))?;
+        if !owned.success() {
+            return Err(ProvisionError::Failed(format!(
+                "could not hand {} to the server user",
+                data.display()
+            )));
+        }
+    }
+    std::fs::set_permissions(data, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| ProvisionError::Failed(format!("could not set the mode of {}: {e}", data.display())))?;
+    Ok(())
+}
+
+/// Brings a data folder copied from a running server (a `pg_basebackup`) to a clean shutdown:
+/// a server started on it recovers once, here, with fsync off (the copy is a cache entry, not a
+/// database anyone keeps), and stops with a checkpoint. A server later started on a copy of it
+/// then starts at once, with no recovery and no flush of every file first.
+pub fn settle_data_folder(bindir: &Path, data: &Path) -> Result<(), String> {
+    let user = server_user().map_err(|e| e.to_string())?;
+    if let Some(u) = &user {
+        let owned = Command::new("chown")
+            .arg("-R")
+            .arg(format!("{}:{}", u.uid, u.gid))
+            .arg(data)
+            .status()
+            .map_err(|e| format!("could not run chown: {e}"))?;
+        if !owned.success() {
+            return Err(format!("could not hand {} to the server user", data.display()));
+        }
+    }
+    std::fs::set_permissions(data, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| format!("could not set the mode of {}: {e}", data.display()))?;
+    // A socket folder of its own with a short path: the entry's own path may pass the 107
+    // bytes a unix socket's path may have.
+    let sockets = tempfile::Builder::new()
+        .prefix("rehearse-settle-")
+        .tempdir()
+        .map_err(|e| format!("could not create a socket folder: {e}"))?;
+    chown(sockets.path(), &user).map_err(|e| format!("could not hand the socket folder to the server user: {e}"))?;
+    let socket = sockets.path().display().to_string();
+    for action in ["start", "stop"] {
+        let mut pg_ctl = Command::new(bindir.join("pg_ctl"));
+        pg_ctl.arg("-D").arg(data).args(["-w", "-t", "300", "-m", "fast"]);
+        if action == "start" {
+            // The server's output goes to a log inside the folder (the server user can write
+            // there), never to our pipe, which the server would hold open.
+            pg_ctl.arg("-l").arg(data.join("settle.log")).arg("-o").arg(format!(
+                "-c listen_addresses='' -c fsync=off -c unix_socket_directories='{socket}' -p 5432"
+            ));
+        }
+        pg_ctl
+            .arg(action)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        as_user(&mut pg_ctl, &user);
+        let out = pg_ctl
+            .output()
+            .map_err(|e| format!("could not run pg_ctl {action}: {e}"))?;
+        if !out.status.success() {
+            let log = std::fs::read_to_string(data.join("settle.log")).unwrap_or_default();
+            return Err(format!(
+                "pg_ctl {action} on the copied state failed: {}; server: {}",
+                String::from_utf8_lossy(&out.stderr).trim().replace('\n', " "),
+                server_complaint(&log)
+            ));
+        }
+    }
+    let _ = std::fs::remove_file(data.join("settle.log"));
+    Ok(())
+}
+
+/// The server's identity for the cache key: `postgres --version` of `bindir`, in full.
+pub fn server_identity(bindir: &Path) -> String {
+    Command::new(bindir.join("postgres"))
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
+}
+
+async fn run_initdb(
+    bindir: &Path,
+    data: &Path,
+    user: &Option<ServerUser>,
+) -> Result<(), ProvisionError> {
     let mut initdb = Command::new(bindir.join("initdb"));
     initdb
         .arg("-D")
@@ -189,7 +322,7 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
         .stderr(Stdio::piped())
         // Its own group, so that abandoning it stops the single-user backends it runs too.
         .process_group(0);
-    as_user(&mut initdb, &user);
+    as_user(&mut initdb, user);
     let initdb = Tied::spawn(initdb, libc::SIGKILL, libc::SIGKILL).map_err(|e| {
         ProvisionError::Unavailable(format!(
             "could not run {}: {e}",
@@ -205,7 +338,19 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
         )));
     }
     drop(initdb);
+    Ok(())
+}
 
+async fn start_server(
+    request: &DatabaseRequest,
+    reason: String,
+    bindir: PathBuf,
+    folder_guard: cleanup::CleanupGuard,
+    data: PathBuf,
+    sockets: PathBuf,
+    log: PathBuf,
+) -> Result<Database, ProvisionError> {
+    let user = server_user()?;
     let mut last_error = String::new();
     for _attempt in 0..3 {
         let port = free_port()?;

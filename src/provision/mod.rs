@@ -7,6 +7,7 @@
 
 pub mod cleanup;
 pub mod clone;
+pub mod command;
 pub mod docker;
 pub mod leftovers;
 pub mod local;
@@ -37,6 +38,8 @@ pub enum ProviderChoice {
     Docker,
     Local,
     Url,
+    /// The scenario's own `create` and `destroy` commands ([database.command]).
+    Command,
 }
 
 /// The provider that actually runs the database: the report's word for it.
@@ -66,6 +69,8 @@ pub struct DatabaseRequest {
     pub clone_jobs: Option<usize>,
     /// `url` provider: run on the URL's database itself, in transactions always rolled back.
     pub in_transaction: bool,
+    /// `command` provider: the create and destroy commands.
+    pub command: Option<command::CommandSpec>,
 }
 
 impl DatabaseRequest {
@@ -287,6 +292,7 @@ pub async fn provision(request: &DatabaseRequest) -> Result<Database, ProvisionE
             docker::start(request, "--provider docker was given".into()).await
         }
         ProviderChoice::Url => url::start(request).await,
+        ProviderChoice::Command => command::start(request).await,
         ProviderChoice::Auto => {
             let image = docker::image_for(request);
             match docker::availability(&image).await {

@@ -19,6 +19,7 @@ use tokio_postgres::Client;
 
 mod applied;
 mod blame;
+mod cached;
 mod drift;
 mod in_transaction;
 pub mod journal;
@@ -55,6 +56,13 @@ pub struct Settings {
     pub judge: crate::gate::Judge,
     /// `--prove-fixes`: rehearse each hazard's mechanical rewrite beside it ([`proof`]).
     pub prove_fixes: bool,
+    /// Run-level findings known before the run (`--since`: edited history).
+    pub findings: Vec<Finding>,
+    /// `--cache DIR`: restore the seeded state after the baseline, or store it.
+    pub cache: Option<crate::cache::CacheRequest>,
+    /// `--shard K/N`: rehearse only that slice of the pending migrations; those before it are
+    /// baseline, those after it are left out.
+    pub shard: Option<crate::migrations::shard::Shard>,
 }
 
 /// Runs the whole rehearsal on a freshly provisioned database.
@@ -64,14 +72,34 @@ pub async fn rehearse(
     progress: &dyn Progress,
 ) -> Result<Report, Error> {
     // A baseline that names no migration is bad input: say so before starting a server.
-    split_baseline(set, settings.baseline.as_deref())?;
-    let database = provision::provision(&settings.database).await?;
+    let (baseline, rehearsed) = split_baseline(set, settings.baseline.as_deref())?;
+    let (baseline, _) = sharded(set, settings.shard, baseline.len(), rehearsed.len(), progress);
+    let mut lookup = match &settings.cache {
+        Some(request) => Some(
+            crate::cache::look_up(
+                request,
+                &settings.database,
+                set,
+                baseline,
+                &settings.seed,
+                settings.init_sql.as_deref(),
+            )
+            .await,
+        ),
+        None => None,
+    };
+    if let Some(l) = &lookup {
+        progress.step(&l.sentence());
+    }
+    let mut cache_report = lookup.as_ref().map(crate::cache::Lookup::report);
+    let database =
+        cached::provision(&settings.database, &mut lookup, &mut cache_report, progress).await?;
     journal::provisioned(database_info(&database, &settings.database));
     progress.step(&format!(
         "PostgreSQL {} via {:?} ({})",
         database.server_version, database.kind, database.reason
     ));
-    let report = rehearse_on(&database, settings, set, progress).await;
+    let report = rehearse_with(&database, settings, set, progress, lookup, cache_report).await;
     drop(database);
     report
 }
@@ -85,6 +113,22 @@ pub async fn rehearse_on(
     set: &MigrationSet,
     progress: &dyn Progress,
 ) -> Result<Report, Error> {
+    rehearse_with(database, settings, set, progress, None, None).await
+}
+
+/// [`rehearse_on`], going on from a cached state (a hit) or storing the one it builds (a miss).
+async fn rehearse_with(
+    database: &Database,
+    settings: &Settings,
+    set: &MigrationSet,
+    progress: &dyn Progress,
+    lookup: Option<crate::cache::Lookup>,
+    mut cache_report: Option<crate::report::CacheReport>,
+) -> Result<Report, Error> {
+    let restored = match &lookup {
+        Some(crate::cache::Lookup::Hit { entry, .. }) => Some(entry.manifest.seed_state.clone()),
+        _ => None,
+    };
     let started_at = now_rfc3339();
     let started = Instant::now();
     let in_transaction = matches!(database.data, DataSource::InTransaction { .. });
@@ -105,7 +149,7 @@ pub async fn rehearse_on(
         prove_fixes: settings.prove_fixes,
         info: database_info(database, &settings.database),
         in_transaction,
-        findings: Vec::new(),
+        findings: settings.findings.clone(),
         migrations: Vec::new(),
         blocked_by: None,
         kept_out: None,
@@ -116,15 +160,23 @@ pub async fn rehearse_on(
     let (baseline, rehearsed) = match applied_already {
         Some(count) => set.migrations.split_at(count),
         None => {
-            run.create_bookkeeping(&client).await?;
+            if restored.is_none() {
+                run.create_bookkeeping(&client).await?;
+            }
             split_baseline(set, run.baseline)?
         }
     };
     if let Some(count @ 1..) = applied_already {
         run.check_drift(&client, count, baseline).await;
     }
-    // A clone has its baseline already: nothing to replay.
-    if applied_already.is_none() {
+    let applied = baseline.len();
+    let (baseline, rehearsed) =
+        sharded(set, settings.shard, applied, rehearsed.len(), &QuietProgress);
+    // A clone has its baseline already: nothing to replay but the pending migrations before
+    // a shard's slice. Nor has a state restored from the cache.
+    if applied_already.is_some() {
+        run.replay_baseline(&client, &baseline[applied..]).await?;
+    } else if restored.is_none() {
         run.replay_baseline(&client, baseline).await?;
     }
     journal::run_findings(&run.findings);
@@ -132,9 +184,34 @@ pub async fn rehearse_on(
     let mut seeding = run
         .seed_points(&client, settings.seed.clone(), applied_already.is_some())
         .await?;
-    client = run
-        .seed_after_baseline(client, &mut seeding, baseline, rehearsed.first())
-        .await?;
+    if let Some(saved) = restored {
+        seeding.restore(saved).map_err(|e| {
+            Error::Environment(format!("the cached seeded state cannot be read: {e}"))
+        })?;
+        progress.step("baseline and seed point restored from the cache");
+    } else {
+        let storing = matches!(lookup, Some(crate::cache::Lookup::Miss { .. }));
+        if storing {
+            seeding.defer_template();
+        }
+        client = run
+            .seed_after_baseline(client, &mut seeding, baseline, rehearsed.first())
+            .await?;
+        if let (true, None, Some(request), Some(l), Some(r)) = (
+            storing,
+            &run.blocked_by,
+            &settings.cache,
+            &lookup,
+            cache_report.as_mut(),
+        ) {
+            cached::store(request, l, database, &seeding, r, progress).await;
+        }
+    }
+    if run.blocked_by.is_none() && !run.in_transaction {
+        client = seeding
+            .take_template(database, client, rehearsed.first(), progress)
+            .await?;
+    }
     // Sizes as the rehearsed migrations find them (after seeding), for the "large table" hazards.
     let mut tables = crate::probe::table_sizes(&client).await.unwrap_or_default();
     seeding.declare_production(&mut tables);
@@ -152,7 +229,13 @@ pub async fn rehearse_on(
     run.say_not_run();
     run.unused_definitions(&client, &seeding).await;
     run.close_transaction(&client).await?;
-    Ok(run.report(started_at, started, &seeding, tables))
+    let mut report = run.report(started_at, started, &seeding, tables);
+    report.cache = cache_report;
+    report.shard = settings.shard.map(|s| crate::report::ShardReport {
+        index: s.index,
+        count: s.count,
+    });
+    Ok(report)
 }
 
 /// One rehearsal on its way through the migrations: where it runs, what it found, and what
@@ -1085,6 +1168,34 @@ fn not_run(set: &MigrationSet, migration: &Migration, blocker: &str) -> Migratio
         file,
         ..Default::default()
     }
+}
+
+/// `--shard K/N`: the baseline grows to everything before the shard's slice of the
+/// `rehearsed` pending migrations, and only the slice is rehearsed.
+fn sharded<'a>(
+    set: &'a MigrationSet,
+    shard: Option<crate::migrations::shard::Shard>,
+    baseline: usize,
+    rehearsed: usize,
+    progress: &dyn Progress,
+) -> (&'a [Migration], &'a [Migration]) {
+    let Some(shard) = shard else {
+        return set.migrations[..baseline + rehearsed].split_at(baseline);
+    };
+    let slice = shard.slice(rehearsed);
+    let (start, end) = (baseline + slice.start, baseline + slice.end);
+    progress.step(&format!(
+        "shard {}/{}: {} of the {rehearsed} pending ({}), after {} applied as baseline",
+        shard.index,
+        shard.count,
+        crate::words::count(slice.len(), "migration"),
+        match (set.migrations[start..end].first(), set.migrations[start..end].last()) {
+            (Some(a), Some(b)) => format!("{} to {}", a.version, b.version),
+            _ => "none".to_string(),
+        },
+        start
+    ));
+    (&set.migrations[..start], &set.migrations[start..end])
 }
 
 /// Splits the set into migrations applied as a baseline and those rehearsed.

@@ -53,6 +53,18 @@ pub(super) struct SeedPoints {
     clone_seconds: f64,
     /// What a reset would replay now: the forwards and seed points since the template, in ms.
     replay_ms: f64,
+    /// The first seed point leaves the template to [`SeedPoints::take_template`]: the cache
+    /// stores the state before a template database doubles it.
+    defer_template: bool,
+}
+
+/// What the seed points know after the first one, beside the database: kept with a cached
+/// state, so that a run restoring it goes on exactly as the run that stored it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Saved {
+    known: BTreeSet<String>,
+    outcome: Option<SeedOutcome>,
+    seeded_oids: std::collections::BTreeMap<u32, String>,
 }
 
 impl SeedPoints {
@@ -78,7 +90,51 @@ impl SeedPoints {
             since_template: Vec::new(),
             clone_seconds: 0.0,
             replay_ms: 0.0,
+            defer_template: false,
         }
+    }
+
+    /// What [`SeedPoints::restore`] needs to go on from this state (oids included: a physical
+    /// copy of the cluster keeps them).
+    pub fn save(&self) -> serde_json::Value {
+        serde_json::to_value(Saved {
+            known: self.known.clone(),
+            outcome: self.outcome.clone(),
+            seeded_oids: self.seeded_oids.clone(),
+        })
+        .unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Takes back what [`SeedPoints::save`] kept, on a database restored from that state.
+    pub fn restore(&mut self, saved: serde_json::Value) -> Result<(), String> {
+        let saved: Saved = serde_json::from_value(saved).map_err(|e| e.to_string())?;
+        self.known = saved.known;
+        self.outcome = saved.outcome;
+        self.seeded_oids = saved.seeded_oids;
+        Ok(())
+    }
+
+    /// The first seed point will not take the template: [`SeedPoints::take_template`] will.
+    pub fn defer_template(&mut self) {
+        self.defer_template = true;
+    }
+
+    /// Takes the template the first seed point left (see [`SeedPoints::defer_template`]), when
+    /// one is kept and a migration follows; the client comes back reconnected.
+    pub async fn take_template(
+        &mut self,
+        database: &Database,
+        client: Client,
+        next: Option<&Migration>,
+        progress: &dyn Progress,
+    ) -> Result<Client, Error> {
+        self.defer_template = false;
+        if next.is_none() || !self.keep_template || self.template.is_some() {
+            return Ok(client);
+        }
+        drop(client);
+        self.keep_state(database, 0, progress).await;
+        connect(database, self.init_sql.as_deref()).await
     }
 
     /// When a direction of `report` failed on rows that a seed point generated without a
@@ -353,7 +409,8 @@ impl SeedPoints {
         if seeded.is_some() && self.template.is_some() {
             self.since_template.push((at, known_before));
         }
-        if next.is_none() || !self.keep_template || self.template.is_some() {
+        if next.is_none() || !self.keep_template || self.template.is_some() || self.defer_template
+        {
             return Ok((client, seeded));
         }
         drop(client);
@@ -395,7 +452,10 @@ impl SeedPoints {
     async fn keep_state(&mut self, database: &Database, at: usize, progress: &dyn Progress) {
         let cloned = match &self.template {
             Some(template) => template.refresh().await,
-            None => Template::create(&database.connection, database.kind == ProviderKind::Url)
+            None => Template::create(
+                &database.connection,
+                matches!(database.kind, ProviderKind::Url | ProviderKind::Command),
+            )
                 .await
                 .map(|template| {
                     let seconds = template.create_seconds;

@@ -117,6 +117,8 @@ catalogue! {
         "Fix the dataset definition named in the message (or give the table a definition of its own), then rehearse again.";
     DatasetTableMissing = "dataset_table_missing", Other,
         "Remove the table's definition from the dataset, or correct its name (schema.table) to one the migrations create.";
+    EditedHistory = "edited_history", Other,
+        "Leave migrations that the base branch already has as they are (a database that applied them will not run them again), and put the change in a new migration.";
     SchemaDrift = "schema_drift", Other,
         "Bring the database back in line with its migrations (or write the migration that makes the change official) before trusting a rehearsal on it: production may not have what staging has.";
     // Gates.

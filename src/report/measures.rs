@@ -153,6 +153,7 @@ pub fn provider(report: &Report) -> &'static str {
         crate::report::ProviderKind::Docker => "docker",
         crate::report::ProviderKind::Local => "local",
         crate::report::ProviderKind::Url => "url",
+        crate::report::ProviderKind::Command => "command",
     }
 }
 

@@ -3,12 +3,14 @@
 //! in [`crate::render`], above it: nothing here renders, and nothing here talks to a database.
 
 pub mod catalogue;
+pub mod incremental;
 pub mod measures;
 pub mod model;
 pub mod prediction;
 pub mod proof;
 
 pub use catalogue::{FindingKind, Promise};
+pub use incremental::{CacheReport, ShardReport, SinceReport};
 pub use model::*;
 pub use prediction::Prediction;
 pub use proof::{Proof, ProofRun, ProofVerdict};

@@ -55,6 +55,19 @@ pub struct ScenarioFile {
     pub run: Option<RunSection>,
     /// Rules ignored on purpose, each with a reason: `ignore = [{ rule = "...", reason = "..." }]`.
     pub rules: Option<crate::rules::suppress::RulesSection>,
+    /// The seeded-state cache: `dir` (relative to the scenario file) and `max` ("10GB").
+    pub cache: Option<CacheSection>,
+}
+
+/// `[cache]`: where the seeded state after the baseline is kept between runs.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheSection {
+    /// The cache folder, relative to the scenario file. `--cache` replaces it.
+    pub dir: Option<PathBuf>,
+    /// The most the folder may hold ("10GB"); the least recently used entries go first.
+    /// `--cache-max` replaces it.
+    pub max: Option<String>,
 }
 
 /// `[run]`: the run as a whole.
@@ -327,6 +340,21 @@ pub struct DatabaseSection {
     pub clone_jobs: Option<usize>,
     /// Rehearse on `url`'s database itself, inside a transaction always rolled back.
     pub in_transaction: Option<bool>,
+    /// `provider = "command"`: the commands that create and destroy the database.
+    pub command: Option<CommandSection>,
+}
+
+/// `[database.command]`: `create` prints a postgresql:// URL as the last line of its stdout;
+/// `destroy` removes what it made (both run by `sh -c` in the scenario's folder).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandSection {
+    pub create: String,
+    pub destroy: String,
+    /// How long `create` may take, including the server's start ("10min" by default).
+    pub create_timeout: Option<gates::Millis>,
+    /// How long `destroy` may take ("2min" by default).
+    pub destroy_timeout: Option<gates::Millis>,
 }
 
 /// A scenario ready to run: paths resolved, defaults applied.
@@ -451,6 +479,25 @@ impl Scenario {
             clone: raw.database.clone,
             clone_jobs: raw.database.clone_jobs,
             in_transaction: raw.database.in_transaction.unwrap_or(false),
+            command: raw.database.command.as_ref().map(|c| {
+                let limit = |m: Option<gates::Millis>, default| {
+                    m.map(|m| std::time::Duration::from_secs_f64(m.0.max(1.0) / 1000.0))
+                        .unwrap_or(default)
+                };
+                crate::provision::command::CommandSpec {
+                    create: c.create.clone(),
+                    destroy: c.destroy.clone(),
+                    create_timeout: limit(
+                        c.create_timeout,
+                        crate::provision::command::DEFAULT_CREATE_TIMEOUT,
+                    ),
+                    destroy_timeout: limit(
+                        c.destroy_timeout,
+                        crate::provision::command::DEFAULT_DESTROY_TIMEOUT,
+                    ),
+                    dir: std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf()),
+                }
+            }),
         };
         let name = raw.name.clone().unwrap_or_else(|| {
             base.canonicalize()
@@ -510,6 +557,18 @@ impl Scenario {
     /// `[migrations] init_sql`: SQL each migration session runs first.
     pub fn init_sql(&self) -> Option<&str> {
         self.sections.migrations.init_sql.as_deref()
+    }
+
+    /// `[cache]`, with its folder resolved against the scenario file's folder.
+    pub fn cache(&self) -> Option<CacheSection> {
+        let mut section = self.sections.cache.clone()?;
+        if let (Some(dir), Some(file)) = (&section.dir, &self.file) {
+            if dir.is_relative() {
+                let base = file.parent().unwrap_or(std::path::Path::new("."));
+                section.dir = Some(base.join(dir));
+            }
+        }
+        Some(section)
     }
 
     /// `[dataset]`, when the file has one.

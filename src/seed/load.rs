@@ -61,7 +61,7 @@ impl Default for LoadOptions {
 }
 
 /// What loading one table cost.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TableLoad {
     pub table: String,
     pub rows: u64,

@@ -121,7 +121,7 @@ impl SeedRequest {
 }
 
 /// What a seeding run did.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SeedOutcome {
     pub seed: u64,
     pub scale: f64,

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// A table nobody defined that gets fewer rows than asked for, because a constraint allows no
 /// more; the reason is one sentence naming the constraint.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RowLimit {
     /// `schema.name`.
     pub table: String,

@@ -26,7 +26,7 @@ const GIVE_UP_AFTER: u64 = 1000;
 const SAMPLE_VALUES: i64 = 5;
 
 /// What the sieve kept of a table's generated rows, and what to define to keep them all.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Sieved {
     pub kept: u64,
     pub asked: u64,
