@@ -109,6 +109,9 @@ pub enum LoadError {
     /// The server refused a row: a constraint, a domain, a trigger that raised. Whose fault it
     /// is depends on who wrote the column (see [`super::sieve`]).
     Refused(Refusal),
+    /// The server rolled the load back to break a deadlock or a serialization conflict with
+    /// another table's load (class 40): loaded again alone, it goes through.
+    Conflict(String),
 }
 
 /// What the server said when it refused a row.
@@ -127,7 +130,7 @@ impl LoadError {
     pub fn into_sentence(self) -> (bool, String) {
         match self {
             LoadError::Input(m) | LoadError::Refused(Refusal { message: m, .. }) => (true, m),
-            LoadError::Environment(m) => (false, m),
+            LoadError::Environment(m) | LoadError::Conflict(m) => (false, m),
         }
     }
 }
@@ -152,6 +155,8 @@ fn db_err(what: &str, e: tokio_postgres::Error) -> LoadError {
                     constraint: d.constraint().map(str::to_string),
                     column: d.column().map(str::to_string),
                 })
+            } else if class == "40" {
+                LoadError::Conflict(m)
             } else {
                 LoadError::Environment(m)
             }
@@ -221,13 +226,26 @@ pub async fn load(
             } else {
                 1
             };
-            load_table(conn, table, threads, streams, bar)
+            async move { (i, load_table(conn, table, threads, streams, bar).await) }
         }))
         .buffer_unordered(in_flight)
         .collect::<Vec<_>>()
         .await;
-        for r in loads {
-            results.push(r?);
+        // Triggers fire during the load: two tables whose triggers update the same rows of a
+        // third (crates.io's categories and keywords counters) can deadlock when loaded side by
+        // side. The loser's COPY rolled back whole; it is loaded again alone.
+        let mut deadlocked = Vec::new();
+        for (i, r) in loads {
+            match r {
+                Err(LoadError::Conflict(_)) => deadlocked.push(i),
+                r => results.push(r?),
+            }
+        }
+        deadlocked.sort_unstable();
+        for i in deadlocked {
+            let table = &plan.tables[i];
+            let bar = progress.table(&table.key, table.gen.rows);
+            results.push(load_table(conn, table, options.generator_threads.max(1), 1, bar).await?);
         }
     }
 
