@@ -59,7 +59,11 @@ pub async fn run(
 ) -> Result<Outcome, Error> {
     // Everything the user wrote is checked before anything starts.
     render::prepare_out_dir(out).map_err(Error::Input)?;
-    let set = migrations::discover(&scenario.migrations_dir, scenario.format)?;
+    let set = migrations::discover_with(
+        &scenario.migrations_dir,
+        scenario.format,
+        &scenario.template,
+    )?;
     let (gates, approvals) = gate::prepare(scenario, &set, gates)?;
     for note in &set.notes {
         crate::say!("rehearse: note: {note}");

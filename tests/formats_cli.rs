@@ -7,6 +7,7 @@ mod common;
 
 use common::*;
 use serde_json::Value;
+use std::path::{Path, PathBuf};
 
 fn migration<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["migrations"]
@@ -547,4 +548,72 @@ fn node_pg_migrate_folder_runs_each_down_section_as_the_rollback() {
     let index = migration(&report, "index-open-projects");
     assert_eq!(index["rollback"]["ok"], true, "{index}");
     assert_eq!(index["schema_restored"], true, "{index}");
+}
+
+/// A gobuffalo pop folder (as supabase/auth writes it): every file is a Go template the runner
+/// renders with the connection's options before running it.
+fn pop_folder(dir: &Path) -> PathBuf {
+    let migrations = dir.join("migrations");
+    std::fs::create_dir_all(&migrations).unwrap();
+    std::fs::write(
+        migrations.join("20240101000000_create_namespace.up.sql"),
+        "CREATE SCHEMA IF NOT EXISTS {{ index .Options \"Namespace\" }};\n\
+         CREATE TABLE {{ index .Options \"Namespace\" }}.users (id bigint PRIMARY KEY, tags int[] DEFAULT '{{1,2}}');\n",
+    )
+    .unwrap();
+    std::fs::write(
+        migrations.join("20240101000000_create_namespace.down.sql"),
+        "DROP TABLE {{index .Options \"Namespace\" }}.users;\nDROP SCHEMA {{ index .Options \"Namespace\" }};\n",
+    )
+    .unwrap();
+    std::fs::write(
+        migrations.join("20240102000000_grant.up.sql"),
+        "CREATE TABLE app.audit (id bigint);\nCOMMENT ON TABLE app.audit IS 'owned by {{ .Options.Role }}';\n",
+    )
+    .unwrap();
+    std::fs::write(
+        migrations.join("20240102000000_grant.down.sql"),
+        "DROP TABLE app.audit;\n",
+    )
+    .unwrap();
+    migrations
+}
+
+#[test]
+fn go_template_actions_without_values_are_listed_at_once_before_a_server_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = pop_folder(dir.path());
+    let run = rehearse_local(&migrations, &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for expected in [
+        "5 template actions in 3 files cannot be rendered: the files are Go templates",
+        "[migrations.template]\n  Options = { Namespace = \"...\", Role = \"...\" }",
+        "--template Options.Namespace=... --template Options.Role=...",
+        "20240101000000_create_namespace.up.sql, line 1: `{{ index .Options \"Namespace\" }}` needs Options.Namespace (3 more like it)",
+        "20240102000000_grant.up.sql, line 2: `{{ .Options.Role }}` needs Options.Role",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected}\n{}", run.stderr);
+    }
+    // Refused as input, before anything started: no server was asked for.
+    assert!(!run.stderr.contains("PostgreSQL 1"), "{}", run.stderr);
+}
+
+#[test]
+fn go_template_values_from_the_file_and_the_command_line_render_the_files_as_pop_does() {
+    let dir = tempfile::tempdir().unwrap();
+    pop_folder(dir.path());
+    std::fs::write(
+        dir.path().join("rehearse.toml"),
+        "[migrations]\npath = \"migrations\"\n[migrations.template]\nOptions = { Namespace = \"wrong\", Role = \"auditor\" }\n",
+    )
+    .unwrap();
+    // The command line wins: the second migration needs the schema named `app`.
+    let run = rehearse_local(dir.path(), &["--template", "Options.Namespace=app"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.report();
+    assert_eq!(ids(&report).len(), 2, "{report}");
+    for name in ["create_namespace", "grant"] {
+        let m = migration(&report, name);
+        assert_eq!(m["verdict"], "pass", "{m}");
+    }
 }

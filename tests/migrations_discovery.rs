@@ -768,3 +768,20 @@ fn node_pg_migrate_markers_become_forward_and_rollback_and_a_file_without_them_i
         Some("INSERT INTO public.pgmigrations (name, run_on) VALUES ('1706781600000_index-open-projects', NOW())")
     );
 }
+
+#[test]
+fn go_template_text_inside_sql_that_parses_is_left_as_written() {
+    // sqlx runs `{{ .Name }}` in a string as written: the folder is not a template folder.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("1_templates.up.sql"),
+        "CREATE TABLE mail (body text DEFAULT 'Hello {{ .Name }}');\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("1_templates.down.sql"), "DROP TABLE mail;\n").unwrap();
+    let set = discover(dir.path(), None).unwrap();
+    assert!(set.rendered_with.is_none());
+    assert!(set.migrations[0].forward.statements[0]
+        .sql
+        .contains("'Hello {{ .Name }}'"));
+}

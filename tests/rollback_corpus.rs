@@ -445,6 +445,7 @@ async fn check_pair(
         migrations: vec![migration.clone()],
         notes: Vec::new(),
         bookkeeping: None,
+        rendered_with: None,
     };
     let report = rehearse_migration(&client_b, &probe, &set, &migration, &QuietProgress).await;
     if report.schema_restored != Some(restoration.schema_restored())

@@ -157,6 +157,10 @@ pub fn inputs(
     inputs.add("server", server);
     inputs.add("settings", format!("{:?}", database.settings));
     inputs.add("init_sql", init_sql.unwrap_or(""));
+    if let Some(values) = &set.rendered_with {
+        // The files' bytes do not say what their Go template actions became.
+        inputs.add("template values", format!("{values:?}"));
+    }
     Ok(inputs)
 }
 

@@ -274,6 +274,11 @@ pub struct RunArgs {
     /// version, in name order; maragu: maragudk/migrate's layout and table).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+    /// The value of a Go template action the folder's runner renders in its files (gobuffalo
+    /// pop's `{{ index .Options "Namespace" }}` is `--template Options.Namespace=auth`); over
+    /// the scenario's `[migrations.template]`. Repeatable.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub template: Vec<String>,
     /// Where the ephemeral PostgreSQL comes from.
     #[arg(long, value_enum)]
     pub provider: Option<ProviderChoice>,

@@ -380,6 +380,7 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
         clone_jobs: args.clone_jobs.map(usize::from),
         in_transaction: args.in_transaction,
         predict: args.predict,
+        template: args.template,
     })?;
     for note in &notes {
         crate::say!("rehearse: note: {note}");

@@ -17,7 +17,8 @@
 use super::bookkeeping::{self, Tool};
 use super::by_name;
 use super::layout::{self, Name, Role};
-use super::split::read_script;
+use super::go_template::{self, TemplateValues};
+use super::split::{read_script, read_script_with};
 use super::{
     dbmate, node_pg_migrate, options, read_text, tern, Format, Migration, MigrationError,
     MigrationSet, ParseFailure, Script, Version,
@@ -33,6 +34,16 @@ use std::path::{Path, PathBuf};
 /// that is unambiguous, with a note saying so. A folder that cannot be read is refused with
 /// every problem of each reading tried at once, and the `--format` that reads it if one does.
 pub fn discover(root: &Path, forced: Option<Format>) -> Result<MigrationSet, MigrationError> {
+    discover_with(root, forced, &TemplateValues::default())
+}
+
+/// [`discover`], rendering the files' Go template actions with `values` when the folder's
+/// runner renders them (see [`super::go_template`]).
+pub fn discover_with(
+    root: &Path,
+    forced: Option<Format>,
+    values: &TemplateValues,
+) -> Result<MigrationSet, MigrationError> {
     let all = list(root)?;
     let (entries, others): (Vec<Entry>, Vec<Entry>) = all
         .into_iter()
@@ -46,7 +57,7 @@ pub fn discover(root: &Path, forced: Option<Format>) -> Result<MigrationSet, Mig
     if let Some(format) = tried {
         let plan = plan(root, format, &entries)?;
         if plan.problems.is_empty() {
-            return load(root, format, plan, &others, None);
+            return load(root, values, format, plan, &others, None);
         }
         readings.push((format, plan.problems));
     }
@@ -61,13 +72,14 @@ pub fn discover(root: &Path, forced: Option<Format>) -> Result<MigrationSet, Mig
         problems.extend(by_name::guesses(root, &by_name_plan.pairs));
         if problems.is_empty() {
             let note = |format| by_name::assumed_note(root, format, &readings, &detection.unknown);
-            let set = load(root, Format::ByName, by_name_plan, &others, None)?;
+            let set = load(root, values, Format::ByName, by_name_plan, &others, None)?;
             // A script that uses maragudk/migrate's table says whose folder it is.
             if by_name::uses_maragu_table(&set) {
                 let maragu = plan(root, Format::Maragu, &entries)?;
                 if maragu.problems.is_empty() && maragu.pairs.len() == set.migrations.len() {
                     return load(
                         root,
+                        values,
                         Format::Maragu,
                         maragu,
                         &others,
@@ -203,6 +215,7 @@ fn plan(root: &Path, format: Format, entries: &[Entry]) -> Result<Plan, Migratio
 /// bookkeeping. `assumed` says why the format was assumed, for the notes.
 fn load(
     root: &Path,
+    values: &TemplateValues,
     format: Format,
     plan: Plan,
     others: &[Entry],
@@ -228,10 +241,20 @@ fn load(
             .filter(|e| !read_beside(e))
             .map(|e| e.name.clone()),
     );
+    // tern renders its own actions (its module); other runners' are rendered here when the
+    // folder is theirs to render.
+    let render = match format {
+        Format::Tern => None,
+        _ => Render::for_folder(&pairs, values),
+    };
     let mut migrations = if format.holds_its_rollback() {
-        sectioned_migrations(root, pairs, format)?
+        sectioned_migrations(root, pairs, format, render.as_ref())?
     } else {
-        read_pairs(pairs, format)
+        read_pairs(pairs, format, render.as_ref())
+    };
+    let rendered_with = match render {
+        Some(render) => Some(render.finish(root)?),
+        None => None,
     };
     if format.orders_by_name() {
         // The runner compares its versions as text.
@@ -255,7 +278,68 @@ fn load(
         migrations,
         notes,
         bookkeeping: tool.map(bookkeeping::Bookkeeping::of),
+        rendered_with,
     })
+}
+
+/// Renders the Go template actions of a folder whose runner renders them, collecting every
+/// action it cannot render so that all are said at once.
+struct Render<'a> {
+    values: &'a TemplateValues,
+    unrendered: std::cell::RefCell<Vec<(PathBuf, go_template::Unrendered)>>,
+}
+
+impl<'a> Render<'a> {
+    /// A renderer when the folder's files are templates: some file holds an action, and values
+    /// were given or an action stands where SQL cannot (the file as written does not parse).
+    fn for_folder(pairs: &[(Named, Option<Named>)], values: &'a TemplateValues) -> Option<Self> {
+        let mut with_actions = false;
+        let mut unparsable = false;
+        let files = pairs
+            .iter()
+            .flat_map(|(forward, rollback)| std::iter::once(forward).chain(rollback));
+        for file in files {
+            let Ok(text) = crate::input::read_text(&file.path) else {
+                continue;
+            };
+            if go_template::has_actions(&text) {
+                with_actions = true;
+                if super::split::script_of(&file.path, &text, 1).parse_error.is_some() {
+                    unparsable = true;
+                    break;
+                }
+            }
+        }
+        (with_actions && go_template::is_templated(values, unparsable)).then(|| Render {
+            values,
+            unrendered: Default::default(),
+        })
+    }
+
+    /// `text` of `path` rendered.
+    fn text(&self, path: &Path, text: String) -> String {
+        if !go_template::has_actions(&text) {
+            return text;
+        }
+        let (rendered, unrendered) = go_template::render(&text, self.values);
+        self.unrendered
+            .borrow_mut()
+            .extend(unrendered.into_iter().map(|u| (path.to_path_buf(), u)));
+        rendered
+    }
+
+    /// The values rendered with, or every action that could not be rendered.
+    fn finish(self, root: &Path) -> Result<TemplateValues, MigrationError> {
+        let unrendered = self.unrendered.into_inner();
+        if unrendered.is_empty() {
+            Ok(self.values.clone())
+        } else {
+            Err(MigrationError::TemplateValues {
+                path: root.to_path_buf(),
+                unrendered,
+            })
+        }
+    }
 }
 
 /// What the tool does not read, for the notes.
@@ -850,15 +934,19 @@ fn pair_names(
 }
 
 /// Reads and splits every script and applies the options the tool reads beside it.
-fn read_pairs(pairs: Vec<(Named, Option<Named>)>, format: Format) -> Vec<Migration> {
+fn read_pairs(
+    pairs: Vec<(Named, Option<Named>)>,
+    format: Format,
+    render: Option<&Render>,
+) -> Vec<Migration> {
     pairs
         .into_iter()
         .map(|(forward, rollback)| {
             let mut migration = Migration {
                 version: Version::new(forward.name.version),
                 name: forward.name.description,
-                forward: read_with_options(&forward.path, format),
-                rollback: rollback.map(|r| read_with_options(&r.path, format)),
+                forward: read_with_options(&forward.path, format, render),
+                rollback: rollback.map(|r| read_with_options(&r.path, format, render)),
                 repeatable: forward.repeatable,
             };
             if format == Format::Diesel {
@@ -871,8 +959,11 @@ fn read_pairs(pairs: Vec<(Named, Option<Named>)>, format: Format) -> Vec<Migrati
 
 /// Reads one script and applies the per-file option of its tool (sqlx's `-- no-transaction`,
 /// Flyway's `<file>.conf`).
-fn read_with_options(path: &Path, format: Format) -> super::Script {
-    let (mut script, text) = read_script(path);
+fn read_with_options(path: &Path, format: Format, render: Option<&Render>) -> super::Script {
+    let (mut script, text) = match render {
+        Some(render) => read_script_with(path, |text| render.text(path, text)),
+        None => read_script(path),
+    };
     let outside = match format {
         Format::UpDown => text.as_deref().is_some_and(options::sqlx_no_transaction),
         Format::Flyway => !options::flyway_execute_in_transaction(path),
@@ -936,11 +1027,15 @@ fn sectioned_migrations(
     root: &Path,
     files: Vec<(Named, Option<Named>)>,
     format: Format,
+    render: Option<&Render>,
 ) -> Result<Vec<Migration>, MigrationError> {
     let mut templates = None;
     let mut migrations = Vec::with_capacity(files.len());
     for (file, _) in files {
-        let text = read_text(&file.path)?;
+        let mut text = read_text(&file.path)?;
+        if let Some(render) = render {
+            text = render.text(&file.path, text);
+        }
         let sections = match format {
             Format::Goose => dbmate::sections_of(&dbmate::GOOSE, &file.path, &text),
             Format::Tern => tern::sections(

@@ -12,6 +12,7 @@ mod bookkeeping;
 mod by_name;
 mod dbmate;
 mod discover;
+pub mod go_template;
 mod layout;
 mod node_pg_migrate;
 mod options;
@@ -25,7 +26,8 @@ mod transaction;
 mod version;
 
 pub use bookkeeping::{bookkeeping_table, Bookkeeping, BOOKKEEPING_MARKER};
-pub use discover::discover;
+pub use discover::{discover, discover_with};
+pub use go_template::TemplateValues;
 pub use split::split_statements;
 pub use tables::CreatedTables;
 pub use version::Version;
@@ -173,6 +175,9 @@ pub struct MigrationSet {
     /// The tool's bookkeeping table (`public.__diesel_schema_migrations`), created before the
     /// first migration and filled by each script's `bookkeeping`.
     pub bookkeeping: Option<Bookkeeping>,
+    /// The values the folder's Go template actions were rendered with, when its runner renders
+    /// them (see [`go_template`]): part of what the migrations are, so part of a cache key.
+    pub rendered_with: Option<go_template::TemplateValues>,
 }
 
 #[derive(Debug, Error)]
@@ -220,6 +225,90 @@ pub enum MigrationError {
         /// A format that reads the folder without a problem, when one does.
         reader: Option<Format>,
     },
+    /// The folder's files are Go templates its runner renders, and some of their actions have
+    /// no value (or are a form rehearse does not render): every one at once.
+    #[error("{}", template_message(.path, .unrendered))]
+    TemplateValues {
+        path: PathBuf,
+        unrendered: Vec<(PathBuf, go_template::Unrendered)>,
+    },
+}
+
+/// One sentence naming how many actions lack a value in how many files and why rehearse asks,
+/// the scenario lines that give every value (a snippet to paste), then each distinct action
+/// with its first file and line.
+fn template_message(root: &Path, unrendered: &[(PathBuf, go_template::Unrendered)]) -> String {
+    let mut files: Vec<&PathBuf> = unrendered.iter().map(|(p, _)| p).collect();
+    files.dedup();
+    let needed: std::collections::BTreeSet<&str> = unrendered
+        .iter()
+        .filter_map(|(_, u)| u.needs.as_deref())
+        .collect();
+    let mut text = format!(
+        "{}: {} in {} cannot be rendered: the files are Go templates that the folder's runner renders before running them (as gobuffalo pop renders `{{{{ index .Options \"Namespace\" }}}}`), and rehearse never guesses a value",
+        root.display(),
+        crate::words::count(unrendered.len(), "template action"),
+        crate::words::count(files.len(), "file"),
+    );
+    if !needed.is_empty() {
+        text.push_str(&format!(
+            "; give {} in the scenario file:\n  [migrations.template]\n",
+            if needed.len() == 1 { "its value" } else { "their values" }
+        ));
+        for line in placeholder_lines(&needed) {
+            text.push_str(&format!("  {line}\n"));
+        }
+        let flags: Vec<String> = needed.iter().map(|p| format!("--template {p}=...")).collect();
+        text.push_str(&format!("or on the command line: {}", flags.join(" ")));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (path, u) in unrendered {
+        if !seen.insert(u.action.as_str()) {
+            continue;
+        }
+        let more = unrendered.iter().filter(|(_, o)| o.action == u.action).count() - 1;
+        let why = match &u.needs {
+            Some(p) => format!("needs {p}"),
+            None => "is Go template syntax rehearse does not render (it renders `{{ .Field }}` and `{{ index .Field \"key\" }}`)".to_string(),
+        };
+        text.push_str(&format!(
+            "\n  - {}, line {}: `{{{{ {} }}}}` {why}{}",
+            within_root(root, path),
+            u.line,
+            u.action,
+            match more {
+                0 => String::new(),
+                n => format!(" ({n} more like it)"),
+            }
+        ));
+    }
+    text
+}
+
+/// The `[migrations.template]` lines that give each path a placeholder value: paths sharing a
+/// first name share its line (`Options = { Namespace = "...", Role = "..." }`).
+fn placeholder_lines(paths: &std::collections::BTreeSet<&str>) -> Vec<String> {
+    #[derive(Default)]
+    struct Tree(std::collections::BTreeMap<String, Tree>);
+    fn value(tree: &Tree) -> String {
+        if tree.0.is_empty() {
+            return "\"...\"".into();
+        }
+        let fields: Vec<String> = tree.0.iter().map(|(k, t)| format!("{k} = {}", value(t))).collect();
+        format!("{{ {} }}", fields.join(", "))
+    }
+    let mut root = Tree::default();
+    for path in paths {
+        let mut at = &mut root;
+        for name in path.split('.') {
+            at = at.0.entry(name.to_string()).or_default();
+        }
+    }
+    root.0.iter().map(|(k, t)| format!("{k} = {}", value(t))).collect()
+}
+
+fn within_root(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root).unwrap_or(path).display().to_string()
 }
 
 /// One sentence first (what cannot be read, how many problems each reading met, the format

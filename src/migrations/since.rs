@@ -332,6 +332,7 @@ mod tests {
                 .collect(),
             notes: Vec::new(),
             bookkeeping: None,
+            rendered_with: None,
         }
     }
 

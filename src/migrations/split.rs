@@ -101,8 +101,19 @@ fn unclosed_begin(statements: &[Statement]) -> Option<usize> {
 /// A file that cannot be read or parsed gives a script without statements that says why; an
 /// empty (or comment-only) file gives a script that runs nothing, as the tools run it.
 pub(crate) fn read_script(path: &Path) -> (Script, Option<String>) {
+    read_script_with(path, |text| text)
+}
+
+/// [`read_script`] of the text `render` makes of the file (its Go template actions rendered).
+pub(crate) fn read_script_with(
+    path: &Path,
+    render: impl FnOnce(String) -> String,
+) -> (Script, Option<String>) {
     match super::read_text(path) {
-        Ok(text) => (script_of(path, &text, 1), Some(text)),
+        Ok(text) => {
+            let text = render(text);
+            (script_of(path, &text, 1), Some(text))
+        }
         Err(e) => (unparsed(path, 1, &e), None),
     }
 }

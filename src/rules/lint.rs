@@ -121,7 +121,11 @@ fn targets(
         .as_ref()
         .map(|f| f.display().to_string())
         .unwrap_or_default();
-    let set = migrations::discover(&scenario.migrations_dir, format.or(scenario.format))
+    let set = migrations::discover_with(
+        &scenario.migrations_dir,
+        format.or(scenario.format),
+        &scenario.template,
+    )
         .map_err(|e| e.to_string())?;
     notes.push(format!(
         "{}: read as {}",

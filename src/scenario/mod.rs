@@ -97,6 +97,10 @@ pub struct MigrationsSection {
     /// prepares its session (Flyway's `initSql`): a `SET role`, a `search_path`, an advisory lock
     /// its bookkeeping triggers check.
     pub init_sql: Option<String>,
+    /// `[migrations.template]`: the values of the Go template actions a runner such as
+    /// gobuffalo pop renders in its files (`Options = { Namespace = "auth" }` for
+    /// `{{ index .Options "Namespace" }}`). `--template NAME=VALUE` adds to them.
+    pub template: Option<toml::Table>,
 }
 
 /// A PostgreSQL duration setting as the scenario writes it.
@@ -367,6 +371,9 @@ pub struct Scenario {
     pub format: Option<Format>,
     pub baseline: Option<String>,
     pub database: DatabaseRequest,
+    /// The values the folder's Go template actions are rendered with, when its runner renders
+    /// them: the file's `[migrations.template]` with `--template` over it.
+    pub template: crate::migrations::TemplateValues,
     /// The file's sections as read and validated. Private: each stage asks for its own section
     /// through the accessors below, and nothing outside this module reads the file's shape.
     sections: ScenarioFile,
@@ -425,6 +432,7 @@ impl Scenario {
             format: None,
             baseline: None,
             database: DatabaseRequest::default(),
+            template: Default::default(),
             sections: ScenarioFile::default(),
         }
     }
@@ -447,10 +455,13 @@ impl Scenario {
         let memory_bytes = check.memory(&raw.database)?;
         check.cpus(&raw.database)?;
         check.timeouts(&raw.migrations)?;
+        let template = check.template(&raw.migrations)?;
         check.probe(raw.probe.as_ref())?;
         check.dataset(raw.dataset.as_ref())?;
         check.workload(raw.workload.as_ref())?;
-        Ok(Self::from_sections(path, raw, settings, memory_bytes))
+        let mut scenario = Self::from_sections(path, raw, settings, memory_bytes);
+        scenario.template = template;
+        Ok(scenario)
     }
 
     /// The scenario of a validated file: paths resolved against its folder, defaults applied.
@@ -512,6 +523,7 @@ impl Scenario {
             format: raw.migrations.format,
             baseline: raw.migrations.baseline.clone(),
             database,
+            template: Default::default(),
             sections: raw,
         }
     }
@@ -725,6 +737,19 @@ impl FileCheck<'_> {
     }
 
     /// `[migrations] lock_timeout` and `statement_timeout`: durations, in that order.
+    /// `[migrations.template]`: strings, numbers, booleans, and tables of them.
+    fn template(
+        &self,
+        migrations: &MigrationsSection,
+    ) -> Result<crate::migrations::TemplateValues, ScenarioError> {
+        match &migrations.template {
+            None => Ok(Default::default()),
+            Some(table) => crate::migrations::TemplateValues::from_toml(table).map_err(|why| {
+                self.invalid_at(&["migrations".into(), "template".into()], why)
+            }),
+        }
+    }
+
     fn timeouts(&self, migrations: &MigrationsSection) -> Result<(), ScenarioError> {
         for (name, value) in [
             ("lock_timeout", &migrations.lock_timeout),

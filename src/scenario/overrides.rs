@@ -36,6 +36,8 @@ pub struct Overrides {
     pub in_transaction: bool,
     /// `--predict`: rehearse at several seeded sizes and predict production's.
     pub predict: bool,
+    /// `--template NAME=VALUE`, each over the file's `[migrations.template]`.
+    pub template: Vec<String>,
 }
 
 impl Scenario {
@@ -58,6 +60,13 @@ impl Scenario {
         }
         if let Some(f) = o.format {
             self.format = Some(f);
+        }
+        if !o.template.is_empty() {
+            let mut given = crate::migrations::TemplateValues::default();
+            for assignment in &o.template {
+                given.set(assignment).map_err(Error::Input)?;
+            }
+            self.template.overlay(&given);
         }
         if let Some(p) = o.provider {
             self.database.provider = p;
