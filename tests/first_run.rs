@@ -330,3 +330,60 @@ fn a_history_of_renames_required_columns_late_keys_and_casts_runs_every_migratio
         .any(|f| f["kind"] == "forward_failed"));
     assert_eq!(m("007")["verdict"], "pass", "{stderr}");
 }
+
+#[test]
+fn a_pop_folder_for_several_databases_runs_its_postgres_files_and_past_an_insert_that_leaves_out_a_column(
+) {
+    // gobuffalo pop / ory popx: files for MySQL and SQLite beside the generic and PostgreSQL
+    // ones; the generic `requests` file is MySQL's and must give way to its .postgres file.
+    let (_, stderr, report) = run_bare("identity_pop");
+    no_seed_point_stopped(&report, &stderr);
+    assert_eq!(report["discovery"]["format"], "pop", "{stderr}");
+    let ids: Vec<&str> = migrations(&report)
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "20240101000000",
+            "20240102000000",
+            "20240103000000",
+            "20240103000001",
+            "20240104000000",
+            "20240105000000"
+        ],
+        "{stderr}"
+    );
+    let notes = report["discovery"]["notes"].to_string();
+    assert!(
+        notes.contains("4 files pop runs only on other databases (mysql, sqlite3) are not rehearsed"),
+        "{notes}"
+    );
+    assert!(notes.contains("2 generic files are replaced by the version's .postgres file"), "{notes}");
+    // The INSERT ... SELECT leaves out a required column: its own failure on any row, so the
+    // seeded rows it copies from are removed and the run goes on.
+    assert_eq!(verdict_of(&report, "20240103000001"), "fail", "{stderr}");
+    let failed = migrations(&report)
+        .iter()
+        .find(|m| m["id"] == "20240103000001")
+        .unwrap()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "forward_failed")
+        .cloned()
+        .unwrap();
+    assert!(
+        failed["advice"]
+            .as_str()
+            .unwrap()
+            .contains("The INSERT leaves out created_at, which is NOT NULL without a DEFAULT"),
+        "{failed}"
+    );
+    assert!(!failed["message"].as_str().unwrap().contains("(on inferred data)"), "{failed}");
+    // .autocommit runs CREATE INDEX CONCURRENTLY outside a transaction, as popx does.
+    for id in ["20240101000000", "20240102000000", "20240104000000", "20240105000000"] {
+        assert_eq!(verdict_of(&report, id), "pass", "{id}: {stderr}");
+    }
+}

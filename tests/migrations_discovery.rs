@@ -785,3 +785,17 @@ fn go_template_text_inside_sql_that_parses_is_left_as_written() {
         .sql
         .contains("'Hello {{ .Name }}'"));
 }
+
+#[test]
+fn a_folder_of_only_generic_up_down_files_stays_sqlx_and_a_database_suffix_makes_it_pop() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("1_a.up.sql"), "CREATE TABLE a (id int);\n").unwrap();
+    std::fs::write(dir.path().join("1_a.down.sql"), "DROP TABLE a;\n").unwrap();
+    assert_eq!(discover(dir.path(), None).unwrap().format, Format::UpDown);
+    std::fs::write(dir.path().join("2_b.postgres.up.sql"), "CREATE TABLE b (id int);\n").unwrap();
+    std::fs::write(dir.path().join("2_b.mysql.up.sql"), "CREATE TABLE b (id int) ENGINE=InnoDB;\n").unwrap();
+    let set = discover(dir.path(), None).unwrap();
+    assert_eq!(set.format, Format::Pop);
+    assert_eq!(set.migrations.len(), 2);
+    assert_eq!(file(&set.migrations[1].forward), "2_b.postgres.up.sql");
+}

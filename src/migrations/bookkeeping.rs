@@ -49,7 +49,9 @@ impl Tool {
     /// (and not sqlx's `_sqlx_migrations`).
     pub(crate) fn of(format: Format, migrations: &[Migration]) -> Option<Tool> {
         Some(match format {
-            Format::ByName => return None,
+            // pop's `schema_migration` is its runner's, made before the first migration runs
+            // and read by none: nothing to keep.
+            Format::ByName | Format::Pop => return None,
             Format::Maragu => Tool::Maragu,
             Format::Flyway => Tool::Flyway,
             Format::Diesel => Tool::Diesel,

@@ -149,6 +149,7 @@ pub(super) struct Plan {
 fn plan(root: &Path, format: Format, entries: &[Entry]) -> Result<Plan, MigrationError> {
     let mut ignored = Ignored::default();
     let mut problems = Vec::new();
+    let mut notes = Vec::new();
     let files = match format {
         Format::Flyway => flyway_names(entries, &mut ignored, &mut problems),
         Format::UpDown => up_down_names(entries, &mut ignored, &mut problems),
@@ -181,8 +182,8 @@ fn plan(root: &Path, format: Format, entries: &[Entry]) -> Result<Plan, Migratio
             &mut ignored,
             &mut problems,
         ),
+        Format::Pop => pop_names(entries, &mut ignored, &mut problems, &mut notes),
     };
-    let mut notes = Vec::new();
     let pairs = if format.holds_its_rollback() {
         check_unique(&files, format, &mut problems);
         if format == Format::Tern {
@@ -479,6 +480,8 @@ fn evidence(entry: &Entry) -> Evidence {
         || layout::flyway_callback(name)
     {
         Evidence::Follows(Format::Flyway)
+    } else if layout::pop_marked(name) {
+        Evidence::Follows(Format::Pop)
     } else if layout::up_down(name).is_some() {
         Evidence::Follows(Format::UpDown)
     } else if layout::plain(name).is_some() {
@@ -536,6 +539,16 @@ fn detect(root: &Path, entries: &[Entry]) -> Result<Detection, MigrationError> {
             found[0].1.extend(plain_names);
         }
     }
+    // pop's generic files (`1_x.up.sql`) read like sqlx's: beside files naming a database, they
+    // are pop's.
+    if found.len() == 2 && found.iter().any(|(f, _)| *f == Format::Pop) {
+        if let Some(at) = found.iter().position(|(f, names)| {
+            *f == Format::UpDown && names.iter().all(|n| layout::pop(n).is_some())
+        }) {
+            let (_, generic) = found.remove(at);
+            found[0].1.extend(generic);
+        }
+    }
     let format = match found.len() {
         // Only unreadable plain files: read them as sqlx files, so that reading names the problem.
         0 if plain => Some(Format::UpDown),
@@ -591,6 +604,7 @@ fn expected(format: Format) -> &'static str {
         Format::Tern => "expected <number>_<description>.sql, the rollback below ---- create above / drop below ----",
         Format::Goose => "expected <version>_<description>.sql with -- +goose Up and -- +goose Down sections",
         Format::NodePgMigrate => "expected <timestamp>_<name>.sql with -- Up Migration and -- Down Migration sections",
+        Format::Pop => "expected <version>_<description>.up.sql and .down.sql, with .<database> (postgres, cockroach, mysql, sqlite3) or .autocommit before .up or .down",
     }
 }
 
@@ -816,6 +830,68 @@ fn up_down_names(
     )
 }
 
+/// gobuffalo pop and ory's popx: `<version>_<desc>[.<database>][.autocommit].{up,down}.sql`. The
+/// runner keeps the files of its own database and the generic ones, and a version's file for its
+/// database replaces the generic one (popx's rule; an empty file so skips a version on one
+/// database). The other databases' files are said in a note, not read.
+fn pop_names(
+    entries: &[Entry],
+    ignored: &mut Ignored,
+    problems: &mut Vec<MigrationError>,
+    notes: &mut Vec<String>,
+) -> Vec<Named> {
+    let mut kept: Vec<(layout::PopName, &Entry)> = Vec::new();
+    let mut elsewhere: Vec<&str> = Vec::new();
+    let mut databases = std::collections::BTreeSet::new();
+    for entry in entries.iter().filter(|e| !e.is_dir) {
+        match layout::pop(&entry.name) {
+            Some(name) => match name.dialect.as_deref() {
+                None | Some("postgres") => kept.push((name, entry)),
+                Some(other) => {
+                    databases.insert(other.to_string());
+                    elsewhere.push(&entry.name);
+                }
+            },
+            None if starts_with_digit(&entry.name) => {
+                problems.push(malformed(&entry.path, Format::Pop))
+            }
+            None => ignored.files.push(entry.name.clone()),
+        }
+    }
+    let replaced = |name: &layout::PopName| {
+        name.dialect.is_none()
+            && kept.iter().any(|(other, _)| {
+                other.dialect.is_some()
+                    && other.name.role == name.name.role
+                    && same_version(Format::Pop, &other.name.version, &name.name.version)
+            })
+    };
+    let generic_replaced = kept.iter().filter(|(n, _)| replaced(n)).count();
+    if !elsewhere.is_empty() {
+        notes.push(format!(
+            "{} pop runs only on other databases ({}) are not rehearsed: {}",
+            crate::words::count(elsewhere.len(), "file"),
+            databases.into_iter().collect::<Vec<_>>().join(", "),
+            examples(&elsewhere)
+        ));
+    }
+    if generic_replaced > 0 {
+        notes.push(format!(
+            "{} {} replaced by the version's .postgres file, as pop runs them on PostgreSQL",
+            crate::words::count(generic_replaced, "generic file"),
+            if generic_replaced == 1 { "is" } else { "are" }
+        ));
+    }
+    kept.iter()
+        .filter(|(n, _)| !replaced(n))
+        .map(|(n, entry)| Named {
+            name: n.name.clone(),
+            path: entry.path.clone(),
+            repeatable: false,
+        })
+        .collect()
+}
+
 /// diesel: one folder per migration holding `up.sql` and `down.sql` (and `metadata.toml`).
 /// diesel reads nothing else: files beside the folders, and other files inside them, are noted.
 fn diesel_names(
@@ -966,6 +1042,7 @@ fn read_with_options(path: &Path, format: Format, render: Option<&Render>) -> su
     };
     let outside = match format {
         Format::UpDown => text.as_deref().is_some_and(options::sqlx_no_transaction),
+        Format::Pop => layout::pop(&super::file_name(path)).is_some_and(|p| p.autocommit),
         Format::Flyway => !options::flyway_execute_in_transaction(path),
         _ => false,
     };

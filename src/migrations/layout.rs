@@ -105,6 +105,53 @@ pub(crate) fn up_down(file: &str) -> Option<Name> {
     })
 }
 
+/// The databases gobuffalo pop and ory's popx name in a migration file (`.postgres.up.sql`).
+pub(crate) const POP_DIALECTS: [&str; 5] = ["postgres", "cockroach", "mysql", "sqlite3", "sqlite"];
+
+/// What a pop file name says beyond its version, description and role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PopName {
+    pub name: Name,
+    /// The one database the file is for (`postgres`); None: every database.
+    pub dialect: Option<String>,
+    /// ory's popx `.autocommit`: run outside a transaction.
+    pub autocommit: bool,
+}
+
+/// gobuffalo pop's `<version>_<desc>[.<dialect>].{up,down}.sql`, with ory's popx
+/// `.autocommit` before the direction. The description holds no dot.
+pub(crate) fn pop(file: &str) -> Option<PopName> {
+    let (stem, role) = if let Some(stem) = file.strip_suffix(".up.sql") {
+        (stem, Role::Forward)
+    } else {
+        (file.strip_suffix(".down.sql")?, Role::Rollback)
+    };
+    let (stem, autocommit) = match stem.strip_suffix(".autocommit") {
+        Some(stem) => (stem, true),
+        None => (stem, false),
+    };
+    let (stem, dialect) = match stem.rsplit_once('.') {
+        Some((stem, dialect)) if POP_DIALECTS.contains(&dialect) => (stem, Some(dialect.to_string())),
+        Some(_) => return None,
+        None => (stem, None),
+    };
+    let (version, description) = numbered(stem)?;
+    Some(PopName {
+        name: Name {
+            version,
+            description,
+            role,
+        },
+        dialect,
+        autocommit,
+    })
+}
+
+/// Whether a name says pop, not sqlx: a dialect or popx's `.autocommit` in it.
+pub(crate) fn pop_marked(file: &str) -> bool {
+    pop(file).is_some_and(|p| p.dialect.is_some() || p.autocommit)
+}
+
 /// `<version>_<desc>.sql`: a sqlx migration without rollback, or a dbmate file (the content says).
 pub(crate) fn plain(file: &str) -> Option<(String, String)> {
     if file.ends_with(".up.sql") || file.ends_with(".down.sql") {
@@ -220,6 +267,22 @@ fn is_dotted_version(version: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pop_names_say_dialect_and_autocommit() {
+        let p = pop("20260616000000000000_courier_index.postgres.autocommit.down.sql").unwrap();
+        assert_eq!(p.name.version, "20260616000000000000");
+        assert_eq!(p.name.description, "courier_index");
+        assert_eq!(p.name.role, Role::Rollback);
+        assert_eq!(p.dialect.as_deref(), Some("postgres"));
+        assert!(p.autocommit);
+        let all = pop("20220420102701000000_identity_metadata.up.sql").unwrap();
+        assert_eq!(all.dialect, None);
+        assert!(!all.autocommit);
+        assert!(!pop_marked("20220420102701000000_identity_metadata.up.sql"));
+        assert!(pop_marked("1_x.sqlite3.up.sql"));
+        assert!(pop("1_x.oracle.up.sql").is_none());
+    }
 
     fn name(version: &str, description: &str, role: Role) -> Option<Name> {
         Some(Name {

@@ -66,6 +66,10 @@ pub enum Format {
     /// node-pg-migrate's SQL files: `<timestamp>_<name>.sql` with `-- Up Migration` and
     /// `-- Down Migration`.
     NodePgMigrate,
+    /// gobuffalo pop and ory's popx: `<version>_<desc>[.<dialect>][.autocommit].up.sql` with its
+    /// `.down.sql`; a file for another database is not run, and a `postgres` file replaces the
+    /// generic one of its version.
+    Pop,
 }
 
 impl Format {
@@ -97,6 +101,7 @@ impl std::fmt::Display for Format {
             Format::Tern => "tern",
             Format::Goose => "goose",
             Format::NodePgMigrate => "node-pg-migrate",
+            Format::Pop => "pop",
         })
     }
 }
@@ -366,6 +371,7 @@ impl Format {
             Format::Tern => "tern's <number>_<description>.sql, forward above ---- create above / drop below ---- and rollback below it, numbered 1, 2, 3 in name order",
             Format::Goose => "goose's <version>_<description>.sql with -- +goose Up and -- +goose Down sections, in version order",
             Format::NodePgMigrate => "node-pg-migrate's <timestamp>_<name>.sql with -- Up Migration and -- Down Migration sections, in version order",
+            Format::Pop => "gobuffalo pop's <version>_<description>[.<database>][.autocommit].up.sql and .down.sql, in version order, the postgres file of a version over its generic one",
         }
     }
 }

@@ -225,6 +225,44 @@ pub(super) fn copied_from(sql: &str) -> Option<Culprit> {
     })
 }
 
+/// Whether `sql` is an `INSERT INTO t (a, b) SELECT ...` whose column list leaves out
+/// `column`: every row it writes has no value there, so a NOT NULL without a default refuses
+/// the first row, whatever the rows are (production's included).
+pub(super) fn insert_leaves_out(sql: &str, column: &str) -> bool {
+    let Ok(parsed) = pg_query::parse(sql, 0) else {
+        return false;
+    };
+    let Some(NodeEnum::InsertStmt(insert)) = parsed
+        .protobuf
+        .stmts
+        .first()
+        .and_then(|s| s.stmt.as_ref())
+        .and_then(|s| s.node.as_ref())
+    else {
+        return false;
+    };
+    let is_select = matches!(
+        insert.select_stmt.as_deref().and_then(|s| s.node.as_ref()),
+        Some(NodeEnum::SelectStmt(s)) if s.values_lists.is_empty()
+    );
+    let named: Vec<&str> = insert
+        .cols
+        .iter()
+        .filter_map(|c| match c.node.as_ref() {
+            Some(NodeEnum::ResTarget(t)) => Some(t.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    is_select && !named.is_empty() && !named.contains(&column)
+}
+
+/// The safe pattern for an `INSERT ... SELECT` that leaves out a required column.
+pub(super) fn insert_leaves_out_advice(column: &str, source: &str) -> String {
+    format!(
+        "The INSERT leaves out {column}, which is NOT NULL without a DEFAULT, so it fails on the first row it copies, production's included, as soon as {source} has a row: it is the migration's own failure, not the data's. Give {column} a value in the INSERT (`INSERT INTO ... (..., {column}) SELECT ..., now() FROM ...`) or give the column a DEFAULT before the INSERT."
+    )
+}
+
 /// The query that shows whether production holds rows `sql` would fail on, as the inferred
 /// rows did: it must return nothing. `table` is quoted and qualified; `nulls_in` are the columns
 /// a NOT NULL met NULLs in. None when the statement's need is not one a query can show.
@@ -306,6 +344,17 @@ pub(super) fn add_required_column_advice(column: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_insert_select_leaving_out_a_column_leaves_it_without_value() {
+        let sql = "INSERT INTO methods (id, method, config) SELECT id, 'traits', form FROM requests";
+        assert!(insert_leaves_out(sql, "created_at"));
+        assert!(!insert_leaves_out(sql, "config"));
+        // No column list: the SELECT's columns fill the table's in order.
+        assert!(!insert_leaves_out("INSERT INTO methods SELECT * FROM requests", "created_at"));
+        // VALUES are the migration's own rows, not copied ones.
+        assert!(!insert_leaves_out("INSERT INTO methods (id) VALUES (1)", "created_at"));
+    }
 
     #[test]
     fn a_required_column_without_default_needs_an_empty_table() {

@@ -167,6 +167,35 @@ impl SeedPoints {
                     own_failure: true,
                 });
             }
+            // An INSERT ... SELECT that leaves a required column out fails on any row it copies:
+            // the migration's own failure, and the table it copies from is the seeded one.
+            let error = report.forward.error.as_ref();
+            let column = error
+                .filter(|e| e.code.as_deref() == Some("23502"))
+                .and_then(|e| e.culprit.as_ref())
+                .and_then(|c| match c.columns.as_slice() {
+                    [column] => Some(column.clone()),
+                    _ => None,
+                });
+            if let Some(column) = column.filter(|c| blame::insert_leaves_out(&failed.sql, c)) {
+                if let Some(source) = blame::copied_from(&failed.sql) {
+                    if let Some((schema, name, _)) = self.seeded_root(client, &source).await {
+                        let advice =
+                            blame::insert_leaves_out_advice(&column, &format!("{schema}.{name}"));
+                        if let Some(f) = report
+                            .findings
+                            .iter_mut()
+                            .find(|f| f.kind == "forward_failed")
+                        {
+                            f.advice = Some(advice);
+                        }
+                        return Some(FailedOn {
+                            table: (schema, name),
+                            own_failure: true,
+                        });
+                    }
+                }
+            }
         }
         let outcome = self.outcome.as_ref()?;
         let mut forward_culprit = None;
