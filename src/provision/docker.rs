@@ -97,9 +97,25 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
         Alphanumeric.sample_string(&mut rand::rng(), 32)
     };
     let mut body = container_body(request, &image, &password)?;
-    if let Some(pgdata) = image_pgdata(&docker, &image).await {
-        body.volumes = Some(vec![pgdata]);
+    let pgdata = image_pgdata(&docker, &image).await;
+    if let Some(pgdata) = &pgdata {
+        body.volumes = Some(vec![pgdata.clone()]);
     }
+    // `--data-dir`: a host folder as the data directory, so that its filesystem (XFS, btrfs)
+    // decides how databases are copied. Registered for removal before the container, so the
+    // container goes first.
+    let host_data = match &request.data_dir {
+        Some(dir) => {
+            let held = HostDataFolder::make(dir)?;
+            let target = pgdata.as_deref().unwrap_or(DATA_FOLDER);
+            body.volumes = None;
+            if let Some(host) = body.host_config.as_mut() {
+                host.binds = Some(vec![format!("{}:{target}", held.data().display())]);
+            }
+            Some(held)
+        }
+        None => None,
+    };
     // Named, and its removal registered before it exists: a signal that arrives while Docker
     // creates it still finds it by name.
     let name = container_name();
@@ -152,13 +168,72 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
             )));
         }
     };
+    let client = connection.connect_or_unavailable().await?;
+    let file_copy = super::file_copy::apply(&client, host_data.as_ref().map(|h| h.root.as_path()))
+        .await
+        .map_err(ProvisionError::Failed)?;
+    drop(client);
+    // Dropped in order: the container, then its host folder.
     Ok(Database::new(
         ProviderKind::Docker,
         connection,
         version,
         reason,
-        Box::new(guard),
-    ))
+        Box::new((guard, host_data)),
+    )
+    .with_file_copy(file_copy))
+}
+
+/// `--data-dir`'s folder for one container: named and marked as the local provider's folders
+/// are (so a run that is gone has it removed by the next), with the data directory in `data/`.
+/// Removed when dropped, after the container.
+struct HostDataFolder {
+    root: std::path::PathBuf,
+    _guard: cleanup::CleanupGuard,
+}
+
+impl HostDataFolder {
+    fn make(dir: &std::path::Path) -> Result<HostDataFolder, ProvisionError> {
+        let refused = |e: std::io::Error| {
+            ProvisionError::Refused(format!(
+                "--data-dir {} cannot hold the container's data directory: {e}",
+                dir.display()
+            ))
+        };
+        // Docker needs an absolute path on its own machine.
+        let dir = std::fs::canonicalize(dir).map_err(refused)?;
+        let root = tempfile::Builder::new()
+            .prefix(&super::ownership::local_folder_prefix())
+            .tempdir_in(&dir)
+            .map_err(refused)?
+            .keep();
+        let removed = root.clone();
+        let guard = cleanup::register(move || {
+            // The container's server wrote these files as its own user: as root they go;
+            // otherwise say what is left.
+            if let Err(e) = std::fs::remove_dir_all(&removed) {
+                crate::say!(
+                    "rehearse: could not remove the container's data folder {}: {e}",
+                    removed.display()
+                );
+            }
+        });
+        let held = HostDataFolder {
+            root,
+            _guard: guard,
+        };
+        std::fs::write(
+            held.root.join(super::ownership::MARKER_FILE),
+            format!("{}\n", super::ownership::this_run().to_mark()),
+        )
+        .map_err(refused)?;
+        std::fs::create_dir(held.data()).map_err(refused)?;
+        Ok(held)
+    }
+
+    fn data(&self) -> std::path::PathBuf {
+        self.root.join("data")
+    }
 }
 
 /// /dev/shm's cap when the scenario sets no memory limit.

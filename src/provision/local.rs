@@ -150,11 +150,21 @@ pub async fn start_from(
 ) -> Result<Database, ProvisionError> {
     let bindir = find_bindir(request.major)?;
     let user = server_user()?;
-    let folder = tempfile::Builder::new()
-        .prefix(&ownership::local_folder_prefix())
-        .tempdir()
-        .map_err(|e| ProvisionError::Failed(format!("could not create a temporary folder: {e}")))?
-        .keep();
+    let prefix = ownership::local_folder_prefix();
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix);
+    let folder = match &request.data_dir {
+        Some(dir) => builder.tempdir_in(dir).map_err(|e| {
+            ProvisionError::Refused(format!(
+                "--data-dir {} cannot hold the server's data folder: {e}",
+                dir.display()
+            ))
+        })?,
+        None => builder.tempdir().map_err(|e| {
+            ProvisionError::Failed(format!("could not create a temporary folder: {e}"))
+        })?,
+    }
+    .keep();
     let root_path = folder.clone();
     let folder_guard = cleanup::register(move || {
         let _ = std::fs::remove_dir_all(&root_path);
@@ -185,7 +195,12 @@ pub async fn start_from(
     } else {
         run_initdb(&bindir, &data, &user).await?;
     }
-    start_server(request, reason, bindir, folder_guard, data, sockets, log).await
+    let database = start_server(request, reason, bindir, folder_guard, data, sockets, log).await?;
+    let client = database.connection.connect_or_unavailable().await?;
+    let file_copy = super::file_copy::apply(&client, Some(&folder))
+        .await
+        .map_err(ProvisionError::Failed)?;
+    Ok(database.with_file_copy(file_copy))
 }
 
 /// Copies a cached data folder into place for the server user (a reflink where the filesystem

@@ -99,6 +99,9 @@ pub async fn rehearse(
         "PostgreSQL {} via {:?} ({})",
         database.server_version, database.kind, database.reason
     ));
+    if let Some(file_copy) = &database.file_copy {
+        progress.step(&file_copy.sentence());
+    }
     let report = rehearse_with(&database, settings, set, progress, lookup, cache_report).await;
     drop(database);
     report
@@ -1080,6 +1083,7 @@ fn database_info(database: &Database, request: &provision::DatabaseRequest) -> D
         image: (database.kind == provision::ProviderKind::Docker)
             .then(|| provision::docker::image_for(request)),
         data: database.data.clone(),
+        file_copy: database.file_copy.clone(),
     }
 }
 
