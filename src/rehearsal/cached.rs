@@ -24,7 +24,7 @@ pub(super) async fn provision(
         return Ok(provision::provision(request).await?);
     };
     let started = Instant::now();
-    let reason = "the cache held the seeded state (local provider)".to_string();
+    let reason = "restored from the cache: the local provider keeps the seeded state".to_string();
     match provision::local::start_from(request, reason, Some(&entry.data())).await {
         Ok(database) => {
             if let Some(r) = report.as_mut() {
