@@ -10,7 +10,8 @@
 //!
 //! Prints each wall time and warm / anchor (targets: warm under 20 s and under 10% of cold).
 //! `cargo bench --bench pull_request` (env: PR_MIGRATIONS, PR_ROWS). The project lives in a
-//! temporary folder and is removed afterwards.
+//! temporary folder and is removed afterwards, unless PR_KEEP=1 (then the project and the cache
+//! are kept and their folders printed, to profile a warm run by hand).
 
 use std::path::Path;
 use std::process::Command;
@@ -154,6 +155,10 @@ fn main() {
     let (warm, outcome) = rehearse(project.path(), rows, Some(cache.path()));
     assert_eq!(outcome, "hit");
     println!("  warm    --cache, hit (restore + rehearse):          {warm:>7.1} s");
+    if std::env::var("PR_KEEP").is_ok_and(|v| v == "1") {
+        println!("  kept: project {} cache {}", project.keep().display(), cache.keep().display());
+        return;
+    }
     let entry_mb = std::fs::read_dir(cache.path())
         .unwrap()
         .flatten()
