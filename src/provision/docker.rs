@@ -200,8 +200,7 @@ impl HostDataFolder {
                 dir.display()
             ))
         };
-        // Docker needs an absolute path on its own machine.
-        let dir = std::fs::canonicalize(dir).map_err(refused)?;
+        let dir = super::file_copy::data_dir(dir)?;
         let root = tempfile::Builder::new()
             .prefix(&super::ownership::local_folder_prefix())
             .tempdir_in(&dir)

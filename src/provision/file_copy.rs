@@ -34,6 +34,26 @@ impl FileCopy {
     }
 }
 
+/// `--data-dir` as a folder that exists, absolute and without links (Docker needs a path on its
+/// own machine); the error is one sentence naming it.
+pub fn data_dir(dir: &Path) -> Result<std::path::PathBuf, super::ProvisionError> {
+    match std::fs::canonicalize(dir) {
+        Ok(real) if real.is_dir() => Ok(real),
+        Ok(_) => Err(super::ProvisionError::Refused(format!(
+            "--data-dir {} is not a folder",
+            dir.display()
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(super::ProvisionError::Refused(format!(
+            "--data-dir {} does not exist: create it (on XFS or btrfs, for clones) or give another folder",
+            dir.display()
+        ))),
+        Err(e) => Err(super::ProvisionError::Refused(format!(
+            "--data-dir {} cannot be read: {e}",
+            dir.display()
+        ))),
+    }
+}
+
 /// Ok when `dir`'s filesystem makes a reflink of a file in it; the error says why not (the
 /// kernel's words). Leaves nothing behind.
 pub fn can_reflink(dir: &Path) -> Result<(), String> {

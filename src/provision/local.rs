@@ -154,7 +154,7 @@ pub async fn start_from(
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix);
     let folder = match &request.data_dir {
-        Some(dir) => builder.tempdir_in(dir).map_err(|e| {
+        Some(dir) => builder.tempdir_in(super::file_copy::data_dir(dir)?).map_err(|e| {
             ProvisionError::Refused(format!(
                 "--data-dir {} cannot hold the server's data folder: {e}",
                 dir.display()
