@@ -437,3 +437,75 @@ fn shards_with_a_cache_each_restore_their_own_start_and_merge_as_one_run() {
     assert_eq!(merged.code, 0, "stderr: {}", merged.stderr);
     assert_eq!(verdicts(&merged.report()), verdicts(&whole.report()));
 }
+
+/// Docker with `image` is here (CI must have it; elsewhere the test says it skipped).
+fn docker_image_or_skip(image: &str) -> bool {
+    let present = Command::new("docker")
+        .args(["image", "inspect", image])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !present && in_ci() {
+        panic!("CI=true and {image} is missing: images/postgres/build.sh builds it");
+    }
+    if !present {
+        eprintln!("skipped: {image} is missing");
+    }
+    present
+}
+
+fn cached_docker_run(root: &Path, cache: &Path, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "run",
+        root.to_str().unwrap(),
+        "--provider",
+        "docker",
+        "--baseline",
+        "002",
+        "--cache",
+        cache.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let run = rehearse(&args);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    run.report()
+}
+
+#[test]
+fn on_docker_a_warm_run_gives_the_cold_report_and_a_changed_baseline_file_or_image_misses() {
+    if !docker_image_or_skip("postgres:15") || !docker_image_or_skip("postgres:17") {
+        return;
+    }
+    let (_dir, root) = shop();
+    let cache = tempfile::tempdir().unwrap();
+    let cold = cached_docker_run(&root, cache.path(), &[]);
+    assert_eq!(cold["cache"]["outcome"], "miss", "{}", cold["cache"]);
+    assert_eq!(cold["database"]["provider"], "docker");
+    assert!(
+        cold["cache"]["storage"].as_str().unwrap().contains("in the container"),
+        "{}",
+        cold["cache"]
+    );
+    let warm = cached_docker_run(&root, cache.path(), &[]);
+    assert_eq!(warm["cache"]["outcome"], "hit", "{}", warm["cache"]);
+    assert_eq!(warm["cache"]["key"], cold["cache"]["key"]);
+    assert_eq!(outcome(&warm), outcome(&cold));
+
+    // A baseline file, by one byte.
+    let first = root.join("migrations/V001__create_users.sql");
+    let mut sql = std::fs::read_to_string(&first).unwrap();
+    sql.push('\n');
+    std::fs::write(&first, sql).unwrap();
+    let edited = cached_docker_run(&root, cache.path(), &[]);
+    assert_eq!(edited["cache"]["outcome"], "miss");
+    assert_eq!(
+        edited["cache"]["changed"],
+        serde_json::json!(["baseline file V001__create_users.sql changed"])
+    );
+    // Another image is another server (its id is in the key).
+    let other = cached_docker_run(&root, cache.path(), &["--image", "postgres:17"]);
+    assert_eq!(other["cache"]["outcome"], "miss");
+    assert_eq!(other["cache"]["changed"], serde_json::json!(["server changed"]));
+    // Nothing of the containers' data folders is left beside the entries.
+    let servers = cache.path().join(".servers");
+    assert_eq!(std::fs::read_dir(&servers).unwrap().count(), 0);
+}

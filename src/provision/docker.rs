@@ -86,6 +86,28 @@ pub async fn availability(image: &str) -> Result<(), String> {
 
 /// Starts a container and waits until it answers `SELECT 1`. `reason` says why docker was chosen.
 pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database, ProvisionError> {
+    start_with(request, reason, &Cached::default()).await
+}
+
+/// What the seeded-state cache asks of a container: a data directory restored from an entry
+/// (a plain `pg_basebackup`, which the server recovers from at start), and a host folder
+/// mounted at [`BACKUP_FOLDER`] for [`take_backup`] to write an entry into. Both need a host
+/// folder as the data directory (`request.data_dir`).
+#[derive(Debug, Clone, Default)]
+pub struct Cached {
+    pub restore: Option<std::path::PathBuf>,
+    pub backup: bool,
+}
+
+/// Where a container started for the cache sees its host folder for backups.
+const BACKUP_FOLDER: &str = "/rehearse-backup";
+
+/// [`start`], for the cache: see [`Cached`].
+pub async fn start_with(
+    request: &DatabaseRequest,
+    reason: String,
+    cached: &Cached,
+) -> Result<Database, ProvisionError> {
     let image = image_for(request);
     let docker = connect().await.map_err(ProvisionError::Unavailable)?;
     ensure_image(&docker, &image)
@@ -109,8 +131,23 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
             let held = HostDataFolder::make(dir)?;
             let target = pgdata.as_deref().unwrap_or(DATA_FOLDER);
             body.volumes = None;
+            let mut binds = vec![format!("{}:{target}", held.data().display())];
+            if let Some(entry) = &cached.restore {
+                copy_folder(entry, &held.data())?;
+            }
+            if cached.backup {
+                let backup = held.root.join("backup");
+                std::fs::create_dir(&backup)
+                    .and_then(|()| {
+                        use std::os::unix::fs::PermissionsExt;
+                        // The container's server user writes there.
+                        std::fs::set_permissions(&backup, std::fs::Permissions::from_mode(0o777))
+                    })
+                    .map_err(|e| ProvisionError::Failed(format!("could not make {}: {e}", backup.display())))?;
+                binds.push(format!("{}:{BACKUP_FOLDER}", backup.display()));
+            }
             if let Some(host) = body.host_config.as_mut() {
-                host.binds = Some(vec![format!("{}:{target}", held.data().display())]);
+                host.binds = Some(binds);
             }
             Some(held)
         }
@@ -154,6 +191,19 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
         tls: super::tls::Tls::disabled(),
     };
 
+    if cached.restore.is_some() {
+        // The restored state keeps the password of the run that stored it, which nobody
+        // kept: this run's is set over the server's own socket (trust inside the container).
+        tokio::select! {
+            set = set_password(&docker, &id, connection.password.as_deref().unwrap_or_default()) => set?,
+            exited = exited(&docker, &id) => {
+                let logs = last_log_lines(&docker, &id, 5).await;
+                return Err(ProvisionError::Failed(format!(
+                    "the container from {image} exited on the cached state ({exited}); its last log lines: {logs}"
+                )));
+            }
+        }
+    }
     let version = tokio::select! {
         ready = wait_until_ready(&connection, STARTUP_TIMEOUT) => ready.map_err(|e| {
             ProvisionError::Failed(format!(
@@ -173,15 +223,167 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
         .await
         .map_err(ProvisionError::Failed)?;
     drop(client);
+    let handle = Handle {
+        container: name.clone(),
+        backup: host_data
+            .as_ref()
+            .filter(|_| cached.backup)
+            .map(|h| h.root.join("backup")),
+    };
     // Dropped in order: the container, then its host folder.
-    Ok(Database::new(
+    let mut database = Database::new(
         ProviderKind::Docker,
         connection,
         version,
         reason,
         Box::new((guard, host_data)),
     )
-    .with_file_copy(file_copy))
+    .with_file_copy(file_copy);
+    database.container = Some(handle);
+    Ok(database)
+}
+
+/// A container this run started: its name, and the host folder mounted for backups.
+#[derive(Debug, Clone)]
+pub struct Handle {
+    pub container: String,
+    pub backup: Option<std::path::PathBuf>,
+}
+
+/// Copies a folder's contents into `into` as they are (owners, modes), a reflink where the
+/// filesystem can.
+fn copy_folder(from: &std::path::Path, into: &std::path::Path) -> Result<(), ProvisionError> {
+    let out = std::process::Command::new("cp")
+        .args(["-a", "--reflink=auto"])
+        .arg(from.join("."))
+        .arg(into)
+        .output()
+        .map_err(|e| ProvisionError::Failed(format!("could not run cp: {e}")))?;
+    if !out.status.success() {
+        return Err(ProvisionError::Failed(format!(
+            "could not copy the cached state {} into {}: {}",
+            from.display(),
+            into.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(())
+}
+
+/// Runs `cmd` in the container as its `postgres` user; Ok with its output when it exits 0.
+async fn exec(
+    docker: &Docker,
+    container: &str,
+    cmd: &[&str],
+    env: Vec<String>,
+) -> Result<String, String> {
+    use testcontainers::bollard::exec::{CreateExecOptions, StartExecResults};
+    let created = docker
+        .create_exec(
+            container,
+            CreateExecOptions {
+                cmd: Some(cmd.iter().map(|c| c.to_string()).collect()),
+                env: Some(env),
+                user: Some("postgres".to_string()),
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| docker_message(&e))?;
+    let mut said = String::new();
+    if let StartExecResults::Attached { mut output, .. } = docker
+        .start_exec(&created.id, None)
+        .await
+        .map_err(|e| docker_message(&e))?
+    {
+        while let Some(Ok(chunk)) = output.next().await {
+            said.push_str(&chunk.to_string());
+        }
+    }
+    let inspect = docker
+        .inspect_exec(&created.id)
+        .await
+        .map_err(|e| docker_message(&e))?;
+    match inspect.exit_code {
+        Some(0) => Ok(said),
+        code => Err(format!(
+            "{} exited with {}: {}",
+            cmd.first().unwrap_or(&""),
+            code.unwrap_or(-1),
+            said.trim()
+        )),
+    }
+}
+
+/// Waits until the server in the container accepts connections on its socket, then gives the
+/// `postgres` role `password` (through the environment, never on a command line).
+async fn set_password(docker: &Docker, id: &str, password: &str) -> Result<(), ProvisionError> {
+    let deadline = std::time::Instant::now() + STARTUP_TIMEOUT;
+    let mut last = String::new();
+    while std::time::Instant::now() < deadline {
+        match exec(
+            docker,
+            id,
+            &[
+                "sh",
+                "-c",
+                "printf '%s' \"ALTER ROLE postgres PASSWORD :'pw'\" | psql -X -q -v ON_ERROR_STOP=1 -v pw=\"$REHEARSE_PASSWORD\" -d postgres",
+            ],
+            vec![format!("REHEARSE_PASSWORD={password}")],
+        )
+        .await
+        {
+            Ok(_) => return Ok(()),
+            Err(e) => last = e,
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Err(ProvisionError::Failed(format!(
+        "the server on the cached state did not take this run's password within {}s: {}",
+        STARTUP_TIMEOUT.as_secs(),
+        crate::redact::redact(&last)
+    )))
+}
+
+/// Copies the running server's whole cluster into `into` (which must not exist yet):
+/// `pg_basebackup` inside the container, checkpointed and with its WAL, written to the host
+/// folder mounted for backups and moved from there. The server recovers from it at start.
+pub async fn take_backup(handle: &Handle, into: &std::path::Path) -> Result<(), String> {
+    let Some(host) = &handle.backup else {
+        return Err("the container was started without a backup folder".into());
+    };
+    let docker = connect().await?;
+    let _ = std::fs::remove_dir_all(host.join("state"));
+    exec(
+        &docker,
+        &handle.container,
+        &[
+            "pg_basebackup",
+            "-D",
+            &format!("{BACKUP_FOLDER}/state"),
+            "-F",
+            "p",
+            "-X",
+            "stream",
+            "--checkpoint=fast",
+            "--no-sync",
+            "-U",
+            "postgres",
+            "-w",
+        ],
+        Vec::new(),
+    )
+    .await
+    .map_err(|e| format!("pg_basebackup in the container failed: {e}"))?;
+    if std::fs::rename(host.join("state"), into).is_err() {
+        // Another filesystem (`--data-dir` elsewhere than the cache): copied, then removed.
+        std::fs::create_dir(into).map_err(|e| e.to_string())?;
+        copy_folder(&host.join("state"), into).map_err(|e| e.to_string())?;
+        let _ = std::fs::remove_dir_all(host.join("state"));
+    }
+    Ok(())
 }
 
 /// `--data-dir`'s folder for one container: named and marked as the local provider's folders
@@ -322,6 +524,19 @@ async fn connect() -> Result<Docker, String> {
             ANSWER_TIMEOUT.as_secs()
         )),
     }
+}
+
+/// The image's id (`sha256:...`), for the cache key: a rebuilt image with the same tag is
+/// another server.
+pub async fn image_identity(image: &str) -> Result<String, String> {
+    let docker = connect().await?;
+    ensure_image(&docker, image).await?;
+    docker
+        .inspect_image(image)
+        .await
+        .map_err(|e| format!("Docker could not look up image {image}: {}", docker_message(&e)))?
+        .id
+        .ok_or_else(|| format!("Docker gives no id for image {image}"))
 }
 
 /// The image's own `PGDATA`, where the data volume must go.

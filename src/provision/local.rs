@@ -397,8 +397,10 @@ async fn start_server(
             .process_group(0);
         as_user(&mut postgres, &user);
         // SIGQUIT when this process dies: the postmaster's immediate shutdown, which takes its
-        // backends with it.
-        let server = Tied::spawn(postgres, libc::SIGQUIT, libc::SIGINT).map_err(|e| {
+        // backends with it. And when the run is done with it: its folder is removed next, so a
+        // fast shutdown's checkpoint (which fsyncs every file written since the last one: the
+        // template's copy, a restored cache entry) would only cost time.
+        let server = Tied::spawn(postgres, libc::SIGQUIT, libc::SIGQUIT).map_err(|e| {
             ProvisionError::Unavailable(format!(
                 "could not start {}: {e}",
                 bindir.join("postgres").display()
@@ -574,7 +576,7 @@ impl Drop for Tied {
     }
 }
 
-/// `signal` (SIGINT: a server's fast shutdown; SIGKILL: to the whole group, for a tool such as
+/// `signal` (SIGQUIT: a server's immediate shutdown; SIGKILL: to the whole group, for a tool such as
 /// initdb), then SIGKILL if it has not gone within 15 seconds; then reaps it.
 fn stop(child: &Mutex<Option<Child>>, signal: i32) {
     let Some(mut child) = child.lock().unwrap_or_else(|e| e.into_inner()).take() else {

@@ -227,6 +227,8 @@ pub struct Database {
     pub data: crate::report::DataSource,
     /// How the server copies databases (clone or copy), where rehearse started the server.
     pub file_copy: Option<file_copy::FileCopy>,
+    /// The docker provider's container, for the cache to take a backup in.
+    pub container: Option<docker::Handle>,
     /// Whatever must be released: a container, a server process, a scratch database.
     _owner: Box<dyn Send + Sync>,
 }
@@ -246,6 +248,7 @@ impl Database {
             reason,
             data: crate::report::DataSource::Synthetic,
             file_copy: None,
+            container: None,
             _owner: owner,
         }
     }

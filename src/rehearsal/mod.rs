@@ -93,7 +93,14 @@ pub async fn rehearse(
     }
     let mut cache_report = lookup.as_ref().map(crate::cache::Lookup::report);
     let database =
-        cached::provision(&settings.database, &mut lookup, &mut cache_report, progress).await?;
+        cached::provision(
+            &settings.database,
+            settings.cache.as_ref(),
+            &mut lookup,
+            &mut cache_report,
+            progress,
+        )
+        .await?;
     journal::provisioned(database_info(&database, &settings.database));
     progress.step(&format!(
         "PostgreSQL {} via {:?} ({})",
