@@ -134,17 +134,16 @@ pub fn on_schedule(w: &crate::report::StatementWorkload) -> String {
 /// The sentence that says a migration's damage was undone before the next one ran.
 pub fn reset_sentence(r: &StateReset) -> String {
     let n = r.replayed.len();
-    let from = match (r.from, r.method) {
-        (crate::report::ResetFrom::Template, Some(m)) => {
-            format!("reset from the template (by {})", m.word())
-        }
-        (crate::report::ResetFrom::Template, None) => "reset from the template".into(),
-        (crate::report::ResetFrom::Savepoint, _) => {
-            "rolled back to the savepoint before the forward".into()
-        }
+    let from = match r.from {
+        crate::report::ResetFrom::Template => "reset from the template",
+        crate::report::ResetFrom::Savepoint => "rolled back to the savepoint before the forward",
+    };
+    let method = match r.method {
+        Some(m) => format!(" by {}", m.word()),
+        None => String::new(),
     };
     format!(
-        "The state was {from} in {} and {} {} replayed ({}), so later migrations start clean.",
+        "The state was {from} in {}{method} and {} {} replayed ({}), so later migrations start clean.",
         duration(r.seconds * 1000.0),
         count(n, "migration"),
         noun(n, "was"),
