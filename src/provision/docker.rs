@@ -220,8 +220,7 @@ pub async fn start_with(
     };
     let client = connection.connect_or_unavailable().await?;
     let file_copy = super::file_copy::apply(&client, host_data.as_ref().map(|h| h.root.as_path()))
-        .await
-        .map_err(ProvisionError::Failed)?;
+        .await;
     drop(client);
     let handle = Handle {
         container: name.clone(),

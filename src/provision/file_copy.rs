@@ -116,8 +116,25 @@ pub fn choose(server_version_num: i32, data_dir: Option<&Path>) -> FileCopy {
 
 /// Sets `file_copy_method` on a server this run started (18 or later) as [`choose`] says, and
 /// reads it back: a setting the scenario gave on the command line wins over ours, and the
-/// report says what the server does, not what was asked.
-pub async fn apply(
+/// report says what the server does, not what was asked. A server that refuses is no reason
+/// to stop: it copies as it did, and the reason says why.
+pub async fn apply(client: &tokio_postgres::Client, data_dir: Option<&Path>) -> FileCopy {
+    match try_apply(client, data_dir).await {
+        Ok(said) => said,
+        Err(why) => {
+            let method = match setting(client).await.as_deref() {
+                Some("clone") => FileCopyMethod::Clone,
+                _ => FileCopyMethod::Copy,
+            };
+            FileCopy {
+                method,
+                reason: format!("the server's own setting ({why})"),
+            }
+        }
+    }
+}
+
+async fn try_apply(
     client: &tokio_postgres::Client,
     data_dir: Option<&Path>,
 ) -> Result<FileCopy, String> {

@@ -197,9 +197,7 @@ pub async fn start_from(
     }
     let database = start_server(request, reason, bindir, folder_guard, data, sockets, log).await?;
     let client = database.connection.connect_or_unavailable().await?;
-    let file_copy = super::file_copy::apply(&client, Some(&folder))
-        .await
-        .map_err(ProvisionError::Failed)?;
+    let file_copy = super::file_copy::apply(&client, Some(&folder)).await;
     Ok(database.with_file_copy(file_copy))
 }
 
