@@ -54,7 +54,7 @@ impl Keeper {
         match self {
             Keeper::Local { .. } => backup::STORAGE,
             Keeper::Docker { .. } => {
-                "pg_basebackup in the container (plain data directory, bind-mounted on restore)"
+                "pg_basebackup in the container (plain data directory, recovered and shut down; bind-mounted on restore)"
             }
         }
     }
