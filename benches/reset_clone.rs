@@ -95,9 +95,30 @@ fn main() {
     let copy_setting = vec![("file_copy_method".to_string(), "copy".to_string())];
     let all = runtime.block_on(async {
         vec![
-            measure("clone, XFS (--data-dir)", Some(xfs.path()), Vec::new(), rows, runs).await,
-            measure("copy, same XFS (file_copy_method = copy)", Some(xfs.path()), copy_setting, rows, runs).await,
-            measure("copy, docker volume (no --data-dir)", None, Vec::new(), rows, runs).await,
+            measure(
+                "clone, XFS (--data-dir)",
+                Some(xfs.path()),
+                Vec::new(),
+                rows,
+                runs,
+            )
+            .await,
+            measure(
+                "copy, same XFS (file_copy_method = copy)",
+                Some(xfs.path()),
+                copy_setting,
+                rows,
+                runs,
+            )
+            .await,
+            measure(
+                "copy, docker volume (no --data-dir)",
+                None,
+                Vec::new(),
+                rows,
+                runs,
+            )
+            .await,
         ]
     });
     println!("reset_clone: PostgreSQL 18 (docker), {rows} rows, median of {runs} resets");

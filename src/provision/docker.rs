@@ -143,7 +143,9 @@ pub async fn start_with(
                         // The container's server user writes there.
                         std::fs::set_permissions(&backup, std::fs::Permissions::from_mode(0o777))
                     })
-                    .map_err(|e| ProvisionError::Failed(format!("could not make {}: {e}", backup.display())))?;
+                    .map_err(|e| {
+                        ProvisionError::Failed(format!("could not make {}: {e}", backup.display()))
+                    })?;
                 binds.push(format!("{}:{BACKUP_FOLDER}", backup.display()));
             }
             if let Some(host) = body.host_config.as_mut() {
@@ -219,8 +221,8 @@ pub async fn start_with(
         }
     };
     let client = connection.connect_or_unavailable().await?;
-    let file_copy = super::file_copy::apply(&client, host_data.as_ref().map(|h| h.root.as_path()))
-        .await;
+    let file_copy =
+        super::file_copy::apply(&client, host_data.as_ref().map(|h| h.root.as_path())).await;
     drop(client);
     let handle = Handle {
         container: name.clone(),
@@ -381,7 +383,16 @@ pub async fn take_backup(handle: &Handle, into: &std::path::Path) -> Result<(), 
     // a copy of it then starts at once, without recovery and without first flushing every file.
     let state = format!("{BACKUP_FOLDER}/state");
     for action in ["start", "stop"] {
-        let mut pg_ctl = vec!["pg_ctl", "-D", state.as_str(), "-w", "-t", "300", "-m", "fast"];
+        let mut pg_ctl = vec![
+            "pg_ctl",
+            "-D",
+            state.as_str(),
+            "-w",
+            "-t",
+            "300",
+            "-m",
+            "fast",
+        ];
         if action == "start" {
             pg_ctl.extend([
                 "-l",
@@ -393,7 +404,9 @@ pub async fn take_backup(handle: &Handle, into: &std::path::Path) -> Result<(), 
         pg_ctl.push(action);
         exec(&docker, &handle.container, &pg_ctl, Vec::new())
             .await
-            .map_err(|e| format!("pg_ctl {action} on the copied state in the container failed: {e}"))?;
+            .map_err(|e| {
+                format!("pg_ctl {action} on the copied state in the container failed: {e}")
+            })?;
     }
     if std::fs::rename(host.join("state"), into).is_err() {
         // Another filesystem (`--data-dir` elsewhere than the cache): copied, then removed.
@@ -552,7 +565,12 @@ pub async fn image_identity(image: &str) -> Result<String, String> {
     docker
         .inspect_image(image)
         .await
-        .map_err(|e| format!("Docker could not look up image {image}: {}", docker_message(&e)))?
+        .map_err(|e| {
+            format!(
+                "Docker could not look up image {image}: {}",
+                docker_message(&e)
+            )
+        })?
         .id
         .ok_or_else(|| format!("Docker gives no id for image {image}"))
 }

@@ -153,7 +153,12 @@ async fn try_apply(
             chosen.method.word()
         ))
         .await
-        .map_err(|e| format!("could not set file_copy_method: {}", crate::server_text::of(&e)))?;
+        .map_err(|e| {
+            format!(
+                "could not set file_copy_method: {}",
+                crate::server_text::of(&e)
+            )
+        })?;
     let _ = client.batch_execute("SELECT pg_reload_conf()").await;
     let mut said = String::new();
     for _ in 0..200 {
@@ -191,7 +196,11 @@ mod tests {
     fn before_18_the_server_copies_whatever_the_filesystem() {
         let chosen = choose(150_018, Some(Path::new("/")));
         assert_eq!(chosen.method, FileCopyMethod::Copy);
-        assert!(chosen.reason.contains("PostgreSQL 15 copies bytes"), "{}", chosen.reason);
+        assert!(
+            chosen.reason.contains("PostgreSQL 15 copies bytes"),
+            "{}",
+            chosen.reason
+        );
     }
 
     #[test]

@@ -22,15 +22,43 @@ pub(super) async fn provision(
     progress: &dyn Progress,
 ) -> Result<Database, Error> {
     let docker = match (lookup.as_ref(), cache) {
-        (Some(Lookup::Hit { keeper: Keeper::Docker { .. }, .. } | Lookup::Miss { keeper: Keeper::Docker { .. }, .. }), Some(cache)) => {
-            Some(docker_request(request, cache)?)
+        (
+            Some(
+                Lookup::Hit {
+                    keeper: Keeper::Docker { .. },
+                    ..
+                }
+                | Lookup::Miss {
+                    keeper: Keeper::Docker { .. },
+                    ..
+                },
+            ),
+            Some(cache),
+        ) => {
+            let docker = docker_request(request, cache)?;
+            // What runs that are gone left behind, as provision::provision removes it.
+            if let Ok(removed) = provision::docker::reap_dead_runs().await {
+                provision::leftovers::tell(&removed);
+            }
+            if let Some(dir) = &docker.data_dir {
+                provision::leftovers::tell(&provision::leftovers::reap_local_folders(dir));
+            }
+            Some(docker)
         }
         _ => None,
     };
     if let (Some(docker), Some(Lookup::Miss { .. })) = (&docker, lookup.as_ref()) {
         // A container with a folder mounted for the backup the store takes.
-        let cached = provision::docker::Cached { restore: None, backup: true };
-        return Ok(provision::docker::start_with(docker, "the docker provider keeps the seeded state for the cache".into(), &cached).await?);
+        let cached = provision::docker::Cached {
+            restore: None,
+            backup: true,
+        };
+        return Ok(provision::docker::start_with(
+            docker,
+            "the docker provider keeps the seeded state for the cache".into(),
+            &cached,
+        )
+        .await?);
     }
     let Some(Lookup::Hit { entry, .. }) = lookup.as_ref() else {
         return Ok(provision::provision(request).await?);
@@ -38,11 +66,20 @@ pub(super) async fn provision(
     let started = Instant::now();
     let started_on_entry = match &docker {
         Some(docker) => {
-            let cached = provision::docker::Cached { restore: Some(entry.data()), backup: false };
-            provision::docker::start_with(docker, "restored from the cache: a container on the seeded state".into(), &cached).await
+            let cached = provision::docker::Cached {
+                restore: Some(entry.data()),
+                backup: false,
+            };
+            provision::docker::start_with(
+                docker,
+                "restored from the cache: a container on the seeded state".into(),
+                &cached,
+            )
+            .await
         }
         None => {
-            let reason = "restored from the cache: the local provider keeps the seeded state".to_string();
+            let reason =
+                "restored from the cache: the local provider keeps the seeded state".to_string();
             provision::local::start_from(request, reason, Some(&entry.data())).await
         }
     };
@@ -54,7 +91,10 @@ pub(super) async fn provision(
             Ok(database)
         }
         Err(e) => {
-            let why = format!("the cached state {} could not be started ({e}); rehearsing without it", entry.dir.display());
+            let why = format!(
+                "the cached state {} could not be started ({e}); rehearsing without it",
+                entry.dir.display()
+            );
             progress.step(&why);
             *lookup = Some(Lookup::Off(why.clone()));
             *report = lookup.as_ref().map(Lookup::report);
@@ -66,13 +106,19 @@ pub(super) async fn provision(
 /// The docker request for a cached run: its data directory a host folder, under `--data-dir`
 /// or beside the cache (`DIR/.servers`, where the restore's copy is a reflink when the cache's
 /// filesystem can make one).
-fn docker_request(request: &DatabaseRequest, cache: &CacheRequest) -> Result<DatabaseRequest, Error> {
+fn docker_request(
+    request: &DatabaseRequest,
+    cache: &CacheRequest,
+) -> Result<DatabaseRequest, Error> {
     let mut docker = request.clone();
     docker.provider = provision::ProviderChoice::Docker;
     if docker.data_dir.is_none() {
         let servers = cache.dir.join(".servers");
         std::fs::create_dir_all(&servers).map_err(|e| {
-            Error::Environment(format!("the cache folder {} cannot hold a server's data: {e}", servers.display()))
+            Error::Environment(format!(
+                "the cache folder {} cannot hold a server's data: {e}",
+                servers.display()
+            ))
         })?;
         docker.data_dir = Some(std::path::absolute(&servers).unwrap_or(servers));
     }

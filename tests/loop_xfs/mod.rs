@@ -27,16 +27,23 @@ impl LoopXfs {
             .map_err(|e| e.to_string())?;
         let file = image.path().join("xfs.img");
         run("truncate", &["-s", size, file.to_str().unwrap()])?;
-        run("mkfs.xfs", &["-q", "-m", "reflink=1", file.to_str().unwrap()]).map_err(|e| {
-            format!("{e} (install xfsprogs: apt-get install -y xfsprogs)")
-        })?;
+        run(
+            "mkfs.xfs",
+            &["-q", "-m", "reflink=1", file.to_str().unwrap()],
+        )
+        .map_err(|e| format!("{e} (install xfsprogs: apt-get install -y xfsprogs)"))?;
         let mount = tempfile::Builder::new()
             .prefix("rehearse-xfs-mount-")
             .tempdir()
             .map_err(|e| e.to_string())?;
         run(
             "mount",
-            &["-o", "loop", file.to_str().unwrap(), mount.path().to_str().unwrap()],
+            &[
+                "-o",
+                "loop",
+                file.to_str().unwrap(),
+                mount.path().to_str().unwrap(),
+            ],
         )?;
         Ok(LoopXfs {
             mount,
