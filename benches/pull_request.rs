@@ -10,7 +10,8 @@
 //!
 //! Prints each wall time and warm / anchor (targets: warm under 20 s and under 10% of cold).
 //! `cargo bench --bench pull_request` (env: PR_MIGRATIONS, PR_ROWS). The project lives in a
-//! temporary folder and is removed afterwards.
+//! temporary folder and is removed afterwards, unless PR_KEEP=1 (then the project and the cache
+//! are kept and their folders printed, to profile a warm run by hand).
 
 use std::path::Path;
 use std::process::Command;
@@ -166,6 +167,9 @@ fn main() {
         warm / anchor,
         if warm < 20.0 { "<" } else { ">=" }
     );
+    if std::env::var("PR_KEEP").is_ok_and(|v| v == "1") {
+        println!("  kept: project {} cache {}", project.keep().display(), cache.keep().display());
+    }
 }
 
 fn dir_bytes(dir: &Path) -> u64 {

@@ -337,6 +337,10 @@ const CASES: &[Case] = &[
     ),
     flags("out is a file", &["run", "{dir}/migrations", "--out", "{dir}/migrations/V1__a.sql"]),
     flags("path missing", &["run", "{dir}/nowhere"]),
+    flags(
+        "data-dir missing",
+        &["run", "{dir}/migrations", "--provider", "local", "--data-dir", "{dir}/nowhere"],
+    ),
     flags("format unknown", &["run", "{dir}/migrations", "--format", "liquibase"]),
     flags("provider url without url", &["run", "{dir}/migrations", "--provider", "url"]),
     flags(

@@ -34,6 +34,55 @@ fn shop() -> (tempfile::TempDir, PathBuf) {
     (dir, root)
 }
 
+/// tests/fixtures/pull_request/dbmate (both directions in one file) as a git repository
+/// tagged `base`; returns its migrations folder.
+fn dbmate_project() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("app");
+    copy_folder(&fixture("pull_request/dbmate"), &root);
+    git(&root, &["init", "-q", "-b", "main"]);
+    git(&root, &["add", "-A"]);
+    git(
+        &root,
+        &["-c", "user.email=ci@example.com", "-c", "user.name=ci", "commit", "-qm", "base"],
+    );
+    git(&root, &["tag", "base"]);
+    let migrations = root.join("migrations");
+    (dir, migrations)
+}
+
+fn dbmate_branch(migrations: &Path, file: &str) {
+    std::fs::copy(fixture("pull_request/dbmate_branch").join(file), migrations.join(file)).unwrap();
+}
+
+#[test]
+fn a_dbmate_file_whose_down_section_alone_changed_is_a_changed_rollback_not_edited_history() {
+    let (_dir, migrations) = dbmate_project();
+    dbmate_branch(&migrations, "20240101000002_add_users_name.sql");
+    let run = rehearse_local(&migrations, &["--since", "base"]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    let report = run.report();
+    assert!(finding_kinds(&report).is_empty(), "{}", report["findings"]);
+    assert_eq!(ids(&report), ["20240101000002"]);
+    assert_eq!(
+        report["since"]["rollback_changed"],
+        serde_json::json!(["20240101000002"]),
+        "{}",
+        report["since"]
+    );
+}
+
+#[test]
+fn a_dbmate_file_whose_up_section_changed_is_edited_history() {
+    let (_dir, migrations) = dbmate_project();
+    dbmate_branch(&migrations, "20240101000001_create_users.sql");
+    let run = rehearse_local(&migrations, &["--since", "base"]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let report = run.report();
+    assert_eq!(finding_kinds(&report), ["edited_history"]);
+    assert_eq!(ids(&report), ["20240101000001", "20240101000002"]);
+}
+
 fn copy_folder(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap().flatten() {
@@ -351,4 +400,112 @@ fn two_shards_merged_give_the_verdicts_of_one_run() {
         "{}",
         alone.stderr
     );
+}
+
+#[test]
+fn shards_with_a_cache_each_restore_their_own_start_and_merge_as_one_run() {
+    let (_dir, root) = shop();
+    on_branch(&root, "V004__add_user_name.sql");
+    on_branch(&root, "V004__add_user_name_rollback.sql");
+    let cache = tempfile::tempdir().unwrap();
+    let whole = rehearse_local(&root, &[]);
+    assert_eq!(whole.code, 0, "stderr: {}", whole.stderr);
+    let shard = |k: &str| {
+        let run = rehearse_local(
+            &root,
+            &["--shard", k, "--cache", cache.path().to_str().unwrap()],
+        );
+        assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+        run
+    };
+    // Each shard starts at another point (nothing applied, 001 and 002 applied): two keys.
+    let (cold_1, cold_2) = (shard("1/2"), shard("2/2"));
+    assert_eq!(cold_1.report()["cache"]["outcome"], "miss");
+    assert_eq!(cold_2.report()["cache"]["outcome"], "miss");
+    assert_ne!(cold_1.report()["cache"]["key"], cold_2.report()["cache"]["key"]);
+    let (warm_1, warm_2) = (shard("1/2"), shard("2/2"));
+    for (warm, cold) in [(&warm_1, &cold_1), (&warm_2, &cold_2)] {
+        assert_eq!(warm.report()["cache"]["outcome"], "hit", "{}", warm.stderr);
+        assert_eq!(warm.report()["cache"]["key"], cold.report()["cache"]["key"]);
+        assert_eq!(outcome(&warm.report()), outcome(&cold.report()));
+    }
+    let merged = rehearse(&[
+        "merge",
+        warm_1.out.path().to_str().unwrap(),
+        warm_2.out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(merged.code, 0, "stderr: {}", merged.stderr);
+    assert_eq!(verdicts(&merged.report()), verdicts(&whole.report()));
+}
+
+/// Docker with `image` is here (CI must have it; elsewhere the test says it skipped).
+fn docker_image_or_skip(image: &str) -> bool {
+    let present = Command::new("docker")
+        .args(["image", "inspect", image])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !present && in_ci() {
+        panic!("CI=true and {image} is missing: images/postgres/build.sh builds it");
+    }
+    if !present {
+        eprintln!("skipped: {image} is missing");
+    }
+    present
+}
+
+fn cached_docker_run(root: &Path, cache: &Path, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "run",
+        root.to_str().unwrap(),
+        "--provider",
+        "docker",
+        "--baseline",
+        "002",
+        "--cache",
+        cache.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let run = rehearse(&args);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    run.report()
+}
+
+#[test]
+fn on_docker_a_warm_run_gives_the_cold_report_and_a_changed_baseline_file_or_image_misses() {
+    if !docker_image_or_skip("postgres:15") || !docker_image_or_skip("postgres:17") {
+        return;
+    }
+    let (_dir, root) = shop();
+    let cache = tempfile::tempdir().unwrap();
+    let cold = cached_docker_run(&root, cache.path(), &[]);
+    assert_eq!(cold["cache"]["outcome"], "miss", "{}", cold["cache"]);
+    assert_eq!(cold["database"]["provider"], "docker");
+    assert!(
+        cold["cache"]["storage"].as_str().unwrap().contains("in the container"),
+        "{}",
+        cold["cache"]
+    );
+    let warm = cached_docker_run(&root, cache.path(), &[]);
+    assert_eq!(warm["cache"]["outcome"], "hit", "{}", warm["cache"]);
+    assert_eq!(warm["cache"]["key"], cold["cache"]["key"]);
+    assert_eq!(outcome(&warm), outcome(&cold));
+
+    // A baseline file, by one byte.
+    let first = root.join("migrations/V001__create_users.sql");
+    let mut sql = std::fs::read_to_string(&first).unwrap();
+    sql.push('\n');
+    std::fs::write(&first, sql).unwrap();
+    let edited = cached_docker_run(&root, cache.path(), &[]);
+    assert_eq!(edited["cache"]["outcome"], "miss");
+    assert_eq!(
+        edited["cache"]["changed"],
+        serde_json::json!(["baseline file V001__create_users.sql changed"])
+    );
+    // Another image is another server (its id is in the key).
+    let other = cached_docker_run(&root, cache.path(), &["--image", "postgres:17"]);
+    assert_eq!(other["cache"]["outcome"], "miss");
+    assert_eq!(other["cache"]["changed"], serde_json::json!(["server changed"]));
+    // Nothing of the containers' data folders is left beside the entries.
+    let servers = cache.path().join(".servers");
+    assert_eq!(std::fs::read_dir(&servers).unwrap().count(), 0);
 }

@@ -61,6 +61,9 @@ fn a_rollback_that_loses_data_is_followed_by_a_reset_so_the_next_migration_meets
         reset["replay_seconds"].as_f64().unwrap(),
     );
     assert!(replay > 0.0 && replay <= seconds, "{reset}");
+    // PostgreSQL 15 copies the template's files; the report says so, and why.
+    assert_eq!(reset["method"], "copy", "{reset}");
+    assert_eq!(report["database"]["file_copy"]["method"], "copy");
 
     // On the rollback's NULLs SET NOT NULL fails; on the reset state it applies and rolls back.
     let require = migration(&report, "003");
@@ -99,6 +102,7 @@ fn a_rollback_that_loses_data_is_followed_by_a_reset_so_the_next_migration_meets
     let markdown = std::fs::read_to_string(run.out.path().join("report.md")).unwrap();
     assert!(
         markdown.contains("The state was reset from the template in ")
+            && markdown.contains(" by copy and 1 migration was replayed")
             && markdown.contains("1 migration was replayed"),
         "{markdown}"
     );

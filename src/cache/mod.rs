@@ -6,8 +6,12 @@
 //! checkpointed, consistent copy of the data directory, taken without stopping the server). A
 //! warm run copies it into a new data folder (a reflink where the filesystem can) and the
 //! server recovers from it at start-up, which costs a copy of the files and no SQL at all:
-//! faster than any logical restore, whose indexes and constraints are rebuilt row by row. The
-//! docker and url providers keep no cache yet; a run there says so (`off`) and goes on cold.
+//! faster than any logical restore, whose indexes and constraints are rebuilt row by row. For
+//! the docker provider the same, taken inside the container (`pg_basebackup` of the image's own
+//! version) into a mounted host folder, and restored as the data directory of a new container
+//! (a host folder beside the cache, so that the copy is a reflink where the cache's filesystem
+//! can), the image's id in the key. The url and command providers keep no cache yet; a run
+//! there says so (`off`) and goes on cold.
 //!
 //! The key's inputs are listed beside each entry, so a miss says which one changed. The cache
 //! never decides anything about a migration: a warm run's report is the cold run's.
@@ -33,6 +37,29 @@ pub struct CacheRequest {
     pub max_bytes: Option<u64>,
 }
 
+/// Which server keeps and restores the state, and how.
+#[derive(Debug, Clone)]
+pub enum Keeper {
+    /// The local provider's binaries: `pg_basebackup` from here, settled once.
+    Local { bindir: PathBuf },
+    /// A docker container of `image`: `pg_basebackup` inside it, into a host folder mounted
+    /// for it; a hit starts a container on a copy of the entry (its data directory a host
+    /// folder beside the cache, or under `--data-dir`).
+    Docker { image: String },
+}
+
+impl Keeper {
+    /// The report's word for the storage.
+    pub fn storage(&self) -> &'static str {
+        match self {
+            Keeper::Local { .. } => backup::STORAGE,
+            Keeper::Docker { .. } => {
+                "pg_basebackup in the container (plain data directory, recovered and shut down; bind-mounted on restore)"
+            }
+        }
+    }
+}
+
 /// Where a run stands with the cache, decided before the server starts.
 pub enum Lookup {
     /// Not used, and why.
@@ -41,7 +68,7 @@ pub enum Lookup {
     Hit {
         key: String,
         entry: store::Entry,
-        bindir: PathBuf,
+        keeper: Keeper,
     },
     /// It is not: build it, then store it. `changed` names the inputs that differ from the
     /// closest entry (empty when the cache is empty).
@@ -49,7 +76,7 @@ pub enum Lookup {
         key: String,
         inputs: Inputs,
         changed: Vec<String>,
-        bindir: PathBuf,
+        keeper: Keeper,
         server: String,
     },
 }
@@ -63,16 +90,21 @@ impl Lookup {
                 reason: Some(why.clone()),
                 ..Default::default()
             },
-            Lookup::Hit { key, .. } => CacheReport {
+            Lookup::Hit { key, keeper, .. } => CacheReport {
                 outcome: "hit".into(),
                 key: key.clone(),
-                storage: Some(backup::STORAGE.into()),
+                storage: Some(keeper.storage().into()),
                 ..Default::default()
             },
-            Lookup::Miss { key, changed, .. } => CacheReport {
+            Lookup::Miss {
+                key,
+                changed,
+                keeper,
+                ..
+            } => CacheReport {
                 outcome: "miss".into(),
                 key: key.clone(),
-                storage: Some(backup::STORAGE.into()),
+                storage: Some(keeper.storage().into()),
                 changed: changed.clone(),
                 ..Default::default()
             },
@@ -174,39 +206,44 @@ pub async fn look_up(
     seed: &SeedRequest,
     init_sql: Option<&str>,
 ) -> Lookup {
-    match database.provider {
-        ProviderChoice::Local => {}
+    let docker = match database.provider {
+        ProviderChoice::Local => false,
         ProviderChoice::Auto => {
             let image = provision::docker::image_for(database);
-            if provision::docker::availability(&image).await.is_ok() {
-                return Lookup::Off(format!(
-                    "the docker provider (auto chose it: image {image} is present) keeps no cache yet; pass --provider local to use it"
-                ));
-            }
+            provision::docker::availability(&image).await.is_ok()
         }
-        ProviderChoice::Docker => {
-            return Lookup::Off("the docker provider keeps no cache yet; pass --provider local to use it".into())
-        }
+        ProviderChoice::Docker => true,
         ProviderChoice::Url => {
             return Lookup::Off("the url provider keeps no cache yet".into())
         }
         ProviderChoice::Command => {
             return Lookup::Off("the command provider keeps no cache yet".into())
         }
-    }
-    let bindir = match provision::local::find_bindir(database.major) {
-        Ok(dir) => dir,
-        // The provider will say it better when it fails the same way.
-        Err(e) => return Lookup::Off(e.to_string()),
     };
-    let server = provision::local::server_identity(&bindir);
+    let (keeper, server) = if docker {
+        let image = provision::docker::image_for(database);
+        match provision::docker::image_identity(&image).await {
+            // The image's id: a rebuilt image with the same tag misses.
+            Ok(id) => (Keeper::Docker { image: image.clone() }, format!("docker image {image} {id}")),
+            // The provider will say it better when it fails the same way.
+            Err(why) => return Lookup::Off(why),
+        }
+    } else {
+        match provision::local::find_bindir(database.major) {
+            Ok(bindir) => {
+                let server = provision::local::server_identity(&bindir);
+                (Keeper::Local { bindir }, server)
+            }
+            Err(e) => return Lookup::Off(e.to_string()),
+        }
+    };
     let inputs = match inputs(set, baseline, seed, database, &server, init_sql) {
         Ok(inputs) => inputs,
         Err(why) => return Lookup::Off(why),
     };
     let key = inputs.key();
     if let Some(entry) = store::lookup(&request.dir, &key) {
-        return Lookup::Hit { key, entry, bindir };
+        return Lookup::Hit { key, entry, keeper };
     }
     // Against the closest entry (fewest inputs differing; the most recently used of equals):
     // the answer to "what did I change?" is the smallest one.
@@ -219,7 +256,7 @@ pub async fn look_up(
         key,
         inputs,
         changed,
-        bindir,
+        keeper,
         server,
     }
 }

@@ -304,6 +304,12 @@ pub struct RunArgs {
     /// the scenario sets them). For a server where nothing can be cloned.
     #[arg(long, conflicts_with = "clone")]
     pub in_transaction: bool,
+    /// Where the server's data directory goes (local provider), or the host folder mounted as
+    /// the container's data directory (docker): on XFS (reflink=1) or btrfs, PostgreSQL 18
+    /// then clones the template and every reset instead of copying them (replaces
+    /// [database] data_dir).
+    #[arg(long, value_name = "PATH")]
+    pub data_dir: Option<PathBuf>,
     /// Connections streaming rows at once for --clone (default 4).
     #[arg(long, value_name = "N", requires = "clone", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub clone_jobs: Option<u16>,

@@ -379,6 +379,9 @@ async fn try_run(args: RunArgs) -> Result<ExitCode, Error> {
         clone: args.clone,
         clone_jobs: args.clone_jobs.map(usize::from),
         in_transaction: args.in_transaction,
+        data_dir: args
+            .data_dir
+            .map(|d| std::path::absolute(&d).unwrap_or(d)),
         predict: args.predict,
         template: args.template,
     })?;

@@ -1099,6 +1099,30 @@ fn check_unique(files: &[Named], format: Format, problems: &mut Vec<MigrationErr
     }
 }
 
+/// The forward section's statements (their SQL) of a file of a format that holds both
+/// directions in one file, as it would be discovered from `text`; None when the format keeps
+/// them apart or the text does not split. `--since` compares them to tell an edit of the
+/// rollback alone from an edit of what databases applied.
+pub(crate) fn forward_statements(
+    root: &Path,
+    format: Format,
+    path: &Path,
+    text: &str,
+) -> Option<Vec<String>> {
+    let sections = match format {
+        Format::Goose => dbmate::sections_of(&dbmate::GOOSE, path, text),
+        Format::Tern => tern::sections(&tern::Templates::of(root), path, text),
+        Format::NodePgMigrate => Ok(node_pg_migrate::sections(path, text)),
+        Format::Dbmate => dbmate::sections(path, text),
+        _ => return None,
+    }
+    .ok()?;
+    if sections.up.parse_error.is_some() {
+        return None;
+    }
+    Some(sections.up.statements.into_iter().map(|s| s.sql).collect())
+}
+
 /// dbmate, goose and tern: each file holds its own rollback; a file without one has none.
 fn sectioned_migrations(
     root: &Path,

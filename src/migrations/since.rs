@@ -10,7 +10,7 @@
 //! would say so). This module never writes to the repository and never runs a migration.
 
 use super::{Migration, MigrationSet};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -23,7 +23,10 @@ pub enum Standing {
     Added,
     /// REF had the forward script and it differs now: edited history.
     ForwardEdited,
-    /// Only its rollback is new or different: nothing applied anywhere changes.
+    /// Only its rollback is new or different: nothing applied anywhere changes. A file that
+    /// holds both directions (dbmate, goose, tern) whose forward section's statements are the
+    /// same as REF's stands here too: an edit of its down section changes what a rollback does,
+    /// which the rehearsal tries, not what any database applied.
     RollbackChanged,
 }
 
@@ -50,15 +53,18 @@ pub struct Since {
 
 /// Compares the set against REF's blob ids (`tree`: path relative to the repository's top →
 /// blob id) and the files' blob ids now (`now`, same keys). `relative` gives a file's key.
+/// `forward_same` holds the keys of files holding both directions whose bytes changed but
+/// whose forward section did not.
 pub fn compare(
     set: &MigrationSet,
     tree: &BTreeMap<String, String>,
     now: &BTreeMap<String, String>,
+    forward_same: &BTreeSet<String>,
     relative: &dyn Fn(&Path) -> String,
 ) -> Vec<Standing> {
     set.migrations
         .iter()
-        .map(|m| standing(m, tree, now, relative))
+        .map(|m| standing(m, tree, now, forward_same, relative))
         .collect()
 }
 
@@ -66,6 +72,7 @@ fn standing(
     m: &Migration,
     tree: &BTreeMap<String, String>,
     now: &BTreeMap<String, String>,
+    forward_same: &BTreeSet<String>,
     relative: &dyn Fn(&Path) -> String,
 ) -> Standing {
     let differs = |path: &Path| {
@@ -81,6 +88,10 @@ fn standing(
         return Standing::Added;
     }
     if forward_changed {
+        let one_file = m.rollback.as_ref().is_some_and(|r| r.path == m.forward.path);
+        if one_file && forward_same.contains(&relative(&m.forward.path)) {
+            return Standing::RollbackChanged;
+        }
         return Standing::ForwardEdited;
     }
     match &m.rollback {
@@ -246,7 +257,27 @@ pub fn changes(set: &MigrationSet, reference: &str) -> Result<Since, String> {
             now.insert(path.clone(), id.trim().to_string());
         }
     }
-    let standings = compare(set, &tree, &now, &relative);
+    // A file holding both directions that changed: is its forward section REF's?
+    let mut forward_same = BTreeSet::new();
+    for m in &set.migrations {
+        let one_file = m.rollback.as_ref().is_some_and(|r| r.path == m.forward.path);
+        let key = relative(&m.forward.path);
+        let (Some(then), true) = (tree.get(&key), one_file) else {
+            continue;
+        };
+        if now.get(&key) == Some(then) || m.forward.parse_error.is_some() {
+            continue;
+        }
+        let Ok(old_text) = git(&top, &["cat-file", "blob", then], None) else {
+            continue;
+        };
+        let old = super::discover::forward_statements(&set.root, set.format, &m.forward.path, &old_text);
+        let current: Vec<&str> = m.forward.statements.iter().map(|s| s.sql.as_str()).collect();
+        if old.is_some_and(|old| old.iter().map(String::as_str).eq(current.iter().copied())) {
+            forward_same.insert(key);
+        }
+    }
+    let standings = compare(set, &tree, &now, &forward_same, &relative);
     // Files REF had under the folder, looking like migrations, that are gone from disk.
     let gone: Vec<String> = tree
         .keys()
@@ -358,7 +389,7 @@ mod tests {
         ]);
         let mut now = then.clone();
         now.insert("m/3.up.sql".into(), "e".into());
-        let standings = compare(&s, &then, &now, &key);
+        let standings = compare(&s, &then, &now, &BTreeSet::new(), &key);
         assert_eq!(
             standings,
             [Standing::Unchanged, Standing::Unchanged, Standing::Added]
@@ -375,7 +406,7 @@ mod tests {
         let then = ids(&[("m/1.up.sql", "a"), ("m/2.up.sql", "c"), ("m/3.up.sql", "e")]);
         let mut now = then.clone();
         now.insert("m/2.up.sql".into(), "c2".into());
-        let standings = compare(&s, &then, &now, &key);
+        let standings = compare(&s, &then, &now, &BTreeSet::new(), &key);
         let since = decide(&s, &standings, &[], "main", "abc");
         assert_eq!(since.baseline.as_deref(), Some("1"));
         assert_eq!(since.rehearsed, 2);
@@ -389,18 +420,45 @@ mod tests {
         let then = ids(&[("m/1.up.sql", "a"), ("m/2.up.sql", "c")]);
         let mut now = then.clone();
         now.insert("m/1.down.sql".into(), "b".into());
-        let standings = compare(&s, &then, &now, &key);
+        let standings = compare(&s, &then, &now, &BTreeSet::new(), &key);
         assert_eq!(standings[0], Standing::RollbackChanged);
         let since = decide(&s, &standings, &[], "main", "abc");
         assert_eq!(since.baseline, None);
         assert!(since.edited.is_empty());
     }
 
+    /// A set whose migrations each hold both directions in one file (dbmate).
+    fn one_file_set(versions: &[&str]) -> MigrationSet {
+        let mut s = set(&versions.iter().map(|v| (*v, false)).collect::<Vec<_>>());
+        s.format = Format::Dbmate;
+        for m in &mut s.migrations {
+            m.forward = script(&format!("m/{}.sql", m.version));
+            m.rollback = Some(m.forward.clone());
+        }
+        s
+    }
+
+    #[test]
+    fn a_one_file_migration_whose_forward_section_is_the_same_has_only_a_changed_rollback() {
+        let s = one_file_set(&["1", "2"]);
+        let then = ids(&[("m/1.sql", "a"), ("m/2.sql", "b")]);
+        let now = ids(&[("m/1.sql", "a"), ("m/2.sql", "c")]);
+        let same: BTreeSet<String> = ["m/2.sql".to_string()].into();
+        let standings = compare(&s, &then, &now, &same, &key);
+        assert_eq!(standings, [Standing::Unchanged, Standing::RollbackChanged]);
+        let since = decide(&s, &standings, &[], "main", "abc");
+        assert!(since.edited.is_empty());
+        assert_eq!(since.rollback_changed, ["2"]);
+        // Without that knowledge (the forward section changed too) it is edited history.
+        let standings = compare(&s, &then, &now, &BTreeSet::new(), &key);
+        assert_eq!(standings[1], Standing::ForwardEdited);
+    }
+
     #[test]
     fn nothing_changed_leaves_everything_baseline() {
         let s = set(&[("1", false)]);
         let then = ids(&[("m/1.up.sql", "a")]);
-        let since = decide(&s, &compare(&s, &then, &then, &key), &[], "main", "abc");
+        let since = decide(&s, &compare(&s, &then, &then, &BTreeSet::new(), &key), &[], "main", "abc");
         assert_eq!(since.baseline.as_deref(), Some("1"));
         assert_eq!(since.rehearsed, 0);
     }

@@ -86,6 +86,28 @@ pub async fn availability(image: &str) -> Result<(), String> {
 
 /// Starts a container and waits until it answers `SELECT 1`. `reason` says why docker was chosen.
 pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database, ProvisionError> {
+    start_with(request, reason, &Cached::default()).await
+}
+
+/// What the seeded-state cache asks of a container: a data directory restored from an entry
+/// (a plain `pg_basebackup`, which the server recovers from at start), and a host folder
+/// mounted at [`BACKUP_FOLDER`] for [`take_backup`] to write an entry into. Both need a host
+/// folder as the data directory (`request.data_dir`).
+#[derive(Debug, Clone, Default)]
+pub struct Cached {
+    pub restore: Option<std::path::PathBuf>,
+    pub backup: bool,
+}
+
+/// Where a container started for the cache sees its host folder for backups.
+const BACKUP_FOLDER: &str = "/rehearse-backup";
+
+/// [`start`], for the cache: see [`Cached`].
+pub async fn start_with(
+    request: &DatabaseRequest,
+    reason: String,
+    cached: &Cached,
+) -> Result<Database, ProvisionError> {
     let image = image_for(request);
     let docker = connect().await.map_err(ProvisionError::Unavailable)?;
     ensure_image(&docker, &image)
@@ -97,9 +119,42 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
         Alphanumeric.sample_string(&mut rand::rng(), 32)
     };
     let mut body = container_body(request, &image, &password)?;
-    if let Some(pgdata) = image_pgdata(&docker, &image).await {
-        body.volumes = Some(vec![pgdata]);
+    let pgdata = image_pgdata(&docker, &image).await;
+    if let Some(pgdata) = &pgdata {
+        body.volumes = Some(vec![pgdata.clone()]);
     }
+    // `--data-dir`: a host folder as the data directory, so that its filesystem (XFS, btrfs)
+    // decides how databases are copied. Registered for removal before the container, so the
+    // container goes first.
+    let host_data = match &request.data_dir {
+        Some(dir) => {
+            let held = HostDataFolder::make(dir)?;
+            let target = pgdata.as_deref().unwrap_or(DATA_FOLDER);
+            body.volumes = None;
+            let mut binds = vec![format!("{}:{target}", held.data().display())];
+            if let Some(entry) = &cached.restore {
+                copy_folder(entry, &held.data())?;
+            }
+            if cached.backup {
+                let backup = held.root.join("backup");
+                std::fs::create_dir(&backup)
+                    .and_then(|()| {
+                        use std::os::unix::fs::PermissionsExt;
+                        // The container's server user writes there.
+                        std::fs::set_permissions(&backup, std::fs::Permissions::from_mode(0o777))
+                    })
+                    .map_err(|e| {
+                        ProvisionError::Failed(format!("could not make {}: {e}", backup.display()))
+                    })?;
+                binds.push(format!("{}:{BACKUP_FOLDER}", backup.display()));
+            }
+            if let Some(host) = body.host_config.as_mut() {
+                host.binds = Some(binds);
+            }
+            Some(held)
+        }
+        None => None,
+    };
     // Named, and its removal registered before it exists: a signal that arrives while Docker
     // creates it still finds it by name.
     let name = container_name();
@@ -138,6 +193,19 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
         tls: super::tls::Tls::disabled(),
     };
 
+    if cached.restore.is_some() {
+        // The restored state keeps the password of the run that stored it, which nobody
+        // kept: this run's is set over the server's own socket (trust inside the container).
+        tokio::select! {
+            set = set_password(&docker, &id, connection.password.as_deref().unwrap_or_default()) => set?,
+            exited = exited(&docker, &id) => {
+                let logs = last_log_lines(&docker, &id, 5).await;
+                return Err(ProvisionError::Failed(format!(
+                    "the container from {image} exited on the cached state ({exited}); its last log lines: {logs}"
+                )));
+            }
+        }
+    }
     let version = tokio::select! {
         ready = wait_until_ready(&connection, STARTUP_TIMEOUT) => ready.map_err(|e| {
             ProvisionError::Failed(format!(
@@ -152,13 +220,252 @@ pub async fn start(request: &DatabaseRequest, reason: String) -> Result<Database
             )));
         }
     };
-    Ok(Database::new(
+    let client = connection.connect_or_unavailable().await?;
+    let file_copy =
+        super::file_copy::apply(&client, host_data.as_ref().map(|h| h.root.as_path())).await;
+    drop(client);
+    let handle = Handle {
+        container: name.clone(),
+        backup: host_data
+            .as_ref()
+            .filter(|_| cached.backup)
+            .map(|h| h.root.join("backup")),
+    };
+    // Dropped in order: the container, then its host folder.
+    let mut database = Database::new(
         ProviderKind::Docker,
         connection,
         version,
         reason,
-        Box::new(guard),
-    ))
+        Box::new((guard, host_data)),
+    )
+    .with_file_copy(file_copy);
+    database.container = Some(handle);
+    Ok(database)
+}
+
+/// A container this run started: its name, and the host folder mounted for backups.
+#[derive(Debug, Clone)]
+pub struct Handle {
+    pub container: String,
+    pub backup: Option<std::path::PathBuf>,
+}
+
+/// Copies a folder's contents into `into` as they are (owners, modes), a reflink where the
+/// filesystem can.
+fn copy_folder(from: &std::path::Path, into: &std::path::Path) -> Result<(), ProvisionError> {
+    let out = std::process::Command::new("cp")
+        .args(["-a", "--reflink=auto"])
+        .arg(from.join("."))
+        .arg(into)
+        .output()
+        .map_err(|e| ProvisionError::Failed(format!("could not run cp: {e}")))?;
+    if !out.status.success() {
+        return Err(ProvisionError::Failed(format!(
+            "could not copy the cached state {} into {}: {}",
+            from.display(),
+            into.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(())
+}
+
+/// Runs `cmd` in the container as its `postgres` user; Ok with its output when it exits 0.
+async fn exec(
+    docker: &Docker,
+    container: &str,
+    cmd: &[&str],
+    env: Vec<String>,
+) -> Result<String, String> {
+    use testcontainers::bollard::exec::{CreateExecOptions, StartExecResults};
+    let created = docker
+        .create_exec(
+            container,
+            CreateExecOptions {
+                cmd: Some(cmd.iter().map(|c| c.to_string()).collect()),
+                env: Some(env),
+                user: Some("postgres".to_string()),
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| docker_message(&e))?;
+    let mut said = String::new();
+    if let StartExecResults::Attached { mut output, .. } = docker
+        .start_exec(&created.id, None)
+        .await
+        .map_err(|e| docker_message(&e))?
+    {
+        while let Some(Ok(chunk)) = output.next().await {
+            said.push_str(&chunk.to_string());
+        }
+    }
+    let inspect = docker
+        .inspect_exec(&created.id)
+        .await
+        .map_err(|e| docker_message(&e))?;
+    match inspect.exit_code {
+        Some(0) => Ok(said),
+        code => Err(format!(
+            "{} exited with {}: {}",
+            cmd.first().unwrap_or(&""),
+            code.unwrap_or(-1),
+            said.trim()
+        )),
+    }
+}
+
+/// Waits until the server in the container accepts connections on its socket, then gives the
+/// `postgres` role `password` (through the environment, never on a command line).
+async fn set_password(docker: &Docker, id: &str, password: &str) -> Result<(), ProvisionError> {
+    let deadline = std::time::Instant::now() + STARTUP_TIMEOUT;
+    let mut last = String::new();
+    while std::time::Instant::now() < deadline {
+        match exec(
+            docker,
+            id,
+            &[
+                "sh",
+                "-c",
+                "printf '%s' \"ALTER ROLE postgres PASSWORD :'pw'\" | psql -X -q -v ON_ERROR_STOP=1 -v pw=\"$REHEARSE_PASSWORD\" -d postgres",
+            ],
+            vec![format!("REHEARSE_PASSWORD={password}")],
+        )
+        .await
+        {
+            Ok(_) => return Ok(()),
+            Err(e) => last = e,
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Err(ProvisionError::Failed(format!(
+        "the server on the cached state did not take this run's password within {}s: {}",
+        STARTUP_TIMEOUT.as_secs(),
+        crate::redact::redact(&last)
+    )))
+}
+
+/// Copies the running server's whole cluster into `into` (which must not exist yet):
+/// `pg_basebackup` inside the container, checkpointed and with its WAL, written to the host
+/// folder mounted for backups, recovered and shut down there, and moved from there.
+pub async fn take_backup(handle: &Handle, into: &std::path::Path) -> Result<(), String> {
+    let Some(host) = &handle.backup else {
+        return Err("the container was started without a backup folder".into());
+    };
+    let docker = connect().await?;
+    let _ = std::fs::remove_dir_all(host.join("state"));
+    exec(
+        &docker,
+        &handle.container,
+        &[
+            "pg_basebackup",
+            "-D",
+            &format!("{BACKUP_FOLDER}/state"),
+            "-F",
+            "p",
+            "-X",
+            "stream",
+            "--checkpoint=fast",
+            "--no-sync",
+            "-U",
+            "postgres",
+            "-w",
+        ],
+        Vec::new(),
+    )
+    .await
+    .map_err(|e| format!("pg_basebackup in the container failed: {e}"))?;
+    // Recovered once here, by a second server in the same container (no TCP, its own socket
+    // folder, fsync off: the copy is a cache entry), and shut down cleanly: a server started on
+    // a copy of it then starts at once, without recovery and without first flushing every file.
+    let state = format!("{BACKUP_FOLDER}/state");
+    for action in ["start", "stop"] {
+        let mut pg_ctl = vec![
+            "pg_ctl",
+            "-D",
+            state.as_str(),
+            "-w",
+            "-t",
+            "300",
+            "-m",
+            "fast",
+        ];
+        if action == "start" {
+            pg_ctl.extend([
+                "-l",
+                "/tmp/rehearse-settle.log",
+                "-o",
+                "-c listen_addresses='' -c fsync=off -c unix_socket_directories=/tmp -p 5499",
+            ]);
+        }
+        pg_ctl.push(action);
+        exec(&docker, &handle.container, &pg_ctl, Vec::new())
+            .await
+            .map_err(|e| {
+                format!("pg_ctl {action} on the copied state in the container failed: {e}")
+            })?;
+    }
+    if std::fs::rename(host.join("state"), into).is_err() {
+        // Another filesystem (`--data-dir` elsewhere than the cache): copied, then removed.
+        std::fs::create_dir(into).map_err(|e| e.to_string())?;
+        copy_folder(&host.join("state"), into).map_err(|e| e.to_string())?;
+        let _ = std::fs::remove_dir_all(host.join("state"));
+    }
+    Ok(())
+}
+
+/// `--data-dir`'s folder for one container: named and marked as the local provider's folders
+/// are (so a run that is gone has it removed by the next), with the data directory in `data/`.
+/// Removed when dropped, after the container.
+struct HostDataFolder {
+    root: std::path::PathBuf,
+    _guard: cleanup::CleanupGuard,
+}
+
+impl HostDataFolder {
+    fn make(dir: &std::path::Path) -> Result<HostDataFolder, ProvisionError> {
+        let refused = |e: std::io::Error| {
+            ProvisionError::Refused(format!(
+                "--data-dir {} cannot hold the container's data directory: {e}",
+                dir.display()
+            ))
+        };
+        let dir = super::file_copy::data_dir(dir)?;
+        let root = tempfile::Builder::new()
+            .prefix(&super::ownership::local_folder_prefix())
+            .tempdir_in(&dir)
+            .map_err(refused)?
+            .keep();
+        let removed = root.clone();
+        let guard = cleanup::register(move || {
+            // The container's server wrote these files as its own user: as root they go;
+            // otherwise say what is left.
+            if let Err(e) = std::fs::remove_dir_all(&removed) {
+                crate::say!(
+                    "rehearse: could not remove the container's data folder {}: {e}",
+                    removed.display()
+                );
+            }
+        });
+        let held = HostDataFolder {
+            root,
+            _guard: guard,
+        };
+        std::fs::write(
+            held.root.join(super::ownership::MARKER_FILE),
+            format!("{}\n", super::ownership::this_run().to_mark()),
+        )
+        .map_err(refused)?;
+        std::fs::create_dir(held.data()).map_err(refused)?;
+        Ok(held)
+    }
+
+    fn data(&self) -> std::path::PathBuf {
+        self.root.join("data")
+    }
 }
 
 /// /dev/shm's cap when the scenario sets no memory limit.
@@ -248,6 +555,24 @@ async fn connect() -> Result<Docker, String> {
             ANSWER_TIMEOUT.as_secs()
         )),
     }
+}
+
+/// The image's id (`sha256:...`), for the cache key: a rebuilt image with the same tag is
+/// another server.
+pub async fn image_identity(image: &str) -> Result<String, String> {
+    let docker = connect().await?;
+    ensure_image(&docker, image).await?;
+    docker
+        .inspect_image(image)
+        .await
+        .map_err(|e| {
+            format!(
+                "Docker could not look up image {image}: {}",
+                docker_message(&e)
+            )
+        })?
+        .id
+        .ok_or_else(|| format!("Docker gives no id for image {image}"))
 }
 
 /// The image's own `PGDATA`, where the data volume must go.

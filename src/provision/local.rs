@@ -150,11 +150,21 @@ pub async fn start_from(
 ) -> Result<Database, ProvisionError> {
     let bindir = find_bindir(request.major)?;
     let user = server_user()?;
-    let folder = tempfile::Builder::new()
-        .prefix(&ownership::local_folder_prefix())
-        .tempdir()
-        .map_err(|e| ProvisionError::Failed(format!("could not create a temporary folder: {e}")))?
-        .keep();
+    let prefix = ownership::local_folder_prefix();
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix);
+    let folder = match &request.data_dir {
+        Some(dir) => builder.tempdir_in(super::file_copy::data_dir(dir)?).map_err(|e| {
+            ProvisionError::Refused(format!(
+                "--data-dir {} cannot hold the server's data folder: {e}",
+                dir.display()
+            ))
+        })?,
+        None => builder.tempdir().map_err(|e| {
+            ProvisionError::Failed(format!("could not create a temporary folder: {e}"))
+        })?,
+    }
+    .keep();
     let root_path = folder.clone();
     let folder_guard = cleanup::register(move || {
         let _ = std::fs::remove_dir_all(&root_path);
@@ -185,7 +195,10 @@ pub async fn start_from(
     } else {
         run_initdb(&bindir, &data, &user).await?;
     }
-    start_server(request, reason, bindir, folder_guard, data, sockets, log).await
+    let database = start_server(request, reason, bindir, folder_guard, data, sockets, log).await?;
+    let client = database.connection.connect_or_unavailable().await?;
+    let file_copy = super::file_copy::apply(&client, Some(&folder)).await;
+    Ok(database.with_file_copy(file_copy))
 }
 
 /// Copies a cached data folder into place for the server user (a reflink where the filesystem
@@ -382,8 +395,10 @@ async fn start_server(
             .process_group(0);
         as_user(&mut postgres, &user);
         // SIGQUIT when this process dies: the postmaster's immediate shutdown, which takes its
-        // backends with it.
-        let server = Tied::spawn(postgres, libc::SIGQUIT, libc::SIGINT).map_err(|e| {
+        // backends with it. And when the run is done with it: its folder is removed next, so a
+        // fast shutdown's checkpoint (which fsyncs every file written since the last one: the
+        // template's copy, a restored cache entry) would only cost time.
+        let server = Tied::spawn(postgres, libc::SIGQUIT, libc::SIGQUIT).map_err(|e| {
             ProvisionError::Unavailable(format!(
                 "could not start {}: {e}",
                 bindir.join("postgres").display()
@@ -559,7 +574,7 @@ impl Drop for Tied {
     }
 }
 
-/// `signal` (SIGINT: a server's fast shutdown; SIGKILL: to the whole group, for a tool such as
+/// `signal` (SIGQUIT: a server's immediate shutdown; SIGKILL: to the whole group, for a tool such as
 /// initdb), then SIGKILL if it has not gone within 15 seconds; then reaps it.
 fn stop(child: &Mutex<Option<Child>>, signal: i32) {
     let Some(mut child) = child.lock().unwrap_or_else(|e| e.into_inner()).take() else {

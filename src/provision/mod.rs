@@ -9,6 +9,7 @@ pub mod cleanup;
 pub mod clone;
 pub mod command;
 pub mod docker;
+pub mod file_copy;
 pub mod leftovers;
 pub mod local;
 pub mod ownership;
@@ -71,6 +72,10 @@ pub struct DatabaseRequest {
     pub in_transaction: bool,
     /// `command` provider: the create and destroy commands.
     pub command: Option<command::CommandSpec>,
+    /// `--data-dir` or `[database] data_dir`: where the local provider's data folder goes, or
+    /// the host folder the docker provider bind-mounts as the container's data directory, so
+    /// that a copy-on-write filesystem there makes every database copy a clone.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl DatabaseRequest {
@@ -220,6 +225,10 @@ pub struct Database {
     pub reason: String,
     /// Where its rows come from: synthetic unless the url provider cloned a database.
     pub data: crate::report::DataSource,
+    /// How the server copies databases (clone or copy), where rehearse started the server.
+    pub file_copy: Option<file_copy::FileCopy>,
+    /// The docker provider's container, for the cache to take a backup in.
+    pub container: Option<docker::Handle>,
     /// Whatever must be released: a container, a server process, a scratch database.
     _owner: Box<dyn Send + Sync>,
 }
@@ -238,7 +247,17 @@ impl Database {
             server_version,
             reason,
             data: crate::report::DataSource::Synthetic,
+            file_copy: None,
+            container: None,
             _owner: owner,
+        }
+    }
+
+    /// The same database, its copies made as `file_copy` says.
+    pub fn with_file_copy(self, file_copy: file_copy::FileCopy) -> Self {
+        Database {
+            file_copy: Some(file_copy),
+            ..self
         }
     }
 
@@ -285,6 +304,11 @@ pub async fn provision(request: &DatabaseRequest) -> Result<Database, ProvisionE
         if let Ok(removed) = docker::reap_dead_runs().await {
             leftovers::tell(&removed);
         }
+    }
+    if let Some(dir) = &request.data_dir {
+        // The docker provider's bind-mounted folders are named and marked the same way (and
+        // their containers were removed just above).
+        leftovers::tell(&leftovers::reap_local_folders(dir));
     }
     match request.provider {
         ProviderChoice::Local => local::start(request, "--provider local was given".into()).await,

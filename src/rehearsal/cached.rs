@@ -6,7 +6,7 @@
 
 use super::seeding::SeedPoints;
 use super::Progress;
-use crate::cache::{self, backup, store, CacheRequest, Lookup};
+use crate::cache::{self, backup, store, CacheRequest, Keeper, Lookup};
 use crate::provision::{self, Database, DatabaseRequest};
 use crate::report::CacheReport;
 use crate::Error;
@@ -16,16 +16,74 @@ use std::time::Instant;
 /// server cannot start from turns the hit into a miss, said.
 pub(super) async fn provision(
     request: &DatabaseRequest,
+    cache: Option<&CacheRequest>,
     lookup: &mut Option<Lookup>,
     report: &mut Option<CacheReport>,
     progress: &dyn Progress,
 ) -> Result<Database, Error> {
+    let docker = match (lookup.as_ref(), cache) {
+        (
+            Some(
+                Lookup::Hit {
+                    keeper: Keeper::Docker { .. },
+                    ..
+                }
+                | Lookup::Miss {
+                    keeper: Keeper::Docker { .. },
+                    ..
+                },
+            ),
+            Some(cache),
+        ) => {
+            let docker = docker_request(request, cache)?;
+            // What runs that are gone left behind, as provision::provision removes it.
+            if let Ok(removed) = provision::docker::reap_dead_runs().await {
+                provision::leftovers::tell(&removed);
+            }
+            if let Some(dir) = &docker.data_dir {
+                provision::leftovers::tell(&provision::leftovers::reap_local_folders(dir));
+            }
+            Some(docker)
+        }
+        _ => None,
+    };
+    if let (Some(docker), Some(Lookup::Miss { .. })) = (&docker, lookup.as_ref()) {
+        // A container with a folder mounted for the backup the store takes.
+        let cached = provision::docker::Cached {
+            restore: None,
+            backup: true,
+        };
+        return Ok(provision::docker::start_with(
+            docker,
+            "the docker provider keeps the seeded state for the cache".into(),
+            &cached,
+        )
+        .await?);
+    }
     let Some(Lookup::Hit { entry, .. }) = lookup.as_ref() else {
         return Ok(provision::provision(request).await?);
     };
     let started = Instant::now();
-    let reason = "the cache held the seeded state (local provider)".to_string();
-    match provision::local::start_from(request, reason, Some(&entry.data())).await {
+    let started_on_entry = match &docker {
+        Some(docker) => {
+            let cached = provision::docker::Cached {
+                restore: Some(entry.data()),
+                backup: false,
+            };
+            provision::docker::start_with(
+                docker,
+                "restored from the cache: a container on the seeded state".into(),
+                &cached,
+            )
+            .await
+        }
+        None => {
+            let reason =
+                "restored from the cache: the local provider keeps the seeded state".to_string();
+            provision::local::start_from(request, reason, Some(&entry.data())).await
+        }
+    };
+    match started_on_entry {
         Ok(database) => {
             if let Some(r) = report.as_mut() {
                 r.seconds = started.elapsed().as_secs_f64();
@@ -33,13 +91,38 @@ pub(super) async fn provision(
             Ok(database)
         }
         Err(e) => {
-            let why = format!("the cached state {} could not be started ({e}); rehearsing without it", entry.dir.display());
+            let why = format!(
+                "the cached state {} could not be started ({e}); rehearsing without it",
+                entry.dir.display()
+            );
             progress.step(&why);
             *lookup = Some(Lookup::Off(why.clone()));
             *report = lookup.as_ref().map(Lookup::report);
             Ok(provision::provision(request).await?)
         }
     }
+}
+
+/// The docker request for a cached run: its data directory a host folder, under `--data-dir`
+/// or beside the cache (`DIR/.servers`, where the restore's copy is a reflink when the cache's
+/// filesystem can make one).
+fn docker_request(
+    request: &DatabaseRequest,
+    cache: &CacheRequest,
+) -> Result<DatabaseRequest, Error> {
+    let mut docker = request.clone();
+    docker.provider = provision::ProviderChoice::Docker;
+    if docker.data_dir.is_none() {
+        let servers = cache.dir.join(".servers");
+        std::fs::create_dir_all(&servers).map_err(|e| {
+            Error::Environment(format!(
+                "the cache folder {} cannot hold a server's data: {e}",
+                servers.display()
+            ))
+        })?;
+        docker.data_dir = Some(std::path::absolute(&servers).unwrap_or(servers));
+    }
+    Ok(docker)
 }
 
 /// Stores the state the run just built (after the baseline and the first seed point, before
@@ -55,7 +138,7 @@ pub(super) async fn store(
     let Lookup::Miss {
         key,
         inputs,
-        bindir,
+        keeper,
         server,
         ..
     } = lookup
@@ -65,19 +148,27 @@ pub(super) async fn store(
     let started = Instant::now();
     let stored = async {
         let staging = store::Staging::begin(&request.dir, key)?;
-        let (bindir, connection, into) = (
-            bindir.clone(),
-            database.connection.clone(),
-            staging.dir.join("data"),
-        );
-        tokio::task::spawn_blocking(move || backup::take(&bindir, &connection, &into))
-            .await
-            .map_err(|e| e.to_string())??;
+        let into = staging.dir.join("data");
+        match keeper {
+            Keeper::Local { bindir } => {
+                let (bindir, connection) = (bindir.clone(), database.connection.clone());
+                tokio::task::spawn_blocking(move || backup::take(&bindir, &connection, &into))
+                    .await
+                    .map_err(|e| e.to_string())??;
+            }
+            Keeper::Docker { .. } => {
+                let handle = database
+                    .container
+                    .as_ref()
+                    .ok_or("the database is not a container of this run")?;
+                provision::docker::take_backup(handle, &into).await?;
+            }
+        }
         staging.commit(store::Manifest {
             format: cache::key::FORMAT_VERSION,
             key: key.clone(),
             inputs: inputs.clone(),
-            storage: backup::STORAGE.into(),
+            storage: keeper.storage().into(),
             server_version: server.clone(),
             bytes: 0,
             created_unix: std::time::SystemTime::now()

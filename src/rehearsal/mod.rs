@@ -93,12 +93,22 @@ pub async fn rehearse(
     }
     let mut cache_report = lookup.as_ref().map(crate::cache::Lookup::report);
     let database =
-        cached::provision(&settings.database, &mut lookup, &mut cache_report, progress).await?;
+        cached::provision(
+            &settings.database,
+            settings.cache.as_ref(),
+            &mut lookup,
+            &mut cache_report,
+            progress,
+        )
+        .await?;
     journal::provisioned(database_info(&database, &settings.database));
     progress.step(&format!(
         "PostgreSQL {} via {:?} ({})",
         database.server_version, database.kind, database.reason
     ));
+    if let Some(file_copy) = &database.file_copy {
+        progress.step(&file_copy.sentence());
+    }
     let report = rehearse_with(&database, settings, set, progress, lookup, cache_report).await;
     drop(database);
     report
@@ -1080,6 +1090,7 @@ fn database_info(database: &Database, request: &provision::DatabaseRequest) -> D
         image: (database.kind == provision::ProviderKind::Docker)
             .then(|| provision::docker::image_for(request)),
         data: database.data.clone(),
+        file_copy: database.file_copy.clone(),
     }
 }
 

@@ -39,7 +39,7 @@ pub(super) async fn reset_state(
     replay: std::ops::RangeInclusive<usize>,
     init_sql: Option<&str>,
 ) -> Result<(tokio_postgres::Client, StateReset, Option<Finding>), Error> {
-    let seconds = template.reset().await.map_err(Error::Environment)?;
+    let (seconds, method) = template.reset().await.map_err(Error::Environment)?;
     let started = Instant::now();
     let mut replayed = Vec::new();
     let mut failure = None;
@@ -66,6 +66,7 @@ pub(super) async fn reset_state(
         replay_seconds: started.elapsed().as_secs_f64(),
         replayed,
         reseeded,
+        method: Some(method),
     };
     Ok((client, reset, failure))
 }
@@ -114,6 +115,7 @@ pub(super) async fn to_savepoint(
         replay_seconds: started.elapsed().as_secs_f64(),
         replayed,
         reseeded: Vec::new(),
+        method: None,
     };
     Ok((reset, failure))
 }

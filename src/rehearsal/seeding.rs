@@ -488,6 +488,10 @@ impl SeedPoints {
                 .await
                 .map(|template| {
                     let seconds = template.create_seconds;
+                    progress.step(&format!(
+                        "seed point kept as a template by {} in {seconds:.2}s",
+                        template.method.word()
+                    ));
                     self.template = Some(template);
                     seconds
                 }),

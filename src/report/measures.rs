@@ -138,8 +138,12 @@ pub fn reset_sentence(r: &StateReset) -> String {
         crate::report::ResetFrom::Template => "reset from the template",
         crate::report::ResetFrom::Savepoint => "rolled back to the savepoint before the forward",
     };
+    let method = match r.method {
+        Some(m) => format!(" by {}", m.word()),
+        None => String::new(),
+    };
     format!(
-        "The state was {from} in {} and {} {} replayed ({}), so later migrations start clean.",
+        "The state was {from} in {}{method} and {} {} replayed ({}), so later migrations start clean.",
         duration(r.seconds * 1000.0),
         count(n, "migration"),
         noun(n, "was"),

@@ -169,6 +169,37 @@ pub struct DatabaseInfo {
     /// Where the rows the migrations ran on came from.
     #[serde(default)]
     pub data: DataSource,
+    /// How the server copied databases (the template, every reset): `clone` (reflinks,
+    /// PostgreSQL 18 on XFS or btrfs) or `copy`, and why. Absent where rehearse did not start
+    /// the server (url, command).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_copy: Option<FileCopy>,
+}
+
+/// How a server copies a database's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileCopyMethod {
+    /// Reflinks: the copy shares the source's blocks until either is written.
+    Clone,
+    /// Every byte read and written.
+    Copy,
+}
+
+impl FileCopyMethod {
+    pub fn word(self) -> &'static str {
+        match self {
+            FileCopyMethod::Clone => "clone",
+            FileCopyMethod::Copy => "copy",
+        }
+    }
+}
+
+/// `database.file_copy`: the method the server used, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileCopy {
+    pub method: FileCopyMethod,
+    pub reason: String,
 }
 
 impl Default for DatabaseInfo {
@@ -179,6 +210,7 @@ impl Default for DatabaseInfo {
             reason: String::new(),
             image: None,
             data: DataSource::Synthetic,
+            file_copy: None,
         }
     }
 }
@@ -409,6 +441,9 @@ pub struct StateReset {
     /// (the template is taken once, at the first seed point, not at every one).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reseeded: Vec<String>,
+    /// How the template's copy was made: `clone` or `copy` (absent for a savepoint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<FileCopyMethod>,
 }
 
 /// What a [`StateReset`] went back to.

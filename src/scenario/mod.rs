@@ -346,6 +346,9 @@ pub struct DatabaseSection {
     pub in_transaction: Option<bool>,
     /// `provider = "command"`: the commands that create and destroy the database.
     pub command: Option<CommandSection>,
+    /// Where the server's data directory goes (local), or the host folder bind-mounted as it
+    /// (docker): on XFS or btrfs, PostgreSQL 18 clones databases instead of copying them.
+    pub data_dir: Option<PathBuf>,
 }
 
 /// `[database.command]`: `create` prints a postgresql:// URL as the last line of its stdout;
@@ -490,6 +493,10 @@ impl Scenario {
             clone: raw.database.clone,
             clone_jobs: raw.database.clone_jobs,
             in_transaction: raw.database.in_transaction.unwrap_or(false),
+            data_dir: raw.database.data_dir.as_ref().map(|d| {
+                let d = base.join(d);
+                std::path::absolute(&d).unwrap_or(d)
+            }),
             command: raw.database.command.as_ref().map(|c| {
                 let limit = |m: Option<gates::Millis>, default| {
                     m.map(|m| std::time::Duration::from_secs_f64(m.0.max(1.0) / 1000.0))

@@ -34,6 +34,8 @@ pub struct Overrides {
     pub clone: Option<CloneMethod>,
     pub clone_jobs: Option<usize>,
     pub in_transaction: bool,
+    /// `--data-dir`, made absolute.
+    pub data_dir: Option<PathBuf>,
     /// `--predict`: rehearse at several seeded sizes and predict production's.
     pub predict: bool,
     /// `--template NAME=VALUE`, each over the file's `[migrations.template]`.
@@ -168,6 +170,9 @@ impl Scenario {
         }
         if o.clone_jobs.is_some() {
             self.database.clone_jobs = o.clone_jobs;
+        }
+        if o.data_dir.is_some() {
+            self.database.data_dir = o.data_dir;
         }
         if o.in_transaction {
             self.database.in_transaction = true;

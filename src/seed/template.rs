@@ -5,9 +5,15 @@
 //! the copy then stays in the page cache instead of waiting for the disk, which is most of its
 //! time, and a disposable server loses nothing by it (a crash discards the whole server anyway).
 //! `fsync` is back on before the rehearsal measures anything again.
+//!
+//! How the files are copied is the server's `file_copy_method` (PostgreSQL 18): a clone where
+//! the provider found the data directory's filesystem able to reflink ([`crate::provision::
+//! file_copy`]), else a copy. Each copy says which it was; a clone the server could not make is
+//! made again as a copy, and said.
 
 use crate::identifier::quote as quote_ident;
 use crate::provision::{cleanup, ConnectionInfo};
+use crate::report::FileCopyMethod;
 use std::time::Instant;
 
 /// A template holding the seeded state of `database`. On a server we do not own (the url
@@ -18,6 +24,8 @@ pub struct Template {
     pub database: ConnectionInfo,
     /// Seconds the clone took.
     pub create_seconds: f64,
+    /// How the template itself was copied.
+    pub method: FileCopyMethod,
     /// The server is ours to throw away: clones may skip fsync.
     disposable_server: bool,
     _guard: Option<cleanup::CleanupGuard>,
@@ -135,7 +143,7 @@ impl Template {
             cleanup::register(move || cleanup::drop_database_blocking(&admin_info, &name))
         });
         let started = Instant::now();
-        clone_database(&admin, &database.dbname, &name, !drop_on_exit)
+        let method = clone_database(&admin, &database.dbname, &name, !drop_on_exit)
             .await
             .map_err(|e| format!("could not keep the seeded database as a template: {e}"))?;
         let create_seconds = started.elapsed().as_secs_f64();
@@ -143,6 +151,7 @@ impl Template {
             name,
             database: database.clone(),
             create_seconds,
+            method,
             disposable_server: !drop_on_exit,
             _guard: guard,
         })
@@ -153,12 +162,13 @@ impl Template {
     pub async fn refresh(&self) -> Result<f64, String> {
         self.timed_clone(&self.database.dbname, &self.name)
             .await
+            .map(|(seconds, _)| seconds)
             .map_err(|e| format!("could not refresh the template {}: {e}", self.name))
     }
 
-    /// Replaces the database with a fresh clone of the template; returns the seconds it took.
-    /// Sessions still connected to the database are terminated.
-    pub async fn reset(&self) -> Result<f64, String> {
+    /// Replaces the database with a fresh clone of the template; returns the seconds it took
+    /// and how the files were copied. Sessions still connected to the database are terminated.
+    pub async fn reset(&self) -> Result<(f64, FileCopyMethod), String> {
         self.timed_clone(&self.name, &self.database.dbname)
             .await
             .map_err(|e| {
@@ -174,6 +184,7 @@ impl Template {
     pub async fn copy_to(&self, target: &str) -> Result<f64, String> {
         self.timed_clone(&self.name, target)
             .await
+            .map(|(seconds, _)| seconds)
             .map_err(|e| format!("could not copy {} into {target}: {e}", self.name))
     }
 
@@ -194,44 +205,66 @@ impl Template {
     }
 
     /// [`clone_database`] from the maintenance database, timed.
-    async fn timed_clone(&self, source: &str, target: &str) -> Result<f64, String> {
+    async fn timed_clone(
+        &self,
+        source: &str,
+        target: &str,
+    ) -> Result<(f64, FileCopyMethod), String> {
         let admin = maintenance(&self.database)
             .connect()
             .await
             .map_err(|e| format!("could not connect to the server: {e}"))?;
         let started = Instant::now();
-        clone_database(&admin, source, target, self.disposable_server).await?;
-        Ok(started.elapsed().as_secs_f64())
+        let method = clone_database(&admin, source, target, self.disposable_server).await?;
+        Ok((started.elapsed().as_secs_f64(), method))
     }
 }
 
-/// Replaces `target` with a file copy of `source`, skipping fsync on a disposable server.
-/// Sessions connected to `target` are terminated; `fsync` is restored whatever happens.
+/// Replaces `target` with a file copy of `source`, skipping fsync on a disposable server;
+/// returns how the files were copied. Sessions connected to `target` are terminated; `fsync`
+/// is restored whatever happens.
 async fn clone_database(
     admin: &tokio_postgres::Client,
     source: &str,
     target: &str,
     disposable_server: bool,
-) -> Result<(), String> {
+) -> Result<FileCopyMethod, String> {
     let strategy = file_copy_clause(admin).await;
+    let mut method = match crate::provision::file_copy::setting(admin).await.as_deref() {
+        Some("clone") if !strategy.is_empty() => FileCopyMethod::Clone,
+        _ => FileCopyMethod::Copy,
+    };
     let fsync_off = FsyncOff::begin(admin, disposable_server).await;
     // Separate statements: several in one simple query form an implicit transaction, where
     // CREATE/DROP DATABASE may not run.
     let result = async {
-        admin
-            .batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                quote_ident(target)
-            ))
-            .await?;
-        create_from(admin, source, target, strategy).await?;
+        let drop_target = format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            quote_ident(target)
+        );
+        admin.batch_execute(&drop_target).await?;
+        if let Err(e) = create_from(admin, source, target, strategy).await {
+            if method != FileCopyMethod::Clone {
+                return Err(e);
+            }
+            // The filesystem refused a clone it made in the provider's test (another mount
+            // under the data directory, a full reflink tree): copy instead, in this session.
+            crate::say!(
+                "rehearse: the server could not clone {source} into {target} ({}); copying instead",
+                crate::server_text::of(&e)
+            );
+            admin.batch_execute(&drop_target).await?;
+            admin.batch_execute("SET file_copy_method = copy").await?;
+            method = FileCopyMethod::Copy;
+            create_from(admin, source, target, strategy).await?;
+        }
         // A comment is not copied with the template: each copy gets the run's mark itself.
         crate::provision::ownership::mark_database(admin, target).await
     }
     .await
     .map_err(|e| crate::server_text::of(&e));
     fsync_off.end().await?;
-    result
+    result.map(|()| method)
 }
 
 /// How many times a clone is tried while sessions of this run are still leaving the source.
