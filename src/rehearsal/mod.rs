@@ -29,6 +29,7 @@ mod proof;
 mod reset;
 mod sequences;
 mod seeding;
+mod sizes;
 
 pub use migration::rehearse_migration;
 pub use progress::{for_stderr, PlainProgress, Progress, QuietProgress, TerminalProgress};
@@ -63,6 +64,10 @@ pub struct Settings {
     /// `--shard K/N`: rehearse only that slice of the pending migrations; those before it are
     /// baseline, those after it are left out.
     pub shard: Option<crate::migrations::shard::Shard>,
+    /// `--predict`: before seeding its full size, the run measures the migrations' forwards at
+    /// the smaller sizes of [`crate::predict::FRACTIONS`] on the same server ([`sizes`]), and
+    /// its report carries each migration's prediction.
+    pub predict: bool,
 }
 
 /// Runs the whole rehearsal on a freshly provisioned database.
@@ -181,6 +186,21 @@ async fn rehearse_with(
     }
     journal::run_findings(&run.findings);
 
+    // --predict: the smaller sizes, on the state after the baseline (never on a cached state,
+    // a clone's rows or inside the target's transaction: the pipeline refuses those).
+    let mut smaller = Vec::new();
+    if settings.predict
+        && restored.is_none()
+        && applied_already.is_none()
+        && run.blocked_by.is_none()
+        && !run.in_transaction
+    {
+        drop(client);
+        let fractions = &crate::predict::FRACTIONS[..crate::predict::FRACTIONS.len() - 1];
+        smaller = sizes::measure(database, settings, set, rehearsed, fractions, progress).await?;
+        client = connect(database, run.init_sql).await?;
+    }
+
     let mut seeding = run
         .seed_points(&client, settings.seed.clone(), applied_already.is_some())
         .await?;
@@ -235,6 +255,11 @@ async fn rehearse_with(
         index: s.index,
         count: s.count,
     });
+    if settings.predict {
+        for note in crate::predict::attach(&mut report, &smaller) {
+            progress.step(&format!("note: --predict: {note}"));
+        }
+    }
     Ok(report)
 }
 
@@ -1189,7 +1214,10 @@ fn sharded<'a>(
         shard.index,
         shard.count,
         crate::words::count(slice.len(), "migration"),
-        match (set.migrations[start..end].first(), set.migrations[start..end].last()) {
+        match (
+            set.migrations[start..end].first(),
+            set.migrations[start..end].last()
+        ) {
             (Some(a), Some(b)) => format!("{} to {}", a.version, b.version),
             _ => "none".to_string(),
         },
