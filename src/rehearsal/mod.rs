@@ -530,6 +530,15 @@ impl Run<'_> {
     ) -> Result<Client, Error> {
         let migration = &rehearsed[index];
         journal::rehearsing(&migration.version.to_string());
+        // A line when it starts, so that a log shows what a long migration is; heartbeats
+        // follow while a statement runs long, and its line below says how it ended.
+        self.progress.step(&format!(
+            "{} {} ({} of {}) starting",
+            migration.version,
+            migration.name,
+            index + 1,
+            rehearsed.len()
+        ));
         let seed_started = Instant::now();
         let (client, seeded_before) = match self
             .seed_before(client, seeding, tables, index, migration)

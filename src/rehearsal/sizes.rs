@@ -121,15 +121,23 @@ async fn at_size(
                 super::seeding::merge_sizes(&mut tables, fresh);
             }
         }
-        progress.running(&format!(
+        let doing = format!(
             "--predict: {:.0}% of the seeded rows: {} {}",
             fraction * 100.0,
             migration.version,
             migration.name
-        ));
+        );
+        progress.running(&doing);
+        let beats = super::progress::Beats { progress, doing };
         let file = label(set, &migration.forward.path);
         let forward = probe
-            .run(&client, &migration.forward, &file, Step::Forward)
+            .run(
+                &client,
+                &migration.forward,
+                &file,
+                Step::Forward,
+                Some(&beats),
+            )
             .await;
         if let Some(what) = probe::environment_failure(std::iter::once(&forward)) {
             return Err(Error::Environment(what));
@@ -147,7 +155,7 @@ async fn at_size(
                 let back = probe::run_script(&client, rollback, &label(set, &rollback.path)).await;
                 if back.ok {
                     let again = probe
-                        .run(&client, &migration.forward, &file, Step::Redo)
+                        .run(&client, &migration.forward, &file, Step::Redo, Some(&beats))
                         .await;
                     report.redo = Some(again);
                 }
