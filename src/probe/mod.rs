@@ -159,9 +159,20 @@ impl Probe {
         &self.connection
     }
 
-    /// Runs `script` on `client` as one step of a rehearsal, observed; `beats` hears a
-    /// heartbeat during each statement that runs longer than [`heartbeat::interval`].
+    /// Runs `script` on `client` as one step of a rehearsal, observed.
     pub async fn run(
+        &self,
+        client: &Client,
+        script: &Script,
+        file_label: &str,
+        step: Step,
+    ) -> Direction {
+        self.run_beating(client, script, file_label, step, None).await
+    }
+
+    /// [`Probe::run`], and `beats` hears a heartbeat during each statement that runs longer
+    /// than [`heartbeat::interval`].
+    pub async fn run_beating(
         &self,
         client: &Client,
         script: &Script,

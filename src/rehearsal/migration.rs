@@ -166,7 +166,7 @@ impl MigrationRun<'_> {
         let t = Instant::now();
         let direction = self
             .probe
-            .run(self.client, script, &file, step, Some(&beats))
+            .run_beating(self.client, script, &file, step, Some(&beats))
             .await;
         // The observation bucket takes the whole wall time; the statements' share is taken out
         // once every direction has run.

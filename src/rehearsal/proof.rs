@@ -197,7 +197,7 @@ impl ProofState {
             })?;
         }
         let probe = Probe::new(connection, settings.clone());
-        let direction = probe.run(&client, script, file, Step::Forward, None).await;
+        let direction = probe.run(&client, script, file, Step::Forward).await;
         let schema = if direction.ok {
             snapshot::snapshot_of(&client, false).await.ok()
         } else {

@@ -131,7 +131,7 @@ async fn at_size(
         let beats = super::progress::Beats { progress, doing };
         let file = label(set, &migration.forward.path);
         let forward = probe
-            .run(
+            .run_beating(
                 &client,
                 &migration.forward,
                 &file,
@@ -155,7 +155,7 @@ async fn at_size(
                 let back = probe::run_script(&client, rollback, &label(set, &rollback.path)).await;
                 if back.ok {
                     let again = probe
-                        .run(&client, &migration.forward, &file, Step::Redo, Some(&beats))
+                        .run_beating(&client, &migration.forward, &file, Step::Redo, Some(&beats))
                         .await;
                     report.redo = Some(again);
                 }
