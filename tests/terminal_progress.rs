@@ -99,7 +99,7 @@ fn a_log_gets_a_line_when_a_migration_starts_and_heartbeats_during_a_long_statem
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     let lines: Vec<&str> = stderr.lines().collect();
     let at = |needle: &str| lines.iter().position(|l| l.contains(needle));
-    let started = at("rehearse: 2 long (2 of 2) starting").expect(&stderr);
+    let started = at("rehearse: starting 2 long (2 of 2)").expect(&stderr);
     let beat = at("rehearse: 2 long forward: line 2 (SELECT pg_sleep(2.5)) running for ")
         .expect(&stderr);
     let ended = at("rehearse: 2 long (2 of 2): forward ").expect(&stderr);
@@ -146,7 +146,7 @@ fn a_terminal_sees_the_heartbeat_on_the_spinner_line() {
         ) && screen.contains("holds AccessExclusiveLock on public.t, not waiting for a lock ("),
         "no heartbeat on the spinner line: {screen}"
     );
-    assert!(screen.contains("rehearse: 2 long (2 of 2) starting"), "{screen}");
+    assert!(screen.contains("rehearse: starting 2 long (2 of 2)"), "{screen}");
 }
 
 #[test]

@@ -533,7 +533,7 @@ impl Run<'_> {
         // A line when it starts, so that a log shows what a long migration is; heartbeats
         // follow while a statement runs long, and its line below says how it ended.
         self.progress.step(&format!(
-            "{} {} ({} of {}) starting",
+            "starting {} {} ({} of {})",
             migration.version,
             migration.name,
             index + 1,
