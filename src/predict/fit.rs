@@ -5,8 +5,8 @@
 //! index builds, switched when the other fits far better). The interval is the envelope of the
 //! same fit with every point moved by what the data says a measurement may be off (the
 //! disagreement of two runs at the same size, or the fit's worst residual, whichever is
-//! larger), in every combination, of each size read alone through the origin, and of the other
-//! model where it fits nearly as well; widened by 10% plus twice the fit's unexplained share. A measure
+//! larger), in every combination, of each size read alone through the origin (the largest in
+//! both models), and of the other model where it fits nearly as well; widened by 10% plus twice the fit's unexplained share. A measure
 //! that grew less than 10% across the sizes, or stayed under the noise floor, is constant and
 //! never extrapolated; one the models do not follow gets no estimate at all.
 
@@ -25,6 +25,11 @@ const CONSTANT_GROWTH: f64 = 1.10;
 /// statement of tens of milliseconds on a busy machine often explain only 0.7-0.8 (measured in
 /// `benches/prediction`); the interval widens by twice the unexplained share instead.
 const MIN_R2: f64 = 0.6;
+/// How far every size may be off together: forward and redo run a second apart and share the
+/// machine's load, so their agreement under-reads it. On the 2-core machine of
+/// `benches/prediction` and tests/predict, the real run at production's size came out 0.55x
+/// to 1.5x of what the seeded sizes' per-row cost said, from one minute to the next.
+const MACHINE_DOUBT: f64 = 0.4;
 /// The interval's margin beyond the envelope, before the fit's own doubt is added.
 const MARGIN: f64 = 0.10;
 
@@ -194,6 +199,11 @@ pub fn extrapolate_with_spreads(
     for p in &points {
         readings.push(p.value * scaled(chosen.shape, target) / scaled(chosen.shape, p.rows));
     }
+    // The largest size in both shapes: which one a statement follows is itself a doubt at ten
+    // times the rows.
+    for shape in [Growth::Linear, Growth::NLogN] {
+        readings.push(last.value * scaled(shape, target) / scaled(shape, last.rows));
+    }
     let alternative = Fit::of(
         &points,
         match chosen.shape {
@@ -205,8 +215,13 @@ pub fn extrapolate_with_spreads(
         readings.push(alternative.at(target));
     }
     let margin = MARGIN + 2.0 * (1.0 - chosen.r2).max(0.0);
-    let low = readings.iter().copied().fold(f64::INFINITY, f64::min) * (1.0 - margin);
-    let high = readings.iter().copied().fold(f64::NEG_INFINITY, f64::max) * (1.0 + margin);
+    // The machine's own doubt moves every size together (see MACHINE_DOUBT).
+    let low = readings.iter().copied().fold(f64::INFINITY, f64::min)
+        * (1.0 - margin)
+        * (1.0 - MACHINE_DOUBT);
+    let high = readings.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        * (1.0 + margin)
+        * (1.0 + MACHINE_DOUBT);
     Estimate {
         estimate: Some(estimate),
         low: Some(low.max(last.value).min(estimate)),
@@ -430,7 +445,7 @@ mod interval_tests {
     use super::*;
 
     #[test]
-    fn a_clean_fit_gets_an_interval_as_narrow_as_its_measurements_disagree() {
+    fn a_clean_fit_gets_an_interval_as_wide_as_the_machines_doubt_not_an_order_of_magnitude() {
         // 2 ms of overhead and 0.1 ms per thousand rows; two runs at each size differed by 10%.
         let p: Vec<Point> = [(250e3, 27.0), (500e3, 52.0), (1e6, 102.0)]
             .iter()
@@ -443,7 +458,7 @@ mod interval_tests {
         let (estimate, low, high) = (e.estimate.unwrap(), e.low.unwrap(), e.high.unwrap());
         assert!(low <= 2002.0 && 2002.0 <= high, "{e:?}");
         // Not the order of magnitude two neighbouring sizes' slope would allow.
-        assert!(high / low < 2.5, "{e:?}");
-        assert!(low > estimate * 0.6 && high < estimate * 1.6, "{e:?}");
+        assert!(high / low < 5.0, "{e:?}");
+        assert!(low > estimate * 0.3 && high < estimate * 2.0, "{e:?}");
     }
 }
