@@ -9,7 +9,9 @@
 //! same run: the wall time of `--predict` against one run at the largest seeded size.
 //!
 //! `cargo bench --bench prediction` (PREDICT_BASE_ROWS=100000 PREDICT_FACTOR=16 by default;
-//! PREDICT_SETTINGS="fsync=off" for server settings). The statements' time is the server's, so
+//! PREDICT_SETTINGS="fsync=off" for server settings; PREDICT_KEEP=DIR keeps the reports,
+//! PREDICT_ACTUAL=DIR/scale_16.json then reuses the real run's report and runs only
+//! `--predict`). The statements' time is the server's, so
 //! `--profile dev` measures the same thing, only seeding is slower.
 //! Two shared cores move single statements by 20-30%: pause other work first.
 
@@ -47,9 +49,18 @@ fn run(path: &Path, args: &[&str]) -> (f64, Value) {
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap())
-            .unwrap();
+    let text = std::fs::read_to_string(out.path().join("report.json")).unwrap();
+    // PREDICT_KEEP=DIR keeps each run's report.json there, to study a fit without running again.
+    if let Ok(keep) = std::env::var("PREDICT_KEEP") {
+        let name = if args.is_empty() {
+            "anchor".to_string()
+        } else {
+            args.join("_").replace('-', "")
+        };
+        std::fs::create_dir_all(&keep).unwrap();
+        std::fs::write(Path::new(&keep).join(format!("{name}.json")), &text).unwrap();
+    }
+    let report: Value = serde_json::from_str(&text).unwrap();
     (wall, report)
 }
 
@@ -177,10 +188,21 @@ fn main() {
         "prediction: posts seeded at {sizes:?}, predicted for {production} rows ({factor}x the largest), then run for real"
     );
 
-    let (anchor_wall, _) = run(dir.path(), &[]);
+    // PREDICT_ACTUAL=FILE: the real run's report.json kept by an earlier run (PREDICT_KEEP),
+    // so that a change to the fit is checked in one --predict run instead of three runs.
+    let kept: Option<Value> = std::env::var("PREDICT_ACTUAL")
+        .ok()
+        .map(|f| serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap());
+    let (anchor_wall, _) = match kept {
+        Some(_) => (f64::NAN, Value::Null),
+        None => run(dir.path(), &[]),
+    };
     let (predict_wall, predicted) = run(dir.path(), &["--predict"]);
     let scale = factor.to_string();
-    let (actual_wall, actual) = run(dir.path(), &["--scale", &scale]);
+    let (actual_wall, actual) = match kept {
+        Some(actual) => (f64::NAN, actual),
+        None => run(dir.path(), &["--scale", &scale]),
+    };
 
     println!(
         "\n| statement | predicted | interval | actual | error | inside | model (r²) |\n|---|--:|--:|--:|--:|:-:|---|"

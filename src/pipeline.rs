@@ -78,6 +78,11 @@ pub async fn run(
         None => None,
     };
     settings.cache = cache_request(scenario, options)?;
+    if settings.predict && settings.cache.take().is_some() {
+        crate::say!(
+            "rehearse: note: --predict measures smaller sizes on the state after the baseline, which a cached state skips: the cache is not used"
+        );
+    }
     settings.shard = options.shard;
     settings.judge = gate::Judge {
         config: gates.clone(),
@@ -95,41 +100,10 @@ pub async fn run(
     let timed_out = std::sync::atomic::AtomicBool::new(false);
     let deadline = timeout.as_ref().map(|t| (std::time::Instant::now(), t.1));
     let left = || deadline.map(|(start, ms)| ms - start.elapsed().as_secs_f64() * 1000.0);
-    // --predict: the same rehearsal at smaller seeded sizes first, each on its own server; the
-    // run at the full size comes last, so that the journal and the report are its own.
-    let mut smaller = Vec::new();
-    if predicting(scenario) {
-        for fraction in &crate::predict::FRACTIONS[..crate::predict::FRACTIONS.len() - 1] {
-            let mut at = settings.clone();
-            at.seed.plan.scale *= fraction;
-            progress.step(&format!(
-                "--predict: rehearsing at {:.0}% of the seeded rows",
-                fraction * 100.0
-            ));
-            let outcome = tokio::select! {
-                report = rehearsal::rehearse(&at, &set, &journaled) => Some(report),
-                _ = cleanup::interruption() => None,
-                _ = past(left(), &timed_out) => None,
-            };
-            match outcome {
-                Some(Ok(report)) if cleanup::interrupted().is_none() => smaller.push(report),
-                Some(Err(e)) => return Err(e),
-                _ => break,
-            }
-        }
-        rehearsal::journal::begin(&settings, &set);
-        progress.step("--predict: rehearsing at all of the seeded rows");
-    }
-    let outcome = if timed_out.load(std::sync::atomic::Ordering::SeqCst)
-        || cleanup::interrupted().is_some()
-    {
-        None
-    } else {
-        tokio::select! {
-            report = rehearsal::rehearse(&settings, &set, &journaled) => Some(report),
-            _ = cleanup::interruption() => None,
-            _ = past(left(), &timed_out) => None,
-        }
+    let outcome = tokio::select! {
+        report = rehearsal::rehearse(&settings, &set, &journaled) => Some(report),
+        _ = cleanup::interruption() => None,
+        _ = past(left(), &timed_out) => None,
     };
     // The timeout: the running statement was cancelled in the server above, and dropping the
     // rehearsal released the database; what ran so far is the report.
@@ -153,11 +127,6 @@ pub async fn run(
         Err(e) => return Err(e),
     };
     let mut report = report;
-    if predicting(scenario) {
-        for note in crate::predict::attach(&mut report, &smaller) {
-            crate::say!("rehearse: note: --predict: {note}");
-        }
-    }
     report.since = since.map(|s| report::SinceReport {
         reference: s.reference,
         commit: s.commit,
@@ -313,6 +282,7 @@ pub fn rehearsal_settings(
         findings: Vec::new(),
         cache: None,
         shard: None,
+        predict: predicting(scenario),
     })
 }
 

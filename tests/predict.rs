@@ -115,6 +115,23 @@ fn estimate(e: &Value) -> (f64, f64, f64) {
 fn predict_writes_an_interval_that_holds_a_real_run_at_production_size() {
     let predicted = rehearse_local(&fixture("predict/grows"), &["--predict"]);
     assert_eq!(predicted.code, 0, "{}", predicted.stderr);
+    // The smaller sizes are measured on the run's own server after its one baseline: one
+    // server, one baseline, one line per smaller size.
+    let said = |needle: &str| predicted.stderr.matches(needle).count();
+    assert_eq!(said("PostgreSQL 15"), 1, "{}", predicted.stderr);
+    assert_eq!(said("baseline 001"), 1, "{}", predicted.stderr);
+    assert_eq!(
+        said("--predict: measured at 25% of the seeded rows"),
+        1,
+        "{}",
+        predicted.stderr
+    );
+    assert_eq!(
+        said("--predict: measured at 50% of the seeded rows"),
+        1,
+        "{}",
+        predicted.stderr
+    );
     let report = predicted.report();
     // New fields only: the report with predictions still follows the published schema.
     let schema: Value = serde_json::from_str(

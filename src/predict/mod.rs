@@ -26,6 +26,15 @@ const SCAN_RING_BYTES: f64 = 32.0 * 1024.0 * 1024.0;
 /// VALIDATE CONSTRAINT and SET NOT NULL at 1.6M rows against 100k): the interval's top.
 const OUT_OF_CACHE_FACTOR: f64 = 8.0;
 
+/// PostgreSQL's default shared_buffers: a statement on a table larger than this reads it from
+/// outside PostgreSQL's cache and evicts dirty pages as it writes (its sort may spill past
+/// maintenance_work_mem, its WAL force checkpoints), which a seeded table that fits never does.
+const SHARED_BUFFERS_BYTES: f64 = 128.0 * 1024.0 * 1024.0;
+/// How much slower per row statements ran past that size in `benches/prediction` (at 3M rows
+/// against 300k: VALIDATE 3.1x, an index build 2.0x, a rewrite 1.8x, an UPDATE 1.5x, SET NOT
+/// NULL 1.4x; at 1.6M against 100k up to 2.2x): the interval's top.
+const PAST_SHARED_BUFFERS_FACTOR: f64 = 3.5;
+
 /// Durations under this many milliseconds are noise on a busy machine.
 const FLOOR_MS: f64 = 5.0;
 /// WAL under this many bytes is catalog traffic, not rows.
@@ -129,8 +138,8 @@ fn predict(runs: &[(&Report, &MigrationReport)], full: &Report) -> Result<Predic
         let again: Vec<Option<&StatementReport>> = runs.iter().map(|(_, m)| redone(m, i)).collect();
         let xs = sizes_of(driving);
         let shape = shape_of(&s.sql);
-        let (durations, spread) = repeated(&at, &again, |s| s.duration_ms);
-        let mut duration = fit::extrapolate_with_spread(
+        let (durations, spreads) = repeated(&at, &again, |s| s.duration_ms);
+        let mut duration = fit::extrapolate_with_spreads(
             &xs.iter()
                 .zip(&durations)
                 .map(|(rows, value)| Point {
@@ -138,10 +147,10 @@ fn predict(runs: &[(&Report, &MigrationReport)], full: &Report) -> Result<Predic
                     value: *value,
                 })
                 .collect::<Vec<_>>(),
+            &spreads,
             *target as f64,
             shape,
             FLOOR_MS,
-            spread,
         );
         if s.lock_wait_ms > 0.5 * s.duration_ms && s.duration_ms >= FLOOR_MS {
             duration = lock_wait(duration, s.lock_wait_ms);
@@ -162,7 +171,10 @@ fn predict(runs: &[(&Report, &MigrationReport)], full: &Report) -> Result<Predic
             let production_bytes = bytes * *target as f64 / rows;
             let reads_only = s.wal_bytes.is_none_or(|w| (w as f64) < 0.1 * bytes);
             if reads_only && bytes < SCAN_RING_BYTES && production_bytes >= SCAN_RING_BYTES {
-                widened += out_of_cache(&mut duration, production_bytes);
+                widened += out_of_cache(&mut duration, production_bytes, OUT_OF_CACHE_FACTOR);
+            } else if bytes < SHARED_BUFFERS_BYTES && production_bytes >= SHARED_BUFFERS_BYTES {
+                widened +=
+                    out_of_cache(&mut duration, production_bytes, PAST_SHARED_BUFFERS_FACTOR);
             }
         }
         statements.push(StatementPrediction {
@@ -208,15 +220,15 @@ fn predict(runs: &[(&Report, &MigrationReport)], full: &Report) -> Result<Predic
     // The forward ran twice at each size (forward, then redo after the rollback): the faster
     // of the two is the statement's cost, their difference the machine's noise.
     let redo_ms = |m: &MigrationReport| m.redo.as_ref().filter(|r| r.ok).map(|r| r.duration_ms);
-    let spread = runs
+    let spreads: Vec<f64> = runs
         .iter()
-        .filter_map(|(_, m)| redo_ms(m).map(|r| relative_gap(m.forward.duration_ms, r)))
-        .fold(0.0, f64::max);
+        .map(|(_, m)| redo_ms(m).map_or(0.0, |r| relative_gap(m.forward.duration_ms, r)))
+        .collect();
     let forward = points(&|m| {
         Some(redo_ms(m).map_or(m.forward.duration_ms, |r| r.min(m.forward.duration_ms)))
     })
     .expect("durations");
-    let mut forward_ms = fit::extrapolate_with_spread(&forward, target, shape, FLOOR_MS, spread);
+    let mut forward_ms = fit::extrapolate_with_spreads(&forward, &spreads, target, shape, FLOOR_MS);
     if last.forward.lock_wait_ms > 0.5 * last.forward.duration_ms
         && last.forward.duration_ms >= FLOOR_MS
     {
@@ -281,13 +293,13 @@ fn redone(m: &MigrationReport, i: usize) -> Option<&StatementReport> {
 }
 
 /// A measure taken twice at each size (forward and redo): the smaller of the two at each size,
-/// and the largest relative gap between them (the machine's noise).
+/// and the relative gap between them at each size (the machine's noise there).
 fn repeated(
     at: &[&StatementReport],
     again: &[Option<&StatementReport>],
     value: impl Fn(&StatementReport) -> f64,
-) -> (Vec<f64>, f64) {
-    let mut spread: f64 = 0.0;
+) -> (Vec<f64>, Vec<f64>) {
+    let mut spreads = Vec::new();
     let values = at
         .iter()
         .zip(again)
@@ -296,16 +308,21 @@ fn repeated(
             match second {
                 Some(second) => {
                     let b = value(second);
-                    if a.max(b) >= FLOOR_MS {
-                        spread = spread.max(relative_gap(a, b));
-                    }
+                    spreads.push(if a.max(b) >= FLOOR_MS {
+                        relative_gap(a, b)
+                    } else {
+                        0.0
+                    });
                     a.min(b)
                 }
-                None => a,
+                None => {
+                    spreads.push(0.0);
+                    a
+                }
             }
         })
         .collect();
-    (values, spread)
+    (values, spreads)
 }
 
 /// |a - b| over the smaller of the two.
@@ -407,7 +424,7 @@ fn longest_hold(
     if at.iter().any(|s| held(s).is_none()) {
         return None;
     }
-    let (holds, spread) = repeated(at, again, |s| held(s).unwrap_or(0.0));
+    let (holds, spreads) = repeated(at, again, |s| held(s).unwrap_or(0.0));
     let points: Vec<Point> = xs
         .iter()
         .zip(&holds)
@@ -416,7 +433,7 @@ fn longest_hold(
             value: *value,
         })
         .collect();
-    let hold = fit::extrapolate_with_spread(&points, target as f64, shape, FLOOR_MS, spread);
+    let hold = fit::extrapolate_with_spreads(&points, &spreads, target as f64, shape, FLOOR_MS);
     Some(LockEstimate {
         mode: lock.mode.clone(),
         relation: lock.relation.clone(),
@@ -461,16 +478,23 @@ fn migration_hold(
 
 /// Raises the top of a scan's interval for a table that fits in the scan's ring when seeded but
 /// not in production; returns by how much.
-fn out_of_cache(e: &mut Estimate, production_bytes: f64) -> f64 {
+fn out_of_cache(e: &mut Estimate, production_bytes: f64, factor: f64) -> f64 {
     let (Some(estimate), Some(high)) = (e.estimate, e.high) else {
         return 0.0;
     };
-    let raised = (estimate * OUT_OF_CACHE_FACTOR).max(high);
+    let raised = (estimate * factor).max(high);
     e.high = Some(raised);
-    let note = format!(
-        "reads {} in production, past what PostgreSQL scans from its own cache (32 MiB at the default shared_buffers), which the seeded table is not: up to {OUT_OF_CACHE_FACTOR:.0}x per row",
-        crate::report::measures::bytes(production_bytes as u64)
-    );
+    let note = if factor == OUT_OF_CACHE_FACTOR {
+        format!(
+            "reads {} in production, past what PostgreSQL scans from its own cache (32 MiB at the default shared_buffers), which the seeded table is not: up to {factor:.0}x per row",
+            crate::report::measures::bytes(production_bytes as u64)
+        )
+    } else {
+        format!(
+            "works on {} in production, more than PostgreSQL's cache holds (128 MB at the default shared_buffers), which the seeded table is not: up to {factor:.1}x per row",
+            crate::report::measures::bytes(production_bytes as u64)
+        )
+    };
     e.note = Some(match e.note.take() {
         Some(old) => format!("{old}; {note}"),
         None => note,
@@ -509,7 +533,7 @@ mod tests {
             measured: vec![20.0, 40.0, 80.0],
             note: None,
         };
-        let raised = out_of_cache(&mut e, 400e6);
+        let raised = out_of_cache(&mut e, 400e6, OUT_OF_CACHE_FACTOR);
         assert_eq!(e.high, Some(2880.0));
         assert_eq!(raised, 1680.0);
         assert!(e.note.unwrap().contains("400.0 MB in production"));

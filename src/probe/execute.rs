@@ -29,13 +29,22 @@ enum Wrapping {
 /// Runs `script` on `client` without observing it (baselines); stops at the first error, rolling
 /// back the open transaction.
 pub async fn run_script(client: &Client, script: &Script, file_label: &str) -> Direction {
-    execute(client, script, file_label, Instant::now(), None, false).await
+    execute(
+        client,
+        script,
+        file_label,
+        Instant::now(),
+        None,
+        false,
+        None,
+    )
+    .await
 }
 
 /// [`run_script`] inside a transaction that must stay open (`--in-transaction`): the script's
 /// transactions become savepoints and an error rolls back to the one around the script.
 pub async fn run_script_nested(client: &Client, script: &Script, file_label: &str) -> Direction {
-    execute(client, script, file_label, Instant::now(), None, true).await
+    execute(client, script, file_label, Instant::now(), None, true, None).await
 }
 
 /// The savepoint a file's own BEGIN … COMMIT becomes inside a transaction it must not end.
@@ -50,6 +59,7 @@ pub(crate) async fn run_observed(
     script: &Script,
     file_label: &str,
     long_transaction: Option<&LongTransactionSection>,
+    beats: Option<&dyn super::Heartbeats>,
 ) -> Direction {
     if let Some(failed) = unparsed(script, file_label) {
         return failed;
@@ -73,7 +83,7 @@ pub(crate) async fn run_observed(
         };
     }
     let cancellable = super::running::register(client);
-    let mut direction = observed(probe, client, script, file_label, long_transaction).await;
+    let mut direction = observed(probe, client, script, file_label, long_transaction, beats).await;
     drop(cancellable);
     confirm_environment_failure(probe, &mut direction).await;
     let _ = client
@@ -123,6 +133,7 @@ async fn observed(
     script: &Script,
     file_label: &str,
     long_transaction: Option<&LongTransactionSection>,
+    beats: Option<&dyn super::Heartbeats>,
 ) -> Direction {
     let settings = &probe.settings;
     let interval = settings.sample_interval;
@@ -215,6 +226,7 @@ async fn observed(
         t0,
         Some(&mut observation),
         settings.nested,
+        beats,
     )
     .await;
 
@@ -312,6 +324,7 @@ async fn execute(
     t0: Instant,
     observation: Option<&mut Observation>,
     nested: bool,
+    beats: Option<&dyn super::Heartbeats>,
 ) -> Direction {
     if let Some(failed) = unparsed(script, file_label) {
         return failed;
@@ -322,6 +335,7 @@ async fn execute(
         file_label,
         t0,
         observation,
+        beats,
         nested,
         wrapping: wrapping_of(script),
         reports: Vec::with_capacity(script.statements.len()),
@@ -387,6 +401,8 @@ struct Run<'a> {
     file_label: &'a str,
     t0: Instant,
     observation: Option<&'a mut Observation>,
+    /// Hears a heartbeat while a statement runs long (only when observed: the monitor reads).
+    beats: Option<&'a dyn super::Heartbeats>,
     nested: bool,
     wrapping: Wrapping,
     reports: Vec<StatementReport>,
@@ -499,7 +515,22 @@ impl Run<'_> {
             _ => statement.sql.as_str().into(),
         };
         let t = Instant::now();
-        let result = self.client.batch_execute(&sql).await;
+        let work = self.client.batch_execute(&sql);
+        let result = match (self.beats, self.observation.as_deref()) {
+            (Some(beats), Some(o)) => {
+                let (monitor, pid) = (o.monitor.clone(), o.pid);
+                super::heartbeat::beating(
+                    work,
+                    beats,
+                    monitor,
+                    pid,
+                    (statement.line, &statement.sql),
+                    t,
+                )
+                .await
+            }
+            _ => work.await,
+        };
         let end = Instant::now();
         let mut report = StatementReport {
             sql: statement.sql.clone(),

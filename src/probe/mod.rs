@@ -16,6 +16,7 @@
 //! `pg_relation_filepath`, which touch only the catalog.
 
 pub mod execute;
+pub mod heartbeat;
 mod long_transaction;
 mod observe;
 mod parameters;
@@ -26,6 +27,7 @@ pub mod workload;
 mod sessions;
 
 pub use execute::{run_script, run_script_nested};
+pub use heartbeat::{Heartbeat, Heartbeats};
 pub use observe::table_sizes;
 
 use crate::lock_mode::LockMode;
@@ -165,13 +167,26 @@ impl Probe {
         file_label: &str,
         step: Step,
     ) -> Direction {
+        self.run_beating(client, script, file_label, step, None).await
+    }
+
+    /// [`Probe::run`], and `beats` hears a heartbeat during each statement that runs longer
+    /// than [`heartbeat::interval`].
+    pub async fn run_beating(
+        &self,
+        client: &Client,
+        script: &Script,
+        file_label: &str,
+        step: Step,
+        beats: Option<&dyn Heartbeats>,
+    ) -> Direction {
         let long_transaction = self
             .settings
             .workload
             .as_ref()
             .and_then(|w| w.long_transaction.as_ref())
             .filter(|lt| lt.during.iter().any(|s| s == step.name()));
-        execute::run_observed(self, client, script, file_label, long_transaction).await
+        execute::run_observed(self, client, script, file_label, long_transaction, beats).await
     }
 
     /// Findings for a direction that hit the scenario's `lock_timeout` or `statement_timeout`,

@@ -217,4 +217,10 @@ impl Progress for Journaled<'_> {
     fn seed_mode(&self) -> crate::seed::ProgressMode {
         self.0.seed_mode()
     }
+
+    fn heartbeat(&self, message: &str) {
+        if cleanup::interrupted().is_none() {
+            self.0.heartbeat(message);
+        }
+    }
 }

@@ -156,13 +156,18 @@ impl MigrationRun<'_> {
                 "the migration does not apply again after its rollback: ",
             ),
         };
-        self.progress.running(&format!(
-            "{} {} {doing}",
-            self.migration.version, self.migration.name
-        ));
+        let doing = format!("{} {} {doing}", self.migration.version, self.migration.name);
+        self.progress.running(&doing);
+        let beats = super::progress::Beats {
+            progress: self.progress,
+            doing,
+        };
         let file = file.clone();
         let t = Instant::now();
-        let direction = self.probe.run(self.client, script, &file, step).await;
+        let direction = self
+            .probe
+            .run_beating(self.client, script, &file, step, Some(&beats))
+            .await;
         // The observation bucket takes the whole wall time; the statements' share is taken out
         // once every direction has run.
         self.timings.observation_ms += elapsed_ms(t);

@@ -29,6 +29,7 @@ mod proof;
 mod reset;
 mod sequences;
 mod seeding;
+mod sizes;
 
 pub use migration::rehearse_migration;
 pub use progress::{for_stderr, PlainProgress, Progress, QuietProgress, TerminalProgress};
@@ -63,6 +64,10 @@ pub struct Settings {
     /// `--shard K/N`: rehearse only that slice of the pending migrations; those before it are
     /// baseline, those after it are left out.
     pub shard: Option<crate::migrations::shard::Shard>,
+    /// `--predict`: before seeding its full size, the run measures the migrations' forwards at
+    /// the smaller sizes of [`crate::predict::FRACTIONS`] on the same server ([`sizes`]), and
+    /// its report carries each migration's prediction.
+    pub predict: bool,
 }
 
 /// Runs the whole rehearsal on a freshly provisioned database.
@@ -191,6 +196,21 @@ async fn rehearse_with(
     }
     journal::run_findings(&run.findings);
 
+    // --predict: the smaller sizes, on the state after the baseline (never on a cached state,
+    // a clone's rows or inside the target's transaction: the pipeline refuses those).
+    let mut smaller = Vec::new();
+    if settings.predict
+        && restored.is_none()
+        && applied_already.is_none()
+        && run.blocked_by.is_none()
+        && !run.in_transaction
+    {
+        drop(client);
+        let fractions = &crate::predict::FRACTIONS[..crate::predict::FRACTIONS.len() - 1];
+        smaller = sizes::measure(database, settings, set, rehearsed, fractions, progress).await?;
+        client = connect(database, run.init_sql).await?;
+    }
+
     let mut seeding = run
         .seed_points(&client, settings.seed.clone(), applied_already.is_some())
         .await?;
@@ -245,6 +265,11 @@ async fn rehearse_with(
         index: s.index,
         count: s.count,
     });
+    if settings.predict {
+        for note in crate::predict::attach(&mut report, &smaller) {
+            progress.step(&format!("note: --predict: {note}"));
+        }
+    }
     Ok(report)
 }
 
@@ -515,6 +540,15 @@ impl Run<'_> {
     ) -> Result<Client, Error> {
         let migration = &rehearsed[index];
         journal::rehearsing(&migration.version.to_string());
+        // A line when it starts, so that a log shows what a long migration is; heartbeats
+        // follow while a statement runs long, and its line below says how it ended.
+        self.progress.step(&format!(
+            "starting {} {} ({} of {})",
+            migration.version,
+            migration.name,
+            index + 1,
+            rehearsed.len()
+        ));
         let seed_started = Instant::now();
         let (client, seeded_before) = match self
             .seed_before(client, seeding, tables, index, migration)
@@ -1200,7 +1234,10 @@ fn sharded<'a>(
         shard.index,
         shard.count,
         crate::words::count(slice.len(), "migration"),
-        match (set.migrations[start..end].first(), set.migrations[start..end].last()) {
+        match (
+            set.migrations[start..end].first(),
+            set.migrations[start..end].last()
+        ) {
             (Some(a), Some(b)) => format!("{} to {}", a.version, b.version),
             _ => "none".to_string(),
         },

@@ -22,6 +22,23 @@ pub trait Progress: Send + Sync {
     fn seed_mode(&self) -> crate::seed::ProgressMode {
         crate::seed::ProgressMode::Auto
     }
+    /// The running step is still running: what its statement holds and whether it waits
+    /// ([`crate::probe::Heartbeat`]); it does not end the step.
+    fn heartbeat(&self, _message: &str) {}
+}
+
+/// The running step, told about heartbeats: `003 widen_posts_score forward: line 3 (...)
+/// running for 20.00 s, holds AccessExclusiveLock on public.posts, not waiting for a lock`.
+pub(super) struct Beats<'a> {
+    pub progress: &'a dyn Progress,
+    pub doing: String,
+}
+
+impl crate::probe::Heartbeats for Beats<'_> {
+    fn beat(&self, beat: &crate::probe::Heartbeat) {
+        self.progress
+            .heartbeat(&format!("{}: {}", self.doing, beat.sentence()));
+    }
 }
 
 /// Plain lines on stderr, readable in CI logs.
@@ -29,6 +46,11 @@ pub struct PlainProgress;
 
 impl Progress for PlainProgress {
     fn step(&self, message: &str) {
+        crate::say!("rehearse: {message}");
+    }
+
+    /// A line per heartbeat: a CI log shows that a long statement is alive.
+    fn heartbeat(&self, message: &str) {
         crate::say!("rehearse: {message}");
     }
 }
@@ -80,6 +102,15 @@ impl Progress for TerminalProgress {
             .with_finish(ProgressFinish::AndClear);
         bar.enable_steady_tick(Duration::from_millis(120));
         *self.running.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar);
+    }
+
+    /// The spinner's line takes the heartbeat (its elapsed time keeps counting); no line is
+    /// left behind.
+    fn heartbeat(&self, message: &str) {
+        match &*self.running.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some(bar) => bar.set_message(message.to_string()),
+            None => crate::say!("rehearse: {message}"),
+        }
     }
 }
 
