@@ -447,12 +447,13 @@ impl Observation {
         monitor: Arc<Client>,
         connection: ConnectionInfo,
     ) -> Result<Observation, tokio_postgres::Error> {
-        let pid: i32 = client
-            .query_one("SELECT pg_backend_pid()", &[])
-            .await?
-            .get(0);
-        let with_sizes = can_stat_files(client).await;
+        let (pid, with_sizes) = tokio::join!(
+            client.query_one("SELECT pg_backend_pid()", &[]),
+            can_stat_files(client)
+        );
+        let pid: i32 = pid?.get(0);
         let current = read_catalog(client, with_sizes).await?;
+        // After the catalog read: inside a transaction, the locks that read took are held.
         let held_before = granted_locks(&monitor, pid).await?;
         let mut observation = Observation {
             t0: Instant::now(),

@@ -124,6 +124,45 @@ impl Workload {
         section: &WorkloadSection,
         cache: &ParameterCache,
     ) -> Result<Workload, tokio_postgres::Error> {
+        // The clients are taken (and their pids read) side by side, beside the planning: one
+        // after the other they were a dozen round trips before every step's first statement.
+        let (planned, clients) = tokio::join!(
+            Self::plan(sessions, section, cache),
+            take_clients(sessions, section.clients)
+        );
+        let (queries, parameter_draws) = match planned {
+            Ok(p) => p,
+            Err(e) => {
+                give_back_all(sessions, clients.unwrap_or_default());
+                return Err(e);
+            }
+        };
+        // Without a query to run, no client is needed, nor a failure to take one said.
+        let clients = match (queries.iter().any(Planned::runnable), clients) {
+            (true, clients) => clients?,
+            (false, Ok(clients)) => {
+                give_back_all(sessions, clients);
+                Vec::new()
+            }
+            (false, Err(_)) => Vec::new(),
+        };
+        Ok(Workload {
+            queries: Arc::new(queries),
+            clients,
+            sessions: sessions.clone(),
+            rate: section.rate,
+            default: section.queries.is_empty(),
+            parameter_draws,
+        })
+    }
+
+    /// The queries of `section` (the default workload's when it has none), with their
+    /// parameter values, and how many parameter queries ran.
+    async fn plan(
+        sessions: &Sessions,
+        section: &WorkloadSection,
+        cache: &ParameterCache,
+    ) -> Result<(Vec<Planned>, u32), tokio_postgres::Error> {
         let setup = sessions.take().await?;
         let default = section.queries.is_empty();
         let wanted: Vec<(String, String, u32, Vec<String>)> = if default {
@@ -192,26 +231,8 @@ impl Workload {
             }
             queries.push(planned);
         }
-        let mut clients = Vec::new();
-        if queries.iter().any(Planned::runnable) {
-            for _ in 0..section.clients {
-                let client = sessions.take().await?;
-                let pid: i32 = client
-                    .query_one("SELECT pg_backend_pid()", &[])
-                    .await?
-                    .get(0);
-                clients.push((client, pid));
-            }
-        }
         sessions.give_back(setup);
-        Ok(Workload {
-            queries: Arc::new(queries),
-            clients,
-            sessions: sessions.clone(),
-            rate: section.rate,
-            default,
-            parameter_draws: draws.queries_run,
-        })
+        Ok((queries, draws.queries_run))
     }
 
     /// Starts every client; times are recorded in ms since `t0`.
@@ -243,6 +264,43 @@ impl Workload {
             parameter_draws: self.parameter_draws,
             sessions: self.sessions,
         }
+    }
+}
+
+/// `count` sessions with their backend pids, taken side by side.
+async fn take_clients(
+    sessions: &Sessions,
+    count: u32,
+) -> Result<Vec<(Client, i32)>, tokio_postgres::Error> {
+    let taken = futures_util::future::join_all((0..count).map(|_| async {
+        let client = sessions.take().await?;
+        match client.query_one("SELECT pg_backend_pid()", &[]).await {
+            Ok(row) => Ok((client, row.get::<_, i32>(0))),
+            Err(e) => Err(e),
+        }
+    }))
+    .await;
+    let mut clients = Vec::new();
+    let mut failed = None;
+    for t in taken {
+        match t {
+            Ok(c) => clients.push(c),
+            Err(e) => failed = Some(e),
+        }
+    }
+    match failed {
+        None => Ok(clients),
+        Some(e) => {
+            give_back_all(sessions, clients);
+            Err(e)
+        }
+    }
+}
+
+/// Idle sessions the workload took and will not use, kept for the next step.
+fn give_back_all(sessions: &Sessions, clients: Vec<(Client, i32)>) {
+    for (client, _) in clients {
+        sessions.give_back(client);
     }
 }
 
