@@ -118,7 +118,7 @@ fn predict_writes_an_interval_that_holds_a_real_run_at_production_size() {
     // The smaller sizes are measured on the run's own server after its one baseline: one
     // server, one baseline, one line per smaller size.
     let said = |needle: &str| predicted.stderr.matches(needle).count();
-    assert_eq!(said("PostgreSQL 15"), 1, "{}", predicted.stderr);
+    assert_eq!(said("rehearse: PostgreSQL 15"), 1, "{}", predicted.stderr);
     assert_eq!(said("baseline 001"), 1, "{}", predicted.stderr);
     assert_eq!(
         said("--predict: measured at 25% of the seeded rows"),
