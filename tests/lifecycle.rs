@@ -632,24 +632,44 @@ fn a_killed_docker_run_leaves_a_container_that_clean_removes() {
     let Some(image) = docker_image() else { return };
     let tmp = open_tempdir();
     let slow = fixture_arg("slow_forward");
+    // A machine id of this test's own: the runs other tests start side by side remove the
+    // containers of gone runs of their machine, and would race this test's clean for it.
+    let machine = format!("lifecycle-killed-docker-{}", std::process::id());
+    std::env::set_var("REHEARSE_MACHINE_ID", &machine);
     let mut killed = Launched::start(
         &["run", &slow, "--provider", "docker", "--image", &image],
         tmp.path(),
     );
+    std::env::remove_var("REHEARSE_MACHINE_ID");
     assert!(killed.wait_for("PostgreSQL"), "{}", killed.stderr());
     killed.signal(libc::SIGKILL);
     killed.wait_exit();
-    let left = containers_of(killed.pid());
+    let before = containers_of(killed.pid());
     assert_eq!(
-        left.len(),
+        before.len(),
         1,
         "SIGKILL leaves the container for clean to find"
     );
 
-    let before = containers_of(killed.pid());
+    // Another machine's clean leaves it: its run may still be alive there.
     let (code, stdout, stderr) = run_clean(tmp.path(), None);
     assert_eq!(code, 0, "{stderr}");
-    // Any run starting meanwhile (other tests) may have removed it first: that is the point.
+    assert!(!stdout.contains(&before[0]), "{stdout}");
+    assert_eq!(containers_of(killed.pid()), before);
+
+    let mut clean = Command::new(binary());
+    clean
+        .arg("clean")
+        .env("TMPDIR", tmp.path())
+        .env("REHEARSE_MACHINE_ID", &machine)
+        .current_dir("/");
+    let out = clean.output().unwrap();
+    let (code, stdout, stderr) = (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert_eq!(code, 0, "{stderr}");
     for name in &before {
         assert!(
             stdout.contains(&format!("removed container {name}")),

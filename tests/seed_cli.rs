@@ -144,10 +144,11 @@ fn a_bare_folder_seeds_the_table_its_first_migration_creates_before_the_second_r
     // V002 met the seeded rows: the sizes it was judged against, and the seed point before it.
     let sized = entry(&report["tables"], "relation", "public.users").expect("users sized");
     assert_eq!(sized["rows"], 1000, "{sized}");
-    // One line for V002, saying what was seeded before it.
+    // One line for how V002 ended (beside the one saying it started), with what was seeded
+    // before it.
     let v002: Vec<&str> = stderr
         .lines()
-        .filter(|l| l.contains("002 add_status_column"))
+        .filter(|l| l.starts_with("rehearse: 002 add_status_column"))
         .collect();
     assert_eq!(v002.len(), 1, "{stderr}");
     assert!(

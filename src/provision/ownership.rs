@@ -34,10 +34,15 @@ pub fn this_run() -> &'static Owner {
     })
 }
 
-/// Eight hex digits naming this machine.
+/// Eight hex digits naming this machine: from `REHEARSE_MACHINE_ID` when set, else
+/// `/etc/machine-id` or the host name. The variable is for CI jobs in containers that share one
+/// Docker daemon and one machine-id: pids are their own, so without distinct ids a run in one job
+/// would take another job's live run for gone and remove its container.
 pub fn machine_id() -> String {
-    let source = std::fs::read_to_string("/etc/machine-id")
+    let source = std::env::var("REHEARSE_MACHINE_ID")
         .ok()
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| std::fs::read_to_string("/etc/machine-id").ok())
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())

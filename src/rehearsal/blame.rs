@@ -30,20 +30,24 @@ pub(super) enum Needs {
     Other,
 }
 
-/// What `sql` (one statement) needs of the rows of the table it changes.
-pub(super) fn needs(sql: &str) -> Needs {
-    let Ok(parsed) = pg_query::parse(sql, 0) else {
-        return Needs::Other;
-    };
-    let Some(node) = parsed
+/// The parse tree of `sql`'s first statement; None when it does not parse.
+fn first_statement(sql: &str) -> Option<NodeEnum> {
+    pg_query::parse(sql, 0)
+        .ok()?
         .protobuf
         .stmts
-        .first()
-        .and_then(|s| s.stmt.as_ref())
-        .and_then(|s| s.node.as_ref())
-    else {
+        .into_iter()
+        .next()?
+        .stmt?
+        .node
+}
+
+/// What `sql` (one statement) needs of the rows of the table it changes.
+pub(super) fn needs(sql: &str) -> Needs {
+    let Some(node) = first_statement(sql) else {
         return Needs::Other;
     };
+    let node = &node;
     match node {
         NodeEnum::IndexStmt(index) if index.unique => {
             let keys: Option<Vec<String>> = index
@@ -166,9 +170,8 @@ pub(super) fn needs(sql: &str) -> Needs {
 /// [USING ...]` or `UPDATE t SET ...`. A data error (class 22) in such a statement is about
 /// those values. The schema is empty when the statement does not name one.
 pub(super) fn converted(sql: &str) -> Option<Culprit> {
-    let parsed = pg_query::parse(sql, 0).ok()?;
-    let node = parsed.protobuf.stmts.first()?.stmt.as_ref()?.node.as_ref()?;
-    let (relation, columns) = match node {
+    let node = first_statement(sql)?;
+    let (relation, columns) = match &node {
         NodeEnum::AlterTableStmt(alter) => {
             let columns: Vec<String> = alter
                 .cmds
@@ -203,9 +206,7 @@ pub(super) fn converted(sql: &str) -> Option<Culprit> {
 /// constraint, the values came from `t`'s rows. None for any other statement, or a SELECT over
 /// several tables (which of them gave the value is not known).
 pub(super) fn copied_from(sql: &str) -> Option<Culprit> {
-    let parsed = pg_query::parse(sql, 0).ok()?;
-    let node = parsed.protobuf.stmts.first()?.stmt.as_ref()?.node.as_ref()?;
-    let NodeEnum::InsertStmt(insert) = node else {
+    let NodeEnum::InsertStmt(insert) = first_statement(sql)? else {
         return None;
     };
     let Some(NodeEnum::SelectStmt(select)) = insert.select_stmt.as_deref()?.node.as_ref() else {
@@ -229,16 +230,7 @@ pub(super) fn copied_from(sql: &str) -> Option<Culprit> {
 /// `column`: every row it writes has no value there, so a NOT NULL without a default refuses
 /// the first row, whatever the rows are (production's included).
 pub(super) fn insert_leaves_out(sql: &str, column: &str) -> bool {
-    let Ok(parsed) = pg_query::parse(sql, 0) else {
-        return false;
-    };
-    let Some(NodeEnum::InsertStmt(insert)) = parsed
-        .protobuf
-        .stmts
-        .first()
-        .and_then(|s| s.stmt.as_ref())
-        .and_then(|s| s.node.as_ref())
-    else {
+    let Some(NodeEnum::InsertStmt(insert)) = first_statement(sql) else {
         return false;
     };
     let is_select = matches!(
