@@ -431,7 +431,7 @@ async fn start_server(
             Ok(version) => {
                 // The server goes before its folder (actions run newest first, and the folder's
                 // action was registered first).
-                return Ok(Database::new(
+                let mut database = Database::new(
                     ProviderKind::Local,
                     connection,
                     version,
@@ -440,7 +440,9 @@ async fn start_server(
                         server: Some(server),
                         folder: Some(folder_guard),
                     }),
-                ));
+                );
+                database.server_log = Some(log);
+                return Ok(database);
             }
             Err(e) => {
                 drop(server);

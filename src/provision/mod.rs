@@ -229,6 +229,8 @@ pub struct Database {
     pub file_copy: Option<file_copy::FileCopy>,
     /// The docker provider's container, for the cache to take a backup in.
     pub container: Option<docker::Handle>,
+    /// The local provider's server log: what a server that crashed said before it went.
+    pub server_log: Option<std::path::PathBuf>,
     /// Whatever must be released: a container, a server process, a scratch database.
     _owner: Box<dyn Send + Sync>,
 }
@@ -249,6 +251,7 @@ impl Database {
             data: crate::report::DataSource::Synthetic,
             file_copy: None,
             container: None,
+            server_log: None,
             _owner: owner,
         }
     }
@@ -264,6 +267,38 @@ impl Database {
     /// The same database, its rows from `data`.
     pub fn with_data(self, data: crate::report::DataSource) -> Self {
         Database { data, ..self }
+    }
+
+    /// `what` (an environment failure) with the reason the server's own log gives, when the
+    /// server crashed for a full disk: a WAL write that fails is a PANIC, and the statement
+    /// then only sees its connection lost.
+    pub fn explain_failure(&self, what: String) -> String {
+        let Some(log) = &self.server_log else {
+            return what;
+        };
+        let Ok(text) = std::fs::read_to_string(log) else {
+            return what;
+        };
+        let Some(line) = text
+            .lines()
+            .rev()
+            .take(200)
+            .find(|l| l.contains("No space left on device"))
+        else {
+            return what;
+        };
+        if what.contains("disk is full") {
+            return what;
+        }
+        const FAULT: &str = "not the migration's fault: ";
+        let (before, lost) = match what.find(FAULT) {
+            Some(at) => what.split_at(at + FAULT.len()),
+            None => ("", what.as_str()),
+        };
+        format!(
+            "{before}the rehearsal server's disk is full, and the server stopped ({lost}); its log says: {}; free space where its data lives (the local provider's temporary folder, or --data-dir) and run again",
+            line.trim()
+        )
     }
 }
 
@@ -378,5 +413,45 @@ pub async fn wait_until_ready(
             return Err(last);
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[cfg(test)]
+mod explain_tests {
+    use super::*;
+
+    #[test]
+    fn a_server_that_crashed_for_a_full_disk_is_said_to_have_a_full_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("server.log");
+        std::fs::write(
+            &log,
+            "LOG:  checkpoint starting\nPANIC:  could not write to file \"pg_wal/xlogtemp.77\": No space left on device\nLOG:  terminating any other active server processes\n",
+        )
+        .unwrap();
+        let mut database = Database::new(
+            ProviderKind::Local,
+            ConnectionInfo {
+                host: "127.0.0.1".into(),
+                port: 5432,
+                user: "postgres".into(),
+                password: None,
+                dbname: "postgres".into(),
+                parameters: Vec::new(),
+                tls: tls::Tls::disabled(),
+            },
+            "15".into(),
+            String::new(),
+            Box::new(()),
+        );
+        let lost = "V002__fill.sql, line 1: not the migration's fault: the connection to the rehearsal server was lost while the statement ran (connection closed)".to_string();
+        assert_eq!(database.explain_failure(lost.clone()), lost, "no log, no change");
+        database.server_log = Some(log);
+        assert_eq!(
+            database.explain_failure(lost),
+            "V002__fill.sql, line 1: not the migration's fault: the rehearsal server's disk is full, and the server stopped (the connection to the rehearsal server was lost while the statement ran (connection closed)); its log says: PANIC:  could not write to file \"pg_wal/xlogtemp.77\": No space left on device; free space where its data lives (the local provider's temporary folder, or --data-dir) and run again"
+        );
+        let said = "x: not the migration's fault: the rehearsal server's disk is full (No space left on device)".to_string();
+        assert_eq!(database.explain_failure(said.clone()), said);
     }
 }

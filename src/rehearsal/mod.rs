@@ -416,7 +416,9 @@ impl Run<'_> {
                 &label(self.set, &migration.forward.path),
             )
             .await;
-            if let Some(what) = crate::probe::environment_failure(std::iter::once(&direction)) {
+            if let Some(what) = crate::probe::environment_failure(std::iter::once(&direction))
+                .map(|what| self.database.explain_failure(what))
+            {
                 return Err(Error::Environment(what));
             }
             if let Some(e) = direction.error {
@@ -575,7 +577,9 @@ impl Run<'_> {
             return Ok(client);
         }
         let failed_on = seeding.explain_inferred(&client, &mut report).await;
-        if let Some(what) = crate::probe::environment_failure(measures_directions(&report)) {
+        if let Some(what) = crate::probe::environment_failure(measures_directions(&report))
+            .map(|what| self.database.explain_failure(what))
+        {
             return Err(Error::Environment(what));
         }
         let reset_started = Instant::now();
@@ -873,7 +877,9 @@ impl Run<'_> {
             let mut again =
                 rehearse_migration(&client, probe, self.set, migration, self.progress).await;
             let failed_on = seeding.explain_inferred(&client, &mut again).await;
-            if let Some(what) = crate::probe::environment_failure(measures_directions(&again)) {
+            if let Some(what) = crate::probe::environment_failure(measures_directions(&again))
+                .map(|what| self.database.explain_failure(what))
+            {
                 return Err(Error::Environment(what));
             }
             again.notes = notes.clone();
