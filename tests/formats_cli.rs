@@ -617,3 +617,35 @@ fn go_template_values_from_the_file_and_the_command_line_render_the_files_as_pop
         assert_eq!(m["verdict"], "pass", "{m}");
     }
 }
+
+#[test]
+fn an_extension_the_server_lacks_is_blamed_on_the_server_not_the_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("V1__cron.sql"),
+        "CREATE EXTENSION IF NOT EXISTS rehearse_no_such_extension;\n",
+    )
+    .unwrap();
+    let run = rehearse_local(dir.path(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.report();
+    let failed = report["migrations"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "forward_failed")
+        .cloned()
+        .unwrap();
+    assert!(
+        failed["message"]
+            .as_str()
+            .unwrap()
+            .contains("the rehearsal server has no extension rehearse_no_such_extension"),
+        "{failed}"
+    );
+    assert_eq!(
+        failed["advice"],
+        "Rehearse on a server that has the extension rehearse_no_such_extension, as production does: an image that carries it (--image, or [database] image in the scenario).",
+        "{failed}"
+    );
+}

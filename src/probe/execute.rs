@@ -357,6 +357,11 @@ async fn execute(
         if e.code.as_deref() == Some(SYNTAX_ERROR) {
             e.message.push_str(&newer_syntax_hint(client).await);
         }
+        if let Some(name) = missing_extension(&e.message) {
+            e.message.push_str(&format!(
+                " (the rehearsal server has no extension {name}, which production has if this migration runs there: the failure is the server image's, not the migration's; rehearse on an image that carries {name} with --image or [database] image)"
+            ));
+        }
     }
     Direction {
         ok: error.is_none(),
@@ -668,6 +673,23 @@ const SYNTAX_ERROR: &str = "42601";
 /// The major version of the parser that split the files (libpg_query's).
 const PARSER_MAJOR: u32 = 18;
 
+/// The extension a `CREATE EXTENSION` found missing from the server's files, from the
+/// server's message (`extension "pg_cron" is not available`, or before PostgreSQL 15 `could not
+/// open extension control file ".../pg_cron.control"`).
+pub(crate) fn missing_extension(message: &str) -> Option<String> {
+    if let Some(rest) = message.split("extension \"").nth(1) {
+        if let Some((name, after)) = rest.split_once('"') {
+            if after.trim_start().starts_with("is not available") {
+                return Some(name.to_string());
+            }
+        }
+    }
+    let control = message.split("could not open extension control file \"").nth(1)?;
+    let path = control.split('"').next()?;
+    let file = path.rsplit('/').next()?;
+    file.strip_suffix(".control").map(str::to_string)
+}
+
 /// A statement reached the server, so the parser (PostgreSQL 18's) accepted it; a server that
 /// calls it a syntax error is older and lacks the syntax. Says so, with the way to choose a
 /// newer server. Empty when the server is as new as the parser (a real error then).
@@ -814,5 +836,24 @@ fn environment_failure(
             if e.is_closed() { "connection closed".to_string() } else { e.to_string() }
         )),
         None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::missing_extension;
+
+    #[test]
+    fn a_missing_extension_is_named_from_the_servers_message() {
+        assert_eq!(
+            missing_extension("extension \"pg_cron\" is not available (Could not open extension control file \"/usr/share/postgresql/15/extension/pg_cron.control\": No such file or directory.)"),
+            Some("pg_cron".into())
+        );
+        assert_eq!(
+            missing_extension("could not open extension control file \"/usr/share/postgresql/14/extension/pg_net.control\": No such file or directory"),
+            Some("pg_net".into())
+        );
+        assert_eq!(missing_extension("extension \"x\" already exists"), None);
+        assert_eq!(missing_extension("relation \"t\" does not exist"), None);
     }
 }

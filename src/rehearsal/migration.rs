@@ -299,6 +299,12 @@ fn statement_failed(kind: FindingKind, e: &StatementError, lead: &str) -> Findin
         kind,
         format!("{}, line {}: {lead}{}", e.file, e.line, e.message),
     );
+    // A server without the extension production has: the image's failure, not the statement's.
+    if let Some(name) = crate::probe::execute::missing_extension(&e.message) {
+        return finding.with_advice(format!(
+            "Rehearse on a server that has the extension {name}, as production does: an image that carries it (--image, or [database] image in the scenario)."
+        ));
+    }
     match catalogue::advice_for_error(e.code.as_deref()) {
         Some(advice) => finding.with_advice(advice),
         None => finding,
